@@ -1,0 +1,183 @@
+import { SectionType } from './constants.js';
+import { type ElfHeader, readHeader } from './header.js';
+import type { ElfReader } from './reader.js';
+import { describeRelocationSection, type RelocationSection } from './relocations.js';
+import { readSectionHeaders, type Section, sectionNameTableIndex } from './sections.js';
+import { StringTable } from './strings.js';
+import { type ElfSymbol, readSymbols } from './symbols.js';
+
+/** Options for {@link parseElf}. */
+export interface ParseElfOptions {
+  /** A name for the object (e.g. its file name), carried by every error. */
+  readonly name?: string;
+}
+
+/**
+ * A parsed ELF64 file. Opening decodes only the header; sections, symbols and relocations
+ * are decoded on first use and cached. Section data aliases the input bytes, which must
+ * not change while the file is in use.
+ */
+export class ElfFile {
+  /** The decoded file header. */
+  readonly header: ElfHeader;
+  /** The name given at parse time, if any. */
+  readonly name: string | undefined;
+  private readonly reader: ElfReader;
+  private sectionList: readonly Section[] | undefined;
+  private sectionsByName: Map<string, Section> | undefined;
+  private symbolList: readonly ElfSymbol[] | undefined;
+  private relocationList: readonly RelocationSection[] | undefined;
+  private readonly stringTables = new Map<number, StringTable>();
+
+  /** @internal use {@link parseElf} */
+  constructor(bytes: Uint8Array, options: ParseElfOptions = {}) {
+    this.name = options.name;
+    const { header, reader } = readHeader(bytes, options.name);
+    this.header = header;
+    this.reader = reader;
+  }
+
+  /** The input bytes. */
+  get bytes(): Uint8Array {
+    return this.reader.view.bytes;
+  }
+
+  /** True when the file is little-endian. */
+  get littleEndian(): boolean {
+    return this.reader.view.littleEndian;
+  }
+
+  /** Every section, in header-table order (index 0 is the null section). */
+  get sections(): readonly Section[] {
+    this.sectionList ??= this.readSections();
+    return this.sectionList;
+  }
+
+  /**
+   * The section at `index`.
+   * @throws {@link ElfError} `bad-index` when there is no such section.
+   */
+  section(index: number): Section {
+    const section = this.sections[index];
+    if (section === undefined) {
+      this.reader.fail('bad-index', 'no section has this index', {
+        section: index,
+        expected: `< ${this.sections.length}`,
+        actual: index,
+      });
+    }
+    return section;
+  }
+
+  /** The first section called `name`, if any. */
+  sectionByName(name: string): Section | undefined {
+    if (this.sectionsByName === undefined) {
+      this.sectionsByName = new Map();
+      for (const section of this.sections) {
+        if (!this.sectionsByName.has(section.name)) this.sectionsByName.set(section.name, section);
+      }
+    }
+    return this.sectionsByName.get(name);
+  }
+
+  /** The string table in section `index`, cached. */
+  stringTable(index: number): StringTable {
+    let table = this.stringTables.get(index);
+    if (table === undefined) {
+      const section = this.section(index);
+      if (section.type !== SectionType.STRTAB) {
+        this.reader.fail('bad-link', 'section is not a string table', {
+          section: index,
+          sectionName: section.name,
+          expected: 'SHT_STRTAB',
+          actual: section.type,
+        });
+      }
+      table = new StringTable(this.reader, section);
+      this.stringTables.set(index, table);
+    }
+    return table;
+  }
+
+  /** The `SHT_SYMTAB` section, if the file has one. */
+  get symbolTableSection(): Section | undefined {
+    const tables = this.sections.filter((s) => s.type === SectionType.SYMTAB);
+    if (tables.length > 1) {
+      const second = tables[1] as Section;
+      this.reader.fail('duplicate-symtab', 'the file has more than one symbol table', {
+        section: second.index,
+        sectionName: second.name,
+        expected: 1,
+        actual: tables.length,
+      });
+    }
+    return tables[0];
+  }
+
+  /** Every symbol of the symbol table (index 0 is the null symbol); empty without one. */
+  get symbols(): readonly ElfSymbol[] {
+    if (this.symbolList === undefined) {
+      const table = this.symbolTableSection;
+      this.symbolList = table === undefined ? [] : readSymbols(this.reader, table, this.sections);
+    }
+    return this.symbolList;
+  }
+
+  /**
+   * The symbol at `index`.
+   * @throws {@link ElfError} `bad-index` when there is no such symbol.
+   */
+  symbol(index: number): ElfSymbol {
+    const symbol = this.symbols[index];
+    if (symbol === undefined) {
+      this.reader.fail('bad-index', 'no symbol has this index', {
+        entry: index,
+        expected: `< ${this.symbols.length}`,
+        actual: index,
+      });
+    }
+    return symbol;
+  }
+
+  /** Every `SHT_REL`/`SHT_RELA` section, with its links checked; entries decode lazily. */
+  get relocationSections(): readonly RelocationSection[] {
+    this.relocationList ??= this.sections
+      .filter((s) => s.type === SectionType.REL || s.type === SectionType.RELA)
+      .map((s) => describeRelocationSection(this.reader, s, this.sections, () => this.symbols.length));
+    return this.relocationList;
+  }
+
+  /** The relocation section that applies to section `index`, if any. */
+  relocationsFor(index: number): RelocationSection | undefined {
+    return this.relocationSections.find((r) => r.targetIndex === index);
+  }
+
+  private readSections(): Section[] {
+    const sections = readSectionHeaders(this.reader, this.header);
+    const namesIndex = sectionNameTableIndex(this.header, sections);
+    if (namesIndex === 0) return sections;
+    const namesSection = sections[namesIndex];
+    if (namesSection === undefined || namesSection.type !== SectionType.STRTAB) {
+      this.reader.fail('bad-index', 'e_shstrndx does not name a string table', {
+        field: 'e_shstrndx',
+        offset: 62,
+        expected: `a SHT_STRTAB section below ${sections.length}`,
+        actual: namesIndex,
+      });
+    }
+    const names = new StringTable(this.reader, namesSection);
+    for (const section of sections) {
+      if (section.nameOffset !== 0)
+        section.name = names.at(section.nameOffset, `sh_name of section [${section.index}]`);
+    }
+    return sections;
+  }
+}
+
+/**
+ * Opens an ELF64 file held in memory. Only the header is decoded now.
+ * @throws {@link ElfError} for anything that is not a well-formed ELF64 header.
+ */
+export function parseElf(bytes: Uint8Array, options: ParseElfOptions = {}): ElfFile {
+  return new ElfFile(bytes, options);
+}

@@ -1,0 +1,19 @@
+/**
+ * Node-only helpers of `@bpfkit/elf`: open an ELF object from a path.
+ *
+ * @module @bpfkit/elf/node
+ */
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { type ElfFile, parseElf } from './file.js';
+
+/** Reads and opens an ELF file from disk (Node only); errors name the file. */
+export function openElfFileSync(path: string): ElfFile {
+  return parseElf(new Uint8Array(readFileSync(path)), { name: basename(path) });
+}
+
+/** Reads and opens an ELF file from disk without blocking (Node only); errors name the file. */
+export async function openElfFile(path: string): Promise<ElfFile> {
+  return parseElf(new Uint8Array(await readFile(path)), { name: basename(path) });
+}
