@@ -7,13 +7,10 @@ let utf8: Utf8Decoder | undefined;
 /** Decodes UTF-8 (invalid sequences become U+FFFD) with a fast path for short ASCII strings. */
 export function decodeUtf8(bytes: Uint8Array): string {
   if (bytes.length <= 64) {
-    let text = '';
     for (let i = 0; i < bytes.length; i++) {
-      const byte = bytes[i] as number;
-      if (byte >= 0x80) return decodeWithTextDecoder(bytes);
-      text += String.fromCharCode(byte);
+      if ((bytes[i] as number) >= 0x80) return decodeWithTextDecoder(bytes);
     }
-    return text;
+    return String.fromCharCode.apply(null, bytes as unknown as number[]);
   }
   return decodeWithTextDecoder(bytes);
 }

@@ -1,0 +1,261 @@
+import { BTF_HEADER_SIZE, BTF_MAGIC } from './header.js';
+import { kindNumber } from './kinds.js';
+import { extraSize, makeInfo, TYPE_HEADER_SIZE } from './records.js';
+import type { BtfType } from './types.js';
+
+let encoder: { encode(text: string): Uint8Array } | undefined;
+function utf8(text: string): Uint8Array {
+  encoder ??= new (globalThis as unknown as { TextEncoder: new () => { encode(t: string): Uint8Array } }).TextEncoder();
+  return encoder.encode(text);
+}
+
+/**
+ * A BTF string section being built. Seeded with an existing section, a string whose original
+ * offset still holds it keeps that offset, so re-encoding unchanged types is byte-identical;
+ * other strings are appended once each.
+ */
+export class BtfStringTable {
+  private readonly chunks: Uint8Array[] = [];
+  private readonly added = new Map<string, number>([['', 0]]);
+  private length: number;
+
+  constructor(private readonly seed: Uint8Array = new Uint8Array(1)) {
+    this.chunks.push(seed);
+    this.length = seed.length;
+  }
+
+  /** The offset of `text`, reusing `hint` when the seed holds exactly `text` there. */
+  add(text: string, hint?: number): number {
+    if (text === '') return 0;
+    if (hint !== undefined && this.seedHolds(hint, text)) return hint;
+    const known = this.added.get(text);
+    if (known !== undefined) return known;
+    const bytes = utf8(text);
+    const offset = this.length;
+    const entry = new Uint8Array(bytes.length + 1);
+    entry.set(bytes);
+    this.chunks.push(entry);
+    this.length += entry.length;
+    this.added.set(text, offset);
+    return offset;
+  }
+
+  /** The finished section. */
+  finish(): Uint8Array {
+    const out = new Uint8Array(this.length);
+    let at = 0;
+    for (const chunk of this.chunks) {
+      out.set(chunk, at);
+      at += chunk.length;
+    }
+    return out;
+  }
+
+  /** True when the seed holds exactly `text` at `offset`; ASCII is compared without encoding. */
+  private seedHolds(offset: number, text: string): boolean {
+    const seed = this.seed;
+    if (offset <= 0 || offset + text.length >= seed.length) return false;
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code >= 0x80) return this.seedHoldsBytes(offset, utf8(text));
+      if (seed[offset + i] !== code) return false;
+    }
+    return seed[offset + text.length] === 0;
+  }
+
+  private seedHoldsBytes(offset: number, bytes: Uint8Array): boolean {
+    const seed = this.seed;
+    if (offset + bytes.length >= seed.length) return false;
+    for (let i = 0; i < bytes.length; i++) if (seed[offset + i] !== bytes[i]) return false;
+    return seed[offset + bytes.length] === 0;
+  }
+}
+
+/** Options for {@link encodeBtf}. */
+export interface EncodeBtfOptions {
+  /** Byte order to write; little-endian by default. */
+  readonly littleEndian?: boolean;
+  /** String table to write names into; pass one seeded with the original section to keep offsets. */
+  readonly strings?: BtfStringTable;
+}
+
+function vlenOf(type: BtfType): number {
+  switch (type.kind) {
+    case 'struct':
+    case 'union':
+      return type.members.length;
+    case 'enum':
+    case 'enum64':
+      return type.values.length;
+    case 'func_proto':
+      return type.params.length;
+    case 'datasec':
+      return type.vars.length;
+    case 'func':
+      return type.linkage;
+    default:
+      return 0;
+  }
+}
+
+function kindFlagOf(type: BtfType): boolean {
+  switch (type.kind) {
+    case 'struct':
+    case 'union':
+      return type.bitfieldEncoding;
+    case 'enum':
+    case 'enum64':
+      return type.signed;
+    case 'fwd':
+      return type.union;
+    case 'type_tag':
+    case 'decl_tag':
+      return type.attribute;
+    default:
+      return false;
+  }
+}
+
+/**
+ * Serialises types into a raw BTF blob. `types[i]` becomes type id `i + 1` (their `id`
+ * fields are not consulted); references between them are written as given.
+ */
+export function encodeBtf(types: readonly BtfType[], options: EncodeBtfOptions = {}): Uint8Array {
+  const le = options.littleEndian ?? true;
+  const strings = options.strings ?? new BtfStringTable();
+  let typeLength = 0;
+  for (const type of types) typeLength += TYPE_HEADER_SIZE + extraSize(kindNumber(type.kind), vlenOf(type));
+  const typeBytes = new Uint8Array(typeLength);
+  const view = new DataView(typeBytes.buffer);
+  let at = 0;
+  for (const type of types) at = writeType(view, at, type, strings, le);
+  const stringBytes = strings.finish();
+
+  const out = new Uint8Array(BTF_HEADER_SIZE + typeLength + stringBytes.length);
+  const header = new DataView(out.buffer);
+  header.setUint16(0, BTF_MAGIC, le);
+  header.setUint8(2, 1);
+  header.setUint8(3, 0);
+  header.setUint32(4, BTF_HEADER_SIZE, le);
+  header.setUint32(8, 0, le);
+  header.setUint32(12, typeLength, le);
+  header.setUint32(16, typeLength, le);
+  header.setUint32(20, stringBytes.length, le);
+  out.set(typeBytes, BTF_HEADER_SIZE);
+  out.set(stringBytes, BTF_HEADER_SIZE + typeLength);
+  return out;
+}
+
+function writeType(view: DataView, at: number, type: BtfType, strings: BtfStringTable, le: boolean): number {
+  const kind = kindNumber(type.kind);
+  const vlen = vlenOf(type);
+  view.setUint32(at, strings.add(type.name, type.nameOffset), le);
+  view.setUint32(at + 4, makeInfo(kind, vlen, kindFlagOf(type)), le);
+  const body = at + TYPE_HEADER_SIZE;
+  switch (type.kind) {
+    case 'void':
+      break;
+    case 'int':
+      view.setUint32(at + 8, type.size, le);
+      view.setUint32(body, ((type.encoding << 24) | (type.bitOffset << 16) | type.bits) >>> 0, le);
+      break;
+    case 'ptr':
+    case 'typedef':
+    case 'volatile':
+    case 'const':
+    case 'restrict':
+    case 'type_tag':
+    case 'func':
+      view.setUint32(at + 8, type.type, le);
+      break;
+    case 'array':
+      view.setUint32(body, type.type, le);
+      view.setUint32(body + 4, type.indexType, le);
+      view.setUint32(body + 8, type.length, le);
+      break;
+    case 'struct':
+    case 'union':
+      view.setUint32(at + 8, type.size, le);
+      type.members.forEach((m, i) => {
+        const m0 = body + i * 12;
+        view.setUint32(m0, strings.add(m.name, m.nameOffset), le);
+        view.setUint32(m0 + 4, m.type, le);
+        const offset = type.bitfieldEncoding ? ((m.bitfieldSize << 24) | m.bitOffset) >>> 0 : m.bitOffset;
+        view.setUint32(m0 + 8, offset, le);
+      });
+      break;
+    case 'enum':
+      view.setUint32(at + 8, type.size, le);
+      type.values.forEach((v, i) => {
+        view.setUint32(body + i * 8, strings.add(v.name, v.nameOffset), le);
+        view.setUint32(body + i * 8 + 4, v.value >>> 0, le);
+      });
+      break;
+    case 'enum64':
+      view.setUint32(at + 8, type.size, le);
+      type.values.forEach((v, i) => {
+        const raw = BigInt.asUintN(64, v.value);
+        view.setUint32(body + i * 12, strings.add(v.name, v.nameOffset), le);
+        view.setUint32(body + i * 12 + 4, Number(raw & 0xffffffffn), le);
+        view.setUint32(body + i * 12 + 8, Number(raw >> 32n), le);
+      });
+      break;
+    case 'fwd':
+      break;
+    case 'func_proto':
+      view.setUint32(at + 8, type.returnType, le);
+      type.params.forEach((p, i) => {
+        view.setUint32(body + i * 8, strings.add(p.name, p.nameOffset), le);
+        view.setUint32(body + i * 8 + 4, p.type, le);
+      });
+      break;
+    case 'var':
+      view.setUint32(at + 8, type.type, le);
+      view.setUint32(body, type.linkage, le);
+      break;
+    case 'datasec':
+      view.setUint32(at + 8, type.size, le);
+      type.vars.forEach((v, i) => {
+        view.setUint32(body + i * 12, v.type, le);
+        view.setUint32(body + i * 12 + 4, v.offset, le);
+        view.setUint32(body + i * 12 + 8, v.size, le);
+      });
+      break;
+    case 'float':
+      view.setUint32(at + 8, type.size, le);
+      break;
+    case 'decl_tag':
+      view.setUint32(at + 8, type.type, le);
+      view.setInt32(body, type.componentIndex, le);
+      break;
+  }
+  return body + extraSize(kind, vlen);
+}
+
+/** Types without an id, as given to {@link BtfBuilder.add}. */
+export type BtfTypeDraft = BtfType extends infer T ? (T extends BtfType ? Omit<T, 'id'> : never) : never;
+
+/** Builds BTF from scratch: add types (ids are handed out from 1), then {@link encode}. */
+export class BtfBuilder {
+  private readonly types: BtfType[] = [];
+
+  /** Adds a type and returns its id. */
+  add(draft: BtfTypeDraft): number {
+    const id = this.types.length + 1;
+    this.types.push({ ...draft, id } as BtfType);
+    return id;
+  }
+
+  /** Serialises everything added so far. */
+  encode(options: EncodeBtfOptions = {}): Uint8Array {
+    return encodeBtf(this.types, options);
+  }
+}
+
+/** Re-encodes a parsed blob's own types, reusing its string section (byte-identical when unchanged). */
+export function reencode(
+  types: readonly BtfType[],
+  original: { readonly littleEndian: boolean; readonly strings: { readonly bytes: Uint8Array } },
+): Uint8Array {
+  return encodeBtf(types, { littleEndian: original.littleEndian, strings: new BtfStringTable(original.strings.bytes) });
+}

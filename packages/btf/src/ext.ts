@@ -1,0 +1,225 @@
+import { BtfError } from './errors.js';
+import type { Btf } from './spec.js';
+
+/** `.BTF.ext` magic, shared with `.BTF`. */
+const EXT_MAGIC = 0xeb9f;
+
+/** One `bpf_func_info` record of `.BTF.ext`. */
+export interface FuncInfo {
+  /** Byte offset of the function's first instruction in its ELF section. */
+  readonly insnOffset: number;
+  /** The FUNC type id. */
+  readonly typeId: number;
+}
+
+/** One `bpf_line_info` record of `.BTF.ext`. */
+export interface LineInfo {
+  /** Byte offset of the instruction in its ELF section. */
+  readonly insnOffset: number;
+  /** Source file name. */
+  readonly fileName: string;
+  /** Offset of {@link fileName} in the BTF string section. */
+  readonly fileNameOffset: number;
+  /** Text of the source line. */
+  readonly source: string;
+  /** Offset of {@link source} in the BTF string section. */
+  readonly sourceOffset: number;
+  /** Line number (upper 22 bits of `line_col`). */
+  readonly line: number;
+  /** Column (lower 10 bits of `line_col`). */
+  readonly column: number;
+}
+
+/** CO-RE relocation kinds (`enum bpf_core_relo_kind`). */
+export const CoreReloKind = {
+  /** Field byte offset. */
+  FIELD_BYTE_OFFSET: 0,
+  /** Field size in bytes. */
+  FIELD_BYTE_SIZE: 1,
+  /** Whether the field exists in the target. */
+  FIELD_EXISTS: 2,
+  /** Whether the field is signed. */
+  FIELD_SIGNED: 3,
+  /** Left shift for bitfield extraction. */
+  FIELD_LSHIFT_U64: 4,
+  /** Right shift for bitfield extraction. */
+  FIELD_RSHIFT_U64: 5,
+  /** Type id in the local BTF. */
+  TYPE_ID_LOCAL: 6,
+  /** Type id in the target BTF. */
+  TYPE_ID_TARGET: 7,
+  /** Whether the type exists in the target. */
+  TYPE_EXISTS: 8,
+  /** Type size in bytes. */
+  TYPE_SIZE: 9,
+  /** Whether the enumerator exists in the target. */
+  ENUMVAL_EXISTS: 10,
+  /** Enumerator value in the target. */
+  ENUMVAL_VALUE: 11,
+  /** Whether the type matches the target's (stricter than compatible). */
+  TYPE_MATCHES: 12,
+} as const;
+
+/** One `bpf_core_relo` record of `.BTF.ext`. */
+export interface CoreRelo {
+  /** Byte offset of the instruction to patch in its ELF section. */
+  readonly insnOffset: number;
+  /** The local root type id. */
+  readonly typeId: number;
+  /** Access string such as `0:1:2`. */
+  readonly accessString: string;
+  /** Offset of {@link accessString} in the BTF string section. */
+  readonly accessStringOffset: number;
+  /** A {@link CoreReloKind}. */
+  readonly kind: number;
+}
+
+/** Decoded `.BTF.ext`: func info, line info and CO-RE relocations, per ELF section name. */
+export interface BtfExt {
+  /** `bpf_func_info` records per section. */
+  readonly funcInfo: ReadonlyMap<string, readonly FuncInfo[]>;
+  /** `bpf_line_info` records per section. */
+  readonly lineInfo: ReadonlyMap<string, readonly LineInfo[]>;
+  /** `bpf_core_relo` records per section. */
+  readonly coreRelos: ReadonlyMap<string, readonly CoreRelo[]>;
+  /** Record sizes as written (the kernel wants them back with the records). */
+  readonly recordSizes: { readonly funcInfo: number; readonly lineInfo: number; readonly coreRelo: number };
+}
+
+interface Part {
+  readonly name: 'func_info' | 'line_info' | 'core_relo';
+  readonly minRecordSize: number;
+  readonly headerField: number;
+}
+
+const parts: readonly Part[] = [
+  { name: 'func_info', minRecordSize: 8, headerField: 8 },
+  { name: 'line_info', minRecordSize: 16, headerField: 16 },
+  { name: 'core_relo', minRecordSize: 16, headerField: 24 },
+];
+
+/**
+ * Parses `.BTF.ext`, reading names and strings from the object's `btf`.
+ * @throws {@link BtfError} `bad-ext` naming the part, section and byte offset of what is wrong.
+ */
+export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
+  const object = btf.name;
+  const fail = (problem: string, context: BtfError['context']): never => {
+    throw new BtfError('bad-ext', problem, {
+      ...(object === undefined ? {} : { object }),
+      section: '.BTF.ext',
+      ...context,
+    });
+  };
+  if (bytes.length < 8)
+    fail('shorter than the .BTF.ext header', { offset: 0, expected: '≥ 8 bytes', actual: bytes.length });
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const le = view.getUint16(0, true) === EXT_MAGIC;
+  if (!le && view.getUint16(0, false) !== EXT_MAGIC) {
+    fail('bad magic', {
+      field: 'magic',
+      offset: 0,
+      expected: '0xeb9f',
+      actual: `0x${view.getUint16(0, true).toString(16)}`,
+    });
+  }
+  if (view.getUint8(2) !== 1)
+    fail('unknown version', { field: 'version', offset: 2, expected: 1, actual: view.getUint8(2) });
+  const headerLength = view.getUint32(4, le);
+  if (headerLength < 24 || headerLength > bytes.length) {
+    fail('hdr_len is outside the blob', {
+      field: 'hdr_len',
+      offset: 4,
+      expected: `24..${bytes.length}`,
+      actual: headerLength,
+    });
+  }
+  const text = (offset: number, field: string, at: number): string => {
+    const value = btf.strings.tryAt(offset);
+    if (value === undefined) fail('string offset does not point at a string', { field, offset: at, actual: offset });
+    return value as string;
+  };
+
+  const sizes = { funcInfo: 0, lineInfo: 0, coreRelo: 0 };
+  const funcInfo = new Map<string, FuncInfo[]>();
+  const lineInfo = new Map<string, LineInfo[]>();
+  const coreRelos = new Map<string, CoreRelo[]>();
+
+  for (const part of parts) {
+    if (part.headerField + 8 > headerLength) continue;
+    const start = headerLength + view.getUint32(part.headerField, le);
+    const length = view.getUint32(part.headerField + 4, le);
+    if (length === 0) continue;
+    if (start + length > bytes.length) {
+      fail(`${part.name} runs past the end of the blob`, {
+        field: `${part.name}_off`,
+        offset: part.headerField,
+        expected: `end ≤ ${bytes.length}`,
+        actual: `end ${start + length}`,
+      });
+    }
+    const end = start + length;
+    if (length < 4) fail(`${part.name} has no record size`, { field: part.name, offset: start });
+    const recordSize = view.getUint32(start, le);
+    if (recordSize < part.minRecordSize || recordSize % 4 !== 0) {
+      fail(`${part.name} record size is invalid`, {
+        field: `${part.name} rec_size`,
+        offset: start,
+        expected: `a multiple of 4, ≥ ${part.minRecordSize}`,
+        actual: recordSize,
+      });
+    }
+    let at = start + 4;
+    while (at < end) {
+      if (at + 8 > end) fail(`${part.name} block header is truncated`, { field: part.name, offset: at });
+      const sectionName = text(view.getUint32(at, le), `${part.name} sec_name_off`, at);
+      const count = view.getUint32(at + 4, le);
+      at += 8;
+      if (count * recordSize > end - at) {
+        fail(`${part.name} block for '${sectionName}' has more records than fit`, {
+          field: `${part.name} num_info`,
+          offset: at - 4,
+          expected: `≤ ${Math.floor((end - at) / recordSize)}`,
+          actual: count,
+        });
+      }
+      for (let i = 0; i < count; i++, at += recordSize) {
+        if (part.name === 'func_info') {
+          push(funcInfo, sectionName, { insnOffset: view.getUint32(at, le), typeId: view.getUint32(at + 4, le) });
+        } else if (part.name === 'line_info') {
+          const fileNameOffset = view.getUint32(at + 4, le);
+          const sourceOffset = view.getUint32(at + 8, le);
+          const lineCol = view.getUint32(at + 12, le);
+          push(lineInfo, sectionName, {
+            insnOffset: view.getUint32(at, le),
+            fileName: text(fileNameOffset, 'line_info file_name_off', at + 4),
+            fileNameOffset,
+            source: text(sourceOffset, 'line_info line_off', at + 8),
+            sourceOffset,
+            line: lineCol >>> 10,
+            column: lineCol & 0x3ff,
+          });
+        } else {
+          const accessStringOffset = view.getUint32(at + 8, le);
+          push(coreRelos, sectionName, {
+            insnOffset: view.getUint32(at, le),
+            typeId: view.getUint32(at + 4, le),
+            accessString: text(accessStringOffset, 'core_relo access_str_off', at + 8),
+            accessStringOffset,
+            kind: view.getUint32(at + 12, le),
+          });
+        }
+      }
+    }
+    if (part.name === 'func_info') sizes.funcInfo = recordSize;
+    else if (part.name === 'line_info') sizes.lineInfo = recordSize;
+    else sizes.coreRelo = recordSize;
+  }
+  return { funcInfo, lineInfo, coreRelos, recordSizes: sizes };
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}

@@ -1,0 +1,173 @@
+import { type ElfFile, SymbolBinding, SymbolType, SymbolVisibility } from '@bpfkit/elf';
+import { BtfError } from './errors.js';
+import { FuncLinkage, VarLinkage } from './kinds.js';
+import type { Btf } from './spec.js';
+import type { BtfDatasec, BtfMember, BtfType, BtfVar } from './types.js';
+
+/** DATASECs whose layout the loader computes itself (externs), left alone by {@link fixupDatasecs}. */
+const externSections = new Set(['.kconfig', '.ksyms']);
+
+/**
+ * Fills in what clang leaves out of an object's DATASECs, as libbpf does at open: each
+ * DATASEC of size 0 gets its ELF section's size, and each global VAR the offset of its ELF
+ * symbol; hidden globals become static; entries are sorted by offset. Returns the edited
+ * type list (index = id − 1); the `Btf` itself is not changed.
+ * @throws {@link BtfError} `bad-fixup` naming the DATASEC and variable that cannot be placed.
+ */
+export function fixupDatasecs(btf: Btf, elf: ElfFile): BtfType[] {
+  const types = btf.decodeAll();
+  const fail = (problem: string, datasec: BtfDatasec, field?: string): never => {
+    throw new BtfError('bad-fixup', problem, {
+      ...(btf.name === undefined ? {} : { object: btf.name }),
+      typeId: datasec.id,
+      kind: 'datasec',
+      ...(field === undefined ? {} : { field }),
+    });
+  };
+  for (let index = 0; index < types.length; index++) {
+    const datasec = types[index] as BtfType;
+    if (datasec.kind !== 'datasec' || externSections.has(datasec.name)) continue;
+    const section = elf.sectionByName(datasec.name);
+    if (datasec.size !== 0) continue;
+    if (section === undefined) fail(`DATASEC '${datasec.name}' has no ELF section of that name`, datasec);
+    const sectionIndex = (section as { index: number }).index;
+    const vars = datasec.vars.map((entry) => {
+      const variable = types[entry.type - 1];
+      if (variable?.kind !== 'var' || variable.linkage === VarLinkage.STATIC) return entry;
+      const symbol = elf.symbols.find(
+        (s) =>
+          s.name === variable.name &&
+          s.sectionIndex === sectionIndex &&
+          s.type === SymbolType.OBJECT &&
+          (s.bind === SymbolBinding.GLOBAL || s.bind === SymbolBinding.WEAK),
+      );
+      if (symbol === undefined) {
+        fail(`variable '${variable.name}' has no ELF symbol in '${datasec.name}'`, datasec, variable.name);
+      }
+      const found = symbol as { value: number; visibility: number };
+      if (found.visibility === SymbolVisibility.HIDDEN || found.visibility === SymbolVisibility.INTERNAL) {
+        types[entry.type - 1] = { ...variable, linkage: VarLinkage.STATIC } satisfies BtfVar;
+      }
+      return { ...entry, offset: found.value };
+    });
+    vars.sort((a, b) => a.offset - b.offset);
+    types[index] = { ...datasec, size: (section as { size: number }).size, vars };
+  }
+  return types;
+}
+
+/** What the target kernel's BTF loader understands; a missing feature is sanitised away. */
+export interface BtfFeatures {
+  /** VAR and DATASEC (5.2). */
+  readonly datasec: boolean;
+  /** FUNC and FUNC_PROTO (5.0). */
+  readonly func: boolean;
+  /** Global FUNC linkage (5.6). */
+  readonly globalFunc: boolean;
+  /** FLOAT (5.13). */
+  readonly float: boolean;
+  /** DECL_TAG (5.16). */
+  readonly declTag: boolean;
+  /** TYPE_TAG (5.17). */
+  readonly typeTag: boolean;
+  /** ENUM64 and signed enums (6.0). */
+  readonly enum64: boolean;
+}
+
+/** Every feature present: what this project's kernel (6.18) accepts. */
+export const allBtfFeatures: BtfFeatures = {
+  datasec: true,
+  func: true,
+  globalFunc: true,
+  float: true,
+  declTag: true,
+  typeTag: true,
+  enum64: true,
+};
+
+/**
+ * Rewrites kinds a kernel lacks into ones it knows, keeping every type id and size, by
+ * libbpf's rules: VAR → 1-byte INT and DATASEC → STRUCT; FUNC_PROTO → ENUM and FUNC →
+ * TYPEDEF; global FUNC → static; FLOAT → empty STRUCT of the same size; DECL_TAG → 1-byte
+ * INT; TYPE_TAG → CONST; ENUM64 → UNION of 1-byte placeholders and unsigned ENUMs.
+ * Returns a new list (index = id − 1), with at most one type appended.
+ */
+export function sanitizeBtf(types: readonly BtfType[], features: BtfFeatures): BtfType[] {
+  const out = types.slice();
+  let placeholderId = 0;
+  const byteInt = (id: number, name: string, nameOffset?: number): BtfType => ({
+    id,
+    kind: 'int',
+    name,
+    ...(nameOffset === undefined ? {} : { nameOffset }),
+    size: 1,
+    bits: 8,
+    bitOffset: 0,
+    encoding: 0,
+  });
+  for (let index = 0; index < out.length; index++) {
+    const t = out[index] as BtfType;
+    const keep = { id: t.id, name: t.name, ...(t.nameOffset === undefined ? {} : { nameOffset: t.nameOffset }) };
+    if (!features.datasec && t.kind === 'var') {
+      out[index] = byteInt(t.id, t.name, t.nameOffset);
+    } else if (!features.datasec && t.kind === 'datasec') {
+      const members: BtfMember[] = t.vars.map((v) => ({
+        name: types[v.type - 1]?.name ?? '',
+        type: v.type,
+        bitOffset: v.offset * 8,
+        bitfieldSize: 0,
+      }));
+      out[index] = {
+        id: t.id,
+        kind: 'struct',
+        name: t.name.replace(/[.?]/g, '_'),
+        size: t.size,
+        bitfieldEncoding: false,
+        members,
+      };
+    } else if (!features.func && t.kind === 'func_proto') {
+      out[index] = {
+        ...keep,
+        kind: 'enum',
+        size: 4,
+        signed: false,
+        values: t.params.map((p) => ({
+          name: p.name,
+          ...(p.nameOffset === undefined ? {} : { nameOffset: p.nameOffset }),
+          value: p.type,
+        })),
+      };
+    } else if (!features.func && t.kind === 'func') {
+      out[index] = { ...keep, kind: 'typedef', type: t.type };
+    } else if (!features.globalFunc && t.kind === 'func' && t.linkage === FuncLinkage.GLOBAL) {
+      out[index] = { ...t, linkage: FuncLinkage.STATIC };
+    } else if (!features.float && t.kind === 'float') {
+      out[index] = { id: t.id, kind: 'struct', name: '', size: t.size, bitfieldEncoding: false, members: [] };
+    } else if (!features.declTag && t.kind === 'decl_tag') {
+      out[index] = byteInt(t.id, t.name, t.nameOffset);
+    } else if (!features.typeTag && t.kind === 'type_tag') {
+      out[index] = { id: t.id, kind: 'const', name: '', type: t.type };
+    } else if (!features.enum64 && t.kind === 'enum' && t.signed) {
+      out[index] = { ...t, signed: false };
+    } else if (!features.enum64 && t.kind === 'enum64') {
+      if (placeholderId === 0) {
+        placeholderId = types.length + 1;
+        out.push(byteInt(placeholderId, 'enum64_placeholder'));
+      }
+      out[index] = {
+        ...keep,
+        kind: 'union',
+        size: t.size,
+        bitfieldEncoding: false,
+        members: t.values.map((v) => ({
+          name: v.name,
+          ...(v.nameOffset === undefined ? {} : { nameOffset: v.nameOffset }),
+          type: placeholderId,
+          bitOffset: 0,
+          bitfieldSize: 0,
+        })),
+      };
+    }
+  }
+  return out;
+}

@@ -1,0 +1,47 @@
+/**
+ * Node-only access to the running kernel's BTF: `/sys/kernel/btf/vmlinux` and the module
+ * BTFs beside it, each read and parsed once per process and cached.
+ *
+ * @module @bpfkit/btf/node
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Btf, parseBtf } from './spec.js';
+
+/** Where the kernel exposes its BTF. */
+export const KERNEL_BTF_DIR = '/sys/kernel/btf';
+
+const cache = new Map<string, Btf>();
+
+/** The running kernel's vmlinux BTF, parsed once per process (or once per `path`). */
+export function loadKernelBtf(path = join(KERNEL_BTF_DIR, 'vmlinux')): Btf {
+  let btf = cache.get(path);
+  if (btf === undefined) {
+    btf = parseBtf(new Uint8Array(readFileSync(path)), { name: path });
+    cache.set(path, btf);
+  }
+  return btf;
+}
+
+/** The names of kernel modules that expose BTF (split on top of vmlinux). */
+export function listModuleBtf(dir = KERNEL_BTF_DIR): string[] {
+  return readdirSync(dir)
+    .filter((name) => name !== 'vmlinux')
+    .sort();
+}
+
+/** The split BTF of kernel module `module`, on top of vmlinux, parsed once per process. */
+export function loadModuleBtf(module: string, dir = KERNEL_BTF_DIR): Btf {
+  const path = join(dir, module);
+  let btf = cache.get(path);
+  if (btf === undefined) {
+    btf = parseBtf(new Uint8Array(readFileSync(path)), { name: path, base: loadKernelBtf(join(dir, 'vmlinux')) });
+    cache.set(path, btf);
+  }
+  return btf;
+}
+
+/** Forgets every cached kernel BTF (for tests, or after loading a module). */
+export function clearKernelBtfCache(): void {
+  cache.clear();
+}

@@ -1,0 +1,46 @@
+import { decodeUtf8 } from '@bpfkit/elf';
+
+/**
+ * The string section of one BTF blob, with split BTF's rule built in: offsets below the
+ * base's string length read the base, the rest read this blob at `offset - baseLength`.
+ * Nothing is decoded until asked for (decoded types are cached by their {@link Btf}).
+ */
+export class BtfStrings {
+  constructor(
+    /** This blob's string section (aliases the input). */
+    readonly bytes: Uint8Array,
+    /** The base BTF's strings, for split BTF. */
+    readonly base?: BtfStrings,
+  ) {}
+
+  /** Offset where this blob's own strings start in the combined numbering. */
+  get start(): number {
+    return this.base === undefined ? 0 : this.base.end;
+  }
+
+  /** One past the last offset of the combined numbering. */
+  get end(): number {
+    return this.start + this.bytes.length;
+  }
+
+  /** The NUL-terminated string at `offset`, or `undefined` when there is none. */
+  tryAt(offset: number): string | undefined {
+    const start = this.start;
+    if (offset < start) return this.base?.tryAt(offset);
+    const local = offset - start;
+    if (local >= this.bytes.length) return undefined;
+    const end = this.bytes.indexOf(0, local);
+    return end < 0 ? undefined : decodeUtf8(this.bytes.subarray(local, end));
+  }
+
+  /** True when the string at `offset`, NUL included, equals `name`; compares bytes without decoding. */
+  equals(offset: number, name: Uint8Array): boolean {
+    const start = this.start;
+    if (offset < start) return this.base?.equals(offset, name) ?? false;
+    const local = offset - start;
+    const bytes = this.bytes;
+    if (local + name.length >= bytes.length) return false;
+    for (let i = 0; i < name.length; i++) if (bytes[local + i] !== name[i]) return false;
+    return bytes[local + name.length] === 0;
+  }
+}

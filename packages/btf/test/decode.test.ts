@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import { parseElf } from '@bpfkit/elf';
+import { allFixtures, readFixture } from '@bpfkit/fixtures';
+import { describe, expect, it } from 'vitest';
+import { type Btf, parseBtf, readObjectBtf } from '../src/index.js';
+import { asBpftool, bpftoolTypes, haveBpftool } from './bpftool.js';
+
+const bpftool = haveBpftool();
+const vmlinuxPath = '/sys/kernel/btf/vmlinux';
+
+function objectBtf(name: string, order: 'el' | 'eb' = 'el'): Btf {
+  const object = readObjectBtf(parseElf(readFixture(name, order), { name: `${name}.${order}.o` }));
+  if (object === undefined) throw new Error(`${name} has no .BTF`);
+  return object.btf;
+}
+
+describe.skipIf(!bpftool)('every type decodes as bpftool decodes it', () => {
+  it.each(allFixtures().map((f) => [f.label, f] as const))('%s', (_label, fixture) => {
+    const btf = objectBtf(fixture.name, fixture.order);
+    const ours = btf.decodeAll().map((t) => asBpftool(t));
+    expect(ours).toEqual(bpftoolTypes(fixture.path));
+  });
+
+  it("this machine's vmlinux (126k types, every kind)", () => {
+    const btf = parseBtf(new Uint8Array(readFileSync(vmlinuxPath)));
+    const theirs = bpftoolTypes(vmlinuxPath);
+    expect(btf.typeCount - 1).toBe(theirs.length);
+    const kinds = new Set<string>();
+    for (const [index, expected] of theirs.entries()) {
+      const type = btf.type(index + 1);
+      kinds.add(type.kind);
+      const ours = asBpftool(type);
+      if (JSON.stringify(ours) !== JSON.stringify(expected)) expect(ours).toEqual(expected);
+    }
+    expect(kinds.size).toBeGreaterThanOrEqual(18);
+  });
+});
+
+describe('decoding an object', () => {
+  it('reads the seed map definitions with their BTF encodings', () => {
+    const btf = objectBtf('map_in_map');
+    const inner = btf.byName('inner_map', 'struct');
+    expect(inner?.kind).toBe('struct');
+    if (inner?.kind !== 'struct') return;
+    expect(inner.members.map((m) => [m.name, btf.kindOf(m.type), m.bitOffset])).toEqual([
+      ['type', 'ptr', 0],
+      ['max_entries', 'ptr', 64],
+      ['key', 'ptr', 128],
+      ['value', 'ptr', 192],
+    ]);
+    const maps = btf.byName('.maps', 'datasec');
+    expect(maps?.kind === 'datasec' && maps.vars.map((v) => btf.nameOf(v.type))).toEqual([
+      'inner_map1',
+      'inner_map2',
+      'outer_arr',
+      'outer_hash',
+    ]);
+  });
+
+  it('decodes both byte orders to the same types', () => {
+    for (const name of ['map_in_map', 'globals_subprogs']) {
+      const el = objectBtf(name, 'el');
+      const eb = objectBtf(name, 'eb');
+      expect(eb.littleEndian).toBe(false);
+      expect(eb.decodeAll()).toEqual(el.decodeAll());
+    }
+  });
+
+  it('finds types by name and kind, and iterates by kind', () => {
+    const btf = objectBtf('globals_subprogs');
+    expect(btf.byName('scale', 'func')?.kind).toBe('func');
+    expect(btf.byName('scale', 'struct')).toBeUndefined();
+    expect(btf.byName('no_such_type')).toBeUndefined();
+    expect([...btf.types('datasec')].map((t) => t.name).sort()).toEqual([
+      '.bss',
+      '.data',
+      '.data.custom',
+      '.rodata',
+      '.rodata.custom',
+      'license',
+    ]);
+    // The second lookup goes through the name index; results must not change.
+    expect(btf.byName('scale', 'func')?.id).toBe(btf.byName('scale', 'func')?.id);
+    expect(btf.allByName('int').every((t) => t.kind === 'int')).toBe(true);
+  });
+
+  it('decodes a type once and returns the same object afterwards', () => {
+    const btf = objectBtf('map_in_map');
+    expect(btf.type(5)).toBe(btf.type(5));
+    expect(btf.type(0)).toEqual({ id: 0, kind: 'void', name: '', nameOffset: 0 });
+  });
+});

@@ -1,0 +1,138 @@
+import { loadKernelBtf } from '@bpfkit/btf/node';
+import { parseElf } from '@bpfkit/elf';
+import { readFixture } from '@bpfkit/fixtures';
+import { describe, expect, it } from 'vitest';
+import {
+  alignOf,
+  BtfError,
+  CoreReloKind,
+  essentialName,
+  parseBtf,
+  readObjectBtf,
+  resolveType,
+  sizeOf,
+  skipQualifiers,
+} from '../src/index.js';
+
+describe('layout on the kernel BTF', () => {
+  const vmlinux = loadKernelBtf();
+
+  it('is cached once per process', () => {
+    expect(loadKernelBtf()).toBe(vmlinux);
+  });
+
+  it('gives sizes and alignment of structs, pointers, arrays and typedefs', () => {
+    const listHead = vmlinux.byName('list_head', 'struct');
+    expect(listHead && sizeOf(vmlinux, listHead.id)).toBe(16);
+    expect(listHead && alignOf(vmlinux, listHead.id)).toBe(8);
+    const u8 = vmlinux.byName('u8', 'typedef');
+    expect(u8 && sizeOf(vmlinux, u8.id)).toBe(1);
+    expect(u8 && resolveType(vmlinux, u8.id).kind).toBe('int');
+    const task = vmlinux.byName('task_struct', 'struct');
+    expect(task?.kind === 'struct' && sizeOf(vmlinux, task.id)).toBe(task?.kind === 'struct' ? task.size : -1);
+    const comm = task?.kind === 'struct' ? task.members.find((m) => m.name === 'comm') : undefined;
+    expect(comm && sizeOf(vmlinux, comm.type)).toBe(16);
+    expect(comm && alignOf(vmlinux, comm.type)).toBe(1);
+  });
+
+  it('finds bitfield members with their bit offsets and sizes', () => {
+    const task = vmlinux.byName('task_struct', 'struct');
+    const bitfields = task?.kind === 'struct' ? task.members.filter((m) => m.bitfieldSize > 0) : [];
+    expect(bitfields.length).toBeGreaterThan(0);
+    for (const m of bitfields) expect(m.bitfieldSize).toBeLessThanOrEqual(64);
+  });
+
+  it('refuses to size a function, with its id and kind', () => {
+    const func = vmlinux.byName('schedule', 'func');
+    expect(func).toBeDefined();
+    try {
+      sizeOf(vmlinux, func?.id ?? 0);
+      expect.unreachable();
+    } catch (error) {
+      expect(BtfError.is(error) && error.code).toBe('bad-record');
+      expect((error as BtfError).context).toMatchObject({ typeId: func?.id, kind: 'func' });
+    }
+  });
+
+  it('skips qualifiers without skipping typedefs', () => {
+    const constType = [...vmlinux.types('const')].find(
+      (t) => vmlinux.kindOf((t as { type: number }).type) === 'typedef',
+    );
+    expect(constType && skipQualifiers(vmlinux, constType.id).kind).toBe('typedef');
+    expect(constType && resolveType(vmlinux, constType.id).kind).not.toBe('typedef');
+  });
+});
+
+describe('essential names', () => {
+  it.each([
+    ['task_struct___v5', 'task_struct'],
+    ['task_struct___old___new', 'task_struct___old'],
+    ['task_struct', 'task_struct'],
+    ['a___b', 'a'],
+    ['___x', '___x'],
+    ['x____', 'x____'],
+    ['x___', 'x___'],
+    ['x_____y', 'x_____y'],
+  ])('%s → %s', (name, essential) => {
+    expect(essentialName(name)).toBe(essential);
+  });
+});
+
+describe('.BTF.ext', () => {
+  const object = readObjectBtf(parseElf(readFixture('globals_subprogs'), { name: 'globals_subprogs.el.o' }));
+  const btf = object?.btf;
+  const ext = object?.ext;
+
+  it('has func info per section naming each function', () => {
+    expect(ext?.recordSizes.funcInfo).toBe(8);
+    const xdp = ext?.funcInfo.get('xdp')?.map((f) => [f.insnOffset, btf?.nameOf(f.typeId)]);
+    expect(xdp?.map(([, name]) => name)).toEqual(['entry', 'second']);
+    const text = ext?.funcInfo.get('.text')?.map((f) => btf?.nameOf(f.typeId));
+    expect(text?.sort()).toEqual(['add', 'scale', 'sum_index']);
+  });
+
+  it('has line info with file, line, column and source text', () => {
+    const lines = ext?.lineInfo.get('xdp') ?? [];
+    expect(lines.length).toBeGreaterThan(3);
+    const first = lines[0];
+    expect(first?.fileName).toMatch(/globals_subprogs\.bpf\.c$/);
+    expect(first?.source).toContain('int entry(struct xdp_md *ctx)');
+    expect(first?.line).toBe(35);
+    expect(lines.every((l, i) => i === 0 || l.insnOffset >= (lines[i - 1]?.insnOffset ?? 0))).toBe(true);
+  });
+
+  it('has no CO-RE records in objects that use none', () => {
+    expect(ext?.coreRelos.size).toBe(0);
+    expect(CoreReloKind.FIELD_BYTE_OFFSET).toBe(0);
+    expect(CoreReloKind.TYPE_MATCHES).toBe(12);
+  });
+});
+
+describe('split BTF', () => {
+  it('continues type ids and string offsets from its base', () => {
+    const base = readObjectBtf(parseElf(readFixture('map_in_map')))?.btf;
+    if (base === undefined) throw new Error('no BTF');
+    const int = base.byName('int', 'int');
+    // One TYPEDEF 'my_int' → base int, with its name in the split string section.
+    const strings = new TextEncoder().encode('\0my_int\0');
+    const blob = new Uint8Array(24 + 12 + strings.length);
+    const view = new DataView(blob.buffer);
+    view.setUint16(0, 0xeb9f, true);
+    view.setUint8(2, 1);
+    view.setUint32(4, 24, true);
+    view.setUint32(12, 12, true);
+    view.setUint32(16, 12, true);
+    view.setUint32(20, strings.length, true);
+    view.setUint32(24, base.strings.end + 1, true);
+    view.setUint32(28, 8 << 24, true);
+    view.setUint32(32, int?.id ?? 0, true);
+    blob.set(strings, 36);
+    const split = parseBtf(blob, { base, name: 'module' });
+    expect(split.firstId).toBe(base.typeCount);
+    const myInt = split.byName('my_int');
+    expect(myInt).toMatchObject({ id: base.typeCount, kind: 'typedef', type: int?.id });
+    expect(split.type(int?.id ?? 0)).toBe(int);
+    expect(split.byName('inner_map', 'struct')?.id).toBe(base.byName('inner_map', 'struct')?.id);
+    expect(sizeOf(split, myInt?.id ?? 0)).toBe(4);
+  });
+});
