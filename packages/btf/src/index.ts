@@ -18,6 +18,9 @@ export type { BtfExt, CoreRelo, FuncInfo, LineInfo } from './ext.js';
 export { CoreReloKind, parseBtfExt } from './ext.js';
 export type { BtfFeatures } from './fixups.js';
 export { allBtfFeatures, fixupDatasecs, sanitizeBtf } from './fixups.js';
+export type { FormatCOptions } from './format-c.js';
+// Print as C
+export { formatC, formatCDeclaration } from './format-c.js';
 export type { BtfHeader } from './header.js';
 export type { BtfKindName } from './kinds.js';
 // Types and queries

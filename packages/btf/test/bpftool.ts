@@ -4,19 +4,6 @@ import type { BtfType } from '../src/index.js';
 /** One type as `bpftool -j btf dump file` prints it. */
 export type BpftoolType = Record<string, unknown> & { id: number; kind: string };
 
-/** Whether bpftool is available; in CI its absence fails the test run. */
-export function haveBpftool(): boolean {
-  try {
-    execFileSync('bpftool', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    const reason = "bpftool not found: install Debian's bpftool (scripts/install-system-deps does)";
-    if (process.env.CI) throw new Error(reason);
-    console.warn(`skipping comparison: ${reason}`);
-    return false;
-  }
-}
-
 /** bpftool's JSON dump of the BTF in `path` (an object or a raw BTF file). */
 export function bpftoolTypes(path: string): BpftoolType[] {
   const json = execFileSync('bpftool', ['-j', 'btf', 'dump', 'file', path], {

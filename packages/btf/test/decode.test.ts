@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parseElf } from '@bpfkit/elf';
-import { allFixtures, readFixture } from '@bpfkit/fixtures';
+import { allFixtures, readFixture, requireTool } from '@bpfkit/fixtures';
 import { describe, expect, it } from 'vitest';
 import { type Btf, parseBtf, readObjectBtf } from '../src/index.js';
-import { asBpftool, bpftoolTypes, haveBpftool } from './bpftool.js';
+import { asBpftool, bpftoolTypes } from './bpftool.js';
 
-const bpftool = haveBpftool();
+const bpftool = requireTool('bpftool', 'bpftool', 'version');
 const vmlinuxPath = '/sys/kernel/btf/vmlinux';
 
 function objectBtf(name: string, order: 'el' | 'eb' = 'el'): Btf {

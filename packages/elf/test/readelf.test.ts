@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { allFixtures } from '@bpfkit/fixtures';
+import { allFixtures, requireTool } from '@bpfkit/fixtures';
 import { describe, expect, it } from 'vitest';
 import { parseElf, SymbolType } from '../src/index.js';
-import { requireTool } from './tool.js';
 
 const haveReadelf = requireTool('llvm-readelf-19', 'llvm-19');
 
