@@ -1,0 +1,101 @@
+// libbpf's side of `npm run bench`: times the same operations bpfkit is timed on, on
+// the same inputs, with CLOCK_MONOTONIC, and prints one JSON line per figure.
+// Built by bench/run.ts with the system compiler against Debian's libbpf-dev.
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int compare(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void report(const char *figure, long long *samples, int count)
+{
+	qsort(samples, count, sizeof(*samples), compare);
+	printf("{\"figure\":\"%s\",\"median_ns\":%lld,\"samples\":%d}\n", figure, samples[count / 2], count);
+}
+
+static long resident_bytes(void)
+{
+	long pages = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (!f || fscanf(f, "%ld %ld", &pages, &resident) != 2)
+		resident = 0;
+	if (f)
+		fclose(f);
+	return resident * sysconf(_SC_PAGESIZE);
+}
+
+/* Parses BTF `count` times, optionally finding struct task_struct each time. */
+static int time_btf(const char *figure, const char *path, int count, int find)
+{
+	long long *samples = calloc(count, sizeof(*samples));
+
+	for (int i = -3; i < count; i++) {
+		long long start = now_ns();
+		struct btf *btf = btf__parse(path, NULL);
+
+		if (!btf) {
+			fprintf(stderr, "btf__parse(%s) failed\n", path);
+			return 1;
+		}
+		if (find && btf__find_by_name_kind(btf, "task_struct", BTF_KIND_STRUCT) < 0) {
+			fprintf(stderr, "task_struct not found in %s\n", path);
+			return 1;
+		}
+		btf__free(btf);
+		if (i >= 0)
+			samples[i] = now_ns() - start;
+	}
+	report(figure, samples, count);
+	free(samples);
+	return 0;
+}
+
+/* Resident memory a parsed BTF keeps, measured around one btf__parse. */
+static int btf_memory(const char *path)
+{
+	long before = resident_bytes();
+	struct btf *btf = btf__parse(path, NULL);
+
+	if (!btf)
+		return 1;
+	printf("{\"figure\":\"btf-memory\",\"bytes\":%ld}\n", resident_bytes() - before);
+	btf__free(btf);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: %s btf-open-find|btf-parse|btf-memory PATH [COUNT]\n", argv[0]);
+		return 2;
+	}
+	libbpf_set_print(NULL);
+	int count = argc > 3 ? atoi(argv[3]) : 50;
+
+	if (!strcmp(argv[1], "btf-open-find"))
+		return time_btf("btf-open-find", argv[2], count, 1);
+	if (!strcmp(argv[1], "btf-parse"))
+		return time_btf("btf-parse", argv[2], count, 0);
+	if (!strcmp(argv[1], "btf-memory"))
+		return btf_memory(argv[2]);
+	fprintf(stderr, "unknown figure %s\n", argv[1]);
+	return 2;
+}
