@@ -51,9 +51,11 @@ class CWriter {
 
   header(options: FormatCOptions): string {
     const guard = options.guard ?? '__VMLINUX_H__';
-    const pragma = options.preserveAccessIndex ?? true;
     const roots = options.roots ?? this.allIds();
     for (const id of roots) this.orderType(id, false);
+    // clang warns about the pragma when no record follows it.
+    const hasRecord = this.order.some((id) => ['struct', 'union'].includes(this.btf.kindOf(id)));
+    const pragma = (options.preserveAccessIndex ?? true) && hasRecord;
     this.out.push(`#ifndef ${guard}`, `#define ${guard}`, '');
     if (pragma) {
       this.out.push(

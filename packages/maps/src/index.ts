@@ -1,0 +1,33 @@
+/**
+ * Map definitions of a BPF object, resolved and validated with no kernel call: BTF-defined
+ * maps with every libbpf attribute, declarative map-in-map and prog-array slots from
+ * `.rel.maps`, legacy `maps` definitions, global data and `.kconfig`, pinning, and an
+ * ordered creation plan the loader runs.
+ *
+ * @packageDocumentation
+ * @module @bpfkit/maps
+ */
+
+export type { BtfMapDefinition } from './btf-maps.js';
+export { readBtfMaps } from './btf-maps.js';
+export { isMapInMap, MapFlag, MapType, mapTypeName, PinType, takesBtfIds } from './constants.js';
+export type { MapDifference, MapErrorCode, MapErrorContext } from './errors.js';
+// Errors
+export { MapError } from './errors.js';
+export type { ConstantValue } from './global-data.js';
+export { isReadOnlySection, MAX_GLOBAL_DATA_SIZE, readGlobalData, readKconfig, setConstant } from './global-data.js';
+export { readLegacyMaps } from './legacy-maps.js';
+export { internalMapName, KERNEL_NAME_LENGTH, kernelMapName, objectNameFromPath } from './names.js';
+export type { ExistingMapInfo } from './pinning.js';
+export { assertPinnedMapCompatible, DEFAULT_PIN_ROOT, pinnedMapDifferences, pinPath } from './pinning.js';
+export type { CreationPlan, CreationStep } from './plan.js';
+// Plan
+export { describeStep, planCreation } from './plan.js';
+export type { ResolveMapsOptions } from './resolve.js';
+// Resolve
+export { resolveMaps } from './resolve.js';
+export { readSlots } from './slots.js';
+export type { KconfigExtern, MapSlot, MapSource, MapSpec } from './spec.js';
+export { makeMapSpec } from './spec.js';
+// Validate
+export { innerMapDifferences, validateMaps } from './validate.js';

@@ -1,0 +1,60 @@
+import type { Btf } from '@bpfkit/btf';
+import type { ElfFile } from '@bpfkit/elf';
+import { readBtfMaps } from './btf-maps.js';
+import { MapError } from './errors.js';
+import { readGlobalData, readKconfig } from './global-data.js';
+import { readLegacyMaps } from './legacy-maps.js';
+import { objectNameFromPath } from './names.js';
+import { readSlots } from './slots.js';
+import type { MapSpec } from './spec.js';
+import { validateMaps } from './validate.js';
+
+/** Options for {@link resolveMaps}. */
+export interface ResolveMapsOptions {
+  /** libbpf's object name, used to prefix global-data map names; from the ELF's name by default. */
+  readonly objectName?: string;
+  /** Inner map prototypes supplied by the user, by outer map name; they replace any from BTF. */
+  readonly innerMaps?: Readonly<Record<string, MapSpec>>;
+  /** Skip {@link validateMaps} (to list problems yourself, as `bpfkit inspect` does). */
+  readonly skipValidation?: boolean;
+}
+
+/**
+ * Every map an object defines, with no kernel call: BTF-defined maps of `.maps` (in variable
+ * order) with their slots from `.rel.maps`, legacy `maps` definitions, global data and
+ * `.kconfig`. Then everything {@link validateMaps} checks.
+ * @throws {@link MapError} for the first definition or slot that is wrong.
+ */
+export function resolveMaps(elf: ElfFile, btf: Btf | undefined, options: ResolveMapsOptions = {}): MapSpec[] {
+  const objectName = options.objectName ?? objectNameFromPath(elf.name ?? 'object');
+  const definitions = readBtfMaps(elf, btf);
+  readSlots(elf, definitions);
+  const maps = [...definitions.map((d) => d.spec), ...readLegacyMaps(elf), ...readGlobalData(elf, btf, objectName)];
+  const kconfig = readKconfig(elf, btf, objectName);
+  if (kconfig !== undefined) maps.push(kconfig);
+  for (const [outer, inner] of Object.entries(options.innerMaps ?? {})) {
+    const spec = maps.find((m) => m.name === outer);
+    if (spec === undefined) {
+      throw new MapError('not-found', 'an inner map was supplied for a map the object does not define', {
+        ...(elf.name === undefined ? {} : { object: elf.name }),
+        map: outer,
+      });
+    }
+    spec.inner = inner;
+  }
+  const seen = new Set<string>();
+  for (const spec of maps) {
+    if (seen.has(spec.name)) {
+      throw new MapError('bad-name', 'two maps have the same name', {
+        ...(elf.name === undefined ? {} : { object: elf.name }),
+        map: spec.name,
+      });
+    }
+    seen.add(spec.name);
+  }
+  if (!options.skipValidation) {
+    const [first] = validateMaps(maps, elf.name);
+    if (first !== undefined) throw first;
+  }
+  return maps;
+}

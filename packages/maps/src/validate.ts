@@ -1,0 +1,101 @@
+import { isMapInMap, MapFlag, MapType, mapTypeName } from './constants.js';
+import { type MapDifference, MapError } from './errors.js';
+import type { MapSpec } from './spec.js';
+
+/** Array-like inner maps whose `max_entries` the kernel compares with the prototype. */
+const sizedInnerTypes: ReadonlySet<number> = new Set([MapType.ARRAY, MapType.PERCPU_ARRAY]);
+
+/**
+ * The fields in which `target` differs from `inner` as the kernel compares a map put into
+ * a map-in-map slot with the prototype: type, key_size, value_size, map_flags, and
+ * max_entries for array inner maps without `BPF_F_INNER_MAP`.
+ */
+export function innerMapDifferences(inner: MapSpec, target: MapSpec): MapDifference[] {
+  const differences: MapDifference[] = [];
+  const compare = (field: string, expected: number, actual: number, show: (v: number) => string = String) => {
+    if (expected !== actual) differences.push({ field, expected: show(expected), actual: show(actual) });
+  };
+  compare('type', inner.type, target.type, mapTypeName);
+  compare('key_size', inner.keySize, target.keySize);
+  compare('value_size', inner.valueSize, target.valueSize);
+  compare('map_flags', inner.flags, target.flags, (v) => `0x${v.toString(16)}`);
+  if (sizedInnerTypes.has(inner.type) && (inner.flags & MapFlag.INNER_MAP) === 0) {
+    compare('max_entries', inner.maxEntries, target.maxEntries);
+  }
+  return differences;
+}
+
+/**
+ * Every problem the kernel would report only when a slot write fails, found before any
+ * kernel call: map-in-map without an inner definition, slots past `max_entries` (or more
+ * slots than a hash-of-maps holds), targets that are themselves map-in-map, and targets
+ * that differ from the inner definition (all differing fields at once).
+ */
+export function validateMaps(maps: readonly MapSpec[], object?: string): MapError[] {
+  const problems: MapError[] = [];
+  const byName = new Map(maps.map((m) => [m.name, m]));
+  const where = object === undefined ? {} : { object };
+  for (const outer of maps) {
+    if (isMapInMap(outer.type) && outer.inner === undefined) {
+      problems.push(
+        new MapError(
+          'no-inner-definition',
+          'map-in-map has no inner map definition; declare __array(values, struct …) or supply one',
+          {
+            ...where,
+            map: outer.name,
+          },
+        ),
+      );
+    }
+    outer.slots.forEach((slot, position) => {
+      const context = { ...where, map: outer.name, slot: slot.index, target: slot.target };
+      const outOfRange =
+        outer.type === MapType.HASH_OF_MAPS ? position >= outer.maxEntries : slot.index >= outer.maxEntries;
+      if (outOfRange) {
+        problems.push(
+          new MapError(
+            'slot-out-of-range',
+            outer.type === MapType.HASH_OF_MAPS
+              ? `is slot number ${position + 1}, more than max_entries ${outer.maxEntries} lets the hash hold`
+              : `is past the end of the array (max_entries ${outer.maxEntries})`,
+            { ...context, field: 'max_entries', expected: `< ${outer.maxEntries}`, actual: slot.index },
+          ),
+        );
+      }
+      if (slot.targetKind !== 'map' || !isMapInMap(outer.type)) return;
+      const target = byName.get(slot.target);
+      if (target === undefined) {
+        problems.push(
+          new MapError('slot-not-a-map', `points to '${slot.target}', which is not a map of this object`, context),
+        );
+        return;
+      }
+      if (isMapInMap(target.type)) {
+        problems.push(
+          new MapError(
+            'slot-nested',
+            `points to map '${target.name}', itself a ${mapTypeName(target.type)}; the kernel does not nest map-in-maps`,
+            context,
+          ),
+        );
+        return;
+      }
+      if (outer.inner === undefined) return;
+      const differences = innerMapDifferences(outer.inner, target);
+      if (differences.length > 0) {
+        const whose = differences.map((d) => `${d.field} ${d.actual}`).join(', ');
+        const theirs = differences.map((d) => d.expected).join(', ');
+        const verb = differences.length === 1 ? 'differs' : 'differ';
+        problems.push(
+          new MapError(
+            'slot-mismatch',
+            `points to map '${target.name}' whose ${whose} ${verb} from the inner definition's ${theirs}`,
+            { ...context, differences },
+          ),
+        );
+      }
+    });
+  }
+  return problems;
+}
