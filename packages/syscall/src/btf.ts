@@ -1,0 +1,38 @@
+import { BpfAttr, nativeBuffer } from './attr.js';
+import { bpfTry } from './call.js';
+import { BpfCommand } from './commands.js';
+import { Errno } from './errno.js';
+import { BpfSyscallError } from './errors.js';
+import { Fd } from './fd.js';
+import { logLines, MAX_LOG_SIZE } from './verifier-log.js';
+
+/**
+ * BPF_BTF_LOAD. A failure is retried with the BTF log on (grown on ENOSPC), and the log is
+ * attached to the error.
+ * @throws {@link BpfSyscallError} with the kernel's BTF log lines.
+ */
+export function loadBtf(bytes: Uint8Array, name = 'BTF'): Fd {
+  let log: Uint8Array | undefined;
+  let size = 1 << 16;
+  for (;;) {
+    const attr = new BpfAttr(32)
+      .pointer(0, bytes)
+      .pointer(8, log)
+      .u32(16, bytes.length)
+      .u32(20, log?.length ?? 0)
+      .u32(24, log === undefined ? 0 : 1);
+    const result = bpfTry(BpfCommand.BTF_LOAD, attr);
+    if (result >= 0) return new Fd(result, `BTF of ${name}`);
+    const errno = -result;
+    if (log === undefined && errno !== Errno.EPERM) {
+      log = nativeBuffer(size);
+      continue;
+    }
+    if (errno === Errno.ENOSPC && log !== undefined && size < MAX_LOG_SIZE) {
+      size = Math.min(MAX_LOG_SIZE, size * 4);
+      log = nativeBuffer(size);
+      continue;
+    }
+    throw new BpfSyscallError(BpfCommand.BTF_LOAD, errno, { object: name }, log === undefined ? [] : logLines(log));
+  }
+}

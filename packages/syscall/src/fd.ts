@@ -1,0 +1,62 @@
+import { backend } from './backend.js';
+
+/** Called with a description of each file descriptor that was garbage-collected while open. */
+export type LeakReporter = (description: string) => void;
+
+let reportLeak: LeakReporter = (description) => {
+  process.emitWarning(
+    `bpfkit: ${description} was garbage-collected without close(); closing it now`,
+    'BpfkitLeakWarning',
+  );
+};
+
+/** Replaces how leaked file descriptors are reported (tests collect them). */
+export function onLeak(reporter: LeakReporter): void {
+  reportLeak = reporter;
+}
+
+const registry = new FinalizationRegistry<{ fd: number; description: string }>((held) => {
+  reportLeak(held.description);
+  backend().close(held.fd);
+});
+
+/**
+ * Owns one kernel file descriptor (map, program, BTF, link). `close()` is idempotent and
+ * `using` closes it too; a descriptor dropped while open is closed when garbage-collected
+ * and reported as a leak.
+ */
+export class Fd {
+  private value: number;
+
+  constructor(
+    fd: number,
+    /** What the descriptor is, for leak reports (`map 'outer_hash'`). */
+    readonly description: string,
+  ) {
+    this.value = fd;
+    registry.register(this, { fd, description }, this);
+  }
+
+  /** The descriptor number; -1 once closed. */
+  get fd(): number {
+    return this.value;
+  }
+
+  /** True until {@link close}. */
+  get open(): boolean {
+    return this.value >= 0;
+  }
+
+  /** Closes the descriptor; later calls do nothing. */
+  close(): void {
+    if (this.value < 0) return;
+    registry.unregister(this);
+    backend().close(this.value);
+    this.value = -1;
+  }
+
+  /** Same as {@link close}, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

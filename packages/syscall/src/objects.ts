@@ -1,0 +1,160 @@
+import { addressOf, BpfAttr, isLittleEndianHost, nativeBuffer } from './attr.js';
+import { bpfCall, bpfTry } from './call.js';
+import { BpfCommand } from './commands.js';
+import { Errno } from './errno.js';
+import { BpfSyscallError } from './errors.js';
+import { Fd } from './fd.js';
+
+function pathBytes(path: string): Uint8Array {
+  const encoded = new TextEncoder().encode(path);
+  const bytes = nativeBuffer(encoded.length + 1);
+  bytes.set(encoded);
+  return bytes;
+}
+
+/** BPF_OBJ_PIN: pins a map, program, link or BTF at `path` in a bpffs. */
+export function pinObject(fd: number, path: string): void {
+  bpfCall(BpfCommand.OBJ_PIN, new BpfAttr(16).pointer(0, pathBytes(path)).u32(8, fd), { path });
+}
+
+/** `file_flags` of BPF_OBJ_GET. */
+export const ObjectFlag = { READ_ONLY: 1 << 3, WRITE_ONLY: 1 << 4 } as const;
+
+/** BPF_OBJ_GET: opens the object pinned at `path`. */
+export function getPinnedObject(path: string, flags = 0): Fd {
+  const fd = bpfCall(BpfCommand.OBJ_GET, new BpfAttr(16).pointer(0, pathBytes(path)).u32(12, flags), { path });
+  return new Fd(fd, `pinned object '${path}'`);
+}
+
+/** What BPF_OBJ_GET_INFO_BY_FD reports about a map. */
+export interface MapInfo {
+  readonly type: number;
+  readonly id: number;
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+  readonly flags: number;
+  readonly name: string;
+  readonly btfId: number;
+  readonly btfKeyTypeId: number;
+  readonly btfValueTypeId: number;
+  readonly mapExtra: bigint;
+}
+
+/** What BPF_OBJ_GET_INFO_BY_FD reports about a program. */
+export interface ProgramInfo {
+  readonly type: number;
+  readonly id: number;
+  readonly tag: string;
+  readonly name: string;
+  readonly mapIds: readonly number[];
+  readonly btfId: number;
+  readonly verifiedInstructions: number;
+  /** The translated instructions, when asked for. */
+  readonly xlated: Uint8Array | undefined;
+}
+
+function info(fd: number, size: number): DataView {
+  const buffer = nativeBuffer(size);
+  const attr = new BpfAttr(16).u32(0, fd).u32(4, size).pointer(8, buffer);
+  bpfCall(BpfCommand.OBJ_GET_INFO_BY_FD, attr);
+  return new DataView(buffer.buffer);
+}
+
+function cString(view: DataView, offset: number, length: number): string {
+  let text = '';
+  for (let i = 0; i < length; i++) {
+    const c = view.getUint8(offset + i);
+    if (c === 0) break;
+    text += String.fromCharCode(c);
+  }
+  return text;
+}
+
+/** BPF_OBJ_GET_INFO_BY_FD for a map. */
+export function mapInfo(fd: number): MapInfo {
+  const v = info(fd, 88);
+  const le = isLittleEndianHost;
+  return {
+    type: v.getUint32(0, le),
+    id: v.getUint32(4, le),
+    keySize: v.getUint32(8, le),
+    valueSize: v.getUint32(12, le),
+    maxEntries: v.getUint32(16, le),
+    flags: v.getUint32(20, le),
+    name: cString(v, 24, 16),
+    btfId: v.getUint32(64, le),
+    btfKeyTypeId: v.getUint32(68, le),
+    btfValueTypeId: v.getUint32(72, le),
+    mapExtra: v.getBigUint64(80, le),
+  };
+}
+
+/** BPF_OBJ_GET_INFO_BY_FD for a program; `xlated` also fetches the translated instructions. */
+export function programInfo(fd: number, options: { xlated?: boolean } = {}): ProgramInfo {
+  const le = isLittleEndianHost;
+  const first = info(fd, 232);
+  const mapCount = first.getUint32(52, le);
+  const xlatedLength = options.xlated ? first.getUint32(20, le) : 0;
+  const mapIds = nativeBuffer(mapCount * 4);
+  const xlated = nativeBuffer(xlatedLength);
+  const buffer = nativeBuffer(232);
+  const view = new DataView(buffer.buffer);
+  view.setUint32(52, mapCount, le);
+  view.setBigUint64(56, addressOf(mapIds), le);
+  view.setUint32(20, xlatedLength, le);
+  view.setBigUint64(32, addressOf(xlated), le);
+  const attr = new BpfAttr(16).u32(0, fd).u32(4, 232).pointer(8, buffer);
+  bpfCall(BpfCommand.OBJ_GET_INFO_BY_FD, attr);
+  const ids = new DataView(mapIds.buffer);
+  const tag = Array.from(buffer.subarray(8, 16), (b) => b.toString(16).padStart(2, '0')).join('');
+  return {
+    type: view.getUint32(0, le),
+    id: view.getUint32(4, le),
+    tag,
+    name: cString(view, 64, 16),
+    mapIds: Array.from({ length: mapCount }, (_, i) => ids.getUint32(i * 4, le)),
+    btfId: view.getUint32(128, le),
+    verifiedInstructions: view.getUint32(216, le),
+    xlated: options.xlated ? xlated : undefined,
+  };
+}
+
+/** Kinds of kernel object with their own id space. */
+export type ObjectKind = 'map' | 'program' | 'btf' | 'link';
+
+const getFdById: Record<ObjectKind, number> = {
+  map: BpfCommand.MAP_GET_FD_BY_ID,
+  program: BpfCommand.PROG_GET_FD_BY_ID,
+  btf: BpfCommand.BTF_GET_FD_BY_ID,
+  link: BpfCommand.LINK_GET_FD_BY_ID,
+};
+
+const getNextId: Record<ObjectKind, number> = {
+  map: BpfCommand.MAP_GET_NEXT_ID,
+  program: BpfCommand.PROG_GET_NEXT_ID,
+  btf: BpfCommand.BTF_GET_NEXT_ID,
+  link: BpfCommand.LINK_GET_NEXT_ID,
+};
+
+/** *_GET_FD_BY_ID: opens the object with `id`, or `undefined` when it no longer exists. */
+export function objectFdById(kind: ObjectKind, id: number): Fd | undefined {
+  const result = bpfTry(getFdById[kind], new BpfAttr(12).u32(0, id));
+  if (result === -Errno.ENOENT) return undefined;
+  if (result < 0) throw new BpfSyscallError(getFdById[kind], -result);
+  return new Fd(result, `${kind} id ${id}`);
+}
+
+/** Every id of `kind` currently in the kernel, via *_GET_NEXT_ID. */
+export function objectIds(kind: ObjectKind): number[] {
+  const ids: number[] = [];
+  let start = 0;
+  for (;;) {
+    const attr = new BpfAttr(12).u32(0, start);
+    const result = bpfTry(getNextId[kind], attr);
+    if (result === -Errno.ENOENT) return ids;
+    if (result < 0) throw new BpfSyscallError(getNextId[kind], -result);
+    start = attr.readU32(4);
+    ids.push(start);
+  }
+}

@@ -1,0 +1,176 @@
+import { BpfAttr, isLittleEndianHost, nativeBuffer } from './attr.js';
+import { bpfCall, bpfTry } from './call.js';
+import { BpfCommand } from './commands.js';
+import { Errno } from './errno.js';
+import { BpfSyscallError } from './errors.js';
+import { Fd } from './fd.js';
+import { logLines, MAX_LOG_SIZE } from './verifier-log.js';
+
+/** Every PROG_LOAD field (offsets from `union bpf_attr`). */
+export interface ProgramLoadOptions {
+  /** Kernel-visible name (at most 15 characters). */
+  readonly name?: string;
+  readonly type: number;
+  /** Instructions, 8 bytes each, in host byte order. */
+  readonly instructions: Uint8Array;
+  readonly license: string;
+  readonly kernelVersion?: number;
+  readonly flags?: number;
+  readonly ifindex?: number;
+  readonly expectedAttachType?: number;
+  readonly btfFd?: number;
+  /** `bpf_func_info` records and their size. */
+  readonly funcInfo?: { readonly records: Uint8Array; readonly recordSize: number; readonly count: number };
+  /** `bpf_line_info` records and their size. */
+  readonly lineInfo?: { readonly records: Uint8Array; readonly recordSize: number; readonly count: number };
+  readonly attachBtfId?: number;
+  /** `attach_prog_fd` or `attach_btf_obj_fd` (they share the field). */
+  readonly attachFd?: number;
+  /** fd_array for BPF_PSEUDO_MAP_IDX and kfunc module BTFs. */
+  readonly fdArray?: readonly number[];
+  /** Verifier log level on the first try (0: quiet; a failure retries at level 1). */
+  readonly logLevel?: number;
+  /** Initial log buffer size; grown on ENOSPC up to the kernel maximum. */
+  readonly logSize?: number;
+}
+
+/** A loaded program and, when asked for, the verifier log. */
+export interface LoadedProgram {
+  readonly fd: Fd;
+  /** Verifier log lines (empty unless `logLevel` was set). */
+  readonly log: readonly string[];
+}
+
+const PROG_LOAD_SIZE = 144;
+
+function fdArrayBytes(fds: readonly number[]): Uint8Array {
+  const bytes = nativeBuffer(fds.length * 4);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < fds.length; i++) view.setInt32(i * 4, fds[i] as number, isLittleEndianHost);
+  return bytes;
+}
+
+function attempt(
+  options: ProgramLoadOptions,
+  logLevel: number,
+  log: Uint8Array | undefined,
+): { result: number; attr: BpfAttr } {
+  const license = nativeBuffer(options.license.length + 1);
+  for (let i = 0; i < options.license.length; i++) license[i] = options.license.charCodeAt(i) & 0x7f;
+  const attr = new BpfAttr(PROG_LOAD_SIZE)
+    .u32(0, options.type)
+    .u32(4, options.instructions.length / 8)
+    .pointer(8, options.instructions)
+    .pointer(16, license)
+    .u32(24, log === undefined ? 0 : logLevel)
+    .u32(28, log?.length ?? 0)
+    .pointer(32, log)
+    .u32(40, options.kernelVersion ?? 0)
+    .u32(44, options.flags ?? 0)
+    .string(48, 16, options.name ?? '')
+    .u32(64, options.ifindex ?? 0)
+    .u32(68, options.expectedAttachType ?? 0)
+    .u32(72, options.btfFd ?? 0)
+    .u32(108, options.attachBtfId ?? 0)
+    .u32(112, options.attachFd ?? 0);
+  if (options.funcInfo !== undefined && options.funcInfo.count > 0) {
+    attr.u32(76, options.funcInfo.recordSize).pointer(80, options.funcInfo.records).u32(88, options.funcInfo.count);
+  }
+  if (options.lineInfo !== undefined && options.lineInfo.count > 0) {
+    attr.u32(92, options.lineInfo.recordSize).pointer(96, options.lineInfo.records).u32(104, options.lineInfo.count);
+  }
+  if (options.fdArray !== undefined && options.fdArray.length > 0) attr.pointer(120, fdArrayBytes(options.fdArray));
+  return { result: bpfTry(BpfCommand.PROG_LOAD, attr), attr };
+}
+
+/**
+ * BPF_PROG_LOAD. A quiet first try that fails is retried with the verifier log on; the log
+ * buffer grows on ENOSPC up to the kernel's maximum. The log is returned on success when
+ * `logLevel` asked for it, and attached to the error on failure.
+ * @throws {@link BpfSyscallError} with the verifier log lines.
+ */
+export function loadProgram(options: ProgramLoadOptions): LoadedProgram {
+  const name = options.name ?? '';
+  let logLevel = options.logLevel ?? 0;
+  let size = options.logSize ?? 1 << 16;
+  let log = logLevel > 0 ? nativeBuffer(size) : undefined;
+  for (;;) {
+    const { result, attr } = attempt(options, logLevel, log);
+    if (result >= 0) {
+      return { fd: new Fd(result, `prog '${name}'`), log: log === undefined ? [] : logLines(log) };
+    }
+    const errno = -result;
+    if (log === undefined && errno !== Errno.EPERM) {
+      logLevel = 1;
+      log = nativeBuffer(size);
+      continue;
+    }
+    if (errno === Errno.ENOSPC && log !== undefined && size < MAX_LOG_SIZE) {
+      const needed = attr.readU32(140);
+      size = Math.min(MAX_LOG_SIZE, Math.max(size * 4, needed + 1));
+      log = nativeBuffer(size);
+      continue;
+    }
+    throw new BpfSyscallError(BpfCommand.PROG_LOAD, errno, { program: name }, log === undefined ? [] : logLines(log));
+  }
+}
+
+/** Options for {@link testRun}. */
+export interface TestRunOptions {
+  /** Packet or input data. */
+  readonly data?: Uint8Array;
+  /** Room for output data; the input size by default. */
+  readonly dataOutSize?: number;
+  /** Context (e.g. `struct __sk_buff`, `struct xdp_md`). */
+  readonly ctx?: Uint8Array;
+  /** Room for output context. */
+  readonly ctxOutSize?: number;
+  readonly repeat?: number;
+  readonly flags?: number;
+  readonly cpu?: number;
+  readonly batchSize?: number;
+}
+
+/** What BPF_PROG_TEST_RUN reports. */
+export interface TestRunResult {
+  /** The program's return value. */
+  readonly retval: number;
+  /** Average run time in nanoseconds. */
+  readonly duration: number;
+  /** Output data (possibly changed by the program). */
+  readonly data: Uint8Array;
+  /** Output context, when room was given. */
+  readonly ctx: Uint8Array | undefined;
+}
+
+/** BPF_PROG_TEST_RUN. */
+export function testRun(programFd: number, options: TestRunOptions = {}, name?: string): TestRunResult {
+  const dataOut = nativeBuffer(options.dataOutSize ?? Math.max(options.data?.length ?? 0, 0));
+  const ctxOut = options.ctxOutSize ? nativeBuffer(options.ctxOutSize) : undefined;
+  const attr = new BpfAttr(76)
+    .u32(0, programFd)
+    .u32(8, options.data?.length ?? 0)
+    .u32(12, dataOut.length)
+    .pointer(16, options.data)
+    .pointer(24, dataOut)
+    .u32(32, options.repeat ?? 0)
+    .u32(40, options.ctx?.length ?? 0)
+    .u32(44, ctxOut?.length ?? 0)
+    .pointer(48, options.ctx)
+    .pointer(56, ctxOut)
+    .u32(64, options.flags ?? 0)
+    .u32(68, options.cpu ?? 0)
+    .u32(72, options.batchSize ?? 0);
+  bpfCall(BpfCommand.PROG_TEST_RUN, attr, name ? { program: name } : {});
+  return {
+    retval: attr.readU32(4),
+    duration: attr.readU32(36),
+    data: dataOut.subarray(0, Math.min(attr.readU32(12), dataOut.length)),
+    ctx: ctxOut?.subarray(0, Math.min(attr.readU32(44), ctxOut.length)),
+  };
+}
+
+/** BPF_PROG_BIND_MAP: keeps `mapFd` alive as long as the program (libbpf does this for `.rodata`). */
+export function bindMap(programFd: number, mapFd: number): void {
+  bpfCall(BpfCommand.PROG_BIND_MAP, new BpfAttr(12).u32(0, programFd).u32(4, mapFd));
+}
