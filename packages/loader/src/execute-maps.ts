@@ -1,0 +1,247 @@
+import { unlinkSync } from 'node:fs';
+import {
+  assertPinnedMapCompatible,
+  type CreationPlan,
+  type CreationStep,
+  type MapSlot,
+  type MapSpec,
+  pinPath,
+  takesBtfIds,
+} from '@bpfkit/maps';
+import {
+  BpfSyscallError,
+  createMap,
+  type Fd,
+  getPinnedObject,
+  mapFreeze,
+  mapInfo,
+  mapUpdate,
+  mapUpdateBatch,
+  pinObject,
+} from '@bpfkit/syscall';
+import { u32s } from './bytes.js';
+import { LoadError, type LoadErrorContext } from './errors.js';
+import type { LoadLogger } from './log.js';
+import type { ResourceScope } from './scope.js';
+
+/** What map creation needs from the object. */
+export interface MapCreation {
+  readonly object: string | undefined;
+  readonly maps: readonly MapSpec[];
+  readonly plan: CreationPlan;
+  readonly btfFd: Fd | undefined;
+  readonly pinRoot: string | undefined;
+  readonly scope: ResourceScope;
+  readonly log: LoadLogger;
+}
+
+/** Wraps a syscall failure of `step` into a LoadError carrying the errno and context. */
+function wrap(step: LoadError['step'], problem: string, context: LoadErrorContext, error: unknown): LoadError {
+  if (LoadError.is(error)) return error;
+  const errno = BpfSyscallError.is(error) ? error.errnoName : undefined;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new LoadError(step, `${problem}: ${detail}`, { ...context, ...(errno ? { errno } : {}) }, { cause: error });
+}
+
+/** Creates one map (or prototype) from its spec, with BTF ids when the type takes them, retrying without BTF as libbpf does. */
+function create(spec: MapSpec, c: MapCreation, innerMapFd?: number): Fd {
+  const base = {
+    name: spec.kernelName,
+    type: spec.type,
+    keySize: spec.keySize,
+    valueSize: spec.valueSize,
+    maxEntries: spec.maxEntries,
+    flags: spec.flags,
+    numaNode: spec.numaNode,
+    mapExtra: spec.mapExtra,
+    ...(innerMapFd === undefined ? {} : { innerMapFd }),
+  };
+  const withBtf =
+    c.btfFd !== undefined && takesBtfIds(spec.type) && (spec.btfKeyTypeId !== 0 || spec.btfValueTypeId !== 0);
+  if (withBtf) {
+    try {
+      return createMap({
+        ...base,
+        btfFd: c.btfFd?.fd,
+        btfKeyTypeId: spec.btfKeyTypeId,
+        btfValueTypeId: spec.btfValueTypeId,
+      });
+    } catch (error) {
+      if (!BpfSyscallError.is(error) || error.errnoName !== 'EINVAL') throw error;
+      c.log(`map '${spec.name}': creating with BTF failed (${error.errnoName}); retrying without BTF`);
+    }
+  }
+  return createMap(base);
+}
+
+/** Writes map-in-map slots: one BPF_MAP_UPDATE_BATCH, then single updates from the first slot it did not write. */
+function fillSlots(
+  outer: MapSpec,
+  outerFd: Fd,
+  slots: readonly MapSlot[],
+  fds: ReadonlyMap<string, Fd>,
+  c: MapCreation,
+): void {
+  const targetFd = (slot: MapSlot) => {
+    const fd = fds.get(slot.target);
+    if (fd === undefined) {
+      throw new LoadError('fill-slots', `slot target map '${slot.target}' was not created`, {
+        ...(c.object === undefined ? {} : { object: c.object }),
+        map: outer.name,
+        slot: slot.index,
+        target: slot.target,
+      });
+    }
+    return fd.fd;
+  };
+  const values = slots.map(targetFd);
+  let written = 0;
+  try {
+    written = mapUpdateBatch(outerFd.fd, u32s(slots.map((s) => s.index)), u32s(values), slots.length, 0, outer.name);
+  } catch (error) {
+    // Unsupported for this map type, or a slot failed: one update per slot from here names the slot.
+    const reason = BpfSyscallError.is(error) ? error.errnoName : String(error);
+    c.log(`map '${outer.name}': batch slot update refused (${reason}); writing slots one by one`);
+  }
+  if (written === slots.length) {
+    slots.forEach((s, i) => {
+      c.log(`map '${outer.name}': slot [${s.index}] set to map '${s.target}' fd=${values[i]}`);
+    });
+    c.log(`map '${outer.name}': ${slots.length} slots written in one batch`);
+    return;
+  }
+  slots.forEach((slot, i) => {
+    if (i < written) return;
+    try {
+      mapUpdate(outerFd.fd, u32s([slot.index]), u32s([values[i] as number]), 0, outer.name);
+    } catch (error) {
+      throw wrap(
+        'fill-slots',
+        `failed to initialize slot [${slot.index}] to map '${slot.target}' fd=${values[i]}`,
+        {
+          ...(c.object === undefined ? {} : { object: c.object }),
+          map: outer.name,
+          slot: slot.index,
+          target: slot.target,
+        },
+        error,
+      );
+    }
+    c.log(`map '${outer.name}': slot [${slot.index}] set to map '${slot.target}' fd=${values[i]}`);
+  });
+}
+
+/**
+ * Runs the maps part of a creation plan: prototypes created, used and closed around their
+ * outer maps, maps created (or reused from a pin when compatible), initial values written,
+ * read-only data frozen, map-in-map slots filled, new pins made. Returns the fd of every map.
+ * @throws {@link LoadError} naming the step, map, slot and target; the caller's scope closes what was opened.
+ */
+export function createMaps(c: MapCreation): Map<string, Fd> {
+  const fds = new Map<string, Fd>();
+  const prototypes = new Map<string, Fd>();
+  const reused = new Set<string>();
+  const byName = new Map(c.maps.map((m) => [m.name, m]));
+  const where = (map: string): LoadErrorContext => ({ ...(c.object === undefined ? {} : { object: c.object }), map });
+
+  const run = (step: CreationStep): void => {
+    const spec = byName.get(step.map) as MapSpec;
+    switch (step.kind) {
+      case 'create-prototype': {
+        const inner = spec.inner as MapSpec;
+        try {
+          const fd = c.scope.own(create(inner, c));
+          prototypes.set(spec.name, fd);
+          c.log(`map '${inner.name}': prototype created, fd=${fd.fd}`);
+        } catch (error) {
+          throw wrap(
+            'create-prototype',
+            `failed to create inner map prototype '${inner.name}'`,
+            where(spec.name),
+            error,
+          );
+        }
+        return;
+      }
+      case 'create-map': {
+        const path = c.pinRoot === undefined ? undefined : pinPath(spec, c.pinRoot);
+        if (path !== undefined) {
+          const existing = tryOpenPinned(path);
+          if (existing !== undefined) {
+            c.scope.own(existing);
+            try {
+              assertPinnedMapCompatible(spec, mapInfo(existing.fd), path);
+            } catch (error) {
+              throw wrap('pin', `couldn't reuse pinned map at '${path}'`, { ...where(spec.name), path }, error);
+            }
+            fds.set(spec.name, existing);
+            reused.add(spec.name);
+            c.log(`map '${spec.name}': reused pinned map at '${path}', fd=${existing.fd}`);
+            return;
+          }
+        }
+        try {
+          const fd = c.scope.own(create(spec, c, prototypes.get(spec.name)?.fd));
+          fds.set(spec.name, fd);
+          c.log(`map '${spec.name}': created successfully, fd=${fd.fd}`);
+        } catch (error) {
+          throw wrap('create-map', 'failed to create', where(spec.name), error);
+        }
+        return;
+      }
+      case 'close-prototype':
+        prototypes.get(spec.name)?.close();
+        prototypes.delete(spec.name);
+        c.log(`map '${spec.name}.inner': prototype closed`);
+        return;
+      case 'write-initial-value':
+        if (reused.has(spec.name) || spec.initialData === undefined) return;
+        try {
+          mapUpdate((fds.get(spec.name) as Fd).fd, u32s([0]), spec.initialData, 0, spec.name);
+          c.log(`map '${spec.name}': initial value written (${spec.initialData.length} bytes)`);
+        } catch (error) {
+          throw wrap('write-initial-value', 'failed to write the initial value', where(spec.name), error);
+        }
+        return;
+      case 'freeze':
+        if (reused.has(spec.name)) return;
+        try {
+          mapFreeze((fds.get(spec.name) as Fd).fd, spec.name);
+          c.log(`map '${spec.name}': frozen`);
+        } catch (error) {
+          throw wrap('freeze', 'failed to freeze', where(spec.name), error);
+        }
+        return;
+      case 'fill-slots':
+        if (reused.has(spec.name)) return;
+        fillSlots(spec, fds.get(spec.name) as Fd, step.slots, fds, c);
+        return;
+      case 'fill-program-slots':
+        return;
+    }
+  };
+
+  for (const step of c.plan.maps) run(step);
+
+  for (const spec of c.maps) {
+    const path = c.pinRoot === undefined ? undefined : pinPath(spec, c.pinRoot);
+    if (path === undefined || reused.has(spec.name)) continue;
+    try {
+      pinObject((fds.get(spec.name) as Fd).fd, path);
+    } catch (error) {
+      throw wrap('pin', `failed to auto-pin at '${path}'`, { ...where(spec.name), path }, error);
+    }
+    c.scope.onFailure(() => unlinkSync(path));
+    c.log(`map '${spec.name}': pinned at '${path}'`);
+  }
+  return fds;
+}
+
+function tryOpenPinned(path: string): Fd | undefined {
+  try {
+    return getPinnedObject(path);
+  } catch (error) {
+    if (BpfSyscallError.is(error) && error.errnoName === 'ENOENT') return undefined;
+    throw error;
+  }
+}

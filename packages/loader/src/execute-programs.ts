@@ -1,0 +1,198 @@
+import type { MapSpec } from '@bpfkit/maps';
+import {
+  encodeFuncInfo,
+  encodeInstructions,
+  encodeLineInfo,
+  type Instruction,
+  type ProgramPlan,
+  PseudoSource,
+  type RelocError,
+  requireKind,
+  sourceLineAt,
+} from '@bpfkit/reloc';
+import {
+  BpfSyscallError,
+  type Fd,
+  failingInstruction,
+  isLittleEndianHost,
+  loadProgram,
+  mapUpdate,
+} from '@bpfkit/syscall';
+import { u32s } from './bytes.js';
+import { LoadError } from './errors.js';
+import { BpfProgram } from './handles.js';
+import type { LoadLogger } from './log.js';
+import type { ResourceScope } from './scope.js';
+
+/** What program loading needs from the object. */
+export interface ProgramLoading {
+  readonly object: string | undefined;
+  readonly programs: readonly ProgramPlan[];
+  readonly maps: readonly MapSpec[];
+  readonly mapFds: ReadonlyMap<string, Fd>;
+  readonly btfFd: Fd | undefined;
+  readonly scope: ResourceScope;
+  readonly log: LoadLogger;
+  /** Verifier log level to request on success (0: only on failure). */
+  readonly verifierLogLevel: number;
+}
+
+/** The plan's instructions with each map reference's fd (and value offset) written in. */
+export function patchInstructions(
+  plan: ProgramPlan,
+  mapFds: ReadonlyMap<string, Fd>,
+  object: string | undefined,
+): Instruction[] {
+  const out = plan.instructions.map((insn) => ({ ...insn }));
+  for (const ref of plan.references) {
+    const fd = mapFds.get(ref.map);
+    if (fd === undefined) {
+      throw new LoadError('load-program', `refers to map '${ref.map}', which was not created`, {
+        ...(object === undefined ? {} : { object }),
+        program: plan.name,
+        insn: ref.insn,
+        target: ref.map,
+      });
+    }
+    const first = out[ref.insn] as Instruction;
+    const second = out[ref.insn + 1] as Instruction;
+    first.src = ref.kind === 'map-fd' ? PseudoSource.MAP_FD : PseudoSource.MAP_VALUE;
+    first.imm = fd.fd;
+    second.imm = ref.kind === 'map-fd' ? 0 : ref.offset;
+  }
+  return out;
+}
+
+/** Explains a verifier rejection: the failing instruction, its source line, and the log's last words. */
+function verifierError(plan: ProgramPlan, error: BpfSyscallError, object: string | undefined): LoadError {
+  const insn = failingInstruction(error.log);
+  const line = insn === undefined ? undefined : sourceLineAt(plan.lineInfo, insn);
+  const last = error.log.filter((l) => l.trim() !== '' && !/^(processed|verification time)/.test(l)).slice(-1)[0];
+  const at = insn === undefined ? '' : ` at insn ${insn}`;
+  const source = line === undefined ? '' : ` (${line.fileName.split('/').pop()}:${line.line}: ${line.source.trim()})`;
+  return new LoadError(
+    'load-program',
+    `BPF program load failed: ${error.errnoName}${at}${source}${last ? `: ${last.trim()}` : ''}`,
+    {
+      ...(object === undefined ? {} : { object }),
+      program: plan.name,
+      errno: error.errnoName,
+      ...(insn === undefined ? {} : { insn }),
+      ...(line === undefined ? {} : { source: { file: line.fileName, line: line.line, text: line.source } }),
+    },
+    { cause: error },
+  );
+}
+
+/**
+ * Loads every autoload program with its maps' fds patched in, and func/line info when BTF
+ * is loaded; then fills prog-array slots with program fds.
+ * @throws {@link LoadError}: an unknown section, a verifier rejection (with instruction and source line), a slot write.
+ */
+export function loadPrograms(p: ProgramLoading): Map<string, BpfProgram> {
+  const loaded = new Map<string, BpfProgram>();
+  for (const plan of p.programs) {
+    if (!plan.autoload) {
+      p.log(`prog '${plan.name}': autoload off, skipped`);
+      continue;
+    }
+    let kind: ReturnType<typeof requireKind>;
+    try {
+      kind = requireKind(plan, p.object);
+    } catch (error) {
+      throw new LoadError(
+        'load-program',
+        (error as RelocError).problem,
+        {
+          ...(p.object === undefined ? {} : { object: p.object }),
+          program: plan.name,
+        },
+        { cause: error },
+      );
+    }
+    const instructions = encodeInstructions(patchInstructions(plan, p.mapFds, p.object), isLittleEndianHost);
+    const withInfo = p.btfFd !== undefined && plan.funcInfo.length > 0;
+    try {
+      const result = loadProgram({
+        name: plan.name.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 15),
+        type: kind.programType,
+        instructions,
+        license: plan.license,
+        kernelVersion: plan.kernelVersion,
+        flags: kind.flags,
+        ...(kind.expectedAttachType === undefined ? {} : { expectedAttachType: kind.expectedAttachType }),
+        ...(withInfo
+          ? {
+              btfFd: p.btfFd?.fd,
+              funcInfo: {
+                records: encodeFuncInfo(plan.funcInfo, isLittleEndianHost),
+                recordSize: 8,
+                count: plan.funcInfo.length,
+              },
+              lineInfo: {
+                records: encodeLineInfo(plan.lineInfo, isLittleEndianHost),
+                recordSize: 16,
+                count: plan.lineInfo.length,
+              },
+            }
+          : {}),
+        logLevel: p.verifierLogLevel,
+      });
+      p.scope.own(result.fd);
+      loaded.set(plan.name, new BpfProgram(plan, result.fd, result.log));
+      p.log(`prog '${plan.name}': loaded, fd=${result.fd.fd} (${plan.instructions.length} insns)`);
+    } catch (error) {
+      if (BpfSyscallError.is(error) && error.log.length > 0) throw verifierError(plan, error, p.object);
+      const errno = BpfSyscallError.is(error) ? error.errnoName : undefined;
+      throw new LoadError(
+        'load-program',
+        `BPF program load failed: ${(error as Error).message}`,
+        {
+          ...(p.object === undefined ? {} : { object: p.object }),
+          program: plan.name,
+          ...(errno ? { errno } : {}),
+        },
+        { cause: error },
+      );
+    }
+  }
+  return loaded;
+}
+
+/** Fills prog-array slots with the fds of the programs they name. */
+export function fillProgramSlots(
+  p: ProgramLoading,
+  programs: ReadonlyMap<string, BpfProgram>,
+  slotsByMap: ReadonlyMap<string, readonly { index: number; target: string }[]>,
+): void {
+  for (const [mapName, slots] of slotsByMap) {
+    const map = p.mapFds.get(mapName) as Fd;
+    for (const slot of slots) {
+      const program = programs.get(slot.target);
+      const context = {
+        ...(p.object === undefined ? {} : { object: p.object }),
+        map: mapName,
+        slot: slot.index,
+        target: slot.target,
+      };
+      if (program === undefined) {
+        throw new LoadError(
+          'fill-program-slots',
+          `slot [${slot.index}] names prog '${slot.target}', which was not loaded (autoload off?)`,
+          context,
+        );
+      }
+      try {
+        mapUpdate(map.fd, u32s([slot.index]), u32s([program.fd]), 0, mapName);
+      } catch (error) {
+        throw new LoadError(
+          'fill-program-slots',
+          `failed to initialize slot [${slot.index}] to prog '${slot.target}' fd=${program.fd}: ${(error as Error).message}`,
+          { ...context, ...(BpfSyscallError.is(error) ? { errno: error.errnoName } : {}) },
+          { cause: error },
+        );
+      }
+      p.log(`map '${mapName}': slot [${slot.index}] set to prog '${slot.target}' fd=${program.fd}`);
+    }
+  }
+}

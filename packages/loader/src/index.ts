@@ -1,0 +1,17 @@
+/**
+ * The bpfkit facade: open a BPF object (no kernel call), adjust its maps and programs,
+ * load it (BTF, maps with declarative map-in-map and prog-array slots, programs), use its
+ * maps and programs, close it. Every failure closes what the load opened.
+ *
+ * @packageDocumentation
+ * @module @bpfkit/loader
+ */
+
+export type { LoadErrorContext, LoadStep } from './errors.js';
+export { LoadError } from './errors.js';
+export { patchInstructions } from './execute-programs.js';
+export { BpfMap, BpfProgram } from './handles.js';
+export type { LoadLogger } from './log.js';
+export type { OpenOptions } from './object.js';
+export { BpfObject } from './object.js';
+export { ResourceScope } from './scope.js';

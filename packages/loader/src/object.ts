@@ -1,0 +1,233 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { type Btf, type BtfExt, readObjectBtf } from '@bpfkit/btf';
+import { type ElfFile, parseElf } from '@bpfkit/elf';
+import {
+  type ConstantValue,
+  type CreationPlan,
+  type MapSpec,
+  objectNameFromPath,
+  planCreation,
+  resolveMaps,
+  setConstant,
+  validateMaps,
+} from '@bpfkit/maps';
+import { type ProgramPlan, planPrograms } from '@bpfkit/reloc';
+import { LoadError } from './errors.js';
+import { loadObjectBtf } from './execute-btf.js';
+import { createMaps } from './execute-maps.js';
+import { fillProgramSlots, loadPrograms } from './execute-programs.js';
+import { BpfMap, type BpfProgram } from './handles.js';
+import { type LoadLogger, silent } from './log.js';
+import { ResourceScope } from './scope.js';
+
+/** Options for {@link BpfObject.open}. */
+export interface OpenOptions {
+  /** Receives libbpf-style lines for every step. */
+  readonly logger?: LoadLogger;
+  /** Values for `const volatile` globals in `.rodata`, set before load (size-checked against BTF). */
+  readonly constants?: Readonly<Record<string, ConstantValue>>;
+  /** Where maps with `pinning = LIBBPF_PIN_BY_NAME` are pinned and reused from (default `/sys/fs/bpf`). */
+  readonly pinRoot?: string;
+  /** Inner map prototypes for map-in-maps, by outer map name. */
+  readonly innerMaps?: Readonly<Record<string, MapSpec>>;
+  /** Object name used for global-data map names; from the file name by default. */
+  readonly objectName?: string;
+  /** Verifier log level to request for every program (0 by default: logs only on failure). */
+  readonly verifierLogLevel?: number;
+}
+
+function possibleCpus(): number {
+  try {
+    const text = readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
+    return text.split(',').reduce((n, range) => {
+      const [a, b] = range.split('-').map(Number);
+      return n + (b === undefined ? 1 : (b as number) - (a as number) + 1);
+    }, 0);
+  } catch {
+    return 1;
+  }
+}
+
+/**
+ * A BPF object: opened from an ELF file with no kernel call (maps and programs are specs
+ * you may adjust), then loaded. The object owns every kernel object it creates; `close()`
+ * (or `using`) releases them all.
+ */
+export class BpfObject {
+  /** The parsed ELF. */
+  readonly elf: ElfFile;
+  /** The object's BTF, if any. */
+  readonly btf: Btf | undefined;
+  /** Its `.BTF.ext`, if any. */
+  readonly ext: BtfExt | undefined;
+  /** Map specs, adjustable until {@link load}. */
+  readonly maps: MapSpec[];
+  /** Program plans, adjustable until {@link load} (`autoload`, `attachTarget`). */
+  readonly programs: ProgramPlan[];
+  private readonly options: OpenOptions;
+  private readonly log: LoadLogger;
+  private state: 'opened' | 'loaded' | 'failed' | 'closed' = 'opened';
+  private loadedMaps = new Map<string, BpfMap>();
+  private loadedPrograms = new Map<string, BpfProgram>();
+  private readonly scope = new ResourceScope();
+
+  private constructor(elf: ElfFile, options: OpenOptions) {
+    this.elf = elf;
+    this.options = options;
+    this.log = options.logger ?? silent;
+    const objectBtf = readObjectBtf(elf);
+    this.btf = objectBtf?.btf;
+    this.ext = objectBtf?.ext;
+    this.maps = resolveMaps(elf, this.btf, {
+      objectName: options.objectName ?? objectNameFromPath(elf.name ?? 'object'),
+      ...(options.innerMaps === undefined ? {} : { innerMaps: options.innerMaps }),
+    });
+    for (const [name, value] of Object.entries(options.constants ?? {}))
+      setConstant(this.maps, elf, this.btf, name, value);
+    this.programs = planPrograms(elf, this.maps, this.ext);
+  }
+
+  /**
+   * Opens an object from a path or from bytes. Parses, resolves maps and plans programs;
+   * makes no kernel call.
+   * @throws ElfError, BtfError, MapError or RelocError for bad input, naming where.
+   */
+  static open(pathOrBytes: string | Uint8Array, options: OpenOptions = {}): BpfObject {
+    const bytes = typeof pathOrBytes === 'string' ? new Uint8Array(readFileSync(pathOrBytes)) : pathOrBytes;
+    const name = typeof pathOrBytes === 'string' ? basename(pathOrBytes) : (options.objectName ?? 'object');
+    return new BpfObject(parseElf(bytes, { name }), options);
+  }
+
+  /** The object's name (the file name it was opened from). */
+  get name(): string {
+    return this.elf.name ?? 'object';
+  }
+
+  /** The map-creation plan for the current specs. */
+  get plan(): CreationPlan {
+    return planCreation(this.maps);
+  }
+
+  /**
+   * Loads BTF, creates maps and fills their slots, loads programs, fills prog-array slots.
+   * One attempt: after a failure everything opened is closed and the object cannot load again.
+   * @throws {@link LoadError} naming the step, map, slot, program, instruction and source line.
+   */
+  load(): void {
+    if (this.state !== 'opened') {
+      throw new LoadError('use', `cannot load: the object is ${this.state}`, { object: this.name });
+    }
+    try {
+      const [problem] = validateMaps(this.maps, this.name);
+      if (problem !== undefined) throw problem;
+      const plan = planCreation(this.maps);
+      const btfFd = loadObjectBtf(this.elf, this.btf, this.scope, this.log);
+      const mapFds = createMaps({
+        object: this.name,
+        maps: this.maps,
+        plan,
+        btfFd,
+        pinRoot: this.options.pinRoot,
+        scope: this.scope,
+        log: this.log,
+      });
+      const loading = {
+        object: this.name,
+        programs: this.programs,
+        maps: this.maps,
+        mapFds,
+        btfFd,
+        scope: this.scope,
+        log: this.log,
+        verifierLogLevel: this.options.verifierLogLevel ?? 0,
+      };
+      const programs = loadPrograms(loading);
+      const programSlots = new Map(
+        plan.afterPrograms.flatMap((step) =>
+          step.kind === 'fill-program-slots' ? [[step.map, step.slots] as const] : [],
+        ),
+      );
+      fillProgramSlots(loading, programs, programSlots);
+      btfFd?.close();
+      const cpus = possibleCpus();
+      for (const spec of this.maps) {
+        const fd = mapFds.get(spec.name);
+        if (fd !== undefined) this.loadedMaps.set(spec.name, new BpfMap(spec, fd, cpus));
+      }
+      this.loadedPrograms = programs;
+      this.scope.commit();
+      this.state = 'loaded';
+    } catch (error) {
+      this.scope.closeAll();
+      this.state = 'failed';
+      this.log(`failed to load object '${this.name}'`);
+      if (LoadError.is(error)) throw error;
+      // A definition problem found before any kernel call (e.g. a map edited into an invalid state).
+      throw new LoadError(
+        'open',
+        error instanceof Error ? error.message : String(error),
+        { object: this.name },
+        { cause: error },
+      );
+    }
+  }
+
+  /**
+   * A loaded map by name: the variable name, libbpf's global-data name (`obj.bss`), or a
+   * data section name (`.bss`, `.data.custom`).
+   * @throws {@link LoadError} before load or for a name the object does not define.
+   */
+  map(name: string): BpfMap {
+    this.requireLoaded();
+    const map =
+      this.loadedMaps.get(name) ??
+      (name.startsWith('.')
+        ? [...this.loadedMaps.values()].find((m) => m.spec.section === name && m.spec.source !== 'btf')
+        : undefined);
+    if (map === undefined) {
+      throw new LoadError('use', `no map named '${name}'; maps: ${[...this.loadedMaps.keys()].join(', ')}`, {
+        object: this.name,
+        map: name,
+      });
+    }
+    return map;
+  }
+
+  /**
+   * A loaded program by name.
+   * @throws {@link LoadError} before load or for a program that was not loaded.
+   */
+  program(name: string): BpfProgram {
+    this.requireLoaded();
+    const program = this.loadedPrograms.get(name);
+    if (program === undefined) {
+      throw new LoadError(
+        'use',
+        `no loaded program named '${name}'; programs: ${[...this.loadedPrograms.keys()].join(', ')}`,
+        {
+          object: this.name,
+          program: name,
+        },
+      );
+    }
+    return program;
+  }
+
+  /** Closes every map and program fd; idempotent. Pins stay. */
+  close(): void {
+    if (this.state === 'closed') return;
+    this.scope.closeAll();
+    this.state = 'closed';
+  }
+
+  /** Same as {@link close}, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  private requireLoaded(): void {
+    if (this.state !== 'loaded')
+      throw new LoadError('use', `the object is ${this.state}, not loaded`, { object: this.name });
+  }
+}

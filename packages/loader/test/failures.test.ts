@@ -1,0 +1,182 @@
+import { fixture, loadableFixtures } from '@bpfkit/fixtures';
+import {
+  BpfAttr,
+  type BpfBackend,
+  BpfCommand,
+  backend,
+  Errno,
+  isLittleEndianHost,
+  nativeBuffer,
+  type ObjectKind,
+  objectFdById,
+  setBackend,
+} from '@bpfkit/syscall';
+import { describe, expect, it } from 'vitest';
+import { BpfObject, LoadError } from '../src/index.js';
+import { bpfUnavailable, openFdCount, settled } from './kernel.js';
+
+const unavailable = bpfUnavailable();
+
+/**
+ * A backend that fails the `failAt`-th bpf(2) call with `errno`, counts every call, and
+ * records the kernel id of every map, program and BTF object it sees created.
+ */
+function recordingBackend(real: BpfBackend, failAt: number, errno: number) {
+  const created: { kind: ObjectKind; id: number }[] = [];
+  const recorder = {
+    name: `recording(${real.name})`,
+    real,
+    calls: 0,
+    created,
+    bpf(command: number, attr: Uint8Array, size: number) {
+      recorder.calls++;
+      if (recorder.calls === failAt) return -errno;
+      const result = real.bpf(command, attr, size);
+      const kind = createdKind[command];
+      if (kind !== undefined && result >= 0) created.push({ kind, id: objectId(real, result) });
+      return result;
+    },
+    close: (fd: number) => real.close(fd),
+    address: (buffer: Uint8Array) => real.address(buffer),
+  };
+  return recorder;
+}
+
+const createdKind: Record<number, ObjectKind> = {
+  [BpfCommand.MAP_CREATE]: 'map',
+  [BpfCommand.PROG_LOAD]: 'program',
+  [BpfCommand.BTF_LOAD]: 'btf',
+};
+
+/** The kernel id behind `fd`, read with the real backend (id is at byte 4 of every info struct). */
+function objectId(real: BpfBackend, fd: number): number {
+  const info = nativeBuffer(8);
+  const attr = new BpfAttr(16).u32(0, fd).u32(4, 8).pointer(8, info);
+  real.bpf(BpfCommand.OBJ_GET_INFO_BY_FD, attr.bytes, attr.size);
+  return new DataView(info.buffer).getUint32(4, isLittleEndianHost);
+}
+
+/** Of these objects, the ones the kernel still has once pending frees (RCU) have run. */
+async function stillAlive(objects: readonly { kind: ObjectKind; id: number }[]): Promise<string[]> {
+  return settled(() =>
+    objects.flatMap(({ kind, id }) => {
+      const fd = objectFdById(kind, id);
+      if (fd === undefined) return [];
+      fd.close();
+      return [`${kind} ${id}`];
+    }),
+  );
+}
+
+describe.skipIf(unavailable !== undefined)('every failure path closes what it opened', () => {
+  it('a verifier rejection names the instruction and the source line', () => {
+    const before = openFdCount();
+    const obj = BpfObject.open(fixture('bad_verifier').path);
+    try {
+      obj.load();
+      expect.unreachable();
+    } catch (error) {
+      expect(LoadError.is(error)).toBe(true);
+      const e = error as LoadError;
+      expect(e.step).toBe('load-program');
+      expect(e.context).toMatchObject({ program: 'unchecked', errno: 'EACCES' });
+      expect(e.context.source).toMatchObject({ line: 20, text: expect.stringContaining('*value += 1') });
+      expect(e.message).toMatch(
+        /prog 'unchecked': BPF program load failed: EACCES at insn \d+ \(bad_verifier\.bpf\.c:20: \*value \+= 1; \/\* no NULL check \*\/\): .*map_value_or_null/,
+      );
+    }
+    expect(openFdCount()).toBe(before);
+  });
+
+  it('a map the kernel refuses names the map and errno, and leaves nothing behind', async () => {
+    const before = openFdCount();
+    const recorder = recordingBackend(backend(), -1, 0);
+    setBackend(recorder);
+    try {
+      const obj = BpfObject.open(fixture('map_in_map').path);
+      // The last map created (not a slot target, so no validator catches it first).
+      const bss = obj.maps.find((m) => m.section === '.bss');
+      if (bss) bss.type = 9999;
+      obj.load();
+      expect.unreachable();
+    } catch (error) {
+      expect((error as LoadError).step).toBe('create-map');
+      expect((error as LoadError).context).toMatchObject({ map: 'map_in_m.bss', errno: 'EINVAL' });
+      expect((error as LoadError).message).toContain(
+        "map 'map_in_m.bss': failed to create: map 'map_in_m.bss': BPF_MAP_CREATE failed: EINVAL",
+      );
+    } finally {
+      setBackend(recorder.real);
+    }
+    expect(recorder.created.length).toBeGreaterThan(3);
+    expect(openFdCount()).toBe(before);
+    expect(await stillAlive(recorder.created)).toEqual([]);
+  });
+
+  it('a slot the kernel refuses names the outer map, slot and target', () => {
+    const obj = BpfObject.open(fixture('map_in_map').path);
+    // Make the target differ from the prototype in a way the validator does not know to check.
+    const target = obj.maps.find((m) => m.name === 'inner_map1');
+    if (target) target.numaNode = 0;
+    const outer = obj.maps.find((m) => m.name === 'outer_hash');
+    if (outer?.inner) outer.inner.valueSize = 4;
+    obj.load();
+    obj.close();
+    const broken = BpfObject.open(fixture('map_in_map').path);
+    const prototype = broken.maps.find((m) => m.name === 'outer_hash')?.inner;
+    if (prototype) prototype.flags = 0x1000;
+    // BPF_F_INNER_MAP on the prototype only: the kernel refuses the slot (flags differ).
+    const before = openFdCount();
+    try {
+      broken.load();
+      expect.unreachable();
+    } catch (error) {
+      const e = error as LoadError;
+      expect(e.step === 'open' || e.step === 'fill-slots').toBe(true);
+      expect(e.message).toContain("map 'outer_hash'");
+    }
+    expect(openFdCount()).toBe(before);
+  });
+
+  it.each(loadableFixtures().map((f) => [f.name, f] as const))(
+    'failing each bpf(2) call of loading %s in turn leaves no fd and no kernel object',
+    async (_name, f) => {
+      const real = backend();
+      // Count the calls of one clean load first.
+      const counter = recordingBackend(real, -1, 0);
+      setBackend(counter);
+      try {
+        const clean = BpfObject.open(f.path);
+        clean.load();
+        clean.close();
+      } finally {
+        setBackend(real);
+      }
+      const total = counter.calls;
+      expect(total).toBeGreaterThan(1);
+      const before = openFdCount();
+      const created = [...counter.created];
+      for (let n = 1; n <= total; n++) {
+        const faulty = recordingBackend(real, n, Errno.ENOMEM);
+        setBackend(faulty);
+        try {
+          const obj = BpfObject.open(f.path);
+          try {
+            obj.load();
+            obj.close(); // the BTF load is optional: failing it is not fatal
+          } catch (error) {
+            expect(LoadError.is(error)).toBe(true);
+            expect((error as LoadError).step).not.toBe('use');
+          }
+        } finally {
+          setBackend(real);
+        }
+        created.push(...faulty.created);
+        expect(openFdCount(), `after failing call ${n} of ${total}`).toBe(before);
+      }
+      expect(created.length).toBeGreaterThan(total);
+      expect(await stillAlive(created)).toEqual([]);
+    },
+    60_000,
+  );
+});

@@ -1,0 +1,39 @@
+/**
+ * Programs of a BPF object and how to relocate them, pure and browser-safe: entry points
+ * and their program types from libbpf's section names, subprograms appended and calls
+ * fixed, map and global-data references located, func and line info moved along, and the
+ * BPF instruction set to decode and encode.
+ *
+ * @packageDocumentation
+ * @module @bpfkit/reloc
+ */
+
+export type { RelocErrorCode, RelocErrorContext } from './errors.js';
+// Errors
+export { RelocError } from './errors.js';
+export type { ProgramFuncInfo, ProgramLineInfo } from './ext-info.js';
+export { encodeFuncInfo, encodeLineInfo, sourceLineAt } from './ext-info.js';
+export type { Instruction } from './insn/instruction.js';
+// Instructions
+export { decodeInstructions, encodeInstructions, INSN_SIZE } from './insn/instruction.js';
+export {
+  AluOp,
+  CALL,
+  EXIT,
+  InsnClass,
+  InsnMode,
+  InsnSize,
+  InsnSource,
+  JmpOp,
+  LD_IMM64,
+  PseudoSource,
+} from './insn/opcodes.js';
+export type { LinkedPiece, LinkedProgram, MapReference } from './link.js';
+export type { ProgramPlan } from './plan.js';
+// Plan
+export { describePlan, planPrograms, requireKind } from './plan.js';
+export { AttachType, attachTypeName, ProgramFlag, ProgramType, programTypeName } from './program-types.js';
+export type { CodeFunction, CodeSection } from './programs.js';
+export { entryPoints, isCodeSection, readCodeSections } from './programs.js';
+export type { SectionKind } from './section-names.js';
+export { classifySection, knownSectionPatterns } from './section-names.js';

@@ -1,0 +1,63 @@
+import { RelocError } from '../errors.js';
+
+/** One 8-byte BPF instruction slot; an ld_imm64 spans two (the second holds the upper imm). */
+export interface Instruction {
+  /** Opcode byte. */
+  code: number;
+  /** Destination register (0–10). */
+  dst: number;
+  /** Source register, or a `BPF_PSEUDO_*` marker. */
+  src: number;
+  /** Signed 16-bit offset. */
+  off: number;
+  /** Signed 32-bit immediate. */
+  imm: number;
+}
+
+/** Size of one instruction slot. */
+export const INSN_SIZE = 8;
+
+/**
+ * Decodes instruction slots. In big-endian objects the register nibbles are swapped
+ * (`dst` is the high nibble), as are the multi-byte fields.
+ * @throws {@link RelocError} `bad-instruction` when the length is not a multiple of 8.
+ */
+export function decodeInstructions(bytes: Uint8Array, littleEndian: boolean): Instruction[] {
+  if (bytes.length % INSN_SIZE !== 0) {
+    throw new RelocError('bad-instruction', 'code size is not a whole number of 8-byte instructions', {
+      expected: 'a multiple of 8',
+      actual: bytes.length,
+    });
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: Instruction[] = new Array(bytes.length / INSN_SIZE);
+  for (let i = 0; i < out.length; i++) {
+    const at = i * INSN_SIZE;
+    const regs = view.getUint8(at + 1);
+    out[i] = {
+      code: view.getUint8(at),
+      dst: littleEndian ? regs & 0xf : regs >> 4,
+      src: littleEndian ? regs >> 4 : regs & 0xf,
+      off: view.getInt16(at + 2, littleEndian),
+      imm: view.getInt32(at + 4, littleEndian),
+    };
+  }
+  return out;
+}
+
+/** Encodes instruction slots in the given byte order. */
+export function encodeInstructions(instructions: readonly Instruction[], littleEndian: boolean): Uint8Array {
+  const bytes = new Uint8Array(instructions.length * INSN_SIZE);
+  const view = new DataView(bytes.buffer);
+  instructions.forEach((insn, i) => {
+    const at = i * INSN_SIZE;
+    view.setUint8(at, insn.code);
+    view.setUint8(
+      at + 1,
+      littleEndian ? ((insn.src & 0xf) << 4) | (insn.dst & 0xf) : ((insn.dst & 0xf) << 4) | (insn.src & 0xf),
+    );
+    view.setInt16(at + 2, insn.off, littleEndian);
+    view.setInt32(at + 4, insn.imm, littleEndian);
+  });
+  return bytes;
+}

@@ -1,0 +1,118 @@
+import type { BtfExt } from '@bpfkit/btf';
+import { decodeUtf8, type ElfFile } from '@bpfkit/elf';
+import type { MapSpec } from '@bpfkit/maps';
+import { RelocError } from './errors.js';
+import { moveExtInfo, type ProgramFuncInfo, type ProgramLineInfo } from './ext-info.js';
+import type { Instruction } from './insn/instruction.js';
+import { linkProgram, type MapReference } from './link.js';
+import { attachTypeName, programTypeName } from './program-types.js';
+import { entryPoints, readCodeSections } from './programs.js';
+import { classifySection, type SectionKind } from './section-names.js';
+
+/**
+ * Everything needed to load one program except map fds: the final instructions with
+ * subprograms appended and calls fixed, where each map fd goes, and the func and line info
+ * to send. Fields are adjustable before load (`autoload`, `attachTarget`).
+ */
+export interface ProgramPlan {
+  /** Entry function name. */
+  readonly name: string;
+  /** ELF section, e.g. `xdp` or `raw_tp/sys_enter`. */
+  readonly section: string;
+  /** What the section name means; `undefined` when no libbpf convention matches. */
+  readonly kind: SectionKind | undefined;
+  /** Whether the loader loads it (false for `?`-prefixed sections, or when turned off). */
+  autoload: boolean;
+  /** Attach target from the section name, adjustable before load. */
+  attachTarget: string;
+  /** Content of the `license` section. */
+  readonly license: string;
+  /** Content of the `version` section (0 when absent). */
+  readonly kernelVersion: number;
+  /** Final instructions; map references hold 0 until the loader writes fds. */
+  readonly instructions: readonly Instruction[];
+  /** Where map fds and global-data offsets go. */
+  readonly references: readonly MapReference[];
+  /** Subprograms appended, in order, with where each starts. */
+  readonly subprograms: readonly { readonly name: string; readonly start: number }[];
+  /** `bpf_func_info` for the final program (empty without BTF.ext). */
+  readonly funcInfo: readonly ProgramFuncInfo[];
+  /** `bpf_line_info` for the final program. */
+  readonly lineInfo: readonly ProgramLineInfo[];
+}
+
+function license(elf: ElfFile): string {
+  const section = elf.sectionByName('license');
+  if (section === undefined) return '';
+  const data = section.data;
+  const end = data.indexOf(0);
+  return decodeUtf8(end < 0 ? data : data.subarray(0, end));
+}
+
+function kernelVersion(elf: ElfFile): number {
+  const section = elf.sectionByName('version');
+  if (section === undefined || section.size < 4) return 0;
+  const data = section.data;
+  return new DataView(data.buffer, data.byteOffset, 4).getUint32(0, elf.littleEndian);
+}
+
+/**
+ * A plan for every program of the object: entry points in code sections other than `.text`,
+ * each linked with the subprograms it reaches, map references resolved against `maps`.
+ * @throws {@link RelocError} for a relocation or call that cannot be applied.
+ */
+export function planPrograms(elf: ElfFile, maps: readonly MapSpec[], ext?: BtfExt): ProgramPlan[] {
+  const code = readCodeSections(elf);
+  const lic = license(elf);
+  const version = kernelVersion(elf);
+  return entryPoints(elf, code).map((entry) => {
+    const linked = linkProgram(elf, code, entry, maps);
+    const info = moveExtInfo(ext, linked.pieces);
+    const kind = classifySection(entry.section.name);
+    return {
+      name: entry.name,
+      section: entry.section.name,
+      kind,
+      autoload: kind?.autoload ?? true,
+      attachTarget: kind?.target ?? '',
+      license: lic,
+      kernelVersion: version,
+      instructions: linked.instructions,
+      references: linked.references,
+      subprograms: linked.pieces.slice(1).map((p) => ({ name: p.function.name, start: p.base })),
+      funcInfo: info.funcInfo,
+      lineInfo: info.lineInfo,
+    };
+  });
+}
+
+/**
+ * The plan's kind, or a `RelocError` explaining that the section name matches no
+ * convention (libbpf fails such programs at load with "missing BPF prog type").
+ */
+export function requireKind(plan: ProgramPlan, object?: string): SectionKind {
+  if (plan.kind !== undefined) return plan.kind;
+  throw new RelocError(
+    'unknown-section',
+    `section '${plan.section}' names no program type; use a libbpf section name such as 'xdp', 'tc', 'socket', 'kprobe/<function>' or 'tracepoint/<category>/<name>'`,
+    { ...(object === undefined ? {} : { object }), program: plan.name, section: plan.section },
+  );
+}
+
+/** A human-readable summary of a plan: type, size, subprograms, map references. */
+export function describePlan(plan: ProgramPlan): string[] {
+  const kind = plan.kind;
+  const lines = [
+    `prog '${plan.name}': section '${plan.section}', type ${kind ? programTypeName(kind.programType) : 'unknown'}, attach ${attachTypeName(kind?.expectedAttachType)}, ${plan.instructions.length} insns${plan.autoload ? '' : ', autoload off'}`,
+  ];
+  for (const s of plan.subprograms)
+    lines.push(`prog '${plan.name}': subprogram '${s.name}' appended at insn ${s.start}`);
+  for (const r of plan.references) {
+    lines.push(
+      r.kind === 'map-fd'
+        ? `prog '${plan.name}': insn #${r.insn} refers to map '${r.map}'`
+        : `prog '${plan.name}': insn #${r.insn} refers to map '${r.map}' value + ${r.offset}`,
+    );
+  }
+  return lines;
+}

@@ -1,0 +1,120 @@
+import {
+  type ElfFile,
+  type ElfSymbol,
+  type Section,
+  SectionFlag,
+  SectionType,
+  SymbolBinding,
+  SymbolType,
+} from '@bpfkit/elf';
+import { RelocError } from './errors.js';
+import { decodeInstructions, INSN_SIZE, type Instruction } from './insn/instruction.js';
+
+/** A function in a code section: a program entry point, or a subprogram in `.text`. */
+export interface CodeFunction {
+  /** Symbol name. */
+  readonly name: string;
+  /** The section holding it. */
+  readonly section: Section;
+  /** First instruction index in the section. */
+  readonly start: number;
+  /** One past the last instruction index. */
+  readonly end: number;
+  /** The ELF symbol. */
+  readonly symbol: ElfSymbol;
+}
+
+/** One executable section, decoded once, with its functions and the relocations that patch it. */
+export interface CodeSection {
+  readonly section: Section;
+  readonly instructions: readonly Instruction[];
+  /** Functions sorted by start. */
+  readonly functions: readonly CodeFunction[];
+  /** Relocation symbol index by instruction index. */
+  readonly relocations: ReadonlyMap<number, ElfSymbol>;
+}
+
+/** True for sections holding BPF code. */
+export function isCodeSection(section: Section): boolean {
+  return section.type === SectionType.PROGBITS && (section.flags & SectionFlag.EXECINSTR) !== 0 && section.size > 0;
+}
+
+/**
+ * Every non-empty executable section, its instructions, functions (from FUNC symbols) and
+ * relocations. Entry points are the functions outside `.text`; `.text` holds subprograms.
+ * @throws {@link RelocError} for functions that do not lie on instruction boundaries inside their section.
+ */
+export function readCodeSections(elf: ElfFile): Map<number, CodeSection> {
+  const object = elf.name;
+  const where = object === undefined ? {} : { object };
+  const sections = new Map<number, CodeSection>();
+  for (const section of elf.sections) {
+    if (!isCodeSection(section)) continue;
+    const instructions = decodeInstructions(section.data, elf.littleEndian);
+    const functions = elf.symbols
+      .filter((s) => s.type === SymbolType.FUNC && s.sectionIndex === section.index)
+      .map((symbol) => {
+        if (
+          symbol.value % INSN_SIZE !== 0 ||
+          symbol.size % INSN_SIZE !== 0 ||
+          symbol.size === 0 ||
+          symbol.value + symbol.size > section.size
+        ) {
+          throw new RelocError(
+            'bad-program',
+            `function '${symbol.name}' does not lie on instruction boundaries inside its section`,
+            {
+              ...where,
+              section: section.name,
+              program: symbol.name,
+              offset: symbol.value,
+            },
+          );
+        }
+        return {
+          name: symbol.name,
+          section,
+          start: symbol.value / INSN_SIZE,
+          end: (symbol.value + symbol.size) / INSN_SIZE,
+          symbol,
+        };
+      })
+      .sort((a, b) => a.start - b.start);
+    const relocations = new Map<number, ElfSymbol>();
+    for (const entry of elf.relocationsFor(section.index)?.entries ?? []) {
+      if (entry.offset % INSN_SIZE !== 0 || entry.offset >= section.size) {
+        throw new RelocError('bad-relocation', 'relocation does not point at an instruction of the section', {
+          ...where,
+          section: section.name,
+          offset: entry.offset,
+        });
+      }
+      relocations.set(entry.offset / INSN_SIZE, elf.symbol(entry.symbol));
+    }
+    sections.set(section.index, { section, instructions, functions, relocations });
+  }
+  return sections;
+}
+
+/**
+ * The program entry points: FUNC symbols in code sections other than `.text`, in section
+ * then offset order. Static entry points are refused, as libbpf does.
+ * @throws {@link RelocError} `bad-program` naming a static program.
+ */
+export function entryPoints(elf: ElfFile, code: ReadonlyMap<number, CodeSection>): CodeFunction[] {
+  const programs: CodeFunction[] = [];
+  for (const { section, functions } of code.values()) {
+    if (section.name === '.text') continue;
+    for (const fn of functions) {
+      if (fn.symbol.bind === SymbolBinding.LOCAL) {
+        throw new RelocError('bad-program', 'program is static; entry points must be global functions', {
+          ...(elf.name === undefined ? {} : { object: elf.name }),
+          section: section.name,
+          program: fn.name,
+        });
+      }
+      programs.push(fn);
+    }
+  }
+  return programs;
+}
