@@ -171,3 +171,35 @@ export function sanitizeBtf(types: readonly BtfType[], features: BtfFeatures): B
   }
   return out;
 }
+
+/**
+ * Places the variables of DATASEC `section` at offsets computed elsewhere (the loader's
+ * `.kconfig` layout): each named VAR becomes global-allocated at its offset, entries are
+ * sorted, and the DATASEC takes `size`. Edits `types` in place (index = id − 1); a
+ * section that is absent is left alone.
+ * @throws {@link BtfError} `bad-fixup` when a variable of the section has no placement.
+ */
+export function placeDatasecVariables(
+  types: BtfType[],
+  section: string,
+  placements: readonly { readonly name: string; readonly offset: number; readonly size: number }[],
+  size: number,
+): void {
+  const index = types.findIndex((t) => t.kind === 'datasec' && t.name === section);
+  const datasec = types[index];
+  if (datasec?.kind !== 'datasec') return;
+  const vars = datasec.vars.map((entry) => {
+    const variable = types[entry.type - 1];
+    const placed = placements.find((p) => p.name === variable?.name);
+    if (variable?.kind !== 'var' || placed === undefined) {
+      throw new BtfError('bad-fixup', `variable '${variable?.name ?? entry.type}' of '${section}' has no placement`, {
+        typeId: datasec.id,
+        kind: 'datasec',
+      });
+    }
+    types[entry.type - 1] = { ...variable, linkage: VarLinkage.GLOBAL_ALLOCATED };
+    return { ...entry, offset: placed.offset, size: placed.size };
+  });
+  vars.sort((a, b) => a.offset - b.offset);
+  types[index] = { ...datasec, size, vars };
+}

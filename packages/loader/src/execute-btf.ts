@@ -1,22 +1,27 @@
-import { type Btf, fixupDatasecs, reencode } from '@bpfkit/btf';
+import { type Btf, fixupDatasecs, placeDatasecVariables, reencode } from '@bpfkit/btf';
 import type { ElfFile } from '@bpfkit/elf';
+import type { MapSpec } from '@bpfkit/maps';
 import { BpfSyscallError, type Fd, loadBtf } from '@bpfkit/syscall';
 import type { LoadLogger } from './log.js';
 import type { ResourceScope } from './scope.js';
 
 /**
- * Loads the object's BTF (DATASECs fixed up, re-encoded in host order) and returns its fd,
+ * Loads the object's BTF (DATASECs fixed up, `.kconfig` externs placed as the map lays
+ * them out, re-encoded) and returns its fd,
  * or `undefined` when the object has none or the kernel refuses it: BTF is optional for
  * maps and programs, so that is logged, as libbpf does, and the load goes on without it.
  */
 export function loadObjectBtf(
   elf: ElfFile,
   btf: Btf | undefined,
+  maps: readonly MapSpec[],
   scope: ResourceScope,
   log: LoadLogger,
 ): Fd | undefined {
   if (btf === undefined) return undefined;
   const types = fixupDatasecs(btf, elf);
+  const kconfig = maps.find((m) => m.source === 'kconfig');
+  if (kconfig !== undefined) placeDatasecVariables(types, '.kconfig', kconfig.externs, kconfig.valueSize);
   const bytes = reencode(types, btf);
   try {
     const fd = scope.own(loadBtf(bytes, elf.name ?? 'object'));

@@ -30,7 +30,8 @@ export interface MapCreation {
   readonly maps: readonly MapSpec[];
   readonly plan: CreationPlan;
   readonly btfFd: Fd | undefined;
-  readonly pinRoot: string | undefined;
+  /** Where maps pinned by name live. */
+  readonly pinRoot: string;
   readonly scope: ResourceScope;
   readonly log: LoadLogger;
 }
@@ -164,7 +165,7 @@ export function createMaps(c: MapCreation): Map<string, Fd> {
         return;
       }
       case 'create-map': {
-        const path = c.pinRoot === undefined ? undefined : pinPath(spec, c.pinRoot);
+        const path = pinPath(spec, c.pinRoot);
         if (path !== undefined) {
           const existing = tryOpenPinned(path);
           if (existing !== undefined) {
@@ -224,7 +225,7 @@ export function createMaps(c: MapCreation): Map<string, Fd> {
   for (const step of c.plan.maps) run(step);
 
   for (const spec of c.maps) {
-    const path = c.pinRoot === undefined ? undefined : pinPath(spec, c.pinRoot);
+    const path = pinPath(spec, c.pinRoot);
     if (path === undefined || reused.has(spec.name)) continue;
     try {
       pinObject((fds.get(spec.name) as Fd).fd, path);

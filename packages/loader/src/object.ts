@@ -5,6 +5,7 @@ import { type ElfFile, parseElf } from '@bpfkit/elf';
 import {
   type ConstantValue,
   type CreationPlan,
+  DEFAULT_PIN_ROOT,
   type MapSpec,
   objectNameFromPath,
   planCreation,
@@ -12,7 +13,9 @@ import {
   setConstant,
   validateMaps,
 } from '@bpfkit/maps';
-import { type ProgramPlan, planPrograms } from '@bpfkit/reloc';
+import { fillKconfig, type ProgramPlan, planPrograms } from '@bpfkit/reloc';
+import { kernelFacts } from '@bpfkit/reloc/node';
+import { isLittleEndianHost } from '@bpfkit/syscall';
 import { LoadError } from './errors.js';
 import { loadObjectBtf } from './execute-btf.js';
 import { createMaps } from './execute-maps.js';
@@ -35,6 +38,8 @@ export interface OpenOptions {
   readonly objectName?: string;
   /** Verifier log level to request for every program (0 by default: logs only on failure). */
   readonly verifierLogLevel?: number;
+  /** `.kconfig` values that replace the running kernel's (`{ CONFIG_HZ: '1000' }`). */
+  readonly kconfig?: Readonly<Record<string, string>>;
 }
 
 function possibleCpus(): number {
@@ -121,14 +126,15 @@ export class BpfObject {
     try {
       const [problem] = validateMaps(this.maps, this.name);
       if (problem !== undefined) throw problem;
+      this.resolveExterns();
       const plan = planCreation(this.maps);
-      const btfFd = loadObjectBtf(this.elf, this.btf, this.scope, this.log);
+      const btfFd = loadObjectBtf(this.elf, this.btf, this.maps, this.scope, this.log);
       const mapFds = createMaps({
         object: this.name,
         maps: this.maps,
         plan,
         btfFd,
-        pinRoot: this.options.pinRoot,
+        pinRoot: this.options.pinRoot ?? DEFAULT_PIN_ROOT,
         scope: this.scope,
         log: this.log,
       });
@@ -224,6 +230,25 @@ export class BpfObject {
   /** Same as {@link close}, for `using`. */
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /** Writes `.kconfig` extern values (running kernel's config, then the `kconfig` option) into its map. */
+  private resolveExterns(): void {
+    const kconfig = this.maps.find((m) => m.source === 'kconfig');
+    if (kconfig === undefined || this.btf === undefined) return;
+    const facts = kernelFacts();
+    const config = new Map([...facts.config, ...Object.entries(this.options.kconfig ?? {})]);
+    try {
+      fillKconfig(kconfig, this.btf, { release: facts.release, config }, isLittleEndianHost);
+    } catch (error) {
+      throw new LoadError(
+        'resolve-externs',
+        (error as Error).message,
+        { object: this.name, map: kconfig.name },
+        { cause: error },
+      );
+    }
+    this.log(`map '${kconfig.name}': ${kconfig.externs.length} kconfig externs resolved`);
   }
 
   private requireLoaded(): void {

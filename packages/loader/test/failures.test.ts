@@ -1,3 +1,5 @@
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fixture, loadableFixtures } from '@bpfkit/fixtures';
 import {
   BpfAttr,
@@ -13,7 +15,7 @@ import {
 } from '@bpfkit/syscall';
 import { describe, expect, it } from 'vitest';
 import { BpfObject, LoadError } from '../src/index.js';
-import { bpfUnavailable, openFdCount, settled } from './kernel.js';
+import { bpfUnavailable, openFdCount, privateBpffs, settled } from './kernel.js';
 
 const unavailable = bpfUnavailable();
 
@@ -142,15 +144,23 @@ describe.skipIf(unavailable !== undefined)('every failure path closes what it op
     'failing each bpf(2) call of loading %s in turn leaves no fd and no kernel object',
     async (_name, f) => {
       const real = backend();
+      const bpffs = privateBpffs();
+      const pinRoot = bpffs.dir;
+      // A new bpffs may hold the kernel's own files (maps.debug, progs.debug): keep those.
+      const builtIn = new Set(readdirSync(pinRoot));
+      const unpin = () => {
+        for (const name of readdirSync(pinRoot)) if (!builtIn.has(name)) rmSync(join(pinRoot, name));
+      };
       // Count the calls of one clean load first.
       const counter = recordingBackend(real, -1, 0);
       setBackend(counter);
       try {
-        const clean = BpfObject.open(f.path);
+        const clean = BpfObject.open(f.path, { pinRoot });
         clean.load();
         clean.close();
       } finally {
         setBackend(real);
+        unpin();
       }
       const total = counter.calls;
       expect(total).toBeGreaterThan(1);
@@ -160,7 +170,7 @@ describe.skipIf(unavailable !== undefined)('every failure path closes what it op
         const faulty = recordingBackend(real, n, Errno.ENOMEM);
         setBackend(faulty);
         try {
-          const obj = BpfObject.open(f.path);
+          const obj = BpfObject.open(f.path, { pinRoot });
           try {
             obj.load();
             obj.close(); // the BTF load is optional: failing it is not fatal
@@ -170,10 +180,12 @@ describe.skipIf(unavailable !== undefined)('every failure path closes what it op
           }
         } finally {
           setBackend(real);
+          unpin();
         }
         created.push(...faulty.created);
         expect(openFdCount(), `after failing call ${n} of ${total}`).toBe(before);
       }
+      bpffs.unmount();
       expect(created.length).toBeGreaterThan(total);
       expect(await stillAlive(created)).toEqual([]);
     },

@@ -28,6 +28,9 @@ export {
   LD_IMM64,
   PseudoSource,
 } from './insn/opcodes.js';
+export type { KernelFacts } from './kconfig.js';
+// Externs
+export { fillKconfig, kernelVersionCode, parseKernelConfig } from './kconfig.js';
 export type { LinkedPiece, LinkedProgram, MapReference } from './link.js';
 export type { ProgramPlan } from './plan.js';
 // Plan

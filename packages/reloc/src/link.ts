@@ -154,13 +154,24 @@ function resolveLoad(
 ): void {
   if (isReservedSectionIndex(symbol.sectionIndex)) {
     if (symbol.sectionIndex === 0) {
-      fail(
-        'unsupported-extern',
-        `extern '${symbol.name}' (__kconfig/__ksym) is not supported yet`,
-        sectionName,
-        index,
-        symbol.name,
-      );
+      const kconfig = maps.find((m) => m.source === 'kconfig');
+      const extern = kconfig?.externs.find((e) => e.name === symbol.name);
+      if (kconfig === undefined || extern === undefined) {
+        fail(
+          'unsupported-extern',
+          `extern '${symbol.name}' is not a __kconfig variable; __ksym externs are not supported yet`,
+          sectionName,
+          index,
+          symbol.name,
+        );
+      }
+      references.push({
+        insn: at,
+        kind: 'map-value',
+        map: (kconfig as MapSpec).name,
+        offset: (extern as { offset: number }).offset,
+      });
+      return;
     }
     fail(
       'bad-relocation',

@@ -1,0 +1,110 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { fixture } from '@bpfkit/fixtures';
+import { parseKernelConfig } from '@bpfkit/reloc';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BpfObject, LoadError } from '../src/index.js';
+import { bpfUnavailable, openFdCount, privateBpffs, u32 } from './kernel.js';
+
+const unavailable = bpfUnavailable();
+
+function runKconfig(options: { kconfig?: Record<string, string> } = {}) {
+  using obj = BpfObject.open(fixture('kconfig').path, options);
+  obj.load();
+  obj.program('read_kconfig').testRun({ data: new Uint8Array(64) });
+  const bss = new DataView((obj.map('.bss').lookup(u32(0)) as Uint8Array).buffer);
+  return {
+    version: Number(bss.getBigUint64(0, true)),
+    syscall: Number(bss.getBigUint64(8, true)),
+    lsm: Number(bss.getBigUint64(16, true)),
+    hz: Number(bss.getBigUint64(24, true)),
+    missing: Number(bss.getBigUint64(32, true)),
+    local: String.fromCharCode(bss.getUint8(40)),
+  };
+}
+
+describe.skipIf(unavailable !== undefined)('.kconfig externs', () => {
+  it("read the running kernel's config, computed values and weak defaults", () => {
+    const config = existsSync('/proc/config.gz')
+      ? parseKernelConfig(gunzipSync(readFileSync('/proc/config.gz')).toString('utf8'))
+      : new Map<string, string>();
+    const [major, minor, patch] = (
+      /^(\d+)\.(\d+)\.(\d+)/.exec(readFileSync('/proc/sys/kernel/osrelease', 'utf8')) ?? []
+    )
+      .slice(1)
+      .map(Number);
+    const seen = runKconfig();
+    expect(seen.version).toBe(((major as number) << 16) + ((minor as number) << 8) + Math.min(patch as number, 255));
+    expect(seen.syscall).toBe(config.get('CONFIG_BPF_SYSCALL') === 'y' ? 1 : 0);
+    expect(seen.lsm).toBe({ y: 1, m: 2 }[config.get('CONFIG_BPF_LSM') as 'y' | 'm'] ?? 0);
+    expect(seen.hz).toBe(Number(config.get('CONFIG_HZ')));
+    expect(seen.missing).toBe(0);
+  });
+
+  it('take values from the kconfig option over the kernel', () => {
+    const seen = runKconfig({ kconfig: { CONFIG_HZ: '1000', CONFIG_BPF_LSM: 'm', CONFIG_LOCALVERSION: '"-bpfkit"' } });
+    expect(seen).toMatchObject({ hz: 1000, lsm: 2, local: 'b' });
+  });
+
+  it('refuse a value of the wrong kind, naming the extern', () => {
+    expect(() => runKconfig({ kconfig: { CONFIG_HZ: 'y' } })).toThrow(
+      expect.objectContaining({ step: 'resolve-externs', message: expect.stringContaining("extern 'CONFIG_HZ'") }),
+    );
+  });
+});
+
+describe.skipIf(unavailable !== undefined)('maps pinned by name', () => {
+  let bpffs: ReturnType<typeof privateBpffs>;
+  let fdsBefore = 0;
+  beforeAll(() => {
+    bpffs = privateBpffs();
+    fdsBefore = openFdCount();
+  });
+  afterAll(() => {
+    bpffs.unmount();
+    expect(openFdCount()).toBe(fdsBefore);
+  });
+
+  it('are pinned by the first load and reused, contents and all, by the next', () => {
+    const lines: string[] = [];
+    const first = BpfObject.open(fixture('pinned').path, { pinRoot: bpffs.dir, logger: (l) => lines.push(l) });
+    first.load();
+    first.program('count').testRun({ data: new Uint8Array(64) });
+    const id = first.map('shared_counts').info().id;
+    first.close();
+    expect(existsSync(join(bpffs.dir, 'shared_counts'))).toBe(true);
+    expect(lines).toContain(`map 'shared_counts': pinned at '${join(bpffs.dir, 'shared_counts')}'`);
+
+    using second = BpfObject.open(fixture('pinned').path, { pinRoot: bpffs.dir, logger: (l) => lines.push(l) });
+    second.load();
+    expect(second.map('shared_counts').info().id).toBe(id);
+    second.program('count').testRun({ data: new Uint8Array(64) });
+    expect(new DataView((second.map('shared_counts').lookup(u32(1)) as Uint8Array).buffer).getBigUint64(0, true)).toBe(
+      2n,
+    );
+    expect(
+      lines.some((l) =>
+        l.startsWith(`map 'shared_counts': reused pinned map at '${join(bpffs.dir, 'shared_counts')}'`),
+      ),
+    ).toBe(true);
+  });
+
+  it('are not reused when the definition differs, naming every difference', () => {
+    const obj = BpfObject.open(fixture('pinned').path, { pinRoot: bpffs.dir });
+    const spec = obj.maps.find((m) => m.name === 'shared_counts');
+    if (spec) {
+      spec.maxEntries = 16;
+      spec.valueSize = 4;
+    }
+    try {
+      obj.load();
+      expect.unreachable();
+    } catch (error) {
+      expect(LoadError.is(error)).toBe(true);
+      expect((error as LoadError).step).toBe('pin');
+      expect((error as LoadError).message).toContain('value_size 8 (ours 4), max_entries 8 (ours 16)');
+    }
+    expect(existsSync(join(bpffs.dir, 'shared_counts'))).toBe(true);
+  });
+});

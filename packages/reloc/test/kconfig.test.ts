@@ -1,0 +1,92 @@
+import { readObjectBtf } from '@bpfkit/btf';
+import { parseElf } from '@bpfkit/elf';
+import { readFixture } from '@bpfkit/fixtures';
+import { type MapSpec, resolveMaps } from '@bpfkit/maps';
+import { describe, expect, it } from 'vitest';
+import { fillKconfig, kernelVersionCode, parseKernelConfig, planPrograms, RelocError } from '../src/index.js';
+
+const elf = parseElf(readFixture('kconfig'), { name: 'kconfig.el.o' });
+const btf = readObjectBtf(elf)?.btf;
+if (btf === undefined) throw new Error('no BTF');
+const kconfigMap = () => resolveMaps(elf, btf).find((m) => m.source === 'kconfig') as MapSpec;
+
+describe('kernel config', () => {
+  it('parses set and unset options', () => {
+    const config = parseKernelConfig('CONFIG_A=y\n# CONFIG_B is not set\nCONFIG_C="text"\nCONFIG_D=0x10\nnoise\n');
+    expect([...config]).toEqual([
+      ['CONFIG_A', 'y'],
+      ['CONFIG_B', 'n'],
+      ['CONFIG_C', '"text"'],
+      ['CONFIG_D', '0x10'],
+    ]);
+  });
+
+  it.each([
+    ['6.18.44-fc-v669', (6 << 16) + (18 << 8) + 44],
+    ['5.15.300', (5 << 16) + (15 << 8) + 255],
+    ['6.1', (6 << 16) + (1 << 8)],
+  ])('KERNEL_VERSION of %s', (release, code) => {
+    expect(kernelVersionCode(release)).toBe(code);
+  });
+});
+
+describe('.kconfig externs', () => {
+  it('are laid out as libbpf lays them out', () => {
+    expect(kconfigMap().externs.map((e) => [e.name, e.offset, e.size, e.weak])).toEqual([
+      ['CONFIG_BPFKIT_NOT_A_REAL_OPTION', 0, 4, true],
+      ['CONFIG_BPF_LSM', 4, 4, true],
+      ['CONFIG_HZ', 8, 4, false],
+      ['LINUX_KERNEL_VERSION', 12, 4, false],
+      ['CONFIG_BPF_SYSCALL', 16, 1, false],
+      ['CONFIG_LOCALVERSION', 17, 16, true],
+    ]);
+    expect(kconfigMap()).toMatchObject({ name: 'kconfig.kconfig', valueSize: 33, flags: 0x480, freeze: true });
+  });
+
+  it('are referenced from programs as values of the .kconfig map', () => {
+    const maps = resolveMaps(elf, btf);
+    const [plan] = planPrograms(elf, maps);
+    // One reference per extern, at the extern's offset (an index into an array goes in the load's own offset).
+    const offsets = plan?.references.filter((r) => r.map === 'kconfig.kconfig').map((r) => r.offset);
+    expect(offsets?.sort((a, b) => a - b)).toEqual([0, 4, 8, 12, 16, 17]);
+  });
+
+  it('take config values by their C type', () => {
+    const map = kconfigMap();
+    const config = new Map([
+      ['CONFIG_BPF_SYSCALL', 'y'],
+      ['CONFIG_BPF_LSM', 'm'],
+      ['CONFIG_HZ', '300'],
+      ['CONFIG_LOCALVERSION', '"-abc"'],
+    ]);
+    fillKconfig(map, btf, { release: '6.2.3', config }, true);
+    const view = new DataView((map.initialData as Uint8Array).buffer);
+    expect(view.getUint32(0, true)).toBe(0);
+    expect(view.getUint32(4, true)).toBe(2);
+    expect(view.getUint32(8, true)).toBe(300);
+    expect(view.getUint32(12, true)).toBe((6 << 16) + (2 << 8) + 3);
+    expect(view.getUint8(16)).toBe(1);
+    expect(new TextDecoder().decode((map.initialData as Uint8Array).subarray(17, 21))).toBe('-abc');
+  });
+
+  it('refuse a missing strong extern and wrong kinds of value', () => {
+    const missing = () =>
+      fillKconfig(kconfigMap(), btf, { release: '6.2.3', config: new Map([['CONFIG_BPF_SYSCALL', 'y']]) }, true);
+    expect(missing).toThrow(RelocError);
+    expect(missing).toThrow(/extern 'CONFIG_HZ': \(strong\) not found/);
+    const boolAsM = () =>
+      fillKconfig(
+        kconfigMap(),
+        btf,
+        {
+          release: '6.2.3',
+          config: new Map([
+            ['CONFIG_BPF_SYSCALL', 'm'],
+            ['CONFIG_HZ', '1'],
+          ]),
+        },
+        true,
+      );
+    expect(boolAsM).toThrow(/value 'm' needs enum libbpf_tristate/);
+  });
+});
