@@ -1,6 +1,7 @@
 // libbpf's side of `npm run bench`: times the same operations bpfkit is timed on, on
 // the same inputs, with CLOCK_MONOTONIC, and prints one JSON line per figure.
 // Built by bench/run.ts with the system compiler against Debian's libbpf-dev.
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <stdio.h>
@@ -81,14 +82,77 @@ static int btf_memory(const char *path)
 	return 0;
 }
 
+/* Per-call cost of BPF_MAP_LOOKUP_ELEM (or UPDATE) on a 1-entry array: the syscall floor. */
+static int time_map_calls(const char *figure, int count, int update)
+{
+	long long samples[7];
+	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "bench", 4, 8, 1, NULL);
+	__u32 key = 0;
+	__u64 value = 0;
+
+	if (fd < 0)
+		return 1;
+	for (int round = -1; round < 7; round++) {
+		long long start = now_ns();
+
+		for (int i = 0; i < count; i++) {
+			if (update)
+				bpf_map_update_elem(fd, &key, &value, 0);
+			else
+				bpf_map_lookup_elem(fd, &key, &value);
+		}
+		if (round >= 0)
+			samples[round] = (now_ns() - start) / count;
+	}
+	close(fd);
+	report(figure, samples, 7);
+	return 0;
+}
+
+/* bpf_object__open_file + close, or open + load + close, on one object. */
+static int time_object(const char *figure, const char *path, int count, int load)
+{
+	long long *samples = calloc(count, sizeof(*samples));
+
+	for (int i = -2; i < count; i++) {
+		long long start = now_ns();
+		struct bpf_object *obj = bpf_object__open_file(path, NULL);
+
+		if (!obj) {
+			fprintf(stderr, "bpf_object__open_file(%s) failed\n", path);
+			return 1;
+		}
+		if (load && bpf_object__load(obj)) {
+			fprintf(stderr, "bpf_object__load(%s) failed\n", path);
+			return 1;
+		}
+		bpf_object__close(obj);
+		if (i >= 0)
+			samples[i] = now_ns() - start;
+	}
+	report(figure, samples, count);
+	free(samples);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s btf-open-find|btf-parse|btf-memory PATH [COUNT]\n", argv[0]);
+		fprintf(stderr, "usage: %s btf-open-find|btf-parse|btf-memory|object-open|object-load PATH [COUNT]\n"
+				"       %s map-lookup|map-update - COUNT\n", argv[0], argv[0]);
 		return 2;
 	}
 	libbpf_set_print(NULL);
 	int count = argc > 3 ? atoi(argv[3]) : 50;
+
+	if (!strcmp(argv[1], "map-lookup"))
+		return time_map_calls("map-lookup", count, 0);
+	if (!strcmp(argv[1], "map-update"))
+		return time_map_calls("map-update", count, 1);
+	if (!strcmp(argv[1], "object-open"))
+		return time_object("object-open", argv[2], count, 0);
+	if (!strcmp(argv[1], "object-load"))
+		return time_object("object-load", argv[2], count, 1);
 
 	if (!strcmp(argv[1], "btf-open-find"))
 		return time_btf("btf-open-find", argv[2], count, 1);

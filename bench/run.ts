@@ -3,9 +3,21 @@
 //   --json FILE      also write the table as JSON
 //   --update-readme  rewrite the README's Performance section from this run
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, release } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, release, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseBtf } from '@bpfkit/btf';
+import { loadableFixtures } from '@bpfkit/fixtures';
+import { BpfObject } from '@bpfkit/loader';
+import {
+  createMap,
+  mapLookup,
+  mapLookupBatch,
+  mapNextKey,
+  mapUpdate,
+  mapUpdateBatch,
+  useBackend,
+} from '@bpfkit/syscall';
 import { Bench } from 'tinybench';
 
 const args = process.argv.slice(2);
@@ -44,9 +56,9 @@ function existsHeader(path: string): boolean {
   }
 }
 
-/** Runs one figure of the C harness and returns its JSON line. */
-function libbpf(figure: string, count: number): { median_ns?: number; bytes?: number } {
-  const out = execFileSync(harness, [figure, vmlinux, String(count)], { encoding: 'utf8' });
+/** Runs one figure of the C harness on `input` and returns its JSON line. */
+function libbpf(figure: string, count: number, input = vmlinux): { median_ns?: number; bytes?: number } {
+  const out = execFileSync(harness, [figure, input, String(count)], { encoding: 'utf8' });
   return JSON.parse(out.trim());
 }
 
@@ -111,6 +123,116 @@ async function btfFigures(): Promise<Figure[]> {
   ];
 }
 
+/** Per-call map operations (koffi, ffi-napi, C) and batch against key-by-key iteration. */
+async function syscallFigures(): Promise<Figure[]> {
+  const calls = quick ? 20_000 : 200_000;
+  const figures: Figure[] = [];
+  const cLookup = (libbpf('map-lookup', calls, '-').median_ns ?? 0) / 1e6;
+  const cUpdate = (libbpf('map-update', calls, '-').median_ns ?? 0) / 1e6;
+  for (const ffi of ['koffi', 'ffi-napi'] as const) {
+    useBackend(ffi);
+    const map = createMap({ type: 2, keySize: 4, valueSize: 8, maxEntries: 1 });
+    const key = new Uint8Array(new ArrayBuffer(4));
+    const value = new Uint8Array(new ArrayBuffer(8));
+    const lookup = await median(`${ffi} lookup`, () => mapLookup(map.fd, key, 8));
+    const update = await median(`${ffi} update`, () => mapUpdate(map.fd, key, value));
+    map.close();
+    const target = ffi === 'koffi' ? 1.5 : undefined;
+    figures.push(
+      {
+        name: `map lookup per call (${ffi})`,
+        unit: 'ms',
+        ours: lookup,
+        reference: cLookup,
+        referenceName: 'C bpf_map_lookup_elem',
+        target,
+      },
+      {
+        name: `map update per call (${ffi})`,
+        unit: 'ms',
+        ours: update,
+        reference: cUpdate,
+        referenceName: 'C bpf_map_update_elem',
+        target,
+      },
+    );
+  }
+  useBackend('koffi');
+  const entries = quick ? 10_000 : 100_000;
+  const hash = createMap({ type: 1, keySize: 4, valueSize: 8, maxEntries: entries });
+  const keys = new Uint8Array(new ArrayBuffer(entries * 4));
+  const kv = new DataView(keys.buffer);
+  for (let i = 0; i < entries; i++) kv.setUint32(i * 4, i, true);
+  mapUpdateBatch(hash.fd, keys, new Uint8Array(new ArrayBuffer(entries * 8)), entries);
+  const byBatch = await median('batch lookup', () => {
+    let from: Uint8Array | undefined;
+    for (;;) {
+      const batch = mapLookupBatch(hash.fd, { keySize: 4, valueSize: 8, count: 16_384, ...(from ? { from } : {}) });
+      if (batch.next === undefined) break;
+      from = batch.next;
+    }
+  });
+  const byKey = await median('key-by-key lookup', () => {
+    let key = mapNextKey(hash.fd, undefined, 4);
+    while (key !== undefined) {
+      mapLookup(hash.fd, key, 8);
+      key = mapNextKey(hash.fd, key, 4);
+    }
+  });
+  hash.close();
+  figures.push({
+    name: `read a ${entries / 1000}k-entry hash: batch vs key by key`,
+    unit: 'ms',
+    ours: byBatch,
+    reference: byKey,
+    referenceName: 'bpfkit key by key',
+    target: 0.1,
+  });
+  return figures;
+}
+
+/** Object open (parse, maps, plan) and load per fixture, beside libbpf's open and load. */
+async function objectFigures(): Promise<Figure[]> {
+  const count = quick ? 5 : 30;
+  const figures: Figure[] = [];
+  for (const f of loadableFixtures().filter((x) => x.name !== 'legacy_maps')) {
+    const bytes = new Uint8Array(readFileSync(f.path));
+    const open = await median(`open ${f.name}`, () =>
+      BpfObject.open(bytes, { objectName: f.name, pinRoot: pinRoot() }),
+    );
+    figures.push({
+      name: `object open: ${f.name}`,
+      unit: 'ms',
+      ours: open,
+      reference: (libbpf('object-open', count, f.path).median_ns ?? 0) / 1e6,
+      referenceName: 'bpf_object__open_file',
+      target: 1.5,
+    });
+    if (f.name === 'pinned') continue; // pins outlive the load; measured without them
+    const load = await median(`load ${f.name}`, () => {
+      const obj = BpfObject.open(bytes, { objectName: f.name });
+      obj.load();
+      obj.close();
+    });
+    figures.push({
+      name: `object load: ${f.name}${f.name === 'btf_map_in_map' ? ' (map-in-map, 9 slots)' : ''}`,
+      unit: 'ms',
+      ours: load,
+      reference: (libbpf('object-load', count, f.path).median_ns ?? 0) / 1e6,
+      referenceName: 'bpf_object__open_file + load',
+      target: f.name === 'btf_map_in_map' ? 0.25 : 1.0,
+    });
+  }
+  return figures;
+}
+
+let privatePins: string | undefined;
+/** A private pin root, so benchmark loads never pin into /sys/fs/bpf. */
+function pinRoot(): string {
+  privatePins ??= mkdtempSync(join(tmpdir(), 'bpfkit-bench-pins-'));
+  return privatePins;
+}
+
 function format(figures: Figure[]): string {
   const rows = figures.map((f) => {
     const ratio = f.reference === undefined ? f.ours : f.ours / f.reference;
@@ -135,7 +257,7 @@ function machine(): string {
 }
 
 buildHarness();
-const figures = await btfFigures();
+const figures = [...(await btfFigures()), ...(await syscallFigures()), ...(await objectFigures())];
 const table = format(figures);
 console.log(`\nbpfkit vs libbpf (${machine()})\n\n${table}\n`);
 if (jsonPath !== undefined) writeFileSync(jsonPath, `${JSON.stringify({ machine: machine(), figures }, null, 2)}\n`);

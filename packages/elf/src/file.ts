@@ -26,6 +26,7 @@ export class ElfFile {
   private sectionList: readonly Section[] | undefined;
   private sectionsByName: Map<string, Section> | undefined;
   private symbolList: readonly ElfSymbol[] | undefined;
+  private dynamicSymbolList: readonly ElfSymbol[] | undefined;
   private relocationList: readonly RelocationSection[] | undefined;
   private readonly stringTables = new Map<number, StringTable>();
 
@@ -121,6 +122,25 @@ export class ElfFile {
       this.symbolList = table === undefined ? [] : readSymbols(this.reader, table, this.sections);
     }
     return this.symbolList;
+  }
+
+  /** Symbols of the dynamic symbol table (`SHT_DYNSYM`, what a stripped shared library keeps); empty without one. */
+  get dynamicSymbols(): readonly ElfSymbol[] {
+    if (this.dynamicSymbolList === undefined) {
+      const table = this.sections.find((s) => s.type === SectionType.DYNSYM);
+      this.dynamicSymbolList = table === undefined ? [] : readSymbols(this.reader, table, this.sections);
+    }
+    return this.dynamicSymbolList;
+  }
+
+  /**
+   * The file offset of a function or object symbol's address, through the section holding
+   * it (`st_value − sh_addr + sh_offset`): what a uprobe needs.
+   * @throws {@link ElfError} `bad-index` for a symbol in no real section.
+   */
+  fileOffsetOf(symbol: ElfSymbol): number {
+    const section = this.section(symbol.sectionIndex);
+    return symbol.value - Number(section.address) + section.offset;
   }
 
   /**

@@ -26,6 +26,7 @@ const unavailable = bpfUnavailable();
 function recordingBackend(real: BpfBackend, failAt: number, errno: number) {
   const created: { kind: ObjectKind; id: number }[] = [];
   const recorder = {
+    ...real,
     name: `recording(${real.name})`,
     real,
     calls: 0,
@@ -38,8 +39,6 @@ function recordingBackend(real: BpfBackend, failAt: number, errno: number) {
       if (kind !== undefined && result >= 0) created.push({ kind, id: objectId(real, result) });
       return result;
     },
-    close: (fd: number) => real.close(fd),
-    address: (buffer: Uint8Array) => real.address(buffer),
   };
   return recorder;
 }

@@ -1,27 +1,50 @@
 import { createRequire } from 'node:module';
 
-/** The few native calls everything else is built on; one implementation per FFI. */
+/** A shared memory mapping of a map's values (mmapable array maps). */
+export interface Mapping {
+  /** The mapped bytes; valid until {@link unmap}. */
+  readonly bytes: Uint8Array;
+  /** Releases the mapping; later calls do nothing. */
+  unmap(): void;
+}
+
+/** The native calls everything else is built on; one implementation per FFI. */
 export interface BpfBackend {
+  /** Which FFI this is. */
+  readonly name: string;
   /** `syscall(__NR_bpf, command, attr, size)`: the result, or `-errno` on failure. */
   bpf(command: number, attr: Uint8Array, size: number): number;
   /** `close(fd)`: 0, or `-errno`. */
   close(fd: number): number;
   /** Native address of a buffer's first byte (the buffer must be backed by an off-heap ArrayBuffer). */
   address(buffer: Uint8Array): bigint;
-  /** Which FFI this is. */
-  readonly name: string;
+  /** `ioctl(fd, request, arg)` with an integer argument: the result, or `-errno`. */
+  ioctl(fd: number, request: number, arg: number): number;
+  /** `read(fd, buffer)`: bytes read, or `-errno`. */
+  read(fd: number, buffer: Uint8Array): number;
+  /** `perf_event_open(attr, pid, cpu, group_fd, flags)`: the fd, or `-errno`. */
+  perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number;
+  /** `mmap(NULL, length, PROT_READ[|PROT_WRITE], MAP_SHARED, fd, 0)`, or `-errno`. */
+  mmap(fd: number, length: number, writable: boolean): Mapping | number;
 }
 
-/** `__NR_bpf` per architecture. */
-const bpfSyscallNumber: Record<string, number> = {
-  x64: 321,
-  arm64: 280,
-  ia32: 357,
-  arm: 386,
-  riscv64: 280,
-  ppc64: 361,
-  s390x: 351,
+/** FFIs bpfkit can use: koffi (default) or ffi-napi (`@2060.io/ffi-napi`). */
+export type BackendName = 'koffi' | 'ffi-napi';
+
+/** `__NR_bpf` and `__NR_perf_event_open` per architecture. */
+const syscallNumbers: Record<string, { bpf: number; perfEventOpen: number }> = {
+  x64: { bpf: 321, perfEventOpen: 298 },
+  arm64: { bpf: 280, perfEventOpen: 241 },
+  riscv64: { bpf: 280, perfEventOpen: 241 },
+  ia32: { bpf: 357, perfEventOpen: 336 },
+  arm: { bpf: 386, perfEventOpen: 364 },
+  ppc64: { bpf: 361, perfEventOpen: 319 },
+  s390x: { bpf: 351, perfEventOpen: 331 },
 };
+
+const PROT_READ = 1;
+const PROT_WRITE = 2;
+const MAP_SHARED = 1;
 
 let active: BpfBackend | undefined;
 
@@ -32,36 +55,135 @@ export function setBackend(backend: BpfBackend | undefined): BpfBackend | undefi
   return previous;
 }
 
-/** The backend in use, loading the FFI on first use: koffi, or `BPFKIT_FFI=ffi-napi` once supported. */
+/**
+ * The backend in use, loading the FFI on first use: the one chosen with {@link useBackend},
+ * else `BPFKIT_FFI` (`koffi` or `ffi-napi`), else koffi.
+ */
 export function backend(): BpfBackend {
-  active ??= loadKoffi();
+  active ??= loadBackend((process.env.BPFKIT_FFI as BackendName | undefined) ?? 'koffi');
   return active;
+}
+
+/** Switches to the named FFI (loading it now). */
+export function useBackend(name: BackendName): BpfBackend {
+  active = loadBackend(name);
+  return active;
+}
+
+function numbers() {
+  const n = syscallNumbers[process.arch];
+  if (n === undefined) throw new Error(`bpfkit: no bpf(2) syscall number known for ${process.arch}`);
+  return n;
+}
+
+function loadBackend(name: BackendName): BpfBackend {
+  if (name === 'koffi') return loadKoffi();
+  if (name === 'ffi-napi') return loadFfiNapi();
+  throw new Error(`bpfkit: unknown FFI '${name}' (BPFKIT_FFI): use 'koffi' or 'ffi-napi'`);
 }
 
 function loadKoffi(): BpfBackend {
   const require = createRequire(import.meta.url);
   const koffi = require('koffi') as {
-    load(name: string): { func(signature: string): (...args: unknown[]) => number };
+    load(name: string): { func(signature: string): (...args: unknown[]) => unknown };
     errno(): number;
     address(value: unknown): bigint;
+    view(pointer: unknown, length: number): ArrayBuffer;
   };
-  const number = bpfSyscallNumber[process.arch];
-  if (number === undefined) throw new Error(`bpfkit: no bpf(2) syscall number known for ${process.arch}`);
+  const n = numbers();
   const libc = koffi.load('libc.so.6');
-  // glibc's syscall() is variadic; on the supported ABIs integer arguments pass the same way.
-  const syscall = libc.func('long syscall(long number, int cmd, void *attr, unsigned int size)');
-  const close = libc.func('int close(int fd)');
+  // glibc's syscall() and ioctl() are variadic; on the supported ABIs integer and pointer
+  // arguments pass the same way as with these fixed prototypes.
+  const bpf = libc.func('long syscall(long number, int cmd, void *attr, unsigned int size)') as (
+    ...a: unknown[]
+  ) => number;
+  const perf = libc.func(
+    'long syscall(long number, void *attr, int pid, int cpu, int group_fd, unsigned long flags)',
+  ) as (...a: unknown[]) => number;
+  const close = libc.func('int close(int fd)') as (fd: number) => number;
+  const ioctl = libc.func('int ioctl(int fd, unsigned long request, unsigned long arg)') as (...a: unknown[]) => number;
+  const read = libc.func('long read(int fd, void *buf, unsigned long count)') as (...a: unknown[]) => number;
+  const mmap = libc.func('void *mmap(void *addr, unsigned long length, int prot, int flags, int fd, long offset)') as (
+    ...a: unknown[]
+  ) => unknown;
+  const munmap = libc.func('int munmap(void *addr, unsigned long length)') as (...a: unknown[]) => number;
+  const result = (value: number) => (value < 0 ? -koffi.errno() : value);
   return {
     name: 'koffi',
-    bpf(command, attr, size) {
-      const result = syscall(number, command, attr, size);
-      return result < 0 ? -koffi.errno() : result;
+    bpf: (command, attr, size) => result(bpf(n.bpf, command, attr, size)),
+    close: (fd) => result(close(fd)),
+    address: (buffer) => koffi.address(buffer),
+    ioctl: (fd, request, arg) => result(ioctl(fd, request, arg)),
+    read: (fd, buffer) => result(read(fd, buffer, buffer.length)),
+    perfEventOpen: (attr, pid, cpu, groupFd, flags) => result(perf(n.perfEventOpen, attr, pid, cpu, groupFd, flags)),
+    mmap(fd, length, writable) {
+      const pointer = mmap(null, length, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, fd, 0);
+      if (koffi.address(pointer) === 0xffffffffffffffffn) return -koffi.errno();
+      let mapped = true;
+      return {
+        bytes: new Uint8Array(koffi.view(pointer, length)),
+        unmap() {
+          if (mapped) munmap(pointer, length);
+          mapped = false;
+        },
+      };
     },
-    close(fd) {
-      return close(fd) < 0 ? -koffi.errno() : 0;
-    },
-    address(buffer) {
-      return koffi.address(buffer);
+  };
+}
+
+function loadFfiNapi(): BpfBackend {
+  const require = createRequire(import.meta.url);
+  type Fn = (...args: unknown[]) => unknown;
+  const ffi = require('@2060.io/ffi-napi') as {
+    Library(name: null, functions: Record<string, [string, string[]]>): Record<string, Fn>;
+    errno(): number;
+  };
+  const ref = require('@2060.io/ref-napi') as {
+    address(buffer: Buffer): number;
+    reinterpret(buffer: Buffer, size: number, offset: number): Buffer;
+  };
+  const n = numbers();
+  const libc = ffi.Library(null, {
+    syscall: ['long', ['long', 'int', 'pointer', 'uint']],
+    close: ['int', ['int']],
+    ioctl: ['int', ['int', 'ulong', 'ulong']],
+    read: ['long', ['int', 'pointer', 'ulong']],
+    mmap: ['pointer', ['pointer', 'ulong', 'int', 'int', 'int', 'long']],
+    munmap: ['int', ['pointer', 'ulong']],
+  });
+  const perfLib = ffi.Library(null, { syscall: ['long', ['long', 'pointer', 'int', 'int', 'int', 'ulong']] });
+  const buffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const result = (value: unknown) => (Number(value) < 0 ? -ffi.errno() : Number(value));
+  return {
+    name: 'ffi-napi',
+    bpf: (command, attr, size) => result((libc.syscall as Fn)(n.bpf, command, buffer(attr), size)),
+    close: (fd) => result((libc.close as Fn)(fd)),
+    address: (bytes) => BigInt(ref.address(buffer(bytes))),
+    ioctl: (fd, request, arg) => result((libc.ioctl as Fn)(fd, request, arg)),
+    read: (fd, bytes) => result((libc.read as Fn)(fd, buffer(bytes), bytes.length)),
+    perfEventOpen: (attr, pid, cpu, groupFd, flags) =>
+      result((perfLib.syscall as Fn)(n.perfEventOpen, buffer(attr), pid, cpu, groupFd, flags)),
+    mmap(fd, length, writable) {
+      const pointer = (libc.mmap as Fn)(
+        null,
+        length,
+        PROT_READ | (writable ? PROT_WRITE : 0),
+        MAP_SHARED,
+        fd,
+        0,
+      ) as Buffer;
+      if (ref.address(pointer) === -1 || BigInt.asUintN(64, BigInt(ref.address(pointer))) === 0xffffffffffffffffn) {
+        return -ffi.errno();
+      }
+      const view = ref.reinterpret(pointer, length, 0);
+      let mapped = true;
+      return {
+        bytes: new Uint8Array(view.buffer, view.byteOffset, length),
+        unmap() {
+          if (mapped) (libc.munmap as Fn)(pointer, length);
+          mapped = false;
+        },
+      };
     },
   };
 }

@@ -72,7 +72,8 @@ export class BpfSyscallError extends Error {
   readonly hint: string | undefined;
 
   constructor(
-    command: number,
+    /** A bpf(2) command number, or the name of another call (`perf_event_open`, `mmap`). */
+    command: number | string,
     /** The errno value. */
     readonly errno: number,
     /** Which map, program or path the call was for. */
@@ -80,7 +81,7 @@ export class BpfSyscallError extends Error {
     /** Verifier or BTF log lines, for failed loads. */
     readonly log: readonly string[] = [],
   ) {
-    const name = commandName(command);
+    const name = typeof command === 'string' ? command : commandName(command);
     const hint = errnoHint(errno);
     const what = context.map ? `map '${context.map}': ` : context.program ? `prog '${context.program}': ` : '';
     const where = context.path ? ` (${context.path})` : '';

@@ -1,17 +1,18 @@
 /**
- * bpf(2) from Node.js through an FFI (koffi), knowing nothing of ELF or BTF files: typed
- * commands with `union bpf_attr` written at the UAPI offsets, errors with errno names and
- * hints, verifier logs, and file descriptors that close themselves. The FFI loads on the
- * first kernel call.
+ * bpf(2) from Node.js through an FFI (koffi by default, ffi-napi on request), knowing
+ * nothing of ELF or BTF files: typed commands with `union bpf_attr` written at the UAPI
+ * offsets, links and perf events, feature probes, errors with errno names and hints,
+ * verifier logs, and file descriptors that close themselves. The FFI loads on the first
+ * kernel call.
  *
  * @packageDocumentation
  * @module @bpfkit/syscall
  */
 
 export { BpfAttr, isLittleEndianHost, nativeBuffer } from './attr.js';
-export type { BpfBackend } from './backend.js';
+export type { BackendName, BpfBackend, Mapping } from './backend.js';
 // The FFI
-export { backend, setBackend } from './backend.js';
+export { backend, setBackend, useBackend } from './backend.js';
 export { loadBtf } from './btf.js';
 export { BpfCommand, commandName } from './commands.js';
 export { Errno, errnoHint, errnoName } from './errno.js';
@@ -20,6 +21,33 @@ export type { BpfSyscallErrorCode, BpfSyscallErrorContext } from './errors.js';
 export { BpfSyscallError } from './errors.js';
 export type { LeakReporter } from './fd.js';
 export { Fd, onLeak } from './fd.js';
+// Feature probes
+export {
+  attachCookieSupported,
+  batchSupported,
+  btfKindSupported,
+  clearFeatureCache,
+  helperSupported,
+  linkAttachTypeSupported,
+  mapTypeSupported,
+  mmapableArraysSupported,
+  programTypeSupported,
+} from './features.js';
+export type { LinkCreateOptions } from './links.js';
+// Links and attachment
+export {
+  attachProgram,
+  createIterator,
+  createLink,
+  detachLink,
+  detachProgram,
+  enableStats,
+  openRawTracepoint,
+  queryPrograms,
+  readIterator,
+  StatsType,
+  updateLink,
+} from './links.js';
 export type { BatchLookup, MapCreateOptions } from './maps.js';
 // Maps
 export {
@@ -30,14 +58,27 @@ export {
   mapLookup,
   mapLookupAndDelete,
   mapLookupBatch,
+  mapMemory,
   mapNextKey,
   mapUpdate,
   mapUpdateBatch,
   UpdateFlag,
 } from './maps.js';
-export type { MapInfo, ObjectKind, ProgramInfo } from './objects.js';
+export type { BtfInfo, LinkInfo, MapInfo, ObjectKind, ProgramInfo } from './objects.js';
 // Objects
-export { getPinnedObject, mapInfo, ObjectFlag, objectFdById, objectIds, pinObject, programInfo } from './objects.js';
+export {
+  btfInfo,
+  getPinnedObject,
+  linkInfo,
+  mapInfo,
+  ObjectFlag,
+  objectFdById,
+  objectIds,
+  pinObject,
+  programInfo,
+} from './objects.js';
+export type { PerfEventOptions } from './perf.js';
+export { openPerfEvent, PerfIoctl, PerfType, perfIoctl, probePmu, tracepointId } from './perf.js';
 export type { LoadedProgram, ProgramLoadOptions, TestRunOptions, TestRunResult } from './programs.js';
 // Programs and BTF
 export { bindMap, loadProgram, testRun } from './programs.js';

@@ -1,9 +1,11 @@
 import { BpfAttr, nativeBuffer } from './attr.js';
+import { backend, type Mapping } from './backend.js';
 import { bpfCall, bpfTry } from './call.js';
 import { BpfCommand } from './commands.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
 import { Fd } from './fd.js';
+import { elementScratch } from './scratch.js';
 
 /** Every MAP_CREATE field (offsets from `union bpf_attr`). */
 export interface MapCreateOptions {
@@ -60,7 +62,26 @@ function elemAttr(mapFd: number, key: Uint8Array | undefined, value: Uint8Array 
   return new BpfAttr(32).u32(0, mapFd).pointer(8, key).pointer(16, value).u64(24, flags);
 }
 
-/** BPF_MAP_LOOKUP_ELEM: the value (`valueSize` bytes), or `undefined` when the key is absent. */
+/** Runs a single-element command through the reused scratch buffers; the result or `-errno`. */
+function elementCall(
+  command: number,
+  mapFd: number,
+  key: Uint8Array,
+  valueSize: number,
+  flags: number,
+  value?: Uint8Array,
+): { result: number; value: Uint8Array } {
+  const scratch = elementScratch.prepare(mapFd, key.length, valueSize, flags);
+  scratch.key.set(key);
+  if (value !== undefined) scratch.value.set(value);
+  const b = backend();
+  let result = b.bpf(command, elementScratch.attr, 32);
+  for (let attempt = 0; result === -Errno.EINTR && attempt < 5; attempt++)
+    result = b.bpf(command, elementScratch.attr, 32);
+  return { result, value: scratch.value };
+}
+
+/** BPF_MAP_LOOKUP_ELEM: the value (a fresh copy of `valueSize` bytes), or `undefined` when the key is absent. */
 export function mapLookup(
   mapFd: number,
   key: Uint8Array,
@@ -68,17 +89,16 @@ export function mapLookup(
   flags = 0,
   name?: string,
 ): Uint8Array | undefined {
-  const value = nativeBuffer(valueSize);
-  const attr = elemAttr(mapFd, key, value, flags);
-  const result = bpfTry(BpfCommand.MAP_LOOKUP_ELEM, attr);
+  const { result, value } = elementCall(BpfCommand.MAP_LOOKUP_ELEM, mapFd, key, valueSize, flags);
   if (result === -Errno.ENOENT) return undefined;
   if (result < 0) throw new BpfSyscallError(BpfCommand.MAP_LOOKUP_ELEM, -result, name ? { map: name } : {});
-  return value;
+  return value.slice(0, valueSize);
 }
 
 /** BPF_MAP_UPDATE_ELEM. */
 export function mapUpdate(mapFd: number, key: Uint8Array, value: Uint8Array, flags = 0, name?: string): void {
-  bpfCall(BpfCommand.MAP_UPDATE_ELEM, elemAttr(mapFd, key, value, flags), name ? { map: name } : {});
+  const { result } = elementCall(BpfCommand.MAP_UPDATE_ELEM, mapFd, key, value.length, flags, value);
+  if (result < 0) throw new BpfSyscallError(BpfCommand.MAP_UPDATE_ELEM, -result, name ? { map: name } : {});
 }
 
 /** BPF_MAP_DELETE_ELEM: true when the key was there. */
@@ -196,4 +216,16 @@ export function mapLookupBatch(
   if (result === -Errno.ENOENT) return { keys, values, count, next: undefined };
   if (result < 0) throw new BpfSyscallError(command, -result, name ? { map: name } : {});
   return { keys, values, count, next: out };
+}
+
+/**
+ * Maps an mmapable array map (`BPF_F_MMAPABLE`) into memory: reads and writes go straight
+ * to the map. Read-only maps (frozen, or `BPF_F_RDONLY_PROG` with a freeze) need `writable` false.
+ * @throws {@link BpfSyscallError} (command `mmap`).
+ */
+export function mapMemory(mapFd: number, length: number, writable = true, name?: string): Mapping {
+  const pageSize = 4096;
+  const mapping = backend().mmap(mapFd, Math.ceil(length / pageSize) * pageSize, writable);
+  if (typeof mapping === 'number') throw new BpfSyscallError('mmap', -mapping, name ? { map: name } : {});
+  return mapping;
 }

@@ -50,6 +50,9 @@ export interface ProgramInfo {
   readonly mapIds: readonly number[];
   readonly btfId: number;
   readonly verifiedInstructions: number;
+  /** Total run time in ns and number of runs, counted while statistics are enabled. */
+  readonly runTimeNs: bigint;
+  readonly runCount: bigint;
   /** The translated instructions, when asked for. */
   readonly xlated: Uint8Array | undefined;
 }
@@ -116,6 +119,8 @@ export function programInfo(fd: number, options: { xlated?: boolean } = {}): Pro
     mapIds: Array.from({ length: mapCount }, (_, i) => ids.getUint32(i * 4, le)),
     btfId: view.getUint32(128, le),
     verifiedInstructions: view.getUint32(216, le),
+    runTimeNs: view.getBigUint64(192, le),
+    runCount: view.getBigUint64(200, le),
     xlated: options.xlated ? xlated : undefined,
   };
 }
@@ -157,4 +162,45 @@ export function objectIds(kind: ObjectKind): number[] {
     start = attr.readU32(4);
     ids.push(start);
   }
+}
+
+/** What BPF_OBJ_GET_INFO_BY_FD reports about a BTF object. */
+export interface BtfInfo {
+  readonly id: number;
+  readonly size: number;
+  readonly name: string;
+  /** True for kernel (vmlinux or module) BTF. */
+  readonly kernel: boolean;
+}
+
+/** BPF_OBJ_GET_INFO_BY_FD for a BTF object. */
+export function btfInfo(fd: number): BtfInfo {
+  const le = isLittleEndianHost;
+  const name = nativeBuffer(64);
+  const buffer = nativeBuffer(32);
+  const view = new DataView(buffer.buffer);
+  view.setBigUint64(16, addressOf(name), le);
+  view.setUint32(24, name.length, le);
+  bpfCall(BpfCommand.OBJ_GET_INFO_BY_FD, new BpfAttr(16).u32(0, fd).u32(4, 32).pointer(8, buffer));
+  return {
+    id: view.getUint32(12, le),
+    size: view.getUint32(8, le),
+    name: cString(new DataView(name.buffer), 0, 64),
+    kernel: view.getUint32(28, le) !== 0,
+  };
+}
+
+/** What BPF_OBJ_GET_INFO_BY_FD reports about a link. */
+export interface LinkInfo {
+  /** `BPF_LINK_TYPE_*`. */
+  readonly type: number;
+  readonly id: number;
+  readonly programId: number;
+}
+
+/** BPF_OBJ_GET_INFO_BY_FD for a link. */
+export function linkInfo(fd: number): LinkInfo {
+  const v = info(fd, 64);
+  const le = isLittleEndianHost;
+  return { type: v.getUint32(0, le), id: v.getUint32(4, le), programId: v.getUint32(8, le) };
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BpfSyscallError,
+  backend,
   createMap,
   type Fd,
   failingInstruction,
@@ -49,6 +50,10 @@ describe.skipIf(unavailable !== undefined)('bpf(2) on the running kernel', () =>
   afterAll(() => {
     for (const fd of opened) fd.close();
     expect(openFdCount()).toBe(fdsBefore);
+  });
+
+  it('uses the FFI that BPFKIT_FFI names (koffi by default)', () => {
+    expect(backend().name).toBe(process.env.BPFKIT_FFI ?? 'koffi');
   });
 
   describe('maps round-trip values', () => {

@@ -1,0 +1,144 @@
+import { BpfAttr, isLittleEndianHost, nativeBuffer } from './attr.js';
+import { backend } from './backend.js';
+import { bpfCall } from './call.js';
+import { BpfCommand } from './commands.js';
+import { BpfSyscallError } from './errors.js';
+import { Fd } from './fd.js';
+
+/** Options for {@link createLink} (BPF_LINK_CREATE). */
+export interface LinkCreateOptions {
+  readonly programFd: number;
+  /** Target fd (cgroup, perf event, netns, program) or, for XDP/tcx/netkit, the interface index. */
+  readonly target: number;
+  /** `BPF_*` attach type. */
+  readonly attachType: number;
+  readonly flags?: number;
+  /** For tracing/LSM programs: the target BTF id. */
+  readonly targetBtfId?: number;
+  /** For perf-event links: the bpf_cookie. */
+  readonly cookie?: bigint;
+  /** For iterators: `bpf_iter_link_info` bytes. */
+  readonly iterInfo?: Uint8Array;
+  /** For tcx/netkit: place relative to this fd or id (with BPF_F_BEFORE/AFTER in flags). */
+  readonly relativeFd?: number;
+  /** For tcx/netkit: fail unless the attachment revision is this. */
+  readonly expectedRevision?: bigint;
+}
+
+/** Size of the LINK_CREATE attr bpfkit writes (covers every union member it uses). */
+const LINK_CREATE_SIZE = 64;
+
+/**
+ * BPF_LINK_CREATE: attaches a program through a link, which detaches when its last fd closes.
+ * @throws {@link BpfSyscallError}.
+ */
+export function createLink(options: LinkCreateOptions, description = 'link'): Fd {
+  const attr = new BpfAttr(LINK_CREATE_SIZE)
+    .u32(0, options.programFd)
+    .u32(4, options.target)
+    .u32(8, options.attachType)
+    .u32(12, options.flags ?? 0);
+  if (options.targetBtfId !== undefined) attr.u32(16, options.targetBtfId);
+  if (options.cookie !== undefined) attr.u64(16, options.cookie);
+  if (options.iterInfo !== undefined) attr.pointer(16, options.iterInfo).u32(24, options.iterInfo.length);
+  if (options.relativeFd !== undefined) attr.u32(16, options.relativeFd);
+  if (options.expectedRevision !== undefined) attr.u64(24, options.expectedRevision);
+  return new Fd(bpfCall(BpfCommand.LINK_CREATE, attr, { object: description }), description);
+}
+
+/** BPF_LINK_UPDATE: swaps the link's program (only if it is `oldProgramFd`, when given). */
+export function updateLink(linkFd: number, newProgramFd: number, oldProgramFd?: number): void {
+  const attr = new BpfAttr(16).u32(0, linkFd).u32(4, newProgramFd);
+  if (oldProgramFd !== undefined) attr.u32(8, 1 << 2 /* BPF_F_REPLACE */).u32(12, oldProgramFd);
+  bpfCall(BpfCommand.LINK_UPDATE, attr);
+}
+
+/** BPF_LINK_DETACH: detaches the link now, leaving its fd open but defunct. */
+export function detachLink(linkFd: number): void {
+  bpfCall(BpfCommand.LINK_DETACH, new BpfAttr(4).u32(0, linkFd));
+}
+
+/** BPF_RAW_TRACEPOINT_OPEN: attaches a raw tracepoint (or tp_btf) program; the fd is the attachment. */
+export function openRawTracepoint(programFd: number, name: string | undefined, cookie?: bigint): Fd {
+  const nameBytes = name === undefined ? undefined : cString(name);
+  const attr = new BpfAttr(cookie === undefined ? 16 : 24).pointer(0, nameBytes).u32(8, programFd);
+  if (cookie !== undefined) attr.u64(16, cookie);
+  return new Fd(
+    bpfCall(BpfCommand.RAW_TRACEPOINT_OPEN, attr, { object: name ?? 'raw tracepoint' }),
+    `raw_tp '${name ?? ''}'`,
+  );
+}
+
+/** BPF_PROG_ATTACH: the older attach for cgroups, sockmaps, flow dissector, lirc. */
+export function attachProgram(options: {
+  targetFd: number;
+  programFd: number;
+  attachType: number;
+  flags?: number;
+  replaceProgramFd?: number;
+}): void {
+  const attr = new BpfAttr(20)
+    .u32(0, options.targetFd)
+    .u32(4, options.programFd)
+    .u32(8, options.attachType)
+    .u32(12, options.flags ?? 0)
+    .u32(16, options.replaceProgramFd ?? 0);
+  bpfCall(BpfCommand.PROG_ATTACH, attr);
+}
+
+/** BPF_PROG_DETACH. */
+export function detachProgram(targetFd: number, programFd: number, attachType: number): void {
+  bpfCall(BpfCommand.PROG_DETACH, new BpfAttr(12).u32(0, targetFd).u32(4, programFd).u32(8, attachType));
+}
+
+/** BPF_PROG_QUERY: ids of the programs attached at `targetFd` for `attachType`. */
+export function queryPrograms(targetFd: number, attachType: number, capacity = 64): { ids: number[]; flags: number } {
+  const ids = nativeBuffer(capacity * 4);
+  const attr = new BpfAttr(28).u32(0, targetFd).u32(4, attachType).pointer(16, ids).u32(24, capacity);
+  bpfCall(BpfCommand.PROG_QUERY, attr);
+  const count = attr.readU32(24);
+  const view = new DataView(ids.buffer);
+  return {
+    ids: Array.from({ length: Math.min(count, capacity) }, (_, i) => view.getUint32(i * 4, isLittleEndianHost)),
+    flags: attr.readU32(12),
+  };
+}
+
+/** BPF_ITER_CREATE: an fd whose reads run the iterator program behind `linkFd`. */
+export function createIterator(linkFd: number): Fd {
+  return new Fd(bpfCall(BpfCommand.ITER_CREATE, new BpfAttr(8).u32(0, linkFd)), 'iterator');
+}
+
+/** Reads everything an iterator fd produces (until read returns 0). */
+export function readIterator(iteratorFd: number, chunk = 4096): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const buffer = nativeBuffer(chunk);
+  for (;;) {
+    const n = backend().read(iteratorFd, buffer);
+    if (n < 0) throw new BpfSyscallError('read', -n, { object: 'iterator' });
+    if (n === 0) break;
+    parts.push(buffer.slice(0, n));
+  }
+  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** `BPF_STATS_RUN_TIME`: run time and count statistics for every program. */
+export const StatsType = { RUN_TIME: 0 } as const;
+
+/** BPF_ENABLE_STATS: statistics stay on while the returned fd is open. */
+export function enableStats(type: number = StatsType.RUN_TIME): Fd {
+  return new Fd(bpfCall(BpfCommand.ENABLE_STATS, new BpfAttr(4).u32(0, type)), 'stats');
+}
+
+function cString(text: string): Uint8Array {
+  const encoded = new TextEncoder().encode(text);
+  const bytes = nativeBuffer(encoded.length + 1);
+  bytes.set(encoded);
+  return bytes;
+}

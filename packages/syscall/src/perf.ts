@@ -1,0 +1,78 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isLittleEndianHost, nativeBuffer } from './attr.js';
+import { backend } from './backend.js';
+import { BpfSyscallError } from './errors.js';
+import { Fd } from './fd.js';
+
+/** `perf_event_attr.type` values used for BPF attachment. */
+export const PerfType = { HARDWARE: 0, SOFTWARE: 1, TRACEPOINT: 2 } as const;
+
+/** perf ioctls (`PERF_EVENT_IOC_*`). */
+export const PerfIoctl = { ENABLE: 0x2400, DISABLE: 0x2401, SET_BPF: 0x40042408 } as const;
+
+/** `PERF_FLAG_FD_CLOEXEC`. */
+const PERF_FLAG_FD_CLOEXEC = 8;
+/** Size of `struct perf_event_attr` we write (PERF_ATTR_SIZE_VER5). */
+const PERF_ATTR_SIZE = 112;
+
+/** A perf event opened with perf_event_open(2). */
+export interface PerfEventOptions {
+  /** `PerfType`, or a dynamic PMU type (kprobe, uprobe). */
+  readonly type: number;
+  /** Event config: tracepoint id, or probe flags (the retprobe bit). */
+  readonly config: bigint | number;
+  /** `config1`: a pointer (uprobe path, kprobe function name), as a buffer. */
+  readonly config1?: Uint8Array;
+  /** `config2`: an offset (uprobe offset, kprobe address). */
+  readonly config2?: bigint;
+  /** pid to watch (-1 for all), cpu (-1 for any). */
+  readonly pid?: number;
+  readonly cpu?: number;
+  /** Sample period (1 for tracepoints). */
+  readonly samplePeriod?: bigint;
+}
+
+/**
+ * perf_event_open(2) for attaching BPF programs (tracepoints, uprobes, kprobes).
+ * @throws {@link BpfSyscallError} (command `perf_event_open`).
+ */
+export function openPerfEvent(options: PerfEventOptions, description = 'perf event'): Fd {
+  const attr = nativeBuffer(PERF_ATTR_SIZE);
+  const view = new DataView(attr.buffer);
+  const le = isLittleEndianHost;
+  const b = backend();
+  view.setUint32(0, options.type, le);
+  view.setUint32(4, PERF_ATTR_SIZE, le);
+  view.setBigUint64(8, BigInt(options.config), le);
+  view.setBigUint64(16, options.samplePeriod ?? 1n, le);
+  if (options.config1 !== undefined) view.setBigUint64(56, b.address(options.config1), le);
+  if (options.config2 !== undefined) view.setBigUint64(64, options.config2, le);
+  const fd = b.perfEventOpen(attr, options.pid ?? -1, options.cpu ?? 0, -1, PERF_FLAG_FD_CLOEXEC);
+  if (fd < 0) throw new BpfSyscallError('perf_event_open', -fd, { object: description });
+  return new Fd(fd, description);
+}
+
+const tracefsRoots = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
+
+/** The id of tracepoint `category/name` from tracefs. */
+export function tracepointId(category: string, name: string): number {
+  for (const root of tracefsRoots) {
+    const path = `${root}/events/${category}/${name}/id`;
+    if (existsSync(path)) return Number(readFileSync(path, 'utf8').trim());
+  }
+  throw new Error(`tracepoint ${category}/${name} not found under ${tracefsRoots.join(' or ')} (is tracefs mounted?)`);
+}
+
+/** The dynamic PMU type of `kprobe` or `uprobe`, and the config bit that makes it a return probe. */
+export function probePmu(kind: 'kprobe' | 'uprobe'): { type: number; retprobeBit: number } {
+  const dir = `/sys/bus/event_source/devices/${kind}`;
+  const type = Number(readFileSync(`${dir}/type`, 'utf8').trim());
+  const format = existsSync(`${dir}/format/retprobe`) ? readFileSync(`${dir}/format/retprobe`, 'utf8') : 'config:0';
+  return { type, retprobeBit: Number(/config:(\d+)/.exec(format)?.[1] ?? 0) };
+}
+
+/** ioctl on a perf event fd (enable, disable, set the BPF program). */
+export function perfIoctl(fd: number, request: number, argument = 0): void {
+  const result = backend().ioctl(fd, request, argument);
+  if (result < 0) throw new BpfSyscallError('ioctl', -result, { object: 'perf event' });
+}

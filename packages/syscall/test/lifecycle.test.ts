@@ -1,0 +1,96 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import {
+  createMap,
+  loadProgram,
+  mapLookup,
+  openPerfEvent,
+  PerfIoctl,
+  PerfType,
+  perfIoctl,
+  tracepointId,
+} from '../src/index.js';
+import { assemble, bpfUnavailable, u32 } from './kernel.js';
+
+const unavailable = bpfUnavailable();
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+
+describe.skipIf(unavailable !== undefined)('file descriptors and logs', () => {
+  it('reports and closes a descriptor garbage-collected while open', () => {
+    const script = `
+      import { createMap, onLeak } from '@bpfkit/syscall';
+      const leaks = [];
+      onLeak((d) => leaks.push(d));
+      (() => { createMap({ name: 'dropped', type: 2, keySize: 4, valueSize: 4, maxEntries: 1 }); })();
+      for (let i = 0; i < 20 && leaks.length === 0; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 20)); }
+      console.log(JSON.stringify(leaks));
+    `;
+    const run = spawnSync('node', ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout.trim())).toEqual(["map 'dropped'"]);
+  });
+
+  it('grows the verifier log on ENOSPC until the whole log fits', () => {
+    const body = Array.from({ length: 200 }, () => [0xb7, 0, 0, 0, 1] as [number, number, number, number, number]);
+    const program = loadProgram({
+      type: 6,
+      license: 'GPL',
+      instructions: assemble(...body, [0x95, 0, 0, 0, 0]),
+      logLevel: 2,
+      logSize: 256,
+    });
+    expect(program.log.length).toBeGreaterThan(200);
+    expect(program.log.join('\n')).toMatch(/processed 201 insns/);
+    program.fd.close();
+  });
+
+  it('attaches a tracepoint program with perf ioctls (the pre-link way)', () => {
+    if (!existsSync('/sys/kernel/tracing/events'))
+      execFileSync('mount', ['-t', 'tracefs', 'tracefs', '/sys/kernel/tracing']);
+    const hits = createMap({ type: 2, keySize: 4, valueSize: 8, maxEntries: 1 });
+    const program = loadProgram({
+      type: 5,
+      license: 'GPL',
+      instructions: assemble(
+        [0x62, 10, 0, -4, 0],
+        [0xbf, 2, 10, 0, 0],
+        [0x07, 2, 0, 0, -4],
+        [0x18, 1, 1, 0, hits.fd],
+        [0, 0, 0, 0, 0],
+        [0x85, 0, 0, 0, 1],
+        [0x15, 0, 0, 2, 0],
+        [0xb7, 1, 0, 0, 1],
+        [0xdb, 0, 1, 0, 0],
+        [0xb7, 0, 0, 0, 0],
+        [0x95, 0, 0, 0, 0],
+      ),
+    });
+    const event = openPerfEvent({
+      type: PerfType.TRACEPOINT,
+      config: tracepointId('syscalls', 'sys_enter_kill'),
+      pid: process.pid,
+      cpu: -1,
+    });
+    try {
+      perfIoctl(event.fd, PerfIoctl.SET_BPF, program.fd.fd);
+      perfIoctl(event.fd, PerfIoctl.ENABLE);
+      for (let i = 0; i < 3; i++) process.kill(process.pid, 0);
+      // Closing the event detaches the program; later calls are not counted.
+      event.close();
+      for (let i = 0; i < 3; i++) process.kill(process.pid, 0);
+      expect(new DataView((mapLookup(hits.fd, u32(0), 8) as Uint8Array).buffer).getBigUint64(0, true)).toBe(3n);
+      expect(() => perfIoctl(-1, PerfIoctl.ENABLE)).toThrow(
+        expect.objectContaining({ command: 'ioctl', errnoName: 'EBADF' }),
+      );
+    } finally {
+      event.close();
+      program.fd.close();
+      hits.close();
+    }
+  });
+});
