@@ -67,6 +67,22 @@ export function patchInstructions(
 function verifierError(plan: ProgramPlan, error: BpfSyscallError, object: string | undefined): LoadError {
   const insn = failingInstruction(error.log);
   const line = insn === undefined ? undefined : sourceLineAt(plan.lineInfo, insn);
+  const poisoned = plan.core.find((d) => d.poisoned && d.insn === insn);
+  if (poisoned !== undefined) {
+    const source = line === undefined ? '' : ` (${line.fileName.split('/').pop()}:${line.line}: ${line.source.trim()})`;
+    return new LoadError(
+      'load-program',
+      `failed to resolve CO-RE relocation at insn ${insn}${source}: ${poisoned.local} has no match in the kernel's BTF; guard it with bpf_core_field_exists() or bpf_core_type_exists()`,
+      {
+        ...(object === undefined ? {} : { object }),
+        program: plan.name,
+        errno: error.errnoName,
+        insn: poisoned.insn,
+        ...(line === undefined ? {} : { source: { file: line.fileName, line: line.line, text: line.source } }),
+      },
+      { cause: error },
+    );
+  }
   const last = error.log.filter((l) => l.trim() !== '' && !/^(processed|verification time)/.test(l)).slice(-1)[0];
   const at = insn === undefined ? '' : ` at insn ${insn}`;
   const source = line === undefined ? '' : ` (${line.fileName.split('/').pop()}:${line.line}: ${line.source.trim()})`;

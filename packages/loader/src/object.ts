@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { type Btf, type BtfExt, readObjectBtf } from '@bpfkit/btf';
+import { loadKernelBtf } from '@bpfkit/btf/node';
 import { type ElfFile, parseElf } from '@bpfkit/elf';
 import {
   type ConstantValue,
@@ -38,6 +39,8 @@ export interface OpenOptions {
   readonly objectName?: string;
   /** Verifier log level to request for every program (0 by default: logs only on failure). */
   readonly verifierLogLevel?: number;
+  /** BTF to relocate CO-RE against instead of the running kernel's (`/sys/kernel/btf/vmlinux`, cached per process). */
+  readonly kernelBtf?: Btf;
   /** `.kconfig` values that replace the running kernel's (`{ CONFIG_HZ: '1000' }`). */
   readonly kconfig?: Readonly<Record<string, string>>;
 }
@@ -90,7 +93,13 @@ export class BpfObject {
     });
     for (const [name, value] of Object.entries(options.constants ?? {}))
       setConstant(this.maps, elf, this.btf, name, value);
-    this.programs = planPrograms(elf, this.maps, this.ext);
+    const needsKernelBtf = [...(this.ext?.coreRelos.values() ?? [])].some((relos) => relos.length > 0);
+    const target = needsKernelBtf ? (options.kernelBtf ?? loadKernelBtf()) : undefined;
+    this.programs = planPrograms(elf, this.maps, {
+      ...(this.ext === undefined ? {} : { ext: this.ext }),
+      ...(this.btf === undefined ? {} : { btf: this.btf }),
+      ...(target === undefined ? {} : { target }),
+    });
   }
 
   /**

@@ -8,6 +8,8 @@
  * @module @bpfkit/reloc
  */
 
+export type { CoreDecision } from './core/relocate.js';
+export { applyCoreRelocations, CORE_POISON, coreKindNames } from './core/relocate.js';
 export type { RelocErrorCode, RelocErrorContext } from './errors.js';
 // Errors
 export { RelocError } from './errors.js';
@@ -32,7 +34,7 @@ export type { KernelFacts } from './kconfig.js';
 // Externs
 export { fillKconfig, kernelVersionCode, parseKernelConfig } from './kconfig.js';
 export type { LinkedPiece, LinkedProgram, MapReference } from './link.js';
-export type { ProgramPlan } from './plan.js';
+export type { PlanOptions, ProgramPlan } from './plan.js';
 // Plan
 export { describePlan, planPrograms, requireKind } from './plan.js';
 export { AttachType, attachTypeName, ProgramFlag, ProgramType, programTypeName } from './program-types.js';

@@ -1,6 +1,7 @@
-import type { BtfExt } from '@bpfkit/btf';
+import type { Btf, BtfExt } from '@bpfkit/btf';
 import { decodeUtf8, type ElfFile } from '@bpfkit/elf';
 import type { MapSpec } from '@bpfkit/maps';
+import { applyCoreRelocations, type CoreDecision, coreKindNames } from './core/relocate.js';
 import { RelocError } from './errors.js';
 import { moveExtInfo, type ProgramFuncInfo, type ProgramLineInfo } from './ext-info.js';
 import type { Instruction } from './insn/instruction.js';
@@ -39,6 +40,20 @@ export interface ProgramPlan {
   readonly funcInfo: readonly ProgramFuncInfo[];
   /** `bpf_line_info` for the final program. */
   readonly lineInfo: readonly ProgramLineInfo[];
+  /** CO-RE decisions, with `insn` as an index into the final program. */
+  readonly core: readonly CoreDecision[];
+  /** CO-RE relocations left unapplied because no target BTF was given. */
+  readonly pendingCore: number;
+}
+
+/** Options for {@link planPrograms}. */
+export interface PlanOptions {
+  /** `.BTF.ext` of the object: func/line info and CO-RE records. */
+  readonly ext?: BtfExt;
+  /** The object's own BTF (the local side of CO-RE). */
+  readonly btf?: Btf;
+  /** The BTF to relocate against: the running kernel's (vmlinux, or a module on top of it). */
+  readonly target?: Btf;
 }
 
 function license(elf: ElfFile): string {
@@ -61,8 +76,24 @@ function kernelVersion(elf: ElfFile): number {
  * each linked with the subprograms it reaches, map references resolved against `maps`.
  * @throws {@link RelocError} for a relocation or call that cannot be applied.
  */
-export function planPrograms(elf: ElfFile, maps: readonly MapSpec[], ext?: BtfExt): ProgramPlan[] {
+export function planPrograms(elf: ElfFile, maps: readonly MapSpec[], options: PlanOptions = {}): ProgramPlan[] {
+  const { ext, btf, target } = options;
   const code = readCodeSections(elf);
+  const decisions = new Map<number, CoreDecision[]>();
+  let pending = 0;
+  for (const section of code.values()) {
+    const relos = ext?.coreRelos.get(section.section.name) ?? [];
+    if (relos.length === 0) continue;
+    if (target === undefined || btf === undefined) {
+      pending += relos.length;
+      continue;
+    }
+    const where = { ...(elf.name === undefined ? {} : { object: elf.name }), section: section.section.name };
+    decisions.set(
+      section.section.index,
+      applyCoreRelocations(section.instructions as Instruction[], relos, btf, target, elf.littleEndian, where),
+    );
+  }
   const lic = license(elf);
   const version = kernelVersion(elf);
   return entryPoints(elf, code).map((entry) => {
@@ -82,6 +113,12 @@ export function planPrograms(elf: ElfFile, maps: readonly MapSpec[], ext?: BtfEx
       subprograms: linked.pieces.slice(1).map((p) => ({ name: p.function.name, start: p.base })),
       funcInfo: info.funcInfo,
       lineInfo: info.lineInfo,
+      core: linked.pieces.flatMap(({ function: fn, base }) =>
+        (decisions.get(fn.section.index) ?? [])
+          .filter((d) => d.insn >= fn.start && d.insn < fn.end)
+          .map((d) => ({ ...d, insn: base + (d.insn - fn.start) })),
+      ),
+      pendingCore: pending,
     };
   });
 }
@@ -107,6 +144,13 @@ export function describePlan(plan: ProgramPlan): string[] {
   ];
   for (const s of plan.subprograms)
     lines.push(`prog '${plan.name}': subprogram '${s.name}' appended at insn ${s.start}`);
+  for (const d of plan.core) {
+    lines.push(
+      d.poisoned
+        ? `prog '${plan.name}': insn #${d.insn}: CO-RE ${coreKindNames[d.kind]} of ${d.local}: no matching target, poisoned`
+        : `prog '${plan.name}': insn #${d.insn}: CO-RE ${coreKindNames[d.kind]} of ${d.local} -> ${d.target ?? 'none'}: ${d.oldValue} -> ${d.newValue}`,
+    );
+  }
   for (const r of plan.references) {
     lines.push(
       r.kind === 'map-fd'

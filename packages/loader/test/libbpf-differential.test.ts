@@ -1,0 +1,110 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fixture, loadableFixtures, requireTool } from '@bpfkit/fixtures';
+import { getPinnedObject, mapInfo, objectFdById, programInfo } from '@bpfkit/syscall';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BpfObject } from '../src/index.js';
+import { bpfUnavailable, privateBpffs } from './kernel.js';
+
+const unavailable = bpfUnavailable();
+const bpftool = requireTool('bpftool', 'bpftool', 'version');
+
+/** ld_imm64 that load a map (fd or value): the kernel shows the map's id in xlated code. */
+function normalize(xlated: Uint8Array, mapName: (id: number) => string): string[] {
+  const view = new DataView(xlated.buffer, xlated.byteOffset, xlated.byteLength);
+  const out: string[] = [];
+  for (let at = 0; at < xlated.length; at += 8) {
+    const code = view.getUint8(at);
+    const src = view.getUint8(at + 1) >> 4;
+    const hex = Array.from(xlated.subarray(at, at + 8), (b) => b.toString(16).padStart(2, '0')).join('');
+    if (code === 0x18 && (src === 1 || src === 2)) {
+      out.push(
+        `ld_imm64 ${src === 1 ? 'map' : 'map_value'} '${mapName(view.getUint32(at + 4, true))}' off ${view.getUint32(at + 12, true)}`,
+      );
+      at += 8;
+      continue;
+    }
+    out.push(hex);
+  }
+  return out;
+}
+
+function nameOfMapId(id: number): string {
+  const fd = objectFdById('map', id);
+  if (fd === undefined) return `map#${id}`;
+  try {
+    return mapInfo(fd.fd).name;
+  } finally {
+    fd.close();
+  }
+}
+
+describe.skipIf(unavailable !== undefined || !bpftool)('bpfkit loads what libbpf loads (bpftool prog loadall)', () => {
+  let bpffs: ReturnType<typeof privateBpffs>;
+  beforeAll(() => {
+    bpffs = privateBpffs();
+  });
+  afterAll(() => bpffs.unmount());
+
+  // libbpf 1.x refuses legacy 'maps' sections; and it auto-pins 'pinned' under /sys/fs/bpf,
+  // which need not be a bpffs (it is not on these machines), so neither can be compared.
+  const fixtures = loadableFixtures().filter((f) => f.name !== 'legacy_maps' && f.name !== 'pinned');
+
+  it.each(fixtures.map((f) => [f.name, f] as const))(
+    '%s: identical translated instructions, map ids normalised',
+    (name, f) => {
+      const progs = join(bpffs.dir, `${name}-progs`);
+      const pins = join(bpffs.dir, `${name}-pins`);
+      mkdirSync(pins);
+      const run = spawnSync('bpftool', ['prog', 'loadall', f.path, progs, 'pinmaps', pins], { encoding: 'utf8' });
+      expect(run.status, run.stderr).toBe(0);
+      using ours = BpfObject.open(f.path, { pinRoot: join(bpffs.dir, `${name}-ours`) });
+      mkdirSync(join(bpffs.dir, `${name}-ours`));
+      ours.load();
+      const theirPrograms = readdirSync(progs);
+      expect(theirPrograms.sort()).toEqual(
+        ours.programs
+          .filter((p) => p.autoload)
+          .map((p) => p.name)
+          .sort(),
+      );
+      for (const program of theirPrograms) {
+        const pinned = getPinnedObject(join(progs, program));
+        try {
+          const theirs = normalize(programInfo(pinned.fd, { xlated: true }).xlated as Uint8Array, nameOfMapId);
+          const mine = normalize(ours.program(program).info({ xlated: true }).xlated as Uint8Array, nameOfMapId);
+          expect({ program, xlated: mine }).toEqual({ program, xlated: theirs });
+        } finally {
+          pinned.close();
+        }
+      }
+    },
+  );
+
+  it('CO-RE values equal libbpf’s on this kernel', () => {
+    const f = fixture('core');
+    const progs = join(bpffs.dir, 'core-run-progs');
+    const pins = join(bpffs.dir, 'core-run-pins');
+    mkdirSync(pins);
+    execFileSync('bpftool', ['prog', 'loadall', f.path, progs, 'pinmaps', pins]);
+    const packet = join(tmpdir(), `bpfkit-packet-${process.pid}`);
+    writeFileSync(packet, new Uint8Array(64));
+    execFileSync('bpftool', ['prog', 'run', 'pinned', join(progs, 'core_values'), 'data_in', packet]);
+    const dump = JSON.parse(
+      execFileSync('bpftool', ['-j', 'map', 'dump', 'pinned', join(pins, 'core_bss')], { encoding: 'utf8' }),
+    );
+    const theirs = Uint8Array.from((dump[0].value as string[]).map((b) => Number.parseInt(b, 16)));
+
+    using ours = BpfObject.open(f.path);
+    ours.load();
+    ours.program('core_values').testRun({ data: new Uint8Array(64) });
+    const mine = ours.map('.bss').lookup(new Uint8Array(4)) as Uint8Array;
+    expect([...mine]).toEqual([...theirs]);
+    // And the values are what they should be: flavored types resolved, missing ones not.
+    const value = (i: number) => Number(new DataView(mine.buffer).getBigUint64(i * 8, true));
+    expect([value(6), value(7), value(12), value(13), value(17), value(18)]).toEqual([1, 0, 1, 0, 1, 0]);
+    expect(readFileSync(packet).length).toBe(64);
+  });
+});
