@@ -3,34 +3,37 @@ import { backend } from './backend.js';
 
 /**
  * Reused buffers for single-element map calls: an attr, a key and a value area whose
- * native addresses are resolved once (per backend), so a lookup or update costs one
- * syscall plus small copies. Safe because JavaScript runs one call at a time per thread.
+ * native addresses are resolved and written once (per backend), so a lookup or update
+ * costs one syscall plus small copies, with no allocation. Safe because JavaScript runs
+ * one call at a time per thread.
  */
 class ElementScratch {
   readonly attr = nativeBuffer(32);
-  readonly view = new DataView(this.attr.buffer);
+  private readonly view = new DataView(this.attr.buffer);
   private key = nativeBuffer(0);
   private value = nativeBuffer(0);
-  private keyAddress = 0n;
-  private valueAddress = 0n;
   private owner: unknown;
+  private keyInAttr = false;
 
   /** Sizes the key and value areas and writes the attr for `mapFd`; returns both areas. */
   prepare(mapFd: number, keySize: number, valueSize: number, flags: number): { key: Uint8Array; value: Uint8Array } {
+    const le = isLittleEndianHost;
     const current = backend();
     if (this.owner !== current || keySize > this.key.length || valueSize > this.value.length) {
       this.key = nativeBuffer(Math.max(keySize, this.key.length, 64));
       this.value = nativeBuffer(Math.max(valueSize, this.value.length, 64));
-      this.keyAddress = addressOf(this.key);
-      this.valueAddress = addressOf(this.value);
+      this.view.setBigUint64(8, addressOf(this.key), le);
+      this.view.setBigUint64(16, addressOf(this.value), le);
       this.owner = current;
+      this.keyInAttr = true;
     }
-    const le = isLittleEndianHost;
+    // Queues and stacks take no key: the key pointer must then be NULL.
+    if ((keySize === 0) === this.keyInAttr) {
+      this.view.setBigUint64(8, keySize === 0 ? 0n : addressOf(this.key), le);
+      this.keyInAttr = keySize !== 0;
+    }
     this.view.setUint32(0, mapFd, le);
-    this.view.setUint32(4, 0, le);
-    this.view.setBigUint64(8, keySize === 0 ? 0n : this.keyAddress, le);
-    this.view.setBigUint64(16, this.valueAddress, le);
-    this.view.setBigUint64(24, BigInt(flags), le);
+    this.view.setUint32(le ? 24 : 28, flags >>> 0, le);
     return { key: this.key, value: this.value };
   }
 }
