@@ -2,12 +2,7 @@ import { BTF_HEADER_SIZE, BTF_MAGIC } from './header.js';
 import { kindNumber } from './kinds.js';
 import { extraSize, makeInfo, TYPE_HEADER_SIZE } from './records.js';
 import type { BtfType } from './types.js';
-
-let encoder: { encode(text: string): Uint8Array } | undefined;
-function utf8(text: string): Uint8Array {
-  encoder ??= new (globalThis as unknown as { TextEncoder: new () => { encode(t: string): Uint8Array } }).TextEncoder();
-  return encoder.encode(text);
-}
+import { encodeUtf8 } from './utf8.js';
 
 /**
  * A BTF string section being built. Seeded with an existing section, a string whose original
@@ -30,7 +25,7 @@ export class BtfStringTable {
     if (hint !== undefined && this.seedHolds(hint, text)) return hint;
     const known = this.added.get(text);
     if (known !== undefined) return known;
-    const bytes = utf8(text);
+    const bytes = encodeUtf8(text);
     const offset = this.length;
     const entry = new Uint8Array(bytes.length + 1);
     entry.set(bytes);
@@ -57,7 +52,7 @@ export class BtfStringTable {
     if (offset <= 0 || offset + text.length >= seed.length) return false;
     for (let i = 0; i < text.length; i++) {
       const code = text.charCodeAt(i);
-      if (code >= 0x80) return this.seedHoldsBytes(offset, utf8(text));
+      if (code >= 0x80) return this.seedHoldsBytes(offset, encodeUtf8(text));
       if (seed[offset + i] !== code) return false;
     }
     return seed[offset + text.length] === 0;

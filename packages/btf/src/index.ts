@@ -8,6 +8,9 @@
  * @module @bpfkit/btf
  */
 
+export type { BtfCodec, BtfValue } from './codec.js';
+// Values
+export { btfCodec } from './codec.js';
 export type { BtfTypeDraft, EncodeBtfOptions } from './encode.js';
 // Encode and prepare for the kernel
 export { BtfBuilder, BtfStringTable, encodeBtf, reencode } from './encode.js';
@@ -19,6 +22,7 @@ export { CoreReloKind, parseBtfExt } from './ext.js';
 export type { BtfFeatures } from './fixups.js';
 export { allBtfFeatures, fixupDatasecs, placeDatasecVariables, sanitizeBtf } from './fixups.js';
 export type { FormatCOptions } from './format-c.js';
+
 // Print as C
 export { formatC, formatCDeclaration } from './format-c.js';
 export type { BtfHeader } from './header.js';

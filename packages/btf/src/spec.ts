@@ -6,6 +6,7 @@ import { infoKind } from './records.js';
 import { scanTypes } from './scan.js';
 import { BtfStrings } from './strings.js';
 import type { BtfType } from './types.js';
+import { encodeUtf8 } from './utf8.js';
 
 /** Options for {@link parseBtf}. */
 export interface ParseBtfOptions {
@@ -16,12 +17,6 @@ export interface ParseBtfOptions {
 }
 
 const voidType: BtfType = { id: 0, kind: 'void', name: '', nameOffset: 0 };
-
-let encoder: { encode(text: string): Uint8Array } | undefined;
-function utf8(text: string): Uint8Array {
-  encoder ??= new (globalThis as unknown as { TextEncoder: new () => { encode(t: string): Uint8Array } }).TextEncoder();
-  return encoder.encode(text);
-}
 
 /**
  * Parsed BTF. Parsing scans the type section once, recording where each type starts;
@@ -195,7 +190,7 @@ export class Btf {
   }
 
   private scanForName(name: string): number[] {
-    const wanted = utf8(name);
+    const wanted = encodeUtf8(name);
     const ids: number[] = [];
     if (wanted.length === 0) return ids;
     for (let index = 0; index < this.offsets.length; index++) {

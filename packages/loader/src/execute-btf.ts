@@ -1,4 +1,4 @@
-import { type Btf, fixupDatasecs, placeDatasecVariables, reencode } from '@bpfkit/btf';
+import { type Btf, fixupDatasecs, parseBtf, placeDatasecVariables, reencode } from '@bpfkit/btf';
 import type { ElfFile } from '@bpfkit/elf';
 import type { MapSpec } from '@bpfkit/maps';
 import { BpfSyscallError, type Fd, loadBtf } from '@bpfkit/syscall';
@@ -7,7 +7,7 @@ import type { ResourceScope } from './scope.js';
 
 /**
  * Loads the object's BTF (DATASECs fixed up, `.kconfig` externs placed as the map lays
- * them out, re-encoded) and returns its fd,
+ * them out, re-encoded) and returns its fd and the fixed-up BTF itself,
  * or `undefined` when the object has none or the kernel refuses it: BTF is optional for
  * maps and programs, so that is logged, as libbpf does, and the load goes on without it.
  */
@@ -17,20 +17,22 @@ export function loadObjectBtf(
   maps: readonly MapSpec[],
   scope: ResourceScope,
   log: LoadLogger,
-): Fd | undefined {
-  if (btf === undefined) return undefined;
+): { fd: Fd | undefined; fixed: Btf | undefined } {
+  if (btf === undefined) return { fd: undefined, fixed: undefined };
   const types = fixupDatasecs(btf, elf);
   const kconfig = maps.find((m) => m.source === 'kconfig');
   if (kconfig !== undefined) placeDatasecVariables(types, '.kconfig', kconfig.externs, kconfig.valueSize);
   const bytes = reencode(types, btf);
+  // The fixed-up BTF also types the maps' values (DATASEC offsets and sizes included).
+  const fixed = parseBtf(bytes, elf.name === undefined ? {} : { name: elf.name });
   try {
     const fd = scope.own(loadBtf(bytes, elf.name ?? 'object'));
     log(`BTF loaded (${bytes.length} bytes), fd=${fd.fd}`);
-    return fd;
+    return { fd, fixed };
   } catch (error) {
     if (!BpfSyscallError.is(error)) throw error;
     log(`Error loading .BTF into kernel: ${error.errnoName}. BTF is optional, ignoring.`);
     for (const line of error.log.slice(-3)) log(`  ${line}`);
-    return undefined;
+    return { fd: undefined, fixed };
   }
 }

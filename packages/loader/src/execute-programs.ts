@@ -21,6 +21,7 @@ import {
 import { u32s } from './bytes.js';
 import { LoadError } from './errors.js';
 import { BpfProgram } from './handles.js';
+import type { BpfLink } from './link.js';
 import type { LoadLogger } from './log.js';
 import type { ResourceScope } from './scope.js';
 
@@ -35,6 +36,8 @@ export interface ProgramLoading {
   readonly log: LoadLogger;
   /** Verifier log level to request on success (0: only on failure). */
   readonly verifierLogLevel: number;
+  /** Hands links made by `attach()` to the object, which closes them. */
+  readonly adopt: (link: BpfLink) => void;
 }
 
 /** The plan's instructions with each map reference's fd (and value offset) written in. */
@@ -155,7 +158,7 @@ export function loadPrograms(p: ProgramLoading): Map<string, BpfProgram> {
         logLevel: p.verifierLogLevel,
       });
       p.scope.own(result.fd);
-      loaded.set(plan.name, new BpfProgram(plan, result.fd, result.log));
+      loaded.set(plan.name, new BpfProgram(plan, result.fd, result.log, p.object ?? 'object', p.adopt));
       p.log(`prog '${plan.name}': loaded, fd=${result.fd.fd} (${plan.instructions.length} insns)`);
     } catch (error) {
       if (BpfSyscallError.is(error) && error.log.length > 0) throw verifierError(plan, error, p.object);

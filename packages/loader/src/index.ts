@@ -9,8 +9,10 @@
 
 export type { LoadErrorContext, LoadStep } from './errors.js';
 export { LoadError } from './errors.js';
+export type { AttachOptions } from './execute-attach.js';
 export { patchInstructions } from './execute-programs.js';
 export { BpfMap, BpfProgram } from './handles.js';
+export { BpfLink } from './link.js';
 export type { LoadLogger } from './log.js';
 export type { OpenOptions } from './object.js';
 export { BpfObject } from './object.js';

@@ -22,6 +22,7 @@ import { loadObjectBtf } from './execute-btf.js';
 import { createMaps } from './execute-maps.js';
 import { fillProgramSlots, loadPrograms } from './execute-programs.js';
 import { BpfMap, type BpfProgram } from './handles.js';
+import type { BpfLink } from './link.js';
 import { type LoadLogger, silent } from './log.js';
 import { ResourceScope } from './scope.js';
 
@@ -79,6 +80,7 @@ export class BpfObject {
   private loadedMaps = new Map<string, BpfMap>();
   private loadedPrograms = new Map<string, BpfProgram>();
   private readonly scope = new ResourceScope();
+  private readonly links: BpfLink[] = [];
 
   private constructor(elf: ElfFile, options: OpenOptions) {
     this.elf = elf;
@@ -137,7 +139,7 @@ export class BpfObject {
       if (problem !== undefined) throw problem;
       this.resolveExterns();
       const plan = planCreation(this.maps);
-      const btfFd = loadObjectBtf(this.elf, this.btf, this.maps, this.scope, this.log);
+      const { fd: btfFd, fixed: typedBtf } = loadObjectBtf(this.elf, this.btf, this.maps, this.scope, this.log);
       const mapFds = createMaps({
         object: this.name,
         maps: this.maps,
@@ -148,6 +150,7 @@ export class BpfObject {
         log: this.log,
       });
       const loading = {
+        adopt: (link: BpfLink) => this.links.push(link),
         object: this.name,
         programs: this.programs,
         maps: this.maps,
@@ -168,7 +171,7 @@ export class BpfObject {
       const cpus = possibleCpus();
       for (const spec of this.maps) {
         const fd = mapFds.get(spec.name);
-        if (fd !== undefined) this.loadedMaps.set(spec.name, new BpfMap(spec, fd, cpus));
+        if (fd !== undefined) this.loadedMaps.set(spec.name, new BpfMap(spec, fd, cpus, typedBtf));
       }
       this.loadedPrograms = programs;
       this.scope.commit();
@@ -229,9 +232,10 @@ export class BpfObject {
     return program;
   }
 
-  /** Closes every map and program fd; idempotent. Pins stay. */
+  /** Detaches every link it made and closes every map and program fd; idempotent. Pins stay. */
   close(): void {
     if (this.state === 'closed') return;
+    for (const link of this.links.reverse()) link.close();
     this.scope.closeAll();
     this.state = 'closed';
   }

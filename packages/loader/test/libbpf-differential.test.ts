@@ -48,9 +48,10 @@ describe.skipIf(unavailable !== undefined || !bpftool)('bpfkit loads what libbpf
   });
   afterAll(() => bpffs.unmount());
 
-  // libbpf 1.x refuses legacy 'maps' sections; and it auto-pins 'pinned' under /sys/fs/bpf,
-  // which need not be a bpffs (it is not on these machines), so neither can be compared.
-  const fixtures = loadableFixtures().filter((f) => f.name !== 'legacy_maps' && f.name !== 'pinned');
+  // Not comparable with Debian's libbpf 1.1: it refuses legacy 'maps' sections; it auto-pins
+  // 'pinned' under /sys/fs/bpf, which need not be a bpffs (it is not here); and it predates
+  // the 'tcx/ingress' section name that 'attach' uses (libbpf 1.3).
+  const fixtures = loadableFixtures().filter((f) => !['legacy_maps', 'pinned', 'attach'].includes(f.name));
 
   it.each(fixtures.map((f) => [f.name, f] as const))(
     '%s: identical translated instructions, map ids normalised',

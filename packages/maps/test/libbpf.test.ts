@@ -6,8 +6,9 @@ import { type MapSpec, resolveMaps } from '../src/index.js';
 import { loadWithLibbpf } from './libbpf.js';
 
 const bpftool = requireTool('bpftool', 'bpftool', 'version');
-// libbpf 1.x refuses legacy 'maps' sections, so there is nothing to compare for those.
-const fixtures = loadableFixtures().filter((f) => f.name !== 'legacy_maps');
+// Debian's libbpf 1.1 refuses legacy 'maps' sections, and fails on the 'tcx/ingress'
+// section name of 'attach' (libbpf 1.3), so there is nothing to compare for those.
+const fixtures = loadableFixtures().filter((f) => f.name !== 'legacy_maps' && f.name !== 'attach');
 
 function resolve(name: string): MapSpec[] {
   const elf = parseElf(readFixture(name), { name: `${name}.el.o` });

@@ -8,6 +8,8 @@
  * @module @bpfkit/reloc
  */
 
+export type { AttachTarget } from './attach-target.js';
+export { attachTarget } from './attach-target.js';
 export type { CoreDecision } from './core/relocate.js';
 export { applyCoreRelocations, CORE_POISON, coreKindNames } from './core/relocate.js';
 export type { RelocErrorCode, RelocErrorContext } from './errors.js';

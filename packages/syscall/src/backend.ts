@@ -24,6 +24,8 @@ export interface BpfBackend {
   read(fd: number, buffer: Uint8Array): number;
   /** `perf_event_open(attr, pid, cpu, group_fd, flags)`: the fd, or `-errno`. */
   perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number;
+  /** `setsockopt(fd, level, name, &value, 4)` with an int value: 0, or `-errno`. */
+  setsockoptInt(fd: number, level: number, name: number, value: number): number;
   /** `mmap(NULL, length, PROT_READ[|PROT_WRITE], MAP_SHARED, fd, 0)`, or `-errno`. */
   mmap(fd: number, length: number, writable: boolean): Mapping | number;
 }
@@ -107,6 +109,9 @@ function loadKoffi(): BpfBackend {
     ...a: unknown[]
   ) => unknown;
   const munmap = libc.func('int munmap(void *addr, unsigned long length)') as (...a: unknown[]) => number;
+  const setsockopt = libc.func('int setsockopt(int fd, int level, int name, void *value, unsigned int length)') as (
+    ...a: unknown[]
+  ) => number;
   const result = (value: number) => (value < 0 ? -koffi.errno() : value);
   return {
     name: 'koffi',
@@ -116,6 +121,7 @@ function loadKoffi(): BpfBackend {
     ioctl: (fd, request, arg) => result(ioctl(fd, request, arg)),
     read: (fd, buffer) => result(read(fd, buffer, buffer.length)),
     perfEventOpen: (attr, pid, cpu, groupFd, flags) => result(perf(n.perfEventOpen, attr, pid, cpu, groupFd, flags)),
+    setsockoptInt: (fd, level, name, value) => result(setsockopt(fd, level, name, Int32Array.of(value), 4)),
     mmap(fd, length, writable) {
       const pointer = mmap(null, length, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, fd, 0);
       if (koffi.address(pointer) === 0xffffffffffffffffn) return -koffi.errno();
@@ -150,6 +156,7 @@ function loadFfiNapi(): BpfBackend {
     read: ['long', ['int', 'pointer', 'ulong']],
     mmap: ['pointer', ['pointer', 'ulong', 'int', 'int', 'int', 'long']],
     munmap: ['int', ['pointer', 'ulong']],
+    setsockopt: ['int', ['int', 'int', 'int', 'pointer', 'uint']],
   });
   const perfLib = ffi.Library(null, { syscall: ['long', ['long', 'pointer', 'int', 'int', 'int', 'ulong']] });
   const buffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -163,6 +170,8 @@ function loadFfiNapi(): BpfBackend {
     read: (fd, bytes) => result((libc.read as Fn)(fd, buffer(bytes), bytes.length)),
     perfEventOpen: (attr, pid, cpu, groupFd, flags) =>
       result((perfLib.syscall as Fn)(n.perfEventOpen, buffer(attr), pid, cpu, groupFd, flags)),
+    setsockoptInt: (fd, level, name, value) =>
+      result((libc.setsockopt as Fn)(fd, level, name, Buffer.from(Int32Array.of(value).buffer), 4)),
     mmap(fd, length, writable) {
       const pointer = (libc.mmap as Fn)(
         null,

@@ -37,10 +37,12 @@ export type { LinkCreateOptions } from './links.js';
 // Links and attachment
 export {
   attachProgram,
+  attachSocketFilter,
   createIterator,
   createLink,
   detachLink,
   detachProgram,
+  detachSocketFilter,
   enableStats,
   openRawTracepoint,
   queryPrograms,

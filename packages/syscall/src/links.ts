@@ -142,3 +142,20 @@ function cString(text: string): Uint8Array {
   bytes.set(encoded);
   return bytes;
 }
+
+/** `SOL_SOCKET` options for socket filters. */
+const SOL_SOCKET = 1;
+const SO_ATTACH_BPF = 50;
+const SO_DETACH_BPF = 27;
+
+/** Attaches a socket-filter program to socket `socketFd` (setsockopt SO_ATTACH_BPF). */
+export function attachSocketFilter(socketFd: number, programFd: number): void {
+  const result = backend().setsockoptInt(socketFd, SOL_SOCKET, SO_ATTACH_BPF, programFd);
+  if (result < 0) throw new BpfSyscallError('setsockopt(SO_ATTACH_BPF)', -result, { object: `socket fd ${socketFd}` });
+}
+
+/** Detaches the socket filter from socket `socketFd` (setsockopt SO_DETACH_BPF). */
+export function detachSocketFilter(socketFd: number): void {
+  const result = backend().setsockoptInt(socketFd, SOL_SOCKET, SO_DETACH_BPF, 0);
+  if (result < 0) throw new BpfSyscallError('setsockopt(SO_DETACH_BPF)', -result, { object: `socket fd ${socketFd}` });
+}

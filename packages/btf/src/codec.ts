@@ -1,0 +1,234 @@
+import { decodeUtf8 } from '@bpfkit/elf';
+import { BtfError } from './errors.js';
+import { resolveType, sizeOf } from './layout.js';
+import type { Btf } from './spec.js';
+import type { BtfType } from './types.js';
+import { encodeUtf8 } from './utf8.js';
+
+/** A JavaScript value for a BTF-typed value: numbers (bigints past 32 bits), booleans, strings for char arrays, arrays and objects. */
+export type BtfValue = number | bigint | boolean | string | BtfValue[] | { [member: string]: BtfValue };
+
+/** Encodes and decodes values of one BTF type to and from bytes, in one byte order. */
+export interface BtfCodec {
+  /** Size in bytes of an encoded value. */
+  readonly size: number;
+  /** Reads a value from the start of `bytes`. */
+  decode(bytes: Uint8Array): BtfValue;
+  /** Writes `value` into a new buffer of {@link size} bytes. */
+  encode(value: BtfValue): Uint8Array;
+}
+
+interface Context {
+  readonly btf: Btf;
+  readonly le: boolean;
+  readonly typeId: number;
+}
+
+const isChar = (t: BtfType) => t.kind === 'int' && t.size === 1 && ((t.encoding & 2) !== 0 || t.name === 'char');
+
+function fail(c: Context, problem: string): never {
+  throw new BtfError('bad-record', problem, { typeId: c.typeId, kind: c.btf.kindOf(c.typeId) });
+}
+
+function readInt(view: DataView, at: number, size: number, signed: boolean, le: boolean): number | bigint {
+  switch (size) {
+    case 1:
+      return signed ? view.getInt8(at) : view.getUint8(at);
+    case 2:
+      return signed ? view.getInt16(at, le) : view.getUint16(at, le);
+    case 4:
+      return signed ? view.getInt32(at, le) : view.getUint32(at, le);
+    case 8:
+      return signed ? view.getBigInt64(at, le) : view.getBigUint64(at, le);
+    default: {
+      let value = 0n;
+      for (let i = 0; i < size; i++) value |= BigInt(view.getUint8(at + (le ? i : size - 1 - i))) << BigInt(8 * i);
+      return signed ? BigInt.asIntN(size * 8, value) : value;
+    }
+  }
+}
+
+function writeInt(view: DataView, at: number, size: number, value: bigint, le: boolean): void {
+  const raw = BigInt.asUintN(size * 8, value);
+  for (let i = 0; i < size; i++) view.setUint8(at + (le ? i : size - 1 - i), Number((raw >> BigInt(8 * i)) & 0xffn));
+}
+
+function asBigInt(value: BtfValue, c: Context): bigint {
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
+  if (typeof value === 'boolean') return value ? 1n : 0n;
+  return fail(c, `expected an integer, got ${typeof value === 'object' ? 'an object' : JSON.stringify(value)}`);
+}
+
+function decodeAt(c: Context, id: number, view: DataView, at: number): BtfValue {
+  const t = resolveType(c.btf, id);
+  switch (t.kind) {
+    case 'int': {
+      const signed = (t.encoding & 1) !== 0;
+      if ((t.encoding & 4) !== 0) return view.getUint8(at) !== 0;
+      return readInt(view, at, t.size, signed, c.le);
+    }
+    case 'enum':
+    case 'enum64':
+      return readInt(view, at, t.size, t.signed, c.le);
+    case 'ptr':
+      return view.getBigUint64(at, c.le);
+    case 'float':
+      return t.size === 4
+        ? view.getFloat32(at, c.le)
+        : t.size === 8
+          ? view.getFloat64(at, c.le)
+          : fail(c, `no codec for a ${t.size}-byte float`);
+    case 'array': {
+      const element = resolveType(c.btf, t.type);
+      if (isChar(element)) {
+        const bytes = new Uint8Array(view.buffer, view.byteOffset + at, t.length);
+        const end = bytes.indexOf(0);
+        return decodeUtf8(end < 0 ? bytes : bytes.subarray(0, end));
+      }
+      const step = sizeOf(c.btf, t.type);
+      return Array.from({ length: t.length }, (_, i) => decodeAt(c, t.type, view, at + i * step));
+    }
+    case 'struct':
+    case 'union': {
+      const out: { [member: string]: BtfValue } = {};
+      t.members.forEach((m, i) => {
+        const name = m.name === '' ? `_${i}` : m.name;
+        if (m.bitfieldSize > 0) {
+          const member = resolveType(c.btf, m.type);
+          const bits = readBits(view, at, m.bitOffset, m.bitfieldSize, c.le);
+          const signed =
+            (member.kind === 'int' && (member.encoding & 1) !== 0) ||
+            ((member.kind === 'enum' || member.kind === 'enum64') && member.signed);
+          const value = signed ? BigInt.asIntN(m.bitfieldSize, bits) : bits;
+          out[name] = m.bitfieldSize <= 32 ? Number(value) : value;
+        } else {
+          out[name] = decodeAt(c, m.type, view, at + m.bitOffset / 8);
+        }
+      });
+      return out;
+    }
+    case 'datasec': {
+      const out: { [variable: string]: BtfValue } = {};
+      for (const v of t.vars) out[c.btf.nameOf(v.type)] = decodeAt(c, v.type, view, at + v.offset);
+      return out;
+    }
+    case 'var':
+      return decodeAt(c, t.type, view, at);
+    default:
+      return fail(c, `no codec for a ${t.kind}`);
+  }
+}
+
+function encodeAt(c: Context, id: number, view: DataView, at: number, value: BtfValue): void {
+  const t = resolveType(c.btf, id);
+  switch (t.kind) {
+    case 'int':
+    case 'enum':
+    case 'enum64':
+      writeInt(view, at, t.size, asBigInt(value, c), c.le);
+      return;
+    case 'ptr':
+      view.setBigUint64(at, asBigInt(value, c), c.le);
+      return;
+    case 'float':
+      if (typeof value !== 'number') fail(c, 'expected a number for a float');
+      if (t.size === 4) view.setFloat32(at, value as number, c.le);
+      else view.setFloat64(at, value as number, c.le);
+      return;
+    case 'array': {
+      const element = resolveType(c.btf, t.type);
+      if (isChar(element) && typeof value === 'string') {
+        const bytes = encodeUtf8(value);
+        if (bytes.length >= t.length)
+          fail(c, `string of ${bytes.length} bytes does not fit char[${t.length}] with its NUL`);
+        new Uint8Array(view.buffer, view.byteOffset + at, t.length).set(bytes);
+        return;
+      }
+      if (!Array.isArray(value) || value.length > t.length)
+        fail(c, `expected an array of at most ${t.length} elements`);
+      const step = sizeOf(c.btf, t.type);
+      (value as BtfValue[]).forEach((v, i) => {
+        encodeAt(c, t.type, view, at + i * step, v);
+      });
+      return;
+    }
+    case 'struct':
+    case 'union': {
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        fail(c, `expected an object for ${t.kind} ${t.name}`);
+      const fields = value as { [member: string]: BtfValue };
+      const known = new Set(t.members.map((m, i) => (m.name === '' ? `_${i}` : m.name)));
+      for (const key of Object.keys(fields))
+        if (!known.has(key)) fail(c, `${t.kind} ${t.name || '(anon)'} has no member '${key}'`);
+      t.members.forEach((m, i) => {
+        const name = m.name === '' ? `_${i}` : m.name;
+        const v = fields[name];
+        if (v === undefined) return;
+        if (m.bitfieldSize > 0)
+          writeBits(view, at, m.bitOffset, m.bitfieldSize, BigInt.asUintN(m.bitfieldSize, asBigInt(v, c)), c.le);
+        else encodeAt(c, m.type, view, at + m.bitOffset / 8, v);
+      });
+      return;
+    }
+    case 'datasec': {
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        fail(c, 'expected an object of variables');
+      for (const v of t.vars) {
+        const given = (value as { [name: string]: BtfValue })[c.btf.nameOf(v.type)];
+        if (given !== undefined) encodeAt(c, v.type, view, at + v.offset, given);
+      }
+      return;
+    }
+    case 'var':
+      encodeAt(c, t.type, view, at, value);
+      return;
+    default:
+      fail(c, `no codec for a ${t.kind}`);
+  }
+}
+
+function readBits(view: DataView, at: number, bitOffset: number, bits: number, le: boolean): bigint {
+  let value = 0n;
+  for (let i = 0; i < bits; i++) {
+    const bit = bitOffset + i;
+    const byte = view.getUint8(at + (bit >> 3));
+    const set = le ? (byte >> (bit & 7)) & 1 : (byte >> (7 - (bit & 7))) & 1;
+    if (le) value |= BigInt(set) << BigInt(i);
+    else value = (value << 1n) | BigInt(set);
+  }
+  return value;
+}
+
+function writeBits(view: DataView, at: number, bitOffset: number, bits: number, value: bigint, le: boolean): void {
+  for (let i = 0; i < bits; i++) {
+    const bit = bitOffset + i;
+    const set = le ? Number((value >> BigInt(i)) & 1n) : Number((value >> BigInt(bits - 1 - i)) & 1n);
+    const index = at + (bit >> 3);
+    const mask = le ? 1 << (bit & 7) : 1 << (7 - (bit & 7));
+    view.setUint8(index, set ? view.getUint8(index) | mask : view.getUint8(index) & ~mask);
+  }
+}
+
+/**
+ * A codec for values of type `typeId`: integers become numbers (bigints past 32 bits),
+ * `bool` booleans, char arrays strings, arrays arrays, structs and unions objects by member
+ * name (anonymous members as `_<index>`, bitfields included), DATASECs objects by variable.
+ * @throws {@link BtfError} for types without a value (functions, void) when used.
+ */
+export function btfCodec(btf: Btf, typeId: number, littleEndian = btf.littleEndian): BtfCodec {
+  const context: Context = { btf, le: littleEndian, typeId };
+  const size = sizeOf(btf, typeId);
+  return {
+    size,
+    decode(bytes) {
+      if (bytes.length < size) fail(context, `${bytes.length} bytes given for a ${size}-byte value`);
+      return decodeAt(context, typeId, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0);
+    },
+    encode(value) {
+      const bytes = new Uint8Array(new ArrayBuffer(size));
+      encodeAt(context, typeId, new DataView(bytes.buffer), 0, value);
+      return bytes;
+    },
+  };
+}

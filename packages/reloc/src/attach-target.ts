@@ -1,0 +1,96 @@
+import type { ProgramPlan } from './plan.js';
+import { AttachType, ProgramType } from './program-types.js';
+
+/** How a program attaches, decided from its section name (and any override). */
+export type AttachTarget =
+  | { readonly kind: 'raw-tracepoint'; readonly name: string }
+  | { readonly kind: 'tracepoint'; readonly category: string; readonly name: string }
+  | {
+      readonly kind: 'uprobe';
+      readonly path: string;
+      readonly function: string;
+      readonly offset: number;
+      readonly retprobe: boolean;
+    }
+  | { readonly kind: 'kprobe'; readonly function: string; readonly offset: number; readonly retprobe: boolean }
+  | { readonly kind: 'netdev'; readonly attachType: number }
+  | { readonly kind: 'cgroup'; readonly attachType: number }
+  | { readonly kind: 'iterator'; readonly target: string }
+  | { readonly kind: 'socket' }
+  | { readonly kind: 'unsupported'; readonly reason: string };
+
+/**
+ * How `plan` attaches, by libbpf's section conventions: `raw_tp/<tp>`, `tp/<cat>/<name>`,
+ * `uprobe/<path>:<function>[+offset]`, `kprobe/<function>`, XDP and tc/tcx on an interface,
+ * cgroup programs on a cgroup, iterators, socket filters on a socket. `target` replaces the
+ * part of the section name after the kind (libbpf's attach-target override).
+ */
+export function attachTarget(plan: ProgramPlan, target = plan.attachTarget): AttachTarget {
+  const kind = plan.kind;
+  if (kind === undefined) return { kind: 'unsupported', reason: `section '${plan.section}' names no program type` };
+  const pattern = kind.pattern.replace(/[+/]$/, '');
+  switch (kind.programType) {
+    case ProgramType.RAW_TRACEPOINT:
+    case ProgramType.RAW_TRACEPOINT_WRITABLE:
+      return target === ''
+        ? { kind: 'unsupported', reason: 'raw tracepoint name missing (raw_tp/<name>)' }
+        : { kind: 'raw-tracepoint', name: target };
+    case ProgramType.TRACEPOINT: {
+      const slash = target.indexOf('/');
+      if (slash <= 0) return { kind: 'unsupported', reason: `tracepoint '${target}' is not <category>/<name>` };
+      return { kind: 'tracepoint', category: target.slice(0, slash), name: target.slice(slash + 1) };
+    }
+    case ProgramType.KPROBE: {
+      const retprobe = pattern.includes('ret');
+      if (pattern.startsWith('uprobe') || pattern.startsWith('uretprobe')) {
+        const match = /^(.+):([^:+]+)(?:\+(0x[0-9a-f]+|\d+))?$/.exec(target);
+        if (match === null)
+          return { kind: 'unsupported', reason: `uprobe target '${target}' is not <path>:<function>[+offset]` };
+        return {
+          kind: 'uprobe',
+          path: match[1] as string,
+          function: match[2] as string,
+          offset: Number(match[3] ?? 0),
+          retprobe,
+        };
+      }
+      if (pattern.startsWith('kprobe') || pattern.startsWith('kretprobe')) {
+        const match = /^([^+]+)(?:\+(0x[0-9a-f]+|\d+))?$/.exec(target);
+        if (match === null)
+          return { kind: 'unsupported', reason: `kprobe target '${target}' is not <function>[+offset]` };
+        return { kind: 'kprobe', function: match[1] as string, offset: Number(match[2] ?? 0), retprobe };
+      }
+      return {
+        kind: 'unsupported',
+        reason: `'${kind.pattern}' programs (usdt, ksyscall, multi-probes) are not attachable by bpfkit yet`,
+      };
+    }
+    case ProgramType.XDP:
+      return { kind: 'netdev', attachType: AttachType.XDP };
+    case ProgramType.SCHED_CLS:
+      return kind.expectedAttachType === undefined
+        ? {
+            kind: 'unsupported',
+            reason: "plain 'tc' programs attach through netlink; use 'tcx/ingress' or 'tcx/egress'",
+          }
+        : { kind: 'netdev', attachType: kind.expectedAttachType };
+    case ProgramType.CGROUP_SKB:
+    case ProgramType.CGROUP_SOCK:
+    case ProgramType.CGROUP_SOCK_ADDR:
+    case ProgramType.CGROUP_SOCKOPT:
+    case ProgramType.CGROUP_SYSCTL:
+    case ProgramType.CGROUP_DEVICE:
+    case ProgramType.SOCK_OPS:
+      return kind.expectedAttachType === undefined
+        ? { kind: 'unsupported', reason: `'${plan.section}' does not say which cgroup hook` }
+        : { kind: 'cgroup', attachType: kind.expectedAttachType };
+    case ProgramType.TRACING:
+      return kind.expectedAttachType === AttachType.TRACE_ITER
+        ? { kind: 'iterator', target }
+        : { kind: 'unsupported', reason: 'fentry/fexit/fmod_ret/tp_btf programs are not attachable by bpfkit yet' };
+    case ProgramType.SOCKET_FILTER:
+      return { kind: 'socket' };
+    default:
+      return { kind: 'unsupported', reason: `'${kind.pattern}' programs are not attachable by bpfkit yet` };
+  }
+}
