@@ -17,6 +17,10 @@ export type { RelocErrorCode, RelocErrorContext } from './errors.js';
 export { RelocError } from './errors.js';
 export type { ProgramFuncInfo, ProgramLineInfo } from './ext-info.js';
 export { encodeFuncInfo, encodeLineInfo, sourceLineAt } from './ext-info.js';
+export type { Register } from './insn/builder.js';
+export { ProgramBuilder } from './insn/builder.js';
+export type { Labeler } from './insn/disasm.js';
+export { disassemble, formatInstruction } from './insn/disasm.js';
 export type { Instruction } from './insn/instruction.js';
 // Instructions
 export { decodeInstructions, encodeInstructions, INSN_SIZE } from './insn/instruction.js';
