@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseBtf } from '@bpfkit/btf';
-import { loadableFixtures } from '@bpfkit/fixtures';
+import { libbpfComparableFixtures } from '@bpfkit/fixtures';
 import { BpfObject } from '@bpfkit/loader';
 import {
   createMap,
@@ -195,7 +195,7 @@ async function syscallFigures(): Promise<Figure[]> {
 async function objectFigures(): Promise<Figure[]> {
   const count = quick ? 5 : 30;
   const figures: Figure[] = [];
-  for (const f of loadableFixtures().filter((x) => x.name !== 'legacy_maps')) {
+  for (const f of libbpfComparableFixtures()) {
     const bytes = new Uint8Array(readFileSync(f.path));
     const open = await median(`open ${f.name}`, () =>
       BpfObject.open(bytes, { objectName: f.name, pinRoot: pinRoot() }),
@@ -208,7 +208,6 @@ async function objectFigures(): Promise<Figure[]> {
       referenceName: 'bpf_object__open_file',
       target: 1.5,
     });
-    if (f.name === 'pinned') continue; // pins outlive the load; measured without them
     const load = await median(`load ${f.name}`, () => {
       const obj = BpfObject.open(bytes, { objectName: f.name });
       obj.load();

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixture, loadableFixtures, requireTool } from '@bpfkit/fixtures';
+import { fixture, libbpfComparableFixtures, requireTool } from '@bpfkit/fixtures';
 import { getPinnedObject, mapInfo, objectFdById, programInfo } from '@bpfkit/syscall';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BpfObject } from '../src/index.js';
@@ -48,10 +48,7 @@ describe.skipIf(unavailable !== undefined || !bpftool)('bpfkit loads what libbpf
   });
   afterAll(() => bpffs.unmount());
 
-  // Not comparable with Debian's libbpf 1.1: it refuses legacy 'maps' sections; it auto-pins
-  // 'pinned' under /sys/fs/bpf, which need not be a bpffs (it is not here); and it predates
-  // the 'tcx/ingress' section name that 'attach' uses (libbpf 1.3).
-  const fixtures = loadableFixtures().filter((f) => !['legacy_maps', 'pinned', 'attach'].includes(f.name));
+  const fixtures = libbpfComparableFixtures();
 
   it.each(fixtures.map((f) => [f.name, f] as const))(
     '%s: identical translated instructions, map ids normalised',

@@ -1,14 +1,12 @@
 import { readObjectBtf } from '@bpfkit/btf';
 import { parseElf } from '@bpfkit/elf';
-import { loadableFixtures, readFixture, requireTool } from '@bpfkit/fixtures';
+import { libbpfComparableFixtures, readFixture, requireTool } from '@bpfkit/fixtures';
 import { describe, expect, it } from 'vitest';
 import { type MapSpec, resolveMaps } from '../src/index.js';
 import { loadWithLibbpf } from './libbpf.js';
 
 const bpftool = requireTool('bpftool', 'bpftool', 'version');
-// Debian's libbpf 1.1 refuses legacy 'maps' sections, and fails on the 'tcx/ingress'
-// section name of 'attach' (libbpf 1.3), so there is nothing to compare for those.
-const fixtures = loadableFixtures().filter((f) => f.name !== 'legacy_maps' && f.name !== 'attach');
+const fixtures = libbpfComparableFixtures();
 
 function resolve(name: string): MapSpec[] {
   const elf = parseElf(readFixture(name), { name: `${name}.el.o` });
