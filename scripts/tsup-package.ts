@@ -1,7 +1,4 @@
-import { fileURLToPath } from 'node:url';
 import type { Options } from 'tsup';
-
-const buildTsconfig = fileURLToPath(new URL('../tsconfig.build.json', import.meta.url));
 
 /**
  * The tsup settings every package shares: ESM and CJS with declarations, one file per
@@ -16,7 +13,9 @@ export function packageBuild(entries: Record<string, string>): Options {
     sourcemap: true,
     target: 'node20',
     platform: 'neutral',
-    tsconfig: buildTsconfig,
+    // Each package's tsconfig.build.json covers only its own src: its declaration build
+    // then needs nothing but the built dist of the packages it depends on.
+    tsconfig: 'tsconfig.build.json',
     splitting: true,
     treeshake: true,
   };

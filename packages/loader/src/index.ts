@@ -7,6 +7,12 @@
  * @module @bpfkit/loader
  */
 
+// The lower layers, for tools built on the facade (the bpfkit command uses only this package)
+export * as btf from '@bpfkit/btf';
+export * as elf from '@bpfkit/elf';
+export * as maps from '@bpfkit/maps';
+export * as reloc from '@bpfkit/reloc';
+export * as syscall from '@bpfkit/syscall';
 export type { LoadErrorContext, LoadStep } from './errors.js';
 export { LoadError } from './errors.js';
 export type { AttachOptions } from './execute-attach.js';

@@ -69,6 +69,7 @@ export {
 export type { BtfInfo, LinkInfo, MapInfo, ObjectKind, ProgramInfo } from './objects.js';
 // Objects
 export {
+  btfData,
   btfInfo,
   getPinnedObject,
   linkInfo,

@@ -204,3 +204,16 @@ export function linkInfo(fd: number): LinkInfo {
   const le = isLittleEndianHost;
   return { type: v.getUint32(0, le), id: v.getUint32(4, le), programId: v.getUint32(8, le) };
 }
+
+/** The raw BTF of a BTF object (as BTF_LOAD got it, or the kernel's own), via OBJ_GET_INFO_BY_FD. */
+export function btfData(fd: number): Uint8Array {
+  const le = isLittleEndianHost;
+  const size = btfInfo(fd).size;
+  const data = nativeBuffer(size);
+  const buffer = nativeBuffer(32);
+  const view = new DataView(buffer.buffer);
+  view.setBigUint64(0, addressOf(data), le);
+  view.setUint32(8, size, le);
+  bpfCall(BpfCommand.OBJ_GET_INFO_BY_FD, new BpfAttr(16).u32(0, fd).u32(4, 32).pointer(8, buffer));
+  return data;
+}

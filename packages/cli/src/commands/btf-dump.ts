@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { btf as btfLib, elf as elfLib } from '@bpfkit/loader';
+import { toJson } from '../output.js';
+import { UsageError } from '../values.js';
+
+/** The BTF of an object file (its `.BTF`) or of a raw BTF file (`/sys/kernel/btf/vmlinux`). */
+function readBtf(path: string): btfLib.Btf {
+  const bytes = new Uint8Array(readFileSync(path));
+  const name = basename(path);
+  const isElf = bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
+  if (!isElf) return btfLib.parseBtf(bytes, { name });
+  const object = btfLib.readObjectBtf(elfLib.parseElf(bytes, { name }));
+  if (object === undefined) throw new UsageError(`${name} has no .BTF section`);
+  return object.btf;
+}
+
+/** One type as bpftool's raw format prints it: `[id] KIND 'name' fields…`. */
+function raw(t: btfLib.BtfType): string {
+  const name = `'${t.name || '(anon)'}'`;
+  const head = `[${t.id}] ${t.kind.toUpperCase()} ${name}`;
+  switch (t.kind) {
+    case 'int':
+      return `${head} size=${t.size} bits_offset=${t.bitOffset} nr_bits=${t.bits} encoding=${['(none)', 'SIGNED', 'CHAR', '', 'BOOL'][t.encoding] ?? t.encoding}`;
+    case 'ptr':
+    case 'typedef':
+    case 'const':
+    case 'volatile':
+    case 'restrict':
+    case 'type_tag':
+      return `${head} type_id=${t.type}`;
+    case 'array':
+      return `${head} type_id=${t.type} index_type_id=${t.indexType} nr_elems=${t.length}`;
+    case 'struct':
+    case 'union':
+      return [
+        `${head} size=${t.size} vlen=${t.members.length}`,
+        ...t.members.map(
+          (m) =>
+            `\t'${m.name || '(anon)'}' type_id=${m.type} bits_offset=${m.bitOffset}${m.bitfieldSize ? ` bitfield_size=${m.bitfieldSize}` : ''}`,
+        ),
+      ].join('\n');
+    case 'enum':
+    case 'enum64':
+      return [
+        `${head} encoding=${t.signed ? 'SIGNED' : 'UNSIGNED'} size=${t.size} vlen=${t.values.length}`,
+        ...t.values.map((v) => `\t'${v.name}' val=${v.value}`),
+      ].join('\n');
+    case 'fwd':
+      return `${head} fwd_kind=${t.union ? 'union' : 'struct'}`;
+    case 'func':
+      return `${head} type_id=${t.type} linkage=${['static', 'global', 'extern'][t.linkage] ?? t.linkage}`;
+    case 'func_proto':
+      return [
+        `${head} ret_type_id=${t.returnType} vlen=${t.params.length}`,
+        ...t.params.map((p) => `\t'${p.name || '(anon)'}' type_id=${p.type}`),
+      ].join('\n');
+    case 'var':
+      return `${head} type_id=${t.type}, linkage=${['static', 'global', 'extern'][t.linkage] ?? t.linkage}`;
+    case 'datasec':
+      return [
+        `${head} size=${t.size} vlen=${t.vars.length}`,
+        ...t.vars.map((v) => `\ttype_id=${v.type} offset=${v.offset} size=${v.size}`),
+      ].join('\n');
+    case 'float':
+      return `${head} size=${t.size}`;
+    case 'decl_tag':
+      return `${head} type_id=${t.type} component_idx=${t.componentIndex}`;
+    default:
+      return head;
+  }
+}
+
+/** `bpfkit btf dump FILE [--format c|json|raw] [--type NAME]`. */
+export function btfDump(path: string, options: { format?: string; type?: string }): number {
+  const btf = readBtf(path);
+  const format = options.format ?? 'raw';
+  const roots = options.type === undefined ? undefined : btf.idsByName(options.type);
+  if (roots !== undefined && roots.length === 0) throw new UsageError(`no type named '${options.type}'`);
+  if (format === 'c') {
+    process.stdout.write(btfLib.formatC(btf, roots === undefined ? {} : { roots }));
+    return 0;
+  }
+  const types = roots === undefined ? btf.decodeAll() : roots.map((id) => btf.type(id));
+  if (format === 'json') console.log(toJson(types.map(({ nameOffset: _, ...rest }) => rest)));
+  else if (format === 'raw') for (const t of types) console.log(raw(t));
+  else throw new UsageError(`--format is c, json or raw, not '${format}'`);
+  return 0;
+}

@@ -1,0 +1,101 @@
+import { btf as btfLib, elf as elfLib, maps as mapsLib, reloc as relocLib } from '@bpfkit/loader';
+
+type MapSpec = mapsLib.MapSpec;
+
+/** Everything `inspect` shows about an object, found without privileges or kernel calls. */
+export interface ObjectDescription {
+  readonly name: string;
+  readonly byteOrder: string;
+  readonly sections: { name: string; type: string; size: number }[];
+  readonly programs: {
+    name: string;
+    section: string;
+    type: string;
+    attachType: string;
+    instructions: number;
+    subprograms: string[];
+    maps: string[];
+  }[];
+  readonly maps: {
+    name: string;
+    source: string;
+    type: string;
+    keySize: number;
+    valueSize: number;
+    maxEntries: number;
+    flags: string;
+    pinning: string;
+    inner: string | undefined;
+    slots: string[];
+  }[];
+  readonly btf: { types: number; strings: number } | undefined;
+  readonly coreRelocations: number;
+  readonly problems: string[];
+}
+
+const sectionTypeName = (type: number) =>
+  Object.entries(elfLib.SectionType).find(([, v]) => v === type)?.[0] ?? `0x${type.toString(16)}`;
+
+function shape(spec: MapSpec): string {
+  return `${mapsLib.mapTypeName(spec.type)} key ${spec.keySize} value ${spec.valueSize} max ${spec.maxEntries}`;
+}
+
+/**
+ * Reads an object the way `bpfkit inspect` shows it. Definition problems do not stop it:
+ * they are collected in `problems`, as the loader would report them.
+ */
+export function describeObject(bytes: Uint8Array, name: string): ObjectDescription {
+  const problems: string[] = [];
+  const file = elfLib.parseElf(bytes, { name });
+  const object = btfLib.readObjectBtf(file);
+  let maps: MapSpec[] = [];
+  try {
+    maps = mapsLib.resolveMaps(file, object?.btf, { skipValidation: true });
+    problems.push(...mapsLib.validateMaps(maps, name).map((p) => p.message));
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  let plans: relocLib.ProgramPlan[] = [];
+  try {
+    plans = relocLib.planPrograms(file, maps, {
+      ...(object?.ext ? { ext: object.ext } : {}),
+      ...(object?.btf ? { btf: object.btf } : {}),
+    });
+    for (const plan of plans) {
+      if (plan.kind === undefined)
+        problems.push(`prog '${plan.name}': section '${plan.section}' names no program type`);
+    }
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  return {
+    name,
+    byteOrder: file.header.byteOrder,
+    sections: file.sections.slice(1).map((s) => ({ name: s.name, type: sectionTypeName(s.type), size: s.size })),
+    programs: plans.map((p) => ({
+      name: p.name,
+      section: p.section,
+      type: p.kind ? relocLib.programTypeName(p.kind.programType) : 'unknown',
+      attachType: relocLib.attachTypeName(p.kind?.expectedAttachType),
+      instructions: p.instructions.length,
+      subprograms: p.subprograms.map((s) => s.name),
+      maps: [...new Set(p.references.map((r) => r.map))],
+    })),
+    maps: maps.map((m) => ({
+      name: m.name,
+      source: m.source,
+      type: mapsLib.mapTypeName(m.type),
+      keySize: m.keySize,
+      valueSize: m.valueSize,
+      maxEntries: m.maxEntries,
+      flags: `0x${m.flags.toString(16)}`,
+      pinning: m.pinning === 1 ? 'by name' : 'none',
+      inner: m.inner === undefined ? undefined : shape(m.inner),
+      slots: m.slots.map((s) => `[${s.index}] = ${s.targetKind === 'program' ? 'prog ' : ''}${s.target}`),
+    })),
+    btf:
+      object === undefined ? undefined : { types: object.btf.typeCount - 1, strings: object.btf.header.stringLength },
+    coreRelocations: [...(object?.ext?.coreRelos.values() ?? [])].reduce((n, relos) => n + relos.length, 0),
+    problems,
+  };
+}

@@ -1,0 +1,13 @@
+/**
+ * The `bpfkit` command, also usable as a library: the program definition (for embedding or
+ * testing), the object description behind `inspect` and `graph`, and the graph formats.
+ *
+ * @packageDocumentation
+ * @module @bpfkit/cli
+ */
+
+export { toDot, toMermaid } from './commands/graph.js';
+export type { ObjectDescription } from './describe-object.js';
+export { describeObject } from './describe-object.js';
+export { ExitCode } from './exit-codes.js';
+export { buildProgram } from './program.js';

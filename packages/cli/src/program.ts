@@ -1,0 +1,126 @@
+import { Command } from 'commander';
+import { btfDump } from './commands/btf-dump.js';
+import { disasm } from './commands/disasm.js';
+import { graph } from './commands/graph.js';
+import { inspect } from './commands/inspect.js';
+import { load } from './commands/load.js';
+import { mapDump } from './commands/map-dump.js';
+import { run } from './commands/run.js';
+import { ExitCode } from './exit-codes.js';
+import { reportError } from './report-error.js';
+
+const exitCodes = `
+Exit status:
+  0  success
+  1  the kernel refused (load, verifier, test run, map access)
+  2  bad input: malformed or invalid object, unknown map or program, bad arguments`;
+
+/** The bpfkit command line; each action resolves to an exit status. */
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('bpfkit')
+    .description('Inspect, load, run and draw BPF objects (a TypeScript loader compatible with libbpf).')
+    .version('0.1.0')
+    .addHelpText('after', exitCodes)
+    .showHelpAfterError();
+  const wrap =
+    <A extends unknown[]>(action: (...args: A) => number | Promise<number>) =>
+    async (...args: A) => {
+      try {
+        setExit(await action(...args));
+      } catch (error) {
+        setExit(reportError(error));
+      }
+    };
+
+  program
+    .command('inspect')
+    .argument('<object>', 'BPF ELF object')
+    .option('--json', 'machine-readable output')
+    .description('show sections, programs, maps, slots, BTF and what would fail to load (no privileges needed)')
+    .addHelpText('after', '\nExample:\n  bpfkit inspect examples/map-in-map.bpf.o')
+    .action(wrap((path: string, o: { json?: boolean }) => inspect(path, o)));
+
+  program
+    .command('load')
+    .argument('<object>', 'BPF ELF object')
+    .option('--pin <dir>', 'pin programs under <dir>/progs and maps pinned by name under <dir>')
+    .option('--const <name=value>', 'set a const volatile global before load (repeatable)', (v, all: string[] = []) => [
+      ...all,
+      v,
+    ])
+    .option('-v, --verbose', 'print each step, libbpf style')
+    .option('--json', 'machine-readable summary')
+    .description('load an object into the kernel and summarise its maps and programs')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  bpfkit load examples/map-in-map.bpf.o -v\n  bpfkit load prog.bpf.o --const threshold=3 --pin /sys/fs/bpf/demo',
+    )
+    .action(
+      wrap((path: string, o: { pin?: string; const?: string[]; verbose?: boolean; json?: boolean }) => load(path, o)),
+    );
+
+  program
+    .command('run')
+    .argument('<object>', 'BPF ELF object')
+    .argument('<program>', 'program name')
+    .option('--data <hex|@file>', 'input data (hex bytes, or @file); 64 zero bytes by default')
+    .option('--repeat <n>', 'run the program n times')
+    .option('--json', 'machine-readable output')
+    .description('load an object and run one program with BPF_PROG_TEST_RUN')
+    .addHelpText(
+      'after',
+      '\nExample:\n  bpfkit run examples/tail-calls.bpf.o dispatch --data 00112233445566778899aabbccdd',
+    )
+    .action(
+      wrap((path: string, name: string, o: { data?: string; repeat?: string; json?: boolean }) => run(path, name, o)),
+    );
+
+  const map = program.command('map').description('map commands');
+  map
+    .command('dump')
+    .argument('<source>', 'BPF object (loaded fresh) or a pinned map path')
+    .argument('[map]', 'map name (for objects)')
+    .option('--json', 'machine-readable output')
+    .description('print every entry, decoded through BTF')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  bpfkit map dump examples/map-in-map.bpf.o outer_hash\n  bpfkit map dump /sys/fs/bpf/demo/counts',
+    )
+    .action(wrap((source: string, name: string | undefined, o: { json?: boolean }) => mapDump(source, name, o)));
+
+  const btf = program.command('btf').description('BTF commands');
+  btf
+    .command('dump')
+    .argument('<file>', 'BPF object or raw BTF file (e.g. /sys/kernel/btf/vmlinux)')
+    .option('--format <c|json|raw>', 'output format', 'raw')
+    .option('--type <name>', 'only this type (and, for C, what it needs)')
+    .description('print BTF types; the C output compiles with clang')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  bpfkit btf dump /sys/kernel/btf/vmlinux --format c > vmlinux.h\n  bpfkit btf dump examples/map-in-map.bpf.o --type inner_map',
+    )
+    .action(wrap((file: string, o: { format?: string; type?: string }) => btfDump(file, o)));
+
+  program
+    .command('disasm')
+    .argument('<object>', 'BPF ELF object')
+    .argument('[program]', 'only this program')
+    .description('disassemble programs as they will load (subprograms appended), with source lines')
+    .addHelpText('after', '\nExample:\n  bpfkit disasm examples/map-in-map.bpf.o')
+    .action(wrap((path: string, name: string | undefined) => disasm(path, name)));
+
+  program
+    .command('graph')
+    .argument('<object>', 'BPF ELF object')
+    .option('--format <svg|dot|mermaid>', 'output format', 'svg')
+    .option('-o, --output <file>', 'write to a file instead of standard output')
+    .description('draw programs, maps and the outer -> inner slot links')
+    .addHelpText('after', '\nExample:\n  bpfkit graph examples/map-in-map.bpf.o -o map-in-map.svg')
+    .action(wrap((path: string, o: { format?: string; output?: string }) => graph(path, o)));
+
+  program.exitOverride((error) => {
+    setExit(error.exitCode === 0 ? ExitCode.OK : ExitCode.INPUT);
+    throw error;
+  });
+  return program;
+}

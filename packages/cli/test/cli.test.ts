@@ -1,0 +1,169 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fixture } from '@bpfkit/fixtures';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const bin = join(root, 'packages/cli/dist/main.js');
+const example = (name: string) => join(root, 'examples', name);
+
+/** Runs the built `bpfkit` as a person would; returns stdout, stderr and the exit status. */
+function bpfkit(...args: string[]): { stdout: string; stderr: string; status: number } {
+  const run = spawnSync('node', [bin, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return { stdout: run.stdout, stderr: run.stderr, status: run.status ?? -1 };
+}
+
+beforeAll(() => {
+  // The tests run the built command; build it (and what it depends on) when missing.
+  if (!existsSync(bin))
+    execFileSync('npx', ['lerna', 'run', 'build', '--scope', '@bpfkit/cli', '--include-dependencies'], {
+      cwd: root,
+      stdio: 'ignore',
+    });
+}, 300_000);
+
+describe('bpfkit', () => {
+  it('inspects an object without loading it, and exits 0', () => {
+    const { stdout, status } = bpfkit('inspect', example('map-in-map.bpf.o'));
+    expect(status).toBe(0);
+    expect(stdout).toContain('count_tenant  xdp      XDP   XDP');
+    expect(stdout).toMatch(
+      /tenants\s+btf\s+HASH_OF_MAPS\s+4\s+4\s+16 .*ARRAY key 4 value 8 max 2\s+\[1\] = acme, \[2\] = globex, \[7\] = initech/,
+    );
+    expect(stdout).toContain('No problems found.');
+  });
+
+  it('reports what would fail to load, and exits 2', () => {
+    const { stdout, status } = bpfkit('inspect', fixture('bad_slot_mismatch').path, '--json');
+    expect(status).toBe(2);
+    expect(JSON.parse(stdout).problems).toEqual([
+      "object 'bad_slot_mismatch.el.o': map 'outer': slot [1]: points to map 'wide' whose value_size 8 differs from the inner definition's 4",
+    ]);
+  });
+
+  it('loads with the libbpf-style step log', () => {
+    const { stdout, status } = bpfkit('load', example('map-in-map.bpf.o'), '-v');
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/map 'tenants.inner': prototype created, fd=\d+/);
+    expect(stdout).toMatch(/map 'tenants': slot \[7\] set to map 'initech' fd=\d+/);
+    expect(stdout).toContain("map 'tenants.inner': prototype closed");
+    expect(stdout).toMatch(/count_tenant\s+\d+\s+xdp\s+\d+/);
+  });
+
+  it('explains a verifier rejection in one paragraph with the source line, and exits 1', () => {
+    const { stderr, status } = bpfkit('load', fixture('bad_verifier').path);
+    expect(status).toBe(1);
+    expect(stderr).toMatch(
+      /error: .*prog 'unchecked': BPF program load failed: EACCES at insn \d+ \(bad_verifier\.bpf\.c:\d+: \*value \+= 1;/,
+    );
+    expect(stderr).toContain('verifier log (last lines):');
+    expect(stderr).toContain("invalid mem access 'map_value_or_null'");
+  });
+
+  it('sets constants before load', () => {
+    const { stdout, status } = bpfkit('load', fixture('globals_subprogs').path, '--const', 'threshold=3', '--json');
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout).programs.map((p: { name: string }) => p.name)).toEqual(['entry', 'second']);
+    expect(bpfkit('load', fixture('globals_subprogs').path, '--const', 'nope=1').status).toBe(2);
+  });
+
+  it('runs a program with BPF_PROG_TEST_RUN', () => {
+    const { stdout, status } = bpfkit(
+      'run',
+      example('tail-calls.bpf.o'),
+      'dispatch',
+      '--data',
+      `02${'00'.repeat(20)}`,
+      '--json',
+    );
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ program: 'dispatch', retval: 2 });
+    expect(bpfkit('run', example('tail-calls.bpf.o'), 'nope').status).toBe(2);
+  });
+
+  it('dumps a map through BTF', () => {
+    const { stdout, status } = bpfkit('map', 'dump', fixture('globals_subprogs').path, '.data', '--json');
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout)).toEqual([{ key: '00 00 00 00', value: { counter: 7 } }]);
+  });
+
+  it('dumps BTF as C that names the map definition', () => {
+    const { stdout, status } = bpfkit(
+      'btf',
+      'dump',
+      example('map-in-map.bpf.o'),
+      '--format',
+      'c',
+      '--type',
+      'tenant_counters',
+    );
+    expect(status).toBe(0);
+    expect(stdout).toContain('struct tenant_counters {');
+    expect(bpfkit('btf', 'dump', example('map-in-map.bpf.o'), '--format', 'raw').stdout).toMatch(
+      /\[\d+\] STRUCT 'tenant_counters' size=32 vlen=4/,
+    );
+  });
+
+  it('disassembles with source lines and map annotations', () => {
+    const { stdout, status } = bpfkit('disasm', example('map-in-map.bpf.o'));
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/; void \*table = bpf_map_lookup_elem\(&tenants, &tenant\); @ map-in-map\.bpf\.c:\d+/);
+    expect(stdout).toMatch(/r1 = 0x0 ll {2}; map 'tenants'/);
+  });
+
+  it('draws every map and slot edge as SVG', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bpfkit-graph-'));
+    try {
+      const file = join(dir, 'graph.svg');
+      expect(bpfkit('graph', example('map-in-map.bpf.o'), '-o', file).status).toBe(0);
+      const svg = readFileSync(file, 'utf8');
+      expect(svg).toMatch(/^<\?xml|<svg/);
+      for (const name of ['tenants', 'acme', 'globex', 'initech', 'count_tenant'])
+        expect(svg).toContain(`>${name}</text>`);
+      for (const slot of ['slot [1]', 'slot [2]', 'slot [7]']) expect(svg).toContain(`>${slot}</text>`);
+      const mermaid = bpfkit('graph', example('tail-calls.bpf.o'), '--format', 'mermaid').stdout;
+      expect(mermaid).toContain('map_handlers -. "slot [2]" .-> prog_handle_count');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('documents its commands and exit codes, and rejects bad input with 2', () => {
+    const help = bpfkit('--help');
+    expect(help.status).toBe(0);
+    for (const command of ['inspect', 'load', 'run', 'map', 'btf', 'disasm', 'graph'])
+      expect(help.stdout).toContain(command);
+    expect(help.stdout).toContain('2  bad input');
+    expect(bpfkit('inspect', '/etc/hostname').status).toBe(2);
+    expect(bpfkit('frobnicate').status).toBe(2);
+  });
+});
+
+describe('examples', () => {
+  const tsx = (name: string) => execFileSync('npx', ['tsx', example(name)], { cwd: root, encoding: 'utf8' });
+
+  it('map-in-map.ts counts per tenant and repoints a slot', () => {
+    const out = tsx('map-in-map.ts');
+    expect(out).toContain('initech: 1 packets, 256 bytes');
+    expect(out).toContain('tenant 9: dropped (no table)');
+    expect(out).toMatch(/tenant 7 -> map id (\d+) \(acme is \1\)/);
+  });
+
+  it('tail-calls.ts dispatches through declarative slots', () => {
+    const out = tsx('tail-calls.ts');
+    expect(out).toContain('selector 0: XDP_DROP');
+    expect(out).toContain('selector 5: XDP_ABORTED');
+    expect(out).toContain('handle_count ran 2 times');
+  });
+
+  it('tracepoint.ts attaches and reads the map', () => {
+    expect(tsx('tracepoint.ts')).toContain('kill(2) calls by this process: 3');
+  });
+});
