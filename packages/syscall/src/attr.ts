@@ -19,6 +19,14 @@ export function addressOf(buffer: Uint8Array): bigint {
   return buffer.length === 0 ? 0n : backend().address(buffer);
 }
 
+/**
+ * Bytes reserved behind every attr, whatever size is passed: the kernel writes some results
+ * at fixed offsets past the size a caller gave (PROG_QUERY on tcx and cgroups stores
+ * `query.revision` at byte 56 even when only 28 bytes were passed), so a shorter buffer
+ * would be overrun. 256 covers `union bpf_attr` (under 200 bytes up to Linux 6.18).
+ */
+export const BPF_ATTR_ROOM = 256;
+
 const hostLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
@@ -36,7 +44,7 @@ export class BpfAttr {
     /** The size passed to bpf(2): the end of the command's last field. */
     readonly size: number,
   ) {
-    this.bytes = nativeBuffer(size);
+    this.bytes = nativeBuffer(Math.max(size, BPF_ATTR_ROOM));
     this.view = new DataView(this.bytes.buffer);
   }
 

@@ -33,7 +33,7 @@ export {
   mmapableArraysSupported,
   programTypeSupported,
 } from './features.js';
-export type { LinkCreateOptions } from './links.js';
+export type { LinkCreateOptions, ProgramQuery } from './links.js';
 // Links and attachment
 export {
   attachProgram,

@@ -91,16 +91,27 @@ export function detachProgram(targetFd: number, programFd: number, attachType: n
   bpfCall(BpfCommand.PROG_DETACH, new BpfAttr(12).u32(0, targetFd).u32(4, programFd).u32(8, attachType));
 }
 
+/** What BPF_PROG_QUERY reports about one attach point. */
+export interface ProgramQuery {
+  /** Ids of the attached programs, in run order. */
+  readonly ids: number[];
+  /** `BPF_F_*` attach flags of the attach point. */
+  readonly flags: number;
+  /** Bumped on every change at multi-program attach points (tcx, cgroups); 0 where the kernel keeps none. */
+  readonly revision: bigint;
+}
+
 /** BPF_PROG_QUERY: ids of the programs attached at `targetFd` for `attachType`. */
-export function queryPrograms(targetFd: number, attachType: number, capacity = 64): { ids: number[]; flags: number } {
+export function queryPrograms(targetFd: number, attachType: number, capacity = 64): ProgramQuery {
   const ids = nativeBuffer(capacity * 4);
-  const attr = new BpfAttr(28).u32(0, targetFd).u32(4, attachType).pointer(16, ids).u32(24, capacity);
+  const attr = new BpfAttr(64).u32(0, targetFd).u32(4, attachType).pointer(16, ids).u32(24, capacity);
   bpfCall(BpfCommand.PROG_QUERY, attr);
   const count = attr.readU32(24);
   const view = new DataView(ids.buffer);
   return {
     ids: Array.from({ length: Math.min(count, capacity) }, (_, i) => view.getUint32(i * 4, isLittleEndianHost)),
     flags: attr.readU32(12),
+    revision: attr.readU64(56),
   };
 }
 

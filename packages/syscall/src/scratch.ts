@@ -1,4 +1,4 @@
-import { addressOf, isLittleEndianHost, nativeBuffer } from './attr.js';
+import { addressOf, BPF_ATTR_ROOM, isLittleEndianHost, nativeBuffer } from './attr.js';
 import { backend } from './backend.js';
 
 /**
@@ -8,7 +8,7 @@ import { backend } from './backend.js';
  * one call at a time per thread.
  */
 class ElementScratch {
-  readonly attr = nativeBuffer(32);
+  readonly attr = nativeBuffer(BPF_ATTR_ROOM);
   private readonly view = new DataView(this.attr.buffer);
   private key = nativeBuffer(0);
   private value = nativeBuffer(0);

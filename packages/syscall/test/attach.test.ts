@@ -190,7 +190,10 @@ describe.skipIf(unavailable !== undefined)('attaching programs', () => {
     const program = returns(PROG.SCHED_CLS, 0);
     const link = own(createLink({ programFd: program.fd, target: ifindex, attachType: ATTACH.TCX_INGRESS }));
     expect(linkInfo(link.fd).type).toBe(LINK_TYPE.TCX);
-    expect(queryPrograms(ifindex, ATTACH.TCX_INGRESS).ids).toEqual([programInfo(program.fd).id]);
+    const query = queryPrograms(ifindex, ATTACH.TCX_INGRESS);
+    expect(query.ids).toEqual([programInfo(program.fd).id]);
+    // The kernel stores the revision at byte 56 whatever attr size is passed; it must land in our attr.
+    expect(query.revision).toBeGreaterThan(0n);
   });
 
   it('cgroup programs attach by link and by the older attach API', () => {
