@@ -2,12 +2,14 @@ import { existsSync, readdirSync } from 'node:fs';
 import type { TestProjectInlineConfiguration } from 'vitest/config';
 
 /**
- * One vitest project per package that has a `test/` folder. Vitest 4 no longer reads a
- * workspace file; the root `vitest.config.ts` imports this list as `test.projects`.
+ * One vitest project per package (and per example) that has a `test/` folder. Vitest 4 no
+ * longer reads a workspace file; the root `vitest.config.ts` imports this list as `test.projects`.
  */
-export const projects: TestProjectInlineConfiguration[] = readdirSync('packages')
-  .filter((name) => existsSync(`packages/${name}/test`))
-  .map((name) => ({
-    extends: true,
-    test: { name, root: `packages/${name}`, include: ['test/**/*.test.ts'] },
-  }));
+export const projects: TestProjectInlineConfiguration[] = ['packages', 'examples'].flatMap((dir) =>
+  readdirSync(dir)
+    .filter((name) => existsSync(`${dir}/${name}/test`))
+    .map((name) => ({
+      extends: true,
+      test: { name, root: `${dir}/${name}`, include: ['test/**/*.test.ts'] },
+    })),
+);
