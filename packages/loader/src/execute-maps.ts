@@ -22,6 +22,7 @@ import {
 import { u32s } from './bytes.js';
 import { LoadError, type LoadErrorContext } from './errors.js';
 import type { LoadLogger } from './log.js';
+import { assertNotSymlink, assertPinRoot } from './pin-root.js';
 import type { ResourceScope } from './scope.js';
 
 /** What map creation needs from the object. */
@@ -167,6 +168,7 @@ export function createMaps(c: MapCreation): Map<string, Fd> {
       case 'create-map': {
         const path = pinPath(spec, c.pinRoot);
         if (path !== undefined) {
+          assertNotSymlink(path, spec.name, c.object);
           const existing = tryOpenPinned(path);
           if (existing !== undefined) {
             c.scope.own(existing);
@@ -222,11 +224,13 @@ export function createMaps(c: MapCreation): Map<string, Fd> {
     }
   };
 
+  if (c.maps.some((spec) => pinPath(spec, c.pinRoot) !== undefined)) assertPinRoot(c.pinRoot, c.object);
   for (const step of c.plan.maps) run(step);
 
   for (const spec of c.maps) {
     const path = pinPath(spec, c.pinRoot);
     if (path === undefined || reused.has(spec.name)) continue;
+    assertNotSymlink(path, spec.name, c.object);
     try {
       pinObject((fds.get(spec.name) as Fd).fd, path);
     } catch (error) {

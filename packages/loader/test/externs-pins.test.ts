@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { fixture } from '@bpfkit/fixtures';
@@ -106,5 +107,45 @@ describe.skipIf(unavailable !== undefined)('maps pinned by name', () => {
       expect((error as LoadError).message).toContain('value_size 8 (ours 4), max_entries 8 (ours 16)');
     }
     expect(existsSync(join(bpffs.dir, 'shared_counts'))).toBe(true);
+  });
+
+  it('need a pin root on a bpf filesystem, and say how to mount one', () => {
+    const plain = mkdtempSync(join(tmpdir(), 'bpfkit-not-bpffs-'));
+    try {
+      const obj = BpfObject.open(fixture('pinned').path, { pinRoot: plain });
+      expect(() => obj.load()).toThrow(
+        expect.objectContaining({
+          step: 'pin',
+          context: expect.objectContaining({ path: plain }),
+          message: expect.stringContaining(`mount -t bpf bpf ${plain}`),
+        }),
+      );
+      expect(readdirSync(plain)).toEqual([]);
+      obj.close();
+    } finally {
+      rmSync(plain, { recursive: true });
+    }
+  });
+
+  it('are never reached through a symbolic link planted in the pin root', () => {
+    expect(existsSync(join(bpffs.dir, 'shared_counts'))).toBe(true);
+    const other = privateBpffs();
+    const root = join(other.dir, 'root');
+    try {
+      mkdirSync(root);
+      symlinkSync(join(bpffs.dir, 'shared_counts'), join(root, 'shared_counts'));
+      const obj = BpfObject.open(fixture('pinned').path, { pinRoot: root });
+      expect(() => obj.load()).toThrow(
+        expect.objectContaining({
+          step: 'pin',
+          context: expect.objectContaining({ map: 'shared_counts', path: join(root, 'shared_counts') }),
+          message: expect.stringContaining('is a symbolic link'),
+        }),
+      );
+      obj.close();
+      expect(lstatSync(join(root, 'shared_counts')).isSymbolicLink()).toBe(true);
+    } finally {
+      other.unmount();
+    }
   });
 });
