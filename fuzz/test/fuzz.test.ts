@@ -1,0 +1,39 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { applyMutations, fuzzCases } from '../mutate.js';
+import { isTypedError, targets } from '../targets.js';
+
+/**
+ * CI's short, seeded pass of `npm run fuzz`: every entry point either succeeds or throws its
+ * typed error on mutated fixtures. fast-check shrinks any other exception to a minimal case.
+ */
+describe('fuzzing every parser entry point (short seeded pass)', () => {
+  it.each(targets.map((t) => [t.name, t] as const))('%s throws nothing but typed errors', (_name, target) => {
+    let rejected = 0;
+    fc.assert(
+      fc.property(fuzzCases(target.seeds.length), (c) => {
+        try {
+          target.run(applyMutations(target.seeds[c.seed] as Uint8Array, c.mutations), c.seed);
+        } catch (error) {
+          if (!isTypedError(error)) throw error;
+          rejected++;
+        }
+      }),
+      { numRuns: 1500, seed: 20261125 },
+    );
+    // The mutations must reach the checks: some inputs rejected, some still accepted.
+    expect(rejected).toBeGreaterThan(0);
+    expect(rejected).toBeLessThan(1500);
+  });
+
+  it('applies mutations without touching the seed', () => {
+    const seed = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8);
+    const out = applyMutations(seed, [
+      { kind: 'byte', at: 9, value: 0xaa },
+      { kind: 'inflate', at: 6, value: 0xffffffff, littleEndian: true },
+      { kind: 'truncate', at: 7 },
+    ]);
+    expect([...out]).toEqual([1, 0xaa, 3, 4, 0xff, 0xff, 0xff]);
+    expect([...seed]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+});
