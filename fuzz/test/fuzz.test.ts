@@ -1,7 +1,10 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyMutations, fuzzCases } from '../mutate.js';
 import { isTypedError, targets } from '../targets.js';
+
+const regressions = readdirSync(new URL('../regressions/', import.meta.url)).filter((f) => f.endsWith('.bin'));
 
 /**
  * CI's short, seeded pass of `npm run fuzz`: every entry point either succeeds or throws its
@@ -24,6 +27,20 @@ describe('fuzzing every parser entry point (short seeded pass)', () => {
     // The mutations must reach the checks: some inputs rejected, some still accepted.
     expect(rejected).toBeGreaterThan(0);
     expect(rejected).toBeLessThan(1500);
+  });
+
+  // Inputs that once escaped as untyped exceptions, kept as fuzz/regressions/<target>-<what>.bin.
+  it.each(regressions.map((file) => [file] as const))('regression %s is rejected with a typed error', (file) => {
+    const target = targets.find((t) => file.startsWith(`${t.name}-`));
+    expect(target).toBeDefined();
+    const input = new Uint8Array(readFileSync(new URL(`../regressions/${file}`, import.meta.url)));
+    let thrown: unknown;
+    try {
+      target?.run(input, 0);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isTypedError(thrown)).toBe(true);
   });
 
   it('applies mutations without touching the seed', () => {

@@ -103,6 +103,16 @@ export function readKconfig(elf: ElfFile, btf: Btf | undefined, objectName: stri
     return { name: e.name, typeId: e.typeId, offset, size: e.size, weak: e.weak };
   });
   const size = Math.max(end, 1);
+  if (size > MAX_GLOBAL_DATA_SIZE) {
+    const largest = entries.reduce((a, b) => (b.size > a.size ? b : a));
+    throw new MapError('bad-definition', `.kconfig externs need ${size} bytes, more than any map value can hold`, {
+      ...(elf.name === undefined ? {} : { object: elf.name }),
+      section: '.kconfig',
+      field: largest.name,
+      expected: `≤ ${MAX_GLOBAL_DATA_SIZE} bytes`,
+      actual: size,
+    });
+  }
   return makeMapSpec({
     name: internalMapName(objectName, '.kconfig'),
     kernelName: internalMapName(objectName, '.kconfig'),
