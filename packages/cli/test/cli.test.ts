@@ -12,7 +12,17 @@ const example = (name: string) => join(root, 'examples', name);
 
 /** Runs the built `bpfkit` as a person would; returns stdout, stderr and the exit status. */
 function bpfkit(...args: string[]): { stdout: string; stderr: string; status: number } {
-  const run = spawnSync('node', [bin, ...args], {
+  return spawnBpfkit([], args);
+}
+
+/** Runs the built `bpfkit` with every capability dropped (util-linux `setpriv`), as root without CAP_BPF. */
+function unprivilegedBpfkit(...args: string[]): { stdout: string; stderr: string; status: number } {
+  return spawnBpfkit(['setpriv', '--bounding-set=-all', '--inh-caps=-all', '--'], args);
+}
+
+function spawnBpfkit(prefix: string[], args: string[]): { stdout: string; stderr: string; status: number } {
+  const [command, ...rest] = [...prefix, 'node', bin, ...args] as [string, ...string[]];
+  const run = spawnSync(command, rest, {
     cwd: root,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1' },
@@ -165,5 +175,29 @@ describe('examples', () => {
 
   it('tracepoint.ts attaches and reads the map', () => {
     expect(tsx('tracepoint.ts')).toContain('kill(2) calls by this process: 3');
+  });
+});
+
+describe('bpfkit without capabilities', () => {
+  it.each([
+    ['load', example('map-in-map.bpf.o')],
+    ['run', example('tail-calls.bpf.o'), 'dispatch', '--data', '00'.repeat(24)],
+    ['map', 'dump', example('map-in-map.bpf.o'), 'tenants'],
+  ])('%s fails with an error that says which privilege is missing', (...args) => {
+    const { stderr, status } = unprivilegedBpfkit(...args);
+    expect(status).toBe(1);
+    expect(stderr).toMatch(/EPERM — needs CAP_BPF or CAP_SYS_ADMIN/);
+    expect(stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
+  });
+
+  it.each([
+    ['inspect', example('map-in-map.bpf.o')],
+    ['btf', 'dump', example('map-in-map.bpf.o')],
+    ['disasm', example('tail-calls.bpf.o')],
+    ['graph', example('tail-calls.bpf.o'), '--format', 'mermaid'],
+  ])('%s needs no privilege: it only reads the object', (...args) => {
+    const { stdout, status } = unprivilegedBpfkit(...args);
+    expect(status).toBe(0);
+    expect(stdout.length).toBeGreaterThan(0);
   });
 });

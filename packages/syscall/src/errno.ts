@@ -37,7 +37,7 @@ export function errnoName(errno: number): string {
 export function errnoHint(errno: number): string | undefined {
   switch (errno) {
     case Errno.EPERM:
-      return 'needs root or CAP_BPF (and CAP_PERFMON/CAP_NET_ADMIN for some program types); check the RLIMIT_MEMLOCK limit on kernels before 5.11';
+      return 'needs CAP_BPF or CAP_SYS_ADMIN (root has them unless they were dropped), and CAP_PERFMON/CAP_NET_ADMIN for some program types; check the RLIMIT_MEMLOCK limit on kernels before 5.11';
     case Errno.E2BIG:
       return 'a field the kernel does not know is set, or a size is above its limit: the kernel may be older than the feature';
     case Errno.ENOSYS:
