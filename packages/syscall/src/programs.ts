@@ -92,7 +92,8 @@ function attempt(
 export function loadProgram(options: ProgramLoadOptions): LoadedProgram {
   const name = options.name ?? '';
   let logLevel = options.logLevel ?? 0;
-  let size = options.logSize ?? 1 << 16;
+  // The kernel refuses log_size above its maximum with EINVAL, so larger requests are clamped.
+  let size = Math.min(options.logSize ?? 1 << 16, MAX_LOG_SIZE);
   let log = logLevel > 0 ? nativeBuffer(size) : undefined;
   for (;;) {
     const { result, attr } = attempt(options, logLevel, log);

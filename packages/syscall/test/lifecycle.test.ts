@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   createMap,
   loadProgram,
+  MAX_LOG_SIZE,
   mapLookup,
   openPerfEvent,
   PerfIoctl,
@@ -46,6 +47,18 @@ describe.skipIf(unavailable !== undefined)('file descriptors and logs', () => {
     });
     expect(program.log.length).toBeGreaterThan(200);
     expect(program.log.join('\n')).toMatch(/processed 201 insns/);
+    program.fd.close();
+  });
+
+  it("takes a verifier log of the kernel's maximum size, clamping larger requests to it", () => {
+    const program = loadProgram({
+      type: 6,
+      license: 'GPL',
+      instructions: assemble([0xb7, 0, 0, 0, 1], [0x95, 0, 0, 0, 0]),
+      logLevel: 2,
+      logSize: MAX_LOG_SIZE + 4096,
+    });
+    expect(program.log.join('\n')).toMatch(/processed 2 insns/);
     program.fd.close();
   });
 
