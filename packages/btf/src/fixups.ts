@@ -1,4 +1,5 @@
 import { type ElfFile, SymbolBinding, SymbolType, SymbolVisibility } from '@bpfkit/elf';
+import type { BtfTypeDraft } from './encode.js';
 import { BtfError } from './errors.js';
 import { FuncLinkage, VarLinkage } from './kinds.js';
 import type { Btf } from './spec.js';
@@ -202,4 +203,39 @@ export function placeDatasecVariables(
   });
   vars.sort((a, b) => a.offset - b.offset);
   types[index] = { ...datasec, size, vars };
+}
+
+/**
+ * Makes an object's `.ksyms` DATASEC loadable, as libbpf does: the kernel accepts neither
+ * FUNCs inside a DATASEC, nor extern linkage, nor variables of type void. Every entry becomes
+ * a global-allocated `int` variable (kfunc entries share one added `__bpfkit_ksym` VAR),
+ * laid out 4 bytes apart; kfunc FUNCs become global. Edits `types` in place (index = id − 1),
+ * appending at most an INT and a VAR; an object without `.ksyms` is left alone.
+ */
+export function fixupKsyms(types: BtfType[]): void {
+  const index = types.findIndex((t) => t.kind === 'datasec' && t.name === '.ksyms');
+  const datasec = types[index];
+  if (datasec?.kind !== 'datasec') return;
+  const add = (type: BtfTypeDraft): number => {
+    const id = types.length + 1;
+    types.push({ ...type, id } as BtfType);
+    return id;
+  };
+  const intId =
+    types.find((t) => t.kind === 'int' && t.name === 'int' && t.size === 4)?.id ??
+    add({ kind: 'int', name: 'int', size: 4, bits: 32, bitOffset: 0, encoding: 1 });
+  let dummyVar: number | undefined;
+  const vars = datasec.vars.map((entry, i) => {
+    const type = types[entry.type - 1];
+    let varId = entry.type;
+    if (type?.kind === 'func') {
+      types[entry.type - 1] = { ...type, linkage: FuncLinkage.GLOBAL };
+      dummyVar ??= add({ kind: 'var', name: '__bpfkit_ksym', type: intId, linkage: VarLinkage.GLOBAL_ALLOCATED });
+      varId = dummyVar;
+    } else if (type?.kind === 'var') {
+      types[entry.type - 1] = { ...type, type: intId, linkage: VarLinkage.GLOBAL_ALLOCATED };
+    }
+    return { ...entry, type: varId, offset: i * 4, size: 4 };
+  });
+  types[index] = { ...datasec, size: vars.length * 4, vars };
 }

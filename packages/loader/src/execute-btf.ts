@@ -1,4 +1,4 @@
-import { type Btf, fixupDatasecs, parseBtf, placeDatasecVariables, reencode } from '@bpfkit/btf';
+import { type Btf, fixupDatasecs, fixupKsyms, parseBtf, placeDatasecVariables, reencode } from '@bpfkit/btf';
 import type { ElfFile } from '@bpfkit/elf';
 import type { MapSpec } from '@bpfkit/maps';
 import { BpfSyscallError, type Fd, loadBtf } from '@bpfkit/syscall';
@@ -7,7 +7,7 @@ import type { ResourceScope } from './scope.js';
 
 /**
  * Loads the object's BTF (DATASECs fixed up, `.kconfig` externs placed as the map lays
- * them out, re-encoded) and returns its fd and the fixed-up BTF itself,
+ * them out, `.ksyms` made acceptable to the kernel, re-encoded) and returns its fd and the fixed-up BTF itself,
  * or `undefined` when the object has none or the kernel refuses it: BTF is optional for
  * maps and programs, so that is logged, as libbpf does, and the load goes on without it.
  */
@@ -22,6 +22,7 @@ export function loadObjectBtf(
   const types = fixupDatasecs(btf, elf);
   const kconfig = maps.find((m) => m.source === 'kconfig');
   if (kconfig !== undefined) placeDatasecVariables(types, '.kconfig', kconfig.externs, kconfig.valueSize);
+  fixupKsyms(types);
   const bytes = reencode(types, btf);
   // The fixed-up BTF also types the maps' values (DATASEC offsets and sizes included).
   const fixed = parseBtf(bytes, elf.name === undefined ? {} : { name: elf.name });

@@ -14,8 +14,8 @@ import {
   setConstant,
   validateMaps,
 } from '@bpfkit/maps';
-import { fillKconfig, type ProgramPlan, planPrograms } from '@bpfkit/reloc';
-import { kernelFacts } from '@bpfkit/reloc/node';
+import { fillKconfig, type ProgramPlan, planPrograms, resolveKsyms } from '@bpfkit/reloc';
+import { kernelFacts, kernelSymbolAddress } from '@bpfkit/reloc/node';
 import { isLittleEndianHost } from '@bpfkit/syscall';
 import { LoadError } from './errors.js';
 import { loadObjectBtf } from './execute-btf.js';
@@ -245,8 +245,31 @@ export class BpfObject {
     this.close();
   }
 
-  /** Writes `.kconfig` extern values (running kernel's config, then the `kconfig` option) into its map. */
+  /**
+   * Resolves externs: `__ksym` kfuncs and symbols against the running kernel's BTF and
+   * kallsyms, then `.kconfig` values (running kernel's config, then the `kconfig` option).
+   */
   private resolveExterns(): void {
+    for (const plan of this.programs) {
+      if (!plan.autoload || plan.ksyms.length === 0) continue;
+      try {
+        const decisions = resolveKsyms(plan, this.btf, {
+          btf: this.options.kernelBtf ?? loadKernelBtf(),
+          address: (name) => kernelSymbolAddress(name),
+        });
+        for (const d of decisions) {
+          const value = d.resolution === 'address' ? `0x${d.value.toString(16)}` : String(d.value);
+          this.log(`prog '${plan.name}': ksym '${d.name}' → ${d.resolution} ${value}`);
+        }
+      } catch (error) {
+        throw new LoadError(
+          'resolve-externs',
+          (error as Error).message,
+          { object: this.name, program: plan.name },
+          { cause: error },
+        );
+      }
+    }
     const kconfig = this.maps.find((m) => m.source === 'kconfig');
     if (kconfig === undefined || this.btf === undefined) return;
     const facts = kernelFacts();

@@ -55,6 +55,22 @@ describe.skipIf(unavailable !== undefined)('.kconfig externs', () => {
   });
 });
 
+describe.skipIf(unavailable !== undefined)('__ksym externs', () => {
+  it('call kfuncs, read kernel addresses, and read missing weak symbols as 0', () => {
+    const lines: string[] = [];
+    using obj = BpfObject.open(fixture('ksyms').path, { logger: (l) => lines.push(l) });
+    obj.load();
+    expect(obj.program('use_ksyms').testRun({ data: new Uint8Array(64) }).retval).toBe(0);
+    const stext = /^([0-9a-f]+) \S+ _stext$/m.exec(readFileSync('/proc/kallsyms', 'utf8'))?.[1];
+    const bss = obj.map('.bss').lookup(u32(0)) as Uint8Array;
+    expect(new DataView(bss.buffer, bss.byteOffset).getBigUint64(0, true)).toBe(BigInt(`0x${stext}`));
+    // Both were 1 in the object: the weak externs the kernel lacks read as 0.
+    expect([...(obj.map('.data').lookup(u32(0)) as Uint8Array)]).toEqual(new Array(16).fill(0));
+    expect(lines).toContain("prog 'use_ksyms': ksym 'bpfkit_missing_symbol' → missing 0");
+    expect(lines.some((l) => l.startsWith('BTF loaded'))).toBe(true);
+  });
+});
+
 describe.skipIf(unavailable !== undefined)('maps pinned by name', () => {
   let bpffs: ReturnType<typeof privateBpffs>;
   let fdsBefore = 0;

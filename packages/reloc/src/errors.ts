@@ -5,6 +5,7 @@ export type RelocErrorCode =
   | 'bad-relocation'
   | 'bad-call'
   | 'unsupported-extern'
+  | 'unresolved-extern'
   | 'missing-map'
   | 'bad-instruction'
   | 'bad-ext'

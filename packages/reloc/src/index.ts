@@ -39,7 +39,9 @@ export {
 export type { KernelFacts } from './kconfig.js';
 // Externs
 export { fillKconfig, kernelVersionCode, parseKernelConfig } from './kconfig.js';
-export type { LinkedPiece, LinkedProgram, MapReference } from './link.js';
+export type { KsymDecision, KsymSource } from './ksyms.js';
+export { resolveKsyms } from './ksyms.js';
+export type { KsymReference, LinkedPiece, LinkedProgram, MapReference } from './link.js';
 export type { PlanOptions, ProgramPlan } from './plan.js';
 // Plan
 export { describePlan, planPrograms, requireKind } from './plan.js';

@@ -1,4 +1,4 @@
-import { type ElfFile, type ElfSymbol, isReservedSectionIndex } from '@bpfkit/elf';
+import { type ElfFile, type ElfSymbol, isReservedSectionIndex, SymbolBinding } from '@bpfkit/elf';
 import type { MapSpec } from '@bpfkit/maps';
 import { RelocError } from './errors.js';
 import type { Instruction } from './insn/instruction.js';
@@ -17,6 +17,18 @@ export interface MapReference {
   readonly offset: number;
 }
 
+/** A `__ksym` extern a program uses, resolved against the running kernel at load time. */
+export interface KsymReference {
+  /** Index of the call (`kfunc`) or ld_imm64 (`variable`) in the final instructions. */
+  readonly insn: number;
+  /** A kernel function called directly (kfunc), or a kernel symbol whose address is loaded. */
+  readonly kind: 'kfunc' | 'variable';
+  /** The extern's name. */
+  readonly name: string;
+  /** Declared `__weak`: resolves to 0 when the kernel lacks it instead of failing. */
+  readonly weak: boolean;
+}
+
 /** A run of instructions copied into a program: its own code or a subprogram. */
 export interface LinkedPiece {
   /** The function the piece is. */
@@ -30,6 +42,7 @@ export interface LinkedProgram {
   readonly instructions: Instruction[];
   readonly pieces: readonly LinkedPiece[];
   readonly references: readonly MapReference[];
+  readonly ksyms: readonly KsymReference[];
 }
 
 const dataSection = /^\.(data|rodata|bss)(\..+)?$/;
@@ -50,6 +63,7 @@ export function linkProgram(
   const instructions: Instruction[] = [];
   const pieces: LinkedPiece[] = [];
   const references: MapReference[] = [];
+  const ksyms: KsymReference[] = [];
   const fixups: { at: number; section: number; target: number }[] = [];
 
   const fail = (code_: RelocError['code'], problem: string, section: string, insn: number, symbol?: string): never => {
@@ -98,7 +112,9 @@ export function linkProgram(
       const insn = instructions[at] as Instruction;
       const symbol = source.relocations.get(i);
       const before = fixups.length;
-      if (insn.code === CALL && insn.src === PseudoSource.CALL) {
+      if (insn.code === CALL && insn.src === PseudoSource.CALL && symbol?.sectionIndex === 0) {
+        ksyms.push({ insn: at, kind: 'kfunc', name: symbol.name, weak: symbol.bind === SymbolBinding.WEAK });
+      } else if (insn.code === CALL && insn.src === PseudoSource.CALL) {
         if (symbol === undefined) {
           fixups.push({ at, section: fn.section.index, target: i + insn.imm + 1 });
         } else {
@@ -116,7 +132,7 @@ export function linkProgram(
             symbol.name,
           );
         }
-        resolveLoad(elf, code, maps, symbol, insn, at, i, sectionName, fixups, references, fail);
+        resolveLoad(elf, code, maps, symbol, insn, at, i, sectionName, fixups, references, ksyms, fail);
       }
       for (const fixup of fixups.slice(before)) {
         if (containing(fixup.section, fixup.target) === undefined) {
@@ -136,7 +152,7 @@ export function linkProgram(
     const target = piece.base + (fixup.target - piece.function.start);
     (instructions[fixup.at] as Instruction).imm = target - (fixup.at + 1);
   }
-  return { instructions, pieces, references };
+  return { instructions, pieces, references, ksyms };
 }
 
 function resolveLoad(
@@ -150,6 +166,7 @@ function resolveLoad(
   sectionName: string,
   fixups: { at: number; section: number; target: number }[],
   references: MapReference[],
+  ksyms: KsymReference[],
   fail: (code: RelocError['code'], problem: string, section: string, insn: number, symbol?: string) => never,
 ): void {
   if (isReservedSectionIndex(symbol.sectionIndex)) {
@@ -157,13 +174,9 @@ function resolveLoad(
       const kconfig = maps.find((m) => m.source === 'kconfig');
       const extern = kconfig?.externs.find((e) => e.name === symbol.name);
       if (kconfig === undefined || extern === undefined) {
-        fail(
-          'unsupported-extern',
-          `extern '${symbol.name}' is not a __kconfig variable; __ksym externs are not supported yet`,
-          sectionName,
-          index,
-          symbol.name,
-        );
+        // Not a __kconfig value, so a __ksym: the kernel symbol's address (or BTF id) goes here.
+        ksyms.push({ insn: at, kind: 'variable', name: symbol.name, weak: symbol.bind === SymbolBinding.WEAK });
+        return;
       }
       references.push({
         insn: at,

@@ -25,3 +25,23 @@ export function kernelFacts(): KernelFacts {
   }
   return cached;
 }
+
+let symbols: Map<string, bigint> | undefined;
+
+/**
+ * Address of a kernel symbol from `/proc/kallsyms` (read once per process; the first entry
+ * wins when a name repeats), or `undefined`. Addresses read as 0 without root, as the kernel
+ * hides them; such symbols count as absent.
+ */
+export function kernelSymbolAddress(name: string, path = '/proc/kallsyms'): bigint | undefined {
+  if (symbols === undefined) {
+    symbols = new Map();
+    const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+    for (const line of text.split('\n')) {
+      const [address, , symbol] = line.split(/\s+/, 3);
+      if (address && symbol && !symbols.has(symbol)) symbols.set(symbol, BigInt(`0x${address}`));
+    }
+  }
+  const address = symbols.get(name);
+  return address === 0n ? undefined : address;
+}

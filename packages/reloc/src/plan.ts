@@ -5,7 +5,7 @@ import { applyCoreRelocations, type CoreDecision, coreKindNames } from './core/r
 import { RelocError } from './errors.js';
 import { moveExtInfo, type ProgramFuncInfo, type ProgramLineInfo } from './ext-info.js';
 import type { Instruction } from './insn/instruction.js';
-import { linkProgram, type MapReference } from './link.js';
+import { type KsymReference, linkProgram, type MapReference } from './link.js';
 import { attachTypeName, programTypeName } from './program-types.js';
 import { entryPoints, readCodeSections } from './programs.js';
 import { classifySection, type SectionKind } from './section-names.js';
@@ -34,6 +34,8 @@ export interface ProgramPlan {
   readonly instructions: readonly Instruction[];
   /** Where map fds and global-data offsets go. */
   readonly references: readonly MapReference[];
+  /** `__ksym` externs (kfuncs and kernel symbols) the loader resolves against the running kernel. */
+  readonly ksyms: readonly KsymReference[];
   /** Subprograms appended, in order, with where each starts. */
   readonly subprograms: readonly { readonly name: string; readonly start: number }[];
   /** `bpf_func_info` for the final program (empty without BTF.ext). */
@@ -110,6 +112,7 @@ export function planPrograms(elf: ElfFile, maps: readonly MapSpec[], options: Pl
       kernelVersion: version,
       instructions: linked.instructions,
       references: linked.references,
+      ksyms: linked.ksyms,
       subprograms: linked.pieces.slice(1).map((p) => ({ name: p.function.name, start: p.base })),
       funcInfo: info.funcInfo,
       lineInfo: info.lineInfo,

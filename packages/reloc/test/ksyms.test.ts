@@ -1,0 +1,73 @@
+import { BtfBuilder, parseBtf, readObjectBtf } from '@bpfkit/btf';
+import { parseElf } from '@bpfkit/elf';
+import { readFixture } from '@bpfkit/fixtures';
+import { resolveMaps } from '@bpfkit/maps';
+import { describe, expect, it } from 'vitest';
+import { type Instruction, type KsymSource, planPrograms, RelocError, resolveKsyms } from '../src/index.js';
+
+const elf = parseElf(readFixture('ksyms'), { name: 'ksyms.el.o' });
+const btf = readObjectBtf(elf)?.btf;
+const plan = () => {
+  const [program] = planPrograms(elf, resolveMaps(elf, btf), btf ? { btf } : {});
+  if (program === undefined) throw new Error('no program');
+  return program;
+};
+
+/** A stand-in kernel: BTF with the two kfuncs and `bpfkit_missing_variable` (typed), and one address. */
+function kernel(options: { withoutLock?: boolean } = {}): KsymSource {
+  const b = new BtfBuilder();
+  const int = b.add({ kind: 'int', name: 'int', size: 4, bits: 32, bitOffset: 0, encoding: 1 });
+  const proto = b.add({ kind: 'func_proto', name: '', returnType: 0, params: [] });
+  if (!options.withoutLock) b.add({ kind: 'func', name: 'bpf_rcu_read_lock', type: proto, linkage: 0 });
+  b.add({ kind: 'func', name: 'bpf_rcu_read_unlock', type: proto, linkage: 0 });
+  b.add({ kind: 'var', name: 'bpfkit_missing_variable', type: int, linkage: 1 });
+  const addresses = new Map([['_stext', 0xffffffff81000000n]]);
+  return { btf: parseBtf(b.encode()), address: (name) => addresses.get(name) };
+}
+
+describe('__ksym externs', () => {
+  it('are found where the program calls or loads them, with their weak flag', () => {
+    expect(plan().ksyms.map((k) => [k.insn, k.kind, k.name, k.weak])).toEqual([
+      [0, 'kfunc', 'bpf_rcu_read_lock', false],
+      [3, 'variable', '_stext', false],
+      [6, 'kfunc', 'bpf_rcu_read_unlock', false],
+      [9, 'variable', 'bpfkit_missing_variable', true],
+      [14, 'variable', 'bpfkit_missing_symbol', true],
+    ]);
+  });
+
+  it('resolve kfuncs to BTF ids, untyped symbols to addresses, typed ones to BTF ids, missing weak ones to 0', () => {
+    const program = plan();
+    const source = kernel();
+    const decisions = resolveKsyms(program, btf, source);
+    const insn = (i: number) => program.instructions[i] as Instruction;
+    expect(decisions.map((d) => [d.name, d.resolution])).toEqual([
+      ['bpf_rcu_read_lock', 'kfunc'],
+      ['_stext', 'address'],
+      ['bpf_rcu_read_unlock', 'kfunc'],
+      ['bpfkit_missing_variable', 'btf-id'],
+      ['bpfkit_missing_symbol', 'missing'],
+    ]);
+    expect(insn(0)).toMatchObject({ src: 2, imm: source.btf.byName('bpf_rcu_read_lock')?.id, off: 0 });
+    expect([insn(3).src, insn(3).imm >>> 0, insn(4).imm >>> 0]).toEqual([0, 0x81000000, 0xffffffff]);
+    expect(insn(9)).toMatchObject({ src: 3, imm: source.btf.byName('bpfkit_missing_variable')?.id });
+    expect([insn(14).src, insn(14).imm, insn(15).imm]).toEqual([0, 0, 0]);
+    expect(decisions[1]?.value).toBe(0xffffffff81000000n);
+  });
+
+  it('that are not weak and missing from the kernel fail, naming program, instruction and symbol', () => {
+    const error = (() => {
+      try {
+        resolveKsyms(plan(), btf, kernel({ withoutLock: true }));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(RelocError);
+    expect(error).toMatchObject({
+      code: 'unresolved-extern',
+      context: { program: 'use_ksyms', insn: 0, symbol: 'bpf_rcu_read_lock' },
+    });
+    expect((error as Error).message).toContain('declare it __weak');
+  });
+});
