@@ -36,17 +36,36 @@ export interface ProgramLoading {
   readonly log: LoadLogger;
   /** Verifier log level to request on success (0: only on failure). */
   readonly verifierLogLevel: number;
+  /** How instructions refer to maps: fds in the instruction, or indexes into an fd_array. */
+  readonly mapReferences: MapReferenceMode;
   /** Hands links made by `attach()` to the object, which closes them. */
   readonly adopt: (link: BpfLink) => void;
 }
 
-/** The plan's instructions with each map reference's fd (and value offset) written in. */
+/**
+ * How a loaded program's instructions name maps: `fd` writes each map's fd into its ld_imm64
+ * (`BPF_PSEUDO_MAP_FD`/`_VALUE`, what libbpf does); `fd-array` writes an index into an
+ * `fd_array` passed with the load (`BPF_PSEUDO_MAP_IDX`/`_IDX_VALUE`, Linux 5.14+), so the
+ * instructions do not depend on fd numbers.
+ */
+export type MapReferenceMode = 'fd' | 'fd-array';
+
+/** A program's final instructions and, in `fd-array` mode, the fds their indexes refer to. */
+export interface PatchedInstructions {
+  readonly instructions: Instruction[];
+  /** Map fds in first-use order; empty in `fd` mode. */
+  readonly fdArray: number[];
+}
+
+/** The plan's instructions with each map reference's fd or fd_array index (and value offset) written in. */
 export function patchInstructions(
   plan: ProgramPlan,
   mapFds: ReadonlyMap<string, Fd>,
   object: string | undefined,
-): Instruction[] {
+  mode: MapReferenceMode = 'fd',
+): PatchedInstructions {
   const out = plan.instructions.map((insn) => ({ ...insn }));
+  const fdArray: number[] = [];
   for (const ref of plan.references) {
     const fd = mapFds.get(ref.map);
     if (fd === undefined) {
@@ -59,11 +78,17 @@ export function patchInstructions(
     }
     const first = out[ref.insn] as Instruction;
     const second = out[ref.insn + 1] as Instruction;
-    first.src = ref.kind === 'map-fd' ? PseudoSource.MAP_FD : PseudoSource.MAP_VALUE;
-    first.imm = fd.fd;
+    if (mode === 'fd') {
+      first.src = ref.kind === 'map-fd' ? PseudoSource.MAP_FD : PseudoSource.MAP_VALUE;
+      first.imm = fd.fd;
+    } else {
+      if (!fdArray.includes(fd.fd)) fdArray.push(fd.fd);
+      first.src = ref.kind === 'map-fd' ? PseudoSource.MAP_IDX : PseudoSource.MAP_IDX_VALUE;
+      first.imm = fdArray.indexOf(fd.fd);
+    }
     second.imm = ref.kind === 'map-fd' ? 0 : ref.offset;
   }
-  return out;
+  return { instructions: out, fdArray };
 }
 
 /** Explains a verifier rejection: the failing instruction, its source line, and the log's last words. */
@@ -129,7 +154,8 @@ export function loadPrograms(p: ProgramLoading): Map<string, BpfProgram> {
         { cause: error },
       );
     }
-    const instructions = encodeInstructions(patchInstructions(plan, p.mapFds, p.object), isLittleEndianHost);
+    const patched = patchInstructions(plan, p.mapFds, p.object, p.mapReferences);
+    const instructions = encodeInstructions(patched.instructions, isLittleEndianHost);
     const withInfo = p.btfFd !== undefined && plan.funcInfo.length > 0;
     try {
       const result = loadProgram({
@@ -156,6 +182,7 @@ export function loadPrograms(p: ProgramLoading): Map<string, BpfProgram> {
             }
           : {}),
         logLevel: p.verifierLogLevel,
+        ...(patched.fdArray.length > 0 ? { fdArray: patched.fdArray } : {}),
       });
       p.scope.own(result.fd);
       loaded.set(plan.name, new BpfProgram(plan, result.fd, result.log, p.object ?? 'object', p.adopt));

@@ -16,6 +16,7 @@ export * as syscall from '@bpfkit/syscall';
 export type { LoadErrorContext, LoadStep } from './errors.js';
 export { LoadError } from './errors.js';
 export type { AttachOptions } from './execute-attach.js';
+export type { MapReferenceMode, PatchedInstructions } from './execute-programs.js';
 export { patchInstructions } from './execute-programs.js';
 export { BpfMap, BpfProgram } from './handles.js';
 export { BpfLink } from './link.js';

@@ -20,7 +20,7 @@ import { isLittleEndianHost } from '@bpfkit/syscall';
 import { LoadError } from './errors.js';
 import { loadObjectBtf } from './execute-btf.js';
 import { createMaps } from './execute-maps.js';
-import { fillProgramSlots, loadPrograms } from './execute-programs.js';
+import { fillProgramSlots, loadPrograms, type MapReferenceMode } from './execute-programs.js';
 import { BpfMap, type BpfProgram } from './handles.js';
 import type { BpfLink } from './link.js';
 import { type LoadLogger, silent } from './log.js';
@@ -40,6 +40,8 @@ export interface OpenOptions {
   readonly objectName?: string;
   /** Verifier log level to request for every program (0 by default: logs only on failure). */
   readonly verifierLogLevel?: number;
+  /** How programs refer to maps: `fd` in each instruction (default, as libbpf) or `fd-array` indexes. */
+  readonly mapReferences?: MapReferenceMode;
   /** BTF to relocate CO-RE against instead of the running kernel's (`/sys/kernel/btf/vmlinux`, cached per process). */
   readonly kernelBtf?: Btf;
   /** `.kconfig` values that replace the running kernel's (`{ CONFIG_HZ: '1000' }`). */
@@ -159,6 +161,7 @@ export class BpfObject {
         scope: this.scope,
         log: this.log,
         verifierLogLevel: this.options.verifierLogLevel ?? 0,
+        mapReferences: this.options.mapReferences ?? 'fd',
       };
       const programs = loadPrograms(loading);
       const programSlots = new Map(

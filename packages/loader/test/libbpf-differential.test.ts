@@ -81,6 +81,22 @@ describe.skipIf(unavailable !== undefined || !bpftool)('bpfkit loads what libbpf
     },
   );
 
+  it.each(fixtures.map((f) => [f.name, f] as const))(
+    '%s: fd_array map references translate to the same instructions as fds',
+    (_name, f) => {
+      const translated = (mapReferences: 'fd' | 'fd-array') => {
+        using object = BpfObject.open(f.path, { mapReferences });
+        object.load();
+        return object.programs
+          .filter((p) => p.autoload)
+          .map((p) => normalize(object.program(p.name).info({ xlated: true }).xlated as Uint8Array, nameOfMapId));
+      };
+      const byFd = translated('fd');
+      expect(byFd.flat().some((line) => line.startsWith('ld_imm64 map'))).toBe(true);
+      expect(translated('fd-array')).toEqual(byFd);
+    },
+  );
+
   it('CO-RE values equal libbpf’s on this kernel', () => {
     const f = fixture('core');
     const progs = join(bpffs.dir, 'core-run-progs');
