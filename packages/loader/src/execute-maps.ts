@@ -230,7 +230,6 @@ export function createMaps(c: MapCreation): Map<string, Fd> {
   for (const spec of c.maps) {
     const path = pinPath(spec, c.pinRoot);
     if (path === undefined || reused.has(spec.name)) continue;
-    assertNotSymlink(path, spec.name, c.object);
     try {
       pinObject((fds.get(spec.name) as Fd).fd, path);
     } catch (error) {

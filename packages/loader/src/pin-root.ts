@@ -32,8 +32,9 @@ export function assertPinRoot(pinRoot: string, object: string | undefined): void
 }
 
 /**
- * Refuses a pin path that is a symbolic link: bpf(2) would follow it, so a link planted in the
- * pin root could make us reuse, or pin over, an object outside it.
+ * Refuses a pin path that is a symbolic link before a pinned map is looked up there:
+ * BPF_OBJ_GET follows links, so one planted in the pin root could make us reuse a map from
+ * outside it. (BPF_OBJ_PIN never follows: it fails with EEXIST on any existing entry.)
  * @throws {@link LoadError} step `pin`, naming the map and the path.
  */
 export function assertNotSymlink(path: string, map: string, object: string | undefined): void {

@@ -37,37 +37,44 @@ function isUntyped(objectBtf: Btf | undefined, name: string): boolean {
   return true;
 }
 
+/** Writes a 64-bit ld_imm64 value (and its pseudo source) across the instruction pair at `at`. */
+function writeLoad(insns: Instruction[], at: number, src: number, value: bigint): void {
+  const [first, second] = [insns[at] as Instruction, insns[at + 1] as Instruction];
+  first.src = src;
+  first.imm = Number(BigInt.asIntN(32, value));
+  second.imm = Number(BigInt.asIntN(32, value >> 32n));
+}
+
+/** Writes a kfunc call to BTF id `id` of vmlinux (offset 0: not in a module's BTF). */
+function writeKfuncCall(insns: Instruction[], at: number, id: number): void {
+  const insn = insns[at] as Instruction;
+  insn.src = PseudoSource.KFUNC_CALL;
+  insn.imm = id;
+  insn.off = 0;
+}
+
 function resolveOne(
   ref: KsymReference,
   insns: Instruction[],
   objectBtf: Btf | undefined,
   source: KsymSource,
-): KsymDecision['resolution'] | undefined {
-  const insn = insns[ref.insn] as Instruction;
-  const next = insns[ref.insn + 1];
-  const write = (src: number, value: bigint) => {
-    insn.src = src;
-    insn.imm = Number(BigInt.asIntN(32, value));
-    if (next !== undefined && ref.kind === 'variable') next.imm = Number(BigInt.asIntN(32, value >> 32n));
-  };
+): Omit<KsymDecision, 'insn' | 'name'> | undefined {
   if (ref.kind === 'kfunc') {
     const func = source.btf.byName(ref.name, 'func');
     if (func === undefined) return undefined;
-    insn.src = PseudoSource.KFUNC_CALL;
-    insn.imm = func.id;
-    insn.off = 0; // 0: the function is in vmlinux, not in a module's BTF
-    return 'kfunc';
+    writeKfuncCall(insns, ref.insn, func.id);
+    return { resolution: 'kfunc', value: BigInt(func.id) };
   }
   if (isUntyped(objectBtf, ref.name)) {
     const address = source.address(ref.name);
     if (address === undefined) return undefined;
-    write(0, address);
-    return 'address';
+    writeLoad(insns, ref.insn, 0, address);
+    return { resolution: 'address', value: address };
   }
   const variable = source.btf.byName(ref.name, 'var');
   if (variable === undefined) return undefined;
-  write(PseudoSource.BTF_ID, BigInt(variable.id)); // next imm 0: the id is in vmlinux BTF
-  return 'btf-id';
+  writeLoad(insns, ref.insn, PseudoSource.BTF_ID, BigInt(variable.id)); // high half 0: vmlinux BTF
+  return { resolution: 'btf-id', value: BigInt(variable.id) };
 }
 
 /**
@@ -79,12 +86,8 @@ function resolveOne(
 export function resolveKsyms(plan: ProgramPlan, objectBtf: Btf | undefined, source: KsymSource): KsymDecision[] {
   const insns = plan.instructions as Instruction[];
   return plan.ksyms.map((ref) => {
-    const resolution = resolveOne(ref, insns, objectBtf, source);
-    if (resolution !== undefined) {
-      const insn = insns[ref.insn] as Instruction;
-      const high = ref.kind === 'variable' ? BigInt((insns[ref.insn + 1] as Instruction).imm >>> 0) << 32n : 0n;
-      return { insn: ref.insn, name: ref.name, resolution, value: high | BigInt(insn.imm >>> 0) };
-    }
+    const resolved = resolveOne(ref, insns, objectBtf, source);
+    if (resolved !== undefined) return { insn: ref.insn, name: ref.name, ...resolved };
     if (!ref.weak) {
       throw new RelocError(
         'unresolved-extern',
@@ -92,18 +95,10 @@ export function resolveKsyms(plan: ProgramPlan, objectBtf: Btf | undefined, sour
         { program: plan.name, section: plan.section, insn: ref.insn, symbol: ref.name },
       );
     }
-    const insn = insns[ref.insn] as Instruction;
-    if (ref.kind === 'kfunc') {
-      // libbpf's convention for a missing weak kfunc: a kfunc call with id 0, which the
-      // verifier accepts only in dead code (behind bpf_ksym_exists()).
-      insn.src = PseudoSource.KFUNC_CALL;
-      insn.imm = 0;
-      insn.off = 0;
-    } else {
-      insn.src = 0;
-      insn.imm = 0;
-      (insns[ref.insn + 1] as Instruction).imm = 0;
-    }
+    // libbpf's convention for a missing weak kfunc is a call to id 0, which the verifier
+    // accepts only in dead code (behind bpf_ksym_exists()); a missing variable loads 0.
+    if (ref.kind === 'kfunc') writeKfuncCall(insns, ref.insn, 0);
+    else writeLoad(insns, ref.insn, 0, 0n);
     return { insn: ref.insn, name: ref.name, resolution: 'missing', value: 0n };
   });
 }
