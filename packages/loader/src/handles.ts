@@ -11,7 +11,6 @@ import {
   mapNextKey,
   mapUpdate,
   type ProgramInfo,
-  pinObject,
   programInfo,
   type TestRunOptions,
   type TestRunResult,
@@ -19,6 +18,7 @@ import {
 } from '@bpfkit/syscall';
 import { type AttachOptions, attachProgram } from './execute-attach.js';
 import type { BpfLink } from './link.js';
+import { type PinOptions, pinAt } from './pin-root.js';
 
 /** Slots of map-in-map and prog arrays read back as 4-byte ids. */
 const idCodec: BtfCodec = {
@@ -176,9 +176,9 @@ export class BpfMap {
     }
   }
 
-  /** Pins the map at `path` in a bpffs. */
-  pin(path: string): void {
-    pinObject(this.fd, path);
+  /** Pins the map at `path` in a bpffs (`replace` to swap out an existing pin). */
+  pin(path: string, options: PinOptions = {}): void {
+    pinAt(this.fd, path, options);
   }
 }
 
@@ -218,9 +218,9 @@ export class BpfProgram {
     return testRun(this.fd, options, this.name);
   }
 
-  /** Pins the program at `path` in a bpffs. */
-  pin(path: string): void {
-    pinObject(this.fd, path);
+  /** Pins the program at `path` in a bpffs (`replace` to swap out an existing pin). */
+  pin(path: string, options: PinOptions = {}): void {
+    pinAt(this.fd, path, options);
   }
 
   /**

@@ -23,4 +23,5 @@ export { BpfLink } from './link.js';
 export type { LoadLogger } from './log.js';
 export type { OpenOptions } from './object.js';
 export { BpfObject } from './object.js';
+export type { PinOptions } from './pin-root.js';
 export { ResourceScope } from './scope.js';

@@ -4,10 +4,10 @@ import {
   type Fd,
   type LinkInfo,
   linkInfo,
-  pinObject,
   readIterator,
   updateLink,
 } from '@bpfkit/syscall';
+import { type PinOptions, pinAt } from './pin-root.js';
 
 /** What closing or detaching an attachment does, for attachments that are not bpf links. */
 export type Detacher = () => void;
@@ -50,9 +50,9 @@ export class BpfLink {
     detachLink(this.requireFd());
   }
 
-  /** Pins the link at `path` in a bpffs, so it outlives the process. */
-  pin(path: string): void {
-    pinObject(this.requireFd(), path);
+  /** Pins the link at `path` in a bpffs, so it outlives the process (`replace` to swap out an existing pin). */
+  pin(path: string, options: PinOptions = {}): void {
+    pinAt(this.requireFd(), path, options);
   }
 
   /** For iterator links: runs the iterator once and returns everything it wrote. */

@@ -1,4 +1,6 @@
-import { lstatSync, statfsSync } from 'node:fs';
+import { lstatSync, renameSync, statfsSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { pinObject } from '@bpfkit/syscall';
 import { LoadError } from './errors.js';
 
 /** `statfs(2)` f_type of a bpf filesystem (BPF_FS_MAGIC). */
@@ -50,5 +52,31 @@ export function assertNotSymlink(path: string, map: string, object: string | und
       `pin path '${path}' is a symbolic link; bpfkit does not follow links out of the pin root: remove it`,
       { ...(object === undefined ? {} : { object }), map, path },
     );
+  }
+}
+
+/** Options for `pin()` on maps, programs and links. */
+export interface PinOptions {
+  /**
+   * Replace whatever is pinned at the path (atomically: pinned under a temporary name in the
+   * same directory, then renamed over it). Off by default: an existing pin fails with EEXIST.
+   */
+  readonly replace?: boolean;
+}
+
+/** Pins `fd` at `path` in a bpffs, replacing an existing pin only when asked. */
+export function pinAt(fd: number, path: string, options: PinOptions = {}): void {
+  if (!options.replace) {
+    pinObject(fd, path);
+    return;
+  }
+  // bpffs refuses names with a dot in them (they are the kernel's own), hence no dot-file.
+  const temporary = join(dirname(path), `bpfkit-replacing-${process.pid}-${basename(path)}`);
+  pinObject(fd, temporary);
+  try {
+    renameSync(temporary, path);
+  } catch (error) {
+    unlinkSync(temporary);
+    throw error;
   }
 }

@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { fixture } from '@bpfkit/fixtures';
 import { parseKernelConfig } from '@bpfkit/reloc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BpfObject, LoadError } from '../src/index.js';
+import { BpfObject, LoadError, syscall } from '../src/index.js';
 import { bpfUnavailable, openFdCount, privateBpffs, u32 } from './kernel.js';
 
 const unavailable = bpfUnavailable();
@@ -123,6 +123,29 @@ describe.skipIf(unavailable !== undefined)('maps pinned by name', () => {
       expect((error as LoadError).message).toContain('value_size 8 (ours 4), max_entries 8 (ours 16)');
     }
     expect(existsSync(join(bpffs.dir, 'shared_counts'))).toBe(true);
+  });
+
+  it('never replace an existing pin unless asked, and then atomically', () => {
+    using first = BpfObject.open(fixture('globals_subprogs').path);
+    using second = BpfObject.open(fixture('globals_subprogs').path);
+    first.load();
+    second.load();
+    const path = join(bpffs.dir, 'globals_data');
+    const pinnedId = () => {
+      const fd = syscall.getPinnedObject(path);
+      try {
+        return syscall.mapInfo(fd.fd).id;
+      } finally {
+        fd.close();
+      }
+    };
+    first.map('.data').pin(path);
+    expect(() => second.map('.data').pin(path)).toThrow(expect.objectContaining({ errnoName: 'EEXIST' }));
+    expect(pinnedId()).toBe(first.map('.data').info().id);
+    second.map('.data').pin(path, { replace: true });
+    expect(pinnedId()).toBe(second.map('.data').info().id);
+    expect(readdirSync(bpffs.dir).filter((name) => name.includes('bpfkit-'))).toEqual([]);
+    rmSync(path);
   });
 
   it('need a pin root on a bpf filesystem, and say how to mount one', () => {
