@@ -135,10 +135,36 @@ static int time_object(const char *figure, const char *path, int count, int load
 	return 0;
 }
 
+/* Ten objects from one file opened and loaded in one process, all alive at once, then closed: one sample. */
+static int time_ten_objects(const char *path, int count)
+{
+	long long *samples = calloc(count, sizeof(*samples));
+	struct bpf_object *objs[10];
+
+	for (int i = -1; i < count; i++) {
+		long long start = now_ns();
+
+		for (int n = 0; n < 10; n++) {
+			objs[n] = bpf_object__open_file(path, NULL);
+			if (!objs[n] || bpf_object__load(objs[n])) {
+				fprintf(stderr, "loading %s failed\n", path);
+				return 1;
+			}
+		}
+		for (int n = 0; n < 10; n++)
+			bpf_object__close(objs[n]);
+		if (i >= 0)
+			samples[i] = now_ns() - start;
+	}
+	report("ten-objects", samples, count);
+	free(samples);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s btf-open-find|btf-parse|btf-memory|object-open|object-load PATH [COUNT]\n"
+		fprintf(stderr, "usage: %s btf-open-find|btf-parse|btf-memory|object-open|object-load|ten-objects PATH [COUNT]\n"
 				"       %s map-lookup|map-update - COUNT\n", argv[0], argv[0]);
 		return 2;
 	}
@@ -153,6 +179,8 @@ int main(int argc, char **argv)
 		return time_object("object-open", argv[2], count, 0);
 	if (!strcmp(argv[1], "object-load"))
 		return time_object("object-load", argv[2], count, 1);
+	if (!strcmp(argv[1], "ten-objects"))
+		return time_ten_objects(argv[2], count);
 
 	if (!strcmp(argv[1], "btf-open-find"))
 		return time_btf("btf-open-find", argv[2], count, 1);

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseBtf } from '@bpfkit/btf';
-import { libbpfComparableFixtures } from '@bpfkit/fixtures';
+import { fixture, libbpfComparableFixtures } from '@bpfkit/fixtures';
 import { BpfObject } from '@bpfkit/loader';
 import {
   createMap,
@@ -225,6 +225,25 @@ async function objectFigures(): Promise<Figure[]> {
   return figures;
 }
 
+/** Ten CO-RE objects loaded in one process, all alive at once: libbpf parses vmlinux BTF for each, we once. */
+async function tenCoreObjects(): Promise<Figure> {
+  const f = fixture('core');
+  const bytes = new Uint8Array(readFileSync(f.path));
+  const ours = await median('ten CO-RE objects', () => {
+    const objects = Array.from({ length: 10 }, () => BpfObject.open(bytes, { objectName: f.name }));
+    for (const object of objects) object.load();
+    for (const object of objects) object.close();
+  });
+  return {
+    name: 'ten CO-RE objects loaded in one process',
+    unit: 'ms',
+    ours,
+    reference: (libbpf('ten-objects', quick ? 3 : 10, f.path).median_ns ?? 0) / 1e6,
+    referenceName: 'ten bpf_object__open_file + load',
+    target: 0.5,
+  };
+}
+
 let privatePins: string | undefined;
 /** A private pin root, so benchmark loads never pin into /sys/fs/bpf. */
 function pinRoot(): string {
@@ -256,7 +275,12 @@ function machine(): string {
 }
 
 buildHarness();
-const figures = [...(await btfFigures()), ...(await syscallFigures()), ...(await objectFigures())];
+const figures = [
+  ...(await btfFigures()),
+  ...(await syscallFigures()),
+  ...(await objectFigures()),
+  await tenCoreObjects(),
+];
 const table = format(figures);
 console.log(`\nbpfkit vs libbpf (${machine()})\n\n${table}\n`);
 if (jsonPath !== undefined) writeFileSync(jsonPath, `${JSON.stringify({ machine: machine(), figures }, null, 2)}\n`);
