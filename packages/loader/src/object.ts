@@ -253,24 +253,21 @@ export class BpfObject {
    * kallsyms, then `.kconfig` values (running kernel's config, then the `kconfig` option).
    */
   private resolveExterns(): void {
+    const failed = (error: unknown, where: { program: string } | { map: string }) =>
+      new LoadError('resolve-externs', (error as Error).message, { object: this.name, ...where }, { cause: error });
     for (const plan of this.programs) {
       if (!plan.autoload || plan.ksyms.length === 0) continue;
       try {
         const decisions = resolveKsyms(plan, this.btf, {
           btf: this.options.kernelBtf ?? loadKernelBtf(),
-          address: (name) => kernelSymbolAddress(name),
+          address: kernelSymbolAddress,
         });
         for (const d of decisions) {
           const value = d.resolution === 'address' ? `0x${d.value.toString(16)}` : String(d.value);
           this.log(`prog '${plan.name}': ksym '${d.name}' → ${d.resolution} ${value}`);
         }
       } catch (error) {
-        throw new LoadError(
-          'resolve-externs',
-          (error as Error).message,
-          { object: this.name, program: plan.name },
-          { cause: error },
-        );
+        throw failed(error, { program: plan.name });
       }
     }
     const kconfig = this.maps.find((m) => m.source === 'kconfig');
@@ -280,12 +277,7 @@ export class BpfObject {
     try {
       fillKconfig(kconfig, this.btf, { release: facts.release, config }, isLittleEndianHost);
     } catch (error) {
-      throw new LoadError(
-        'resolve-externs',
-        (error as Error).message,
-        { object: this.name, map: kconfig.name },
-        { cause: error },
-      );
+      throw failed(error, { map: kconfig.name });
     }
     this.log(`map '${kconfig.name}': ${kconfig.externs.length} kconfig externs resolved`);
   }

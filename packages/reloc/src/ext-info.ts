@@ -1,4 +1,4 @@
-import type { BtfExt } from '@bpfkit/btf';
+import type { BtfExt, LineInfo } from '@bpfkit/btf';
 import type { LinkedPiece } from './link.js';
 
 /** A `bpf_func_info` record of the final program. */
@@ -9,18 +9,10 @@ export interface ProgramFuncInfo {
   readonly typeId: number;
 }
 
-/** A `bpf_line_info` record of the final program. */
-export interface ProgramLineInfo {
+/** A `bpf_line_info` record of the final program: the object's record, placed by instruction index. */
+export interface ProgramLineInfo extends Omit<LineInfo, 'insnOffset'> {
   /** Instruction index in the final program. */
   readonly insn: number;
-  /** File name and its offset in the BTF strings. */
-  readonly fileName: string;
-  readonly fileNameOffset: number;
-  /** Source line text and its offset in the BTF strings. */
-  readonly source: string;
-  readonly sourceOffset: number;
-  readonly line: number;
-  readonly column: number;
 }
 
 /**
@@ -42,17 +34,9 @@ export function moveExtInfo(
     const record = ext.funcInfo.get(section)?.find((f) => f.insnOffset === start);
     if (record === undefined) complete = false;
     else funcInfo.push({ insn: base, typeId: record.typeId });
-    for (const line of ext.lineInfo.get(section) ?? []) {
-      if (line.insnOffset < start || line.insnOffset >= end) continue;
-      lineInfo.push({
-        insn: base + (line.insnOffset - start) / 8,
-        fileName: line.fileName,
-        fileNameOffset: line.fileNameOffset,
-        source: line.source,
-        sourceOffset: line.sourceOffset,
-        line: line.line,
-        column: line.column,
-      });
+    for (const { insnOffset, ...line } of ext.lineInfo.get(section) ?? []) {
+      if (insnOffset < start || insnOffset >= end) continue;
+      lineInfo.push({ ...line, insn: base + (insnOffset - start) / 8 });
     }
   }
   return { funcInfo: complete ? funcInfo : [], lineInfo: complete ? lineInfo : [] };
