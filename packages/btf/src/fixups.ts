@@ -4,6 +4,7 @@ import { BtfError } from './errors.js';
 import { FuncLinkage, VarLinkage } from './kinds.js';
 import type { Btf } from './spec.js';
 import type { BtfDatasec, BtfMember, BtfType, BtfVar } from './types.js';
+import { plainType } from './views.js';
 
 /** DATASECs whose layout the loader computes itself (externs), left alone by {@link fixupDatasecs}. */
 const externSections = new Set(['.kconfig', '.ksyms']);
@@ -47,12 +48,12 @@ export function fixupDatasecs(btf: Btf, elf: ElfFile): BtfType[] {
       }
       const found = symbol as { value: number; visibility: number };
       if (found.visibility === SymbolVisibility.HIDDEN || found.visibility === SymbolVisibility.INTERNAL) {
-        types[entry.type - 1] = { ...variable, linkage: VarLinkage.STATIC } satisfies BtfVar;
+        types[entry.type - 1] = { ...plainType(variable), linkage: VarLinkage.STATIC } satisfies BtfVar;
       }
       return { ...entry, offset: found.value };
     });
     vars.sort((a, b) => a.offset - b.offset);
-    types[index] = { ...datasec, size: (section as { size: number }).size, vars };
+    types[index] = { ...plainType(datasec), size: (section as { size: number }).size, vars };
   }
   return types;
 }
@@ -141,7 +142,7 @@ export function sanitizeBtf(types: readonly BtfType[], features: BtfFeatures): B
     } else if (!features.func && t.kind === 'func') {
       out[index] = { ...keep, kind: 'typedef', type: t.type };
     } else if (!features.globalFunc && t.kind === 'func' && t.linkage === FuncLinkage.GLOBAL) {
-      out[index] = { ...t, linkage: FuncLinkage.STATIC };
+      out[index] = { ...plainType(t), linkage: FuncLinkage.STATIC };
     } else if (!features.float && t.kind === 'float') {
       out[index] = { id: t.id, kind: 'struct', name: '', size: t.size, bitfieldEncoding: false, members: [] };
     } else if (!features.declTag && t.kind === 'decl_tag') {
@@ -149,7 +150,7 @@ export function sanitizeBtf(types: readonly BtfType[], features: BtfFeatures): B
     } else if (!features.typeTag && t.kind === 'type_tag') {
       out[index] = { id: t.id, kind: 'const', name: '', type: t.type };
     } else if (!features.enum64 && t.kind === 'enum' && t.signed) {
-      out[index] = { ...t, signed: false };
+      out[index] = { ...plainType(t), signed: false };
     } else if (!features.enum64 && t.kind === 'enum64') {
       if (placeholderId === 0) {
         placeholderId = types.length + 1;
@@ -198,11 +199,11 @@ export function placeDatasecVariables(
         kind: 'datasec',
       });
     }
-    types[entry.type - 1] = { ...variable, linkage: VarLinkage.GLOBAL_ALLOCATED };
+    types[entry.type - 1] = { ...plainType(variable), linkage: VarLinkage.GLOBAL_ALLOCATED };
     return { ...entry, offset: placed.offset, size: placed.size };
   });
   vars.sort((a, b) => a.offset - b.offset);
-  types[index] = { ...datasec, size, vars };
+  types[index] = { ...plainType(datasec), size, vars };
 }
 
 /**
@@ -229,13 +230,13 @@ export function fixupKsyms(types: BtfType[]): void {
     const type = types[entry.type - 1];
     let varId = entry.type;
     if (type?.kind === 'func') {
-      types[entry.type - 1] = { ...type, linkage: FuncLinkage.GLOBAL };
+      types[entry.type - 1] = { ...plainType(type), linkage: FuncLinkage.GLOBAL };
       dummyVar ??= add({ kind: 'var', name: '__bpfkit_ksym', type: intId, linkage: VarLinkage.GLOBAL_ALLOCATED });
       varId = dummyVar;
     } else if (type?.kind === 'var') {
-      types[entry.type - 1] = { ...type, type: intId, linkage: VarLinkage.GLOBAL_ALLOCATED };
+      types[entry.type - 1] = { ...plainType(type), type: intId, linkage: VarLinkage.GLOBAL_ALLOCATED };
     }
     return { ...entry, type: varId, offset: i * 4, size: 4 };
   });
-  types[index] = { ...datasec, size: vars.length * 4, vars };
+  types[index] = { ...plainType(datasec), size: vars.length * 4, vars };
 }

@@ -61,3 +61,4 @@ export type {
   BtfVarSecinfo,
   BtfVoid,
 } from './types.js';
+export { plainType } from './views.js';

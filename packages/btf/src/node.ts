@@ -13,11 +13,26 @@ export const KERNEL_BTF_DIR = '/sys/kernel/btf';
 
 const cache = new Map<string, Btf>();
 
+/** How kernel BTF files are read; see {@link KernelBtfOptions.read}. */
+export type KernelBtfReader = (path: string) => Uint8Array;
+
+/** Options for {@link loadKernelBtf} and {@link loadModuleBtf}. */
+export interface KernelBtfOptions {
+  /**
+   * Reads a BTF file on the first load of each path (later calls hit the cache). The
+   * default reads it with `fs`; `@bpfkit/loader` passes one that maps vmlinux read-only
+   * instead (no copy, no read calls), which this package cannot do without an FFI.
+   */
+  readonly read?: KernelBtfReader;
+}
+
+const readWithFs: KernelBtfReader = (path) => new Uint8Array(readFileSync(path));
+
 /** The running kernel's vmlinux BTF, parsed once per process (or once per `path`). */
-export function loadKernelBtf(path = join(KERNEL_BTF_DIR, 'vmlinux')): Btf {
+export function loadKernelBtf(path = join(KERNEL_BTF_DIR, 'vmlinux'), options: KernelBtfOptions = {}): Btf {
   let btf = cache.get(path);
   if (btf === undefined) {
-    btf = parseBtf(new Uint8Array(readFileSync(path)), { name: path });
+    btf = parseBtf((options.read ?? readWithFs)(path), { name: path });
     cache.set(path, btf);
   }
   return btf;
@@ -31,11 +46,12 @@ export function listModuleBtf(dir = KERNEL_BTF_DIR): string[] {
 }
 
 /** The split BTF of kernel module `module`, on top of vmlinux, parsed once per process. */
-export function loadModuleBtf(module: string, dir = KERNEL_BTF_DIR): Btf {
+export function loadModuleBtf(module: string, dir = KERNEL_BTF_DIR, options: KernelBtfOptions = {}): Btf {
   const path = join(dir, module);
   let btf = cache.get(path);
   if (btf === undefined) {
-    btf = parseBtf(new Uint8Array(readFileSync(path)), { name: path, base: loadKernelBtf(join(dir, 'vmlinux')) });
+    const base = loadKernelBtf(join(dir, 'vmlinux'), options);
+    btf = parseBtf((options.read ?? readWithFs)(path), { name: path, base });
     cache.set(path, btf);
   }
   return btf;

@@ -1,38 +1,22 @@
-import { BtfKind } from './kinds.js';
-
 /** Size of `struct btf_type`. */
 export const TYPE_HEADER_SIZE = 12;
 
+// Words that follow the 12-byte header, per kind number: a fixed part (-1: not a record
+// kind) and a part per vlen entry. INT, VAR, DECL_TAG: 1; ARRAY: 3; STRUCT, UNION,
+// DATASEC, ENUM64: 3 per entry; ENUM, FUNC_PROTO: 2 per entry; the rest: none.
+const FIXED_WORDS = Int8Array.of(-1, 1, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0);
+const ENTRY_WORDS = Int8Array.of(0, 0, 0, 0, 3, 3, 2, 0, 0, 0, 0, 0, 0, 2, 0, 3, 0, 0, 0, 3);
+
+/** 32-bit words that follow the `btf_type` header for `kind` with `vlen` entries, or -1 for an unknown kind. */
+export function extraWords(kind: number, vlen: number): number {
+  const fixed = FIXED_WORDS[kind] ?? -1;
+  return fixed < 0 ? -1 : fixed + (ENTRY_WORDS[kind] as number) * vlen;
+}
+
 /** Bytes that follow the 12-byte `btf_type` header for `kind` with `vlen` entries, or -1 for an unknown kind. */
 export function extraSize(kind: number, vlen: number): number {
-  switch (kind) {
-    case BtfKind.INT:
-    case BtfKind.VAR:
-    case BtfKind.DECL_TAG:
-      return 4;
-    case BtfKind.ARRAY:
-      return 12;
-    case BtfKind.STRUCT:
-    case BtfKind.UNION:
-    case BtfKind.DATASEC:
-    case BtfKind.ENUM64:
-      return vlen * 12;
-    case BtfKind.ENUM:
-    case BtfKind.FUNC_PROTO:
-      return vlen * 8;
-    case BtfKind.PTR:
-    case BtfKind.FWD:
-    case BtfKind.TYPEDEF:
-    case BtfKind.VOLATILE:
-    case BtfKind.CONST:
-    case BtfKind.RESTRICT:
-    case BtfKind.FUNC:
-    case BtfKind.FLOAT:
-    case BtfKind.TYPE_TAG:
-      return 0;
-    default:
-      return -1;
-  }
+  const words = extraWords(kind, vlen);
+  return words < 0 ? -1 : words * 4;
 }
 
 /** `BTF_INFO_KIND(info)`. */

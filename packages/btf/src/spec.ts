@@ -2,11 +2,13 @@ import { decodeRecord, type RecordSource } from './decode.js';
 import { BtfError } from './errors.js';
 import { type BtfHeader, readBtfHeader } from './header.js';
 import { type BtfKindName, kindNames, kindNumber } from './kinds.js';
-import { infoKind } from './records.js';
+import { NameIndex } from './name-index.js';
+import { essentialName } from './names.js';
 import { scanTypes } from './scan.js';
 import { BtfStrings } from './strings.js';
 import type { BtfType } from './types.js';
 import { encodeUtf8 } from './utf8.js';
+import { typeSectionWords } from './words.js';
 
 /** Options for {@link parseBtf}. */
 export interface ParseBtfOptions {
@@ -16,11 +18,17 @@ export interface ParseBtfOptions {
   readonly base?: Btf;
 }
 
+const PAGE_BITS = 10;
+/** Decoded types are cached in pages of this many, so a lookup in vmlinux allocates one page, not 126k slots. */
+const PAGE = 1 << PAGE_BITS;
+
 const voidType: BtfType = { id: 0, kind: 'void', name: '', nameOffset: 0 };
 
 /**
- * Parsed BTF. Parsing scans the type section once, recording where each type starts;
- * types are decoded into objects on first use and cached, names are decoded on demand.
+ * Parsed BTF. Parsing scans the type section once, recording where each type starts in a
+ * typed array; nothing else is read. A type becomes an object on first use (then cached):
+ * a view whose fields are read from the record, names and member lists decoded on demand.
+ * Name lookups go through an index of name hashes built once, on demand.
  */
 export class Btf {
   /** The decoded header. */
@@ -35,10 +43,14 @@ export class Btf {
   readonly name: string | undefined;
   /** The first id this blob defines: 1, or the base's type count for split BTF. */
   readonly firstId: number;
-  private readonly view: DataView;
-  private readonly offsets: Uint32Array;
-  private readonly decoded: (BtfType | undefined)[];
-  private nameIndex: Map<string, number[]> | undefined;
+  private readonly words: Uint32Array;
+  /** Word index of each record in {@link words}, index = id − {@link firstId}. */
+  private readonly starts: Uint32Array;
+  /** Kind number of each record, index = id − {@link firstId}. */
+  private readonly kinds: Uint8Array;
+  /** Decoded types by index, in pages of {@link PAGE} allocated as they are touched. */
+  private readonly decoded: (BtfType | undefined)[][];
+  private nameIndex: NameIndex | undefined;
   private scannedOnce = false;
   private readonly recordSource: RecordSource;
 
@@ -56,32 +68,37 @@ export class Btf {
         actual: this.header.littleEndian ? 'little-endian' : 'big-endian',
       });
     }
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const start = this.header.headerLength;
-    this.strings = new BtfStrings(
-      bytes.subarray(start + this.header.stringOffset, start + this.header.stringOffset + this.header.stringLength),
-      this.base?.strings,
-    );
-    if (this.base === undefined && this.header.stringLength > 0 && bytes[start + this.header.stringOffset] !== 0) {
+    const stringStart = start + this.header.stringOffset;
+    const stringEnd = stringStart + this.header.stringLength;
+    this.strings = new BtfStrings(bytes.subarray(stringStart, stringEnd), this.base?.strings);
+    const where = options.name === undefined ? {} : { object: options.name };
+    if (this.base === undefined && this.header.stringLength > 0 && bytes[stringStart] !== 0) {
       throw new BtfError('bad-string', 'the string section must start with an empty string', {
-        ...(options.name === undefined ? {} : { object: options.name }),
-        offset: start + this.header.stringOffset,
+        ...where,
+        offset: stringStart,
+      });
+    }
+    // With the last string terminated, every offset inside the section reads a whole string.
+    if (this.header.stringLength > 0 && bytes[stringEnd - 1] !== 0) {
+      throw new BtfError('bad-string', 'the string section must end with a NUL byte', {
+        ...where,
+        offset: stringEnd - 1,
+        actual: bytes[stringEnd - 1] as number,
       });
     }
     this.firstId = this.base === undefined ? 1 : this.base.typeCount;
-    this.offsets = scanTypes(
-      this.view,
-      start + this.header.typeOffset,
-      this.header.typeLength,
-      this.header.littleEndian,
-      this.firstId,
-      options.name,
-    );
-    this.decoded = new Array(this.offsets.length);
+    const typeStart = start + this.header.typeOffset;
+    this.words = typeSectionWords(bytes, typeStart, this.header.typeLength, this.header.littleEndian);
+    const table = scanTypes(this.words, typeStart, this.header.typeLength, this.firstId, options.name);
+    this.starts = table.starts;
+    this.kinds = table.kinds;
+    this.decoded = new Array(Math.ceil(this.starts.length / PAGE));
     this.recordSource = {
-      view: this.view,
-      littleEndian: this.littleEndian,
+      words: this.words,
+      typeStart,
       strings: this.strings,
+      stringEnd: this.strings.end,
       typeCount: this.typeCount,
       object: this.name,
     };
@@ -94,7 +111,7 @@ export class Btf {
 
   /** One past the largest type id, counting `void` and any base types. */
   get typeCount(): number {
-    return this.firstId + this.offsets.length;
+    return this.firstId + this.starts.length;
   }
 
   /** True when `id` names a type here or in the base (`void` included). */
@@ -110,7 +127,7 @@ export class Btf {
     if (id === 0) return voidType;
     if (id < this.firstId && this.base !== undefined) return this.base.type(id);
     const index = id - this.firstId;
-    if (!Number.isInteger(id) || index < 0 || index >= this.offsets.length) {
+    if (!Number.isInteger(id) || index < 0 || index >= this.starts.length) {
       throw new BtfError('bad-type-id', 'no type has this id', {
         ...this.where(),
         typeId: id,
@@ -118,10 +135,11 @@ export class Btf {
         actual: id,
       });
     }
-    let type = this.decoded[index];
+    const page = this.page(index);
+    let type = page[index & (PAGE - 1)];
     if (type === undefined) {
-      type = decodeRecord(this.recordSource, id, this.offsets[index] as number);
-      this.decoded[index] = type;
+      type = decodeRecord(this.recordSource, id, this.starts[index] as number);
+      page[index & (PAGE - 1)] = type;
     }
     return type;
   }
@@ -130,9 +148,9 @@ export class Btf {
   kindOf(id: number): BtfKindName {
     if (id === 0) return 'void';
     if (id < this.firstId && this.base !== undefined) return this.base.kindOf(id);
-    const offset = this.offsets[id - this.firstId];
-    if (offset === undefined) return this.type(id).kind;
-    return kindNames[infoKind(this.view.getUint32(offset + 4, this.littleEndian))] as BtfKindName;
+    const kind = this.kinds[id - this.firstId];
+    if (kind === undefined) return this.type(id).kind;
+    return kindNames[kind] as BtfKindName;
   }
 
   /** The name of type `id`, read without decoding the rest of it. */
@@ -142,7 +160,7 @@ export class Btf {
 
   /**
    * The first type called `name` (of `kind`, when given), searching the base first.
-   * The first lookup compares raw bytes in one pass; a name index is built on the second.
+   * The first lookup compares raw bytes in one pass; the name index is built on the second.
    */
   byName(name: string, kind?: BtfKindName): BtfType | undefined {
     const id = this.idsByName(name, kind)[0];
@@ -156,61 +174,103 @@ export class Btf {
 
   /** Ids of every type called `name` (of `kind`, when given), base first. */
   idsByName(name: string, kind?: BtfKindName): number[] {
-    const ids = [...(this.base?.idsByName(name, kind) ?? []), ...this.ownIdsByName(name)];
+    const ids = [...(this.base?.idsByName(name, kind) ?? []), ...this.ownIdsByName(name, kind)];
     return kind === undefined ? ids : ids.filter((id) => this.kindOf(id) === kind);
   }
 
   /** Every type of this blob (not the base) in id order, optionally only those of `kind`. */
   *types(kind?: BtfKindName): IterableIterator<BtfType> {
     const wanted = kind === undefined ? -1 : kindNumber(kind);
-    for (let index = 0; index < this.offsets.length; index++) {
-      if (wanted >= 0) {
-        const info = this.view.getUint32((this.offsets[index] as number) + 4, this.littleEndian);
-        if (infoKind(info) !== wanted) continue;
-      }
+    for (let index = 0; index < this.starts.length; index++) {
+      if (wanted >= 0 && this.kinds[index] !== wanted) continue;
       yield this.type(this.firstId + index);
     }
   }
 
   /** Every type of this blob decoded, index = id − {@link firstId}. */
   decodeAll(): BtfType[] {
-    const all = new Array<BtfType>(this.offsets.length);
-    for (let index = 0; index < this.offsets.length; index++) all[index] = this.type(this.firstId + index);
+    const count = this.starts.length;
+    const all = new Array<BtfType>(count);
+    for (let first = 0; first < count; first += PAGE) {
+      const page = this.page(first);
+      const end = Math.min(PAGE, count - first);
+      for (let slot = 0; slot < end; slot++) {
+        let type = page[slot];
+        if (type === undefined) {
+          type = decodeRecord(this.recordSource, this.firstId + first + slot, this.starts[first + slot] as number);
+          page[slot] = type;
+        }
+        all[first + slot] = type;
+      }
+    }
     return all;
   }
 
-  private ownIdsByName(name: string): number[] {
-    if (this.nameIndex !== undefined) return this.nameIndex.get(name) ?? [];
-    if (this.scannedOnce) {
-      this.nameIndex = this.buildNameIndex();
-      return this.nameIndex.get(name) ?? [];
+  /** The cache page holding index `index`, allocated on first use. */
+  private page(index: number): (BtfType | undefined)[] {
+    let page = this.decoded[index >>> PAGE_BITS];
+    if (page === undefined) {
+      page = new Array(PAGE);
+      this.decoded[index >>> PAGE_BITS] = page;
     }
-    this.scannedOnce = true;
-    return this.scanForName(name);
+    return page;
   }
 
-  private scanForName(name: string): number[] {
+  /**
+   * Ids of every type whose essential name (without a `___flavor` suffix) is that of `name`:
+   * the candidates CO-RE considers for a local type. Base first, in id order.
+   */
+  idsByEssentialName(name: string, kind?: BtfKindName): number[] {
+    const key = essentialName(name);
+    const own = this.index()
+      .byEssentialName(encodeUtf8(key))
+      .filter((id) => essentialName(this.nameOf(id)) === key);
+    const ids = [...(this.base?.idsByEssentialName(key) ?? []), ...own];
+    return kind === undefined ? ids : ids.filter((id) => this.kindOf(id) === kind);
+  }
+
+  private ownIdsByName(name: string, kind: BtfKindName | undefined): number[] {
     const wanted = encodeUtf8(name);
+    if (wanted.length === 0) return [];
+    if (this.nameIndex === undefined && !this.scannedOnce) {
+      this.scannedOnce = true;
+      return this.scanForName(wanted, kind === undefined ? -1 : kindNumber(kind));
+    }
+    return this.index()
+      .byName(wanted)
+      .filter((id) => this.strings.equals(this.nameOffsetOf(id - this.firstId), wanted));
+  }
+
+  private index(): NameIndex {
+    this.nameIndex ??= new NameIndex(this.strings, this.firstId, this.starts.length, (i) => this.nameOffsetOf(i));
+    return this.nameIndex;
+  }
+
+  private nameOffsetOf(index: number): number {
+    return this.words[this.starts[index] as number] as number;
+  }
+
+  /**
+   * One pass comparing each type's name bytes with `wanted`, for a lookup before the index
+   * exists. With a kind (≥ 0), the kind is checked first, from the compact kind table: the
+   * record and its name are cache misses away.
+   */
+  private scanForName(wanted: Uint8Array, kind: number): number[] {
     const ids: number[] = [];
-    if (wanted.length === 0) return ids;
-    for (let index = 0; index < this.offsets.length; index++) {
-      const nameOffset = this.view.getUint32(this.offsets[index] as number, this.littleEndian);
-      if (nameOffset !== 0 && this.strings.equals(nameOffset, wanted)) ids.push(this.firstId + index);
+    const words = this.words;
+    const starts = this.starts;
+    const own = this.strings.bytes;
+    const ownStart = this.strings.start;
+    const first = wanted[0];
+    const kinds = this.kinds;
+    for (let index = 0; index < starts.length; index++) {
+      if (kind >= 0 && kinds[index] !== kind) continue;
+      const offset = words[starts[index] as number] as number;
+      if (offset === 0) continue;
+      if (offset >= ownStart && own[offset - ownStart] !== first) continue;
+      if (this.strings.equals(offset, wanted)) ids.push(this.firstId + index);
     }
     return ids;
-  }
-
-  private buildNameIndex(): Map<string, number[]> {
-    const index = new Map<string, number[]>();
-    for (let i = 0; i < this.offsets.length; i++) {
-      const nameOffset = this.view.getUint32(this.offsets[i] as number, this.littleEndian);
-      const name = nameOffset === 0 ? undefined : this.strings.tryAt(nameOffset);
-      if (name === undefined) continue;
-      const ids = index.get(name);
-      if (ids === undefined) index.set(name, [this.firstId + i]);
-      else ids.push(this.firstId + i);
-    }
-    return index;
   }
 
   private where(): { object?: string } {

@@ -3,7 +3,7 @@ import { decodeUtf8 } from '@bpfkit/elf';
 /**
  * The string section of one BTF blob, with split BTF's rule built in: offsets below the
  * base's string length read the base, the rest read this blob at `offset - baseLength`.
- * Nothing is decoded until asked for (decoded types are cached by their {@link Btf}).
+ * Nothing is decoded until asked for (decoded types cache their own names).
  */
 export class BtfStrings {
   constructor(
@@ -21,6 +21,11 @@ export class BtfStrings {
   /** One past the last offset of the combined numbering. */
   get end(): number {
     return this.start + this.bytes.length;
+  }
+
+  /** The blob (this one or a base) whose own strings hold `offset`. */
+  owner(offset: number): BtfStrings {
+    return this.base !== undefined && offset < this.start ? this.base.owner(offset) : this;
   }
 
   /** The NUL-terminated string at `offset`, or `undefined` when there is none. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseElf } from '@bpfkit/elf';
 import { allFixtures, readFixture, requireTool } from '@bpfkit/fixtures';
 import { describe, expect, it } from 'vitest';
-import { type Btf, parseBtf, readObjectBtf } from '../src/index.js';
+import { type Btf, parseBtf, plainType, readObjectBtf } from '../src/index.js';
 import { asBpftool, bpftoolTypes } from './bpftool.js';
 
 const bpftool = requireTool('bpftool', 'bpftool', 'version');
@@ -62,7 +62,7 @@ describe('decoding an object', () => {
       const el = objectBtf(name, 'el');
       const eb = objectBtf(name, 'eb');
       expect(eb.littleEndian).toBe(false);
-      expect(eb.decodeAll()).toEqual(el.decodeAll());
+      expect(eb.decodeAll().map(plainType)).toEqual(el.decodeAll().map(plainType));
     }
   });
 
@@ -88,5 +88,27 @@ describe('decoding an object', () => {
     const btf = objectBtf('map_in_map');
     expect(btf.type(5)).toBe(btf.type(5));
     expect(btf.type(0)).toEqual({ id: 0, kind: 'void', name: '', nameOffset: 0 });
+  });
+});
+
+describe('decoded types are views on their records', () => {
+  const btf = objectBtf('map_in_map');
+  const outer = btf.byName('outer_arr', 'var');
+  const struct = btf.byName('inner_map', 'struct');
+
+  it('read the same fields as their plain form, which spreads and serialises whole', () => {
+    if (struct?.kind !== 'struct' || outer?.kind !== 'var') throw new Error('fixture changed');
+    const plain = plainType(struct);
+    expect(Object.getPrototypeOf(plain)).toBe(Object.prototype);
+    expect(plain).toMatchObject({ id: struct.id, kind: 'struct', name: 'inner_map', size: struct.size });
+    expect(plain.members).toEqual(struct.members);
+    expect(JSON.parse(JSON.stringify(struct))).toEqual(JSON.parse(JSON.stringify(plain)));
+    expect({ ...plainType(outer), linkage: 0 }).toMatchObject({ kind: 'var', name: 'outer_arr', type: outer.type });
+  });
+
+  it('are decoded once and cached, member lists included', () => {
+    if (struct?.kind !== 'struct') throw new Error('fixture changed');
+    expect(btf.type(struct.id)).toBe(struct);
+    expect(struct.members).toBe(struct.members);
   });
 });

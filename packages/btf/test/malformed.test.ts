@@ -121,6 +121,32 @@ describe('malformed BTF is refused with type id, kind and byte offset', () => {
     expect(error.context).toMatchObject({ typeId: 3, kind: 'struct', field: 'member name_off', offset: STRUCT + 12 });
   });
 
+  it('a string section whose last string has no NUL (so no name can run past it)', () => {
+    const blob = smallBlob();
+    const view = new DataView(blob.buffer);
+    const stringsEnd = 24 + view.getUint32(16, true) + view.getUint32(20, true);
+    blob[stringsEnd - 1] = 0x41;
+    expect(expectCode(() => parseBtf(blob), 'bad-string').context).toMatchObject({
+      offset: stringsEnd - 1,
+      actual: 0x41,
+    });
+  });
+
+  it('a type section that ends inside a word, after the last whole record', () => {
+    const b = new BtfBuilder();
+    b.add({ kind: 'ptr', name: '', type: 0 });
+    const blob = b.encode();
+    const view = new DataView(blob.buffer);
+    // Claim two more type bytes and move the strings after them.
+    const grown = new Uint8Array(blob.length + 2);
+    grown.set(blob.subarray(0, 24 + 12));
+    grown.set(blob.subarray(24 + 12), 24 + 14);
+    const header = new DataView(grown.buffer);
+    header.setUint32(12, view.getUint32(12, true) + 2, true);
+    header.setUint32(16, view.getUint32(16, true) + 2, true);
+    expect(expectCode(() => parseBtf(grown), 'truncated').context).toMatchObject({ typeId: 2, offset: 24 + 12 });
+  });
+
   it('a reference cycle through typedefs', () => {
     const b = new BtfBuilder();
     b.add({ kind: 'typedef', name: 'a', type: 2 });

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { type Btf, type BtfExt, readObjectBtf } from '@bpfkit/btf';
-import { loadKernelBtf } from '@bpfkit/btf/node';
 import { type ElfFile, parseElf } from '@bpfkit/elf';
 import {
   type ConstantValue,
@@ -22,6 +21,7 @@ import { loadObjectBtf } from './execute-btf.js';
 import { createMaps } from './execute-maps.js';
 import { fillProgramSlots, loadPrograms, type MapReferenceMode } from './execute-programs.js';
 import { BpfMap, type BpfProgram } from './handles.js';
+import { runningKernelBtf } from './kernel-btf.js';
 import type { BpfLink } from './link.js';
 import { type LoadLogger, silent } from './log.js';
 import { ResourceScope } from './scope.js';
@@ -98,7 +98,7 @@ export class BpfObject {
     for (const [name, value] of Object.entries(options.constants ?? {}))
       setConstant(this.maps, elf, this.btf, name, value);
     const needsKernelBtf = [...(this.ext?.coreRelos.values() ?? [])].some((relos) => relos.length > 0);
-    const target = needsKernelBtf ? (options.kernelBtf ?? loadKernelBtf()) : undefined;
+    const target = needsKernelBtf ? (options.kernelBtf ?? runningKernelBtf()) : undefined;
     this.programs = planPrograms(elf, this.maps, {
       ...(this.ext === undefined ? {} : { ext: this.ext }),
       ...(this.btf === undefined ? {} : { btf: this.btf }),
@@ -259,7 +259,7 @@ export class BpfObject {
       if (!plan.autoload || plan.ksyms.length === 0) continue;
       try {
         const decisions = resolveKsyms(plan, this.btf, {
-          btf: this.options.kernelBtf ?? loadKernelBtf(),
+          btf: this.options.kernelBtf ?? runningKernelBtf(),
           address: kernelSymbolAddress,
         });
         for (const d of decisions) {

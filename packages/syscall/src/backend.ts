@@ -26,8 +26,11 @@ export interface BpfBackend {
   perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number;
   /** `setsockopt(fd, level, name, &value, 4)` with an int value: 0, or `-errno`. */
   setsockoptInt(fd: number, level: number, name: number, value: number): number;
-  /** `mmap(NULL, length, PROT_READ[|PROT_WRITE], MAP_SHARED, fd, 0)`, or `-errno`. */
-  mmap(fd: number, length: number, writable: boolean): Mapping | number;
+  /**
+   * `mmap(NULL, length, PROT_READ[|PROT_WRITE], MAP_SHARED or MAP_PRIVATE, fd, 0)`, or
+   * `-errno`. `shared` false is for files that refuse shared mappings (sysfs BTF).
+   */
+  mmap(fd: number, length: number, writable: boolean, shared: boolean): Mapping | number;
 }
 
 /** FFIs bpfkit can use: koffi (default) or ffi-napi (`@2060.io/ffi-napi`). */
@@ -47,6 +50,7 @@ const syscallNumbers: Record<string, { bpf: number; perfEventOpen: number }> = {
 const PROT_READ = 1;
 const PROT_WRITE = 2;
 const MAP_SHARED = 1;
+const MAP_PRIVATE = 2;
 
 let active: BpfBackend | undefined;
 
@@ -122,8 +126,9 @@ function loadKoffi(): BpfBackend {
     read: (fd, buffer) => result(read(fd, buffer, buffer.length)),
     perfEventOpen: (attr, pid, cpu, groupFd, flags) => result(perf(n.perfEventOpen, attr, pid, cpu, groupFd, flags)),
     setsockoptInt: (fd, level, name, value) => result(setsockopt(fd, level, name, Int32Array.of(value), 4)),
-    mmap(fd, length, writable) {
-      const pointer = mmap(null, length, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, fd, 0);
+    mmap(fd, length, writable, shared) {
+      const prot = PROT_READ | (writable ? PROT_WRITE : 0);
+      const pointer = mmap(null, length, prot, shared ? MAP_SHARED : MAP_PRIVATE, fd, 0);
       if (koffi.address(pointer) === 0xffffffffffffffffn) return -koffi.errno();
       let mapped = true;
       return {
@@ -172,15 +177,9 @@ function loadFfiNapi(): BpfBackend {
       result((perfLib.syscall as Fn)(n.perfEventOpen, buffer(attr), pid, cpu, groupFd, flags)),
     setsockoptInt: (fd, level, name, value) =>
       result((libc.setsockopt as Fn)(fd, level, name, Buffer.from(Int32Array.of(value).buffer), 4)),
-    mmap(fd, length, writable) {
-      const pointer = (libc.mmap as Fn)(
-        null,
-        length,
-        PROT_READ | (writable ? PROT_WRITE : 0),
-        MAP_SHARED,
-        fd,
-        0,
-      ) as Buffer;
+    mmap(fd, length, writable, shared) {
+      const prot = PROT_READ | (writable ? PROT_WRITE : 0);
+      const pointer = (libc.mmap as Fn)(null, length, prot, shared ? MAP_SHARED : MAP_PRIVATE, fd, 0) as Buffer;
       if (ref.address(pointer) === -1 || BigInt.asUintN(64, BigInt(ref.address(pointer))) === 0xffffffffffffffffn) {
         return -ffi.errno();
       }

@@ -33,6 +33,7 @@ export {
   mmapableArraysSupported,
   programTypeSupported,
 } from './features.js';
+export { mapFileReadOnly } from './files.js';
 export type { LinkCreateOptions, ProgramQuery } from './links.js';
 // Links and attachment
 export {

@@ -225,7 +225,7 @@ export function mapLookupBatch(
  */
 export function mapMemory(mapFd: number, length: number, writable = true, name?: string): Mapping {
   const pageSize = 4096;
-  const mapping = backend().mmap(mapFd, Math.ceil(length / pageSize) * pageSize, writable);
+  const mapping = backend().mmap(mapFd, Math.ceil(length / pageSize) * pageSize, writable, true);
   if (typeof mapping === 'number') throw new BpfSyscallError('mmap', -mapping, name ? { map: name } : {});
   return mapping;
 }

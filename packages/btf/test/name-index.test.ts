@@ -1,0 +1,55 @@
+import { loadKernelBtf } from '@bpfkit/btf/node';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { BtfBuilder, type BtfKindName, essentialName, parseBtf } from '../src/index.js';
+
+/** Every id whose name satisfies `test`, found the slow way: decoding every name. */
+function naive(names: readonly string[], test: (name: string) => boolean): number[] {
+  return names.flatMap((name, index) => (name !== '' && test(name) ? [index + 1] : []));
+}
+
+describe('name lookups', () => {
+  // Names made of `a`, `b` and `_` hit every flavor rule: runs of 2, 3 and 4 underscores,
+  // leading and trailing ones, and several suffixes in one name.
+  const name = fc.stringMatching(/^[ab_]{0,9}$/);
+
+  it('find exactly what a scan of every name finds, before and after the index exists', () => {
+    fc.assert(
+      fc.property(fc.array(name, { minLength: 1, maxLength: 40 }), name, fc.boolean(), (names, query, little) => {
+        const builder = new BtfBuilder();
+        for (const n of names) builder.add({ kind: 'struct', name: n, size: 0, bitfieldEncoding: false, members: [] });
+        const btf = parseBtf(builder.encode({ littleEndian: little }));
+        const exact = naive(names, (n) => n === query);
+        expect(btf.idsByName(query)).toEqual(exact); // first lookup: a scan
+        expect(btf.idsByName(query)).toEqual(exact); // then through the index
+        const key = essentialName(query);
+        expect(btf.idsByEssentialName(query)).toEqual(naive(names, (n) => essentialName(n) === key));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("agree with a full scan on this machine's vmlinux, for exact and essential names", () => {
+    const vmlinux = loadKernelBtf();
+    const names: string[] = [];
+    const kinds: BtfKindName[] = [];
+    for (let id = 1; id < vmlinux.typeCount; id++) {
+      names.push(vmlinux.nameOf(id));
+      kinds.push(vmlinux.kindOf(id));
+    }
+    const byName = new Map<string, number[]>();
+    const byEssential = new Map<string, number[]>();
+    names.forEach((n, i) => {
+      if (n === '') return;
+      byName.set(n, [...(byName.get(n) ?? []), i + 1]);
+      if (kinds[i] === 'struct')
+        byEssential.set(essentialName(n), [...(byEssential.get(essentialName(n)) ?? []), i + 1]);
+    });
+    const sample = names.filter((n, i) => n !== '' && i % 251 === 0);
+    expect(sample.length).toBeGreaterThan(200);
+    for (const query of [...sample, 'task_struct', 'no_such_type_anywhere']) {
+      expect(vmlinux.idsByName(query)).toEqual(byName.get(query) ?? []);
+      expect(vmlinux.idsByEssentialName(query, 'struct')).toEqual(byEssential.get(essentialName(query)) ?? []);
+    }
+  });
+});

@@ -1,0 +1,22 @@
+import { readFileSync } from 'node:fs';
+import type { Btf } from '@bpfkit/btf';
+import { loadKernelBtf } from '@bpfkit/btf/node';
+import { mapFileReadOnly } from '@bpfkit/syscall';
+
+/**
+ * Reads a kernel BTF file by mapping it read-only where the kernel allows (vmlinux on
+ * 6.15+: the kernel's own pages, no copy), else with one `fs` read. Nothing in bpfkit
+ * writes to parsed BTF bytes, which is what makes a read-only mapping safe to hand out.
+ */
+function mapOrRead(path: string): Uint8Array {
+  try {
+    return mapFileReadOnly(path).bytes;
+  } catch {
+    return new Uint8Array(readFileSync(path));
+  }
+}
+
+/** The running kernel's BTF, parsed once per process and shared by every object. */
+export function runningKernelBtf(): Btf {
+  return loadKernelBtf(undefined, { read: mapOrRead });
+}
