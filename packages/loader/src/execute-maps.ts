@@ -10,13 +10,13 @@ import {
 } from '@bpfkit/maps';
 import {
   BpfSyscallError,
+  batchUpdateSupported,
   createMap,
   type Fd,
   getPinnedObject,
   mapFreeze,
   mapInfo,
   mapUpdate,
-  mapUpdateBatch,
   pinObject,
 } from '@bpfkit/syscall';
 import { u32s } from './bytes.js';
@@ -24,6 +24,7 @@ import { LoadError, type LoadErrorContext } from './errors.js';
 import type { LoadLogger } from './log.js';
 import { assertNotSymlink, assertPinRoot } from './pin-root.js';
 import type { ResourceScope } from './scope.js';
+import { writeSlotsInBackground } from './slot-batch.js';
 
 /** What map creation needs from the object. */
 export interface MapCreation {
@@ -76,7 +77,11 @@ function create(spec: MapSpec, c: MapCreation, innerMapFd?: number): Fd {
   return createMap(base);
 }
 
-/** Writes map-in-map slots: one BPF_MAP_UPDATE_BATCH, then single updates from the first slot it did not write. */
+/**
+ * Writes map-in-map slots: one BPF_MAP_UPDATE_BATCH, run in the background so the kernel's
+ * RCU wait does not hold up the load (see {@link writeSlotsInBackground}), then single
+ * updates from the first slot it did not write, which name the slot that fails.
+ */
 function fillSlots(
   outer: MapSpec,
   outerFd: Fd,
@@ -98,19 +103,22 @@ function fillSlots(
   };
   const values = slots.map(targetFd);
   let written = 0;
-  try {
-    written = mapUpdateBatch(outerFd.fd, u32s(slots.map((s) => s.index)), u32s(values), slots.length, 0, outer.name);
-  } catch (error) {
-    // Unsupported for this map type, or a slot failed: one update per slot from here names the slot.
-    const reason = BpfSyscallError.is(error) ? error.errnoName : String(error);
-    c.log(`map '${outer.name}': batch slot update refused (${reason}); writing slots one by one`);
-  }
-  if (written === slots.length) {
-    slots.forEach((s, i) => {
-      c.log(`map '${outer.name}': slot [${s.index}] set to map '${s.target}' fd=${values[i]}`);
-    });
-    c.log(`map '${outer.name}': ${slots.length} slots written in one batch`);
-    return;
+  if (batchUpdateSupported(outer.type)) {
+    const outcome = writeSlotsInBackground(outerFd.fd, u32s(slots.map((s) => s.index)), u32s(values), slots.length);
+    written = outcome.written;
+    if (outcome.how === 'written') {
+      slots.forEach((s, i) => {
+        c.log(`map '${outer.name}': slot [${s.index}] set to map '${s.target}' fd=${values[i]}`);
+      });
+      c.log(
+        `map '${outer.name}': ${slots.length} slots written in one batch (the kernel's RCU wait runs in the background)`,
+      );
+      return;
+    }
+    const why = outcome.how === 'no-start' ? 'no pool thread ran it in time' : `refused at slot ${written}`;
+    c.log(`map '${outer.name}': batch slot update ${why}; writing slots one by one`);
+  } else {
+    c.log(`map '${outer.name}': this kernel has no batch updates for the map type; writing slots one by one`);
   }
   slots.forEach((slot, i) => {
     if (i < written) return;

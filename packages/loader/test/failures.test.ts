@@ -39,6 +39,12 @@ function recordingBackend(real: BpfBackend, failAt: number, errno: number) {
       if (kind !== undefined && result >= 0) created.push({ kind, id: objectId(real, result) });
       return result;
     },
+    // A background call is a bpf(2) call too: failing it means the kernel refused it at once.
+    bpfInBackground(command: number, attr: Uint8Array, size: number, done: (result: number) => void) {
+      recorder.calls++;
+      if (recorder.calls === failAt) done(-1);
+      else real.bpfInBackground(command, attr, size, done);
+    },
   };
   return recorder;
 }

@@ -31,6 +31,18 @@ export interface BpfBackend {
    * `-errno`. `shared` false is for files that refuse shared mappings (sysfs BTF).
    */
   mmap(fd: number, length: number, writable: boolean, shared: boolean): Mapping | number;
+  /**
+   * `syscall(__NR_bpf, command, attr, size)` on a libuv pool thread, returning at once;
+   * `done` gets the result on the event loop (-1 for any failure: errno does not cross
+   * threads). `attr` is passed by address, so what the kernel writes into it is visible
+   * while the call runs; it must stay alive (and unchanged) until `done`. A backend may
+   * instead run the call in place and call `done` before returning (ffi-napi does).
+   */
+  bpfInBackground(command: number, attr: Uint8Array, size: number, done: (result: number) => void): void;
+  /** `fcntl(fd, F_DUPFD_CLOEXEC, 0)`: a new descriptor for the same file, or `-errno`. */
+  duplicate(fd: number): number;
+  /** `dup3(from, onto, O_CLOEXEC)`: makes descriptor `onto` refer to `from`'s file; 0 or `-errno`. */
+  duplicateOnto(from: number, onto: number): number;
 }
 
 /** FFIs bpfkit can use: koffi (default) or ffi-napi (`@2060.io/ffi-napi`). */
@@ -51,6 +63,8 @@ const PROT_READ = 1;
 const PROT_WRITE = 2;
 const MAP_SHARED = 1;
 const MAP_PRIVATE = 2;
+const F_DUPFD_CLOEXEC = 1030;
+const O_CLOEXEC = 0o2000000;
 
 let active: BpfBackend | undefined;
 
@@ -116,9 +130,23 @@ function loadKoffi(): BpfBackend {
   const setsockopt = libc.func('int setsockopt(int fd, int level, int name, void *value, unsigned int length)') as (
     ...a: unknown[]
   ) => number;
+  // The same call taking the attr's address as an integer: an async call would otherwise
+  // pass a copy of a typed array, and the caller watches the kernel write into the original.
+  const bpfByAddress = libc.func('long syscall(long number, int cmd, uint64_t attr, unsigned int size)') as unknown as {
+    async(...a: unknown[]): void;
+  };
+  const fcntl = libc.func('int fcntl(int fd, int cmd, int arg)') as (...a: unknown[]) => number;
+  const dup3 = libc.func('int dup3(int from, int onto, int flags)') as (...a: unknown[]) => number;
   const result = (value: number) => (value < 0 ? -koffi.errno() : value);
   return {
     name: 'koffi',
+    bpfInBackground(command, attr, size, done) {
+      bpfByAddress.async(n.bpf, command, koffi.address(attr), size, (error: unknown, value: number) =>
+        done(error ? -1 : value),
+      );
+    },
+    duplicate: (fd) => result(fcntl(fd, F_DUPFD_CLOEXEC, 0)),
+    duplicateOnto: (from, onto) => result(dup3(from, onto, O_CLOEXEC)),
     bpf: (command, attr, size) => result(bpf(n.bpf, command, attr, size)),
     close: (fd) => result(close(fd)),
     address: (buffer) => koffi.address(buffer),
@@ -162,12 +190,22 @@ function loadFfiNapi(): BpfBackend {
     mmap: ['pointer', ['pointer', 'ulong', 'int', 'int', 'int', 'long']],
     munmap: ['int', ['pointer', 'ulong']],
     setsockopt: ['int', ['int', 'int', 'int', 'pointer', 'uint']],
+    fcntl: ['int', ['int', 'int', 'int']],
+    dup3: ['int', ['int', 'int', 'int']],
   });
   const perfLib = ffi.Library(null, { syscall: ['long', ['long', 'pointer', 'int', 'int', 'int', 'ulong']] });
   const buffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const result = (value: unknown) => (Number(value) < 0 ? -ffi.errno() : Number(value));
   return {
     name: 'ffi-napi',
+    // ffi-napi's async calls abort the whole process when the worker thread that made one is
+    // terminated before it returns, so here the call runs in place (and waits as the kernel does).
+    bpfInBackground(command, attr, size, done) {
+      const value = Number((libc.syscall as Fn)(n.bpf, command, buffer(attr), size));
+      done(value < 0 ? -1 : value);
+    },
+    duplicate: (fd) => result((libc.fcntl as Fn)(fd, F_DUPFD_CLOEXEC, 0)),
+    duplicateOnto: (from, onto) => result((libc.dup3 as Fn)(from, onto, O_CLOEXEC)),
     bpf: (command, attr, size) => result((libc.syscall as Fn)(n.bpf, command, buffer(attr), size)),
     close: (fd) => result((libc.close as Fn)(fd)),
     address: (bytes) => BigInt(ref.address(buffer(bytes))),

@@ -103,17 +103,40 @@ export function mapTypeSupported(type: number): boolean {
         backend().close(btf);
       }
     }
-    if (type === 12 || type === 13) {
-      const inner = bpfTry(BpfCommand.MAP_CREATE, mapCreateAttr(2, 4, 4, 1));
-      if (inner < 0) return false;
-      try {
-        return creates(BpfCommand.MAP_CREATE, mapCreateAttr(type, 4, 4, 1, 0, inner));
-      } finally {
-        backend().close(inner);
-      }
+    const fd = createProbeMap(type);
+    if (fd >= 0) backend().close(fd);
+    return fd >= 0;
+  });
+}
+
+/** A small map of `type` for probing (map-in-map types get an inner array): its fd, or `-errno`. */
+function createProbeMap(type: number): number {
+  if (type === 12 || type === 13) {
+    const inner = bpfTry(BpfCommand.MAP_CREATE, mapCreateAttr(2, 4, 4, 1));
+    if (inner < 0) return inner;
+    try {
+      return bpfTry(BpfCommand.MAP_CREATE, mapCreateAttr(type, 4, 4, 1, 0, inner));
+    } finally {
+      backend().close(inner);
     }
-    const [key, value, entries, flags] = probeShape(type);
-    return creates(BpfCommand.MAP_CREATE, mapCreateAttr(type, key, value, entries, flags));
+  }
+  const [key, value, entries, flags] = probeShape(type);
+  return bpfTry(BpfCommand.MAP_CREATE, mapCreateAttr(type, key, value, entries, flags));
+}
+
+/**
+ * True when BPF_MAP_UPDATE_BATCH works for maps of `type` (map-in-map types included),
+ * probed with an empty batch, which the kernel accepts without writing anything.
+ */
+export function batchUpdateSupported(type: number): boolean {
+  return cached(`batch-update:${type}`, () => {
+    const fd = createProbeMap(type);
+    if (fd < 0) return false;
+    try {
+      return bpfTry(BpfCommand.MAP_UPDATE_BATCH, new BpfAttr(56).u32(32, 0).u32(36, fd)) >= 0;
+    } finally {
+      backend().close(fd);
+    }
   });
 }
 

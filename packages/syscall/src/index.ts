@@ -13,6 +13,8 @@ export { BpfAttr, isLittleEndianHost, nativeBuffer } from './attr.js';
 export type { BackendName, BpfBackend, Mapping } from './backend.js';
 // The FFI
 export { backend, setBackend, useBackend } from './backend.js';
+export type { BackgroundBatch } from './background-batch.js';
+export { startMapUpdateBatch } from './background-batch.js';
 export { loadBtf } from './btf.js';
 export { BpfCommand, commandName } from './commands.js';
 export { Errno, errnoHint, errnoName } from './errno.js';
@@ -25,6 +27,7 @@ export { Fd, onLeak } from './fd.js';
 export {
   attachCookieSupported,
   batchSupported,
+  batchUpdateSupported,
   btfKindSupported,
   clearFeatureCache,
   helperSupported,

@@ -171,9 +171,20 @@ export function mapUpdateBatch(
   flags = 0,
   name?: string,
 ): number {
-  const attr = batchAttr(mapFd).pointer(16, keys).pointer(24, values).u32(32, count).u64(40, flags);
+  const attr = updateBatchAttr(mapFd, keys, values, count, flags);
   bpfCall(BpfCommand.MAP_UPDATE_BATCH, attr, name ? { map: name } : {});
   return attr.readU32(32);
+}
+
+/** The attr of a BPF_MAP_UPDATE_BATCH; the kernel writes the number of entries written back at byte 32. */
+export function updateBatchAttr(
+  mapFd: number,
+  keys: Uint8Array,
+  values: Uint8Array,
+  count: number,
+  flags: number,
+): BpfAttr {
+  return batchAttr(mapFd).pointer(16, keys).pointer(24, values).u32(32, count).u64(40, flags);
 }
 
 /** BPF_MAP_DELETE_BATCH of `count` keys; returns how many were deleted. */

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   attachCookieSupported,
   batchSupported,
+  batchUpdateSupported,
   btfKindSupported,
   helperSupported,
   linkAttachTypeSupported,
@@ -51,6 +52,9 @@ describe.skipIf(unavailable !== undefined)('feature probes on the running 6.18 k
 
   it('find batch ops, mmapable arrays and link types', () => {
     expect(batchSupported(1)).toBe(true);
+    // Map-in-map types take batch updates (what the loader writes slots with) on 6.x.
+    expect([1, 2, 12, 13].map(batchUpdateSupported)).toEqual([true, true, true, true]);
+    expect(batchUpdateSupported(27 /* RINGBUF: no element updates at all */)).toBe(false);
     expect(mmapableArraysSupported()).toBe(true);
     expect(linkAttachTypeSupported(46)).toBe(true);
     expect(linkAttachTypeSupported(54)).toBe(/^CONFIG_NETKIT=y/m.test(config));

@@ -1,0 +1,63 @@
+import { mapLookup, startMapUpdateBatch } from '@bpfkit/syscall';
+
+/**
+ * How long to wait for a pool thread to write the slots before writing them here instead.
+ * Each batch in flight holds a libuv pool thread (4 by default) for one RCU grace period,
+ * so loads in quick succession can wait for a thread; that wait is short, while giving up
+ * costs a grace period per slot.
+ */
+const START_TIMEOUT_MS = 250;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** What became of a background slot batch. */
+export interface SlotBatchOutcome {
+  /** Slots written, counting from the first: all of them, or those before the one that failed. */
+  readonly written: number;
+  /** `written`: all seen in the map; `entry-failed`: the kernel stopped at a slot; `no-start`: no pool thread ran it in time (it is cancelled). */
+  readonly how: 'written' | 'entry-failed' | 'no-start';
+}
+
+/**
+ * Writes map-in-map slots with one BPF_MAP_UPDATE_BATCH on a pool thread, and returns as
+ * soon as the kernel has written them, without waiting out the RCU grace period that ends
+ * every update of an ARRAY/HASH_OF_MAPS (10–25 ms per call here). Nothing runs the new map
+ * yet, so no reader can hold an old value: the wait protects no one at load time. The
+ * batch writes slots in order, so the last slot appearing in the map means all were
+ * written; an entry the kernel refuses shows in the count it writes back. Slots not
+ * written are left for the caller to write one by one, which names the failing slot.
+ */
+export function writeSlotsInBackground(
+  outerFd: number,
+  keys: Uint8Array,
+  values: Uint8Array,
+  count: number,
+): SlotBatchOutcome {
+  const batch = startMapUpdateBatch(outerFd, keys, values, count);
+  const lastKey = keys.subarray((count - 1) * 4, count * 4);
+  const deadline = performance.now() + START_TIMEOUT_MS;
+  for (;;) {
+    if (lastSlotWritten(outerFd, lastKey)) {
+      batch.release();
+      return { written: count, how: 'written' };
+    }
+    const reported = batch.reportedCount;
+    if (reported < count) {
+      batch.release();
+      return { written: reported, how: 'entry-failed' };
+    }
+    if (performance.now() > deadline) {
+      batch.cancel();
+      return { written: 0, how: 'no-start' };
+    }
+    Atomics.wait(pause, 0, 0, 0.02);
+  }
+}
+
+/** True when the outer map holds the last slot; a failed lookup counts as not yet. */
+function lastSlotWritten(outerFd: number, key: Uint8Array): boolean {
+  try {
+    return mapLookup(outerFd, key, 4) !== undefined;
+  } catch {
+    return false;
+  }
+}

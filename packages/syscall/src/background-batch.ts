@@ -1,0 +1,81 @@
+import { closeSync, openSync } from 'node:fs';
+import { backend } from './backend.js';
+import { BpfCommand } from './commands.js';
+import { BpfSyscallError } from './errors.js';
+import { updateBatchAttr } from './maps.js';
+
+/** A BPF_MAP_UPDATE_BATCH running on a pool thread; see {@link startMapUpdateBatch}. */
+export interface BackgroundBatch {
+  /**
+   * The request's entry count as the kernel last wrote it: the full count until the kernel
+   * has finished writing entries, then the number it wrote (fewer when an entry failed). A
+   * full success leaves it unchanged, so success is seen in the map itself.
+   */
+  readonly reportedCount: number;
+  /** Settles when the call returns: the number of entries written, or -1 for a failure. */
+  readonly done: Promise<number>;
+  /**
+   * Closes the call's own descriptor now. Only once the call is known to have started (its
+   * writes are visible): the kernel then holds the map, and the number may be reused.
+   */
+  release(): void;
+  /**
+   * Stops a call that may not have started: its descriptor is pointed at `/dev/null`, so a
+   * late start fails without writing anything. The descriptor closes when the call returns.
+   */
+  cancel(): void;
+}
+
+type State = 'running' | 'released' | 'cancelled' | 'closed';
+
+/**
+ * Starts BPF_MAP_UPDATE_BATCH on a libuv pool thread and returns at once. For an
+ * ARRAY_OF_MAPS or HASH_OF_MAPS the kernel writes every entry and then waits an RCU grace
+ * period (about 10–25 ms) before returning, so that no program still sees an old value;
+ * writing the slots of a map nothing uses yet, a loader has no need to wait for that, and
+ * can watch the entries appear instead. The call works on its own duplicate of `mapFd`, so
+ * closing `mapFd` meanwhile is safe. Buffers are kept alive until the call returns.
+ * @throws {@link BpfSyscallError} when the descriptor cannot be duplicated.
+ */
+export function startMapUpdateBatch(
+  mapFd: number,
+  keys: Uint8Array,
+  values: Uint8Array,
+  count: number,
+  flags = 0,
+): BackgroundBatch {
+  const b = backend();
+  const ownFd = b.duplicate(mapFd);
+  if (ownFd < 0) throw new BpfSyscallError('fcntl(F_DUPFD_CLOEXEC)', -ownFd);
+  const attr = updateBatchAttr(ownFd, keys, values, count, flags);
+  let state: State = 'running';
+  const done = new Promise<number>((resolve) => {
+    b.bpfInBackground(BpfCommand.MAP_UPDATE_BATCH, attr.bytes, attr.size, (result) => {
+      if (state === 'running' || state === 'cancelled') b.close(ownFd);
+      state = 'closed';
+      // Reading the attr here also keeps it (and the key and value buffers it points at) alive until now.
+      resolve(result < 0 ? -1 : attr.readU32(32));
+    });
+  });
+  return {
+    get reportedCount() {
+      return attr.readU32(32);
+    },
+    done,
+    release() {
+      if (state !== 'running') return;
+      b.close(ownFd);
+      state = 'released';
+    },
+    cancel() {
+      if (state !== 'running') return;
+      const devNull = openSync('/dev/null', 'r');
+      try {
+        b.duplicateOnto(devNull, ownFd);
+      } finally {
+        closeSync(devNull);
+      }
+      state = 'cancelled';
+    },
+  };
+}
