@@ -134,9 +134,15 @@ export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
       actual: headerLength,
     });
   }
+  // Line records repeat their file names and section names: each string is decoded once.
+  const decoded = new Map<number, string>();
   const text = (offset: number, field: string, at: number): string => {
-    const value = btf.strings.tryAt(offset);
-    if (value === undefined) fail('string offset does not point at a string', { field, offset: at, actual: offset });
+    let value = decoded.get(offset);
+    if (value === undefined) {
+      value = btf.strings.tryAt(offset);
+      if (value === undefined) fail('string offset does not point at a string', { field, offset: at, actual: offset });
+      decoded.set(offset, value as string);
+    }
     return value as string;
   };
 

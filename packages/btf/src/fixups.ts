@@ -1,4 +1,4 @@
-import { type ElfFile, SymbolBinding, SymbolType, SymbolVisibility } from '@bpfkit/elf';
+import { type ElfFile, type ElfSymbol, SymbolBinding, SymbolType, SymbolVisibility } from '@bpfkit/elf';
 import type { BtfTypeDraft } from './encode.js';
 import { BtfError } from './errors.js';
 import { FuncLinkage, VarLinkage } from './kinds.js';
@@ -26,23 +26,18 @@ export function fixupDatasecs(btf: Btf, elf: ElfFile): BtfType[] {
       ...(field === undefined ? {} : { field }),
     });
   };
+  let globals: Map<string, ElfSymbol> | undefined;
   for (let index = 0; index < types.length; index++) {
     const datasec = types[index] as BtfType;
-    if (datasec.kind !== 'datasec' || externSections.has(datasec.name)) continue;
+    if (datasec.kind !== 'datasec' || datasec.size !== 0 || externSections.has(datasec.name)) continue;
     const section = elf.sectionByName(datasec.name);
-    if (datasec.size !== 0) continue;
     if (section === undefined) fail(`DATASEC '${datasec.name}' has no ELF section of that name`, datasec);
     const sectionIndex = (section as { index: number }).index;
     const vars = datasec.vars.map((entry) => {
       const variable = types[entry.type - 1];
       if (variable?.kind !== 'var' || variable.linkage === VarLinkage.STATIC) return entry;
-      const symbol = elf.symbols.find(
-        (s) =>
-          s.name === variable.name &&
-          s.sectionIndex === sectionIndex &&
-          s.type === SymbolType.OBJECT &&
-          (s.bind === SymbolBinding.GLOBAL || s.bind === SymbolBinding.WEAK),
-      );
+      globals ??= globalObjects(elf);
+      const symbol = globals.get(`${sectionIndex}:${variable.name}`);
       if (symbol === undefined) {
         fail(`variable '${variable.name}' has no ELF symbol in '${datasec.name}'`, datasec, variable.name);
       }
@@ -56,6 +51,17 @@ export function fixupDatasecs(btf: Btf, elf: ElfFile): BtfType[] {
     types[index] = { ...plainType(datasec), size: (section as { size: number }).size, vars };
   }
   return types;
+}
+
+/** Global and weak data symbols by `section index:name`, the first of each kept, as a scan would find. */
+function globalObjects(elf: ElfFile): Map<string, ElfSymbol> {
+  const found = new Map<string, ElfSymbol>();
+  for (const s of elf.symbols) {
+    if (s.type !== SymbolType.OBJECT || (s.bind !== SymbolBinding.GLOBAL && s.bind !== SymbolBinding.WEAK)) continue;
+    const key = `${s.sectionIndex}:${s.name}`;
+    if (!found.has(key)) found.set(key, s);
+  }
+  return found;
 }
 
 /** What the target kernel's BTF loader understands; a missing feature is sanitised away. */

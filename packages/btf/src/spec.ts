@@ -22,6 +22,9 @@ const PAGE_BITS = 10;
 /** Decoded types are cached in pages of this many, so a lookup in vmlinux allocates one page, not 126k slots. */
 const PAGE = 1 << PAGE_BITS;
 
+/** Blobs with fewer types than this are searched by scanning, without building a name index. */
+const SCAN_ONLY_BELOW = 2048;
+
 const voidType: BtfType = { id: 0, kind: 'void', name: '', nameOffset: 0 };
 
 /**
@@ -232,7 +235,8 @@ export class Btf {
   private ownIdsByName(name: string, kind: BtfKindName | undefined): number[] {
     const wanted = encodeUtf8(name);
     if (wanted.length === 0) return [];
-    if (this.nameIndex === undefined && !this.scannedOnce) {
+    // An object's few hundred types scan faster than an index builds; vmlinux scans once.
+    if (this.nameIndex === undefined && (!this.scannedOnce || this.starts.length < SCAN_ONLY_BELOW)) {
       this.scannedOnce = true;
       return this.scanForName(wanted, kind === undefined ? -1 : kindNumber(kind));
     }

@@ -188,7 +188,7 @@ export class ElfFile {
     const names = new StringTable(this.reader, namesSection);
     for (const section of sections) {
       if (section.nameOffset !== 0)
-        section.name = names.at(section.nameOffset, `sh_name of section [${section.index}]`);
+        section.name = names.at(section.nameOffset, () => `sh_name of section [${section.index}]`);
     }
     return sections;
   }

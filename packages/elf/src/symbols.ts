@@ -62,11 +62,12 @@ export function readSymbols(reader: ElfReader, table: Section, sections: readonl
       sectionIndex = extendedIndexes[index] as number;
     }
     const nameOffset = view.u32(at);
+    // Error context is built only when a check fails: this loop runs for every symbol.
     symbols[index] = {
       index,
-      name: nameOffset === 0 ? '' : strings.at(nameOffset, `st_name of symbol [${index}]`),
-      value: reader.u64(at + 8, 'st_value', { ...context, entry: index }),
-      size: reader.u64(at + 16, 'st_size', { ...context, entry: index }),
+      name: nameOffset === 0 ? '' : strings.at(nameOffset, () => `st_name of symbol [${index}]`),
+      value: view.u64Number(at + 8) ?? reader.u64(at + 8, 'st_value', { ...context, entry: index }),
+      size: view.u64Number(at + 16) ?? reader.u64(at + 16, 'st_size', { ...context, entry: index }),
       bind: info >> 4,
       type: info & 0xf,
       visibility: other & 0x3,

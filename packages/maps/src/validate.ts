@@ -1,5 +1,5 @@
 import { isMapInMap, MapFlag, MapType, mapTypeName } from './constants.js';
-import { type MapDifference, MapError } from './errors.js';
+import { type MapDifference, MapError, type MapErrorContext } from './errors.js';
 import type { MapSpec } from './spec.js';
 
 /** Array-like inner maps whose `max_entries` the kernel compares with the prototype. */
@@ -49,7 +49,7 @@ export function validateMaps(maps: readonly MapSpec[], object?: string): MapErro
       );
     }
     outer.slots.forEach((slot, position) => {
-      const context = { ...where, map: outer.name, slot: slot.index, target: slot.target };
+      const context = (): MapErrorContext => ({ ...where, map: outer.name, slot: slot.index, target: slot.target });
       const outOfRange =
         outer.type === MapType.HASH_OF_MAPS ? position >= outer.maxEntries : slot.index >= outer.maxEntries;
       if (outOfRange) {
@@ -59,7 +59,7 @@ export function validateMaps(maps: readonly MapSpec[], object?: string): MapErro
             outer.type === MapType.HASH_OF_MAPS
               ? `is slot number ${position + 1}, more than max_entries ${outer.maxEntries} lets the hash hold`
               : `is past the end of the array (max_entries ${outer.maxEntries})`,
-            { ...context, field: 'max_entries', expected: `< ${outer.maxEntries}`, actual: slot.index },
+            { ...context(), field: 'max_entries', expected: `< ${outer.maxEntries}`, actual: slot.index },
           ),
         );
       }
@@ -67,7 +67,7 @@ export function validateMaps(maps: readonly MapSpec[], object?: string): MapErro
       const target = byName.get(slot.target);
       if (target === undefined) {
         problems.push(
-          new MapError('slot-not-a-map', `points to '${slot.target}', which is not a map of this object`, context),
+          new MapError('slot-not-a-map', `points to '${slot.target}', which is not a map of this object`, context()),
         );
         return;
       }
@@ -76,7 +76,7 @@ export function validateMaps(maps: readonly MapSpec[], object?: string): MapErro
           new MapError(
             'slot-nested',
             `points to map '${target.name}', itself a ${mapTypeName(target.type)}; the kernel does not nest map-in-maps`,
-            context,
+            context(),
           ),
         );
         return;
@@ -91,7 +91,7 @@ export function validateMaps(maps: readonly MapSpec[], object?: string): MapErro
           new MapError(
             'slot-mismatch',
             `points to map '${target.name}' whose ${whose} ${verb} from the inner definition's ${theirs}`,
-            { ...context, differences },
+            { ...context(), differences },
           ),
         );
       }

@@ -34,9 +34,18 @@ export function moveExtInfo(
     const record = ext.funcInfo.get(section)?.find((f) => f.insnOffset === start);
     if (record === undefined) complete = false;
     else funcInfo.push({ insn: base, typeId: record.typeId });
-    for (const { insnOffset, ...line } of ext.lineInfo.get(section) ?? []) {
-      if (insnOffset < start || insnOffset >= end) continue;
-      lineInfo.push({ ...line, insn: base + (insnOffset - start) / 8 });
+    for (const line of ext.lineInfo.get(section) ?? []) {
+      if (line.insnOffset < start || line.insnOffset >= end) continue;
+      // Fields listed rather than spread: this runs for every line of every program.
+      lineInfo.push({
+        insn: base + (line.insnOffset - start) / 8,
+        fileName: line.fileName,
+        fileNameOffset: line.fileNameOffset,
+        source: line.source,
+        sourceOffset: line.sourceOffset,
+        line: line.line,
+        column: line.column,
+      });
     }
   }
   return { funcInfo: complete ? funcInfo : [], lineInfo: complete ? lineInfo : [] };

@@ -126,6 +126,19 @@ const table: readonly (readonly [string, number, number | undefined, number?])[]
   ['netfilter', P.NETFILTER, A.NETFILTER],
 ];
 
+/** The table with each pattern taken apart once: `x+` (x or x/target), `x/` (prefix) or exact. */
+const matchers = table.map(([pattern, programType, expectedAttachType, flags]) => {
+  const match = pattern.endsWith('+') ? 'plus' : pattern.endsWith('/') ? 'prefix' : 'exact';
+  return {
+    match,
+    base: match === 'plus' ? pattern.slice(0, -1) : pattern,
+    pattern,
+    programType,
+    expectedAttachType,
+    flags: flags ?? 0,
+  } as const;
+});
+
 /** The patterns of libbpf's section table, for listing what names are understood. */
 export const knownSectionPatterns: readonly string[] = table.map(([pattern]) => pattern);
 
@@ -136,20 +149,18 @@ export const knownSectionPatterns: readonly string[] = table.map(([pattern]) => 
 export function classifySection(sectionName: string): SectionKind | undefined {
   const autoload = !sectionName.startsWith('?');
   const name = autoload ? sectionName : sectionName.slice(1);
-  for (const [pattern, programType, expectedAttachType, flags] of table) {
+  for (const { match, base, pattern, programType, expectedAttachType, flags } of matchers) {
     let target: string | undefined;
-    if (pattern.endsWith('+')) {
-      const base = pattern.slice(0, -1);
+    if (match === 'exact') {
       if (name === base) target = '';
-      else if (name.startsWith(`${base}/`)) target = name.slice(base.length + 1);
-    } else if (pattern.endsWith('/')) {
-      if (name.startsWith(pattern)) target = name.slice(pattern.length);
-    } else if (name === pattern) {
-      target = '';
+    } else if (match === 'prefix') {
+      if (name.startsWith(base)) target = name.slice(base.length);
+    } else if (name.startsWith(base)) {
+      // `name+`: the bare name, or `name/target`.
+      if (name.length === base.length) target = '';
+      else if (name.charCodeAt(base.length) === 0x2f) target = name.slice(base.length + 1);
     }
-    if (target !== undefined) {
-      return { programType, expectedAttachType, flags: flags ?? 0, target, autoload, pattern };
-    }
+    if (target !== undefined) return { programType, expectedAttachType, flags, target, autoload, pattern };
   }
   return undefined;
 }
