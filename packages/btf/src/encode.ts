@@ -14,7 +14,11 @@ export class BtfStringTable {
   private readonly added = new Map<string, number>([['', 0]]);
   private length: number;
 
-  constructor(private readonly seed: Uint8Array = new Uint8Array(1)) {
+  constructor(
+    private readonly seed: Uint8Array = new Uint8Array(1),
+    /** Where this section's offsets start: 0, or the base's string length for split BTF. */
+    private readonly firstOffset = 0,
+  ) {
     this.chunks.push(seed);
     this.length = seed.length;
   }
@@ -26,7 +30,7 @@ export class BtfStringTable {
     const known = this.added.get(text);
     if (known !== undefined) return known;
     const bytes = encodeUtf8(text);
-    const offset = this.length;
+    const offset = this.firstOffset + this.length;
     const entry = new Uint8Array(bytes.length + 1);
     entry.set(bytes);
     this.chunks.push(entry);
@@ -47,8 +51,9 @@ export class BtfStringTable {
   }
 
   /** True when the seed holds exactly `text` at `offset`; ASCII is compared without encoding. */
-  private seedHolds(offset: number, text: string): boolean {
+  private seedHolds(hint: number, text: string): boolean {
     const seed = this.seed;
+    const offset = hint - this.firstOffset;
     if (offset <= 0 || offset + text.length >= seed.length) return false;
     for (let i = 0; i < text.length; i++) {
       const code = text.charCodeAt(i);
@@ -60,6 +65,7 @@ export class BtfStringTable {
 
   private seedHoldsBytes(offset: number, bytes: Uint8Array): boolean {
     const seed = this.seed;
+    // `offset` is already local to the seed (see seedHolds).
     if (offset + bytes.length >= seed.length) return false;
     for (let i = 0; i < bytes.length; i++) if (seed[offset + i] !== bytes[i]) return false;
     return seed[offset + bytes.length] === 0;
@@ -72,6 +78,12 @@ export interface EncodeBtfOptions {
   readonly littleEndian?: boolean;
   /** String table to write names into; pass one seeded with the original section to keep offsets. */
   readonly strings?: BtfStringTable;
+  /**
+   * For split BTF (a module's, on top of vmlinux): the base it extends. Type ids then start
+   * at the base's type count and string offsets after the base's strings, whose empty string
+   * (offset 0) this blob reuses.
+   */
+  readonly base?: { readonly strings: { readonly end: number } };
 }
 
 function vlenOf(type: BtfType): number {
@@ -117,7 +129,9 @@ function kindFlagOf(type: BtfType): boolean {
  */
 export function encodeBtf(types: readonly BtfType[], options: EncodeBtfOptions = {}): Uint8Array {
   const le = options.littleEndian ?? true;
-  const strings = options.strings ?? new BtfStringTable();
+  const base = options.base;
+  const strings =
+    options.strings ?? (base ? new BtfStringTable(new Uint8Array(0), base.strings.end) : new BtfStringTable());
   let typeLength = 0;
   for (const type of types) typeLength += TYPE_HEADER_SIZE + extraSize(kindNumber(type.kind), vlenOf(type));
   const typeBytes = new Uint8Array(typeLength);
@@ -230,20 +244,28 @@ function writeType(view: DataView, at: number, type: BtfType, strings: BtfString
 /** Types without an id, as given to {@link BtfBuilder.add}. */
 export type BtfTypeDraft = BtfType extends infer T ? (T extends BtfType ? Omit<T, 'id'> : never) : never;
 
-/** Builds BTF from scratch: add types (ids are handed out from 1), then {@link encode}. */
+/**
+ * Builds BTF from scratch: add types (ids are handed out from 1, or after the base's types
+ * for split BTF), then {@link encode}.
+ */
 export class BtfBuilder {
   private readonly types: BtfType[] = [];
 
+  constructor(
+    /** For split BTF: the base it extends (see {@link EncodeBtfOptions.base}); types may refer to the base's ids. */
+    private readonly base?: { readonly typeCount: number; readonly strings: { readonly end: number } },
+  ) {}
+
   /** Adds a type and returns its id. */
   add(draft: BtfTypeDraft): number {
-    const id = this.types.length + 1;
+    const id = (this.base?.typeCount ?? 1) + this.types.length;
     this.types.push({ ...draft, id } as BtfType);
     return id;
   }
 
   /** Serialises everything added so far. */
   encode(options: EncodeBtfOptions = {}): Uint8Array {
-    return encodeBtf(this.types, options);
+    return encodeBtf(this.types, { ...(this.base === undefined ? {} : { base: this.base }), ...options });
   }
 }
 

@@ -4,6 +4,7 @@ import { readFixture } from '@bpfkit/fixtures';
 import { describe, expect, it } from 'vitest';
 import {
   alignOf,
+  BtfBuilder,
   BtfError,
   CoreReloKind,
   essentialName,
@@ -109,6 +110,36 @@ describe('.BTF.ext', () => {
 });
 
 describe('split BTF', () => {
+  it('is built on a base: ids after the base, names after its strings, parsed back whole', () => {
+    const b = new BtfBuilder();
+    const int = b.add({ kind: 'int', name: 'int', size: 4, bits: 32, bitOffset: 0, encoding: 1 });
+    b.add({ kind: 'ptr', name: '', type: int });
+    const base = parseBtf(b.encode(), { name: 'vmlinux' });
+    const m = new BtfBuilder(base);
+    const struct = m.add({
+      kind: 'struct',
+      name: 'mod_thing',
+      size: 8,
+      bitfieldEncoding: false,
+      members: [
+        { name: 'a', type: int, bitOffset: 0, bitfieldSize: 0 },
+        { name: 'int', type: int, bitOffset: 32, bitfieldSize: 0 },
+      ],
+    });
+    expect(struct).toBe(base.typeCount);
+    const module = parseBtf(m.encode(), { base, name: 'module' });
+    expect(module.firstId).toBe(3);
+    const thing = module.byName('mod_thing', 'struct');
+    expect(thing?.id).toBe(struct);
+    // 'int' is written again in the module's own strings; '' reuses the base's offset 0.
+    expect(thing?.kind === 'struct' && thing.members.map((x) => [x.name, x.type, sizeOf(module, x.type)])).toEqual([
+      ['a', int, 4],
+      ['int', int, 4],
+    ]);
+    expect(module.byName('int', 'int')?.id).toBe(int);
+    expect(module.idsByName('int')).toEqual([int]);
+  });
+
   it('continues type ids and string offsets from its base', () => {
     const base = readObjectBtf(parseElf(readFixture('map_in_map')))?.btf;
     if (base === undefined) throw new Error('no BTF');

@@ -19,7 +19,7 @@ export type { AttachOptions } from './execute-attach.js';
 export type { MapReferenceMode, PatchedInstructions } from './execute-programs.js';
 export { patchInstructions } from './execute-programs.js';
 export { BpfMap, BpfProgram } from './handles.js';
-export { runningKernelBtf } from './kernel-btf.js';
+export { runningKernelBtf, runningModuleBtfs } from './kernel-btf.js';
 export { BpfLink } from './link.js';
 export type { LoadLogger } from './log.js';
 export type { OpenOptions } from './object.js';

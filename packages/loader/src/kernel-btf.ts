@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Btf } from '@bpfkit/btf';
-import { loadKernelBtf } from '@bpfkit/btf/node';
+import { listModuleBtf, loadKernelBtf, loadModuleBtf } from '@bpfkit/btf/node';
 import { mapFileReadOnly } from '@bpfkit/syscall';
 
 /**
@@ -19,4 +19,16 @@ function mapOrRead(path: string): Uint8Array {
 /** The running kernel's BTF, parsed once per process and shared by every object. */
 export function runningKernelBtf(): Btf {
   return loadKernelBtf(undefined, { read: mapOrRead });
+}
+
+let modules: readonly Btf[] | undefined;
+
+/**
+ * The BTF of every loaded kernel module (split on {@link runningKernelBtf}), read on first
+ * use and kept for the process: CO-RE searches them for types vmlinux lacks. A module
+ * loaded later is not seen.
+ */
+export function runningModuleBtfs(): readonly Btf[] {
+  modules ??= listModuleBtf().map((module) => loadModuleBtf(module, undefined, { read: mapOrRead }));
+  return modules;
 }

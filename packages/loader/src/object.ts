@@ -21,7 +21,7 @@ import { loadObjectBtf } from './execute-btf.js';
 import { createMaps } from './execute-maps.js';
 import { fillProgramSlots, loadPrograms, type MapReferenceMode } from './execute-programs.js';
 import { BpfMap, type BpfProgram } from './handles.js';
-import { runningKernelBtf } from './kernel-btf.js';
+import { runningKernelBtf, runningModuleBtfs } from './kernel-btf.js';
 import type { BpfLink } from './link.js';
 import { type LoadLogger, silent } from './log.js';
 import { ResourceScope } from './scope.js';
@@ -44,6 +44,11 @@ export interface OpenOptions {
   readonly mapReferences?: MapReferenceMode;
   /** BTF to relocate CO-RE against instead of the running kernel's (`/sys/kernel/btf/vmlinux`, cached per process). */
   readonly kernelBtf?: Btf;
+  /**
+   * Module BTFs (split on `kernelBtf`) that CO-RE searches for types the kernel BTF lacks.
+   * By default: the running kernel's modules, unless `kernelBtf` is given (then none).
+   */
+  readonly moduleBtfs?: readonly Btf[];
   /** `.kconfig` values that replace the running kernel's (`{ CONFIG_HZ: '1000' }`). */
   readonly kconfig?: Readonly<Record<string, string>>;
 }
@@ -103,6 +108,11 @@ export class BpfObject {
       ...(this.ext === undefined ? {} : { ext: this.ext }),
       ...(this.btf === undefined ? {} : { btf: this.btf }),
       ...(target === undefined ? {} : { target }),
+      // Module BTFs are read only when a type is missing from the kernel's. With a given
+      // kernel BTF, only the module BTFs given with it count, as libbpf does.
+      ...(target === undefined
+        ? {}
+        : { modules: () => options.moduleBtfs ?? (options.kernelBtf === undefined ? runningModuleBtfs() : []) }),
     });
   }
 

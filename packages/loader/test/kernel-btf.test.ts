@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { BtfBuilder, CoreReloKind, parseBtf } from '@bpfkit/btf';
 import { fixture } from '@bpfkit/fixtures';
 import { describe, expect, it } from 'vitest';
-import { BpfObject, runningKernelBtf } from '../src/index.js';
+import { BpfObject, runningKernelBtf, runningModuleBtfs } from '../src/index.js';
 
 const vmlinux = '/sys/kernel/btf/vmlinux';
 
@@ -14,5 +15,44 @@ describe.skipIf(!existsSync(vmlinux))("the running kernel's BTF", () => {
     expect(runningKernelBtf()).toBe(btf);
     using object = BpfObject.open(fixture('core').path);
     expect(object.programs.some((p) => p.core.length > 0)).toBe(true);
+  });
+
+  it("includes every module's BTF, split on vmlinux", () => {
+    const modules = runningModuleBtfs();
+    expect(modules.map((m) => m.name)).toEqual(
+      readdirSync('/sys/kernel/btf')
+        .filter((name) => name !== 'vmlinux')
+        .sort()
+        .map((name) => `/sys/kernel/btf/${name}`),
+    );
+    for (const m of modules) expect(m.base).toBe(runningKernelBtf());
+  });
+});
+
+describe('CO-RE targets given at open', () => {
+  // A "vmlinux" without task_struct, and a module that has one with pid at byte 16.
+  const b = new BtfBuilder();
+  const int = b.add({ kind: 'int', name: 'int', size: 4, bits: 32, bitOffset: 0, encoding: 1 });
+  const kernelBtf = parseBtf(b.encode(), { name: 'vmlinux' });
+  const m = new BtfBuilder(kernelBtf);
+  m.add({
+    kind: 'struct',
+    name: 'task_struct',
+    size: 24,
+    bitfieldEncoding: false,
+    members: [{ name: 'pid', type: int, bitOffset: 128, bitfieldSize: 0 }],
+  });
+  const moduleBtf = parseBtf(m.encode(), { base: kernelBtf, name: 'my_module' });
+  const pidOffset = (object: BpfObject) =>
+    object.programs[0]?.core.find((d) => d.kind === CoreReloKind.FIELD_BYTE_OFFSET && /\.pid /.test(d.local));
+
+  it('search the given module BTFs for what the given kernel BTF lacks', () => {
+    using object = BpfObject.open(fixture('core').path, { kernelBtf, moduleBtfs: [moduleBtf] });
+    expect(pidOffset(object)).toMatchObject({ newValue: 16n, target: expect.stringContaining('in module my_module') });
+  });
+
+  it('search no module with a kernel BTF given alone', () => {
+    using object = BpfObject.open(fixture('core').path, { kernelBtf });
+    expect(pidOffset(object)).toMatchObject({ poisoned: true });
   });
 });

@@ -10,6 +10,8 @@
 
 export type { AttachTarget } from './attach-target.js';
 export { attachTarget } from './attach-target.js';
+export type { Candidate, CoreTargets } from './core/candidates.js';
+export { findCandidates } from './core/candidates.js';
 export type { CoreDecision } from './core/relocate.js';
 export { applyCoreRelocations, CORE_POISON, coreKindNames } from './core/relocate.js';
 export type { RelocErrorCode, RelocErrorContext } from './errors.js';

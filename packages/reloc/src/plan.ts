@@ -56,6 +56,11 @@ export interface PlanOptions {
   readonly btf?: Btf;
   /** The BTF to relocate against: the running kernel's (vmlinux, or a module on top of it). */
   readonly target?: Btf;
+  /**
+   * Module BTFs (split on `target`) for CO-RE types the kernel's own BTF lacks; called only
+   * when some type has no candidate in `target`.
+   */
+  readonly modules?: () => readonly Btf[];
 }
 
 function license(elf: ElfFile): string {
@@ -79,7 +84,7 @@ function kernelVersion(elf: ElfFile): number {
  * @throws {@link RelocError} for a relocation or call that cannot be applied.
  */
 export function planPrograms(elf: ElfFile, maps: readonly MapSpec[], options: PlanOptions = {}): ProgramPlan[] {
-  const { ext, btf, target } = options;
+  const { ext, btf, target, modules } = options;
   const code = readCodeSections(elf);
   const decisions = new Map<number, CoreDecision[]>();
   let pending = 0;
@@ -93,7 +98,14 @@ export function planPrograms(elf: ElfFile, maps: readonly MapSpec[], options: Pl
     const where = { ...(elf.name === undefined ? {} : { object: elf.name }), section: section.section.name };
     decisions.set(
       section.section.index,
-      applyCoreRelocations(section.instructions as Instruction[], relos, btf, target, elf.littleEndian, where),
+      applyCoreRelocations(
+        section.instructions as Instruction[],
+        relos,
+        btf,
+        modules === undefined ? { kernel: target } : { kernel: target, modules },
+        elf.littleEndian,
+        where,
+      ),
     );
   }
   const lic = license(elf);

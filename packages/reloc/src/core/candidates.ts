@@ -1,14 +1,40 @@
 import type { Btf, BtfKindName } from '@bpfkit/btf';
 
+/** Where CO-RE looks for target types. */
+export interface CoreTargets {
+  /** The kernel's own BTF (vmlinux), searched first. */
+  readonly kernel: Btf;
+  /**
+   * Module BTFs (split on `kernel`), asked for and searched only when the kernel has no
+   * candidate for a type, as libbpf does; each module's own types are searched.
+   */
+  readonly modules?: () => readonly Btf[];
+}
+
+/** A target type a local type may relocate to, and the BTF it lives in. */
+export interface Candidate {
+  readonly btf: Btf;
+  readonly id: number;
+}
+
 const sameKind = (a: BtfKindName, b: BtfKindName) =>
   a === b || ((a === 'enum' || a === 'enum64') && (b === 'enum' || b === 'enum64'));
 
 /**
  * Target types a local type may relocate to: same essential name, same kind (ENUM and
- * ENUM64 count as one). The base BTF is searched before a split (module) BTF's own types.
- * The lookup goes through the target's name index, built once per BTF object and shared by
- * every object relocated against it.
+ * ENUM64 count as one). The kernel's BTF first; only when it has none, every module's own
+ * types. Lookups go through each BTF's name index, built once per BTF object and shared
+ * by every object relocated against it.
  */
-export function findCandidates(target: Btf, localName: string, localKind: BtfKindName): number[] {
-  return target.idsByEssentialName(localName).filter((id) => sameKind(target.kindOf(id), localKind));
+export function findCandidates(targets: CoreTargets, localName: string, localKind: BtfKindName): Candidate[] {
+  const inKernel = idsIn(targets.kernel, localName, localKind, 0);
+  if (inKernel.length > 0 || targets.modules === undefined) return inKernel;
+  return targets.modules().flatMap((module) => idsIn(module, localName, localKind, module.firstId));
+}
+
+function idsIn(btf: Btf, name: string, kind: BtfKindName, fromId: number): Candidate[] {
+  return btf
+    .idsByEssentialName(name)
+    .filter((id) => id >= fromId && sameKind(btf.kindOf(id), kind))
+    .map((id) => ({ btf, id }));
 }

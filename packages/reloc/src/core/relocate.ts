@@ -2,7 +2,7 @@ import { type Btf, type CoreRelo, CoreReloKind, resolveType, sizeOf } from '@bpf
 import { RelocError } from '../errors.js';
 import type { Instruction } from '../insn/instruction.js';
 import { InsnClass, InsnSize, InsnSource, LD_IMM64 } from '../insn/opcodes.js';
-import { findCandidates } from './candidates.js';
+import { type CoreTargets, findCandidates } from './candidates.js';
 import { fieldsCompatible, typesCompatible, typesMatch } from './compat.js';
 import {
   describeFieldSpec,
@@ -124,7 +124,7 @@ interface Resolution {
 
 function resolve(
   local: Btf,
-  target: Btf,
+  targets: CoreTargets,
   relo: CoreRelo,
   littleEndian: boolean,
   where: RelocError['context'],
@@ -136,19 +136,20 @@ function resolve(
     throw new RelocError('core-bad-access', problem, where);
   };
   if (root.name === '' && kind !== CoreReloKind.TYPE_ID_LOCAL) fail(`relocation against an anonymous ${root.kind}`);
-  const candidates = kind === CoreReloKind.TYPE_ID_LOCAL ? [] : findCandidates(target, root.name, root.kind);
+  const candidates = kind === CoreReloKind.TYPE_ID_LOCAL ? [] : findCandidates(targets, root.name, root.kind);
+  const inModule = (btf: Btf) => (btf === targets.kernel ? '' : ` in ${moduleName(btf)}`);
   const results: Result[] = [];
 
   if (isField(kind)) {
     const spec = localFieldSpec(local, relo.typeId, access);
     const localDescription = describeFieldSpec(local, spec, relo.accessString);
     const localValue = kind === CoreReloKind.FIELD_EXISTS ? 1n : fieldValue(local, spec, kind, littleEndian).value;
-    for (const candidate of candidates) {
-      const matched = matchFieldSpec(spec, target, candidate, (l, t) => fieldsCompatible(local, l, target, t));
+    for (const { btf: target, id } of candidates) {
+      const matched = matchFieldSpec(spec, target, id, (l, t) => fieldsCompatible(local, l, target, t));
       if (matched !== undefined) {
         results.push({
           ...fieldValue(target, matched, kind, littleEndian),
-          target: describeFieldSpec(target, matched, relo.accessString),
+          target: describeFieldSpec(target, matched, relo.accessString) + inModule(target),
         });
       }
     }
@@ -176,7 +177,7 @@ function resolve(
     if (kind === CoreReloKind.TYPE_ID_LOCAL) {
       return { result: { value: BigInt(root.id), target: localDescription }, localDescription, localValue, checkable };
     }
-    for (const candidate of candidates) {
+    for (const { btf: target, id: candidate } of candidates) {
       const ok =
         kind === CoreReloKind.TYPE_MATCHES
           ? typesMatch(local, root.id, target, candidate)
@@ -189,7 +190,7 @@ function resolve(
           : kind === CoreReloKind.TYPE_ID_TARGET
             ? BigInt(candidate)
             : 1n;
-      results.push({ value, target: `${t.kind} ${t.name} [${candidate}]` });
+      results.push({ value, target: `${t.kind} ${t.name} [${candidate}]${inModule(target)}` });
     }
     return { result: agree(results, where), localDescription, localValue, checkable };
   }
@@ -205,7 +206,7 @@ function resolve(
   const localDescription = `enum ${localEnum.name}::${(enumerator as { name: string }).name}`;
   const localValue =
     kind === CoreReloKind.ENUMVAL_EXISTS ? 1n : BigInt((enumerator as { value: number | bigint }).value);
-  for (const candidate of candidates) {
+  for (const { btf: target, id: candidate } of candidates) {
     const t = target.type(candidate);
     if (t.kind !== 'enum' && t.kind !== 'enum64') continue;
     const match = (t.values as readonly { name: string; value: number | bigint }[]).find((v) =>
@@ -214,10 +215,15 @@ function resolve(
     if (match === undefined) continue;
     results.push({
       value: kind === CoreReloKind.ENUMVAL_EXISTS ? 1n : BigInt(match.value),
-      target: `enum ${t.name}::${match.name} = ${match.value}`,
+      target: `enum ${t.name}::${match.name} = ${match.value}${inModule(target)}`,
     });
   }
   return { result: agree(results, where), localDescription, localValue, checkable: true };
+}
+
+/** A module BTF's name for messages: the last part of its path (`/sys/kernel/btf/nf_tables` → `nf_tables`). */
+function moduleName(btf: Btf): string {
+  return `module ${btf.name?.split('/').pop() ?? '(unnamed)'}`;
 }
 
 /** Candidates that matched must agree on the value (libbpf's "relocation decision ambiguity"). */
@@ -246,7 +252,7 @@ function poison(instructions: Instruction[], index: number): void {
 
 /**
  * Applies the CO-RE relocations of one section to its instructions (in place) against
- * `target`, libbpf's way: field offsets into LDX/ST/STX offsets (and sizes, where a
+ * `target` (the kernel's BTF, with module BTFs to fall back on), libbpf's way: field offsets into LDX/ST/STX offsets (and sizes, where a
  * field's size changed and the field is unsigned) or ALU immediates, type and enumerator
  * facts into immediates or ld_imm64 values. A relocation that matches nothing gets 0 for
  * "exists" and type kinds; any other is poisoned (`call 0xbad2310`), which the verifier
@@ -257,10 +263,11 @@ export function applyCoreRelocations(
   instructions: Instruction[],
   relos: readonly CoreRelo[],
   local: Btf,
-  target: Btf,
+  target: Btf | CoreTargets,
   littleEndian: boolean,
   where: { object?: string; section: string },
 ): CoreDecision[] {
+  const targets: CoreTargets = 'kernel' in target ? target : { kernel: target };
   const decisions: CoreDecision[] = [];
   for (const relo of relos) {
     const index = relo.insnOffset / 8;
@@ -269,7 +276,7 @@ export function applyCoreRelocations(
     if (insn === undefined || relo.insnOffset % 8 !== 0) {
       throw new RelocError('core-bad-access', 'CO-RE relocation does not point at an instruction', context);
     }
-    const { result, localDescription, localValue, checkable } = resolve(local, target, relo, littleEndian, context);
+    const { result, localDescription, localValue, checkable } = resolve(local, targets, relo, littleEndian, context);
     const compiled = currentValue(instructions, index);
     if (checkable && compiled !== localValue) {
       throw new RelocError(
