@@ -38,6 +38,8 @@ export interface ProgramLoading {
   readonly verifierLogLevel: number;
   /** How instructions refer to maps: fds in the instruction, or indexes into an fd_array. */
   readonly mapReferences: MapReferenceMode;
+  /** What every fd_array starts with (module BTF fds for kfunc calls), before any map index. */
+  readonly fdArrayPrefix?: readonly number[];
   /** Hands links made by `attach()` to the object, which closes them. */
   readonly adopt: (link: BpfLink) => void;
 }
@@ -50,10 +52,10 @@ export interface ProgramLoading {
  */
 export type MapReferenceMode = 'fd' | 'fd-array';
 
-/** A program's final instructions and, in `fd-array` mode, the fds their indexes refer to. */
+/** A program's final instructions and the fds their indexes refer to. */
 export interface PatchedInstructions {
   readonly instructions: Instruction[];
-  /** Map fds in first-use order; empty in `fd` mode. */
+  /** The given prefix (module BTF fds), then in `fd-array` mode map fds in first-use order. */
   readonly fdArray: number[];
 }
 
@@ -63,9 +65,10 @@ export function patchInstructions(
   mapFds: ReadonlyMap<string, Fd>,
   object: string | undefined,
   mode: MapReferenceMode = 'fd',
+  fdArrayPrefix: readonly number[] = [],
 ): PatchedInstructions {
   const out = plan.instructions.map((insn) => ({ ...insn }));
-  const fdArray: number[] = [];
+  const fdArray: number[] = [...fdArrayPrefix];
   for (const ref of plan.references) {
     const fd = mapFds.get(ref.map);
     if (fd === undefined) {
@@ -154,7 +157,7 @@ export function loadPrograms(p: ProgramLoading): Map<string, BpfProgram> {
         { cause: error },
       );
     }
-    const patched = patchInstructions(plan, p.mapFds, p.object, p.mapReferences);
+    const patched = patchInstructions(plan, p.mapFds, p.object, p.mapReferences, p.fdArrayPrefix);
     const instructions = encodeInstructions(patched.instructions, isLittleEndianHost);
     const withInfo = p.btfFd !== undefined && plan.funcInfo.length > 0;
     try {

@@ -24,6 +24,7 @@ import { BpfMap, type BpfProgram } from './handles.js';
 import { runningKernelBtf, runningModuleBtfs } from './kernel-btf.js';
 import type { BpfLink } from './link.js';
 import { type LoadLogger, silent } from './log.js';
+import { ModuleBtfFds } from './module-btf-fds.js';
 import { ResourceScope } from './scope.js';
 
 /** Options for {@link BpfObject.open}. */
@@ -110,9 +111,7 @@ export class BpfObject {
       ...(target === undefined ? {} : { target }),
       // Module BTFs are read only when a type is missing from the kernel's. With a given
       // kernel BTF, only the module BTFs given with it count, as libbpf does.
-      ...(target === undefined
-        ? {}
-        : { modules: () => options.moduleBtfs ?? (options.kernelBtf === undefined ? runningModuleBtfs() : []) }),
+      ...(target === undefined ? {} : { modules: () => this.moduleBtfs() }),
     });
   }
 
@@ -149,7 +148,8 @@ export class BpfObject {
     try {
       const [problem] = validateMaps(this.maps, this.name);
       if (problem !== undefined) throw problem;
-      this.resolveExterns();
+      const moduleFds = new ModuleBtfFds(this.scope, this.name);
+      this.resolveExterns(moduleFds);
       const plan = planCreation(this.maps);
       const { fd: btfFd, fixed: typedBtf } = loadObjectBtf(this.elf, this.btf, this.maps, this.scope, this.log);
       const mapFds = createMaps({
@@ -172,6 +172,7 @@ export class BpfObject {
         log: this.log,
         verifierLogLevel: this.options.verifierLogLevel ?? 0,
         mapReferences: this.options.mapReferences ?? 'fd',
+        fdArrayPrefix: moduleFds.fdArrayPrefix,
       };
       const programs = loadPrograms(loading);
       const programSlots = new Map(
@@ -258,11 +259,16 @@ export class BpfObject {
     this.close();
   }
 
+  /** Module BTFs searched for CO-RE types and `__ksym`s vmlinux lacks: as given, else the running kernel's (none with a given kernel BTF). */
+  private moduleBtfs(): readonly Btf[] {
+    return this.options.moduleBtfs ?? (this.options.kernelBtf === undefined ? runningModuleBtfs() : []);
+  }
+
   /**
    * Resolves externs: `__ksym` kfuncs and symbols against the running kernel's BTF and
    * kallsyms, then `.kconfig` values (running kernel's config, then the `kconfig` option).
    */
-  private resolveExterns(): void {
+  private resolveExterns(moduleFds: ModuleBtfFds): void {
     const failed = (error: unknown, where: { program: string } | { map: string }) =>
       new LoadError('resolve-externs', (error as Error).message, { object: this.name, ...where }, { cause: error });
     for (const plan of this.programs) {
@@ -270,11 +276,14 @@ export class BpfObject {
       try {
         const decisions = resolveKsyms(plan, this.btf, {
           btf: this.options.kernelBtf ?? runningKernelBtf(),
+          modules: () => this.moduleBtfs(),
+          moduleHandle: (module) => moduleFds.handle(module),
           address: kernelSymbolAddress,
         });
         for (const d of decisions) {
           const value = d.resolution === 'address' ? `0x${d.value.toString(16)}` : String(d.value);
-          this.log(`prog '${plan.name}': ksym '${d.name}' → ${d.resolution} ${value}`);
+          const where = d.module === undefined ? '' : ` in module ${d.module}`;
+          this.log(`prog '${plan.name}': ksym '${d.name}' → ${d.resolution} ${value}${where}`);
         }
       } catch (error) {
         throw failed(error, { program: plan.name });

@@ -41,7 +41,7 @@ export {
 export type { KernelFacts } from './kconfig.js';
 // Externs
 export { fillKconfig, kernelVersionCode, parseKernelConfig } from './kconfig.js';
-export type { KsymDecision, KsymSource } from './ksyms.js';
+export type { KsymDecision, KsymSource, ModuleBtfHandle } from './ksyms.js';
 export { resolveKsyms } from './ksyms.js';
 export type { KsymReference, LinkedPiece, LinkedProgram, MapReference } from './link.js';
 export type { PlanOptions, ProgramPlan } from './plan.js';

@@ -5,10 +5,22 @@ import { PseudoSource } from './insn/opcodes.js';
 import type { KsymReference } from './link.js';
 import type { ProgramPlan } from './plan.js';
 
+/** How a program refers to a module's BTF: kfunc calls by fd_array index, variables by fd. */
+export interface ModuleBtfHandle {
+  /** Index of the module's BTF fd in the program's fd_array (a kfunc call's `off`; never 0, which means vmlinux). */
+  readonly fdArrayIndex: number;
+  /** The module's BTF object fd (a typed variable's ld_imm64 high half). */
+  readonly fd: number;
+}
+
 /** Where `__ksym` externs are looked up: the running kernel's BTF and symbol table. */
 export interface KsymSource {
   /** The kernel's BTF (vmlinux): kfuncs and typed variables are found here by name. */
   readonly btf: Btf;
+  /** Module BTFs (split on `btf`), searched in order for kfuncs and variables vmlinux lacks. */
+  readonly modules?: () => readonly Btf[];
+  /** The handle of a module BTF a kfunc or variable was found in; required with `modules`. */
+  moduleHandle?(module: Btf): ModuleBtfHandle;
   /** Address of a kernel symbol (from `/proc/kallsyms`), `undefined` when it has none. */
   address(name: string): bigint | undefined;
 }
@@ -23,6 +35,8 @@ export interface KsymDecision {
   readonly resolution: 'kfunc' | 'btf-id' | 'address' | 'missing';
   /** The BTF id or address written (0 for `missing`). */
   readonly value: bigint;
+  /** The module whose BTF holds it (its BTF's name), when not vmlinux. */
+  readonly module?: string;
 }
 
 /** True when the object declares `name` in `.ksyms` without a type (`extern const void x __ksym`). */
@@ -45,12 +59,28 @@ function writeLoad(insns: Instruction[], at: number, src: number, value: bigint)
   second.imm = Number(BigInt.asIntN(32, value >> 32n));
 }
 
-/** Writes a kfunc call to BTF id `id` of vmlinux (offset 0: not in a module's BTF). */
-function writeKfuncCall(insns: Instruction[], at: number, id: number): void {
+/** Writes a kfunc call to BTF id `id`; `off` 0 for vmlinux, else the module BTF's fd_array index. */
+function writeKfuncCall(insns: Instruction[], at: number, id: number, off = 0): void {
   const insn = insns[at] as Instruction;
   insn.src = PseudoSource.KFUNC_CALL;
   insn.imm = id;
-  insn.off = 0;
+  insn.off = off;
+}
+
+/** Where `name` of `kind` is defined: vmlinux first, then each module's own types. */
+function findKernelType(
+  source: KsymSource,
+  name: string,
+  kind: 'func' | 'var',
+): { id: number; module?: { btf: Btf; handle: ModuleBtfHandle } } | undefined {
+  const own = source.btf.byName(name, kind);
+  if (own !== undefined) return { id: own.id };
+  if (source.modules === undefined || source.moduleHandle === undefined) return undefined;
+  for (const btf of source.modules()) {
+    const id = btf.idsByName(name, kind).find((candidate) => candidate >= btf.firstId);
+    if (id !== undefined) return { id, module: { btf, handle: source.moduleHandle(btf) } };
+  }
+  return undefined;
 }
 
 function resolveOne(
@@ -60,10 +90,10 @@ function resolveOne(
   source: KsymSource,
 ): Omit<KsymDecision, 'insn' | 'name'> | undefined {
   if (ref.kind === 'kfunc') {
-    const func = source.btf.byName(ref.name, 'func');
-    if (func === undefined) return undefined;
-    writeKfuncCall(insns, ref.insn, func.id);
-    return { resolution: 'kfunc', value: BigInt(func.id) };
+    const found = findKernelType(source, ref.name, 'func');
+    if (found === undefined) return undefined;
+    writeKfuncCall(insns, ref.insn, found.id, found.module?.handle.fdArrayIndex ?? 0);
+    return { resolution: 'kfunc', value: BigInt(found.id), ...moduleOf(found) };
   }
   if (isUntyped(objectBtf, ref.name)) {
     const address = source.address(ref.name);
@@ -71,10 +101,17 @@ function resolveOne(
     writeLoad(insns, ref.insn, 0, address);
     return { resolution: 'address', value: address };
   }
-  const variable = source.btf.byName(ref.name, 'var');
-  if (variable === undefined) return undefined;
-  writeLoad(insns, ref.insn, PseudoSource.BTF_ID, BigInt(variable.id)); // high half 0: vmlinux BTF
-  return { resolution: 'btf-id', value: BigInt(variable.id) };
+  const found = findKernelType(source, ref.name, 'var');
+  if (found === undefined) return undefined;
+  // The high half names the BTF: 0 for vmlinux, else the module BTF's fd.
+  const btfFd = BigInt(found.module?.handle.fd ?? 0);
+  writeLoad(insns, ref.insn, PseudoSource.BTF_ID, BigInt(found.id) | (btfFd << 32n));
+  return { resolution: 'btf-id', value: BigInt(found.id), ...moduleOf(found) };
+}
+
+function moduleOf(found: { module?: { btf: Btf } }): { module?: string } {
+  const name = found.module?.btf.name;
+  return name === undefined ? {} : { module: name.split('/').pop() as string };
 }
 
 /**

@@ -70,4 +70,54 @@ describe('__ksym externs', () => {
     });
     expect((error as Error).message).toContain('declare it __weak');
   });
+
+  it('found only in a module resolve against its BTF: kfunc calls by fd_array index, variables by BTF fd', () => {
+    const base = kernel({ withoutLock: true });
+    // A module (split on that kernel) with the lock kfunc and a variable vmlinux also has.
+    const m = new BtfBuilder(base.btf);
+    const proto = m.add({ kind: 'func_proto', name: '', returnType: 0, params: [] });
+    const lock = m.add({ kind: 'func', name: 'bpf_rcu_read_lock', type: proto, linkage: 0 });
+    m.add({ kind: 'var', name: 'bpfkit_missing_variable', type: 1, linkage: 1 });
+    const module = parseBtf(m.encode(), { base: base.btf, name: '/sys/kernel/btf/bpfkit_mod' });
+    const handles: string[] = [];
+    const program = plan();
+    const decisions = resolveKsyms(program, btf, {
+      ...base,
+      modules: () => [module],
+      moduleHandle: (btf) => {
+        handles.push(btf.name ?? '');
+        return { fdArrayIndex: 1, fd: 42 };
+      },
+    });
+    const insn = (i: number) => program.instructions[i] as Instruction;
+    expect(decisions[0]).toMatchObject({ name: 'bpf_rcu_read_lock', resolution: 'kfunc', module: 'bpfkit_mod' });
+    expect(insn(0)).toMatchObject({ src: 2, imm: lock, off: 1 });
+    // vmlinux has the variable: the module's copy is not used, and the high half stays 0.
+    expect(decisions[3]).toMatchObject({ name: 'bpfkit_missing_variable', resolution: 'btf-id' });
+    expect(decisions[3]?.module).toBeUndefined();
+    expect([insn(9).src, insn(10).imm]).toEqual([3, 0]);
+    expect(handles).toEqual(['/sys/kernel/btf/bpfkit_mod']);
+  });
+
+  it('typed variables found in a module carry its BTF fd in the high half', () => {
+    const b = new BtfBuilder();
+    b.add({ kind: 'int', name: 'int', size: 4, bits: 32, bitOffset: 0, encoding: 1 });
+    const proto = b.add({ kind: 'func_proto', name: '', returnType: 0, params: [] });
+    b.add({ kind: 'func', name: 'bpf_rcu_read_lock', type: proto, linkage: 0 });
+    b.add({ kind: 'func', name: 'bpf_rcu_read_unlock', type: proto, linkage: 0 });
+    const vmlinux = parseBtf(b.encode());
+    const m = new BtfBuilder(vmlinux);
+    const variable = m.add({ kind: 'var', name: 'bpfkit_missing_variable', type: 1, linkage: 1 });
+    const module = parseBtf(m.encode(), { base: vmlinux, name: 'bpfkit_mod' });
+    const program = plan();
+    const decisions = resolveKsyms(program, btf, {
+      btf: vmlinux,
+      address: (name) => (name === '_stext' ? 1n : undefined),
+      modules: () => [module],
+      moduleHandle: () => ({ fdArrayIndex: 3, fd: 42 }),
+    });
+    expect(decisions[3]).toMatchObject({ resolution: 'btf-id', value: BigInt(variable), module: 'bpfkit_mod' });
+    const insn = (i: number) => program.instructions[i] as Instruction;
+    expect([insn(9).src, insn(9).imm, insn(10).imm]).toEqual([3, variable, 42]);
+  });
 });
