@@ -17,6 +17,7 @@ import {
   mapFreeze,
   mapInfo,
   mapUpdate,
+  mapUpdateBatch,
   pinObject,
 } from '@bpfkit/syscall';
 import { u32s } from './bytes.js';
@@ -102,20 +103,31 @@ function fillSlots(
     return fd.fd;
   };
   const values = slots.map(targetFd);
+  const keys = u32s(slots.map((s) => s.index));
+  const logWritten = (how: string) => {
+    slots.forEach((s, i) => {
+      c.log(`map '${outer.name}': slot [${s.index}] set to map '${s.target}' fd=${values[i]}`);
+    });
+    c.log(`map '${outer.name}': ${slots.length} slots written in one batch${how}`);
+  };
   let written = 0;
   if (batchUpdateSupported(outer.type)) {
-    const outcome = writeSlotsInBackground(outerFd.fd, u32s(slots.map((s) => s.index)), u32s(values), slots.length);
+    const outcome = writeSlotsInBackground(outerFd.fd, keys, u32s(values), slots.length);
     written = outcome.written;
-    if (outcome.how === 'written') {
-      slots.forEach((s, i) => {
-        c.log(`map '${outer.name}': slot [${s.index}] set to map '${s.target}' fd=${values[i]}`);
-      });
-      c.log(
-        `map '${outer.name}': ${slots.length} slots written in one batch (the kernel's RCU wait runs in the background)`,
-      );
-      return;
+    if (outcome.how === 'written') return logWritten(" (the kernel's RCU wait runs in the background)");
+    if (outcome.how === 'busy') {
+      // Too many background batches in flight: one synchronous batch, waiting here.
+      try {
+        written = mapUpdateBatch(outerFd.fd, keys, u32s(values), slots.length, 0, outer.name);
+      } catch {
+        written = 0; // a slot failed: single updates from here name it
+      }
+      if (written === slots.length) return logWritten('');
     }
-    const why = outcome.how === 'no-start' ? 'no pool thread ran it in time' : `refused at slot ${written}`;
+    const why =
+      outcome.how === 'no-start'
+        ? 'no worker thread ran it in time'
+        : `refused at slot ${slots[written]?.index ?? written}`;
     c.log(`map '${outer.name}': batch slot update ${why}; writing slots one by one`);
   } else {
     c.log(`map '${outer.name}': this kernel has no batch updates for the map type; writing slots one by one`);

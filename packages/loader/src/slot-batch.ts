@@ -1,24 +1,35 @@
-import { mapLookup, startMapUpdateBatch } from '@bpfkit/syscall';
+import { backgroundBatchesInFlight, mapLookup, startMapUpdateBatch } from '@bpfkit/syscall';
 
 /**
- * How long to wait for a pool thread to write the slots before writing them here instead.
- * Each batch in flight holds a libuv pool thread (4 by default) for one RCU grace period,
- * so loads in quick succession can wait for a thread; that wait is short, while giving up
- * costs a grace period per slot.
+ * How long to wait for a worker thread to write the slots before writing them here instead.
+ * Each batch in flight holds an FFI worker thread (about one per CPU) for one RCU grace
+ * period, so loads in quick succession can wait for a thread; that wait is short, while
+ * giving up costs a grace period per slot.
  */
 const START_TIMEOUT_MS = 250;
+
+/**
+ * Background batches whose results have not reached the event loop, past which slots are
+ * written synchronously: a program loading objects without ever yielding would otherwise
+ * queue calls without end (and wait behind them).
+ */
+const MAX_IN_FLIGHT = 8;
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /** What became of a background slot batch. */
 export interface SlotBatchOutcome {
   /** Slots written, counting from the first: all of them, or those before the one that failed. */
   readonly written: number;
-  /** `written`: all seen in the map; `entry-failed`: the kernel stopped at a slot; `no-start`: no pool thread ran it in time (it is cancelled). */
-  readonly how: 'written' | 'entry-failed' | 'no-start';
+  /**
+   * `written`: all seen in the map; `entry-failed`: the kernel stopped at a slot;
+   * `no-start`: no worker thread ran it in time (it is cancelled); `busy`: not started, as
+   * too many are in flight or the FFI refused another: write the slots synchronously.
+   */
+  readonly how: 'written' | 'entry-failed' | 'no-start' | 'busy';
 }
 
 /**
- * Writes map-in-map slots with one BPF_MAP_UPDATE_BATCH on a pool thread, and returns as
+ * Writes map-in-map slots with one BPF_MAP_UPDATE_BATCH on a worker thread, and returns as
  * soon as the kernel has written them, without waiting out the RCU grace period that ends
  * every update of an ARRAY/HASH_OF_MAPS (10–25 ms per call here). Nothing runs the new map
  * yet, so no reader can hold an old value: the wait protects no one at load time. The
@@ -32,7 +43,13 @@ export function writeSlotsInBackground(
   values: Uint8Array,
   count: number,
 ): SlotBatchOutcome {
-  const batch = startMapUpdateBatch(outerFd, keys, values, count);
+  if (backgroundBatchesInFlight() >= MAX_IN_FLIGHT) return { written: 0, how: 'busy' };
+  let batch: ReturnType<typeof startMapUpdateBatch>;
+  try {
+    batch = startMapUpdateBatch(outerFd, keys, values, count);
+  } catch {
+    return { written: 0, how: 'busy' };
+  }
   const lastKey = keys.subarray((count - 1) * 4, count * 4);
   const deadline = performance.now() + START_TIMEOUT_MS;
   for (;;) {

@@ -1,5 +1,11 @@
 import { fixture } from '@bpfkit/fixtures';
-import { type BpfBackend, backend, setBackend } from '@bpfkit/syscall';
+import {
+  type BpfBackend,
+  backend,
+  backgroundBatchesInFlight,
+  backgroundBatchesSettled,
+  setBackend,
+} from '@bpfkit/syscall';
 import { describe, expect, it } from 'vitest';
 import { BpfObject } from '../src/index.js';
 import { bpfUnavailable, openFdCount, readU32, u32 } from './kernel.js';
@@ -44,7 +50,8 @@ describe.skipIf(unavailable !== undefined)('map-in-map slots written in the back
     expect(openFdCount()).toBe(before);
   });
 
-  it('a batch no pool thread runs in time is cancelled: slots are written here, and its late start writes nothing', async () => {
+  it('a batch no worker thread runs in time is cancelled: slots are written here, and its late start writes nothing', async () => {
+    await backgroundBatchesSettled();
     const real = backend();
     const pool = slowPool(real, 400);
     const lines: string[] = [];
@@ -54,7 +61,7 @@ describe.skipIf(unavailable !== undefined)('map-in-map slots written in the back
     try {
       const obj = BpfObject.open(fixture('map_in_map').path, { logger: (l) => lines.push(l) });
       obj.load();
-      expect(lines.some((l) => l.includes('no pool thread ran it in time; writing slots one by one'))).toBe(true);
+      expect(lines.some((l) => l.includes('no worker thread ran it in time; writing slots one by one'))).toBe(true);
       const outer = obj.map('outer_hash');
       expect(readU32(outer.lookup(u32(4)))).toBe(obj.map('inner_map1').info().id);
       // Change a slot after load: the cancelled batch must not put the old value back.
@@ -71,4 +78,22 @@ describe.skipIf(unavailable !== undefined)('map-in-map slots written in the back
     expect(late.every((r) => r === -1)).toBe(true);
     expect(openFdCount()).toBe(before);
   }, 10_000);
+
+  it('loads made without yielding to the event loop switch to synchronous batches, and all hold their slots', async () => {
+    await backgroundBatchesSettled();
+    const background: boolean[] = [];
+    for (let i = 0; i < 12; i++) {
+      const lines: string[] = [];
+      using obj = BpfObject.open(fixture('btf_map_in_map').path, { logger: (l) => lines.push(l) });
+      obj.load();
+      background.push(lines.some((l) => l.includes('RCU wait runs in the background')));
+      expect(readU32(obj.map('outer_sparse').lookup(u32(63)))).toBe(obj.map('inner_map2').info().id);
+    }
+    // The first load runs in the background; once the limit is reached, loads write synchronously.
+    expect(background[0]).toBe(true);
+    expect(background.slice(-4)).toEqual([false, false, false, false]);
+    expect(backgroundBatchesInFlight()).toBeGreaterThan(0);
+    await backgroundBatchesSettled();
+    expect(backgroundBatchesInFlight()).toBe(0);
+  }, 20_000);
 });

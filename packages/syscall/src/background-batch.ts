@@ -1,6 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { backend } from './backend.js';
 import { BpfCommand } from './commands.js';
+import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
 import { updateBatchAttr } from './maps.js';
 
@@ -28,14 +29,32 @@ export interface BackgroundBatch {
 
 type State = 'running' | 'released' | 'cancelled' | 'closed';
 
+/** Calls started whose result has not reached the event loop yet. */
+const inFlight = new Set<Promise<number>>();
+
 /**
- * Starts BPF_MAP_UPDATE_BATCH on a libuv pool thread and returns at once. For an
+ * Background batches whose result has not reached the event loop yet. Their results (and
+ * the FFI's resources for them) arrive only when the event loop runs, so a program that
+ * starts many without yielding should write synchronously past some number.
+ */
+export function backgroundBatchesInFlight(): number {
+  return inFlight.size;
+}
+
+/** Settles once every background batch started so far has returned (RCU waits included). */
+export async function backgroundBatchesSettled(): Promise<void> {
+  while (inFlight.size > 0) await Promise.all(inFlight);
+}
+
+/**
+ * Starts BPF_MAP_UPDATE_BATCH on an FFI worker thread and returns at once. For an
  * ARRAY_OF_MAPS or HASH_OF_MAPS the kernel writes every entry and then waits an RCU grace
  * period (about 10–25 ms) before returning, so that no program still sees an old value;
  * writing the slots of a map nothing uses yet, a loader has no need to wait for that, and
  * can watch the entries appear instead. The call works on its own duplicate of `mapFd`, so
  * closing `mapFd` meanwhile is safe. Buffers are kept alive until the call returns.
- * @throws {@link BpfSyscallError} when the descriptor cannot be duplicated.
+ * @throws {@link BpfSyscallError} when the descriptor cannot be duplicated, or EAGAIN when the
+ * FFI's queue of background calls is full (its results wait for the event loop).
  */
 export function startMapUpdateBatch(
   mapFd: number,
@@ -49,14 +68,25 @@ export function startMapUpdateBatch(
   if (ownFd < 0) throw new BpfSyscallError('fcntl(F_DUPFD_CLOEXEC)', -ownFd);
   const attr = updateBatchAttr(ownFd, keys, values, count, flags);
   let state: State = 'running';
+  let refused: unknown;
   const done = new Promise<number>((resolve) => {
-    b.bpfInBackground(BpfCommand.MAP_UPDATE_BATCH, attr.bytes, attr.size, (result) => {
-      if (state === 'running' || state === 'cancelled') b.close(ownFd);
-      state = 'closed';
-      // Reading the attr here also keeps it (and the key and value buffers it points at) alive until now.
-      resolve(result < 0 ? -1 : attr.readU32(32));
-    });
+    try {
+      b.bpfInBackground(BpfCommand.MAP_UPDATE_BATCH, attr.bytes, attr.size, (result) => {
+        if (state === 'running' || state === 'cancelled') b.close(ownFd);
+        state = 'closed';
+        inFlight.delete(done);
+        // Reading the attr here also keeps it (and the key and value buffers it points at) alive until now.
+        resolve(result < 0 ? -1 : attr.readU32(32));
+      });
+    } catch (error) {
+      refused = error; // the FFI's queue of background calls is full
+    }
   });
+  if (refused !== undefined) {
+    b.close(ownFd);
+    throw new BpfSyscallError(BpfCommand.MAP_UPDATE_BATCH, Errno.EAGAIN, {}, [String(refused)]);
+  }
+  if (state === 'running') inFlight.add(done);
   return {
     get reportedCount() {
       return attr.readU32(32);

@@ -14,7 +14,7 @@ export type { BackendName, BpfBackend, Mapping } from './backend.js';
 // The FFI
 export { backend, setBackend, useBackend } from './backend.js';
 export type { BackgroundBatch } from './background-batch.js';
-export { startMapUpdateBatch } from './background-batch.js';
+export { backgroundBatchesInFlight, backgroundBatchesSettled, startMapUpdateBatch } from './background-batch.js';
 export { loadBtf } from './btf.js';
 export { BpfCommand, commandName } from './commands.js';
 export { Errno, errnoHint, errnoName } from './errno.js';
