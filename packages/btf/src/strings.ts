@@ -1,4 +1,4 @@
-import { decodeUtf8 } from '@bpfkit/elf';
+import { StringSection } from '@bpfkit/elf';
 
 /**
  * The string section of one BTF blob, with split BTF's rule built in: offsets below the
@@ -6,12 +6,16 @@ import { decodeUtf8 } from '@bpfkit/elf';
  * Nothing is decoded until asked for (decoded types cache their own names).
  */
 export class BtfStrings {
+  private readonly section: StringSection;
+
   constructor(
     /** This blob's string section (aliases the input). */
     readonly bytes: Uint8Array,
     /** The base BTF's strings, for split BTF. */
     readonly base?: BtfStrings,
-  ) {}
+  ) {
+    this.section = new StringSection(bytes);
+  }
 
   /** Offset where this blob's own strings start in the combined numbering. */
   get start(): number {
@@ -32,10 +36,7 @@ export class BtfStrings {
   tryAt(offset: number): string | undefined {
     const start = this.start;
     if (offset < start) return this.base?.tryAt(offset);
-    const local = offset - start;
-    if (local >= this.bytes.length) return undefined;
-    const end = this.bytes.indexOf(0, local);
-    return end < 0 ? undefined : decodeUtf8(this.bytes.subarray(local, end));
+    return this.section.at(offset - start);
   }
 
   /** True when the string at `offset`, NUL included, equals `name`; compares bytes without decoding. */

@@ -187,8 +187,7 @@ export class ElfFile {
     }
     const names = new StringTable(this.reader, namesSection);
     for (const section of sections) {
-      if (section.nameOffset !== 0)
-        section.name = names.at(section.nameOffset, () => `sh_name of section [${section.index}]`);
+      if (section.nameOffset !== 0) section.name = names.at(section.nameOffset, 'sh_name of section', section.index);
     }
     return sections;
   }

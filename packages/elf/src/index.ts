@@ -30,6 +30,7 @@ export type { ByteOrder, ElfHeader } from './header.js';
 export type { Relocation } from './relocations.js';
 export { RelocationSection } from './relocations.js';
 export { Section } from './sections.js';
+export { StringSection } from './string-section.js';
 export { StringTable } from './strings.js';
 export type { ElfSymbol } from './symbols.js';
 export { isReservedSectionIndex } from './symbols.js';

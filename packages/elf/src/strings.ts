@@ -1,11 +1,11 @@
 import type { ElfReader } from './reader.js';
 import type { Section } from './sections.js';
-import { decodeUtf8 } from './text.js';
+import { StringSection } from './string-section.js';
 
-/** A NUL-terminated string table section (`SHT_STRTAB`), with lookups cached by offset. */
+/** A NUL-terminated string table section (`SHT_STRTAB`). */
 export class StringTable {
-  private readonly cache = new Map<number, string>();
   private readonly bytes: Uint8Array;
+  private readonly strings: StringSection;
 
   /** @internal */
   constructor(
@@ -14,41 +14,36 @@ export class StringTable {
     readonly section: Section,
   ) {
     this.bytes = section.data;
+    this.strings = new StringSection(this.bytes);
   }
 
   /**
-   * The string starting at `offset`. `field` names what holds the offset in errors; pass a
-   * function when building that name costs something, as it is only needed on failure.
+   * The string starting at `offset`. `field` names what holds the offset in errors, followed
+   * by `[entry]` when given (the name is built only on failure: this runs per symbol).
    * @throws {@link ElfError} `bad-index` past the end, `unterminated-string` when no NUL follows.
    */
-  at(offset: number, field: string | (() => string) = 'name'): string {
-    const cached = this.cache.get(offset);
-    if (cached !== undefined) return cached;
+  at(offset: number, field = 'name', entry?: number): string {
+    const text = this.strings.at(offset);
+    if (text !== undefined) return text;
     if (offset >= this.bytes.length) {
       this.reader.fail('bad-index', 'string offset is past the end of the string table', {
-        ...this.where(offset, field),
+        ...this.where(offset, field, entry),
         expected: `< ${this.bytes.length}`,
         actual: offset,
       });
     }
-    const end = this.bytes.indexOf(0, offset);
-    if (end < 0) {
-      this.reader.fail(
-        'unterminated-string',
-        'string runs to the end of the table without a NUL',
-        this.where(offset, field),
-      );
-    }
-    const text = decodeUtf8(this.bytes.subarray(offset, end));
-    this.cache.set(offset, text);
-    return text;
+    return this.reader.fail(
+      'unterminated-string',
+      'string runs to the end of the table without a NUL',
+      this.where(offset, field, entry),
+    );
   }
 
-  private where(offset: number, field: string | (() => string)) {
+  private where(offset: number, field: string, entry: number | undefined) {
     return {
       section: this.section.index,
       sectionName: this.section.name,
-      field: typeof field === 'string' ? field : field(),
+      field: entry === undefined ? field : `${field} [${entry}]`,
       offset: this.section.offset + offset,
     };
   }

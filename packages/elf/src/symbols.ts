@@ -65,7 +65,7 @@ export function readSymbols(reader: ElfReader, table: Section, sections: readonl
     // Error context is built only when a check fails: this loop runs for every symbol.
     symbols[index] = {
       index,
-      name: nameOffset === 0 ? '' : strings.at(nameOffset, () => `st_name of symbol [${index}]`),
+      name: nameOffset === 0 ? '' : strings.at(nameOffset, 'st_name of symbol', index),
       value: view.u64Number(at + 8) ?? reader.u64(at + 8, 'st_value', { ...context, entry: index }),
       size: view.u64Number(at + 16) ?? reader.u64(at + 16, 'st_size', { ...context, entry: index }),
       bind: info >> 4,

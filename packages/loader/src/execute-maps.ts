@@ -114,7 +114,10 @@ function fillSlots(
   if (batchUpdateSupported(outer.type)) {
     const outcome = writeSlotsInBackground(outerFd.fd, keys, u32s(values), slots.length);
     written = outcome.written;
-    if (outcome.how === 'written') return logWritten(" (the kernel's RCU wait runs in the background)");
+    if (outcome.how === 'written') {
+      logWritten(" (the kernel's RCU wait runs in the background)");
+      return;
+    }
     if (outcome.how === 'busy') {
       // Too many background batches in flight: one synchronous batch, waiting here.
       try {
@@ -122,7 +125,10 @@ function fillSlots(
       } catch {
         written = 0; // a slot failed: single updates from here name it
       }
-      if (written === slots.length) return logWritten('');
+      if (written === slots.length) {
+        logWritten('');
+        return;
+      }
     }
     const why =
       outcome.how === 'no-start'
