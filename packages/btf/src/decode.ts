@@ -41,22 +41,15 @@ function fail(
   });
 }
 
-/** Fails with `bad-string` for the name offset at word `at`. */
-function badName(source: RecordSource, id: number, word: number, at: number, field: string): never {
-  return fail(source, id, word, 'bad-string', 'name offset does not point at a NUL-terminated string', {
+/** Fails for the field at word `at` whose value is not below `limit` (the string section's end, or the type count). */
+function badField(source: RecordSource, id: number, word: number, at: number, field: string, names: boolean): never {
+  const [code, problem, limit] = names
+    ? (['bad-string', 'name offset does not point at a NUL-terminated string', source.stringEnd] as const)
+    : (['bad-type-id', 'refers to a type id that does not exist', source.typeCount] as const);
+  return fail(source, id, word, code, problem, {
     field,
     offset: source.typeStart + at * 4,
-    expected: `< ${source.stringEnd}`,
-    actual: source.words[at] as number,
-  });
-}
-
-/** Fails with `bad-type-id` for the type id at word `at`. */
-function badType(source: RecordSource, id: number, word: number, at: number, field: string): never {
-  return fail(source, id, word, 'bad-type-id', 'refers to a type id that does not exist', {
-    field,
-    offset: source.typeStart + at * 4,
-    expected: `< ${source.typeCount}`,
+    expected: `< ${limit}`,
     actual: source.words[at] as number,
   });
 }
@@ -64,12 +57,12 @@ function badType(source: RecordSource, id: number, word: number, at: number, fie
 /** Checks that the name offset at word `at` is inside the string section (hot: kept tiny). */
 function checkName(source: RecordSource, id: number, word: number, at: number, field: string): void {
   const value = source.words[at] as number;
-  if (value !== 0 && value >= source.stringEnd) badName(source, id, word, at, field);
+  if (value !== 0 && value >= source.stringEnd) badField(source, id, word, at, field, true);
 }
 
 /** Checks that the type id at word `at` exists (hot: kept tiny). */
 function checkType(source: RecordSource, id: number, word: number, at: number, field: string): void {
-  if ((source.words[at] as number) >= source.typeCount) badType(source, id, word, at, field);
+  if ((source.words[at] as number) >= source.typeCount) badField(source, id, word, at, field, false);
 }
 
 /** Checks every entry of the record's list: names at `nameWord`, type ids at `typeWord` (-1: none). */
@@ -89,10 +82,10 @@ function checkList(
   for (let entry = word + 3; entry < end; entry += stride) {
     if (nameWord >= 0) {
       const name = words[entry + nameWord] as number;
-      if (name !== 0 && name >= stringEnd) badName(source, id, word, entry + nameWord, fields[0]);
+      if (name !== 0 && name >= stringEnd) badField(source, id, word, entry + nameWord, fields[0], true);
     }
     if (typeWord >= 0 && (words[entry + typeWord] as number) >= typeCount) {
-      badType(source, id, word, entry + typeWord, fields[1]);
+      badField(source, id, word, entry + typeWord, fields[1], false);
     }
   }
 }
