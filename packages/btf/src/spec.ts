@@ -228,7 +228,7 @@ export class Btf {
     const own = this.index()
       .byEssentialName(encodeUtf8(key))
       .filter((id) => essentialName(this.nameOf(id)) === key);
-    const ids = [...(this.base?.idsByEssentialName(key) ?? []), ...own];
+    const ids = [...(this.base?.idsByEssentialName(name) ?? []), ...own];
     return kind === undefined ? ids : ids.filter((id) => this.kindOf(id) === kind);
   }
 

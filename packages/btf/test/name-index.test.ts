@@ -29,6 +29,21 @@ describe('name lookups', () => {
     );
   });
 
+  it('search a split BTF and its base alike, names with several flavors included', () => {
+    const struct = (name: string) =>
+      ({ kind: 'struct', name, size: 0, bitfieldEncoding: false, members: [] }) as const;
+    const b = new BtfBuilder();
+    const inBase = b.add(struct('a___b___c'));
+    const base = parseBtf(b.encode());
+    const m = new BtfBuilder(base);
+    const inModule = m.add(struct('a___b___d'));
+    const split = parseBtf(m.encode(), { base });
+    // Both cut to 'a___b' (only the last flavor goes), in the base and in the split part.
+    expect(split.idsByEssentialName('a___b___x')).toEqual([inBase, inModule]);
+    expect(split.idsByName('a___b___c')).toEqual([inBase]);
+    expect(split.idsByEssentialName('a')).toEqual([]);
+  });
+
   it("agree with a full scan on this machine's vmlinux, for exact and essential names", () => {
     const vmlinux = loadKernelBtf();
     const names: string[] = [];
