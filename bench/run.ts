@@ -351,4 +351,6 @@ if (args.includes('--update-readme')) {
   const readme = readFileSync('README.md', 'utf8');
   const section = `<!-- bench:start -->\nMeasured by \`npm run bench\` on ${machine()}; ratio = bpfkit ÷ reference.\n\n${table}\n<!-- bench:end -->`;
   writeFileSync('README.md', readme.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, section));
+  // Biome lays the table out as the lint step expects.
+  execFileSync('npx', ['biome', 'format', '--write', 'README.md'], { stdio: 'inherit' });
 }

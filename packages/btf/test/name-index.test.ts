@@ -30,8 +30,7 @@ describe('name lookups', () => {
   });
 
   it('search a split BTF and its base alike, names with several flavors included', () => {
-    const struct = (name: string) =>
-      ({ kind: 'struct', name, size: 0, bitfieldEncoding: false, members: [] }) as const;
+    const struct = (name: string) => ({ kind: 'struct', name, size: 0, bitfieldEncoding: false, members: [] }) as const;
     const b = new BtfBuilder();
     const inBase = b.add(struct('a___b___c'));
     const base = parseBtf(b.encode());

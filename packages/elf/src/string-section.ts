@@ -47,7 +47,7 @@ export class StringSection {
         // Every byte becomes one character, and only bytes below 0x80 become characters
         // below 0x80: an all-ASCII result means offsets and UTF-8 agree.
         const text = latin1.decode(this.bytes);
-        if (!/[^\x00-\x7f]/.test(text)) this.whole = text;
+        if (!/[\u0080-\uffff]/.test(text)) this.whole = text;
       }
     }
     return this.whole;
