@@ -30,6 +30,12 @@ import type {
 // Records are checked (names, type ids) before a view is made, so getters cannot fail.
 
 /** Fields shared by every view: where the record is and its name. */
+/**
+ * Marks views across copies of this package (ESM and CJS builds can both be loaded, and a
+ * view made by one is handed to the other): `instanceof` would miss them.
+ */
+const viewBrand = Symbol.for('@bpfkit/btf-view');
+
 abstract class TypeView {
   // Fields are declared, then assigned in the constructor: class field initialisers would
   // define each property on every instance, which costs more than the rest of decoding.
@@ -46,6 +52,11 @@ abstract class TypeView {
     this.source = source;
     this.id = id;
     this.word = word;
+  }
+
+  /** Always true: tells {@link plainType} this is a view, whichever copy of the package made it. */
+  get [viewBrand](): true {
+    return true;
   }
 
   get nameOffset(): number {
@@ -334,7 +345,7 @@ function fieldsOf(prototype: object): readonly string[] {
  * Plain objects are returned as they are.
  */
 export function plainType<T extends object>(type: T): T {
-  if (!(type instanceof TypeView)) return type;
+  if (!(viewBrand in type)) return type;
   const plain: Record<string, unknown> = {};
   for (const field of fieldsOf(Object.getPrototypeOf(type))) plain[field] = (type as Record<string, unknown>)[field];
   return plain as T;

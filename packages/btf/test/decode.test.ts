@@ -106,6 +106,25 @@ describe('decoded types are views on their records', () => {
     expect({ ...plainType(outer), linkage: 0 }).toMatchObject({ kind: 'var', name: 'outer_arr', type: outer.type });
   });
 
+  it('are recognised when another copy of the package made them (ESM and CJS loaded together)', () => {
+    class ForeignView {
+      readonly id = 7;
+      get [Symbol.for('@bpfkit/btf-view')]() {
+        return true;
+      }
+      get kind() {
+        return 'float' as const;
+      }
+      get name() {
+        return 'double';
+      }
+      get size() {
+        return 8;
+      }
+    }
+    expect({ ...plainType(new ForeignView()) }).toEqual({ id: 7, kind: 'float', name: 'double', size: 8 });
+  });
+
   it('are decoded once and cached, member lists included', () => {
     if (struct?.kind !== 'struct') throw new Error('fixture changed');
     expect(btf.type(struct.id)).toBe(struct);

@@ -54,7 +54,16 @@ export interface OpenOptions {
   readonly kconfig?: Readonly<Record<string, string>>;
 }
 
+let cpuCount: number | undefined;
+
+/** How many CPUs the kernel may bring up: the number of values a per-CPU map holds per key. */
 function possibleCpus(): number {
+  // The possible set is fixed at boot: read once per process, not once per load.
+  cpuCount ??= countPossibleCpus();
+  return cpuCount;
+}
+
+function countPossibleCpus(): number {
   try {
     const text = readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
     return text.split(',').reduce((n, range) => {
