@@ -89,10 +89,16 @@ describe.skipIf(unavailable !== undefined)('map-in-map slots written in the back
       background.push(lines.some((l) => l.includes('RCU wait runs in the background')));
       expect(readU32(obj.map('outer_sparse').lookup(u32(63)))).toBe(obj.map('inner_map2').info().id);
     }
-    // The first load runs in the background; once the limit is reached, loads write synchronously.
-    expect(background[0]).toBe(true);
-    expect(background.slice(-4)).toEqual([false, false, false, false]);
-    expect(backgroundBatchesInFlight()).toBeGreaterThan(0);
+    if (backend().name === 'ffi-napi') {
+      // ffi-napi runs each call in place: nothing is left in flight, so no load falls back.
+      expect(background.every(Boolean)).toBe(true);
+      expect(backgroundBatchesInFlight()).toBe(0);
+    } else {
+      // The first load runs in the background; once the limit is reached, loads write synchronously.
+      expect(background[0]).toBe(true);
+      expect(background.slice(-4)).toEqual([false, false, false, false]);
+      expect(backgroundBatchesInFlight()).toBeGreaterThan(0);
+    }
     await backgroundBatchesSettled();
     expect(backgroundBatchesInFlight()).toBe(0);
   }, 20_000);

@@ -69,12 +69,14 @@ export function startMapUpdateBatch(
   const attr = updateBatchAttr(ownFd, keys, values, count, flags);
   let state: State = 'running';
   let refused: unknown;
+  // Set only once `done` exists: a backend may call back before the promise is made.
+  let tracked: Promise<number> | undefined;
   const done = new Promise<number>((resolve) => {
     try {
       b.bpfInBackground(BpfCommand.MAP_UPDATE_BATCH, attr.bytes, attr.size, (result) => {
         if (state === 'running' || state === 'cancelled') b.close(ownFd);
         state = 'closed';
-        inFlight.delete(done);
+        if (tracked !== undefined) inFlight.delete(tracked);
         // Reading the attr here also keeps it (and the key and value buffers it points at) alive until now.
         resolve(result < 0 ? -1 : attr.readU32(32));
       });
@@ -86,7 +88,10 @@ export function startMapUpdateBatch(
     b.close(ownFd);
     throw new BpfSyscallError(BpfCommand.MAP_UPDATE_BATCH, Errno.EAGAIN, {}, [String(refused)]);
   }
-  if (state === 'running') inFlight.add(done);
+  if (state === 'running') {
+    tracked = done;
+    inFlight.add(done);
+  }
   return {
     get reportedCount() {
       return attr.readU32(32);
