@@ -103,53 +103,53 @@ export function decodeRecord(source: RecordSource, id: number, word: number): Bt
   checkName(source, id, word, word, 'name_off');
   switch (infoKind(source.words[word + 1] as number)) {
     case BtfKind.INT:
-      return new IntView(source, id, word);
+      return new IntView(source, id);
     case BtfKind.PTR:
       checkType(source, id, word, word + 2, 'type');
-      return new PtrView(source, id, word);
+      return new PtrView(source, id);
     case BtfKind.ARRAY:
       checkType(source, id, word, word + 3, 'array.type');
       checkType(source, id, word, word + 4, 'array.index_type');
-      return new ArrayView(source, id, word);
+      return new ArrayView(source, id);
     case BtfKind.STRUCT:
     case BtfKind.UNION:
       checkList(source, id, word, 3, 0, 1, memberFields);
-      return new CompositeView(source, id, word);
+      return new CompositeView(source, id);
     case BtfKind.ENUM:
       checkList(source, id, word, 2, 0, -1, enumeratorFields);
-      return new EnumView(source, id, word);
+      return new EnumView(source, id);
     case BtfKind.ENUM64:
       checkList(source, id, word, 3, 0, -1, enumeratorFields);
-      return new Enum64View(source, id, word);
+      return new Enum64View(source, id);
     case BtfKind.FWD:
-      return new FwdView(source, id, word);
+      return new FwdView(source, id);
     case BtfKind.TYPEDEF:
     case BtfKind.VOLATILE:
     case BtfKind.CONST:
     case BtfKind.RESTRICT:
       checkType(source, id, word, word + 2, 'type');
-      return new ReferenceView(source, id, word);
+      return new ReferenceView(source, id);
     case BtfKind.TYPE_TAG:
       checkType(source, id, word, word + 2, 'type');
-      return new TypeTagView(source, id, word);
+      return new TypeTagView(source, id);
     case BtfKind.FUNC:
       checkType(source, id, word, word + 2, 'type');
-      return new FuncView(source, id, word);
+      return new FuncView(source, id);
     case BtfKind.FUNC_PROTO:
       checkType(source, id, word, word + 2, 'type');
       checkList(source, id, word, 2, 0, 1, paramFields);
-      return new FuncProtoView(source, id, word);
+      return new FuncProtoView(source, id);
     case BtfKind.VAR:
       checkType(source, id, word, word + 2, 'type');
-      return new VarView(source, id, word);
+      return new VarView(source, id);
     case BtfKind.DATASEC:
       checkList(source, id, word, 3, -1, 0, varFields);
-      return new DatasecView(source, id, word);
+      return new DatasecView(source, id);
     case BtfKind.FLOAT:
-      return new FloatView(source, id, word);
+      return new FloatView(source, id);
     case BtfKind.DECL_TAG:
       checkType(source, id, word, word + 2, 'type');
-      return new DeclTagView(source, id, word);
+      return new DeclTagView(source, id);
     default:
       return fail(source, id, word, 'bad-kind', 'unknown BTF kind', {
         offset: source.typeStart + (word + 1) * 4,

@@ -6,6 +6,10 @@ export interface RecordSource {
   readonly words: Uint32Array;
   /** Byte offset of `words[0]` in the blob, for error offsets. */
   readonly typeStart: number;
+  /** Word index of each record, index = id − {@link firstId}. */
+  readonly starts: Uint32Array;
+  /** The first type id of the blob (1, or the base's type count for split BTF). */
+  readonly firstId: number;
   /** The blob's strings (the base's included for split BTF). */
   readonly strings: BtfStrings;
   /** One past the last string offset (every offset below it starts a terminated string). */

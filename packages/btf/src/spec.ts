@@ -100,6 +100,8 @@ export class Btf {
     this.recordSource = {
       words: this.words,
       typeStart,
+      starts: this.starts,
+      firstId: this.firstId,
       strings: this.strings,
       stringEnd: this.strings.end,
       typeCount: this.typeCount,
