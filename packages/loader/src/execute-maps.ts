@@ -104,6 +104,7 @@ function fillSlots(
   };
   const values = slots.map(targetFd);
   const keys = u32s(slots.map((s) => s.index));
+  const valueBytes = u32s(values);
   const logWritten = (how: string) => {
     slots.forEach((s, i) => {
       c.log(`map '${outer.name}': slot [${s.index}] set to map '${s.target}' fd=${values[i]}`);
@@ -112,7 +113,7 @@ function fillSlots(
   };
   let written = 0;
   if (batchUpdateSupported(outer.type)) {
-    const outcome = writeSlotsInBackground(outerFd.fd, keys, u32s(values), slots.length);
+    const outcome = writeSlotsInBackground(outerFd.fd, keys, valueBytes, slots.length);
     written = outcome.written;
     if (outcome.how === 'written') {
       logWritten(" (the kernel's RCU wait runs in the background)");
@@ -121,7 +122,7 @@ function fillSlots(
     if (outcome.how === 'busy') {
       // Too many background batches in flight: one synchronous batch, waiting here.
       try {
-        written = mapUpdateBatch(outerFd.fd, keys, u32s(values), slots.length, 0, outer.name);
+        written = mapUpdateBatch(outerFd.fd, keys, valueBytes, slots.length, 0, outer.name);
       } catch {
         written = 0; // a slot failed: single updates from here name it
       }

@@ -1,5 +1,5 @@
 import type { Btf } from '@bpfkit/btf';
-import type { ModuleBtfHandle } from '@bpfkit/reloc';
+import { type ModuleBtfHandle, moduleName } from '@bpfkit/reloc';
 import { btfInfo, type Fd, objectFdById, objectIds } from '@bpfkit/syscall';
 import { LoadError } from './errors.js';
 import type { ResourceScope } from './scope.js';
@@ -21,7 +21,7 @@ export class ModuleBtfFds {
 
   /** The handle of `module`'s BTF (named like its `/sys/kernel/btf` file), opening it on first use. */
   handle(module: Btf): ModuleBtfHandle {
-    const name = module.name?.split('/').pop() ?? '';
+    const name = moduleName(module);
     let handle = this.handles.get(name);
     if (handle === undefined) {
       const fd = this.scope.own(this.open(name));

@@ -44,6 +44,7 @@ export { fillKconfig, kernelVersionCode, parseKernelConfig } from './kconfig.js'
 export type { KsymDecision, KsymSource, ModuleBtfHandle } from './ksyms.js';
 export { resolveKsyms } from './ksyms.js';
 export type { KsymReference, LinkedPiece, LinkedProgram, MapReference } from './link.js';
+export { moduleName } from './module-name.js';
 export type { PlanOptions, ProgramPlan } from './plan.js';
 // Plan
 export { describePlan, planPrograms, requireKind } from './plan.js';

@@ -3,6 +3,7 @@ import { RelocError } from './errors.js';
 import type { Instruction } from './insn/instruction.js';
 import { PseudoSource } from './insn/opcodes.js';
 import type { KsymReference } from './link.js';
+import { moduleName } from './module-name.js';
 import type { ProgramPlan } from './plan.js';
 
 /** How a program refers to a module's BTF: kfunc calls by fd_array index, variables by fd. */
@@ -110,8 +111,7 @@ function resolveOne(
 }
 
 function moduleOf(found: { module?: { btf: Btf } }): { module?: string } {
-  const name = found.module?.btf.name;
-  return name === undefined ? {} : { module: name.split('/').pop() as string };
+  return found.module === undefined ? {} : { module: moduleName(found.module.btf) };
 }
 
 /**

@@ -2,6 +2,7 @@ import { type Btf, type CoreRelo, CoreReloKind, resolveType, sizeOf } from '@bpf
 import { RelocError } from '../errors.js';
 import type { Instruction } from '../insn/instruction.js';
 import { InsnClass, InsnSize, InsnSource, LD_IMM64 } from '../insn/opcodes.js';
+import { moduleName } from '../module-name.js';
 import { type CoreTargets, findCandidates } from './candidates.js';
 import { fieldsCompatible, typesCompatible, typesMatch } from './compat.js';
 import {
@@ -137,7 +138,7 @@ function resolve(
   };
   if (root.name === '' && kind !== CoreReloKind.TYPE_ID_LOCAL) fail(`relocation against an anonymous ${root.kind}`);
   const candidates = kind === CoreReloKind.TYPE_ID_LOCAL ? [] : findCandidates(targets, root.name, root.kind);
-  const inModule = (btf: Btf) => (btf === targets.kernel ? '' : ` in ${moduleName(btf)}`);
+  const inModule = (btf: Btf) => (btf === targets.kernel ? '' : ` in module ${moduleName(btf) || '(unnamed)'}`);
   const results: Result[] = [];
 
   if (isField(kind)) {
@@ -219,11 +220,6 @@ function resolve(
     });
   }
   return { result: agree(results, where), localDescription, localValue, checkable: true };
-}
-
-/** A module BTF's name for messages: the last part of its path (`/sys/kernel/btf/nf_tables` → `nf_tables`). */
-function moduleName(btf: Btf): string {
-  return `module ${btf.name?.split('/').pop() ?? '(unnamed)'}`;
 }
 
 /** Candidates that matched must agree on the value (libbpf's "relocation decision ambiguity"). */
