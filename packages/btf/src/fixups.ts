@@ -17,7 +17,7 @@ const externSections = new Set(['.kconfig', '.ksyms']);
  * @throws {@link BtfError} `bad-fixup` naming the DATASEC and variable that cannot be placed.
  */
 export function fixupDatasecs(btf: Btf, elf: ElfFile): BtfType[] {
-  const types = btf.decodeAll();
+  const types = [...btf.decodeAll()];
   const fail = (problem: string, datasec: BtfDatasec, field?: string): never => {
     throw new BtfError('bad-fixup', problem, {
       ...(btf.name === undefined ? {} : { object: btf.name }),

@@ -5,7 +5,8 @@ export const TYPE_HEADER_SIZE = 12;
 // kind) and a part per vlen entry. INT, VAR, DECL_TAG: 1; ARRAY: 3; STRUCT, UNION,
 // DATASEC, ENUM64: 3 per entry; ENUM, FUNC_PROTO: 2 per entry; the rest: none.
 const FIXED_WORDS = Int8Array.of(-1, 1, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0);
-const ENTRY_WORDS = Int8Array.of(0, 0, 0, 0, 3, 3, 2, 0, 0, 0, 0, 0, 0, 2, 0, 3, 0, 0, 0, 3);
+/** Words per vlen entry (member, enumerator, parameter, section entry), per kind number. */
+export const ENTRY_WORDS = Int8Array.of(0, 0, 0, 0, 3, 3, 2, 0, 0, 0, 0, 0, 0, 2, 0, 3, 0, 0, 0, 3);
 
 /** 32-bit words that follow the `btf_type` header for `kind` with `vlen` entries, or -1 for an unknown kind. */
 export function extraWords(kind: number, vlen: number): number {

@@ -1,4 +1,4 @@
-import { decodeRecord, type RecordSource } from './decode.js';
+import { decodeAllRecords, decodeRecord, type RecordSource } from './decode.js';
 import { BtfError } from './errors.js';
 import { type BtfHeader, readBtfHeader } from './header.js';
 import { type BtfKindName, kindNames, kindNumber } from './kinds.js';
@@ -52,7 +52,9 @@ export class Btf {
   /** Kind number of each record, index = id − {@link firstId}. */
   private readonly kinds: Uint8Array;
   /** Decoded types by index, in pages of {@link PAGE} allocated as they are touched. */
-  private readonly decoded: (BtfType | undefined)[][];
+  private decoded: (BtfType | undefined)[][];
+  /** Every type, once {@link decodeAll} has run (then the only cache). */
+  private everyType: readonly BtfType[] | undefined;
   private nameIndex: NameIndex | undefined;
   private scannedOnce = false;
   private readonly recordSource: RecordSource;
@@ -140,10 +142,11 @@ export class Btf {
         actual: id,
       });
     }
+    if (this.everyType !== undefined) return this.everyType[index] as BtfType;
     const page = this.page(index);
     let type = page[index & (PAGE - 1)];
     if (type === undefined) {
-      type = decodeRecord(this.recordSource, id, this.starts[index] as number);
+      type = decodeRecord(this.recordSource, id, this.starts[index] as number, this.kinds[index] as number);
       page[index & (PAGE - 1)] = type;
     }
     return type;
@@ -192,23 +195,22 @@ export class Btf {
     }
   }
 
-  /** Every type of this blob decoded, index = id − {@link firstId}. */
-  decodeAll(): BtfType[] {
-    const count = this.starts.length;
-    const all = new Array<BtfType>(count);
-    for (let first = 0; first < count; first += PAGE) {
-      const page = this.page(first);
-      const end = Math.min(PAGE, count - first);
-      for (let slot = 0; slot < end; slot++) {
-        let type = page[slot];
-        if (type === undefined) {
-          type = decodeRecord(this.recordSource, this.firstId + first + slot, this.starts[first + slot] as number);
-          page[slot] = type;
-        }
-        all[first + slot] = type;
-      }
-    }
-    return all;
+  /**
+   * Every type of this blob decoded, index = id − {@link firstId}. The array is frozen and
+   * becomes the cache: later calls return it again, lookups read from it.
+   */
+  decodeAll(): readonly BtfType[] {
+    if (this.everyType !== undefined) return this.everyType;
+    const all = decodeAllRecords(this.recordSource, this.kinds);
+    // Types already handed out stay the same objects.
+    this.decoded.forEach((page, number) => {
+      page.forEach((type, slot) => {
+        all[(number << PAGE_BITS) + slot] = type as BtfType;
+      });
+    });
+    this.everyType = Object.freeze(all);
+    this.decoded = [];
+    return this.everyType;
   }
 
   /** The cache page holding index `index`, allocated on first use. */

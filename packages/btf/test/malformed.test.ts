@@ -9,6 +9,7 @@ import {
   type BtfErrorCode,
   parseBtf,
   parseBtfExt,
+  plainType,
   readObjectBtf,
   sizeOf,
 } from '../src/index.js';
@@ -209,6 +210,26 @@ describe('mutated BTF never escapes as anything but BtfError', () => {
     const at = (pick % Math.floor(blob.length / 4)) * 4;
     new DataView(blob.buffer).setUint32(at, value, true);
     readsOrRefuses(() => decodeEverything(parseBtf(blob)));
+  });
+
+  test.prop([fc.constantFrom(...blobs), fc.nat(), fc.constantFrom(1, 0xffff, 0x7fffffff, 0xffffffff, 1 << 24)], {
+    numRuns: 500,
+  })("decodeAll fails exactly when one type does, with the first failing type's error", (original, pick, value) => {
+    const blob = original.slice();
+    new DataView(blob.buffer).setUint32((pick % Math.floor(blob.length / 4)) * 4, value, true);
+    const outcome = (read: () => unknown) => {
+      try {
+        return { types: read() };
+      } catch (error) {
+        if (!BtfError.is(error)) throw error;
+        return { code: error.code, context: error.context };
+      }
+    };
+    const one = outcome(() => {
+      const btf = parseBtf(blob);
+      return Array.from({ length: btf.typeCount - 1 }, (_, index) => plainType(btf.type(index + 1)));
+    });
+    expect(outcome(() => parseBtf(blob).decodeAll().map(plainType))).toEqual(one);
   });
 
   test.prop([fc.constantFrom(...blobs), fc.nat()], { numRuns: 200 })('truncation', (original, cut) => {

@@ -15,6 +15,11 @@ import {
   skipQualifiers,
 } from '../src/index.js';
 
+/** The `.BTF` of a fixture with structs, pointers, functions and sections. */
+function readObjectBtfBytes(): Uint8Array {
+  return parseElf(readFixture('core')).sectionByName('.BTF')?.data.slice() as Uint8Array;
+}
+
 describe('layout on the kernel BTF', () => {
   const vmlinux = loadKernelBtf();
 
@@ -61,6 +66,32 @@ describe('layout on the kernel BTF', () => {
     );
     expect(constType && skipQualifiers(vmlinux, constType.id).kind).toBe('typedef');
     expect(constType && resolveType(vmlinux, constType.id).kind).not.toBe('typedef');
+  });
+});
+
+describe('decodeAll', () => {
+  it('returns every type once, frozen, the same objects lookups return before and after', () => {
+    const btf = parseBtf(readObjectBtfBytes());
+    const early = btf.type(3);
+    const all = btf.decodeAll();
+    expect(all).toHaveLength(btf.typeCount - 1);
+    expect(Object.isFrozen(all)).toBe(true);
+    expect(all[2]).toBe(early);
+    expect(btf.type(5)).toBe(all[4]);
+    const named = all.find((t) => t.name !== '');
+    expect(named && btf.byName(named.name)).toBe(named);
+    expect(btf.decodeAll()).toBe(all);
+    expect(all.map((t) => t.id)).toEqual(all.map((_, index) => index + 1));
+  });
+
+  it('decodes split BTF from the first id after its base', () => {
+    const base = new BtfBuilder();
+    const int = base.add({ kind: 'int', name: 'int', size: 4, bits: 32, bitOffset: 0, encoding: 1 });
+    const baseBtf = parseBtf(base.encode());
+    const split = new BtfBuilder(baseBtf);
+    split.add({ kind: 'ptr', name: '', type: int });
+    const all = parseBtf(split.encode(), { base: baseBtf }).decodeAll();
+    expect(all.map((t) => [t.id, t.kind])).toEqual([[2, 'ptr']]);
   });
 });
 
