@@ -188,7 +188,7 @@ function checkRecord(source: RecordSource, id: number, word: number, kind: numbe
  */
 export function decodeRecord(source: RecordSource, id: number, word: number, kind: number): BtfType {
   // One quick pass over the record; field by field, for the precise error, only if it fails.
-  if (!referencesInRange(source, word, kind)) {
+  if (!source.verified && !referencesInRange(source, word, kind)) {
     checkRecord(source, id, word, kind);
   }
   return newView(source, id, kind) as BtfType;
@@ -196,12 +196,13 @@ export function decodeRecord(source: RecordSource, id: number, word: number, kin
 
 /**
  * Every record of the blob as views, index = id − `firstId`; `kinds` are the kind numbers
- * from the scan. All records are checked first, then all views made: two tight loops run
- * faster than one that does both.
+ * from the scan. All records are checked first (unless the kernel did), then all views
+ * made: two tight loops run faster than one that does both.
  */
 export function decodeAllRecords(source: RecordSource, kinds: Uint8Array): BtfType[] {
   const { starts, firstId } = source;
-  for (let index = 0; index < starts.length; index++) {
+  const unchecked = source.verified ? 0 : starts.length;
+  for (let index = 0; index < unchecked; index++) {
     const word = starts[index] as number;
     const kind = kinds[index] as number;
     if (!referencesInRange(source, word, kind)) checkRecord(source, firstId + index, word, kind);

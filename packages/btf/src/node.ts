@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Btf, parseBtf } from './spec.js';
+import { type Btf, type ParseBtfOptions, parseBtf } from './spec.js';
 
 /** Where the kernel exposes its BTF. */
 export const KERNEL_BTF_DIR = '/sys/kernel/btf';
@@ -28,11 +28,20 @@ export interface KernelBtfOptions {
 
 const readWithFs: KernelBtfReader = (path) => new Uint8Array(readFileSync(path));
 
-/** The running kernel's vmlinux BTF, parsed once per process (or once per `path`). */
+/** True for a path the kernel serves its own, already checked, BTF from. */
+function servedByKernel(path: string): boolean {
+  return path.startsWith(`${KERNEL_BTF_DIR}/`);
+}
+
+/**
+ * The running kernel's vmlinux BTF, parsed once per process (or once per `path`). BTF under
+ * {@link KERNEL_BTF_DIR} is parsed as {@link ParseBtfOptions.verified}; any other path is
+ * checked in full.
+ */
 export function loadKernelBtf(path = join(KERNEL_BTF_DIR, 'vmlinux'), options: KernelBtfOptions = {}): Btf {
   let btf = cache.get(path);
   if (btf === undefined) {
-    btf = parseBtf((options.read ?? readWithFs)(path), { name: path });
+    btf = parseBtf((options.read ?? readWithFs)(path), { name: path, verified: servedByKernel(path) });
     cache.set(path, btf);
   }
   return btf;
@@ -51,7 +60,7 @@ export function loadModuleBtf(module: string, dir = KERNEL_BTF_DIR, options: Ker
   let btf = cache.get(path);
   if (btf === undefined) {
     const base = loadKernelBtf(join(dir, 'vmlinux'), options);
-    btf = parseBtf((options.read ?? readWithFs)(path), { name: path, base });
+    btf = parseBtf((options.read ?? readWithFs)(path), { name: path, base, verified: servedByKernel(path) });
     cache.set(path, btf);
   }
   return btf;

@@ -16,6 +16,8 @@ export interface RecordSource {
   readonly stringEnd: number;
   /** One past the largest valid type id. */
   readonly typeCount: number;
+  /** True when the kernel already checked every name offset and type id (kernel BTF). */
+  readonly verified: boolean;
   /** The origin named in errors. */
   readonly object: string | undefined;
 }

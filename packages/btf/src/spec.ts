@@ -16,6 +16,13 @@ export interface ParseBtfOptions {
   readonly name?: string;
   /** For split BTF (kernel modules): the base it extends; ids and string offsets continue from it. */
   readonly base?: Btf;
+  /**
+   * True for BTF the kernel hands out (`/sys/kernel/btf/*`): the kernel checked every name
+   * offset and type id when it loaded it, so decoding does not check them again (a full
+   * decode of vmlinux takes half the time). Record kinds and extents are checked regardless.
+   * Leave it unset for anything read from a file or an object.
+   */
+  readonly verified?: boolean;
 }
 
 const PAGE_BITS = 10;
@@ -46,6 +53,8 @@ export class Btf {
   readonly name: string | undefined;
   /** The first id this blob defines: 1, or the base's type count for split BTF. */
   readonly firstId: number;
+  /** True when parsed with {@link ParseBtfOptions.verified}: name offsets and type ids are the kernel's, not re-checked. */
+  readonly verified: boolean;
   private readonly words: Uint32Array;
   /** Word index of each record in {@link words}, index = id − {@link firstId}. */
   private readonly starts: Uint32Array;
@@ -63,6 +72,7 @@ export class Btf {
   constructor(bytes: Uint8Array, options: ParseBtfOptions = {}) {
     this.bytes = bytes;
     this.name = options.name;
+    this.verified = options.verified === true;
     this.base = options.base;
     this.header = readBtfHeader(bytes, options.name);
     if (this.base !== undefined && this.base.littleEndian !== this.header.littleEndian) {
@@ -107,6 +117,7 @@ export class Btf {
       strings: this.strings,
       stringEnd: this.strings.end,
       typeCount: this.typeCount,
+      verified: this.verified,
       object: this.name,
     };
   }

@@ -115,6 +115,22 @@ describe('malformed BTF is refused with type id, kind and byte offset', () => {
     );
   });
 
+  it('is not checked for references when the kernel already checked it (verified)', () => {
+    const blob = smallBlob();
+    u32(blob, STRUCT + 16, 999);
+    expectCode(() => parseBtf(blob).decodeAll(), 'bad-type-id');
+    const btf = parseBtf(blob, { verified: true });
+    const struct = btf.decodeAll()[2];
+    expect(struct?.kind === 'struct' && struct.members[0]?.type).toBe(999);
+    expect(expectCode(() => btf.type(999), 'bad-type-id').context).toMatchObject({ typeId: 999 });
+  });
+
+  it('is checked for structure even when verified', () => {
+    const blob = smallBlob();
+    u32(blob, PTR + 4, 30 << 24);
+    expectCode(() => parseBtf(blob, { verified: true }), 'bad-kind');
+  });
+
   it('a member name offset past the string section', () => {
     const blob = smallBlob();
     u32(blob, STRUCT + 12, 1 << 20);

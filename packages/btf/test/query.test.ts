@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadKernelBtf } from '@bpfkit/btf/node';
 import { parseElf } from '@bpfkit/elf';
 import { readFixture } from '@bpfkit/fixtures';
@@ -6,9 +9,11 @@ import {
   alignOf,
   BtfBuilder,
   BtfError,
+  type BtfType,
   CoreReloKind,
   essentialName,
   parseBtf,
+  plainType,
   readObjectBtf,
   resolveType,
   sizeOf,
@@ -25,6 +30,29 @@ describe('layout on the kernel BTF', () => {
 
   it('is cached once per process', () => {
     expect(loadKernelBtf()).toBe(vmlinux);
+  });
+
+  it('is taken as verified from the kernel, and decodes as a fully checked copy does', () => {
+    expect(vmlinux.verified).toBe(true);
+    const copy = parseBtf(vmlinux.bytes.slice());
+    expect(copy.verified).toBe(false);
+    const checked = copy.decodeAll();
+    const trusted = vmlinux.decodeAll();
+    expect(trusted).toHaveLength(checked.length);
+    for (let index = 0; index < checked.length; index += 97) {
+      expect(plainType(trusted[index] as BtfType)).toEqual(plainType(checked[index] as BtfType));
+    }
+  });
+
+  it("checks a vmlinux file that is not the kernel's own", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bpfkit-btf-'));
+    try {
+      const path = join(dir, 'vmlinux');
+      writeFileSync(path, vmlinux.bytes);
+      expect(loadKernelBtf(path).verified).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
   });
 
   it('gives sizes and alignment of structs, pointers, arrays and typedefs', () => {
