@@ -67,6 +67,12 @@ export const targets: readonly FuzzTarget[] = [
     run(input) {
       const btf = parseBtf(input);
       for (let id = 1; id < btf.typeCount; id++) btf.type(id);
+      // The whole-blob path checks in one pass; it must accept what the lookups above did.
+      try {
+        parseBtf(input).decodeAll();
+      } catch (error) {
+        throw new Error(`decodeAll refused a blob every type() accepted: ${String(error)}`);
+      }
     },
   },
   {
