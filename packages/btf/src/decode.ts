@@ -223,7 +223,7 @@ function checkAllRecords(source: RecordSource, kinds: Uint8Array): void {
 /**
  * True when every name offset of the record at `word` is in the string section and every
  * type id it holds exists: {@link checkRecord}'s verdict in one quick pass, without naming
- * the field (the property tests hold the two to the same answer).
+ * the field (a property test holds it to an oracle that reads every field of every type).
  */
 function referencesInRange(source: RecordSource, word: number, kind: number): boolean {
   const { words, typeCount: types } = source;

@@ -7,6 +7,7 @@ import {
   BtfBuilder,
   BtfError,
   type BtfErrorCode,
+  type BtfType,
   parseBtf,
   parseBtfExt,
   plainType,
@@ -196,6 +197,36 @@ const exts = allFixtures()
   .filter((elf) => elf.sectionByName('.BTF.ext') !== undefined)
   .map((elf) => ({ elf, ext: sectionCopy(elf, '.BTF.ext') }));
 
+type Reference = readonly ['name' | 'type', number];
+
+/** Every name offset and type id a type holds, read from its fields (an oracle independent of the decoder's checks). */
+function referencesOf(type: BtfType): Reference[] {
+  const typeId = (id: number): Reference => ['type', id];
+  const name = (offset: number | undefined): Reference => ['name', offset ?? 0];
+  const refs = [name(type.nameOffset)];
+  switch (type.kind) {
+    case 'array':
+      return [...refs, typeId(type.type), typeId(type.indexType)];
+    case 'struct':
+    case 'union':
+      return [...refs, ...type.members.flatMap((m) => [name(m.nameOffset), typeId(m.type)])];
+    case 'enum':
+    case 'enum64':
+      return [...refs, ...type.values.map((v) => name(v.nameOffset))];
+    case 'func_proto':
+      return [...refs, typeId(type.returnType), ...type.params.flatMap((p) => [name(p.nameOffset), typeId(p.type)])];
+    case 'datasec':
+      return [...refs, ...type.vars.map((v) => typeId(v.type))];
+    default:
+      return 'type' in type ? [...refs, typeId(type.type)] : refs;
+  }
+}
+
+/** The first out-of-range value for a name offset (0 aside) or type id in `btf`. */
+function limit(btf: Btf, kind: Reference[0]): number {
+  return kind === 'type' ? btf.typeCount : Math.max(btf.strings.end, 1);
+}
+
 /** Decoding, sizing and reading ext either works or throws BtfError; nothing else escapes. */
 function readsOrRefuses(read: () => void): void {
   try {
@@ -246,6 +277,35 @@ describe('mutated BTF never escapes as anything but BtfError', () => {
       return Array.from({ length: btf.typeCount - 1 }, (_, index) => plainType(btf.type(index + 1)));
     });
     expect(outcome(() => parseBtf(blob).decodeAll().map(plainType))).toEqual(one);
+  });
+
+  test.prop([fc.constantFrom(...blobs), fc.nat(), fc.constantFrom(1, 0xffff, 0x7fffffff, 0xffffffff, 1 << 24)], {
+    numRuns: 1000,
+  })('a blob is refused for its references exactly when one is out of range', (original, pick, value) => {
+    const blob = original.slice();
+    new DataView(blob.buffer).setUint32((pick % Math.floor(blob.length / 4)) * 4, value, true);
+    let raw: Btf;
+    try {
+      raw = parseBtf(blob, { verified: true });
+    } catch (error) {
+      // Structure is checked the same way with or without `verified`.
+      expect(btfErrorOf(() => parseBtf(blob))).toEqual(error);
+      return;
+    }
+    const outOfRange = raw
+      .decodeAll()
+      .some((type) => referencesOf(type).some(([kind, value]) => value >= limit(raw, kind)));
+    const refused = (() => {
+      try {
+        parseBtf(blob).decodeAll();
+        return false;
+      } catch (error) {
+        if (!BtfError.is(error)) throw error;
+        expect(['bad-type-id', 'bad-string']).toContain(error.code);
+        return true;
+      }
+    })();
+    expect(refused).toBe(outOfRange);
   });
 
   test.prop([fc.constantFrom(...blobs), fc.nat()], { numRuns: 200 })('truncation', (original, cut) => {
