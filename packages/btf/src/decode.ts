@@ -54,13 +54,13 @@ function badField(source: RecordSource, id: number, word: number, at: number, fi
   });
 }
 
-/** Checks that the name offset at word `at` is inside the string section (hot: kept tiny). */
+/** Checks that the name offset at word `at` is inside the string section. */
 function checkName(source: RecordSource, id: number, word: number, at: number, field: string): void {
   const value = source.words[at] as number;
   if (value !== 0 && value >= source.stringEnd) badField(source, id, word, at, field, true);
 }
 
-/** Checks that the type id at word `at` exists (hot: kept tiny). */
+/** Checks that the type id at word `at` exists. */
 function checkType(source: RecordSource, id: number, word: number, at: number, field: string): void {
   if ((source.words[at] as number) >= source.typeCount) badField(source, id, word, at, field, false);
 }
@@ -145,7 +145,7 @@ function newView(source: RecordSource, id: number, kind: number): BtfType | unde
   }
 }
 
-/** Checks the names and type ids of the record at word `word` (type `id`, kind number `kind`). */
+/** Checks the names and type ids of the record at word `word` (type `id`, kind number `kind`) field by field. */
 function checkRecord(source: RecordSource, id: number, word: number, kind: number): void {
   checkName(source, id, word, word, 'name_off');
   switch (kind) {
@@ -187,10 +187,7 @@ function checkRecord(source: RecordSource, id: number, word: number, kind: numbe
  * that reads the rest on demand.
  */
 export function decodeRecord(source: RecordSource, id: number, word: number, kind: number): BtfType {
-  // One quick pass over the record; field by field, for the precise error, only if it fails.
-  if (!source.verified && !referencesInRange(source, word, kind)) {
-    checkRecord(source, id, word, kind);
-  }
+  if (!source.verified) checkReferences(source, id, word, kind);
   return newView(source, id, kind) as BtfType;
 }
 
@@ -214,10 +211,16 @@ export function decodeAllRecords(source: RecordSource, kinds: Uint8Array): BtfTy
 function checkAllRecords(source: RecordSource, kinds: Uint8Array): void {
   const { starts, firstId } = source;
   for (let index = 0; index < starts.length; index++) {
-    const word = starts[index] as number;
-    const kind = kinds[index] as number;
-    if (!referencesInRange(source, word, kind)) checkRecord(source, firstId + index, word, kind);
+    checkReferences(source, firstId + index, starts[index] as number, kinds[index] as number);
   }
+}
+
+/**
+ * Checks the names and type ids of the record at word `word`: one quick pass, then field
+ * by field, for the precise error, only if that pass fails.
+ */
+function checkReferences(source: RecordSource, id: number, word: number, kind: number): void {
+  if (!referencesInRange(source, word, kind)) checkRecord(source, id, word, kind);
 }
 
 /**
