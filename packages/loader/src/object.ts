@@ -15,7 +15,7 @@ import {
 } from '@bpfkit/maps';
 import { fillKconfig, type ProgramPlan, planPrograms, resolveKsyms } from '@bpfkit/reloc';
 import { kernelFacts, kernelSymbolAddress } from '@bpfkit/reloc/node';
-import { isLittleEndianHost } from '@bpfkit/syscall';
+import { isLittleEndianHost, possibleCpus } from '@bpfkit/syscall';
 import { LoadError } from './errors.js';
 import { loadObjectBtf } from './execute-btf.js';
 import { createMaps } from './execute-maps.js';
@@ -52,27 +52,6 @@ export interface OpenOptions {
   readonly moduleBtfs?: readonly Btf[];
   /** `.kconfig` values that replace the running kernel's (`{ CONFIG_HZ: '1000' }`). */
   readonly kconfig?: Readonly<Record<string, string>>;
-}
-
-let cpuCount: number | undefined;
-
-/** How many CPUs the kernel may bring up: the number of values a per-CPU map holds per key. */
-function possibleCpus(): number {
-  // The possible set is fixed at boot: read once per process, not once per load.
-  cpuCount ??= countPossibleCpus();
-  return cpuCount;
-}
-
-function countPossibleCpus(): number {
-  try {
-    const text = readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
-    return text.split(',').reduce((n, range) => {
-      const [a, b] = range.split('-').map(Number);
-      return n + (b === undefined ? 1 : (b as number) - (a as number) + 1);
-    }, 0);
-  } catch {
-    return 1;
-  }
 }
 
 /**

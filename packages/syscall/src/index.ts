@@ -17,6 +17,7 @@ export type { BackgroundBatch } from './background-batch.js';
 export { backgroundBatchesInFlight, backgroundBatchesSettled, startMapUpdateBatch } from './background-batch.js';
 export { loadBtf } from './btf.js';
 export { BpfCommand, commandName } from './commands.js';
+export { countCpuList, POSSIBLE_CPUS_PATH, possibleCpus } from './cpus.js';
 export { Errno, errnoHint, errnoName } from './errno.js';
 export type { BpfSyscallErrorCode, BpfSyscallErrorContext } from './errors.js';
 // Errors

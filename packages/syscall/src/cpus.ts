@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { Errno } from './errno.js';
+import { BpfSyscallError } from './errors.js';
+
+/** Where the kernel lists the CPUs it may ever bring up (`0-3`, `0,2-5`). */
+export const POSSIBLE_CPUS_PATH = '/sys/devices/system/cpu/possible';
+
+let possibleCount: number | undefined;
+
+/**
+ * How many CPUs the kernel may bring up: the number of values a per-CPU map holds per key,
+ * and so the multiplier of every per-CPU value buffer. The possible set is fixed at boot,
+ * so the file is read once per process.
+ * @throws {@link BpfSyscallError} (command `possible-cpus`, with the path) when the file
+ * cannot be read or parsed: guessing would size per-CPU buffers too small.
+ */
+export function possibleCpus(): number {
+  possibleCount ??= readPossibleCpus();
+  return possibleCount;
+}
+
+function readPossibleCpus(): number {
+  let text: string;
+  try {
+    text = readFileSync(POSSIBLE_CPUS_PATH, 'utf8');
+  } catch (error) {
+    const errno = (error as { errno?: unknown }).errno;
+    throw new BpfSyscallError('possible-cpus', typeof errno === 'number' ? Math.abs(errno) : Errno.EIO, {
+      path: POSSIBLE_CPUS_PATH,
+    });
+  }
+  const count = countCpuList(text);
+  if (count === undefined) throw new BpfSyscallError('possible-cpus', Errno.EINVAL, { path: POSSIBLE_CPUS_PATH });
+  return count;
+}
+
+/**
+ * The number of CPUs in a kernel CPU list (`0-3,8,10-11`): one range or number per comma;
+ * `undefined` when the text is not such a list.
+ */
+export function countCpuList(text: string): number | undefined {
+  let count = 0;
+  for (const part of text.trim().split(',')) {
+    const match = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (match === null) return undefined;
+    const first = Number(match[1]);
+    const last = match[2] === undefined ? first : Number(match[2]);
+    if (last < first) return undefined;
+    count += last - first + 1;
+  }
+  return count;
+}
