@@ -27,10 +27,32 @@ export interface BpfBackend {
   /** `setsockopt(fd, level, name, &value, 4)` with an int value: 0, or `-errno`. */
   setsockoptInt(fd: number, level: number, name: number, value: number): number;
   /**
-   * `mmap(NULL, length, PROT_READ[|PROT_WRITE], MAP_SHARED or MAP_PRIVATE, fd, 0)`, or
+   * `mmap(NULL, length, PROT_READ[|PROT_WRITE], MAP_SHARED or MAP_PRIVATE, fd, offset)`, or
    * `-errno`. `shared` false is for files that refuse shared mappings (sysfs BTF).
    */
-  mmap(fd: number, length: number, writable: boolean, shared: boolean): Mapping | number;
+  mmap(fd: number, length: number, writable: boolean, shared: boolean, offset?: number): Mapping | number;
+  /** `sysconf(_SC_PAGESIZE)`: the size of a memory page, the unit of every mapping. */
+  pageSize(): number;
+  /** `epoll_create1(EPOLL_CLOEXEC)`: the fd, or `-errno`. */
+  epollCreate(): number;
+  /** `epoll_ctl(epfd, op, fd, event)` with `event` a `struct epoll_event`: 0, or `-errno`. */
+  epollCtl(epfd: number, op: number, fd: number, event: Uint8Array): number;
+  /**
+   * `epoll_wait(epfd, events, maxEvents, timeoutMs)` on a libuv pool thread, returning at once;
+   * `done` gets the number of ready events on the event loop (-1 for any failure). `events`
+   * is passed by address and must stay alive until `done`.
+   */
+  epollWaitInBackground(
+    epfd: number,
+    events: Uint8Array,
+    maxEvents: number,
+    timeoutMs: number,
+    done: (result: number) => void,
+  ): void;
+  /** `eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)`: the fd, or `-errno`. */
+  eventFd(): number;
+  /** `write(fd, buffer)`: bytes written, or `-errno`. */
+  write(fd: number, buffer: Uint8Array): number;
   /**
    * `syscall(__NR_bpf, command, attr, size)` on a libuv pool thread, returning at once;
    * `done` gets the result on the event loop (-1 for any failure: errno does not cross
@@ -65,6 +87,8 @@ const MAP_SHARED = 1;
 const MAP_PRIVATE = 2;
 const F_DUPFD_CLOEXEC = 1030;
 const O_CLOEXEC = 0o2000000;
+const EFD_NONBLOCK = 0o4000;
+const _SC_PAGESIZE = 30;
 
 let active: BpfBackend | undefined;
 
@@ -137,6 +161,15 @@ function loadKoffi(): BpfBackend {
   };
   const fcntl = libc.func('int fcntl(int fd, int cmd, int arg)') as (...a: unknown[]) => number;
   const dup3 = libc.func('int dup3(int from, int onto, int flags)') as (...a: unknown[]) => number;
+  const sysconf = libc.func('long sysconf(int name)') as (name: number) => number;
+  const epollCreate1 = libc.func('int epoll_create1(int flags)') as (flags: number) => number;
+  const epollCtl = libc.func('int epoll_ctl(int epfd, int op, int fd, void *event)') as (...a: unknown[]) => number;
+  // By address, as bpfByAddress: the kernel writes the events into our own buffer.
+  const epollWait = libc.func('int epoll_wait(int epfd, uint64_t events, int max, int timeout)') as unknown as {
+    async(...a: unknown[]): void;
+  };
+  const eventfd = libc.func('int eventfd(unsigned int initial, int flags)') as (...a: unknown[]) => number;
+  const write = libc.func('long write(int fd, void *buf, unsigned long count)') as (...a: unknown[]) => number;
   const result = (value: number) => (value < 0 ? -koffi.errno() : value);
   return {
     name: 'koffi',
@@ -147,6 +180,16 @@ function loadKoffi(): BpfBackend {
     },
     duplicate: (fd) => result(fcntl(fd, F_DUPFD_CLOEXEC, 0)),
     duplicateOnto: (from, onto) => result(dup3(from, onto, O_CLOEXEC)),
+    pageSize: () => sysconf(_SC_PAGESIZE),
+    epollCreate: () => result(epollCreate1(O_CLOEXEC)),
+    epollCtl: (epfd, op, fd, event) => result(epollCtl(epfd, op, fd, event)),
+    epollWaitInBackground(epfd, events, maxEvents, timeoutMs, done) {
+      epollWait.async(epfd, koffi.address(events), maxEvents, timeoutMs, (error: unknown, value: number) =>
+        done(error ? -1 : value),
+      );
+    },
+    eventFd: () => result(eventfd(0, O_CLOEXEC | EFD_NONBLOCK)),
+    write: (fd, buffer) => result(write(fd, buffer, buffer.length)),
     bpf: (command, attr, size) => result(bpf(n.bpf, command, attr, size)),
     close: (fd) => result(close(fd)),
     address: (buffer) => koffi.address(buffer),
@@ -154,9 +197,9 @@ function loadKoffi(): BpfBackend {
     read: (fd, buffer) => result(read(fd, buffer, buffer.length)),
     perfEventOpen: (attr, pid, cpu, groupFd, flags) => result(perf(n.perfEventOpen, attr, pid, cpu, groupFd, flags)),
     setsockoptInt: (fd, level, name, value) => result(setsockopt(fd, level, name, Int32Array.of(value), 4)),
-    mmap(fd, length, writable, shared) {
+    mmap(fd, length, writable, shared, offset = 0) {
       const prot = PROT_READ | (writable ? PROT_WRITE : 0);
-      const pointer = mmap(null, length, prot, shared ? MAP_SHARED : MAP_PRIVATE, fd, 0);
+      const pointer = mmap(null, length, prot, shared ? MAP_SHARED : MAP_PRIVATE, fd, offset);
       if (koffi.address(pointer) === 0xffffffffffffffffn) return -koffi.errno();
       let mapped = true;
       return {
@@ -192,6 +235,12 @@ function loadFfiNapi(): BpfBackend {
     setsockopt: ['int', ['int', 'int', 'int', 'pointer', 'uint']],
     fcntl: ['int', ['int', 'int', 'int']],
     dup3: ['int', ['int', 'int', 'int']],
+    sysconf: ['long', ['int']],
+    epoll_create1: ['int', ['int']],
+    epoll_ctl: ['int', ['int', 'int', 'int', 'pointer']],
+    epoll_wait: ['int', ['int', 'pointer', 'int', 'int']],
+    eventfd: ['int', ['uint', 'int']],
+    write: ['long', ['int', 'pointer', 'ulong']],
   });
   const perfLib = ffi.Library(null, { syscall: ['long', ['long', 'pointer', 'int', 'int', 'int', 'ulong']] });
   const buffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -204,6 +253,23 @@ function loadFfiNapi(): BpfBackend {
       const value = Number((libc.syscall as Fn)(n.bpf, command, buffer(attr), size));
       done(value < 0 ? -1 : value);
     },
+    pageSize: () => Number((libc.sysconf as Fn)(_SC_PAGESIZE)),
+    epollCreate: () => result((libc.epoll_create1 as Fn)(O_CLOEXEC)),
+    epollCtl: (epfd, op, fd, event) => result((libc.epoll_ctl as Fn)(epfd, op, fd, buffer(event))),
+    // An async call, unlike bpfInBackground: a wait cannot run in place. It is made on the
+    // calling thread's pool, so (see above) a worker making one must not be terminated
+    // while it is pending; closing the waiter first ends it.
+    epollWaitInBackground(epfd, events, maxEvents, timeoutMs, done) {
+      (libc.epoll_wait as Fn & { async: Fn }).async(
+        epfd,
+        buffer(events),
+        maxEvents,
+        timeoutMs,
+        (error: unknown, value: unknown) => done(error ? -1 : Number(value)),
+      );
+    },
+    eventFd: () => result((libc.eventfd as Fn)(0, O_CLOEXEC | EFD_NONBLOCK)),
+    write: (fd, bytes) => result((libc.write as Fn)(fd, buffer(bytes), bytes.length)),
     duplicate: (fd) => result((libc.fcntl as Fn)(fd, F_DUPFD_CLOEXEC, 0)),
     duplicateOnto: (from, onto) => result((libc.dup3 as Fn)(from, onto, O_CLOEXEC)),
     bpf: (command, attr, size) => result((libc.syscall as Fn)(n.bpf, command, buffer(attr), size)),
@@ -215,10 +281,11 @@ function loadFfiNapi(): BpfBackend {
       result((perfLib.syscall as Fn)(n.perfEventOpen, buffer(attr), pid, cpu, groupFd, flags)),
     setsockoptInt: (fd, level, name, value) =>
       result((libc.setsockopt as Fn)(fd, level, name, Buffer.from(Int32Array.of(value).buffer), 4)),
-    mmap(fd, length, writable, shared) {
+    mmap(fd, length, writable, shared, offset = 0) {
       const prot = PROT_READ | (writable ? PROT_WRITE : 0);
-      const pointer = (libc.mmap as Fn)(null, length, prot, shared ? MAP_SHARED : MAP_PRIVATE, fd, 0) as Buffer;
-      if (ref.address(pointer) === -1 || BigInt.asUintN(64, BigInt(ref.address(pointer))) === 0xffffffffffffffffn) {
+      const pointer = (libc.mmap as Fn)(null, length, prot, shared ? MAP_SHARED : MAP_PRIVATE, fd, offset) as Buffer;
+      // MAP_FAILED ((void *)-1) reaches JavaScript as a double, rounded up to 2^64.
+      if (ref.address(pointer) === -1 || ref.address(pointer) >= 2 ** 64 - 4096) {
         return -ffi.errno();
       }
       const view = ref.reinterpret(pointer, length, 0);

@@ -18,6 +18,18 @@ export { backgroundBatchesInFlight, backgroundBatchesSettled, startMapUpdateBatc
 export { loadBtf } from './btf.js';
 export { BpfCommand, commandName } from './commands.js';
 export { countCpuList, POSSIBLE_CPUS_PATH, possibleCpus } from './cpus.js';
+// Event channels: epoll, eventfd, fd memory
+export {
+  drainEventFd,
+  EpollEvent,
+  EpollOp,
+  EpollReadyList,
+  epollControl,
+  epollCreate,
+  openEventFd,
+  signalEventFd,
+  startEpollWait,
+} from './epoll.js';
 export { Errno, errnoHint, errnoName } from './errno.js';
 export type { BpfSyscallErrorCode, BpfSyscallErrorContext } from './errors.js';
 // Errors
@@ -71,6 +83,8 @@ export {
   mapUpdateBatch,
   UpdateFlag,
 } from './maps.js';
+export type { FdMemoryOptions } from './memory.js';
+export { mapFdMemory, pageSize } from './memory.js';
 export type { BtfInfo, LinkInfo, MapInfo, ObjectKind, ProgramInfo } from './objects.js';
 // Objects
 export {
@@ -86,7 +100,16 @@ export {
   programInfo,
 } from './objects.js';
 export type { PerfEventOptions } from './perf.js';
-export { openPerfEvent, PerfIoctl, PerfType, perfIoctl, probePmu, tracepointId } from './perf.js';
+export {
+  openPerfEvent,
+  PERF_COUNT_SW_BPF_OUTPUT,
+  PERF_SAMPLE_RAW,
+  PerfIoctl,
+  PerfType,
+  perfIoctl,
+  probePmu,
+  tracepointId,
+} from './perf.js';
 export type { LoadedProgram, ProgramLoadOptions, TestRunOptions, TestRunResult } from './programs.js';
 // Programs and BTF
 export { bindMap, loadProgram, testRun } from './programs.js';

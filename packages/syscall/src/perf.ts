@@ -7,6 +7,15 @@ import { Fd } from './fd.js';
 /** `perf_event_attr.type` values used for BPF attachment. */
 export const PerfType = { HARDWARE: 0, SOFTWARE: 1, TRACEPOINT: 2 } as const;
 
+/** `PERF_COUNT_SW_BPF_OUTPUT`: the software event `bpf_perf_event_output` writes to. */
+export const PERF_COUNT_SW_BPF_OUTPUT = 10;
+
+/** `PERF_SAMPLE_RAW`: samples carry the raw bytes a program output. */
+export const PERF_SAMPLE_RAW = 1 << 10;
+
+/** `perf_event_attr` flag bit `watermark`: wake-ups count bytes, not events. */
+const ATTR_WATERMARK = 1n << 14n;
+
 /** perf ioctls (`PERF_EVENT_IOC_*`). */
 export const PerfIoctl = { ENABLE: 0x2400, DISABLE: 0x2401, SET_BPF: 0x40042408 } as const;
 
@@ -30,6 +39,13 @@ export interface PerfEventOptions {
   readonly cpu?: number;
   /** Sample period (1 for tracepoints). */
   readonly samplePeriod?: bigint;
+  /** `sample_type`: what each sample carries (`PERF_SAMPLE_RAW` for BPF output). */
+  readonly sampleType?: number;
+  /**
+   * When readers of the event's ring are woken: after this many samples (`wakeup_events`),
+   * or once this many bytes are waiting (`watermark` with `wakeup_watermark`).
+   */
+  readonly wakeup?: { readonly events: number } | { readonly bytes: number };
 }
 
 /**
@@ -45,6 +61,12 @@ export function openPerfEvent(options: PerfEventOptions, description = 'perf eve
   view.setUint32(4, PERF_ATTR_SIZE, le);
   view.setBigUint64(8, BigInt(options.config), le);
   view.setBigUint64(16, options.samplePeriod ?? 1n, le);
+  view.setBigUint64(24, BigInt(options.sampleType ?? 0), le);
+  if (options.wakeup !== undefined) {
+    const byBytes = 'bytes' in options.wakeup;
+    view.setBigUint64(40, byBytes ? ATTR_WATERMARK : 0n, le);
+    view.setUint32(48, byBytes ? options.wakeup.bytes : options.wakeup.events, le);
+  }
   if (options.config1 !== undefined) view.setBigUint64(56, b.address(options.config1), le);
   if (options.config2 !== undefined) view.setBigUint64(64, options.config2, le);
   const fd = b.perfEventOpen(attr, options.pid ?? -1, options.cpu ?? 0, -1, PERF_FLAG_FD_CLOEXEC);

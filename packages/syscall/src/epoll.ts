@@ -1,0 +1,105 @@
+import { isLittleEndianHost, nativeBuffer } from './attr.js';
+import { backend } from './backend.js';
+import { BpfSyscallError } from './errors.js';
+import { Fd } from './fd.js';
+
+/** `EPOLL*` event bits used with {@link epollControl}. */
+export const EpollEvent = {
+  IN: 0x1,
+  OUT: 0x4,
+  ERR: 0x8,
+  HUP: 0x10,
+  /** Reports the fd once, then disarms it until the next {@link EpollOp.MODIFY}. */
+  ONESHOT: 0x40000000,
+} as const;
+
+/** `EPOLL_CTL_*` operations. */
+export const EpollOp = { ADD: 1, DELETE: 2, MODIFY: 3 } as const;
+
+/**
+ * `struct epoll_event` is packed on x86-64 only (12 bytes, `data` at 4); elsewhere `data`
+ * is 8-aligned (16 bytes).
+ */
+const packed = process.arch === 'x64';
+/** Size of one `struct epoll_event`. */
+const EVENT_SIZE = packed ? 12 : 16;
+const DATA_OFFSET = packed ? 4 : 8;
+
+/** epoll_create1(EPOLL_CLOEXEC). @throws {@link BpfSyscallError} (command `epoll_create1`). */
+export function epollCreate(description = 'epoll'): Fd {
+  const fd = backend().epollCreate();
+  if (fd < 0) throw new BpfSyscallError('epoll_create1', -fd, { object: description });
+  return new Fd(fd, description);
+}
+
+const controlEvent = nativeBuffer(EVENT_SIZE);
+const controlView = new DataView(controlEvent.buffer);
+
+/**
+ * epoll_ctl: adds, modifies or deletes `fd` in `epfd`'s interest list with `events`
+ * ({@link EpollEvent} bits) and a `token` (a u32) that {@link EpollReadyList.token} gives back.
+ * @throws {@link BpfSyscallError} (command `epoll_ctl`).
+ */
+export function epollControl(epfd: number, op: number, fd: number, events: number, token: number): void {
+  controlView.setUint32(0, events >>> 0, isLittleEndianHost);
+  controlView.setBigUint64(DATA_OFFSET, BigInt(token >>> 0), isLittleEndianHost);
+  const result = backend().epollCtl(epfd, op, fd, controlEvent);
+  if (result < 0) throw new BpfSyscallError('epoll_ctl', -result, { object: `fd ${fd}` });
+}
+
+/** Room for the events one epoll_wait returns, read back by index. */
+export class EpollReadyList {
+  /** The `struct epoll_event` array the kernel writes. */
+  readonly bytes: Uint8Array;
+  private readonly view: DataView;
+
+  constructor(
+    /** How many events one wait may return. */
+    readonly capacity: number,
+  ) {
+    this.bytes = nativeBuffer(capacity * EVENT_SIZE);
+    this.view = new DataView(this.bytes.buffer);
+  }
+
+  /** The event bits of ready entry `index`. */
+  events(index: number): number {
+    return this.view.getUint32(index * EVENT_SIZE, isLittleEndianHost);
+  }
+
+  /** The token of ready entry `index` (as given to {@link epollControl}). */
+  token(index: number): number {
+    return Number(this.view.getBigUint64(index * EVENT_SIZE + DATA_OFFSET, isLittleEndianHost) & 0xffffffffn);
+  }
+}
+
+/**
+ * Starts epoll_wait on `epfd` on an FFI pool thread (no timeout) and returns at once; `done`
+ * gets the number of ready entries in `ready` on the event loop, or -1 when the wait failed
+ * (EINTR included). `epfd` must stay open, and `ready` alive, until `done` runs: end a wait
+ * by making one of its fds ready (an {@link openEventFd} written with {@link signalEventFd}).
+ */
+export function startEpollWait(epfd: number, ready: EpollReadyList, done: (count: number) => void): void {
+  backend().epollWaitInBackground(epfd, ready.bytes, ready.capacity, -1, done);
+}
+
+/** eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK). @throws {@link BpfSyscallError} (command `eventfd`). */
+export function openEventFd(description = 'eventfd'): Fd {
+  const fd = backend().eventFd();
+  if (fd < 0) throw new BpfSyscallError('eventfd', -fd, { object: description });
+  return new Fd(fd, description);
+}
+
+const one = nativeBuffer(8);
+new DataView(one.buffer).setBigUint64(0, 1n, isLittleEndianHost);
+const drained = nativeBuffer(8);
+
+/** Adds one to an eventfd's counter, making it readable (EPOLLIN). */
+export function signalEventFd(fd: number): void {
+  const result = backend().write(fd, one);
+  if (result < 0) throw new BpfSyscallError('write', -result, { object: 'eventfd' });
+}
+
+/** Reads an eventfd's counter back to zero (no longer readable); false when it was zero already. */
+export function drainEventFd(fd: number): boolean {
+  return backend().read(fd, drained) === 8;
+}

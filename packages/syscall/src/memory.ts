@@ -1,0 +1,46 @@
+import { backend, type Mapping } from './backend.js';
+import { BpfSyscallError, type BpfSyscallErrorContext } from './errors.js';
+
+/** The size of a memory page (sysconf), read once per backend. */
+export function pageSize(): number {
+  const b = backend();
+  let size = pageSizes.get(b);
+  if (size === undefined) {
+    size = b.pageSize();
+    pageSizes.set(b, size);
+  }
+  return size;
+}
+
+const pageSizes = new WeakMap<object, number>();
+
+/** Options for {@link mapFdMemory}. */
+export interface FdMemoryOptions {
+  /** Byte offset into the fd's memory, a multiple of the page size; 0 by default. */
+  readonly offset?: number;
+  /** Map read-write (`PROT_READ | PROT_WRITE`); read-only by default. */
+  readonly writable?: boolean;
+}
+
+/**
+ * A shared mapping of `length` bytes (rounded up to pages) of an fd's memory: ring buffer
+ * maps and perf event buffers, whose pages have different protections the kernel enforces.
+ * @throws {@link BpfSyscallError} (command `mmap`) naming what was mapped.
+ */
+export function mapFdMemory(
+  fd: number,
+  length: number,
+  options: FdMemoryOptions = {},
+  context: BpfSyscallErrorContext = {},
+): Mapping {
+  const page = pageSize();
+  const mapping = backend().mmap(
+    fd,
+    Math.ceil(length / page) * page,
+    options.writable ?? false,
+    true,
+    options.offset ?? 0,
+  );
+  if (typeof mapping === 'number') throw new BpfSyscallError('mmap', -mapping, context);
+  return mapping;
+}
