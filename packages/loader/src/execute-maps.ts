@@ -1,4 +1,3 @@
-import { unlinkSync } from 'node:fs';
 import {
   assertPinnedMapCompatible,
   type CreationPlan,
@@ -13,17 +12,15 @@ import {
   batchUpdateSupported,
   createMap,
   type Fd,
-  getPinnedObject,
   mapFreeze,
   mapInfo,
   mapUpdate,
   mapUpdateBatch,
-  pinObject,
 } from '@bpfkit/syscall';
 import { u32s } from './bytes.js';
 import { LoadError, type LoadErrorContext } from './errors.js';
 import type { LoadLogger } from './log.js';
-import { assertNotSymlink, assertPinRoot } from './pin-root.js';
+import { PinDirectory } from './pin-root.js';
 import type { ResourceScope } from './scope.js';
 import { writeSlotsInBackground } from './slot-batch.js';
 
@@ -194,9 +191,8 @@ export function createMaps(c: MapCreation): Map<string, Fd> {
       }
       case 'create-map': {
         const path = pinPath(spec, c.pinRoot);
-        if (path !== undefined) {
-          assertNotSymlink(path, spec.name, c.object);
-          const existing = tryOpenPinned(path);
+        if (path !== undefined && pins !== undefined) {
+          const existing = pins.openPinned(spec.name, spec.name);
           if (existing !== undefined) {
             c.scope.own(existing);
             try {
@@ -251,28 +247,24 @@ export function createMaps(c: MapCreation): Map<string, Fd> {
     }
   };
 
-  if (c.maps.some((spec) => pinPath(spec, c.pinRoot) !== undefined)) assertPinRoot(c.pinRoot, c.object);
+  // Opened once, checked, and kept until the load ends, so undoing a pin unlinks our own.
+  const pins = c.maps.some((spec) => pinPath(spec, c.pinRoot) !== undefined)
+    ? PinDirectory.open(c.pinRoot, c.object)
+    : undefined;
+  if (pins !== undefined) c.scope.onEnd(() => pins.close());
   for (const step of c.plan.maps) run(step);
+  if (pins === undefined) return fds;
 
   for (const spec of c.maps) {
     const path = pinPath(spec, c.pinRoot);
     if (path === undefined || reused.has(spec.name)) continue;
     try {
-      pinObject((fds.get(spec.name) as Fd).fd, path);
+      pins.pin((fds.get(spec.name) as Fd).fd, spec.name);
     } catch (error) {
       throw wrap('pin', `failed to auto-pin at '${path}'`, { ...where(spec.name), path }, error);
     }
-    c.scope.onFailure(() => unlinkSync(path));
+    c.scope.onFailure(() => pins.unpin(spec.name));
     c.log(`map '${spec.name}': pinned at '${path}'`);
   }
   return fds;
-}
-
-function tryOpenPinned(path: string): Fd | undefined {
-  try {
-    return getPinnedObject(path);
-  } catch (error) {
-    if (BpfSyscallError.is(error) && error.errnoName === 'ENOENT') return undefined;
-    throw error;
-  }
 }

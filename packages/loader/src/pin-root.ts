@@ -1,57 +1,260 @@
-import { lstatSync, renameSync, statfsSync, unlinkSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { pinObject } from '@bpfkit/syscall';
-import { LoadError } from './errors.js';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  type Stats,
+  statfsSync,
+  unlinkSync,
+} from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { type Fd, getPinnedObject, pinObject } from '@bpfkit/syscall';
+import { LoadError, type LoadErrorContext } from './errors.js';
 
 /** `statfs(2)` f_type of a bpf filesystem (BPF_FS_MAGIC). */
 const BPF_FS_MAGIC = 0xcafe4a11;
+/** `O_PATH` (the same value on every architecture bpfkit supports; Node does not export it). */
+const O_PATH = 0o10000000;
+const S_ISVTX = 0o1000;
+/** Permission bits that let group or others create, rename and unlink entries. */
+const WRITABLE_BY_OTHERS = 0o022;
+/** Temporary `replace` pins: `bpfkit-replacing-<pid>-<16 hex digits>` (bpffs refuses dots). */
+const TEMPORARY_PREFIX = 'bpfkit-replacing-';
+const TEMPORARY_NAME = /^bpfkit-replacing-(\d+)-[0-9a-f]{16}$/;
+/** A temporary pin younger than this may belong to a replace in flight in another pid namespace. */
+const STALE_AFTER_MS = 60_000;
 
-/**
- * Checks the pin root before any map is pinned or reused there: it must be a directory on a
- * bpf filesystem, so pins land in the kernel and not in an ordinary folder.
- * @throws {@link LoadError} step `pin`, saying how to mount one.
- */
-export function assertPinRoot(pinRoot: string, object: string | undefined): void {
-  const context = { ...(object === undefined ? {} : { object }), path: pinRoot };
-  let type: number;
+/** The effective uid, whose entries (and root's) are trusted. */
+function ourUid(): number {
+  return process.geteuid?.() ?? 0;
+}
+
+/** Uids whose directories and pins we trust: ours, and root (who could change ours anyway). */
+function trusted(uid: number): boolean {
+  return uid === ourUid() || uid === 0;
+}
+
+function errnoOf(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException).code;
+}
+
+/** True while process `pid` exists in our pid namespace (`kill(pid, 0)`). */
+function processAlive(pid: number): boolean {
   try {
-    type = statfsSync(pinRoot).type;
+    process.kill(pid, 0);
+    return true;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new LoadError(
-      'pin',
-      `pin root '${pinRoot}' cannot be used (${code}): create it and mount a bpf filesystem there (mount -t bpf bpf ${pinRoot})`,
-      { ...context, ...(code === undefined ? {} : { errno: code }) },
-    );
-  }
-  if (type !== BPF_FS_MAGIC) {
-    throw new LoadError(
-      'pin',
-      `pin root '${pinRoot}' is not on a bpf filesystem: mount one there (mount -t bpf bpf ${pinRoot}) or pass pinRoot`,
-      context,
-    );
+    return errnoOf(error) !== 'ESRCH';
   }
 }
 
 /**
- * Refuses a pin path that is a symbolic link before a pinned map is looked up there:
- * BPF_OBJ_GET follows links, so one planted in the pin root could make us reuse a map from
- * outside it. (BPF_OBJ_PIN never follows: it fails with EEXIST on any existing entry.)
- * @throws {@link LoadError} step `pin`, naming the map and the path.
+ * A bpffs directory opened once and checked through its descriptor, in which pins are made,
+ * opened and replaced by name. This is what makes pinning safe in a directory others can
+ * write to (`/sys/fs/bpf` and a fresh bpffs are mode 1777):
+ *
+ * - The directory is opened with `O_PATH|O_DIRECTORY|O_NOFOLLOW` and checked through that
+ *   descriptor: on a bpf filesystem, owned by us or root, and if group or others may write
+ *   to it, sticky. In a sticky directory no one else can rename or unlink an entry we own;
+ *   in one only we and root can write to, no one else can touch any. Every later name is
+ *   resolved inside that descriptor (`/proc/self/fd/<dir>/<name>`), so swapping the
+ *   directory, or a link on the way to it, after the check changes nothing.
+ * - An existing pin is opened with `O_PATH|O_NOFOLLOW` first, which binds a descriptor to
+ *   the entry itself (a symbolic link stays a link), and that inode is checked: a regular
+ *   bpffs file in this directory, owned by us or root. BPF_OBJ_GET is then given
+ *   `/proc/self/fd/<entry>`, which resolves to exactly the inode checked, whatever the name
+ *   points to by then. Checking the name and then calling BPF_OBJ_GET on it is not enough:
+ *   BPF_OBJ_GET always follows a final symbolic link, also with `path_fd` and
+ *   BPF_F_PATH_FD (Linux 6.5+), which fix the directory but not the last component.
+ * - BPF_OBJ_PIN never follows a final link and fails with EEXIST on any existing entry;
+ *   resolved inside the checked directory it lands where it was checked.
+ *
+ * Needs `/proc` mounted (the loader refuses to reuse pins without it rather than guess).
  */
-export function assertNotSymlink(path: string, map: string, object: string | undefined): void {
-  let isLink = false;
-  try {
-    isLink = lstatSync(path).isSymbolicLink();
-  } catch {
-    return; // Nothing there yet: the pin will create it.
+export class PinDirectory {
+  private constructor(
+    /** The directory, as given. */
+    readonly path: string,
+    private dirFd: number,
+    private readonly dirStats: Stats,
+    private readonly context: LoadErrorContext,
+  ) {}
+
+  /**
+   * Opens and checks the pin directory `path`.
+   * @throws {@link LoadError} step `pin` when it is missing, a link, not a bpffs, owned by
+   * another user, or writable by others without the sticky bit; the message says what to do.
+   */
+  static open(path: string, object?: string): PinDirectory {
+    const context = { ...(object === undefined ? {} : { object }), path };
+    let fd: number;
+    try {
+      fd = openSync(path, O_PATH | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+    } catch (error) {
+      const code = errnoOf(error);
+      const problem =
+        code === 'ELOOP' || code === 'ENOTDIR'
+          ? `pin root '${path}' is a symbolic link or not a directory: pass the bpffs directory itself`
+          : `pin root '${path}' cannot be used (${code}): create it and mount a bpf filesystem there (mount -t bpf bpf ${path})`;
+      throw new LoadError('pin', problem, { ...context, ...(code === undefined ? {} : { errno: code }) });
+    }
+    try {
+      const stats = fstatSync(fd);
+      PinDirectory.check(path, fd, stats, context);
+      return new PinDirectory(path, fd, stats, context);
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
   }
-  if (isLink) {
-    throw new LoadError(
-      'pin',
-      `pin path '${path}' is a symbolic link; bpfkit does not follow links out of the pin root: remove it`,
-      { ...(object === undefined ? {} : { object }), map, path },
-    );
+
+  private static check(path: string, fd: number, stats: Stats, context: LoadErrorContext): void {
+    if (statfsSync(`/proc/self/fd/${fd}`).type !== BPF_FS_MAGIC) {
+      throw new LoadError(
+        'pin',
+        `pin root '${path}' is not on a bpf filesystem: mount one there (mount -t bpf bpf ${path}) or pass pinRoot`,
+        context,
+      );
+    }
+    if (!trusted(stats.uid)) {
+      throw new LoadError(
+        'pin',
+        `pin root '${path}' belongs to uid ${stats.uid}, who could swap the pins in it: use a directory owned by uid ${ourUid()} or root`,
+        context,
+      );
+    }
+    if ((stats.mode & WRITABLE_BY_OTHERS) !== 0 && (stats.mode & S_ISVTX) === 0) {
+      const mode = (stats.mode & 0o7777).toString(8).padStart(4, '0');
+      throw new LoadError(
+        'pin',
+        `pin root '${path}' (mode ${mode}) is writable by others and not sticky, so they could swap the pins in it: chmod +t or go-w it`,
+        context,
+      );
+    }
+  }
+
+  /** `name` resolved inside the checked directory, whatever its path leads to now. */
+  private at(name: string): string {
+    return `/proc/self/fd/${this.dirFd}/${name}`;
+  }
+
+  /** The path errors and logs name. */
+  private shown(name: string): string {
+    return `${this.path.replace(/\/+$/, '')}/${name}`;
+  }
+
+  /**
+   * Opens the object pinned as `name`, or returns `undefined` when nothing is there.
+   * @throws {@link LoadError} step `pin`, naming the path, when the entry is a symbolic
+   * link, not a pinned object of this bpffs, or owned by someone other than us or root.
+   */
+  openPinned(name: string, map?: string): Fd | undefined {
+    const path = this.shown(name);
+    const context = { ...this.context, ...(map === undefined ? {} : { map }), path };
+    let entry: number;
+    try {
+      entry = openSync(this.at(name), O_PATH | constants.O_NOFOLLOW);
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT') return undefined;
+      throw new LoadError('pin', `pin path '${path}' cannot be opened (${errnoOf(error)})`, context, { cause: error });
+    }
+    try {
+      const stats = fstatSync(entry);
+      if (stats.isSymbolicLink()) {
+        throw new LoadError(
+          'pin',
+          `pin path '${path}' is a symbolic link; bpfkit does not follow links out of the pin root: remove it`,
+          context,
+        );
+      }
+      if (!stats.isFile() || stats.dev !== this.dirStats.dev) {
+        throw new LoadError('pin', `pin path '${path}' is not an object pinned in this bpf filesystem`, context);
+      }
+      if (!trusted(stats.uid)) {
+        throw new LoadError(
+          'pin',
+          `pin path '${path}' belongs to uid ${stats.uid}, not to uid ${ourUid()} or root, so anyone could have pinned it: remove it`,
+          context,
+        );
+      }
+      return getPinnedObject(`/proc/self/fd/${entry}`, 0, path);
+    } finally {
+      closeSync(entry);
+    }
+  }
+
+  /**
+   * Pins `fd` as `name`. With `replace`, an existing pin is swapped out atomically: `fd` is
+   * pinned under a temporary name unique to this call, then renamed over `name`; temporary
+   * pins that crashed processes left behind are removed first.
+   * @throws {@link BpfSyscallError} EEXIST when something is there already and not `replace`.
+   */
+  pin(fd: number, name: string, options: PinOptions = {}): void {
+    if (!options.replace) {
+      pinObject(fd, this.at(name), this.shown(name));
+      return;
+    }
+    this.removeStaleTemporaries();
+    const temporary = `${TEMPORARY_PREFIX}${process.pid}-${randomBytes(8).toString('hex')}`;
+    pinObject(fd, this.at(temporary), this.shown(temporary));
+    try {
+      renameSync(this.at(temporary), this.at(name));
+    } catch (error) {
+      unlinkSync(this.at(temporary));
+      throw error;
+    }
+  }
+
+  /** Removes the pin `name` (undoing a pin of ours). */
+  unpin(name: string): void {
+    unlinkSync(this.at(name));
+  }
+
+  /**
+   * Removes temporary `replace` pins of processes that are gone: only entries named as ours
+   * are, owned by our uid, a minute old or more (older than any replace in flight, even one
+   * of another pid namespace sharing this bpffs) and whose process no longer exists. In a
+   * directory that passed {@link open}'s checks, no one else can swap such an entry between
+   * the check and the unlink.
+   */
+  private removeStaleTemporaries(): void {
+    const now = Date.now();
+    for (const name of readdirSync(this.at(''))) {
+      const pid = TEMPORARY_NAME.exec(name)?.[1];
+      if (pid === undefined || Number(pid) === process.pid || processAlive(Number(pid))) continue;
+      let stats: Stats;
+      try {
+        const entry = openSync(this.at(name), O_PATH | constants.O_NOFOLLOW);
+        try {
+          stats = fstatSync(entry);
+        } finally {
+          closeSync(entry);
+        }
+      } catch {
+        continue; // Removed meanwhile.
+      }
+      if (!stats.isFile() || stats.uid !== ourUid() || now - stats.mtimeMs < STALE_AFTER_MS) continue;
+      try {
+        unlinkSync(this.at(name));
+      } catch {
+        // Another process cleaned it up first.
+      }
+    }
+  }
+
+  /** Closes the directory's descriptor; later calls do nothing. */
+  close(): void {
+    if (this.dirFd < 0) return;
+    closeSync(this.dirFd);
+    this.dirFd = -1;
+  }
+
+  /** Same as {@link close}, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 }
 
@@ -64,19 +267,15 @@ export interface PinOptions {
   readonly replace?: boolean;
 }
 
-/** Pins `fd` at `path` in a bpffs, replacing an existing pin only when asked. */
+/**
+ * Pins `fd` at `path` in a bpffs, replacing an existing pin only when asked; the directory
+ * is checked as {@link PinDirectory} describes.
+ */
 export function pinAt(fd: number, path: string, options: PinOptions = {}): void {
-  if (!options.replace) {
-    pinObject(fd, path);
-    return;
-  }
-  // bpffs refuses names with a dot in them (they are the kernel's own), hence no dot-file.
-  const temporary = join(dirname(path), `bpfkit-replacing-${process.pid}-${basename(path)}`);
-  pinObject(fd, temporary);
+  const directory = PinDirectory.open(dirname(path));
   try {
-    renameSync(temporary, path);
-  } catch (error) {
-    unlinkSync(temporary);
-    throw error;
+    directory.pin(fd, basename(path), options);
+  } finally {
+    directory.close();
   }
 }

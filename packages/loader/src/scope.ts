@@ -8,6 +8,7 @@ import type { Fd } from '@bpfkit/syscall';
 export class ResourceScope {
   private readonly fds: Fd[] = [];
   private readonly undo: (() => void)[] = [];
+  private readonly end: (() => void)[] = [];
 
   /** Records an open descriptor and returns it. */
   own<T extends Fd>(fd: T): T {
@@ -20,16 +21,18 @@ export class ResourceScope {
     this.undo.push(action);
   }
 
-  /** Closes every descriptor, newest first, after running the undo actions; never throws. */
+  /**
+   * Registers an action run once the load ends either way: at {@link commit}, or after the
+   * undo actions on failure (e.g. closing a directory the undo actions unpin from).
+   */
+  onEnd(action: () => void): void {
+    this.end.push(action);
+  }
+
+  /** Closes every descriptor, newest first, after running the undo and end actions; never throws. */
   closeAll(): void {
-    for (const action of this.undo.reverse()) {
-      try {
-        action();
-      } catch {
-        // Best effort: the original error matters more than a failed cleanup.
-      }
-    }
-    this.undo.length = 0;
+    runAll(this.undo.reverse());
+    runAll(this.end);
     for (const fd of this.fds.reverse()) fd.close();
     this.fds.length = 0;
   }
@@ -37,5 +40,18 @@ export class ResourceScope {
   /** Makes the load's side effects permanent (pins stay); descriptors stay owned until {@link closeAll}. */
   commit(): void {
     this.undo.length = 0;
+    runAll(this.end);
   }
+}
+
+/** Runs and forgets `actions`; a failing one does not stop the rest (the original error matters more). */
+function runAll(actions: (() => void)[]): void {
+  for (const action of actions) {
+    try {
+      action();
+    } catch {
+      // Best effort.
+    }
+  }
+  actions.length = 0;
 }

@@ -12,18 +12,25 @@ function pathBytes(path: string): Uint8Array {
   return bytes;
 }
 
-/** BPF_OBJ_PIN: pins a map, program, link or BTF at `path` in a bpffs. */
-export function pinObject(fd: number, path: string): void {
-  bpfCall(BpfCommand.OBJ_PIN, new BpfAttr(16).pointer(0, pathBytes(path)).u32(8, fd), { path });
+/**
+ * BPF_OBJ_PIN: pins a map, program, link or BTF at `path` in a bpffs. `shownPath` is the
+ * path errors name, when `path` is an alias such as `/proc/self/fd/<dir>/<name>`.
+ */
+export function pinObject(fd: number, path: string, shownPath = path): void {
+  bpfCall(BpfCommand.OBJ_PIN, new BpfAttr(16).pointer(0, pathBytes(path)).u32(8, fd), { path: shownPath });
 }
 
 /** `file_flags` of BPF_OBJ_GET. */
 export const ObjectFlag = { READ_ONLY: 1 << 3, WRITE_ONLY: 1 << 4 } as const;
 
-/** BPF_OBJ_GET: opens the object pinned at `path`. */
-export function getPinnedObject(path: string, flags = 0): Fd {
-  const fd = bpfCall(BpfCommand.OBJ_GET, new BpfAttr(16).pointer(0, pathBytes(path)).u32(12, flags), { path });
-  return new Fd(fd, `pinned object '${path}'`);
+/**
+ * BPF_OBJ_GET: opens the object pinned at `path` (following a final symbolic link, as the
+ * kernel always does). `shownPath` is the path errors name, when `path` is an alias.
+ */
+export function getPinnedObject(path: string, flags = 0, shownPath = path): Fd {
+  const attr = new BpfAttr(16).pointer(0, pathBytes(path)).u32(12, flags);
+  const fd = bpfCall(BpfCommand.OBJ_GET, attr, { path: shownPath });
+  return new Fd(fd, `pinned object '${shownPath}'`);
 }
 
 /** What BPF_OBJ_GET_INFO_BY_FD reports about a map. */
