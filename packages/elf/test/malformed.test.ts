@@ -1,7 +1,6 @@
-import { readFixture } from '@bpfkit/fixtures';
+import { readFixture, relBytes, StringTableWriter, symbolBytes, writeElf } from '@bpfkit/fixtures';
 import { describe, expect, it } from 'vitest';
 import { ElfError, type ElfErrorCode, type ElfFile, parseElf, SectionType } from '../src/index.js';
-import { relBytes, StringTableWriter, symbolBytes, writeElf } from './elf-writer.js';
 
 /** Runs `read` and returns the ElfError it throws, failing the test if it throws anything else. */
 function elfErrorOf(read: () => unknown): ElfError {

@@ -2,6 +2,7 @@ import { type ElfFile, type ElfSymbol, SectionFlag, SymbolType } from '@bpfkit/e
 import type { BtfMapDefinition } from './btf-maps.js';
 import { isMapInMap, MapType } from './constants.js';
 import { MapError, type MapErrorCode } from './errors.js';
+import type { MapSlot } from './spec.js';
 
 /** Size of one `values` entry: a BPF pointer. */
 const SLOT_SIZE = 8;
@@ -21,6 +22,9 @@ export function readSlots(elf: ElfFile, definitions: readonly BtfMapDefinition[]
   if (relocations === undefined) return;
   const object = elf.name;
   const byName = new Map(definitions.map((d) => [d.spec.name, d]));
+  const byOffset = [...definitions].sort((a, b) => a.offset - b.offset);
+  // Per outer map, slot index → slot; a later initialiser of the same index replaces the earlier.
+  const collected = new Map<BtfMapDefinition, Map<number, MapSlot>>();
 
   for (const relocation of relocations.entries) {
     const symbol = elf.symbol(relocation.symbol);
@@ -30,16 +34,8 @@ export function readSlots(elf: ElfFile, definitions: readonly BtfMapDefinition[]
       code,
       problem,
       extra = {},
-    ) => {
-      throw new MapError(code, `.rel.maps entry [${relocation.index}] at offset ${at}: ${problem}`, {
-        ...(object === undefined ? {} : { object }),
-        section: '.rel.maps',
-        offset: at,
-        target,
-        ...extra,
-      });
-    };
-    const owner = definitions.find((d) => d.offset <= at && at + SLOT_SIZE <= d.offset + d.size);
+    ) => slotError(object, relocation.index, at, target, code, problem, extra);
+    const owner = containing(byOffset, at);
     if (owner === undefined) fail('bad-slot-relocation', `no map definition contains this offset (for '${target}')`);
     const outer = owner.spec;
     if (owner.valuesOffset === undefined) {
@@ -54,41 +50,83 @@ export function readSlots(elf: ElfFile, definitions: readonly BtfMapDefinition[]
       });
     }
     const index = relative / SLOT_SIZE;
-    const context = { map: outer.name, slot: index };
 
     if (isMapInMap(outer.type)) {
       if (symbol.sectionIndex !== maps.index) {
-        fail('slot-not-a-map', `'${target}' isn't a BTF-defined map`, context);
+        fail('slot-not-a-map', `'${target}' isn't a BTF-defined map`, { map: outer.name, slot: index });
       }
       if (outer.type === MapType.HASH_OF_MAPS && outer.keySize !== 4) {
         fail('slot-out-of-range', `hash-of-maps '${outer.name}' must have key size 4 to be initialised by index`, {
-          ...context,
+          map: outer.name,
+          slot: index,
           field: 'key_size',
           expected: 4,
           actual: outer.keySize,
         });
       }
-      if (!byName.has(target)) fail('slot-not-a-map', `'${target}' isn't a valid map reference`, context);
-      setSlot(outer.slots, { index, target, targetKind: 'map' });
+      if (!byName.has(target)) {
+        fail('slot-not-a-map', `'${target}' isn't a valid map reference`, { map: outer.name, slot: index });
+      }
+      slotsOf(collected, owner).set(index, { index, target, targetKind: 'map' });
     } else if (outer.type === MapType.PROG_ARRAY) {
       if (!isEntryPoint(elf, symbol)) {
-        fail('slot-not-a-program', `'${target}' isn't an entry-point program`, context);
+        fail('slot-not-a-program', `'${target}' isn't an entry-point program`, { map: outer.name, slot: index });
       }
-      setSlot(outer.slots, { index, target, targetKind: 'program' });
+      slotsOf(collected, owner).set(index, { index, target, targetKind: 'program' });
     } else {
-      fail('bad-slot-relocation', 'only map-in-map and prog-array maps have slots', context);
+      fail('bad-slot-relocation', 'only map-in-map and prog-array maps have slots', { map: outer.name, slot: index });
     }
   }
+  // One sort per outer map, once every relocation is read: n log n in the number of slots.
+  for (const [owner, slots] of collected) owner.spec.slots = [...slots.values()].sort((a, b) => a.index - b.index);
 }
 
-function setSlot(
-  slots: { index: number }[],
-  slot: { index: number; target: string; targetKind: 'map' | 'program' },
-): void {
-  const existing = slots.findIndex((s) => s.index === slot.index);
-  if (existing >= 0) slots.splice(existing, 1);
-  slots.push(slot);
-  slots.sort((a, b) => a.index - b.index);
+function slotError(
+  object: string | undefined,
+  entry: number,
+  at: number,
+  target: string,
+  code: MapErrorCode,
+  problem: string,
+  extra: Partial<MapError['context']>,
+): never {
+  throw new MapError(code, `.rel.maps entry [${entry}] at offset ${at}: ${problem}`, {
+    ...(object === undefined ? {} : { object }),
+    section: '.rel.maps',
+    offset: at,
+    target,
+    ...extra,
+  });
+}
+
+function slotsOf(
+  collected: Map<BtfMapDefinition, Map<number, MapSlot>>,
+  owner: BtfMapDefinition,
+): Map<number, MapSlot> {
+  let slots = collected.get(owner);
+  if (slots === undefined) {
+    slots = new Map();
+    collected.set(owner, slots);
+  }
+  return slots;
+}
+
+/** The definition whose bytes hold a whole slot at `at`, by binary search over definitions sorted by offset. */
+function containing(byOffset: readonly BtfMapDefinition[], at: number): BtfMapDefinition | undefined {
+  let low = 0;
+  let high = byOffset.length - 1;
+  let found: BtfMapDefinition | undefined;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const candidate = byOffset[middle] as BtfMapDefinition;
+    if (candidate.offset <= at) {
+      found = candidate;
+      low = middle + 1;
+    } else {
+      high = middle - 1;
+    }
+  }
+  return found !== undefined && at + SLOT_SIZE <= found.offset + found.size ? found : undefined;
 }
 
 /** A FUNC symbol at the start of its own program in an executable section other than `.text`. */
