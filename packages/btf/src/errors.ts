@@ -9,6 +9,8 @@ export type BtfErrorCode =
   | 'bad-string'
   | 'bad-record'
   | 'reference-cycle'
+  | 'too-deep'
+  | 'too-large'
   | 'bad-ext'
   | 'bad-fixup'
   | 'not-found';

@@ -1,7 +1,7 @@
 import { parseElf } from '@bpfkit/elf';
 import { readFixture } from '@bpfkit/fixtures';
 import { describe, expect, it } from 'vitest';
-import { BtfBuilder, btfCodec, fixupDatasecs, parseBtf, readObjectBtf, reencode } from '../src/index.js';
+import { BtfBuilder, BtfError, btfCodec, fixupDatasecs, parseBtf, readObjectBtf, reencode } from '../src/index.js';
 
 describe('btfCodec', () => {
   const b = new BtfBuilder();
@@ -63,5 +63,108 @@ describe('btfCodec', () => {
     });
     const custom = btfCodec(fixed, fixed.byName('.rodata.custom', 'datasec')?.id ?? 0);
     expect(custom.decode(elf.sectionByName('.rodata.custom')?.data as Uint8Array)).toEqual({ greeting: 'hello' });
+  });
+});
+
+describe('btfCodec on BTF the kernel would refuse', () => {
+  /** The BtfError `run` throws (failing the test on any other outcome). */
+  function btfError(run: () => unknown): BtfError {
+    try {
+      run();
+    } catch (error) {
+      if (BtfError.is(error)) return error;
+      throw error;
+    }
+    throw new Error('expected a BtfError');
+  }
+
+  it('refuses a struct that contains itself at offset 0 instead of overflowing the stack', () => {
+    const b = new BtfBuilder();
+    const self = 1;
+    b.add({
+      kind: 'struct',
+      name: 'ouroboros',
+      size: 4,
+      bitfieldEncoding: false,
+      members: [{ name: 'again', type: self, bitOffset: 0, bitfieldSize: 0 }],
+    });
+    const codec = btfCodec(parseBtf(b.encode()), self);
+    const error = btfError(() => codec.decode(new Uint8Array(4)));
+    expect(error.code).toBe('reference-cycle');
+    expect(error.message).toMatch(/struct 'ouroboros' \[1\] contains itself/);
+    expect(btfError(() => codec.encode({ again: { again: {} } })).code).toBe('reference-cycle');
+  });
+
+  it('refuses nesting deeper than the kernel resolves', () => {
+    const b = new BtfBuilder();
+    let inner = b.add({ kind: 'int', name: 'int', size: 4, bits: 32, bitOffset: 0, encoding: 1 });
+    for (let level = 0; level < 40; level++) {
+      inner = b.add({
+        kind: 'struct',
+        name: `level${level}`,
+        size: 4,
+        bitfieldEncoding: false,
+        members: [{ name: 'inner', type: inner, bitOffset: 0, bitfieldSize: 0 }],
+      });
+    }
+    const error = btfError(() => btfCodec(parseBtf(b.encode()), inner).decode(new Uint8Array(4)));
+    expect(error.code).toBe('too-deep');
+  });
+
+  it('refuses 2^32-1 zero-size elements at once instead of building them', () => {
+    const b = new BtfBuilder();
+    const int = b.add({ kind: 'int', name: 'int', size: 4, bits: 32, bitOffset: 0, encoding: 1 });
+    const empty = b.add({ kind: 'struct', name: 'empty', size: 0, bitfieldEncoding: false, members: [] });
+    const many = b.add({ kind: 'array', name: '', type: empty, indexType: int, length: 0xffffffff });
+    const started = performance.now();
+    const error = btfError(() => btfCodec(parseBtf(b.encode()), many).decode(new Uint8Array(0)));
+    expect(error.code).toBe('too-large');
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('refuses values whose size is past 32 bits', () => {
+    const b = new BtfBuilder();
+    const int = b.add({ kind: 'int', name: 'int', size: 4, bits: 32, bitOffset: 0, encoding: 1 });
+    const huge = b.add({ kind: 'array', name: '', type: int, indexType: int, length: 0x40000000 });
+    expect(btfError(() => btfCodec(parseBtf(b.encode()), huge)).code).toBe('too-large');
+  });
+
+  it('refuses a member past its struct’s size, naming it, before reading a byte', () => {
+    const b = new BtfBuilder();
+    const u64 = b.add({ kind: 'int', name: 'u64', size: 8, bits: 64, bitOffset: 0, encoding: 0 });
+    const short = b.add({
+      kind: 'struct',
+      name: 'short',
+      size: 8,
+      bitfieldEncoding: false,
+      members: [{ name: 'far', type: u64, bitOffset: 64, bitfieldSize: 0 }],
+    });
+    const codec = btfCodec(parseBtf(b.encode()), short);
+    const error = btfError(() => codec.decode(new Uint8Array(8)));
+    expect(error.code).toBe('bad-record');
+    expect(error.context).toMatchObject({ typeId: short, field: "member 'far'", actual: 'end 16' });
+    expect(btfError(() => codec.encode({ far: 1 })).code).toBe('bad-record');
+  });
+
+  it('refuses a bitfield past its struct and a member starting inside a byte', () => {
+    const b = new BtfBuilder();
+    const u32 = b.add({ kind: 'int', name: 'u32', size: 4, bits: 32, bitOffset: 0, encoding: 0 });
+    const bits = b.add({
+      kind: 'struct',
+      name: 'bits',
+      size: 4,
+      bitfieldEncoding: true,
+      members: [{ name: 'wide', type: u32, bitOffset: 30, bitfieldSize: 4 }],
+    });
+    const odd = b.add({
+      kind: 'struct',
+      name: 'odd',
+      size: 8,
+      bitfieldEncoding: false,
+      members: [{ name: 'shifted', type: u32, bitOffset: 3, bitfieldSize: 0 }],
+    });
+    const btf = parseBtf(b.encode());
+    expect(btfError(() => btfCodec(btf, bits).decode(new Uint8Array(4))).code).toBe('bad-record');
+    expect(btfError(() => btfCodec(btf, odd).decode(new Uint8Array(8))).message).toMatch(/starts inside a byte/);
   });
 });
