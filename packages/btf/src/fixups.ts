@@ -212,12 +212,17 @@ export function placeDatasecVariables(
   types[index] = { ...plainType(datasec), size, vars };
 }
 
+/** Name of the VAR that stands in for kfuncs in `.ksyms`, also given to their unnamed parameters. */
+const ksymPlaceholder = '__bpfkit_ksym';
+
 /**
  * Makes an object's `.ksyms` DATASEC loadable, as libbpf does: the kernel accepts neither
- * FUNCs inside a DATASEC, nor extern linkage, nor variables of type void. Every entry becomes
- * a global-allocated `int` variable (kfunc entries share one added `__bpfkit_ksym` VAR),
- * laid out 4 bytes apart; kfunc FUNCs become global. Edits `types` in place (index = id − 1),
- * appending at most an INT and a VAR; an object without `.ksyms` is left alone.
+ * FUNCs inside a DATASEC, nor extern linkage, nor variables of type void, nor a FUNC with
+ * unnamed parameters (`extern int bpf_wq_init(struct bpf_wq *, void *, unsigned int) __ksym`).
+ * Every entry becomes a global-allocated `int` variable (kfunc entries share one added
+ * `__bpfkit_ksym` VAR), laid out 4 bytes apart; kfunc FUNCs become global and their unnamed
+ * parameters take that VAR's name. Edits `types` in place (index = id − 1), appending at
+ * most an INT and a VAR; an object without `.ksyms` is left alone.
  */
 export function fixupKsyms(types: BtfType[]): void {
   const index = types.findIndex((t) => t.kind === 'datasec' && t.name === '.ksyms');
@@ -237,12 +242,21 @@ export function fixupKsyms(types: BtfType[]): void {
     let varId = entry.type;
     if (type?.kind === 'func') {
       types[entry.type - 1] = { ...plainType(type), linkage: FuncLinkage.GLOBAL };
-      dummyVar ??= add({ kind: 'var', name: '__bpfkit_ksym', type: intId, linkage: VarLinkage.GLOBAL_ALLOCATED });
+      dummyVar ??= add({ kind: 'var', name: ksymPlaceholder, type: intId, linkage: VarLinkage.GLOBAL_ALLOCATED });
       varId = dummyVar;
+      nameParameters(types, type.type);
     } else if (type?.kind === 'var') {
       types[entry.type - 1] = { ...plainType(type), type: intId, linkage: VarLinkage.GLOBAL_ALLOCATED };
     }
     return { ...entry, type: varId, offset: i * 4, size: 4 };
   });
   types[index] = { ...plainType(datasec), size: vars.length * 4, vars };
+}
+
+/** Names every unnamed, typed parameter of FUNC_PROTO `protoId` (the kernel refuses a FUNC with one). */
+function nameParameters(types: BtfType[], protoId: number): void {
+  const proto = types[protoId - 1];
+  if (proto?.kind !== 'func_proto' || proto.params.every((p) => p.name !== '' || p.type === 0)) return;
+  const params = proto.params.map((p) => (p.name === '' && p.type !== 0 ? { name: ksymPlaceholder, type: p.type } : p));
+  types[protoId - 1] = { ...plainType(proto), params };
 }

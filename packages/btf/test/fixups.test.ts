@@ -7,6 +7,7 @@ import {
   type BtfType,
   encodeBtf,
   fixupDatasecs,
+  fixupKsyms,
   parseBtf,
   readObjectBtf,
   sanitizeBtf,
@@ -113,5 +114,43 @@ describe('sanitising for older kernels', () => {
   it('makes global functions static when only that is missing', () => {
     const out = sanitizeBtf(types, { ...allBtfFeatures, globalFunc: false });
     expect(out[2]).toMatchObject({ kind: 'func', linkage: 0 });
+  });
+});
+
+describe('.ksyms fix-up', () => {
+  const b = new BtfBuilder();
+  const int = b.add({ kind: 'int', name: 'int', size: 4, bits: 32, bitOffset: 0, encoding: 1 });
+  const pointer = b.add({ kind: 'ptr', name: '', type: int });
+  // extern int kfunc(int *, int named, ...) __ksym;
+  const proto = b.add({
+    kind: 'func_proto',
+    name: '',
+    returnType: int,
+    params: [
+      { name: '', type: pointer },
+      { name: 'named', type: int },
+      { name: '', type: 0 },
+    ],
+  });
+  const kfunc = b.add({ kind: 'func', name: 'kfunc', type: proto, linkage: 2 });
+  b.add({ kind: 'datasec', name: '.ksyms', size: 0, vars: [{ type: kfunc, offset: 0, size: 0 }] });
+  const types = [...parseBtf(b.encode()).decodeAll()];
+
+  it('names the unnamed parameters of a kfunc, which the kernel requires, and makes it global', () => {
+    fixupKsyms(types);
+    expect(types[proto - 1]).toMatchObject({
+      params: [
+        { name: '__bpfkit_ksym', type: pointer },
+        { name: 'named', type: int },
+        { name: '', type: 0 },
+      ],
+    });
+    expect(types[kfunc - 1]).toMatchObject({ kind: 'func', linkage: 1 });
+    const placeholder = types.find((t) => t.kind === 'var');
+    expect(types.find((t) => t.kind === 'datasec')).toMatchObject({
+      size: 4,
+      vars: [{ type: placeholder?.id, offset: 0, size: 4 }],
+    });
+    expect(parseBtf(encodeBtf(types)).type(proto)).toMatchObject({ params: [{ name: '__bpfkit_ksym' }, {}, {}] });
   });
 });

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixture, libbpfComparableFixtures, requireTool } from '@bpfkit/fixtures';
-import { getPinnedObject, mapInfo, objectFdById, programInfo } from '@bpfkit/syscall';
+import { getPinnedObject, type MapInfo, mapInfo, objectFdById, programInfo } from '@bpfkit/syscall';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BpfObject } from '../src/index.js';
 import { bpfUnavailable, privateBpffs } from './kernel.js';
@@ -31,6 +31,12 @@ function normalize(xlated: Uint8Array, mapName: (id: number) => string): string[
   return out;
 }
 
+/** What MAP_CREATE gave a map, as both loaders should give it (BTF ids are the object's own). */
+function createdAs(info: MapInfo) {
+  const { name, type, keySize, valueSize, maxEntries, flags, btfKeyTypeId, btfValueTypeId, mapExtra } = info;
+  return { name, type, keySize, valueSize, maxEntries, flags, btfKeyTypeId, btfValueTypeId, mapExtra };
+}
+
 function nameOfMapId(id: number): string {
   const fd = objectFdById('map', id);
   if (fd === undefined) return `map#${id}`;
@@ -51,7 +57,7 @@ describe.skipIf(unavailable !== undefined || !bpftool)('bpfkit loads what libbpf
   const fixtures = libbpfComparableFixtures();
 
   it.each(fixtures.map((f) => [f.name, f] as const))(
-    '%s: identical translated instructions, map ids normalised',
+    '%s: identical translated instructions (map ids normalised) and map attributes',
     (name, f) => {
       const progs = join(bpffs.dir, `${name}-progs`);
       const pins = join(bpffs.dir, `${name}-pins`);
@@ -78,6 +84,17 @@ describe.skipIf(unavailable !== undefined || !bpftool)('bpfkit loads what libbpf
           pinned.close();
         }
       }
+      const theirMaps = readdirSync(pins).map((file) => {
+        const pinned = getPinnedObject(join(pins, file));
+        try {
+          return createdAs(mapInfo(pinned.fd));
+        } finally {
+          pinned.close();
+        }
+      });
+      const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+      const ourMaps = ours.maps.map((m) => createdAs(ours.map(m.name).info()));
+      expect(ourMaps.sort(byName)).toEqual(theirMaps.sort(byName));
     },
   );
 

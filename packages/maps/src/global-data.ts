@@ -72,7 +72,8 @@ export function readGlobalData(elf: ElfFile, btf: Btf | undefined, objectName: s
 
 /**
  * The `.kconfig` map when the object declares `extern … __kconfig` variables: externs are
- * laid out by descending alignment, then ascending size, then name (libbpf's order), and
+ * laid out by descending alignment, then ascending size, then name (libbpf's order), the
+ * map's BTF value type is the `.kconfig` DATASEC (the loader places its variables), and
  * the map is read-only for programs and frozen once the loader has written their values.
  */
 export function readKconfig(elf: ElfFile, btf: Btf | undefined, objectName: string): MapSpec | undefined {
@@ -123,6 +124,7 @@ export function readKconfig(elf: ElfFile, btf: Btf | undefined, objectName: stri
     valueSize: size,
     maxEntries: 1,
     flags: MapFlag.RDONLY_PROG | MapFlag.MMAPABLE,
+    btfValueTypeId: datasec.id,
     initialData: new Uint8Array(size),
     freeze: true,
     externs,

@@ -194,6 +194,15 @@ describe('global data', () => {
   });
 });
 
+describe('.kconfig', () => {
+  it('is typed by its DATASEC, as libbpf creates it', () => {
+    const { elf, maps } = open('kconfig');
+    const kconfig = maps.find((m) => m.source === 'kconfig');
+    expect(kconfig?.btfValueTypeId).toBe(readObjectBtf(elf)?.btf.byName('.kconfig', 'datasec')?.id);
+    expect(kconfig?.btfValueTypeId).toBeGreaterThan(0);
+  });
+});
+
 describe('kernel names', () => {
   it.each([
     ['selftest_test_b', '.bss', 'selftest.bss'],
