@@ -2,8 +2,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixture, libbpfComparableFixtures, requireTool } from '@bpfkit/fixtures';
-import { getPinnedObject, type MapInfo, mapInfo, objectFdById, programInfo } from '@bpfkit/syscall';
+import { fixture, libbpfComparableFixtures, mapNameById, normalizeXlated, requireTool } from '@bpfkit/fixtures';
+import { getPinnedObject, type MapInfo, mapInfo, programInfo } from '@bpfkit/syscall';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BpfObject } from '../src/index.js';
 import { bpfUnavailable, privateBpffs } from './kernel.js';
@@ -11,40 +11,10 @@ import { bpfUnavailable, privateBpffs } from './kernel.js';
 const unavailable = bpfUnavailable();
 const bpftool = requireTool('bpftool', 'bpftool', 'version');
 
-/** ld_imm64 that load a map (fd or value): the kernel shows the map's id in xlated code. */
-function normalize(xlated: Uint8Array, mapName: (id: number) => string): string[] {
-  const view = new DataView(xlated.buffer, xlated.byteOffset, xlated.byteLength);
-  const out: string[] = [];
-  for (let at = 0; at < xlated.length; at += 8) {
-    const code = view.getUint8(at);
-    const src = view.getUint8(at + 1) >> 4;
-    const hex = Array.from(xlated.subarray(at, at + 8), (b) => b.toString(16).padStart(2, '0')).join('');
-    if (code === 0x18 && (src === 1 || src === 2)) {
-      out.push(
-        `ld_imm64 ${src === 1 ? 'map' : 'map_value'} '${mapName(view.getUint32(at + 4, true))}' off ${view.getUint32(at + 12, true)}`,
-      );
-      at += 8;
-      continue;
-    }
-    out.push(hex);
-  }
-  return out;
-}
-
 /** What MAP_CREATE gave a map, as both loaders should give it (BTF ids are the object's own). */
 function createdAs(info: MapInfo) {
   const { name, type, keySize, valueSize, maxEntries, flags, btfKeyTypeId, btfValueTypeId, mapExtra } = info;
   return { name, type, keySize, valueSize, maxEntries, flags, btfKeyTypeId, btfValueTypeId, mapExtra };
-}
-
-function nameOfMapId(id: number): string {
-  const fd = objectFdById('map', id);
-  if (fd === undefined) return `map#${id}`;
-  try {
-    return mapInfo(fd.fd).name;
-  } finally {
-    fd.close();
-  }
 }
 
 describe.skipIf(unavailable !== undefined || !bpftool)('bpfkit loads what libbpf loads (bpftool prog loadall)', () => {
@@ -77,8 +47,8 @@ describe.skipIf(unavailable !== undefined || !bpftool)('bpfkit loads what libbpf
       for (const program of theirPrograms) {
         const pinned = getPinnedObject(join(progs, program));
         try {
-          const theirs = normalize(programInfo(pinned.fd, { xlated: true }).xlated as Uint8Array, nameOfMapId);
-          const mine = normalize(ours.program(program).info({ xlated: true }).xlated as Uint8Array, nameOfMapId);
+          const theirs = normalizeXlated(programInfo(pinned.fd, { xlated: true }).xlated as Uint8Array, mapNameById);
+          const mine = normalizeXlated(ours.program(program).info({ xlated: true }).xlated as Uint8Array, mapNameById);
           expect({ program, xlated: mine }).toEqual({ program, xlated: theirs });
         } finally {
           pinned.close();
@@ -106,7 +76,7 @@ describe.skipIf(unavailable !== undefined || !bpftool)('bpfkit loads what libbpf
         object.load();
         return object.programs
           .filter((p) => p.autoload)
-          .map((p) => normalize(object.program(p.name).info({ xlated: true }).xlated as Uint8Array, nameOfMapId));
+          .map((p) => normalizeXlated(object.program(p.name).info({ xlated: true }).xlated as Uint8Array, mapNameById));
       };
       const byFd = translated('fd');
       expect(byFd.flat().some((line) => line.startsWith('ld_imm64 map'))).toBe(true);
