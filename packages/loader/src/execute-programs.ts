@@ -1,15 +1,21 @@
 import type { MapSpec } from '@bpfkit/maps';
 import {
+  type AttachBtfSource,
+  attachProgramFd,
   encodeFuncInfo,
   encodeInstructions,
   encodeLineInfo,
   type Instruction,
+  needsAttachBtf,
   type ProgramPlan,
   PseudoSource,
-  type RelocError,
+  RelocError,
   requireKind,
+  resolveAttachBtf,
+  resolveAttachProgramBtf,
   sourceLineAt,
 } from '@bpfkit/reloc';
+import { runningVersionCode } from '@bpfkit/reloc/node';
 import {
   BpfSyscallError,
   type Fd,
@@ -21,8 +27,10 @@ import {
 import { u32s } from './bytes.js';
 import { LoadError } from './errors.js';
 import { BpfProgram } from './handles.js';
+import { loadedProgramBtf } from './kernel-btf.js';
 import type { BpfLink } from './link.js';
 import type { LoadLogger } from './log.js';
+import type { ModuleBtfFds } from './module-btf-fds.js';
 import type { ResourceScope } from './scope.js';
 
 /** What program loading needs from the object. */
@@ -40,6 +48,10 @@ export interface ProgramLoading {
   readonly mapReferences: MapReferenceMode;
   /** What every fd_array starts with (module BTF fds for kfunc calls), before any map index. */
   readonly fdArrayPrefix?: readonly number[];
+  /** The kernel BTFs BTF-attach programs name their targets in (read on first need). */
+  readonly attachSource: () => AttachBtfSource;
+  /** Module BTF objects, for `attach_btf_obj_fd`. */
+  readonly moduleFds: ModuleBtfFds;
   /** Hands links made by `attach()` to the object, which closes them. */
   readonly adopt: (link: BpfLink) => void;
 }
@@ -132,6 +144,24 @@ function verifierError(plan: ProgramPlan, error: BpfSyscallError, object: string
 }
 
 /**
+ * `attach_btf_id` and `attach_btf_obj_fd` (or `attach_prog_fd`) of a BTF-attach program, as
+ * libbpf resolves them at load; nothing for other programs.
+ */
+function attachAttributes(plan: ProgramPlan, p: ProgramLoading): { attachBtfId?: number; attachFd?: number } {
+  if (!needsAttachBtf(plan)) return {};
+  const programFd = attachProgramFd(plan, p.object);
+  if (programFd !== undefined) {
+    const attachBtfId = resolveAttachProgramBtf(plan, loadedProgramBtf(programFd), p.object);
+    return { attachBtfId, attachFd: programFd };
+  }
+  const found = resolveAttachBtf(plan, p.attachSource(), p.object);
+  return {
+    attachBtfId: found.id,
+    ...(found.module === undefined ? {} : { attachFd: p.moduleFds.fd(found.module).fd }),
+  };
+}
+
+/**
  * Loads every autoload program with its maps' fds patched in, and func/line info when BTF
  * is loaded; then fills prog-array slots with program fds.
  * @throws {@link LoadError}: an unknown section, a verifier rejection (with instruction and source line), a slot write.
@@ -144,12 +174,15 @@ export function loadPrograms(p: ProgramLoading): Map<string, BpfProgram> {
       continue;
     }
     let kind: ReturnType<typeof requireKind>;
+    let attach: ReturnType<typeof attachAttributes>;
     try {
       kind = requireKind(plan, p.object);
+      attach = attachAttributes(plan, p);
     } catch (error) {
+      if (LoadError.is(error)) throw error;
       throw new LoadError(
         'load-program',
-        (error as RelocError).problem,
+        RelocError.is(error) ? error.problem : (error as Error).message,
         {
           ...(p.object === undefined ? {} : { object: p.object }),
           program: plan.name,
@@ -166,9 +199,10 @@ export function loadPrograms(p: ProgramLoading): Map<string, BpfProgram> {
         type: kind.programType,
         instructions,
         license: plan.license,
-        kernelVersion: plan.kernelVersion,
+        kernelVersion: plan.kernelVersion ?? runningVersionCode(),
         flags: kind.flags,
         ...(kind.expectedAttachType === undefined ? {} : { expectedAttachType: kind.expectedAttachType }),
+        ...attach,
         ...(withInfo
           ? {
               btfFd: p.btfFd?.fd,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { Btf } from '@bpfkit/btf';
+import { type Btf, parseBtf } from '@bpfkit/btf';
 import { listModuleBtf, loadKernelBtf, loadModuleBtf } from '@bpfkit/btf/node';
-import { mapFileReadOnly } from '@bpfkit/syscall';
+import { btfData, mapFileReadOnly, objectFdById, programInfo } from '@bpfkit/syscall';
 
 /**
  * Reads a kernel BTF file by mapping it read-only where the kernel allows (vmlinux on
@@ -31,4 +31,20 @@ let modules: readonly Btf[] | undefined;
 export function runningModuleBtfs(): readonly Btf[] {
   modules ??= listModuleBtf().map((module) => loadModuleBtf(module, undefined, { read: mapOrRead }));
   return modules;
+}
+
+/**
+ * The BTF a loaded BPF program was loaded with (what a `freplace` program's target function
+ * is looked up in), or `undefined` when it has none.
+ */
+export function loadedProgramBtf(programFd: number): Btf | undefined {
+  const id = programInfo(programFd).btfId;
+  if (id === 0) return undefined;
+  const fd = objectFdById('btf', id);
+  if (fd === undefined) return undefined;
+  try {
+    return parseBtf(btfData(fd.fd), { name: `BTF of program fd ${programFd}` });
+  } finally {
+    fd.close();
+  }
 }

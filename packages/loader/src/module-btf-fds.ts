@@ -11,7 +11,10 @@ import type { ResourceScope } from './scope.js';
  * follow in `fd-array` mode. The kernel keeps its own references once programs are loaded.
  */
 export class ModuleBtfFds {
-  private readonly fds: Fd[] = [];
+  /** Every module BTF opened, by module name. */
+  private readonly opened = new Map<string, Fd>();
+  /** The ones kfunc calls and variables use, in fd_array order. */
+  private readonly indexed: Fd[] = [];
   private readonly handles = new Map<string, ModuleBtfHandle>();
 
   constructor(
@@ -24,17 +27,28 @@ export class ModuleBtfFds {
     const name = moduleName(module);
     let handle = this.handles.get(name);
     if (handle === undefined) {
-      const fd = this.scope.own(this.open(name));
-      this.fds.push(fd);
-      handle = { fdArrayIndex: this.fds.length, fd: fd.fd };
+      const fd = this.fd(module);
+      this.indexed.push(fd);
+      handle = { fdArrayIndex: this.indexed.length, fd: fd.fd };
       this.handles.set(name, handle);
     }
     return handle;
   }
 
+  /** `module`'s BTF object, opened on first use, without a place in fd_array (an `attach_btf_obj_fd`). */
+  fd(module: Btf): Fd {
+    const name = moduleName(module);
+    let fd = this.opened.get(name);
+    if (fd === undefined) {
+      fd = this.scope.own(this.open(name));
+      this.opened.set(name, fd);
+    }
+    return fd;
+  }
+
   /** What each program's fd_array starts with: nothing, or a vmlinux placeholder and the module BTF fds. */
   get fdArrayPrefix(): number[] {
-    return this.fds.length === 0 ? [] : [0, ...this.fds.map((fd) => fd.fd)];
+    return this.indexed.length === 0 ? [] : [0, ...this.indexed.map((fd) => fd.fd)];
   }
 
   private open(name: string): Fd {

@@ -13,9 +13,9 @@ import {
   setConstant,
   validateMaps,
 } from '@bpfkit/maps';
-import { fillKconfig, type ProgramPlan, planPrograms, resolveKsyms } from '@bpfkit/reloc';
+import { fillKconfig, hasSyscallWrapper, type ProgramPlan, planPrograms, resolveKsyms } from '@bpfkit/reloc';
 import { kernelFacts, kernelSymbolAddress } from '@bpfkit/reloc/node';
-import { isLittleEndianHost, possibleCpus } from '@bpfkit/syscall';
+import { attachCookieSupported, isLittleEndianHost, possibleCpus } from '@bpfkit/syscall';
 import { LoadError } from './errors.js';
 import { loadObjectBtf } from './execute-btf.js';
 import { createMaps } from './execute-maps.js';
@@ -161,6 +161,9 @@ export class BpfObject {
         verifierLogLevel: this.options.verifierLogLevel ?? 0,
         mapReferences: this.options.mapReferences ?? 'fd',
         fdArrayPrefix: moduleFds.fdArrayPrefix,
+        // Attach targets are the running kernel's, whatever BTF CO-RE was given (as libbpf).
+        attachSource: () => ({ kernel: runningKernelBtf(), modules: runningModuleBtfs }),
+        moduleFds,
       };
       const programs = loadPrograms(loading);
       const programSlots = new Map(
@@ -282,7 +285,17 @@ export class BpfObject {
     const facts = kernelFacts();
     const config = new Map([...facts.config, ...Object.entries(this.options.kconfig ?? {})]);
     try {
-      fillKconfig(kconfig, this.btf, { release: facts.release, config }, isLittleEndianHost);
+      fillKconfig(
+        kconfig,
+        this.btf,
+        {
+          ...facts,
+          config,
+          bpfCookie: attachCookieSupported,
+          syscallWrapper: () => hasSyscallWrapper(process.arch, runningKernelBtf(), kernelSymbolAddress),
+        },
+        isLittleEndianHost,
+      );
     } catch (error) {
       throw failed(error, { map: kconfig.name });
     }

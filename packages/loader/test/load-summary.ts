@@ -15,10 +15,12 @@ export function loadSummary(path: string): LoadSummary {
   object.load();
   return {
     object: object.name,
-    programs: object.programs.map((plan) => {
-      const info = object.program(plan.name).info();
-      return `${plan.name} ${info.tag} maps=${info.mapIds.length} insns=${info.verifiedInstructions}`;
-    }),
+    programs: object.programs
+      .filter((plan) => plan.autoload)
+      .map((plan) => {
+        const info = object.program(plan.name).info();
+        return `${plan.name} ${info.tag} maps=${info.mapIds.length} insns=${info.verifiedInstructions}`;
+      }),
     maps: object.maps.map((spec) => {
       const info = object.map(spec.name).info();
       return `${spec.name} type=${info.type} key=${info.keySize} value=${info.valueSize} max=${info.maxEntries}`;

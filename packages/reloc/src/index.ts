@@ -8,6 +8,14 @@
  * @module @bpfkit/reloc
  */
 
+export type { AttachBtf, AttachBtfName, AttachBtfSource } from './attach-btf.js';
+export {
+  attachBtfName,
+  attachProgramFd,
+  needsAttachBtf,
+  resolveAttachBtf,
+  resolveAttachProgramBtf,
+} from './attach-btf.js';
 export type { AttachTarget } from './attach-target.js';
 export { attachTarget } from './attach-target.js';
 export type { Candidate, CoreTargets } from './core/candidates.js';
@@ -40,7 +48,9 @@ export {
 } from './insn/opcodes.js';
 export type { KernelFacts } from './kconfig.js';
 // Externs
-export { fillKconfig, kernelVersionCode, parseKernelConfig } from './kconfig.js';
+export { fillKconfig, parseKernelConfig } from './kconfig.js';
+export type { KernelRelease } from './kernel-version.js';
+export { kernelVersionCode, linuxVersionCode } from './kernel-version.js';
 export type { KsymDecision, KsymSource, ModuleBtfHandle } from './ksyms.js';
 export { resolveKsyms } from './ksyms.js';
 export type { KsymReference, LinkedPiece, LinkedProgram, MapReference } from './link.js';
@@ -53,3 +63,4 @@ export type { CodeFunction, CodeSection } from './programs.js';
 export { entryPoints, isCodeSection, readCodeSections } from './programs.js';
 export type { SectionKind } from './section-names.js';
 export { classifySection, knownSectionPatterns } from './section-names.js';
+export { hasSyscallWrapper, syscallWrapperSymbol } from './syscall-wrapper.js';

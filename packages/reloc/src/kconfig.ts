@@ -1,6 +1,7 @@
 import { type Btf, resolveType, sizeOf } from '@bpfkit/btf';
-import type { MapSpec } from '@bpfkit/maps';
+import type { KconfigExtern, MapSpec } from '@bpfkit/maps';
 import { RelocError } from './errors.js';
+import { kernelVersionCode } from './kernel-version.js';
 
 /** Parses a kernel `.config`: `CONFIG_X=value` lines, and `# CONFIG_X is not set` as `n`. */
 export function parseKernelConfig(text: string): Map<string, string> {
@@ -17,31 +18,29 @@ export function parseKernelConfig(text: string): Map<string, string> {
   return values;
 }
 
-/** `KERNEL_VERSION(a, b, c)` of a release string such as `6.18.44-fc-v669` (the patch level capped at 255). */
-export function kernelVersionCode(release: string): number {
-  const [major = 0, minor = 0, patch = 0] = (/^(\d+)\.(\d+)(?:\.(\d+))?/.exec(release) ?? [])
-    .slice(1)
-    .map((v) => Number(v ?? 0));
-  return (major << 16) + (minor << 8) + Math.min(patch, 255);
-}
-
 /** What the loader knows about the running kernel, for `.kconfig` externs. */
 export interface KernelFacts {
   /** `uname -r`. */
   readonly release: string;
   /** Its `.config` values (see {@link parseKernelConfig}). */
   readonly config: ReadonlyMap<string, string>;
+  /** `LINUX_VERSION_CODE` as libbpf computes it ({@link linuxVersionCode}); from `release` when absent. */
+  readonly versionCode?: number;
+  /** Whether programs may call `bpf_get_attach_cookie` (probed; asked only when an extern needs it). */
+  readonly bpfCookie?: () => boolean;
+  /** Whether the kernel's syscalls go through `__<arch>_sys_*` wrappers (probed; asked only when needed). */
+  readonly syscallWrapper?: () => boolean;
 }
 
-/** Values libbpf computes rather than reads from the config. */
-function computed(name: string, facts: KernelFacts): string | undefined {
+/** The `LINUX_*` externs libbpf computes itself; they are never read from the config. */
+function virtualValue(name: string, facts: KernelFacts): bigint | undefined {
   switch (name) {
     case 'LINUX_KERNEL_VERSION':
-      return String(kernelVersionCode(facts.release));
+      return BigInt(facts.versionCode ?? kernelVersionCode(facts.release));
     case 'LINUX_HAS_BPF_COOKIE':
-      return kernelVersionCode(facts.release) >= (5 << 16) + (15 << 8) ? '1' : '0';
+      return facts.bpfCookie?.() ? 1n : 0n;
     case 'LINUX_HAS_SYSCALL_WRAPPER':
-      return '1';
+      return facts.syscallWrapper?.() ? 1n : 0n;
     default:
       return undefined;
   }
@@ -50,7 +49,8 @@ function computed(name: string, facts: KernelFacts): string | undefined {
 /**
  * Writes the value of every extern of a `.kconfig` map into its initial data, by libbpf's
  * rules: `bool` takes `y`/`n`, `enum libbpf_tristate` `y`/`n`/`m`, char arrays a quoted
- * string, integers a number; `LINUX_KERNEL_VERSION` and friends are computed; a weak extern
+ * string, integers a number; `LINUX_KERNEL_VERSION`, `LINUX_HAS_BPF_COOKIE` and
+ * `LINUX_HAS_SYSCALL_WRAPPER` are computed (an integer, char or bool takes them); a weak extern
  * the config lacks stays 0.
  * @throws {@link RelocError} `unsupported-extern` for a strong extern with no value, or a value of the wrong kind.
  */
@@ -61,7 +61,18 @@ export function fillKconfig(map: MapSpec, btf: Btf, facts: KernelFacts, littleEn
     const fail = (problem: string): never => {
       throw new RelocError('unsupported-extern', `extern '${extern.name}': ${problem}`, { symbol: extern.name });
     };
-    const raw = computed(extern.name, facts) ?? facts.config.get(extern.name);
+    if (extern.name.startsWith('LINUX_')) {
+      const value = virtualValue(extern.name, facts);
+      if (value === undefined) {
+        if (extern.weak) continue;
+        fail(
+          'is not one of the LINUX_ values computed for the running kernel (LINUX_KERNEL_VERSION, LINUX_HAS_BPF_COOKIE, LINUX_HAS_SYSCALL_WRAPPER); declare it __weak to default to 0',
+        );
+      }
+      writeVirtual(data, extern, btf, value as bigint, littleEndian, fail);
+      continue;
+    }
+    const raw = facts.config.get(extern.name);
     if (raw === undefined) {
       if (extern.weak) continue;
       fail('(strong) not found in the kernel config; declare it __weak to default to 0');
@@ -93,11 +104,32 @@ export function fillKconfig(map: MapSpec, btf: Btf, facts: KernelFacts, littleEn
         number = fail(`value '${value}' is not a number`);
       }
     }
-    const size = sizeOf(btf, extern.typeId);
-    let bits = BigInt.asUintN(size * 8, number);
-    for (let i = 0; i < size; i++) {
-      data[at + (littleEndian ? i : size - 1 - i)] = Number(bits & 0xffn);
-      bits >>= 8n;
-    }
+    writeNumber(data, extern.offset, sizeOf(btf, extern.typeId), number, littleEndian);
   }
+}
+
+/** Writes `value` as a `size`-byte integer at `at`. */
+function writeNumber(data: Uint8Array, at: number, size: number, value: bigint, littleEndian: boolean): void {
+  let bits = BigInt.asUintN(size * 8, value);
+  for (let i = 0; i < size; i++) {
+    data[at + (littleEndian ? i : size - 1 - i)] = Number(bits & 0xffn);
+    bits >>= 8n;
+  }
+}
+
+/** A computed value goes into an integer, char or bool (0 or 1 only), as libbpf writes it. */
+function writeVirtual(
+  data: Uint8Array,
+  extern: KconfigExtern,
+  btf: Btf,
+  value: bigint,
+  littleEndian: boolean,
+  fail: (problem: string) => never,
+): void {
+  const type = resolveType(btf, extern.typeId);
+  if (type.kind !== 'int') fail(`computed value ${value} needs an integer, char or bool, not a ${type.kind}`);
+  const size = sizeOf(btf, extern.typeId);
+  if (type.kind === 'int' && (type.encoding & 4) !== 0 && value > 1n) fail(`computed value ${value} is not a bool`);
+  if (value >= 1n << BigInt(size * 8)) fail(`computed value ${value} does not fit in ${size} bytes`);
+  writeNumber(data, extern.offset, size, value, littleEndian);
 }

@@ -1,19 +1,36 @@
 /**
  * Node-only facts about the running kernel that relocation needs: its `.config` (from
- * `/boot/config-$(uname -r)` or `/proc/config.gz`) and release, read once per process.
+ * `/boot/config-$(uname -r)` or `/proc/config.gz`), release and version code, read once per process.
  *
  * @module @bpfkit/reloc/node
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { release } from 'node:os';
+import { release, version } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import { type KernelFacts, parseKernelConfig } from './kconfig.js';
+import { linuxVersionCode } from './kernel-version.js';
+
+let versionCode: number | undefined;
+
+/** The running kernel's `LINUX_VERSION_CODE` as libbpf computes it (a program's default `kern_version`), cached. */
+export function runningVersionCode(): number {
+  if (versionCode === undefined) {
+    const signature = '/proc/version_signature';
+    const ubuntuSignature = existsSync(signature) ? readFileSync(signature, 'utf8') : undefined;
+    versionCode = linuxVersionCode({
+      release: release(),
+      version: version(),
+      ...(ubuntuSignature === undefined ? {} : { ubuntuSignature }),
+    });
+  }
+  return versionCode;
+}
 
 let cached: KernelFacts | undefined;
 
 /**
- * The running kernel's release and config values, cached. An empty config when neither
- * file exists (then only weak `.kconfig` externs and computed values resolve).
+ * The running kernel's release, `LINUX_VERSION_CODE` and config values, cached. An empty
+ * config when neither file exists (then only weak `.kconfig` externs and computed values resolve).
  */
 export function kernelFacts(): KernelFacts {
   if (cached === undefined) {
@@ -21,7 +38,7 @@ export function kernelFacts(): KernelFacts {
     let text = '';
     if (existsSync(boot)) text = readFileSync(boot, 'utf8');
     else if (existsSync('/proc/config.gz')) text = gunzipSync(readFileSync('/proc/config.gz')).toString('utf8');
-    cached = { release: release(), config: parseKernelConfig(text) };
+    cached = { release: release(), config: parseKernelConfig(text), versionCode: runningVersionCode() };
   }
   return cached;
 }

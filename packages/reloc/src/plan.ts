@@ -13,7 +13,7 @@ import { classifySection, type SectionKind } from './section-names.js';
 /**
  * Everything needed to load one program except map fds: the final instructions with
  * subprograms appended and calls fixed, where each map fd goes, and the func and line info
- * to send. Fields are adjustable before load (`autoload`, `attachTarget`).
+ * to send. Fields are adjustable before load (`autoload`, `attachTarget`, `attachProgramFd`).
  */
 export interface ProgramPlan {
   /** Entry function name. */
@@ -24,12 +24,25 @@ export interface ProgramPlan {
   readonly kind: SectionKind | undefined;
   /** Whether the loader loads it (false for `?`-prefixed sections, or when turned off). */
   autoload: boolean;
-  /** Attach target from the section name, adjustable before load. */
+  /**
+   * Attach target from the section name, adjustable before load: for BTF-attach programs
+   * the kernel function, hook, tracepoint or iterator whose BTF id the load names
+   * (`module:name` searches one module's BTF).
+   */
   attachTarget: string;
+  /**
+   * A loaded BPF program to attach to instead of the kernel: a `freplace` program needs one,
+   * and `fentry`/`fexit` may aim at one; `attachTarget` names its function (libbpf's
+   * `bpf_program__set_attach_target`).
+   */
+  attachProgramFd?: number;
   /** Content of the `license` section. */
   readonly license: string;
-  /** Content of the `version` section (0 when absent). */
-  readonly kernelVersion: number;
+  /**
+   * Content of the `version` section, `undefined` when absent (the loader then sends the
+   * running kernel's version code as `kern_version`, as libbpf does).
+   */
+  readonly kernelVersion: number | undefined;
   /** Final instructions; map references hold 0 until the loader writes fds. */
   readonly instructions: readonly Instruction[];
   /** Where map fds and global-data offsets go. */
@@ -71,9 +84,15 @@ function license(elf: ElfFile): string {
   return decodeUtf8(end < 0 ? data : data.subarray(0, end));
 }
 
-function kernelVersion(elf: ElfFile): number {
+function kernelVersion(elf: ElfFile): number | undefined {
   const section = elf.sectionByName('version');
-  if (section === undefined || section.size < 4) return 0;
+  if (section === undefined) return undefined;
+  if (section.size !== 4) {
+    throw new RelocError('bad-program', `section 'version' holds ${section.size} bytes, not one u32`, {
+      ...(elf.name === undefined ? {} : { object: elf.name }),
+      section: 'version',
+    });
+  }
   const data = section.data;
   return new DataView(data.buffer, data.byteOffset, 4).getUint32(0, elf.littleEndian);
 }

@@ -1,9 +1,18 @@
-import { readObjectBtf } from '@bpfkit/btf';
+import { BtfBuilder, parseBtf, readObjectBtf } from '@bpfkit/btf';
 import { parseElf } from '@bpfkit/elf';
 import { readFixture } from '@bpfkit/fixtures';
 import { type MapSpec, resolveMaps } from '@bpfkit/maps';
 import { describe, expect, it } from 'vitest';
-import { fillKconfig, kernelVersionCode, parseKernelConfig, planPrograms, RelocError } from '../src/index.js';
+import {
+  fillKconfig,
+  hasSyscallWrapper,
+  kernelVersionCode,
+  linuxVersionCode,
+  parseKernelConfig,
+  planPrograms,
+  RelocError,
+  syscallWrapperSymbol,
+} from '../src/index.js';
 
 const elf = parseElf(readFixture('kconfig'), { name: 'kconfig.el.o' });
 const btf = readObjectBtf(elf)?.btf;
@@ -88,5 +97,88 @@ describe('.kconfig externs', () => {
         true,
       );
     expect(boolAsM).toThrow(/value 'm' needs enum libbpf_tristate/);
+  });
+});
+
+describe('computed LINUX_ externs', () => {
+  const elf = parseElf(readFixture('linux_externs'), { name: 'linux_externs.el.o' });
+  const own = readObjectBtf(elf)?.btf;
+  if (own === undefined) throw new Error('no BTF');
+  const map = () => resolveMaps(elf, own).find((m) => m.source === 'kconfig') as MapSpec;
+  const values = (spec: MapSpec) => {
+    const offset = (name: string) => spec.externs.find((e) => e.name === name)?.offset ?? -1;
+    const data = spec.initialData as Uint8Array;
+    const view = new DataView(data.buffer, data.byteOffset);
+    return {
+      cookie: data[offset('LINUX_HAS_BPF_COOKIE')],
+      wrapper: data[offset('LINUX_HAS_SYSCALL_WRAPPER')],
+      version: view.getUint32(offset('LINUX_KERNEL_VERSION'), true),
+    };
+  };
+
+  it('take the probed answers into bools, and the version code into an int', () => {
+    for (const answer of [true, false]) {
+      const spec = map();
+      fillKconfig(
+        spec,
+        own,
+        {
+          release: '6.18.0',
+          config: new Map(),
+          versionCode: 0x61244,
+          bpfCookie: () => answer,
+          syscallWrapper: () => !answer,
+        },
+        true,
+      );
+      expect(values(spec)).toEqual({ cookie: Number(answer), wrapper: Number(!answer), version: 0x61244 });
+    }
+  });
+
+  it('are never read from the config, and an unknown weak one stays 0', () => {
+    const spec = map();
+    const config = new Map([
+      ['LINUX_HAS_BPF_COOKIE', 'y'],
+      ['LINUX_BPFKIT_NOT_COMPUTED', '5'],
+    ]);
+    fillKconfig(spec, own, { release: '6.18.0', config, bpfCookie: () => false }, true);
+    expect(values(spec).cookie).toBe(0);
+    const unknown = spec.externs.find((e) => e.name === 'LINUX_BPFKIT_NOT_COMPUTED')?.offset as number;
+    expect((spec.initialData as Uint8Array)[unknown]).toBe(0);
+  });
+});
+
+describe('LINUX_VERSION_CODE as libbpf computes it', () => {
+  it.each([
+    [{ release: '6.18.44-fc-v669' }, (6 << 16) + (18 << 8) + 44],
+    [{ release: '4.19.0-22-amd64', version: '#1 SMP Debian 4.19.260-1 (2022-09-29)' }, (4 << 16) + (19 << 8) + 255],
+    [
+      { release: '5.15.0-91-generic', ubuntuSignature: 'Ubuntu 5.15.0-91.101-generic 5.15.131\n' },
+      (5 << 16) + (15 << 8) + 131,
+    ],
+    [{ release: '6.1' }, 0],
+  ])('%o', (uts, code) => {
+    expect(linuxVersionCode(uts)).toBe(code);
+  });
+});
+
+describe('syscall wrappers', () => {
+  const kernelWith = (name: string) => {
+    const b = new BtfBuilder();
+    const proto = b.add({ kind: 'func_proto', name: '', returnType: 0, params: [] });
+    b.add({ kind: 'func', name, type: proto, linkage: 0 });
+    return parseBtf(b.encode());
+  };
+  const noSymbols = () => undefined;
+
+  it('exist when the wrapper of bpf(2) for the architecture is in the kernel BTF or its symbols', () => {
+    expect(syscallWrapperSymbol('x64')).toBe('__x64_sys_bpf');
+    expect(syscallWrapperSymbol('ppc64')).toBe('__powerpc_sys_bpf');
+    expect(hasSyscallWrapper('x64', kernelWith('__x64_sys_bpf'), noSymbols)).toBe(true);
+    expect(hasSyscallWrapper('arm64', kernelWith('__x64_sys_bpf'), noSymbols)).toBe(false);
+    expect(hasSyscallWrapper('arm64', kernelWith('__sys_bpf'), (n) => (n === '__arm64_sys_bpf' ? 1n : undefined))).toBe(
+      true,
+    );
+    expect(hasSyscallWrapper('loong64', kernelWith('__loong64_sys_bpf'), () => 1n)).toBe(false);
   });
 });

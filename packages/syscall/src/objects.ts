@@ -57,6 +57,10 @@ export interface ProgramInfo {
   readonly mapIds: readonly number[];
   readonly btfId: number;
   readonly verifiedInstructions: number;
+  /** Id of the BTF object holding the attach target (vmlinux's or a module's), 0 for none. */
+  readonly attachBtfObjectId: number;
+  /** The attach target's type id in that BTF (`attach_btf_id` of the load), 0 for none. */
+  readonly attachBtfId: number;
   /** Total run time in ns and number of runs, counted while statistics are enabled. */
   readonly runTimeNs: bigint;
   readonly runCount: bigint;
@@ -126,6 +130,8 @@ export function programInfo(fd: number, options: { xlated?: boolean } = {}): Pro
     mapIds: Array.from({ length: mapCount }, (_, i) => ids.getUint32(i * 4, le)),
     btfId: view.getUint32(128, le),
     verifiedInstructions: view.getUint32(216, le),
+    attachBtfObjectId: view.getUint32(220, le),
+    attachBtfId: view.getUint32(224, le),
     runTimeNs: view.getBigUint64(192, le),
     runCount: view.getBigUint64(200, le),
     xlated: options.xlated ? xlated : undefined,
