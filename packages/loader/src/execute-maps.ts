@@ -4,8 +4,8 @@ import {
   type CreationStep,
   type MapSlot,
   type MapSpec,
+  mapCreateAttributes,
   pinPath,
-  takesBtfIds,
 } from '@bpfkit/maps';
 import {
   BpfSyscallError,
@@ -44,35 +44,19 @@ function wrap(step: LoadError['step'], problem: string, context: LoadErrorContex
   return new LoadError(step, `${problem}: ${detail}`, { ...context, ...(errno ? { errno } : {}) }, { cause: error });
 }
 
-/** Creates one map (or prototype) from its spec, with BTF ids when the type takes them, retrying without BTF as libbpf does. */
+/** Creates one map (or prototype) from its spec, with BTF ids when it has them, retrying without BTF as libbpf does. */
 function create(spec: MapSpec, c: MapCreation, innerMapFd?: number): Fd {
-  const base = {
-    name: spec.kernelName,
-    type: spec.type,
-    keySize: spec.keySize,
-    valueSize: spec.valueSize,
-    maxEntries: spec.maxEntries,
-    flags: spec.flags,
-    numaNode: spec.numaNode,
-    mapExtra: spec.mapExtra,
-    ...(innerMapFd === undefined ? {} : { innerMapFd }),
-  };
-  const withBtf =
-    c.btfFd !== undefined && takesBtfIds(spec.type) && (spec.btfKeyTypeId !== 0 || spec.btfValueTypeId !== 0);
-  if (withBtf) {
+  const { btfKeyTypeId, btfValueTypeId, ...base } = mapCreateAttributes(spec);
+  const inner = innerMapFd === undefined ? {} : { innerMapFd };
+  if (c.btfFd !== undefined && (btfKeyTypeId !== 0 || btfValueTypeId !== 0)) {
     try {
-      return createMap({
-        ...base,
-        btfFd: c.btfFd?.fd,
-        btfKeyTypeId: spec.btfKeyTypeId,
-        btfValueTypeId: spec.btfValueTypeId,
-      });
+      return createMap({ ...base, ...inner, btfFd: c.btfFd.fd, btfKeyTypeId, btfValueTypeId });
     } catch (error) {
       if (!BpfSyscallError.is(error) || error.errnoName !== 'EINVAL') throw error;
       c.log(`map '${spec.name}': creating with BTF failed (${error.errnoName}); retrying without BTF`);
     }
   }
-  return createMap(base);
+  return createMap({ ...base, ...inner });
 }
 
 /**

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { type Btf, type BtfExt, readObjectBtf } from '@bpfkit/btf';
 import { type ElfFile, parseElf } from '@bpfkit/elf';
 import {
+  applyKernelDefaults,
   type ConstantValue,
   type CreationPlan,
   DEFAULT_PIN_ROOT,
@@ -15,7 +16,7 @@ import {
 } from '@bpfkit/maps';
 import { fillKconfig, hasSyscallWrapper, type ProgramPlan, planPrograms, resolveKsyms } from '@bpfkit/reloc';
 import { kernelFacts, kernelSymbolAddress } from '@bpfkit/reloc/node';
-import { attachCookieSupported, isLittleEndianHost, possibleCpus } from '@bpfkit/syscall';
+import { attachCookieSupported, isLittleEndianHost, pageSize, possibleCpus } from '@bpfkit/syscall';
 import { LoadError } from './errors.js';
 import { loadObjectBtf } from './execute-btf.js';
 import { createMaps } from './execute-maps.js';
@@ -126,6 +127,9 @@ export class BpfObject {
 
   /**
    * Loads BTF, creates maps and fills their slots, loads programs, fills prog-array slots.
+   * First the map specs take what libbpf decides from the running system (a perf event
+   * array without `max_entries` gets one slot per possible CPU, ring buffer sizes are
+   * rounded up to a power-of-two number of pages), so after load they show what was created.
    * One attempt: after a failure everything opened is closed and the object cannot load again.
    * @throws {@link LoadError} naming the step, map, slot, program, instruction and source line.
    */
@@ -134,6 +138,7 @@ export class BpfObject {
       throw new LoadError('use', `cannot load: the object is ${this.state}`, { object: this.name });
     }
     try {
+      applyKernelDefaults(this.maps, { possibleCpus: possibleCpus(), pageSize: pageSize() });
       const [problem] = validateMaps(this.maps, this.name);
       if (problem !== undefined) throw problem;
       const moduleFds = new ModuleBtfFds(this.scope, this.name);

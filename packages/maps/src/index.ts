@@ -11,11 +11,15 @@
 export type { BtfMapDefinition } from './btf-maps.js';
 export { readBtfMaps } from './btf-maps.js';
 export { isMapInMap, MapFlag, MapType, mapTypeName, PinType, takesBtfIds } from './constants.js';
+export type { MapCreateAttributes } from './create-attributes.js';
+export { mapCreateAttributes } from './create-attributes.js';
 export type { MapDifference, MapErrorCode, MapErrorContext } from './errors.js';
 // Errors
 export { MapError } from './errors.js';
 export type { ConstantValue } from './global-data.js';
 export { isReadOnlySection, MAX_GLOBAL_DATA_SIZE, readGlobalData, readKconfig, setConstant } from './global-data.js';
+export type { MapKernelFacts } from './kernel-defaults.js';
+export { applyKernelDefaults, ringBufferSize } from './kernel-defaults.js';
 export { readLegacyMaps } from './legacy-maps.js';
 export { internalMapName, KERNEL_NAME_LENGTH, kernelMapName, objectNameFromPath } from './names.js';
 export type { ExistingMapInfo } from './pinning.js';

@@ -1,0 +1,39 @@
+import { takesBtfIds } from './constants.js';
+import type { MapSpec } from './spec.js';
+
+/** The BPF_MAP_CREATE fields a map spec decides (the loader adds fds: BTF, inner map). */
+export interface MapCreateAttributes {
+  /** Kernel-visible name. */
+  readonly name: string;
+  readonly type: number;
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+  readonly flags: number;
+  readonly numaNode: number;
+  readonly mapExtra: bigint;
+  /** BTF key type id, 0 for types the kernel refuses BTF ids for. */
+  readonly btfKeyTypeId: number;
+  /** BTF value type id, 0 for types the kernel refuses BTF ids for. */
+  readonly btfValueTypeId: number;
+}
+
+/**
+ * What BPF_MAP_CREATE gets for `spec`, as libbpf sends it: the spec's fields, its kernel
+ * name, and its BTF ids only for types that take them ({@link takesBtfIds}).
+ */
+export function mapCreateAttributes(spec: MapSpec): MapCreateAttributes {
+  const btf = takesBtfIds(spec.type);
+  return {
+    name: spec.kernelName,
+    type: spec.type,
+    keySize: spec.keySize,
+    valueSize: spec.valueSize,
+    maxEntries: spec.maxEntries,
+    flags: spec.flags,
+    numaNode: spec.numaNode,
+    mapExtra: spec.mapExtra,
+    btfKeyTypeId: btf ? spec.btfKeyTypeId : 0,
+    btfValueTypeId: btf ? spec.btfValueTypeId : 0,
+  };
+}
