@@ -15,7 +15,7 @@ import {
   validateMaps,
 } from '@bpfkit/maps';
 import { fillKconfig, hasSyscallWrapper, type ProgramPlan, planPrograms, resolveKsyms } from '@bpfkit/reloc';
-import { kernelFacts, kernelSymbolAddress } from '@bpfkit/reloc/node';
+import { kernelFacts, kernelSymbolAddress, kernelSymbolAddressesHidden } from '@bpfkit/reloc/node';
 import { attachCookieSupported, isLittleEndianHost, pageSize, possibleCpus } from '@bpfkit/syscall';
 import { LoadError } from './errors.js';
 import { loadObjectBtf } from './execute-btf.js';
@@ -275,6 +275,7 @@ export class BpfObject {
           modules: () => this.moduleBtfs(),
           moduleHandle: (module) => moduleFds.handle(module),
           address: kernelSymbolAddress,
+          addressesHidden: kernelSymbolAddressesHidden,
         });
         for (const d of decisions) {
           const value = d.resolution === 'address' ? `0x${d.value.toString(16)}` : String(d.value);

@@ -24,6 +24,8 @@ export interface KsymSource {
   moduleHandle?(module: Btf): ModuleBtfHandle;
   /** Address of a kernel symbol (from `/proc/kallsyms`), `undefined` when it has none. */
   address(name: string): bigint | undefined;
+  /** True when the symbol table hides every address from this user, so none can be read. */
+  addressesHidden?(): boolean;
 }
 
 /** How one `__ksym` extern of a program was resolved. */
@@ -126,9 +128,12 @@ export function resolveKsyms(plan: ProgramPlan, objectBtf: Btf | undefined, sour
     const resolved = resolveOne(ref, insns, objectBtf, source);
     if (resolved !== undefined) return { insn: ref.insn, name: ref.name, ...resolved };
     if (!ref.weak) {
+      const hidden = ref.kind !== 'kfunc' && isUntyped(objectBtf, ref.name) && source.addressesHidden?.() === true;
       throw new RelocError(
         'unresolved-extern',
-        `the running kernel has no ${ref.kind === 'kfunc' ? 'kfunc' : 'symbol'} '${ref.name}'; declare it __weak to load without it`,
+        hidden
+          ? `the address of '${ref.name}' cannot be read: /proc/kallsyms shows this user only zero addresses (kernel.kptr_restrict, kernel.perf_event_paranoid, no CAP_SYSLOG); load as root or relax those settings`
+          : `the running kernel has no ${ref.kind === 'kfunc' ? 'kfunc' : 'symbol'} '${ref.name}'; declare it __weak to load without it`,
         { program: plan.name, section: plan.section, insn: ref.insn, symbol: ref.name },
       );
     }

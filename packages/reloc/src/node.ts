@@ -43,22 +43,49 @@ export function kernelFacts(): KernelFacts {
   return cached;
 }
 
-let symbols: Map<string, bigint> | undefined;
+/** What `/proc/kallsyms` shows the reading process. */
+export interface KernelSymbols {
+  /** Address of each symbol (the first entry wins when a name repeats). */
+  readonly addresses: Map<string, bigint>;
+  /**
+   * True when symbols are listed but every address is 0: the kernel hides them from this
+   * user (`kernel.kptr_restrict`, no CAP_SYSLOG, `kernel.perf_event_paranoid` above 1).
+   */
+  readonly hidden: boolean;
+}
+
+/** Parses the text of `/proc/kallsyms`. */
+export function parseKallsyms(text: string): KernelSymbols {
+  const addresses = new Map<string, bigint>();
+  let anyAddress = false;
+  for (const line of text.split('\n')) {
+    const [address, , symbol] = line.split(/\s+/, 3);
+    if (!address || !symbol || addresses.has(symbol)) continue;
+    const value = BigInt(`0x${address}`);
+    anyAddress ||= value !== 0n;
+    addresses.set(symbol, value);
+  }
+  return { addresses, hidden: addresses.size > 0 && !anyAddress };
+}
+
+let symbols: KernelSymbols | undefined;
+
+function kernelSymbols(path: string): KernelSymbols {
+  symbols ??= parseKallsyms(existsSync(path) ? readFileSync(path, 'utf8') : '');
+  return symbols;
+}
 
 /**
  * Address of a kernel symbol from `/proc/kallsyms` (read once per process; the first entry
  * wins when a name repeats), or `undefined`. Addresses read as 0 without root, as the kernel
- * hides them; such symbols count as absent.
+ * hides them; such symbols count as absent ({@link kernelSymbolAddressesHidden} says so).
  */
 export function kernelSymbolAddress(name: string, path = '/proc/kallsyms'): bigint | undefined {
-  if (symbols === undefined) {
-    symbols = new Map();
-    const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
-    for (const line of text.split('\n')) {
-      const [address, , symbol] = line.split(/\s+/, 3);
-      if (address && symbol && !symbols.has(symbol)) symbols.set(symbol, BigInt(`0x${address}`));
-    }
-  }
-  const address = symbols.get(name);
+  const address = kernelSymbols(path).addresses.get(name);
   return address === 0n ? undefined : address;
+}
+
+/** True when `/proc/kallsyms` shows this process only zero addresses (see {@link KernelSymbols}). */
+export function kernelSymbolAddressesHidden(path = '/proc/kallsyms'): boolean {
+  return kernelSymbols(path).hidden;
 }

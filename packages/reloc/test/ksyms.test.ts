@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { BtfBuilder, parseBtf, readObjectBtf } from '@bpfkit/btf';
 import { parseElf } from '@bpfkit/elf';
 import { readFixture } from '@bpfkit/fixtures';
 import { resolveMaps } from '@bpfkit/maps';
 import { describe, expect, it } from 'vitest';
 import { type Instruction, type KsymSource, planPrograms, RelocError, resolveKsyms } from '../src/index.js';
+import { parseKallsyms } from '../src/node.js';
 
 const elf = parseElf(readFixture('ksyms'), { name: 'ksyms.el.o' });
 const btf = readObjectBtf(elf)?.btf;
@@ -70,6 +72,40 @@ describe('__ksym externs', () => {
     });
     expect((error as Error).message).toContain('declare it __weak');
   });
+
+  it('missing only because /proc/kallsyms hides addresses say so instead of blaming the kernel', () => {
+    const hidden: KsymSource = { ...kernel(), address: () => undefined, addressesHidden: () => true };
+    const error = (() => {
+      try {
+        resolveKsyms(plan(), btf, hidden);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toMatchObject({ code: 'unresolved-extern', context: { program: 'use_ksyms', symbol: '_stext' } });
+    expect((error as Error).message).toContain(
+      "the address of '_stext' cannot be read: /proc/kallsyms shows this user only zero addresses",
+    );
+  });
+
+  // Reading as another user needs root to switch to it.
+  it.skipIf(process.geteuid?.() !== 0)(
+    'see /proc/kallsyms as hidden when another user reads it, and not when root does',
+    () => {
+      const read = (uid?: number) =>
+        spawnSync('cat', ['/proc/kallsyms'], {
+          encoding: 'utf8',
+          maxBuffer: 1 << 28,
+          ...(uid === undefined ? {} : { uid }),
+        }).stdout;
+      const asRoot = parseKallsyms(read());
+      expect(asRoot.addresses.get('_stext')).toBeGreaterThan(0n);
+      expect(asRoot.hidden).toBe(false);
+      const asNobody = parseKallsyms(read(65534));
+      expect(asNobody.addresses.size).toBeGreaterThan(1000);
+      expect(asNobody.hidden).toBe(true);
+    },
+  );
 
   it('found only in a module resolve against its BTF: kfunc calls by fd_array index, variables by BTF fd', () => {
     const base = kernel({ withoutLock: true });

@@ -33,13 +33,115 @@ export function errnoName(errno: number): string {
   return `errno ${errno}`;
 }
 
-/** What a person can do about an errno from bpf(2), in general terms; the caller adds specifics. */
-export function errnoHint(errno: number): string | undefined {
+/**
+ * What is known about the object a failed call was about, read from the kernel only after
+ * the failure (see `failureFacts`); every field is optional, and a hint uses what is there.
+ */
+export interface FailureFacts {
+  /** The process holds CAP_BPF or CAP_SYS_ADMIN. */
+  readonly privileged?: boolean;
+  /** The map the call was about, from `/proc/self/fdinfo`. */
+  readonly map?: {
+    readonly type: number;
+    readonly maxEntries: number;
+    /** Frozen with BPF_MAP_FREEZE: no more writes from user space. */
+    readonly frozen: boolean;
+    /** The descriptor allows writes (not BPF_F_RDONLY, not a pin opened read-only). */
+    readonly writableFd: boolean;
+  };
+  /** `BPF_PROG_TYPE_*` of the program loaded or run. */
+  readonly programType?: number;
+  /** `expected_attach_type` of a program loaded. */
+  readonly attachType?: number;
+  /** For a pin: whether the directory it goes in is on a bpf filesystem. */
+  readonly pinDirectoryOnBpffs?: boolean;
+  /** For a test run: bytes of input data. */
+  readonly testDataSize?: number;
+}
+
+/** Map types indexed by a u32 below max_entries; E2BIG on an update means an index past the end. */
+const indexedMapTypes = new Set([2, 3, 4, 6, 8, 12, 14, 15, 16, 17]);
+/** Map types that hold at most max_entries elements; E2BIG on an update means the map is full. */
+const hashMapTypes = new Set([1, 5, 13, 18, 25]);
+/** Program types whose test runs take a packet starting with an Ethernet header (14 bytes). */
+const packetProgramTypes = new Set([1, 3, 4, 6, 8, 10, 11, 12, 19]);
+/** Attach types of tracing and LSM programs that run through a BPF trampoline: fentry, fexit, fmod_ret, lsm, lsm_cgroup. */
+const trampolineAttachTypes = new Set([24, 25, 26, 27, 43]);
+const BPF_PROG_TYPE_TRACING = 26;
+const BPF_PROG_TYPE_EXT = 28;
+const BPF_PROG_TYPE_LSM = 29;
+const mapWrites = new Set([
+  'BPF_MAP_UPDATE_ELEM',
+  'BPF_MAP_DELETE_ELEM',
+  'BPF_MAP_LOOKUP_AND_DELETE_ELEM',
+  'BPF_MAP_UPDATE_BATCH',
+  'BPF_MAP_DELETE_BATCH',
+  'BPF_MAP_LOOKUP_AND_DELETE_BATCH',
+]);
+const ETH_HLEN = 14;
+
+function permissionHint(command: string, facts: FailureFacts): string {
+  const map = facts.map;
+  if (mapWrites.has(command) && map?.frozen) {
+    return 'the map is frozen (BPF_MAP_FREEZE; read-only data such as .rodata is frozen at load): user space can no longer write it; set such values before load';
+  }
+  if (mapWrites.has(command) && map !== undefined && !map.writableFd) {
+    return 'this descriptor of the map is read-only (the map was created with BPF_F_RDONLY, or its pin opened read-only): user space cannot write through it';
+  }
+  if (command === 'BPF_OBJ_PIN' && facts.pinDirectoryOnBpffs === false) {
+    return 'the directory is not on a bpf filesystem, and only a bpffs holds pins: mount one (mount -t bpf bpf DIR) or pin below /sys/fs/bpf';
+  }
+  const trampoline =
+    facts.programType === BPF_PROG_TYPE_EXT ||
+    ((facts.programType === BPF_PROG_TYPE_TRACING || facts.programType === BPF_PROG_TYPE_LSM) &&
+      trampolineAttachTypes.has(facts.attachType ?? -1));
+  if (command === 'BPF_PROG_LOAD' && trampoline && facts.privileged) {
+    return 'the process is privileged, so this kernel (or a security module) refuses BPF trampolines, which fentry, fexit, fmod_ret, lsm and freplace programs need: use a kprobe, tracepoint, raw_tp or tp_btf program instead';
+  }
+  if (facts.privileged) {
+    return 'the process holds CAP_BPF or CAP_SYS_ADMIN, so something else refused it: a security module or lockdown, a read-only map or file, or a kernel setting';
+  }
+  return 'needs CAP_BPF or CAP_SYS_ADMIN (root has them unless they were dropped), and CAP_PERFMON/CAP_NET_ADMIN for some program types; check the RLIMIT_MEMLOCK limit on kernels before 5.11';
+}
+
+function tooBigHint(command: string, facts: FailureFacts): string {
+  const map = facts.map;
+  if (mapWrites.has(command) && map !== undefined && indexedMapTypes.has(map.type)) {
+    return `the index is not below the map's max_entries ${map.maxEntries}: its indexes run from 0 to ${map.maxEntries - 1}`;
+  }
+  if (mapWrites.has(command) && map !== undefined && hashMapTypes.has(map.type)) {
+    return `the map is full (max_entries ${map.maxEntries}): delete elements, or create it with more entries`;
+  }
+  return 'a field the kernel does not know is set, or a size is above its limit: the kernel may be older than the feature';
+}
+
+function invalidHint(command: string, facts: FailureFacts): string | undefined {
+  const size = facts.testDataSize;
+  if (
+    command === 'BPF_PROG_TEST_RUN' &&
+    size !== undefined &&
+    size < ETH_HLEN &&
+    facts.programType !== undefined &&
+    packetProgramTypes.has(facts.programType)
+  ) {
+    return `the test data is ${size} bytes, and a packet program's test run needs at least ${ETH_HLEN} (an Ethernet header)`;
+  }
+  return undefined;
+}
+
+/**
+ * What a person can do about an errno from bpf(2). The hint fits the command and what
+ * `facts` say about the object (a frozen map, an index past max_entries, a directory that
+ * is not a bpffs…); without facts it speaks in general terms.
+ */
+export function errnoHint(errno: number, command = '', facts: FailureFacts = {}): string | undefined {
   switch (errno) {
     case Errno.EPERM:
-      return 'needs CAP_BPF or CAP_SYS_ADMIN (root has them unless they were dropped), and CAP_PERFMON/CAP_NET_ADMIN for some program types; check the RLIMIT_MEMLOCK limit on kernels before 5.11';
+      return permissionHint(command, facts);
     case Errno.E2BIG:
-      return 'a field the kernel does not know is set, or a size is above its limit: the kernel may be older than the feature';
+      return tooBigHint(command, facts);
+    case Errno.EINVAL:
+      return invalidHint(command, facts);
     case Errno.ENOSYS:
       return 'this kernel was built without bpf(2) (CONFIG_BPF_SYSCALL)';
     case Errno.ENOTSUPP:

@@ -1,5 +1,5 @@
 import { commandName } from './commands.js';
-import { Errno, errnoHint, errnoName } from './errno.js';
+import { Errno, errnoHint, errnoName, type FailureFacts } from './errno.js';
 
 /** Broad classes of bpf(2) failure; stable strings callers can switch on. */
 export type BpfSyscallErrorCode =
@@ -80,9 +80,11 @@ export class BpfSyscallError extends Error {
     readonly context: BpfSyscallErrorContext = {},
     /** Verifier or BTF log lines, for failed loads. */
     readonly log: readonly string[] = [],
+    /** What is known about the object the call was about, so the hint fits it (see `failureFacts`). */
+    facts: FailureFacts = {},
   ) {
     const name = typeof command === 'string' ? command : commandName(command);
-    const hint = errnoHint(errno);
+    const hint = errnoHint(errno, name, facts);
     const what = context.map ? `map '${context.map}': ` : context.program ? `prog '${context.program}': ` : '';
     const where = context.path ? ` (${context.path})` : '';
     const tail = log.filter((l) => l.trim() !== '').slice(-2);

@@ -30,10 +30,11 @@ export {
   signalEventFd,
   startEpollWait,
 } from './epoll.js';
-export { Errno, errnoHint, errnoName } from './errno.js';
+export { Errno, errnoHint, errnoName, type FailureFacts } from './errno.js';
 export type { BpfSyscallErrorCode, BpfSyscallErrorContext } from './errors.js';
 // Errors
 export { BpfSyscallError } from './errors.js';
+export { type FailureSubject, failureFacts } from './failure-facts.js';
 export type { LeakReporter } from './fd.js';
 export { Fd, onLeak } from './fd.js';
 // Feature probes

@@ -1,6 +1,6 @@
 import { BpfAttr, nativeBuffer } from './attr.js';
 import { backend, type Mapping } from './backend.js';
-import { bpfCall, bpfTry } from './call.js';
+import { bpfCall, bpfTry, syscallError } from './call.js';
 import { BpfCommand } from './commands.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
@@ -91,21 +91,21 @@ export function mapLookup(
 ): Uint8Array | undefined {
   const { result, value } = elementCall(BpfCommand.MAP_LOOKUP_ELEM, mapFd, key, valueSize, flags);
   if (result === -Errno.ENOENT) return undefined;
-  if (result < 0) throw new BpfSyscallError(BpfCommand.MAP_LOOKUP_ELEM, -result, name ? { map: name } : {});
+  if (result < 0) throw syscallError(BpfCommand.MAP_LOOKUP_ELEM, -result, name ? { map: name } : {}, { mapFd });
   return value.slice(0, valueSize);
 }
 
 /** BPF_MAP_UPDATE_ELEM. */
 export function mapUpdate(mapFd: number, key: Uint8Array, value: Uint8Array, flags = 0, name?: string): void {
   const { result } = elementCall(BpfCommand.MAP_UPDATE_ELEM, mapFd, key, value.length, flags, value);
-  if (result < 0) throw new BpfSyscallError(BpfCommand.MAP_UPDATE_ELEM, -result, name ? { map: name } : {});
+  if (result < 0) throw syscallError(BpfCommand.MAP_UPDATE_ELEM, -result, name ? { map: name } : {}, { mapFd });
 }
 
 /** BPF_MAP_DELETE_ELEM: true when the key was there. */
 export function mapDelete(mapFd: number, key: Uint8Array, name?: string): boolean {
   const result = bpfTry(BpfCommand.MAP_DELETE_ELEM, elemAttr(mapFd, key, undefined, 0));
   if (result === -Errno.ENOENT) return false;
-  if (result < 0) throw new BpfSyscallError(BpfCommand.MAP_DELETE_ELEM, -result, name ? { map: name } : {});
+  if (result < 0) throw syscallError(BpfCommand.MAP_DELETE_ELEM, -result, name ? { map: name } : {}, { mapFd });
   return true;
 }
 
@@ -119,7 +119,8 @@ export function mapLookupAndDelete(
   const value = nativeBuffer(valueSize);
   const result = bpfTry(BpfCommand.MAP_LOOKUP_AND_DELETE_ELEM, elemAttr(mapFd, key, value, 0));
   if (result === -Errno.ENOENT) return undefined;
-  if (result < 0) throw new BpfSyscallError(BpfCommand.MAP_LOOKUP_AND_DELETE_ELEM, -result, name ? { map: name } : {});
+  if (result < 0)
+    throw syscallError(BpfCommand.MAP_LOOKUP_AND_DELETE_ELEM, -result, name ? { map: name } : {}, { mapFd });
   return value;
 }
 
@@ -133,7 +134,7 @@ export function mapNextKey(
   const next = nativeBuffer(keySize);
   const result = bpfTry(BpfCommand.MAP_GET_NEXT_KEY, elemAttr(mapFd, key, next, 0));
   if (result === -Errno.ENOENT) return undefined;
-  if (result < 0) throw new BpfSyscallError(BpfCommand.MAP_GET_NEXT_KEY, -result, name ? { map: name } : {});
+  if (result < 0) throw syscallError(BpfCommand.MAP_GET_NEXT_KEY, -result, name ? { map: name } : {}, { mapFd });
   return next;
 }
 

@@ -3,6 +3,7 @@ import { bpfCall, bpfTry } from './call.js';
 import { BpfCommand } from './commands.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
+import { failureFacts } from './failure-facts.js';
 import { Fd } from './fd.js';
 import { logLines, MAX_LOG_SIZE } from './verifier-log.js';
 
@@ -112,7 +113,14 @@ export function loadProgram(options: ProgramLoadOptions): LoadedProgram {
       log = nativeBuffer(size);
       continue;
     }
-    throw new BpfSyscallError(BpfCommand.PROG_LOAD, errno, { program: name }, log === undefined ? [] : logLines(log));
+    const facts = failureFacts(errno, { programType: options.type, attachType: options.expectedAttachType ?? 0 });
+    throw new BpfSyscallError(
+      BpfCommand.PROG_LOAD,
+      errno,
+      { program: name },
+      log === undefined ? [] : logLines(log),
+      facts,
+    );
   }
 }
 
