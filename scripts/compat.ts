@@ -2,7 +2,9 @@
 // libbpf (`bpftool prog loadall`) and with bpfkit, and compares the kernel's translated
 // instructions of each program both loaded (map ids normalised). One line per object, then a
 // summary; docs/compat.md explains the output. Needs root (it mounts a private bpffs).
-//   BPFKIT_BPFTOOL  the bpftool to run as libbpf's side (default `bpftool` on PATH)
+//   BPFKIT_BPFTOOL        the bpftool to run as libbpf's side (default `bpftool` on PATH)
+//   BPFKIT_COMPAT_LOADER  instead of bpftool, a program run as `LOADER OBJECT PIN_DIR` that loads
+//                         the object and pins each loaded program by name (scripts/compat-libbpf.c)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,9 +43,9 @@ function objectsUnder(dir: string): string[] {
 /** The line of bpftool's output that says why libbpf failed. */
 function libbpfReason(stderr: string): string {
   const lines = stderr.split('\n').filter((line) => line.trim() !== '');
-  const libbpf = lines.filter((line) => line.startsWith('libbpf:'));
+  const libbpf = lines.filter((line) => line.startsWith('libbpf:') && !/skipping|retrying|ignoring/i.test(line));
   const reason = libbpf.find((line) =>
-    /fail|error|invalid|not supported|unsupported|can't|cannot|unrecognized|unknown|refus|missing/i.test(line),
+    /fail|error|invalid|not supported|unsupported|can't|cannot|unknown|refus|missing/i.test(line),
   );
   return reason ?? libbpf[0] ?? lines.at(-1) ?? 'no output';
 }
@@ -56,9 +58,16 @@ function abnormalEnd(run: ReturnType<typeof spawnSync>, timeoutSeconds: number):
   return `exited with status ${run.status}: ${String(run.stderr).trim().split('\n').at(-1) ?? ''}`;
 }
 
-function loadWithLibbpf(bpftool: string, object: string, programs: string, timeoutSeconds: number) {
+/** libbpf's side: `bpftool prog loadall`, or a loader of the same contract given by path. */
+interface LibbpfLoader {
+  readonly command: string;
+  readonly kind: 'bpftool' | 'loader';
+}
+
+function loadWithLibbpf(loader: LibbpfLoader, object: string, programs: string, timeoutSeconds: number) {
   // A mount namespace of its own with a fresh bpffs on /sys/fs/bpf, so that maps pinned by
   // name never touch the machine's; the programs are pinned in our private bpffs.
+  const load = loader.kind === 'bpftool' ? '"$0" prog loadall "$1" "$2"' : '"$0" "$1" "$2"';
   const run = spawnSync(
     'unshare',
     [
@@ -67,8 +76,8 @@ function loadWithLibbpf(bpftool: string, object: string, programs: string, timeo
       'private',
       'sh',
       '-c',
-      'mount -t bpf bpf /sys/fs/bpf && exec "$0" prog loadall "$1" "$2"',
-      bpftool,
+      `mount -t bpf bpf /sys/fs/bpf && exec ${load}`,
+      loader.command,
       object,
       programs,
     ],
@@ -113,7 +122,11 @@ function main(): number {
     console.error('usage: npm run compat -- DIR [--json FILE] [--timeout SECONDS]');
     return 2;
   }
-  const bpftool = process.env.BPFKIT_BPFTOOL ?? 'bpftool';
+  const custom = process.env.BPFKIT_COMPAT_LOADER;
+  const loader: LibbpfLoader =
+    custom === undefined
+      ? { command: process.env.BPFKIT_BPFTOOL ?? 'bpftool', kind: 'bpftool' }
+      : { command: resolve(custom), kind: 'loader' };
   const objects = objectsUnder(resolve(dir));
   const width = Math.max(0, ...objects.map((o) => relative(resolve(dir), o).length));
   const bpffs = mkdtempSync(join(tmpdir(), 'bpfkit-compat-'));
@@ -124,12 +137,16 @@ function main(): number {
     return 1;
   }
   const results: ObjectResult[] = [];
+  // Interrupted: finish the object at hand (its children got the signal too), then unmount.
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => (stopping = true));
   try {
     for (const [index, object] of objects.entries()) {
+      if (stopping) break;
       const work = join(bpffs, String(index));
       const [programs, pinRoot] = [join(work, 'libbpf'), join(work, 'bpfkit')];
       mkdirSync(pinRoot, { recursive: true });
-      const libbpf = loadWithLibbpf(bpftool, object, programs, timeoutSeconds);
+      const libbpf = loadWithLibbpf(loader, object, programs, timeoutSeconds);
       const bpfkit = loadWithBpfkit(object, pinRoot, programs, timeoutSeconds);
       rmSync(work, { recursive: true, force: true });
       const identical = libbpf.loaded && bpfkit.loaded ? (bpfkit.differences ?? []).length === 0 : null;
