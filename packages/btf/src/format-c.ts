@@ -1,6 +1,7 @@
+import { BtfError } from './errors.js';
 import { alignOf, resolveType, sizeOf } from './layout.js';
 import type { Btf } from './spec.js';
-import type { BtfComposite, BtfEnum, BtfEnum64, BtfType } from './types.js';
+import type { BtfComposite, BtfEnum, BtfEnum64, BtfMember, BtfParam, BtfType } from './types.js';
 
 /** Options for {@link formatC}. */
 export interface FormatCOptions {
@@ -16,6 +17,22 @@ export interface FormatCOptions {
 const builtinTypedefs = new Set(['__builtin_va_list', '__gnuc_va_list']);
 
 type Namespace = 'tag' | 'ident';
+
+/** Anonymous types and declarators nest at most this deep in C (clang's default bracket depth is 256). */
+const MAX_C_NESTING = 256;
+
+/** Longest declaration printed: only a hostile DAG of prototypes grows one this far. */
+const MAX_DECLARATION_LENGTH = 1 << 20;
+
+/** A step of the depth-first ordering, kept on an explicit stack so deep chains need no call stack. */
+type OrderStep =
+  | { readonly op: 'visit'; readonly id: number; readonly throughPointer: boolean }
+  /** A struct or union's members are ordered: place it. */
+  | { readonly op: 'finish'; readonly id: number }
+  /** A typedef's target is ordered: place the typedef. */
+  | { readonly op: 'place'; readonly id: number }
+  /** A pointer, array, qualifier or prototype and what it reaches are ordered. */
+  | { readonly op: 'leave'; readonly id: number; readonly throughPointer: boolean };
 
 /**
  * Prints BTF as a C header that clang compiles, like `bpftool btf dump file … format c`:
@@ -42,6 +59,19 @@ class CWriter {
   private readonly declared = new Set<number>();
   private readonly ordered = new Set<number>();
   private readonly ordering = new Set<number>();
+  /** Pointers, arrays, qualifiers and prototypes on the current ordering path (a repeat is a cycle). */
+  private readonly chainPath = new Set<number>();
+  /** Pointers, arrays, qualifiers and prototypes already ordered, by value and through a pointer. */
+  private readonly chainsByValue = new Set<number>();
+  private readonly chainsThroughPointer = new Set<number>();
+  /** Typedefs whose target has been ordered by value. */
+  private readonly typedefsByValue = new Set<number>();
+  /** Anonymous structs, unions and enums being printed inline (a repeat is a cycle). */
+  private readonly inline = new Set<number>();
+  /** Alignment of each type worked out so far. */
+  private readonly alignments = new Map<number, number>();
+  /** Declarations being printed, one inside the other. */
+  private nesting = 0;
   private readonly order: number[] = [];
   private readonly names = new Map<number, string>();
   private readonly enumeratorNames = new Map<string, string>();
@@ -79,30 +109,53 @@ class CWriter {
     return ids;
   }
 
-  /** Depth-first ordering: a named type comes after everything it needs by value. */
-  private orderType(id: number, throughPointer: boolean): void {
+  /**
+   * Depth-first ordering: a named type comes after everything it needs by value. Iterative,
+   * so chains of any depth are ordered; a cycle that no name breaks is refused.
+   */
+  private orderType(root: number, rootThroughPointer: boolean): void {
+    const stack: OrderStep[] = [{ op: 'visit', id: root, throughPointer: rootThroughPointer }];
+    for (let step = stack.pop(); step !== undefined; step = stack.pop()) {
+      switch (step.op) {
+        case 'finish': {
+          const t = this.btf.type(step.id);
+          this.ordering.delete(step.id);
+          if (t.name !== '') this.order.push(step.id);
+          this.ordered.add(step.id);
+          break;
+        }
+        case 'place':
+          this.order.push(step.id);
+          break;
+        case 'leave':
+          this.chainPath.delete(step.id);
+          (step.throughPointer ? this.chainsThroughPointer : this.chainsByValue).add(step.id);
+          break;
+        case 'visit':
+          this.visit(step.id, step.throughPointer, stack);
+          break;
+      }
+    }
+  }
+
+  /** Orders `id` now or pushes the steps that will (children last, so they run first). */
+  private visit(id: number, throughPointer: boolean, stack: OrderStep[]): void {
     const t = this.btf.type(id);
     if (t.kind === 'typedef') {
-      this.orderTypedef(t.id, t.name, t.type, throughPointer);
+      this.orderTypedef(t.id, t.name, t.type, throughPointer, stack);
       return;
     }
     if (this.ordered.has(id)) return;
     switch (t.kind) {
-      case 'ptr':
-        this.orderType(t.type, true);
-        return;
-      case 'array':
-        this.orderType(t.type, throughPointer);
-        return;
       case 'struct':
       case 'union': {
         if (throughPointer && t.name !== '') return;
         if (this.ordering.has(id)) return;
         this.ordering.add(id);
-        for (const m of t.members) this.orderType(m.type, false);
-        this.ordering.delete(id);
-        if (t.name !== '') this.order.push(id);
-        this.ordered.add(id);
+        stack.push({ op: 'finish', id });
+        for (let i = t.members.length - 1; i >= 0; i--) {
+          stack.push({ op: 'visit', id: (t.members[i] as BtfMember).type, throughPointer: false });
+        }
         return;
       }
       case 'enum':
@@ -111,16 +164,27 @@ class CWriter {
         if (t.name !== '') this.order.push(id);
         this.ordered.add(id);
         return;
-      case 'func_proto':
-        this.orderType(t.returnType, throughPointer);
-        for (const p of t.params) this.orderType(p.type, throughPointer);
-        return;
+      case 'ptr':
+      case 'array':
       case 'const':
       case 'volatile':
       case 'restrict':
       case 'type_tag':
-        this.orderType(t.type, throughPointer);
+      case 'func_proto': {
+        if ((throughPointer ? this.chainsThroughPointer : this.chainsByValue).has(id)) return;
+        if (this.chainPath.has(id)) this.cycle(t);
+        this.chainPath.add(id);
+        stack.push({ op: 'leave', id, throughPointer });
+        if (t.kind === 'func_proto') {
+          for (let i = t.params.length - 1; i >= 0; i--) {
+            stack.push({ op: 'visit', id: (t.params[i] as BtfParam).type, throughPointer });
+          }
+          stack.push({ op: 'visit', id: t.returnType, throughPointer });
+        } else {
+          stack.push({ op: 'visit', id: t.type, throughPointer: throughPointer || t.kind === 'ptr' });
+        }
         return;
+      }
       default:
         this.ordered.add(id);
     }
@@ -131,15 +195,34 @@ class CWriter {
    * at once (cycles through pointers then resolve); any other typedef comes after what it names.
    * Used by value, its target must be complete before the user, so that is ordered too.
    */
-  private orderTypedef(id: number, name: string, target: number, throughPointer: boolean): void {
-    if (!this.ordered.has(id)) {
-      this.ordered.add(id);
-      const under = this.btf.type(skipQualifierIds(this.btf, target));
-      const namedTag = (under.kind === 'struct' || under.kind === 'union' || under.kind === 'fwd') && under.name !== '';
-      if (!namedTag) this.orderType(target, throughPointer);
-      if (!builtinTypedefs.has(name)) this.order.push(id);
+  private orderTypedef(id: number, name: string, target: number, throughPointer: boolean, stack: OrderStep[]): void {
+    // Once its target is ordered by value, a typedef used by value again needs nothing more.
+    if (!throughPointer && !this.typedefsByValue.has(id)) {
+      this.typedefsByValue.add(id);
+      stack.push({ op: 'visit', id: target, throughPointer: false });
     }
-    if (!throughPointer) this.orderType(target, false);
+    if (this.ordered.has(id)) return;
+    this.ordered.add(id);
+    const under = this.btf.type(skipQualifierIds(this.btf, target));
+    const namedTag = (under.kind === 'struct' || under.kind === 'union' || under.kind === 'fwd') && under.name !== '';
+    if (!builtinTypedefs.has(name)) stack.push({ op: 'place', id });
+    if (!namedTag) stack.push({ op: 'visit', id: target, throughPointer });
+  }
+
+  private cycle(t: BtfType): never {
+    throw new BtfError('reference-cycle', `${t.kind} [${t.id}] reaches itself through types without a name`, {
+      ...(this.btf.name === undefined ? {} : { object: this.btf.name }),
+      typeId: t.id,
+      kind: t.kind,
+    });
+  }
+
+  private tooDeep(t: BtfType, what: string): never {
+    throw new BtfError('too-deep', `${what} at ${t.kind} [${t.id}]`, {
+      ...(this.btf.name === undefined ? {} : { object: this.btf.name }),
+      typeId: t.id,
+      kind: t.kind,
+    });
   }
 
   /** The C name of a named type, with `___N` when an earlier different type took it. */
@@ -187,8 +270,13 @@ class CWriter {
   /** Declares `struct X;` for each named composite this type reaches through pointers before it exists. */
   private forwardDeclareReferences(root: BtfType): void {
     const seen = new Set<number>();
-    const visit = (id: number, top: boolean): void => {
-      if (seen.has(id)) return;
+    const stack: { id: number; top: boolean }[] = [{ id: root.id, top: true }];
+    const push = (ids: readonly number[]) => {
+      for (let i = ids.length - 1; i >= 0; i--) stack.push({ id: ids[i] as number, top: false });
+    };
+    for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+      const { id, top } = next;
+      if (seen.has(id)) continue;
       seen.add(id);
       const t = this.btf.type(id);
       switch (t.kind) {
@@ -199,10 +287,10 @@ class CWriter {
               this.out.push(`${t.kind} ${this.nameOf(t)};`, '');
               this.declared.add(id);
             }
-            return;
+            break;
           }
-          for (const m of t.members) visit(m.type, false);
-          return;
+          push(t.members.map((m) => m.type));
+          break;
         case 'ptr':
         case 'array':
         case 'typedef':
@@ -210,16 +298,14 @@ class CWriter {
         case 'volatile':
         case 'restrict':
         case 'type_tag':
-          if (t.kind === 'typedef' && !top) return;
-          visit(t.type, false);
-          return;
+          if (t.kind === 'typedef' && !top) break;
+          push([t.type]);
+          break;
         case 'func_proto':
-          visit(t.returnType, false);
-          for (const p of t.params) visit(p.type, false);
-          return;
+          push([t.returnType, ...t.params.map((p) => p.type)]);
+          break;
       }
-    };
-    visit(root.id, true);
+    }
   }
 
   private compositeBody(t: BtfComposite, depth: number): string {
@@ -231,7 +317,7 @@ class CWriter {
     for (const m of t.members) {
       if (!isUnion) {
         // Where C would put the member; anything before its BTF offset is explicit padding.
-        const align = m.bitfieldSize > 0 || packed ? 1 : alignOf(this.btf, m.type);
+        const align = m.bitfieldSize > 0 || packed ? 1 : alignOf(this.btf, m.type, this.alignments);
         const natural = m.bitfieldSize > 0 ? endBits : alignUp(endBits, align * 8);
         if (m.bitOffset > natural) lines.push(...padding(indent, endBits, m.bitOffset));
       }
@@ -253,7 +339,7 @@ class CWriter {
     let endBits = 0;
     for (const m of t.members) {
       if (m.bitfieldSize === 0) {
-        const align = alignOf(this.btf, m.type);
+        const align = alignOf(this.btf, m.type, this.alignments);
         if (m.bitOffset % (align * 8) !== 0 || m.bitOffset < alignUp(endBits, align * 8)) return true;
       }
       endBits = m.bitOffset + this.memberBits(m.type, m.bitfieldSize);
@@ -269,7 +355,7 @@ class CWriter {
   /** Alignment C gives the struct from its members alone (no packing). */
   private naturalAlign(t: BtfComposite): number {
     let align = 1;
-    for (const m of t.members) align = Math.max(align, alignOf(this.btf, m.type));
+    for (const m of t.members) align = Math.max(align, alignOf(this.btf, m.type, this.alignments));
     return align;
   }
 
@@ -289,46 +375,101 @@ class CWriter {
     return `enum${name} {\n${values.join('\n')}\n${'\t'.repeat(depth)}}${packed}`;
   }
 
-  /** `T inner`, built from the outside in. */
+  /**
+   * `T inner`, built from the outside in: pointers, arrays, qualifiers and prototypes in a
+   * loop (a chain longer than the type count is a cycle), anonymous types inline up to
+   * {@link MAX_C_NESTING} levels.
+   */
   declaration(id: number, inner: string, depth: number): string {
-    const t = this.btf.type(id);
-    switch (t.kind) {
-      case 'void':
-        return join('void', inner);
-      case 'int':
-      case 'float':
-        return join(t.name, inner);
-      case 'ptr': {
-        const pointee = this.btf.type(t.type);
-        const needsParens = pointee.kind === 'array' || pointee.kind === 'func_proto';
-        return this.declaration(t.type, needsParens ? `(*${inner})` : `*${inner}`, depth);
+    if (this.nesting >= MAX_C_NESTING)
+      this.tooDeep(this.btf.type(id), `declarations nest deeper than ${MAX_C_NESTING} levels`);
+    this.nesting++;
+    try {
+      return this.declarator(id, inner, depth);
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  private declarator(id: number, inner: string, depth: number): string {
+    for (let steps = 0; ; steps++) {
+      const t = this.btf.type(id);
+      if (steps > this.btf.typeCount) this.cycle(t);
+      if (inner.length > MAX_DECLARATION_LENGTH) {
+        throw new BtfError(
+          'too-large',
+          `the declaration of type [${t.id}] grows past ${MAX_DECLARATION_LENGTH} characters`,
+          {
+            ...(this.btf.name === undefined ? {} : { object: this.btf.name }),
+            typeId: t.id,
+            kind: t.kind,
+          },
+        );
       }
-      case 'array':
-        return this.declaration(t.type, `${inner}[${t.length}]`, depth);
-      case 'func_proto': {
-        const params = t.params.map((p) => (p.type === 0 ? '...' : this.declaration(p.type, '', depth)));
-        return this.declaration(t.returnType, `${inner}(${params.length === 0 ? 'void' : params.join(', ')})`, depth);
+      switch (t.kind) {
+        case 'ptr': {
+          const pointee = this.btf.type(t.type);
+          const needsParens = pointee.kind === 'array' || pointee.kind === 'func_proto';
+          inner = needsParens ? `(*${inner})` : `*${inner}`;
+          id = t.type;
+          continue;
+        }
+        case 'array':
+          inner = `${inner}[${t.length}]`;
+          id = t.type;
+          continue;
+        case 'func_proto': {
+          const params = t.params.map((p) => (p.type === 0 ? '...' : this.declaration(p.type, '', depth)));
+          inner = `${inner}(${params.length === 0 ? 'void' : params.join(', ')})`;
+          id = t.returnType;
+          continue;
+        }
+        case 'const':
+        case 'volatile':
+        case 'restrict': {
+          const repeated = inner === t.kind || inner.startsWith(`${t.kind} `);
+          if (!repeated) inner = join(t.kind, inner);
+          id = t.type;
+          continue;
+        }
+        case 'type_tag':
+          id = t.type;
+          continue;
+        case 'void':
+          return join('void', inner);
+        case 'int':
+        case 'float':
+          return join(t.name, inner);
+        case 'typedef':
+          return join(this.nameOf(t), inner);
+        case 'struct':
+        case 'union':
+          return join(
+            t.name === '' ? this.inlineBody(t, () => this.compositeBody(t, depth)) : `${t.kind} ${this.nameOf(t)}`,
+            inner,
+          );
+        case 'enum':
+        case 'enum64':
+          return join(
+            t.name === '' ? this.inlineBody(t, () => this.enumBody(t, depth)) : `enum ${this.nameOf(t)}`,
+            inner,
+          );
+        case 'fwd':
+          return join(`${t.union ? 'union' : 'struct'} ${this.nameOf(t)}`, inner);
+        default:
+          return join(`/* ${t.kind} */ void`, inner);
       }
-      case 'const':
-      case 'volatile':
-      case 'restrict': {
-        const repeated = inner === t.kind || inner.startsWith(`${t.kind} `);
-        return this.declaration(t.type, repeated ? inner : join(t.kind, inner), depth);
-      }
-      case 'type_tag':
-        return this.declaration(t.type, inner, depth);
-      case 'typedef':
-        return join(this.nameOf(t), inner);
-      case 'struct':
-      case 'union':
-        return join(t.name === '' ? this.compositeBody(t, depth) : `${t.kind} ${this.nameOf(t)}`, inner);
-      case 'enum':
-      case 'enum64':
-        return join(t.name === '' ? this.enumBody(t, depth) : `enum ${this.nameOf(t)}`, inner);
-      case 'fwd':
-        return join(`${t.union ? 'union' : 'struct'} ${this.nameOf(t)}`, inner);
-      default:
-        return join(`/* ${t.kind} */ void`, inner);
+    }
+  }
+
+  /** The body of an anonymous type printed where it is used; one that contains itself is a cycle. */
+  private inlineBody(t: BtfType, body: () => string): string {
+    if (this.inline.has(t.id)) this.cycle(t);
+    this.inline.add(t.id);
+    try {
+      return body();
+    } finally {
+      this.inline.delete(t.id);
     }
   }
 }

@@ -1,6 +1,6 @@
 import { BtfError } from './errors.js';
 import type { Btf } from './spec.js';
-import type { BtfType } from './types.js';
+import type { BtfMember, BtfType } from './types.js';
 
 /** How deep typedef/qualifier/array chains may go before they count as a cycle (libbpf uses 32). */
 export const MAX_RESOLVE_DEPTH = 32;
@@ -84,34 +84,37 @@ export function sizeOf(btf: Btf, id: number): number {
 /**
  * Alignment in bytes of type `id`, as C lays it out: scalars align to their size (at most 8),
  * arrays to their element, structs to their strictest member, or 1 when a member's offset
- * shows the struct is packed.
+ * shows the struct is packed. Each type is worked out once per `cache` (pass one to share
+ * it between calls), so types that reuse each other many times over stay linear.
  */
-export function alignOf(btf: Btf, id: number, depth = 0): number {
+export function alignOf(btf: Btf, id: number, cache: Map<number, number> = new Map()): number {
+  return alignAt(btf, id, 0, cache);
+}
+
+function alignAt(btf: Btf, id: number, depth: number, cache: Map<number, number>): number {
   if (depth > MAX_RESOLVE_DEPTH) cycle(btf, id, 'alignment computation');
+  const known = cache.get(id);
+  if (known !== undefined) return known;
   const type = resolveType(btf, id);
+  let align: number;
   switch (type.kind) {
     case 'int':
     case 'enum':
     case 'enum64':
     case 'float':
-      return Math.min(Math.max(type.size, 1), POINTER_SIZE);
+      align = Math.min(Math.max(type.size, 1), POINTER_SIZE);
+      break;
     case 'ptr':
-      return POINTER_SIZE;
+      align = POINTER_SIZE;
+      break;
     case 'array':
-      return alignOf(btf, type.type, depth + 1);
     case 'var':
-      return alignOf(btf, type.type, depth + 1);
+      align = alignAt(btf, type.type, depth + 1, cache);
+      break;
     case 'struct':
-    case 'union': {
-      let align = 1;
-      for (const member of type.members) {
-        const memberAlign = alignOf(btf, member.type, depth + 1);
-        if (member.bitfieldSize === 0 && member.bitOffset % (8 * memberAlign) !== 0) return 1;
-        align = Math.max(align, memberAlign);
-      }
-      if (type.size % align !== 0) return 1;
-      return align;
-    }
+    case 'union':
+      align = compositeAlign(btf, type.members, type.size, depth, cache);
+      break;
     default:
       throw new BtfError('bad-record', `a ${type.kind} has no alignment`, {
         ...(btf.name === undefined ? {} : { object: btf.name }),
@@ -119,4 +122,22 @@ export function alignOf(btf: Btf, id: number, depth = 0): number {
         kind: type.kind,
       });
   }
+  cache.set(id, align);
+  return align;
+}
+
+function compositeAlign(
+  btf: Btf,
+  members: readonly BtfMember[],
+  size: number,
+  depth: number,
+  cache: Map<number, number>,
+): number {
+  let align = 1;
+  for (const member of members) {
+    const memberAlign = alignAt(btf, member.type, depth + 1, cache);
+    if (member.bitfieldSize === 0 && member.bitOffset % (8 * memberAlign) !== 0) return 1;
+    align = Math.max(align, memberAlign);
+  }
+  return size % align !== 0 ? 1 : align;
 }
