@@ -60,6 +60,27 @@ export const CoreReloKind = {
   TYPE_MATCHES: 12,
 } as const;
 
+/** The highest {@link CoreReloKind} there is. */
+const LAST_CORE_RELO_KIND = CoreReloKind.TYPE_MATCHES;
+
+/** Most steps an access string may have (libbpf's spec length). */
+const MAX_ACCESS_STEPS = 64;
+
+/** Largest index in an access string: compilers write C `int`s. */
+const MAX_ACCESS_INDEX = 0x7fffffff;
+
+/** A CO-RE access string as compilers write it: decimal indexes joined by `:`. */
+const accessPattern = /^\d+(?::\d+)*$/;
+
+/** Why `access` is not a CO-RE access string, or `undefined` when it is one. */
+function accessProblem(access: string): string | undefined {
+  if (!accessPattern.test(access)) return 'is not decimal indexes joined by ":"';
+  const steps = access.split(':');
+  if (steps.length > MAX_ACCESS_STEPS) return `has ${steps.length} steps, more than ${MAX_ACCESS_STEPS}`;
+  if (steps.some((step) => Number(step) > MAX_ACCESS_INDEX)) return `has an index past ${MAX_ACCESS_INDEX}`;
+  return undefined;
+}
+
 /** One `bpf_core_relo` record of `.BTF.ext`. */
 export interface CoreRelo {
   /** Byte offset of the instruction to patch in its ELF section. */
@@ -99,7 +120,9 @@ const parts: readonly Part[] = [
 ];
 
 /**
- * Parses `.BTF.ext`, reading names and strings from the object's `btf`.
+ * Parses `.BTF.ext`, reading names and strings from the object's `btf`. CO-RE records are
+ * checked as libbpf checks them: a known kind, a root type id inside `btf` and an access
+ * string of at most 64 decimal `int` indexes.
  * @throws {@link BtfError} `bad-ext` naming the part, section and byte offset of what is wrong.
  */
 export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
@@ -146,6 +169,8 @@ export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
     return value as string;
   };
 
+  // Access strings already checked, by string offset.
+  const accesses = new Set<number>();
   const sizes = { funcInfo: 0, lineInfo: 0, coreRelo: 0 };
   const funcInfo = new Map<string, FuncInfo[]>();
   const lineInfo = new Map<string, LineInfo[]>();
@@ -206,13 +231,44 @@ export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
             column: lineCol & 0x3ff,
           });
         } else {
+          const typeId = view.getUint32(at + 4, le);
           const accessStringOffset = view.getUint32(at + 8, le);
+          const accessString = text(accessStringOffset, 'core_relo access_str_off', at + 8);
+          const kind = view.getUint32(at + 12, le);
+          if (kind > LAST_CORE_RELO_KIND) {
+            fail(`CO-RE relocation in '${sectionName}' has an unknown kind`, {
+              field: 'core_relo kind',
+              offset: at + 12,
+              expected: `0..${LAST_CORE_RELO_KIND}`,
+              actual: kind,
+            });
+          }
+          if (typeId >= btf.typeCount) {
+            fail(`CO-RE relocation in '${sectionName}' names a type the BTF does not have`, {
+              field: 'core_relo type_id',
+              offset: at + 4,
+              expected: `< ${btf.typeCount}`,
+              actual: typeId,
+            });
+          }
+          if (!accesses.has(accessStringOffset)) {
+            const problem = accessProblem(accessString);
+            if (problem !== undefined) {
+              fail(`CO-RE access string '${accessString.slice(0, 40)}' in '${sectionName}' ${problem}`, {
+                field: 'core_relo access_str_off',
+                offset: at + 8,
+                expected: 'indexes such as 0:1:2',
+                actual: JSON.stringify(accessString.slice(0, 40)),
+              });
+            }
+            accesses.add(accessStringOffset);
+          }
           push(coreRelos, sectionName, {
             insnOffset: view.getUint32(at, le),
-            typeId: view.getUint32(at + 4, le),
-            accessString: text(accessStringOffset, 'core_relo access_str_off', at + 8),
+            typeId,
+            accessString,
             accessStringOffset,
-            kind: view.getUint32(at + 12, le),
+            kind,
           });
         }
       }
