@@ -10,7 +10,8 @@ export function parseConstant(text: string): [string, number | bigint | boolean 
   if (value.startsWith('hex:')) return [name, parseHex(value.slice(4))];
   if (!/^-?(0x[0-9a-f]+|\d+)$/i.test(value))
     throw new UsageError(`--const ${name}: '${value}' is not a number, true/false or hex:…`);
-  const big = BigInt(value);
+  // BigInt() reads a sign only on decimals: negate hex by hand.
+  const big = value.startsWith('-') ? -BigInt(value.slice(1)) : BigInt(value);
   return [name, big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big];
 }
 

@@ -167,6 +167,22 @@ export function setConstant(
   spec.initialData.set(encodeConstant(value, size, elf.littleEndian, fail), symbol.value);
 }
 
+/** `value` as an integer, or a `bad-constant` error naming what was given instead. */
+function constantInteger(
+  value: unknown,
+  fail: (problem: string, extra?: Partial<MapError['context']>) => never,
+): bigint {
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'boolean') return value ? 1n : 0n;
+  if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
+  const given =
+    typeof value === 'number' ? String(value) : typeof value === 'string' ? `the string '${value}'` : typeof value;
+  return fail(`${given} is not an integer, a boolean or bytes`, {
+    expected: 'an integer (number or bigint), a boolean or a Uint8Array',
+    actual: given,
+  });
+}
+
 function encodeConstant(
   value: ConstantValue,
   size: number,
@@ -178,7 +194,7 @@ function encodeConstant(
       fail(`${value.length} bytes given for a ${size}-byte variable`, { expected: size, actual: value.length });
     return value;
   }
-  const number = typeof value === 'boolean' ? BigInt(value ? 1 : 0) : BigInt(value);
+  const number = constantInteger(value, fail);
   const bits = BigInt(size * 8);
   if (size > 8 || number >= 1n << bits || number < -(1n << (bits - 1n))) {
     fail(`${value} does not fit in ${size} bytes`, { expected: `${size} bytes`, actual: String(value) });

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   describeStep,
   internalMapName,
+  MapError,
   MapFlag,
   type MapSpec,
   MapType,
@@ -191,6 +192,24 @@ describe('global data', () => {
     expect(() => setConstant(maps, elf, btf, 'threshold', 1n << 40n)).toThrow(/does not fit in 4 bytes/);
     expect(() => setConstant(maps, elf, btf, 'counter', 1)).toThrow(/no read-only global/);
     expect(() => setConstant(maps, elf, btf, 'greeting', new Uint8Array(3))).toThrow(/3 bytes given for a 8-byte/);
+  });
+
+  it.each([
+    [1.5, /1\.5 is not an integer/],
+    ['abc', /the string 'abc' is not an integer/],
+    [Number.NaN, /NaN is not an integer/],
+    [undefined, /undefined is not an integer/],
+  ])('refuses the constant %s with a MapError, not a RangeError or SyntaxError', (value, message) => {
+    const btf = readObjectBtf(elf)?.btf;
+    let thrown: unknown;
+    try {
+      setConstant(maps, elf, btf, 'threshold', value as never);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(MapError.is(thrown)).toBe(true);
+    expect((thrown as MapError).code).toBe('bad-constant');
+    expect((thrown as MapError).message).toMatch(message);
   });
 });
 
