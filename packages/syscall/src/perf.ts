@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isLittleEndianHost, nativeBuffer } from './attr.js';
 import { backend } from './backend.js';
+import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
 import { Fd } from './fd.js';
 
@@ -76,13 +77,22 @@ export function openPerfEvent(options: PerfEventOptions, description = 'perf eve
 
 const tracefsRoots = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
 
-/** The id of tracepoint `category/name` from tracefs. */
-export function tracepointId(category: string, name: string): number {
-  for (const root of tracefsRoots) {
-    const path = `${root}/events/${category}/${name}/id`;
-    if (existsSync(path)) return Number(readFileSync(path, 'utf8').trim());
+/**
+ * The id of tracepoint `category/name` from tracefs (mounted at one of `roots`).
+ * @throws {@link BpfSyscallError} ENOENT when no tracefs has the tracepoint, EINVAL when its
+ * `id` file does not hold a decimal id.
+ */
+export function tracepointId(category: string, name: string, roots: readonly string[] = tracefsRoots): number {
+  const what = `read the id of tracepoint ${category}/${name}`;
+  const object = `tracepoint ${category}/${name}`;
+  const paths = roots.map((root) => `${root}/events/${category}/${name}/id`);
+  for (const path of paths) {
+    if (!existsSync(path)) continue;
+    const text = readFileSync(path, 'utf8').trim();
+    if (!/^\d{1,15}$/.test(text)) throw new BpfSyscallError(`${what} (not a number)`, Errno.EINVAL, { object, path });
+    return Number(text);
   }
-  throw new Error(`tracepoint ${category}/${name} not found under ${tracefsRoots.join(' or ')} (is tracefs mounted?)`);
+  throw new BpfSyscallError(`${what} (is tracefs mounted?)`, Errno.ENOENT, { object, path: paths.join(' or ') });
 }
 
 /** The dynamic PMU type of `kprobe` or `uprobe`, and the config bit that makes it a return probe. */
