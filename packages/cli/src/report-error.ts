@@ -3,10 +3,40 @@ import { ExitCode } from './exit-codes.js';
 import { colours } from './output.js';
 import { UsageError } from './values.js';
 
-/** Prints one paragraph about `error` (with a verifier excerpt for load failures) and returns the exit status. */
+/** True for an error Node raised from a system call (a file that cannot be read, …): the environment, not a bug. */
+function isSystemError(error: unknown): error is Error & { code: string } {
+  return error instanceof Error && typeof (error as { syscall?: unknown }).syscall === 'string';
+}
+
+/** True for the errors bpfkit throws on purpose: its packages' typed errors and bad arguments. */
+function isExpected(error: unknown): boolean {
+  return (
+    error instanceof UsageError ||
+    LoadError.is(error) ||
+    syscall.BpfSyscallError.is(error) ||
+    elf.ElfError.is(error) ||
+    btf.BtfError.is(error) ||
+    maps.MapError.is(error) ||
+    reloc.RelocError.is(error) ||
+    isSystemError(error)
+  );
+}
+
+/**
+ * Prints one paragraph about `error` (with a verifier excerpt for load failures) and returns
+ * the exit status. An error none of bpfkit's packages meant to throw is a bug: it is said so,
+ * with the stack, and exits {@link ExitCode.BUG}, never as a kernel refusal.
+ */
 export function reportError(error: unknown): number {
   const c = colours(process.stderr);
   const message = error instanceof Error ? error.message : String(error);
+  if (!isExpected(error)) {
+    const stack = error instanceof Error && error.stack !== undefined ? `\n${c('dim', error.stack)}` : '';
+    process.stderr.write(
+      `${c('red', 'internal error:')} ${message} (a bug in bpfkit, not a refusal by the kernel; please report it with this output)${stack}\n`,
+    );
+    return ExitCode.BUG;
+  }
   process.stderr.write(`${c('red', 'error:')} ${message}\n`);
   if (LoadError.is(error)) {
     const cause = (error as { cause?: unknown }).cause;
@@ -17,16 +47,6 @@ export function reportError(error: unknown): number {
     // 'open' is a definition problem and 'use' asks for a map or program that is not there.
     return error.step === 'open' || error.step === 'use' ? ExitCode.INPUT : ExitCode.KERNEL;
   }
-  if (syscall.BpfSyscallError.is(error)) return ExitCode.KERNEL;
-  if (
-    error instanceof UsageError ||
-    elf.ElfError.is(error) ||
-    btf.BtfError.is(error) ||
-    maps.MapError.is(error) ||
-    reloc.RelocError.is(error) ||
-    (error as { code?: string }).code === 'ENOENT'
-  ) {
-    return ExitCode.INPUT;
-  }
-  return ExitCode.KERNEL;
+  if (syscall.BpfSyscallError.is(error) || (isSystemError(error) && error.code !== 'ENOENT')) return ExitCode.KERNEL;
+  return ExitCode.INPUT;
 }
