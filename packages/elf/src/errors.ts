@@ -11,7 +11,8 @@ export type ElfErrorCode =
   | 'unterminated-string'
   | 'too-large'
   | 'bad-link'
-  | 'duplicate-symtab';
+  | 'duplicate-symtab'
+  | 'not-bpf';
 
 /** Where in the file an {@link ElfError} happened and what was found; JSON-safe. */
 export interface ElfErrorContext {

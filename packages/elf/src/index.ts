@@ -7,6 +7,7 @@
  * @module @bpfkit/elf
  */
 
+export { describeElf, requireBpfObject } from './bpf-object.js';
 export {
   BpfRelocationType,
   ElfType,

@@ -6,10 +6,12 @@ import {
   encodeInstructions,
   encodeLineInfo,
   type Instruction,
+  mapsBoundToPrograms,
   needsAttachBtf,
   type ProgramPlan,
   PseudoSource,
   RelocError,
+  requireExtInfo,
   requireKind,
   resolveAttachBtf,
   resolveAttachProgramBtf,
@@ -18,6 +20,7 @@ import {
 import { runningVersionCode } from '@bpfkit/reloc/node';
 import {
   BpfSyscallError,
+  bindMap,
   type Fd,
   failingInstruction,
   isLittleEndianHost,
@@ -161,6 +164,19 @@ function attachAttributes(plan: ProgramPlan, p: ProgramLoading): { attachBtfId?:
   };
 }
 
+/** Binds the object's read-only data maps to a loaded program, as libbpf does; a refusal is logged, not fatal. */
+function bindMaps(p: ProgramLoading, plan: ProgramPlan, program: Fd): void {
+  for (const name of mapsBoundToPrograms(p.maps)) {
+    const map = p.mapFds.get(name);
+    if (map === undefined) continue;
+    try {
+      bindMap(program.fd, map.fd);
+    } catch (error) {
+      p.log(`prog '${plan.name}': failed to bind map '${name}': ${(error as Error).message}`);
+    }
+  }
+}
+
 /**
  * Loads every autoload program with its maps' fds patched in, and func/line info when BTF
  * is loaded; then fills prog-array slots with program fds.
@@ -177,6 +193,7 @@ export function loadPrograms(p: ProgramLoading): Map<string, BpfProgram> {
     let attach: ReturnType<typeof attachAttributes>;
     try {
       kind = requireKind(plan, p.object);
+      requireExtInfo(plan, p.object);
       attach = attachAttributes(plan, p);
     } catch (error) {
       if (LoadError.is(error)) throw error;
@@ -192,7 +209,9 @@ export function loadPrograms(p: ProgramLoading): Map<string, BpfProgram> {
     }
     const patched = patchInstructions(plan, p.mapFds, p.object, p.mapReferences, p.fdArrayPrefix);
     const instructions = encodeInstructions(patched.instructions, isLittleEndianHost);
-    const withInfo = p.btfFd !== undefined && plan.funcInfo.length > 0;
+    // As libbpf: the program BTF goes with every program once the object's BTF is loaded
+    // (kfuncs such as bpf_obj_new need it), func and line info each when the program has them.
+    const btfFd = p.btfFd?.fd;
     try {
       const result = loadProgram({
         name: plan.name.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 15),
@@ -203,25 +222,30 @@ export function loadPrograms(p: ProgramLoading): Map<string, BpfProgram> {
         flags: kind.flags,
         ...(kind.expectedAttachType === undefined ? {} : { expectedAttachType: kind.expectedAttachType }),
         ...attach,
-        ...(withInfo
-          ? {
-              btfFd: p.btfFd?.fd,
+        ...(btfFd === undefined ? {} : { btfFd }),
+        ...(btfFd === undefined || plan.funcInfo.length === 0
+          ? {}
+          : {
               funcInfo: {
                 records: encodeFuncInfo(plan.funcInfo, isLittleEndianHost),
                 recordSize: 8,
                 count: plan.funcInfo.length,
               },
+            }),
+        ...(btfFd === undefined || plan.lineInfo.length === 0
+          ? {}
+          : {
               lineInfo: {
                 records: encodeLineInfo(plan.lineInfo, isLittleEndianHost),
                 recordSize: 16,
                 count: plan.lineInfo.length,
               },
-            }
-          : {}),
+            }),
         logLevel: p.verifierLogLevel,
         ...(patched.fdArray.length > 0 ? { fdArray: patched.fdArray } : {}),
       });
       p.scope.own(result.fd);
+      bindMaps(p, plan, result.fd);
       loaded.set(plan.name, new BpfProgram(plan, result.fd, result.log, p.object ?? 'object', p.adopt));
       p.log(`prog '${plan.name}': loaded, fd=${result.fd.fd} (${plan.instructions.length} insns)`);
     } catch (error) {

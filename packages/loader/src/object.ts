@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { type Btf, type BtfExt, readObjectBtf } from '@bpfkit/btf';
-import { type ElfFile, parseElf } from '@bpfkit/elf';
+import { type ElfFile, parseElf, requireBpfObject } from '@bpfkit/elf';
 import {
   applyKernelDefaults,
   type ConstantValue,
@@ -112,7 +112,9 @@ export class BpfObject {
   static open(pathOrBytes: string | Uint8Array, options: OpenOptions = {}): BpfObject {
     const bytes = typeof pathOrBytes === 'string' ? new Uint8Array(readFileSync(pathOrBytes)) : pathOrBytes;
     const name = typeof pathOrBytes === 'string' ? basename(pathOrBytes) : (options.objectName ?? 'object');
-    return new BpfObject(parseElf(bytes, { name }), options);
+    const elf = parseElf(bytes, { name });
+    requireBpfObject(elf);
+    return new BpfObject(elf, options);
   }
 
   /** The object's name (the file name it was opened from). */

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixture, libbpfComparableFixtures, mapNameById, normalizeXlated, requireTool } from '@bpfkit/fixtures';
-import { getPinnedObject, type MapInfo, mapInfo, programInfo } from '@bpfkit/syscall';
+import { getPinnedObject, type MapInfo, mapInfo, type ProgramInfo, programInfo } from '@bpfkit/syscall';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BpfObject } from '../src/index.js';
 import { bpfUnavailable, privateBpffs } from './kernel.js';
@@ -47,9 +47,14 @@ describe.skipIf(unavailable !== undefined || !bpftool)('bpfkit loads what libbpf
       for (const program of theirPrograms) {
         const pinned = getPinnedObject(join(progs, program));
         try {
-          const theirs = normalizeXlated(programInfo(pinned.fd, { xlated: true }).xlated as Uint8Array, mapNameById);
-          const mine = normalizeXlated(ours.program(program).info({ xlated: true }).xlated as Uint8Array, mapNameById);
-          expect({ program, xlated: mine }).toEqual({ program, xlated: theirs });
+          // The instructions, and the maps each program holds (read-only data is bound to every program).
+          const seen = (info: ProgramInfo) => ({
+            program,
+            xlated: normalizeXlated(info.xlated as Uint8Array, mapNameById),
+            maps: info.mapIds.map(mapNameById).sort(),
+          });
+          const theirs = seen(programInfo(pinned.fd, { xlated: true }));
+          expect(seen(ours.program(program).info({ xlated: true }))).toEqual(theirs);
         } finally {
           pinned.close();
         }

@@ -1,5 +1,7 @@
 import type { BtfExt, LineInfo } from '@bpfkit/btf';
+import { RelocError } from './errors.js';
 import type { LinkedPiece } from './link.js';
+import type { ProgramPlan } from './plan.js';
 
 /** A `bpf_func_info` record of the final program. */
 export interface ProgramFuncInfo {
@@ -15,40 +17,88 @@ export interface ProgramLineInfo extends Omit<LineInfo, 'insnOffset'> {
   readonly insn: number;
 }
 
+/** Func and line info of a final program, or why one kind cannot be sent. */
+export interface ProgramExtInfo {
+  readonly funcInfo: ProgramFuncInfo[];
+  readonly lineInfo: ProgramLineInfo[];
+  /**
+   * A subprogram without records of a kind its entry point has (e.g. a function written in
+   * assembly): libbpf refuses to load such a program, and so does the loader.
+   */
+  readonly missing: { readonly kind: 'func' | 'line'; readonly subprogram: string } | undefined;
+}
+
 /**
- * Func and line info of every linked piece, moved to its place in the final program. When a
- * piece has no func info the program gets none (the kernel needs one record per function).
+ * Func and line info of every linked piece, moved to its place in the final program, each
+ * kind on its own as libbpf does: an entry point without records of a kind sends none of
+ * that kind; a subprogram without them, when the entry point has them, is reported in
+ * `missing`.
  */
-export function moveExtInfo(
-  ext: BtfExt | undefined,
-  pieces: readonly LinkedPiece[],
-): { funcInfo: ProgramFuncInfo[]; lineInfo: ProgramLineInfo[] } {
-  if (ext === undefined) return { funcInfo: [], lineInfo: [] };
+export function moveExtInfo(ext: BtfExt | undefined, pieces: readonly LinkedPiece[]): ProgramExtInfo {
   const funcInfo: ProgramFuncInfo[] = [];
   const lineInfo: ProgramLineInfo[] = [];
-  let complete = true;
-  for (const { function: fn, base } of pieces) {
+  if (ext === undefined) return { funcInfo, lineInfo, missing: undefined };
+  let missing: ProgramExtInfo['missing'];
+  let withFunc = true;
+  let withLine = true;
+  for (const [index, { function: fn, base }] of pieces.entries()) {
     const section = fn.section.name;
     const start = fn.start * 8;
     const end = fn.end * 8;
-    const record = ext.funcInfo.get(section)?.find((f) => f.insnOffset === start);
-    if (record === undefined) complete = false;
-    else funcInfo.push({ insn: base, typeId: record.typeId });
-    for (const line of ext.lineInfo.get(section) ?? []) {
-      if (line.insnOffset < start || line.insnOffset >= end) continue;
-      // Fields listed rather than spread: this runs for every line of every program.
-      lineInfo.push({
-        insn: base + (line.insnOffset - start) / 8,
-        fileName: line.fileName,
-        fileNameOffset: line.fileNameOffset,
-        source: line.source,
-        sourceOffset: line.sourceOffset,
-        line: line.line,
-        column: line.column,
-      });
+    if (withFunc) {
+      const before = funcInfo.length;
+      for (const record of ext.funcInfo.get(section) ?? []) {
+        if (record.insnOffset >= start && record.insnOffset < end)
+          funcInfo.push({ insn: base + (record.insnOffset - start) / 8, typeId: record.typeId });
+      }
+      if (funcInfo.length === before) {
+        withFunc = false;
+        if (index > 0) missing ??= { kind: 'func', subprogram: fn.name };
+      }
+    }
+    if (withLine) {
+      const before = lineInfo.length;
+      for (const line of ext.lineInfo.get(section) ?? []) {
+        if (line.insnOffset < start || line.insnOffset >= end) continue;
+        // Fields listed rather than spread: this runs for every line of every program.
+        lineInfo.push({
+          insn: base + (line.insnOffset - start) / 8,
+          fileName: line.fileName,
+          fileNameOffset: line.fileNameOffset,
+          source: line.source,
+          sourceOffset: line.sourceOffset,
+          line: line.line,
+          column: line.column,
+        });
+      }
+      if (lineInfo.length === before) {
+        withLine = false;
+        if (index > 0) missing ??= { kind: 'line', subprogram: fn.name };
+      }
     }
   }
-  return { funcInfo: complete ? funcInfo : [], lineInfo: complete ? lineInfo : [] };
+  return { funcInfo: withFunc ? funcInfo : [], lineInfo: withLine ? lineInfo : [], missing };
+}
+
+/**
+ * Refuses a program whose subprogram lacks func or line info its entry point has, as
+ * libbpf does at load ("missing .BTF.ext function info"): the kernel needs one func record
+ * per function, and the records would not describe the program.
+ * @throws {@link RelocError} `bad-ext` naming the subprogram.
+ */
+export function requireExtInfo(plan: ProgramPlan, object?: string): void {
+  const missing = plan.missingExtInfo;
+  if (missing === undefined) return;
+  throw new RelocError(
+    'bad-ext',
+    `subprogram '${missing.subprogram}' has no ${missing.kind} info in .BTF.ext while the program has (a function written in assembly?); compile every function with -g`,
+    {
+      ...(object === undefined ? {} : { object }),
+      program: plan.name,
+      section: plan.section,
+      symbol: missing.subprogram,
+    },
+  );
 }
 
 /** `bpf_func_info` records as the kernel wants them (8 bytes each, host order). */

@@ -18,6 +18,7 @@ export {
 } from './attach-btf.js';
 export type { AttachTarget } from './attach-target.js';
 export { attachTarget } from './attach-target.js';
+export { mapsBoundToPrograms } from './bound-maps.js';
 export type { Candidate, CoreTargets } from './core/candidates.js';
 export { findCandidates } from './core/candidates.js';
 export type { CoreDecision } from './core/relocate.js';
@@ -25,8 +26,8 @@ export { applyCoreRelocations, CORE_POISON, coreKindNames } from './core/relocat
 export type { RelocErrorCode, RelocErrorContext } from './errors.js';
 // Errors
 export { RelocError } from './errors.js';
-export type { ProgramFuncInfo, ProgramLineInfo } from './ext-info.js';
-export { encodeFuncInfo, encodeLineInfo, sourceLineAt } from './ext-info.js';
+export type { ProgramExtInfo, ProgramFuncInfo, ProgramLineInfo } from './ext-info.js';
+export { encodeFuncInfo, encodeLineInfo, requireExtInfo, sourceLineAt } from './ext-info.js';
 export type { Register } from './insn/builder.js';
 export { ProgramBuilder } from './insn/builder.js';
 export type { Labeler } from './insn/disasm.js';

@@ -3,7 +3,7 @@ import { decodeUtf8, type ElfFile } from '@bpfkit/elf';
 import type { MapSpec } from '@bpfkit/maps';
 import { applyCoreRelocations, type CoreDecision, coreKindNames } from './core/relocate.js';
 import { RelocError } from './errors.js';
-import { moveExtInfo, type ProgramFuncInfo, type ProgramLineInfo } from './ext-info.js';
+import { moveExtInfo, type ProgramExtInfo, type ProgramFuncInfo, type ProgramLineInfo } from './ext-info.js';
 import type { Instruction } from './insn/instruction.js';
 import { type KsymReference, linkProgram, type MapReference } from './link.js';
 import { attachTypeName, programTypeName } from './program-types.js';
@@ -51,10 +51,12 @@ export interface ProgramPlan {
   readonly ksyms: readonly KsymReference[];
   /** Subprograms appended, in order, with where each starts. */
   readonly subprograms: readonly { readonly name: string; readonly start: number }[];
-  /** `bpf_func_info` for the final program (empty without BTF.ext). */
+  /** `bpf_func_info` for the final program (empty without BTF.ext, or when the entry point has none). */
   readonly funcInfo: readonly ProgramFuncInfo[];
-  /** `bpf_line_info` for the final program. */
+  /** `bpf_line_info` for the final program (empty when the entry point has none). */
   readonly lineInfo: readonly ProgramLineInfo[];
+  /** A subprogram lacking func or line info its entry point has; the load refuses such a program. */
+  readonly missingExtInfo: ProgramExtInfo['missing'];
   /** CO-RE decisions, with `insn` as an index into the final program. */
   readonly core: readonly CoreDecision[];
   /** CO-RE relocations left unapplied because no target BTF was given. */
@@ -147,6 +149,7 @@ export function planPrograms(elf: ElfFile, maps: readonly MapSpec[], options: Pl
       subprograms: linked.pieces.slice(1).map((p) => ({ name: p.function.name, start: p.base })),
       funcInfo: info.funcInfo,
       lineInfo: info.lineInfo,
+      missingExtInfo: info.missing,
       core: linked.pieces.flatMap(({ function: fn, base }) =>
         (decisions.get(fn.section.index) ?? [])
           .filter((d) => d.insn >= fn.start && d.insn < fn.end)

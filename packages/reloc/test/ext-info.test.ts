@@ -1,0 +1,58 @@
+import { type BtfExt, readObjectBtf } from '@bpfkit/btf';
+import { parseElf } from '@bpfkit/elf';
+import { readFixture } from '@bpfkit/fixtures';
+import { resolveMaps } from '@bpfkit/maps';
+import { describe, expect, it } from 'vitest';
+import { type ProgramPlan, planPrograms, RelocError, requireExtInfo } from '../src/index.js';
+
+function plan(fixture: string, program: string, edit: (ext: BtfExt) => BtfExt = (ext) => ext): ProgramPlan {
+  const elf = parseElf(readFixture(fixture), { name: `${fixture}.el.o` });
+  const own = readObjectBtf(elf);
+  if (own?.ext === undefined) throw new Error('no .BTF.ext');
+  const found = planPrograms(elf, resolveMaps(elf, own.btf), { btf: own.btf, ext: edit(own.ext) }).find(
+    (p) => p.name === program,
+  );
+  if (found === undefined) throw new Error(`no program ${program}`);
+  return found;
+}
+
+/** The fixture's .BTF.ext with one kind's records of `section` removed. */
+const without =
+  (kind: 'funcInfo' | 'lineInfo', section: string) =>
+  (ext: BtfExt): BtfExt => {
+    const kept = new Map<string, unknown>([...ext[kind]].filter(([name]) => name !== section));
+    return { ...ext, [kind]: kept } as BtfExt;
+  };
+
+describe('func and line info of a linked program', () => {
+  it('cover the entry point and every subprogram, each at its place in the final program', () => {
+    const p = plan('globals_subprogs', 'entry');
+    expect(p.funcInfo.map((f) => f.insn)).toEqual([0, ...p.subprograms.map((s) => s.start)]);
+    expect(p.lineInfo.length).toBeGreaterThan(p.funcInfo.length);
+    expect(p.missingExtInfo).toBeUndefined();
+  });
+
+  it('are taken kind by kind: an entry point without func info still sends its line info', () => {
+    const whole = plan('globals_subprogs', 'entry');
+    const p = plan('globals_subprogs', 'entry', without('funcInfo', whole.section));
+    expect(p.funcInfo).toEqual([]);
+    expect(p.lineInfo).toEqual(whole.lineInfo);
+    expect(p.missingExtInfo).toBeUndefined();
+    const noLines = plan('globals_subprogs', 'entry', without('lineInfo', whole.section));
+    expect([noLines.funcInfo, noLines.lineInfo]).toEqual([whole.funcInfo, []]);
+  });
+
+  it('refuse a subprogram lacking a kind its entry point has, naming it (libbpf refuses the load)', () => {
+    const p = plan('globals_subprogs', 'entry', without('lineInfo', '.text'));
+    expect(p.missingExtInfo).toEqual({ kind: 'line', subprogram: p.subprograms[0]?.name });
+    const asm = plan('bad_asm_subprogram', 'call_asm');
+    expect(asm.missingExtInfo).toEqual({ kind: 'func', subprogram: 'ret_two' });
+    try {
+      requireExtInfo(asm, 'bad_asm_subprogram.el.o');
+      expect.unreachable();
+    } catch (error) {
+      expect(RelocError.is(error) && error.code).toBe('bad-ext');
+      expect(RelocError.is(error) && error.context).toMatchObject({ program: 'call_asm', symbol: 'ret_two' });
+    }
+  });
+});
