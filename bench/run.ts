@@ -21,6 +21,7 @@ import {
   useBackend,
 } from '@bpfkit/syscall';
 import { Bench } from 'tinybench';
+import { complexityFigures } from './complexity.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -29,9 +30,9 @@ const vmlinux = '/sys/kernel/btf/vmlinux';
 const harness = '.bench/libbpf-bench';
 
 /** One row of the table: ours, the reference, and the target ratio from the issues. */
-interface Figure {
+export interface Figure {
   readonly name: string;
-  readonly unit: 'ms' | 'MB' | 'x file' | 'x';
+  readonly unit: 'ms' | 'µs' | 'MB' | 'x file' | 'x';
   readonly ours: number;
   readonly reference: number | undefined;
   readonly referenceName: string;
@@ -381,6 +382,7 @@ const figures = [
   ...(await objectFigures()),
   await mapInMapThroughput(),
   await tenCoreObjects(),
+  ...complexityFigures(quick),
 ];
 const table = format(figures);
 console.log(`\nbpfkit vs libbpf (${machine()})\n\n${table}\n`);
