@@ -18,7 +18,7 @@ export function inspectObject(bytes: Uint8Array, name: string): Report {
   const problems: string[] = [];
   const elf = parseElf(bytes, { name });
   const object = readObjectBtf(elf);
-  const maps = resolveMaps(elf, object?.btf, { skipValidation: true });
+  const maps = resolveMaps(elf, object?.btf);
   problems.push(...validateMaps(maps, name).map((p) => p.message));
   const plans = planPrograms(elf, maps, {
     ...(object?.ext ? { ext: object.ext } : {}),

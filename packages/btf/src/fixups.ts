@@ -12,8 +12,9 @@ const externSections = new Set(['.kconfig', '.ksyms']);
 /**
  * Fills in what clang leaves out of an object's DATASECs, as libbpf does at open: each
  * DATASEC of size 0 gets its ELF section's size, and each global VAR the offset of its ELF
- * symbol; hidden globals become static; entries are sorted by offset. Returns the edited
- * type list (index = id − 1); the `Btf` itself is not changed.
+ * symbol (a linked object has both already); in every DATASEC, hidden and internal globals
+ * become static and entries are sorted by offset. `.kconfig` and `.ksyms` are left to the
+ * extern layout. Returns the edited type list (index = id − 1); the `Btf` is not changed.
  * @throws {@link BtfError} `bad-fixup` naming the DATASEC and variable that cannot be placed.
  */
 export function fixupDatasecs(btf: Btf, elf: ElfFile): BtfType[] {
@@ -29,13 +30,17 @@ export function fixupDatasecs(btf: Btf, elf: ElfFile): BtfType[] {
   let globals: Map<string, ElfSymbol> | undefined;
   for (let index = 0; index < types.length; index++) {
     const datasec = types[index] as BtfType;
-    if (datasec.kind !== 'datasec' || datasec.size !== 0 || externSections.has(datasec.name)) continue;
+    if (datasec.kind !== 'datasec' || externSections.has(datasec.name)) continue;
+    const placed = datasec.size !== 0;
     const section = elf.sectionByName(datasec.name);
-    if (section === undefined) fail(`DATASEC '${datasec.name}' has no ELF section of that name`, datasec);
+    if (section === undefined) {
+      if (placed) continue;
+      fail(`DATASEC '${datasec.name}' has no ELF section of that name`, datasec);
+    }
     const sectionIndex = (section as { index: number }).index;
     const vars = datasec.vars.map((entry) => {
       const variable = types[entry.type - 1];
-      if (variable?.kind !== 'var' || variable.linkage === VarLinkage.STATIC) return entry;
+      if (variable?.kind !== 'var' || variable.linkage !== VarLinkage.GLOBAL_ALLOCATED) return entry;
       globals ??= globalObjects(elf);
       const symbol = globals.get(`${sectionIndex}:${variable.name}`);
       if (symbol === undefined) {
@@ -45,10 +50,10 @@ export function fixupDatasecs(btf: Btf, elf: ElfFile): BtfType[] {
       if (found.visibility === SymbolVisibility.HIDDEN || found.visibility === SymbolVisibility.INTERNAL) {
         types[entry.type - 1] = { ...plainType(variable), linkage: VarLinkage.STATIC } satisfies BtfVar;
       }
-      return { ...entry, offset: found.value };
+      return placed ? entry : { ...entry, offset: found.value };
     });
     vars.sort((a, b) => a.offset - b.offset);
-    types[index] = { ...plainType(datasec), size: (section as { size: number }).size, vars };
+    types[index] = { ...plainType(datasec), size: placed ? datasec.size : (section as { size: number }).size, vars };
   }
   return types;
 }

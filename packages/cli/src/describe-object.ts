@@ -50,7 +50,7 @@ export function describeObject(bytes: Uint8Array, name: string): ObjectDescripti
   const object = btfLib.readObjectBtf(file);
   let maps: MapSpec[] = [];
   try {
-    maps = mapsLib.resolveMaps(file, object?.btf, { skipValidation: true });
+    maps = mapsLib.resolveMaps(file, object?.btf);
     problems.push(...mapsLib.validateMaps(maps, name).map((p) => p.message));
   } catch (error) {
     problems.push((error as Error).message);

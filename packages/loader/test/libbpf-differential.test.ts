@@ -2,7 +2,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixture, libbpfComparableFixtures, mapNameById, normalizeXlated, requireTool } from '@bpfkit/fixtures';
+import {
+  fixture,
+  libbpfComparableFixtures,
+  mapNameById,
+  newestLibbpfFixtures,
+  normalizeXlated,
+  requireTool,
+} from '@bpfkit/fixtures';
 import { getPinnedObject, type MapInfo, mapInfo, type ProgramInfo, programInfo } from '@bpfkit/syscall';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BpfObject } from '../src/index.js';
@@ -17,6 +24,55 @@ function createdAs(info: MapInfo) {
   return { name, type, keySize, valueSize, maxEntries, flags, btfKeyTypeId, btfValueTypeId, mapExtra };
 }
 
+/**
+ * Loads `path` with libbpf (`tool prog loadall`, pinning programs and maps under `dir`) and
+ * with bpfkit, and expects the same programs with identical translated instructions (map ids
+ * normalised) and the same maps created with the same attributes.
+ */
+function compareWithLibbpf(tool: string, path: string, dir: string): void {
+  const progs = join(dir, 'progs');
+  const pins = join(dir, 'pins');
+  mkdirSync(pins, { recursive: true });
+  mkdirSync(join(dir, 'ours'));
+  const run = spawnSync(tool, ['prog', 'loadall', path, progs, 'pinmaps', pins], { encoding: 'utf8' });
+  expect(run.status, run.stderr).toBe(0);
+  using ours = BpfObject.open(path, { pinRoot: join(dir, 'ours') });
+  ours.load();
+  const theirPrograms = readdirSync(progs);
+  expect(theirPrograms.sort()).toEqual(
+    ours.programs
+      .filter((p) => p.autoload)
+      .map((p) => p.name)
+      .sort(),
+  );
+  for (const program of theirPrograms) {
+    const pinned = getPinnedObject(join(progs, program));
+    try {
+      // The instructions, and the maps each program holds (read-only data is bound to every program).
+      const seen = (info: ProgramInfo) => ({
+        program,
+        xlated: normalizeXlated(info.xlated as Uint8Array, mapNameById),
+        maps: info.mapIds.map(mapNameById).sort(),
+      });
+      const theirs = seen(programInfo(pinned.fd, { xlated: true }));
+      expect(seen(ours.program(program).info({ xlated: true }))).toEqual(theirs);
+    } finally {
+      pinned.close();
+    }
+  }
+  const theirMaps = readdirSync(pins).map((file) => {
+    const pinned = getPinnedObject(join(pins, file));
+    try {
+      return createdAs(mapInfo(pinned.fd));
+    } finally {
+      pinned.close();
+    }
+  });
+  const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+  const ourMaps = ours.maps.map((m) => createdAs(ours.map(m.name).info()));
+  expect(ourMaps.sort(byName)).toEqual(theirMaps.sort(byName));
+}
+
 describe.skipIf(unavailable !== undefined || !bpftool)('bpfkit loads what libbpf loads (bpftool prog loadall)', () => {
   let bpffs: ReturnType<typeof privateBpffs>;
   beforeAll(() => {
@@ -28,49 +84,7 @@ describe.skipIf(unavailable !== undefined || !bpftool)('bpfkit loads what libbpf
 
   it.each(fixtures.map((f) => [f.name, f] as const))(
     '%s: identical translated instructions (map ids normalised) and map attributes',
-    (name, f) => {
-      const progs = join(bpffs.dir, `${name}-progs`);
-      const pins = join(bpffs.dir, `${name}-pins`);
-      mkdirSync(pins);
-      const run = spawnSync('bpftool', ['prog', 'loadall', f.path, progs, 'pinmaps', pins], { encoding: 'utf8' });
-      expect(run.status, run.stderr).toBe(0);
-      using ours = BpfObject.open(f.path, { pinRoot: join(bpffs.dir, `${name}-ours`) });
-      mkdirSync(join(bpffs.dir, `${name}-ours`));
-      ours.load();
-      const theirPrograms = readdirSync(progs);
-      expect(theirPrograms.sort()).toEqual(
-        ours.programs
-          .filter((p) => p.autoload)
-          .map((p) => p.name)
-          .sort(),
-      );
-      for (const program of theirPrograms) {
-        const pinned = getPinnedObject(join(progs, program));
-        try {
-          // The instructions, and the maps each program holds (read-only data is bound to every program).
-          const seen = (info: ProgramInfo) => ({
-            program,
-            xlated: normalizeXlated(info.xlated as Uint8Array, mapNameById),
-            maps: info.mapIds.map(mapNameById).sort(),
-          });
-          const theirs = seen(programInfo(pinned.fd, { xlated: true }));
-          expect(seen(ours.program(program).info({ xlated: true }))).toEqual(theirs);
-        } finally {
-          pinned.close();
-        }
-      }
-      const theirMaps = readdirSync(pins).map((file) => {
-        const pinned = getPinnedObject(join(pins, file));
-        try {
-          return createdAs(mapInfo(pinned.fd));
-        } finally {
-          pinned.close();
-        }
-      });
-      const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
-      const ourMaps = ours.maps.map((m) => createdAs(ours.map(m.name).info()));
-      expect(ourMaps.sort(byName)).toEqual(theirMaps.sort(byName));
-    },
+    (name, f) => compareWithLibbpf('bpftool', f.path, join(bpffs.dir, name)),
   );
 
   it.each(fixtures.map((f) => [f.name, f] as const))(
@@ -114,3 +128,22 @@ describe.skipIf(unavailable !== undefined || !bpftool)('bpfkit loads what libbpf
     expect(readFileSync(packet).length).toBe(64);
   });
 });
+
+/** A bpftool built with the newest libbpf (e.g. from its sources), for what Debian's cannot load. */
+const newestBpftool = process.env.BPFKIT_BPFTOOL;
+
+describe.skipIf(unavailable !== undefined || newestBpftool === undefined)(
+  'bpfkit loads what the newest libbpf loads ($BPFKIT_BPFTOOL prog loadall)',
+  () => {
+    let bpffs: ReturnType<typeof privateBpffs>;
+    beforeAll(() => {
+      bpffs = privateBpffs();
+    });
+    afterAll(() => bpffs.unmount());
+
+    it.each(newestLibbpfFixtures().map((f) => [f.name, f] as const))(
+      '%s: identical translated instructions and map attributes',
+      (name, f) => compareWithLibbpf(newestBpftool as string, f.path, join(bpffs.dir, name)),
+    );
+  },
+);

@@ -1,4 +1,4 @@
-import { alignOf, type Btf, sizeOf, VarLinkage } from '@bpfkit/btf';
+import { alignOf, type Btf, type BtfType, fixupDatasecs, sizeOf, VarLinkage } from '@bpfkit/btf';
 import { type ElfFile, SectionType, SymbolBinding, SymbolType } from '@bpfkit/elf';
 import { MapFlag, MapType } from './constants.js';
 import { MapError } from './errors.js';
@@ -23,10 +23,16 @@ export function isReadOnlySection(section: string): boolean {
  * One single-entry ARRAY map per non-empty `.data*`, `.rodata*` and `.bss*` section, in
  * section order, as libbpf makes them: key 4 bytes, value the section's size, the initial
  * value the section's bytes (zeros for `.bss`), `BPF_F_RDONLY_PROG` and a freeze for
- * read-only sections, `BPF_F_MMAPABLE` when the section holds a non-static variable, and
- * the BTF DATASEC of the same name as value type.
+ * read-only sections, `BPF_F_MMAPABLE` when the section holds a variable user space can
+ * see (non-static once `fixed`, the DATASEC fix-up, has made hidden globals static), and
+ * the BTF DATASEC of the same name as value type. `fixed` is computed when not given.
  */
-export function readGlobalData(elf: ElfFile, btf: Btf | undefined, objectName: string): MapSpec[] {
+export function readGlobalData(
+  elf: ElfFile,
+  btf: Btf | undefined,
+  objectName: string,
+  fixed: readonly BtfType[] | undefined = btf === undefined ? undefined : fixupDatasecs(btf, elf),
+): MapSpec[] {
   const specs: MapSpec[] = [];
   for (const section of elf.sections) {
     const match = dataSection.exec(section.name);
@@ -40,12 +46,13 @@ export function readGlobalData(elf: ElfFile, btf: Btf | undefined, objectName: s
         actual: section.size,
       });
     }
-    const datasec = btf?.byName(section.name, 'datasec');
+    const id = btf?.byName(section.name, 'datasec')?.id;
+    const datasec = id === undefined ? undefined : fixed?.[id - 1];
     const readOnly = isReadOnlySection(section.name);
     const hasGlobal =
       datasec?.kind === 'datasec' &&
       datasec.vars.some((v) => {
-        const variable = btf?.type(v.type);
+        const variable = fixed?.[v.type - 1];
         return variable?.kind === 'var' && variable.linkage !== VarLinkage.STATIC;
       });
     const initialData = new Uint8Array(section.size);
@@ -61,7 +68,7 @@ export function readGlobalData(elf: ElfFile, btf: Btf | undefined, objectName: s
         valueSize: section.size,
         maxEntries: 1,
         flags: (readOnly ? MapFlag.RDONLY_PROG : 0) | (hasGlobal ? MapFlag.MMAPABLE : 0),
-        btfValueTypeId: datasec?.id ?? 0,
+        btfValueTypeId: id ?? 0,
         initialData,
         freeze: readOnly,
       }),

@@ -1,4 +1,4 @@
-import type { Btf } from '@bpfkit/btf';
+import { type Btf, fixupDatasecs } from '@bpfkit/btf';
 import type { ElfFile } from '@bpfkit/elf';
 import { readBtfMaps } from './btf-maps.js';
 import { MapError } from './errors.js';
@@ -7,7 +7,6 @@ import { readLegacyMaps } from './legacy-maps.js';
 import { objectNameFromPath } from './names.js';
 import { readSlots } from './slots.js';
 import type { MapSpec } from './spec.js';
-import { validateMaps } from './validate.js';
 
 /** Options for {@link resolveMaps}. */
 export interface ResolveMapsOptions {
@@ -15,21 +14,26 @@ export interface ResolveMapsOptions {
   readonly objectName?: string;
   /** Inner map prototypes supplied by the user, by outer map name; they replace any from BTF. */
   readonly innerMaps?: Readonly<Record<string, MapSpec>>;
-  /** Skip {@link validateMaps} (to list problems yourself, as `bpfkit inspect` does). */
-  readonly skipValidation?: boolean;
 }
 
 /**
  * Every map an object defines, with no kernel call: BTF-defined maps of `.maps` (in variable
  * order) with their slots from `.rel.maps`, legacy `maps` definitions, global data and
- * `.kconfig`. Then everything {@link validateMaps} checks.
- * @throws {@link MapError} for the first definition or slot that is wrong.
+ * `.kconfig`. What a user may still fix by editing the specs (a slot that does not fit its
+ * inner definition, a missing inner map) is not refused here: {@link validateMaps} reports
+ * it, and the loader runs it at load.
+ * @throws {@link MapError} for the first definition or slot relocation that is wrong.
  */
 export function resolveMaps(elf: ElfFile, btf: Btf | undefined, options: ResolveMapsOptions = {}): MapSpec[] {
   const objectName = options.objectName ?? objectNameFromPath(elf.name ?? 'object');
-  const definitions = readBtfMaps(elf, btf);
+  const fixed = btf === undefined ? undefined : fixupDatasecs(btf, elf);
+  const definitions = readBtfMaps(elf, btf, fixed);
   readSlots(elf, definitions);
-  const maps = [...definitions.map((d) => d.spec), ...readLegacyMaps(elf), ...readGlobalData(elf, btf, objectName)];
+  const maps = [
+    ...definitions.map((d) => d.spec),
+    ...readLegacyMaps(elf),
+    ...readGlobalData(elf, btf, objectName, fixed),
+  ];
   const kconfig = readKconfig(elf, btf, objectName);
   if (kconfig !== undefined) maps.push(kconfig);
   for (const [outer, inner] of Object.entries(options.innerMaps ?? {})) {
@@ -51,10 +55,6 @@ export function resolveMaps(elf: ElfFile, btf: Btf | undefined, options: Resolve
       });
     }
     seen.add(spec.name);
-  }
-  if (!options.skipValidation) {
-    const [first] = validateMaps(maps, elf.name);
-    if (first !== undefined) throw first;
   }
   return maps;
 }

@@ -2,13 +2,10 @@ import { isMapInMap, MapFlag, MapType, mapTypeName } from './constants.js';
 import { type MapDifference, MapError, type MapErrorContext } from './errors.js';
 import type { MapSpec } from './spec.js';
 
-/** Array-like inner maps whose `max_entries` the kernel compares with the prototype. */
-const sizedInnerTypes: ReadonlySet<number> = new Set([MapType.ARRAY, MapType.PERCPU_ARRAY]);
-
 /**
  * The fields in which `target` differs from `inner` as the kernel compares a map put into
  * a map-in-map slot with the prototype: type, key_size, value_size, map_flags, and
- * max_entries for array inner maps without `BPF_F_INNER_MAP`.
+ * max_entries for ARRAY inner maps without `BPF_F_INNER_MAP`.
  */
 export function innerMapDifferences(inner: MapSpec, target: MapSpec): MapDifference[] {
   const differences: MapDifference[] = [];
@@ -19,7 +16,8 @@ export function innerMapDifferences(inner: MapSpec, target: MapSpec): MapDiffere
   compare('key_size', inner.keySize, target.keySize);
   compare('value_size', inner.valueSize, target.valueSize);
   compare('map_flags', inner.flags, target.flags, (v) => `0x${v.toString(16)}`);
-  if (sizedInnerTypes.has(inner.type) && (inner.flags & MapFlag.INNER_MAP) === 0) {
+  // Only ARRAY compares max_entries (array_map_meta_equal); PERCPU_ARRAY and the rest do not.
+  if (inner.type === MapType.ARRAY && (inner.flags & MapFlag.INNER_MAP) === 0) {
     compare('max_entries', inner.maxEntries, target.maxEntries);
   }
   return differences;

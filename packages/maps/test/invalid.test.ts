@@ -3,20 +3,70 @@ import { ElfError, parseElf } from '@bpfkit/elf';
 import { allFixtures, readFixture } from '@bpfkit/fixtures';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { assertPinnedMapCompatible, MapError, MapType, makeMapSpec, pinPath, resolveMaps } from '../src/index.js';
+import {
+  assertPinnedMapCompatible,
+  MapError,
+  type MapSpec,
+  MapType,
+  makeMapSpec,
+  pinPath,
+  resolveMaps,
+  validateMaps,
+} from '../src/index.js';
 
+/** What is wrong with fixture `name`: refused at open, else the first problem the report (run at load) finds. */
 function resolveError(name: string): MapError {
   const elf = parseElf(readFixture(name), { name: `${name}.el.o` });
+  let maps: MapSpec[];
   try {
-    resolveMaps(elf, readObjectBtf(elf)?.btf);
+    maps = resolveMaps(elf, readObjectBtf(elf)?.btf);
   } catch (error) {
     if (MapError.is(error)) return error;
     throw error;
   }
-  throw new Error(`${name} resolved without an error`);
+  const [problem] = validateMaps(maps, elf.name);
+  if (problem === undefined) throw new Error(`${name} resolved and validated without an error`);
+  return problem;
 }
 
-describe('invalid map objects are refused at open, naming map, slot and target', () => {
+/** True when fixture `name` opens (its problem is one a user may still fix by editing the specs). */
+function opens(name: string): boolean {
+  const elf = parseElf(readFixture(name), { name: `${name}.el.o` });
+  try {
+    resolveMaps(elf, readObjectBtf(elf)?.btf);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('a problem the specs can still fix opens, and is reported before any kernel call', () => {
+  it.each([
+    ['bad_slot_range', true],
+    ['bad_slot_mismatch', true],
+    ['bad_slot_nested', true],
+    ['bad_no_inner', true],
+    ['bad_hash_slots', true],
+    ['bad_slot_target', false],
+    ['bad_prog_slot', false],
+    ['bad_reloc_outside', false],
+    ['bad_unknown_attr', false],
+  ])('%s opens: %s', (name, expected) => {
+    expect(opens(name)).toBe(expected);
+  });
+
+  it('an edit before load fixes what the report found', () => {
+    const elf = parseElf(readFixture('bad_slot_mismatch'), { name: 'bad_slot_mismatch.el.o' });
+    const maps = resolveMaps(elf, readObjectBtf(elf)?.btf);
+    const wide = maps.find((m) => m.name === 'wide') as MapSpec;
+    expect(validateMaps(maps).map((p) => p.code)).toEqual(['slot-mismatch']);
+    wide.valueSize = 4;
+    wide.btfValueTypeId = 0;
+    expect(validateMaps(maps)).toEqual([]);
+  });
+});
+
+describe('invalid map objects are refused, naming map, slot and target', () => {
   it('a slot past max_entries of an array of maps', () => {
     const error = resolveError('bad_slot_range');
     expect(error.code).toBe('slot-out-of-range');

@@ -9,7 +9,7 @@ export function disasm(path: string, program: string | undefined): number {
   const c = colours(process.stdout);
   const file = elfLib.parseElf(new Uint8Array(readFileSync(path)), { name: basename(path) });
   const object = btfLib.readObjectBtf(file);
-  const maps = mapsLib.resolveMaps(file, object?.btf, { skipValidation: true });
+  const maps = mapsLib.resolveMaps(file, object?.btf);
   const plans = reloc
     .planPrograms(file, maps, {
       ...(object?.ext ? { ext: object.ext } : {}),
