@@ -22,7 +22,7 @@ export { BpfMap, BpfProgram } from './handles.js';
 export { runningKernelBtf, runningModuleBtfs } from './kernel-btf.js';
 export { BpfLink } from './link.js';
 export type { LoadLogger } from './log.js';
-export type { OpenOptions } from './object.js';
+export type { EventChannelOptions, OpenOptions, PerfChannelOptions } from './object.js';
 export { BpfObject } from './object.js';
 export type { PinOptions } from './pin-root.js';
 export { ResourceScope } from './scope.js';

@@ -1,7 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { type Btf, type BtfExt, readObjectBtf } from '@bpfkit/btf';
+import { type Btf, type BtfExt, type BtfValue, readObjectBtf } from '@bpfkit/btf';
 import { type ElfFile, parseElf, requireBpfObject } from '@bpfkit/elf';
+import {
+  openPerfBuffer,
+  openRingBuffer,
+  type PerfBuffer,
+  type PerfBufferOptions,
+  type RingBuffer,
+  recordDecoder,
+  type Waiter,
+} from '@bpfkit/events';
 import {
   applyKernelDefaults,
   type ConstantValue,
@@ -27,6 +36,22 @@ import type { BpfLink } from './link.js';
 import { type LoadLogger, silent } from './log.js';
 import { ModuleBtfFds } from './module-btf-fds.js';
 import { ResourceScope } from './scope.js';
+
+/** Options for {@link BpfObject.ringBuffer}. */
+export interface EventChannelOptions {
+  /** Decode each record as this BTF struct, union or typedef (by name) into a plain object. */
+  readonly type?: string;
+  /** The waiter (epoll) to share; the process's shared one by default. */
+  readonly waiter?: Waiter;
+}
+
+/** Options for {@link BpfObject.perfBuffer}. */
+export interface PerfChannelOptions extends EventChannelOptions {
+  /** Data pages per CPU, a power of two; 64 by default. */
+  readonly pageCount?: number;
+  /** Wake the reader after this many samples, or once this many bytes wait. */
+  readonly wakeup?: PerfBufferOptions<unknown>['wakeup'];
+}
 
 /** Options for {@link BpfObject.open}. */
 export interface OpenOptions {
@@ -78,6 +103,7 @@ export class BpfObject {
   private loadedPrograms = new Map<string, BpfProgram>();
   private readonly scope = new ResourceScope();
   private readonly links: BpfLink[] = [];
+  private readonly channels: { close(): void }[] = [];
 
   private constructor(elf: ElfFile, options: OpenOptions) {
     this.elf = elf;
@@ -244,9 +270,56 @@ export class BpfObject {
     return program;
   }
 
-  /** Detaches every link it made and closes every map and program fd; idempotent. Pins stay. */
+  /**
+   * A reader of the ring buffer map `name` (`BPF_MAP_TYPE_RINGBUF`): records as copies
+   * (`for await`), zero-copy views (`consume`, `on('data')`), or with `type`, objects decoded
+   * through the BTF struct of that name. Closed with the object.
+   * @throws an `EventsError` for another map type or a type not in the object's BTF.
+   */
+  ringBuffer(name: string, options?: EventChannelOptions & { readonly type?: undefined }): RingBuffer;
+  ringBuffer(name: string, options: EventChannelOptions & { readonly type: string }): RingBuffer<BtfValue>;
+  ringBuffer(name: string, options: EventChannelOptions = {}): RingBuffer<Uint8Array | BtfValue> {
+    const map = this.map(name);
+    return this.track(openRingBuffer(map.fd, this.channelOptions(name, options)));
+  }
+
+  /**
+   * A reader of the perf event array `name`: a ring of `pageCount` pages (a power of two,
+   * 64 by default) per online CPU, samples tagged with their CPU, `lost` per CPU. Closed
+   * with the object.
+   * @throws an `EventsError` for another map type, a bad page count, or a CPU whose perf
+   * event cannot be opened.
+   */
+  perfBuffer(name: string, options?: PerfChannelOptions & { readonly type?: undefined }): PerfBuffer;
+  perfBuffer(name: string, options: PerfChannelOptions & { readonly type: string }): PerfBuffer<BtfValue>;
+  perfBuffer(name: string, options: PerfChannelOptions = {}): PerfBuffer<Uint8Array | BtfValue> {
+    const map = this.map(name);
+    return this.track(
+      openPerfBuffer(map.fd, {
+        ...this.channelOptions(name, options),
+        ...(options.pageCount === undefined ? {} : { pageCount: options.pageCount }),
+        ...(options.wakeup === undefined ? {} : { wakeup: options.wakeup }),
+      }),
+    );
+  }
+
+  private channelOptions(name: string, options: EventChannelOptions) {
+    return {
+      name,
+      ...(options.waiter === undefined ? {} : { waiter: options.waiter }),
+      ...(options.type === undefined ? {} : { decode: recordDecoder(this.btf, options.type, name) }),
+    };
+  }
+
+  private track<T extends { close(): void }>(channel: T): T {
+    this.channels.push(channel);
+    return channel;
+  }
+
+  /** Closes its event readers, detaches every link it made and closes every map and program fd; idempotent. Pins stay. */
   close(): void {
     if (this.state === 'closed') return;
+    for (const channel of this.channels) channel.close();
     for (const link of this.links.reverse()) link.close();
     this.scope.closeAll();
     this.state = 'closed';

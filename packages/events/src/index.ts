@@ -1,0 +1,24 @@
+/**
+ * BPF event channels for Node.js: a ring buffer reader, a perf buffer reader (one ring per
+ * CPU) and a user ring buffer writer, each needing only a map fd. Readers are woken by the
+ * kernel through one epoll fd waited on off the event loop (a libuv pool thread), and read
+ * their mapped pages on the event loop: zero-copy views in `consume()` and `'data'`
+ * listeners, copies (or BTF-decoded objects) from the async iterator.
+ *
+ * @packageDocumentation
+ * @module @bpfkit/events
+ */
+
+export type { EventsErrorCode, EventsErrorContext } from './errors.js';
+export { EventsError } from './errors.js';
+export type { PerfBufferOptions, PerfSample } from './perf-buffer.js';
+export { MAP_TYPE_PERF_EVENT_ARRAY, openPerfBuffer, PerfBuffer } from './perf-buffer.js';
+export type { WaitOptions } from './reader.js';
+export { EventReader } from './reader.js';
+export { recordDecoder } from './record-decoder.js';
+export type { RingBufferOptions } from './ring-buffer.js';
+export { MAP_TYPE_RINGBUF, openRingBuffer, RingBuffer } from './ring-buffer.js';
+export type { UserRingBufferOptions, UserRingRecord } from './user-ring-buffer.js';
+export { MAP_TYPE_USER_RINGBUF, openUserRingBuffer, UserRingBuffer } from './user-ring-buffer.js';
+export type { Watch } from './waiter.js';
+export { sharedWaiter, Waiter } from './waiter.js';

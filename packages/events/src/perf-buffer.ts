@@ -1,0 +1,318 @@
+import {
+  EpollEvent,
+  type Fd,
+  isLittleEndianHost,
+  type Mapping,
+  mapDelete,
+  mapFdMemory,
+  mapInfo,
+  mapUpdate,
+  openPerfEvent,
+  PERF_COUNT_SW_BPF_OUTPUT,
+  PERF_SAMPLE_RAW,
+  PerfIoctl,
+  PerfType,
+  pageSize,
+  perfIoctl,
+} from '@bpfkit/syscall';
+import { EventsError, kernelStep } from './errors.js';
+import { onlineCpus } from './online-cpus.js';
+import { ownDuplicate } from './own-fd.js';
+import { EventReader } from './reader.js';
+import { RingPosition } from './ring-layout.js';
+import { sharedWaiter, type Waiter, type Watch } from './waiter.js';
+
+/** `BPF_MAP_TYPE_PERF_EVENT_ARRAY`. */
+export const MAP_TYPE_PERF_EVENT_ARRAY = 4;
+
+/** `PERF_RECORD_LOST`: the kernel dropped samples for want of room. */
+const PERF_RECORD_LOST = 2;
+/** `PERF_RECORD_SAMPLE`: one sample, here `u32 size` and the raw bytes a program output. */
+const PERF_RECORD_SAMPLE = 9;
+/** Offsets in `struct perf_event_mmap_page` of `data_head`, `data_tail`, `data_offset`, `data_size`. */
+const DATA_HEAD = 1024;
+const DATA_TAIL = 1032;
+const DATA_OFFSET = 1040;
+const DATA_SIZE = 1048;
+
+/** Options for {@link openPerfBuffer}. */
+export interface PerfBufferOptions<Item> {
+  /** The map's name, for errors. */
+  readonly name?: string;
+  /** Data pages per CPU, a power of two (the kernel's rule); 64 by default. */
+  readonly pageCount?: number;
+  /**
+   * When the kernel wakes the reader: after this many samples (`wakeup_events`, 1 by
+   * default), or once this many bytes wait (watermark).
+   */
+  readonly wakeup?: { readonly events: number } | { readonly bytes: number };
+  /** The waiter to share with other channels; the process's shared one by default. */
+  readonly waiter?: Waiter;
+  /** Turns a sample's bytes (a view, valid during the call) into the item yielded; a copy by default. */
+  readonly decode?: (view: Uint8Array) => Item;
+}
+
+/** One sample as the iterator yields it, or as `consume` passes it (then `data` is a view). */
+export interface PerfSample<Data = Uint8Array> {
+  /** The CPU whose ring it came from. */
+  readonly cpu: number;
+  /**
+   * The raw bytes the program output, padded by the kernel with zeros so that the sample's
+   * `u32` size and data end on 8 bytes (as libbpf passes them).
+   */
+  readonly data: Data;
+}
+
+/** One CPU's perf event and its mapped ring. */
+interface CpuRing {
+  readonly cpu: number;
+  readonly fd: Fd;
+  readonly mapping: Mapping;
+  readonly data: Uint8Array;
+  readonly words: Uint32Array;
+  readonly mask: number;
+  readonly head: RingPosition;
+  readonly tailPos: RingPosition;
+  tail: number;
+  watch: Watch | undefined;
+}
+
+/**
+ * A reader of a `BPF_MAP_TYPE_PERF_EVENT_ARRAY`: one `PERF_COUNT_SW_BPF_OUTPUT` event per
+ * online CPU with `PERF_SAMPLE_RAW` samples, each mapped (1 + pageCount pages) and stored
+ * in the map at its CPU's index. Samples are read from `data_tail` up to `data_head`;
+ * one split across the end of the ring is copied whole; `PERF_RECORD_LOST` records add to
+ * {@link lost}. `data_tail` is written back after each batch. The kernel wakes the reader
+ * after `wakeup` samples or bytes.
+ */
+export class PerfBuffer<Item = Uint8Array> extends EventReader<PerfSample<Item>, PerfSample> {
+  private readonly mapFd: Fd;
+  private readonly rings: CpuRing[];
+  private readonly lostCounts: number[];
+  private readonly decode: (view: Uint8Array) => Item;
+  private scratch = new Uint8Array(256);
+  private next = 0;
+
+  /** @internal Use {@link openPerfBuffer}. */
+  constructor(mapFd: Fd, rings: CpuRing[], slots: number, waiter: Waiter, decode: (view: Uint8Array) => Item) {
+    super();
+    this.mapFd = mapFd;
+    this.rings = rings;
+    this.lostCounts = new Array<number>(slots).fill(0);
+    this.decode = decode;
+    for (const ring of rings) ring.watch = waiter.watch(ring.fd.fd, EpollEvent.IN, () => this.woken());
+  }
+
+  /** Samples the kernel dropped for want of room, per CPU (index = CPU), as reported so far. */
+  get lost(): readonly number[] {
+    return this.lostCounts;
+  }
+
+  /** The CPUs read (the online ones the map has a slot for). */
+  get cpus(): readonly number[] {
+    return this.rings.map((ring) => ring.cpu);
+  }
+
+  protected hasData(): boolean {
+    for (const ring of this.rings) if (ring.head.load() > ring.tail) return true;
+    return false;
+  }
+
+  protected takeOne(): PerfSample<Item> | undefined {
+    let sample: PerfSample<Item> | undefined;
+    const rings = this.rings;
+    for (let i = 0; i < rings.length && sample === undefined; i++) {
+      const ring = rings[(this.next + i) % rings.length] as CpuRing;
+      this.read(
+        ring,
+        (view) => {
+          sample = { cpu: view.cpu, data: this.decode(view.data) };
+        },
+        1,
+      );
+    }
+    this.next = (this.next + 1) % Math.max(rings.length, 1);
+    return sample;
+  }
+
+  protected consumeViews(callback: (view: PerfSample) => void, limit: number): number {
+    let count = 0;
+    for (const ring of this.rings) {
+      if (count >= limit) break;
+      count += this.read(ring, callback, limit - count);
+    }
+    return count;
+  }
+
+  /** Reads up to `limit` samples of one CPU's ring, then writes `data_tail` back. */
+  private read(ring: CpuRing, callback: (view: PerfSample) => void, limit: number): number {
+    const head = ring.head.load();
+    const { data, words, mask } = ring;
+    const start = ring.tail;
+    let tail = start;
+    let count = 0;
+    try {
+      while (tail < head && count < limit) {
+        const offset = tail & mask;
+        const type = words[offset >>> 2] as number;
+        const second = words[(offset >>> 2) + 1] as number;
+        const size = isLittleEndianHost ? second >>> 16 : second & 0xffff;
+        if (size < 8) break; // never written by the kernel: stop rather than spin
+        let record: Uint8Array;
+        if (offset + size <= data.length) {
+          record = data.subarray(offset, offset + size);
+        } else {
+          // Split across the end of the ring: copy both parts.
+          if (this.scratch.length < size) this.scratch = new Uint8Array(size);
+          const first = data.length - offset;
+          this.scratch.set(data.subarray(offset), 0);
+          this.scratch.set(data.subarray(0, size - first), first);
+          record = this.scratch.subarray(0, size);
+        }
+        tail += size;
+        const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
+        if (type === PERF_RECORD_SAMPLE) {
+          const length = Math.min(view.getUint32(8, isLittleEndianHost), size - 12);
+          count++;
+          callback({ cpu: ring.cpu, data: record.subarray(12, 12 + length) });
+        } else if (type === PERF_RECORD_LOST) {
+          this.lostCounts[ring.cpu] =
+            (this.lostCounts[ring.cpu] ?? 0) + Number(view.getBigUint64(16, isLittleEndianHost));
+        }
+      }
+    } finally {
+      if (tail !== start) {
+        ring.tailPos.store(tail, start);
+        ring.tail = tail;
+      }
+    }
+    return count;
+  }
+
+  protected armWatches(): void {
+    for (const ring of this.rings) ring.watch?.arm();
+  }
+
+  protected disarmWatches(): void {
+    for (const ring of this.rings) ring.watch?.disarm();
+  }
+
+  protected release(): void {
+    for (const ring of this.rings) closeRing(this.mapFd.fd, ring);
+    this.mapFd.close();
+  }
+}
+
+function closeRing(mapFd: number, ring: CpuRing): void {
+  ring.watch?.remove();
+  try {
+    mapDelete(mapFd, u32(ring.cpu));
+  } catch {
+    // Already replaced or removed: nothing of ours is left in the slot.
+  }
+  ring.mapping.unmap();
+  ring.fd.close();
+}
+
+function u32(value: number): Uint8Array {
+  return new Uint8Array(new Uint32Array([value]).buffer);
+}
+
+/** Opens, maps and enables the BPF output event of one CPU, and puts it in the map's slot. */
+function openRing(
+  mapFd: number,
+  cpu: number,
+  pageCount: number,
+  options: PerfBufferOptions<unknown>,
+  map: string,
+): CpuRing {
+  const context = { map, cpu };
+  const fd = kernelStep('open the BPF output perf event', context, () =>
+    openPerfEvent(
+      {
+        type: PerfType.SOFTWARE,
+        config: PERF_COUNT_SW_BPF_OUTPUT,
+        sampleType: PERF_SAMPLE_RAW,
+        samplePeriod: 1n,
+        wakeup: options.wakeup ?? { events: 1 },
+        pid: -1,
+        cpu,
+      },
+      `perf buffer '${map}' cpu ${cpu}`,
+    ),
+  );
+  let mapping: Mapping | undefined;
+  try {
+    const page = pageSize();
+    const mapped = kernelStep('map the perf ring', context, () =>
+      mapFdMemory(fd.fd, (1 + pageCount) * page, { writable: true }, { map }),
+    );
+    mapping = mapped;
+    const meta = new DataView(mapped.bytes.buffer, mapped.bytes.byteOffset, page);
+    const offset = Number(meta.getBigUint64(DATA_OFFSET, isLittleEndianHost)) || page;
+    const size = Number(meta.getBigUint64(DATA_SIZE, isLittleEndianHost)) || pageCount * page;
+    const data = new Uint8Array(mapped.bytes.buffer, mapped.bytes.byteOffset + offset, size);
+    kernelStep('enable the perf event', context, () => perfIoctl(fd.fd, PerfIoctl.ENABLE));
+    kernelStep('store the perf event fd in the map', context, () => mapUpdate(mapFd, u32(cpu), u32(fd.fd)));
+    const tailPos = new RingPosition(mapped.bytes.subarray(DATA_TAIL));
+    return {
+      cpu,
+      fd,
+      mapping: mapped,
+      data,
+      words: new Uint32Array(data.buffer, data.byteOffset, size / 4),
+      mask: size - 1,
+      head: new RingPosition(mapped.bytes.subarray(DATA_HEAD)),
+      tailPos,
+      tail: tailPos.load(),
+      watch: undefined,
+    };
+  } catch (error) {
+    mapping?.unmap();
+    fd.close();
+    throw error;
+  }
+}
+
+/**
+ * Opens a reader of the perf event array `mapFd`: a ring per online CPU with a slot in the
+ * map. The reader keeps its own duplicate of `mapFd`; closing it empties the slots it filled.
+ * @throws {@link EventsError} `wrong-map-type`, `bad-size` (page count not a power of two),
+ * or `kernel` naming the CPU whose event could not be opened, mapped or stored.
+ */
+export function openPerfBuffer<Item = Uint8Array>(
+  mapFd: number,
+  options: PerfBufferOptions<Item> = {},
+): PerfBuffer<Item> {
+  const pageCount = options.pageCount ?? 64;
+  const fd = ownDuplicate(mapFd, options.name);
+  const rings: CpuRing[] = [];
+  try {
+    const info = mapInfo(fd.fd);
+    const map = options.name ?? info.name;
+    if (info.type !== MAP_TYPE_PERF_EVENT_ARRAY) {
+      throw new EventsError(
+        'wrong-map-type',
+        `a perf buffer needs a BPF_MAP_TYPE_PERF_EVENT_ARRAY, not map type ${info.type}`,
+        { map },
+        info.type === 27 ? 'this is a ring buffer: read it with a ring buffer reader' : undefined,
+      );
+    }
+    if (!Number.isInteger(pageCount) || pageCount < 1 || (pageCount & (pageCount - 1)) !== 0) {
+      throw new EventsError('bad-size', `${pageCount} data pages per CPU: the kernel needs a power of two`, {
+        map,
+        size: pageCount,
+      });
+    }
+    for (const cpu of onlineCpus()) {
+      if (cpu >= info.maxEntries) break;
+      rings.push(openRing(fd.fd, cpu, pageCount, options, map));
+    }
+    const decode = options.decode ?? ((view: Uint8Array) => view.slice() as Item);
+    return new PerfBuffer(fd, rings, info.maxEntries, options.waiter ?? sharedWaiter(), decode);
+  } catch (error) {
+    for (const ring of rings) closeRing(fd.fd, ring);
+    fd.close();
+    throw error;
+  }
+}

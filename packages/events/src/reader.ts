@@ -1,0 +1,191 @@
+/** Options for a wait on a reader. */
+export interface WaitOptions {
+  /** Ends the wait (and an iteration) at once, rejecting with the signal's reason. */
+  readonly signal?: AbortSignal;
+}
+
+interface Pending {
+  readonly resolve: (readable: boolean) => void;
+}
+
+const finished: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+/**
+ * What the ring buffer and perf buffer readers share: waiting for data without polling,
+ * the async iterator of copies, `'data'` listeners fed zero-copy views, and closing.
+ * A subclass reads its mapped pages; this class decides when it must be woken.
+ *
+ * The kernel is asked for a wake-up only while someone waits (a pending `next()`, a
+ * {@link readable} promise, or a `'data'` listener) and the ring is empty: an iterator
+ * that is not consumed takes nothing, and the ring fills until the kernel drops records.
+ */
+export abstract class EventReader<Item, View> implements AsyncIterable<Item> {
+  private readonly waits = new Set<Pending>();
+  private readonly listeners = new Set<(view: View) => void>();
+  private isClosed = false;
+
+  /** True once {@link close} ran (or the owning object closed). */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** True when at least one record is waiting to be read. */
+  protected abstract hasData(): boolean;
+  /** Reads the next record as an item the caller may keep, or `undefined` when none waits. */
+  protected abstract takeOne(): Item | undefined;
+  /** Calls `callback` with a view of each waiting record, up to `limit`; returns the count. */
+  protected abstract consumeViews(callback: (view: View) => void, limit: number): number;
+  /** Asks the kernel for a wake-up when a record arrives. */
+  protected abstract armWatches(): void;
+  /** Withdraws that request. */
+  protected abstract disarmWatches(): void;
+  /** Stops watching, unmaps and closes everything (once). */
+  protected abstract release(): void;
+
+  /**
+   * Calls `callback` with a view of each record waiting now, in order, and returns how many:
+   * the view aliases the ring and is valid only during the call (copy what you keep). The
+   * record's space goes back to the producer after the callback, also when it throws.
+   */
+  consume(callback: (view: View) => void, limit = Number.POSITIVE_INFINITY): number {
+    if (this.isClosed) return 0;
+    return this.consumeViews(callback, limit);
+  }
+
+  /**
+   * Settles with true once a record can be read (at once when one waits), or false when the
+   * reader closes first; woken by the kernel, without polling.
+   */
+  readable(options: WaitOptions = {}): Promise<boolean> {
+    return this.wait(options);
+  }
+
+  /** {@link readable}, handing the waiting entry to `track` so an iterator can end it. */
+  private wait(options: WaitOptions, track?: (entry: Pending | undefined) => void): Promise<boolean> {
+    if (this.isClosed) return Promise.resolve(false);
+    if (this.hasData()) return Promise.resolve(true);
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<boolean>((resolve, reject) => {
+      const onAbort = () => {
+        this.waits.delete(entry);
+        track?.(undefined);
+        this.updateWatches();
+        reject(signal?.reason);
+      };
+      const entry: Pending = {
+        resolve: (readable) => {
+          signal?.removeEventListener('abort', onAbort);
+          track?.(undefined);
+          resolve(readable);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waits.add(entry);
+      track?.(entry);
+      this.updateWatches();
+    });
+  }
+
+  /**
+   * The records as they come, each a copy the caller may keep; the iteration ends when the
+   * reader closes, and throws the signal's reason when `signal` aborts. Leaving the loop
+   * early (`break`) keeps the reader open: unread records stay in the ring.
+   */
+  records(options: WaitOptions = {}): AsyncIterableIterator<Item> {
+    let done = false;
+    let wait: Pending | undefined;
+    const iterator: AsyncIterableIterator<Item> = {
+      next: (): Promise<IteratorResult<Item>> => {
+        if (done) return Promise.resolve(finished);
+        const item = this.takeOne();
+        if (item !== undefined) return Promise.resolve({ done: false, value: item });
+        return this.wait(options, (entry) => {
+          wait = entry;
+        }).then((readable) => {
+          if (readable && !done) return iterator.next();
+          done = true;
+          return finished;
+        });
+      },
+      return: (): Promise<IteratorResult<Item>> => {
+        done = true;
+        // A next() still waiting ends now, and no wake-up is asked for on its behalf.
+        const entry = wait;
+        if (entry !== undefined && this.waits.delete(entry)) {
+          entry.resolve(false);
+          this.updateWatches();
+        }
+        return Promise.resolve(finished);
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  /** Same as {@link records} without options: `for await (const record of reader)`. */
+  [Symbol.asyncIterator](): AsyncIterator<Item> {
+    return this.records();
+  }
+
+  /**
+   * Calls `listener` with a zero-copy view of each record as it arrives (valid during the
+   * call), until {@link off} or close. While a listener is set the reader keeps a wake-up
+   * armed, which keeps the process alive.
+   */
+  on(event: 'data', listener: (view: View) => void): this {
+    if (event !== 'data') throw new TypeError(`unknown event '${String(event)}': readers emit 'data'`);
+    this.listeners.add(listener);
+    if (!this.isClosed && this.hasData()) queueMicrotask(() => this.woken());
+    this.updateWatches();
+    return this;
+  }
+
+  /** Removes a `'data'` listener. */
+  off(event: 'data', listener: (view: View) => void): this {
+    if (event === 'data') this.listeners.delete(listener);
+    this.updateWatches();
+    return this;
+  }
+
+  /**
+   * Ends every pending wait and iteration, stops watching, unmaps the pages and closes the
+   * reader's own descriptors. Later calls do nothing.
+   */
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.listeners.clear();
+    const pending = [...this.waits];
+    this.waits.clear();
+    this.release();
+    for (const entry of pending) entry.resolve(false);
+  }
+
+  /** Same as {@link close}, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** What a watch calls when the kernel reports the ring ready. */
+  protected woken(): void {
+    if (this.isClosed) return;
+    if (this.listeners.size > 0) {
+      this.consumeViews((view) => {
+        for (const listener of this.listeners) listener(view);
+      }, Number.POSITIVE_INFINITY);
+    }
+    if (this.waits.size > 0 && this.hasData()) {
+      const pending = [...this.waits];
+      this.waits.clear();
+      for (const entry of pending) entry.resolve(true);
+    }
+    this.updateWatches();
+  }
+
+  private updateWatches(): void {
+    if (this.isClosed) return;
+    if (this.waits.size > 0 || this.listeners.size > 0) this.armWatches();
+    else this.disarmWatches();
+  }
+}

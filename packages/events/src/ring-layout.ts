@@ -1,0 +1,119 @@
+import { isLittleEndianHost, type Mapping, mapFdMemory, pageSize } from '@bpfkit/syscall';
+import { EventsError, kernelStep } from './errors.js';
+
+/** `BPF_RINGBUF_BUSY_BIT`: the record is still being written. */
+export const BUSY_BIT = 0x80000000;
+/** `BPF_RINGBUF_DISCARD_BIT`: the record was given up; skip it. */
+export const DISCARD_BIT = 0x40000000;
+/** `BPF_RINGBUF_HDR_SZ`: u32 length (with the two bits above) and u32 page offset. */
+export const HEADER_SIZE = 8;
+
+/** Bytes a record of `length` takes in the ring: header and data, rounded up to 8. */
+export function recordSpan(length: number): number {
+  return (length + HEADER_SIZE + 7) & ~7;
+}
+
+/** Index of the low and high 32-bit halves of a u64 in an Int32Array. */
+const LOW = isLittleEndianHost ? 0 : 1;
+const HIGH = 1 - LOW;
+
+/**
+ * A 64-bit ring position in shared memory, read and written as two 32-bit halves with
+ * `Atomics` (sequentially consistent, so at least acquire/release as the kernel pairs its
+ * `smp_load_acquire`/`smp_store_release` with). Positions stay below 2^53.
+ */
+export class RingPosition {
+  private readonly words: Int32Array;
+
+  constructor(bytes: Uint8Array) {
+    this.words = new Int32Array(bytes.buffer, bytes.byteOffset, 2);
+  }
+
+  /** The position, read until both halves agree (the kernel stores it as one u64). */
+  load(): number {
+    for (;;) {
+      const high = Atomics.load(this.words, HIGH);
+      const low = Atomics.load(this.words, LOW) >>> 0;
+      if (Atomics.load(this.words, HIGH) === high) return (high >>> 0) * 0x100000000 + low;
+    }
+  }
+
+  /**
+   * Writes `value` after `previous` (the last value written here). When the high half is
+   * unchanged (all but once per 4 GiB) only the low half is stored: one 32-bit atomic store,
+   * the same as a 64-bit one to a reader.
+   */
+  store(value: number, previous: number): void {
+    const high = Math.floor(value / 0x100000000);
+    if (high !== Math.floor(previous / 0x100000000)) {
+      // Crossing 4 GiB: write the whole u64 at once.
+      const whole = new BigInt64Array(this.words.buffer, this.words.byteOffset, 1);
+      Atomics.store(whole, 0, BigInt(value));
+      return;
+    }
+    Atomics.store(this.words, LOW, value >>> 0);
+  }
+}
+
+/** A ring buffer map's pages as this process maps them. */
+export interface RingPages {
+  /** The consumer position page. */
+  readonly consumer: Mapping;
+  /** The producer position page followed by the data pages, mapped twice in a row. */
+  readonly producerAndData: Mapping;
+  /** Size of the data area (the map's `max_entries`). */
+  readonly size: number;
+  /** The data, twice over (`2 × size` bytes): a record never wraps in this view. */
+  readonly data: Uint8Array;
+  /** The data as 32-bit words, for reading record headers atomically. */
+  readonly words: Int32Array;
+  /** The consumer position. */
+  readonly consumerPos: RingPosition;
+  /** The producer position. */
+  readonly producerPos: RingPosition;
+}
+
+/**
+ * Maps a `BPF_MAP_TYPE_RINGBUF` or `USER_RINGBUF` of `size` data bytes the way the kernel
+ * allows: the consumer page alone (writable only for a ring buffer: user space consumes),
+ * then the producer page and the data pages, which the kernel maps twice in a row (writable
+ * only for a user ring buffer: user space produces).
+ */
+export function mapRingPages(fd: number, size: number, userProduces: boolean, map: string): RingPages {
+  const page = pageSize();
+  if (size < page || (size & (size - 1)) !== 0 || size % page !== 0) {
+    throw new EventsError('bad-size', `a ring of ${size} bytes: the kernel makes rings a power of two of whole pages`, {
+      map,
+      size,
+    });
+  }
+  const consumer = kernelStep('map the consumer page', { map }, () =>
+    mapFdMemory(fd, page, { writable: !userProduces }, { map }),
+  );
+  let producerAndData: Mapping;
+  try {
+    producerAndData = kernelStep('map the producer page and data', { map }, () =>
+      mapFdMemory(fd, page + 2 * size, { offset: page, writable: userProduces }, { map }),
+    );
+  } catch (error) {
+    consumer.unmap();
+    throw error;
+  }
+  const dataBytes = producerAndData.bytes;
+  const data = new Uint8Array(dataBytes.buffer, dataBytes.byteOffset + page, 2 * size);
+  return {
+    consumer,
+    producerAndData,
+    size,
+    data,
+    words: new Int32Array(data.buffer, data.byteOffset, size / 2),
+    consumerPos: new RingPosition(consumer.bytes),
+    producerPos: new RingPosition(dataBytes),
+  };
+}
+
+/** Unmaps both mappings of a ring. */
+export function unmapRingPages(pages: RingPages): void {
+  pages.producerAndData.unmap();
+  pages.consumer.unmap();
+}

@@ -1,0 +1,206 @@
+import {
+  drainEventFd,
+  EpollEvent,
+  EpollOp,
+  EpollReadyList,
+  epollControl,
+  epollCreate,
+  type Fd,
+  openEventFd,
+  signalEventFd,
+  startEpollWait,
+} from '@bpfkit/syscall';
+
+/** One fd a {@link Waiter} watches, for one reader or writer. */
+export interface Watch {
+  /**
+   * Asks to be called once when the fd is ready (readable, or writable for a user ring
+   * buffer). Arming an armed watch does nothing; the call disarms it.
+   */
+  arm(): void;
+  /** Withdraws the request; a wake-up already on its way is dropped. */
+  disarm(): void;
+  /** Stops watching the fd (before it is closed); later calls do nothing. */
+  remove(): void;
+}
+
+interface Entry {
+  readonly fd: number;
+  readonly events: number;
+  readonly onReady: () => void;
+  armed: boolean;
+}
+
+/** Token of the waiter's own eventfd, which ends a wait early. */
+const INTERRUPT = 0;
+/** Consecutive failed waits after which the waiter stops retrying and closes. */
+const MAX_FAILED_WAITS = 8;
+
+/**
+ * Waits for many event channels at once, off the event loop: one epoll fd holds every
+ * watched ring (as `ring_buffer__add` does), and one `epoll_wait` runs on a libuv pool
+ * thread whenever some watch is armed, so an idle reader costs no CPU. Readiness is
+ * reported on the event loop, where the readers read their mapped pages.
+ *
+ * Watches are one-shot (`EPOLLONESHOT`): a reader arms its watch when it has drained its
+ * ring and wants more, so a reader that is not being consumed is never woken. While no
+ * watch is armed no wait is pending, so the process can exit; an eventfd in the set ends a
+ * pending wait at once when the last watch is disarmed or removed. The epoll fd and the
+ * eventfd open with the first watch and close once the last is removed and the pool thread
+ * has returned ({@link idle}).
+ */
+export class Waiter {
+  private epoll: Fd | undefined;
+  private interrupt: Fd | undefined;
+  private readonly entries = new Map<number, Entry>();
+  private nextToken = INTERRUPT + 1;
+  private armed = 0;
+  private waiting = false;
+  private dispatching = false;
+  private failedWaits = 0;
+  private readonly ready = new EpollReadyList(64);
+  private idleWaiters: (() => void)[] = [];
+
+  /**
+   * Watches `fd` for `events` ({@link EpollEvent}.IN or OUT); `onReady` runs on the event
+   * loop each time the watch, once armed, sees the fd ready.
+   * @throws a `BpfSyscallError` when epoll or the eventfd cannot be created, or the fd
+   * cannot be watched.
+   */
+  watch(fd: number, events: number, onReady: () => void): Watch {
+    const epoll = this.open();
+    const token = this.nextToken++;
+    epollControl(epoll.fd, EpollOp.ADD, fd, EpollEvent.ONESHOT, token);
+    const entry: Entry = { fd, events, onReady, armed: false };
+    this.entries.set(token, entry);
+    return {
+      arm: () => {
+        if (entry.armed || !this.entries.has(token) || this.epoll === undefined) return;
+        epollControl(this.epoll.fd, EpollOp.MODIFY, fd, events | EpollEvent.ONESHOT, token);
+        entry.armed = true;
+        this.armed++;
+        this.startWait();
+      },
+      disarm: () => {
+        if (!entry.armed) return;
+        entry.armed = false;
+        this.armed--;
+        this.interruptIfUnarmed();
+      },
+      remove: () => {
+        if (!this.entries.delete(token)) return;
+        if (entry.armed) {
+          entry.armed = false;
+          this.armed--;
+        }
+        if (this.epoll !== undefined) epollControl(this.epoll.fd, EpollOp.DELETE, fd, 0, token);
+        if (this.entries.size === 0) this.shutDown();
+        else this.interruptIfUnarmed();
+      },
+    };
+  }
+
+  /** Number of fds watched. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Settles once no wait is pending on a pool thread (at once when none is). */
+  idle(): Promise<void> {
+    if (!this.waiting) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private open(): Fd {
+    if (this.epoll !== undefined) return this.epoll;
+    const epoll = epollCreate('event waiter epoll');
+    try {
+      const interrupt = openEventFd('event waiter eventfd');
+      try {
+        epollControl(epoll.fd, EpollOp.ADD, interrupt.fd, EpollEvent.IN, INTERRUPT);
+      } catch (error) {
+        interrupt.close();
+        throw error;
+      }
+      this.interrupt = interrupt;
+    } catch (error) {
+      epoll.close();
+      throw error;
+    }
+    this.epoll = epoll;
+    return epoll;
+  }
+
+  private startWait(): void {
+    if (this.waiting || this.dispatching || this.armed === 0 || this.epoll === undefined) return;
+    this.waiting = true;
+    startEpollWait(this.epoll.fd, this.ready, (count) => this.woken(count));
+  }
+
+  private woken(count: number): void {
+    this.waiting = false;
+    if (this.entries.size === 0) {
+      this.closeFds();
+      this.settle();
+      return;
+    }
+    // Read every ready token before running callbacks: one may re-arm and start the next
+    // wait, which writes into the same list.
+    const tokens: number[] = [];
+    for (let i = 0; i < count; i++) tokens.push(this.ready.token(i));
+    this.failedWaits = count < 0 ? this.failedWaits + 1 : 0;
+    this.dispatching = true;
+    try {
+      for (const token of tokens) {
+        if (token === INTERRUPT) {
+          if (this.interrupt !== undefined) drainEventFd(this.interrupt.fd);
+          continue;
+        }
+        const entry = this.entries.get(token);
+        if (entry === undefined || !entry.armed) continue;
+        entry.armed = false;
+        this.armed--;
+        entry.onReady();
+      }
+    } finally {
+      this.dispatching = false;
+    }
+    if (this.failedWaits >= MAX_FAILED_WAITS) {
+      // The epoll fd no longer waits (it cannot fail otherwise): stop rather than spin.
+      for (const entry of this.entries.values()) entry.armed = false;
+      this.armed = 0;
+    }
+    this.startWait();
+    if (!this.waiting) this.settle();
+  }
+
+  private interruptIfUnarmed(): void {
+    if (this.armed === 0 && this.waiting && this.interrupt !== undefined) signalEventFd(this.interrupt.fd);
+  }
+
+  private shutDown(): void {
+    if (this.waiting && this.interrupt !== undefined) signalEventFd(this.interrupt.fd);
+    else this.closeFds();
+  }
+
+  private closeFds(): void {
+    this.interrupt?.close();
+    this.epoll?.close();
+    this.interrupt = undefined;
+    this.epoll = undefined;
+  }
+
+  private settle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
+
+let shared: Waiter | undefined;
+
+/** The waiter readers and writers use unless given their own: one per process. */
+export function sharedWaiter(): Waiter {
+  shared ??= new Waiter();
+  return shared;
+}
