@@ -1,15 +1,31 @@
-import { type Btf, fixupDatasecs, fixupKsyms, parseBtf, placeDatasecVariables, reencode } from '@bpfkit/btf';
+import {
+  type Btf,
+  fixupDatasecs,
+  fixupKsyms,
+  parseBtf,
+  placeDatasecVariables,
+  reencode,
+  sanitizeBtf,
+} from '@bpfkit/btf';
 import type { ElfFile } from '@bpfkit/elf';
 import type { MapSpec } from '@bpfkit/maps';
-import { BpfSyscallError, type Fd, loadBtf } from '@bpfkit/syscall';
+import { BpfSyscallError, btfFeatures, type Fd, loadBtf } from '@bpfkit/syscall';
+import { LoadError } from './errors.js';
 import type { LoadLogger } from './log.js';
 import type { ResourceScope } from './scope.js';
+
+/** Sections whose struct_ops maps cannot exist without the object's BTF (libbpf's mandatory case). */
+const btfMandatorySections = ['.struct_ops', '.struct_ops.link'];
 
 /**
  * Loads the object's BTF (DATASECs fixed up, `.kconfig` externs placed as the map lays
  * them out, `.ksyms` made acceptable to the kernel, re-encoded) and returns its fd and the fixed-up BTF itself,
- * or `undefined` when the object has none or the kernel refuses it: BTF is optional for
- * maps and programs, so that is logged, as libbpf does, and the load goes on without it.
+ * or `undefined` when the object has none or the kernel refuses it. What is sent is
+ * sanitised for this kernel (kinds its BTF loader lacks rewritten, ids kept, as libbpf
+ * does). BTF is optional for maps and programs, so a refusal is logged with the kernel's
+ * reason, as libbpf does, and the load goes on without it, unless the object has
+ * struct_ops maps, which need it.
+ * @throws {@link LoadError} `load-btf` when the kernel refuses BTF the object cannot do without.
  */
 export function loadObjectBtf(
   elf: ElfFile,
@@ -26,14 +42,30 @@ export function loadObjectBtf(
   const bytes = reencode(types, btf);
   // The fixed-up BTF also types the maps' values (DATASEC offsets and sizes included).
   const fixed = parseBtf(bytes, elf.name === undefined ? {} : { name: elf.name });
+  const sanitized = sanitizeBtf(types, btfFeatures());
+  const rewritten = sanitized.filter((t, i) => t !== types[i]).length;
+  if (rewritten > 0) log(`BTF sanitised for this kernel: ${rewritten} types rewritten into kinds it knows`);
+  const sent = rewritten > 0 ? reencode(sanitized, btf) : bytes;
   try {
-    const fd = scope.own(loadBtf(bytes, elf.name ?? 'object'));
-    log(`BTF loaded (${bytes.length} bytes), fd=${fd.fd}`);
+    const fd = scope.own(loadBtf(sent, elf.name ?? 'object'));
+    log(`BTF loaded (${sent.length} bytes), fd=${fd.fd}`);
     return { fd, fixed };
   } catch (error) {
     if (!BpfSyscallError.is(error)) throw error;
+    const reason = error.log.slice(-3);
+    if (btfMandatorySections.some((name) => elf.sectionByName(name) !== undefined)) {
+      throw new LoadError(
+        'load-btf',
+        `the kernel refused the object's BTF, which its struct_ops maps need: ${error.errnoName}${
+          reason.length > 0 ? `: ${reason.join(' | ')}` : ''
+        }`,
+        { ...(elf.name === undefined ? {} : { object: elf.name }), errno: error.errnoName },
+        { cause: error },
+      );
+    }
+    log(`BTF loading error: ${error.errnoName}`);
+    for (const line of reason) log(`  ${line}`);
     log(`Error loading .BTF into kernel: ${error.errnoName}. BTF is optional, ignoring.`);
-    for (const line of error.log.slice(-3)) log(`  ${line}`);
     return { fd: undefined, fixed };
   }
 }

@@ -278,10 +278,51 @@ export function btfKindSupported(kind: number): boolean {
   });
 }
 
-/** Loads a minimal BTF blob using `kind`; the fd, or `-errno`. */
-function loadProbeBtf(kind: number): number {
+/**
+ * Which BTF forms the kernel's BTF loader accepts, each probed once with a minimal blob:
+ * the fields of `@bpfkit/btf`'s `BtfFeatures`, which `sanitizeBtf` rewrites away when false.
+ */
+export function btfFeatures(): {
+  datasec: boolean;
+  func: boolean;
+  globalFunc: boolean;
+  float: boolean;
+  declTag: boolean;
+  typeTag: boolean;
+  enum64: boolean;
+} {
+  const func = btfKindSupported(12);
+  return {
+    datasec: btfKindSupported(15),
+    func,
+    globalFunc:
+      func &&
+      cached('btf:global-func', () => {
+        const fd = loadProbeBtf(12, globalFuncProbeTypes());
+        if (fd >= 0) backend().close(fd);
+        return fd >= 0;
+      }),
+    float: btfKindSupported(16),
+    declTag: btfKindSupported(17),
+    typeTag: btfKindSupported(18),
+    enum64: btfKindSupported(19),
+  };
+}
+
+/** An int, a FUNC_PROTO of it, and a FUNC with global linkage (5.6) named `a`. */
+function globalFuncProbeTypes(): Uint8Array {
+  const words = [0, 1 << 24, 4, (1 << 24) | 32, 0, 13 << 24, 1, 1, (12 << 24) | 1, 2];
+  const bytes = nativeBuffer(words.length * 4);
+  const view = new DataView(bytes.buffer);
+  words.forEach((w, i) => {
+    view.setUint32(i * 4, w >>> 0, true);
+  });
+  return bytes;
+}
+
+/** Loads a minimal BTF blob using `kind` (or the given types); the fd, or `-errno`. */
+function loadProbeBtf(kind: number, types = probeBtfTypes(kind)): number {
   {
-    const types = probeBtfTypes(kind);
     const strings = new Uint8Array([0, 0x61, 0]);
     const blob = nativeBuffer(24 + types.length + strings.length);
     const view = new DataView(blob.buffer);

@@ -42,6 +42,7 @@ export {
   attachCookieSupported,
   batchSupported,
   batchUpdateSupported,
+  btfFeatures,
   btfKindSupported,
   clearFeatureCache,
   helperSupported,

@@ -5,6 +5,7 @@ import {
   attachCookieSupported,
   batchSupported,
   batchUpdateSupported,
+  btfFeatures,
   btfKindSupported,
   helperSupported,
   linkAttachTypeSupported,
@@ -48,6 +49,15 @@ describe.skipIf(unavailable !== undefined)('feature probes on the running 6.18 k
   it('find every BTF kind', () => {
     for (let kind = 1; kind <= 19; kind++) expect({ kind, ok: btfKindSupported(kind) }).toEqual({ kind, ok: true });
     expect(btfKindSupported(25)).toBe(false);
+    expect(btfFeatures()).toEqual({
+      datasec: true,
+      func: true,
+      globalFunc: true,
+      float: true,
+      declTag: true,
+      typeTag: true,
+      enum64: true,
+    });
   });
 
   it('find batch ops, mmapable arrays and link types', () => {
