@@ -89,23 +89,58 @@ export function fillKconfig(map: MapSpec, btf: Btf, facts: KernelFacts, littleEn
       continue;
     }
     const isBool = type.kind === 'int' && (type.encoding & 4) !== 0;
+    const isChar = type.kind === 'int' && !isBool && type.size === 1;
     const isTristate = (type.kind === 'enum' || type.kind === 'enum64') && type.name === 'libbpf_tristate';
+    const size = sizeOf(btf, extern.typeId);
     let number: bigint;
     if (value === 'y' || value === 'n' || value === 'm') {
-      if (!isBool && !isTristate)
-        fail(`value '${value}' given for a ${type.kind}; declare it bool or enum libbpf_tristate`);
-      if (value === 'm' && !isTristate) fail("value 'm' needs enum libbpf_tristate, not bool");
-      number = value === 'y' ? 1n : value === 'm' ? 2n : 0n;
+      if (isChar) {
+        number = BigInt(value.charCodeAt(0)); // a char extern holds the letter itself
+      } else {
+        if (!isBool && !isTristate)
+          fail(`value '${value}' given for a ${type.kind}; declare it bool, char or enum libbpf_tristate`);
+        if (value === 'm' && !isTristate) fail("value 'm' needs enum libbpf_tristate or char, not bool");
+        number = value === 'y' ? 1n : value === 'm' ? 2n : 0n;
+      }
     } else {
       if (isBool || isTristate) fail(`value '${value}' is not y, n or m`);
-      try {
-        number = BigInt(value.startsWith('-0x') ? -BigInt(value.slice(1)) : value);
-      } catch {
-        number = fail(`value '${value}' is not a number`);
+      const parsed = parseConfigNumber(value);
+      if (parsed === undefined) fail(`value '${value}' is not a number`);
+      number = parsed as bigint;
+      const signed = type.kind === 'int' && (type.encoding & 1) !== 0;
+      if (!fitsConfigValue(number, size, signed)) {
+        fail(`value '${value}' is out of range of a ${size}-byte ${signed ? 'signed' : 'unsigned'} integer`);
       }
     }
-    writeNumber(data, extern.offset, sizeOf(btf, extern.typeId), number, littleEndian);
+    writeNumber(data, extern.offset, size, number, littleEndian);
   }
+}
+
+/**
+ * A config number as libbpf reads it (`strtoull` in base 0): decimal, `0x` hex or `0`
+ * octal, with an optional sign (a negative one wraps around 64 bits); `undefined` when the
+ * text is not such a number or does not fit in 64 bits.
+ */
+function parseConfigNumber(text: string): bigint | undefined {
+  const match = /^([+-]?)(?:0[xX]([0-9a-fA-F]+)|0([0-7]*)|([1-9][0-9]*))$/.exec(text);
+  if (match === null) return undefined;
+  const [, sign, hex, octal, decimal] = match;
+  const magnitude =
+    hex !== undefined ? BigInt(`0x${hex}`) : octal !== undefined ? BigInt(`0o${octal || '0'}`) : BigInt(decimal ?? 0);
+  if (magnitude >> 64n !== 0n) return undefined;
+  return sign === '-' ? BigInt.asUintN(64, -magnitude) : magnitude;
+}
+
+/**
+ * libbpf's range check for a 64-bit config value stored in `size` bytes: 8 bytes take
+ * anything; a signed integer needs `-2^(bits-1) ≤ value < 2^(bits-1)` (the 64-bit value
+ * read as signed), an unsigned one no bits above its size.
+ */
+function fitsConfigValue(value: bigint, size: number, signed: boolean): boolean {
+  if (size >= 8) return true;
+  const bits = BigInt(size * 8);
+  if (signed) return BigInt.asUintN(64, value + (1n << (bits - 1n))) < 1n << bits;
+  return value >> bits === 0n;
 }
 
 /** Writes `value` as a `size`-byte integer at `at`. */

@@ -98,6 +98,32 @@ describe('.kconfig externs', () => {
       );
     expect(boolAsM).toThrow(/value 'm' needs enum libbpf_tristate/);
   });
+
+  // CONFIG_HZ is an int: 4 signed bytes.
+  const hz = (value: string) => {
+    const map = kconfigMap();
+    const config = new Map([
+      ['CONFIG_BPF_SYSCALL', 'y'],
+      ['CONFIG_HZ', value],
+    ]);
+    fillKconfig(map, btf, { release: '6.2.3', config }, true);
+    return new DataView((map.initialData as Uint8Array).buffer).getInt32(8, true);
+  };
+
+  it('read numbers as libbpf does: decimal, hex, octal, signed', () => {
+    expect([hz('250'), hz('0x7fffffff'), hz('010'), hz('0'), hz('-1'), hz('-0x80000000'), hz('+5')]).toEqual([
+      250, 0x7fffffff, 8, 0, -1, -0x80000000, 5,
+    ]);
+  });
+
+  it('refuse a number the extern cannot hold instead of truncating it, as libbpf does', () => {
+    expect(() => hz('0x80000000')).toThrow(/value '0x80000000' is out of range of a 4-byte signed integer/);
+    expect(() => hz('-0x80000001')).toThrow(/out of range/);
+    expect(() => hz('4294967296')).toThrow(/out of range/);
+    expect(() => hz('18446744073709551616')).toThrow(/value '18446744073709551616' is not a number/);
+    expect(() => hz('12abc')).toThrow(/is not a number/);
+    expect(() => hz('08')).toThrow(/is not a number/);
+  });
 });
 
 describe('computed LINUX_ externs', () => {
