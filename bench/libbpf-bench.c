@@ -161,6 +161,63 @@ static int time_ten_objects(const char *path, int count)
 	return 0;
 }
 
+static int count_record(void *ctx, void *data, size_t size)
+{
+	*(long *)ctx += 1;
+	return 0;
+}
+
+static void count_sample(void *ctx, int cpu, void *data, __u32 size)
+{
+	*(long *)ctx += 1;
+}
+
+/*
+ * Records per second drained by ring_buffer__poll (ring) or perf_buffer__poll (perf):
+ * the events fixture's producer fills the buffer with `size`-byte records, then only the
+ * poll is timed; reports the mean time per record over `rounds` fills.
+ */
+static int time_events(const char *figure, const char *path, int rounds, int size, int perf)
+{
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	long records = 0, seen = 0;
+	long long spent = 0;
+
+	if (!obj || bpf_object__load(obj)) {
+		fprintf(stderr, "loading %s failed\n", path);
+		return 1;
+	}
+	int prog = bpf_program__fd(bpf_object__find_program_by_name(obj, perf ? "sample" : "produce"));
+	int map = bpf_map__fd(bpf_object__find_map_by_name(obj, perf ? "samples" : "events"));
+	/* As many records as fit: the ring's 16 KiB, or 8 pages for each CPU's perf ring. */
+	int span = perf ? (size + 12 + 7) / 8 * 8 : (size + 8 + 7) / 8 * 8;
+	__u64 args[5] = { (perf ? 32768 : 16384) / span, size, 0, 0, 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args, .ctx_size_in = sizeof(args));
+	struct ring_buffer *rb = perf ? NULL : ring_buffer__new(map, count_record, &seen, NULL);
+	struct perf_buffer *pb = perf ? perf_buffer__new(map, 8, count_sample, NULL, &seen, NULL) : NULL;
+
+	if (!rb && !pb) {
+		fprintf(stderr, "creating the buffer failed\n");
+		return 1;
+	}
+	for (int i = 0; i < rounds; i++) {
+		if (bpf_prog_test_run_opts(prog, &opts))
+			return 1;
+		long long start = now_ns();
+		int n = perf ? perf_buffer__poll(pb, 0) : ring_buffer__poll(rb, 0);
+
+		spent += now_ns() - start;
+		if (n < 0)
+			return 1;
+		records += perf ? seen - records : n;
+	}
+	printf("{\"figure\":\"%s\",\"median_ns\":%lld,\"samples\":%ld}\n", figure, records ? spent / records : 0, records);
+	ring_buffer__free(rb);
+	perf_buffer__free(pb);
+	bpf_object__close(obj);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -182,6 +239,10 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "ten-objects"))
 		return time_ten_objects(argv[2], count);
 
+	if (!strncmp(argv[1], "ringbuf-", 8))
+		return time_events(argv[1], argv[2], count, atoi(argv[1] + 8), 0);
+	if (!strncmp(argv[1], "perfbuf-", 8))
+		return time_events(argv[1], argv[2], count, atoi(argv[1] + 8), 1);
 	if (!strcmp(argv[1], "btf-open-find"))
 		return time_btf("btf-open-find", argv[2], count, 1);
 	if (!strcmp(argv[1], "btf-parse"))

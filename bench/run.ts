@@ -22,6 +22,7 @@ import {
 } from '@bpfkit/syscall';
 import { Bench } from 'tinybench';
 import { complexityFigures } from './complexity.js';
+import { eventFigures } from './events.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -383,6 +384,7 @@ const figures = [
   await mapInMapThroughput(),
   await tenCoreObjects(),
   ...complexityFigures(quick),
+  ...(await eventFigures(quick, libbpf)),
 ];
 const table = format(figures);
 console.log(`\nbpfkit vs libbpf (${machine()})\n\n${table}\n`);
