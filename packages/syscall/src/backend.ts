@@ -1,4 +1,7 @@
 import { createRequire } from 'node:module';
+import { isMainThread } from 'node:worker_threads';
+import { Errno } from './errno.js';
+import { BpfSyscallError } from './errors.js';
 
 /** A shared memory mapping of a map's values (mmapable array maps). */
 export interface Mapping {
@@ -122,6 +125,12 @@ function numbers() {
 
 function loadBackend(name: BackendName): BpfBackend {
   if (name === 'koffi') return loadKoffi();
+  if (name === 'ffi-napi' && !isMainThread) {
+    // Terminating a worker that loaded ffi-napi crashes the whole process (an ffi-napi bug).
+    throw new BpfSyscallError('load ffi-napi', Errno.EOPNOTSUPP, { object: 'worker thread' }, [], {
+      ffiNapiInWorker: true,
+    });
+  }
   if (name === 'ffi-napi') return loadFfiNapi();
   throw new Error(`bpfkit: unknown FFI '${name}' (BPFKIT_FFI): use 'koffi' or 'ffi-napi'`);
 }

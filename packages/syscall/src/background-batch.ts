@@ -4,6 +4,7 @@ import { BpfCommand } from './commands.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
 import { updateBatchAttr } from './maps.js';
+import { trackDescriptor, untrackDescriptor } from './thread-descriptors.js';
 
 /** A BPF_MAP_UPDATE_BATCH running on a pool thread; see {@link startMapUpdateBatch}. */
 export interface BackgroundBatch {
@@ -66,6 +67,12 @@ export function startMapUpdateBatch(
   const b = backend();
   const ownFd = b.duplicate(mapFd);
   if (ownFd < 0) throw new BpfSyscallError('fcntl(F_DUPFD_CLOEXEC)', -ownFd);
+  // Recorded like any other descriptor, so a worker terminated mid-call does not leak it.
+  trackDescriptor(ownFd);
+  const closeOwn = () => {
+    untrackDescriptor(ownFd);
+    b.close(ownFd);
+  };
   const attr = updateBatchAttr(ownFd, keys, values, count, flags);
   let state: State = 'running';
   let refused: unknown;
@@ -74,7 +81,7 @@ export function startMapUpdateBatch(
   const done = new Promise<number>((resolve) => {
     try {
       b.bpfInBackground(BpfCommand.MAP_UPDATE_BATCH, attr.bytes, attr.size, (result) => {
-        if (state === 'running' || state === 'cancelled') b.close(ownFd);
+        if (state === 'running' || state === 'cancelled') closeOwn();
         state = 'closed';
         if (tracked !== undefined) inFlight.delete(tracked);
         // Reading the attr here also keeps it (and the key and value buffers it points at) alive until now.
@@ -85,7 +92,7 @@ export function startMapUpdateBatch(
     }
   });
   if (refused !== undefined) {
-    b.close(ownFd);
+    closeOwn();
     throw new BpfSyscallError(BpfCommand.MAP_UPDATE_BATCH, Errno.EAGAIN, {}, [String(refused)]);
   }
   if (state === 'running') {
@@ -99,7 +106,7 @@ export function startMapUpdateBatch(
     done,
     release() {
       if (state !== 'running') return;
-      b.close(ownFd);
+      closeOwn();
       state = 'released';
     },
     cancel() {

@@ -57,6 +57,8 @@ export interface FailureFacts {
   readonly pinDirectoryOnBpffs?: boolean;
   /** For a test run: bytes of input data. */
   readonly testDataSize?: number;
+  /** ffi-napi was asked for in a worker thread. */
+  readonly ffiNapiInWorker?: boolean;
 }
 
 /** Map types indexed by a u32 below max_entries; E2BIG on an update means an index past the end. */
@@ -146,7 +148,9 @@ export function errnoHint(errno: number, command = '', facts: FailureFacts = {})
       return 'this kernel was built without bpf(2) (CONFIG_BPF_SYSCALL)';
     case Errno.ENOTSUPP:
     case Errno.EOPNOTSUPP:
-      return 'the kernel does not support this map type, program type or operation';
+      return facts.ffiNapiInWorker
+        ? 'ffi-napi is refused in worker threads, as terminating such a worker crashes the process (an ffi-napi bug): use koffi, the default, in workers'
+        : 'the kernel does not support this map type, program type or operation';
     case Errno.EACCES:
       return 'the verifier or an LSM refused it; see the verifier log';
     case Errno.ENOSPC:

@@ -1,4 +1,5 @@
 import { backend } from './backend.js';
+import { trackDescriptor, untrackDescriptor } from './thread-descriptors.js';
 
 /** Called with a description of each file descriptor that was garbage-collected while open. */
 export type LeakReporter = (description: string) => void;
@@ -17,13 +18,15 @@ export function onLeak(reporter: LeakReporter): void {
 
 const registry = new FinalizationRegistry<{ fd: number; description: string }>((held) => {
   reportLeak(held.description);
+  untrackDescriptor(held.fd);
   backend().close(held.fd);
 });
 
 /**
  * Owns one kernel file descriptor (map, program, BTF, link). `close()` is idempotent and
  * `using` closes it too; a descriptor dropped while open is closed when garbage-collected
- * and reported as a leak.
+ * and reported as a leak. In a worker thread it is also closed when the worker ends, and
+ * after `worker.terminate()` by `closeDescriptorsOfEndedThreads()` (see there).
  */
 export class Fd {
   private value: number;
@@ -35,6 +38,7 @@ export class Fd {
   ) {
     this.value = fd;
     registry.register(this, { fd, description }, this);
+    trackDescriptor(fd);
   }
 
   /** The descriptor number; -1 once closed. */
@@ -51,6 +55,7 @@ export class Fd {
   close(): void {
     if (this.value < 0) return;
     registry.unregister(this);
+    untrackDescriptor(this.value);
     backend().close(this.value);
     this.value = -1;
   }

@@ -115,4 +115,5 @@ export {
 export type { LoadedProgram, ProgramLoadOptions, TestRunOptions, TestRunResult } from './programs.js';
 // Programs and BTF
 export { bindMap, loadProgram, testRun } from './programs.js';
+export { closeDescriptorsOfEndedThreads, shareDescriptorTable } from './thread-descriptors.js';
 export { failingInstruction, logLines, MAX_LOG_SIZE } from './verifier-log.js';
