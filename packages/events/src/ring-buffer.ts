@@ -95,8 +95,8 @@ export class RingBuffer<Item = Uint8Array> extends EventReader<Item, Uint8Array>
       try {
         if ((header & DISCARD_BIT) === 0) {
           count++;
-          const start = offset + HEADER_SIZE;
-          callback(data.subarray(start, start + length));
+          // A constructor call, not subarray(): no species lookup, several times faster here.
+          callback(new Uint8Array(data.buffer, data.byteOffset + offset + HEADER_SIZE, length));
         }
       } finally {
         consumerPos.store(next, position);
