@@ -101,7 +101,7 @@ export const targets: readonly FuzzTarget[] = [
       const elf = parseElf(input, { name: 'fuzz.o' });
       const btfSection = elf.sectionByName('.BTF');
       const btf = btfSection ? parseBtf(btfSection.data) : undefined;
-      planPrograms(elf, resolveMaps(elf, btf, { objectName: 'fuzz' }), btf ? { btf } : {});
+      planPrograms(elf, resolveMaps(elf, btf, { objectName: 'fuzz' }));
     },
   },
   {

@@ -59,7 +59,6 @@ export function describeObject(bytes: Uint8Array, name: string): ObjectDescripti
   try {
     plans = relocLib.planPrograms(file, maps, {
       ...(object?.ext ? { ext: object.ext } : {}),
-      ...(object?.btf ? { btf: object.btf } : {}),
     });
     for (const plan of plans) {
       if (plan.kind === undefined)

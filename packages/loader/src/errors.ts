@@ -1,6 +1,7 @@
 /** The loader step that failed. */
 export type LoadStep =
   | 'open'
+  | 'relocate-core'
   | 'resolve-externs'
   | 'load-btf'
   | 'create-map'

@@ -10,6 +10,8 @@ import {
   needsAttachBtf,
   type ProgramPlan,
   PseudoSource,
+  poisons,
+  type RelocatedProgram,
   RelocError,
   requireExtInfo,
   requireKind,
@@ -40,6 +42,8 @@ import type { ResourceScope } from './scope.js';
 export interface ProgramLoading {
   readonly object: string | undefined;
   readonly programs: readonly ProgramPlan[];
+  /** Programs with CO-RE applied (their instructions replace the plan's) and the fix-ups. */
+  readonly core?: ReadonlyMap<string, RelocatedProgram>;
   readonly maps: readonly MapSpec[];
   readonly mapFds: ReadonlyMap<string, Fd>;
   readonly btfFd: Fd | undefined;
@@ -110,15 +114,24 @@ export function patchInstructions(
 }
 
 /** Explains a verifier rejection: the failing instruction, its source line, and the log's last words. */
-function verifierError(plan: ProgramPlan, error: BpfSyscallError, object: string | undefined): LoadError {
+function verifierError(
+  plan: ProgramPlan,
+  error: BpfSyscallError,
+  object: string | undefined,
+  core: RelocatedProgram | undefined,
+): LoadError {
   const insn = failingInstruction(error.log);
   const line = insn === undefined ? undefined : sourceLineAt(plan.lineInfo, insn);
-  const poisoned = plan.core.find((d) => d.poisoned && d.insn === insn);
+  const poisoned = core?.fixups.find((f) => f.insn === insn && poisons(f, plan.instructions[f.insn]));
   if (poisoned !== undefined) {
     const source = line === undefined ? '' : ` (${line.fileName.split('/').pop()}:${line.line}: ${line.source.trim()})`;
     return new LoadError(
       'load-program',
-      `failed to resolve CO-RE relocation at insn ${insn}${source}: ${poisoned.local} has no match in the kernel's BTF; guard it with bpf_core_field_exists() or bpf_core_type_exists()`,
+      `failed to resolve CO-RE relocation at insn ${insn}${source}: ${
+        poisoned.poisoned
+          ? `${poisoned.local} has no match in the kernel's BTF; guard it with bpf_core_field_exists() or bpf_core_type_exists()`
+          : `${poisoned.local} is ${poisoned.oldSize} bytes here but ${poisoned.newSize} in the kernel (${poisoned.target}); only pointers and unsigned integers may change size, read it with BPF_CORE_READ into a matching type`
+      }`,
       {
         ...(object === undefined ? {} : { object }),
         program: plan.name,
@@ -207,7 +220,9 @@ export function loadPrograms(p: ProgramLoading): Map<string, BpfProgram> {
         { cause: error },
       );
     }
-    const patched = patchInstructions(plan, p.mapFds, p.object, p.mapReferences, p.fdArrayPrefix);
+    const core = p.core?.get(plan.name);
+    const relocated = core === undefined ? plan : { ...plan, instructions: core.instructions };
+    const patched = patchInstructions(relocated, p.mapFds, p.object, p.mapReferences, p.fdArrayPrefix);
     const instructions = encodeInstructions(patched.instructions, isLittleEndianHost);
     // As libbpf: the program BTF goes with every program once the object's BTF is loaded
     // (kfuncs such as bpf_obj_new need it), func and line info each when the program has them.
@@ -249,7 +264,7 @@ export function loadPrograms(p: ProgramLoading): Map<string, BpfProgram> {
       loaded.set(plan.name, new BpfProgram(plan, result.fd, result.log, p.object ?? 'object', p.adopt));
       p.log(`prog '${plan.name}': loaded, fd=${result.fd.fd} (${plan.instructions.length} insns)`);
     } catch (error) {
-      if (BpfSyscallError.is(error) && error.log.length > 0) throw verifierError(plan, error, p.object);
+      if (BpfSyscallError.is(error) && error.log.length > 0) throw verifierError(plan, error, p.object, core);
       const errno = BpfSyscallError.is(error) ? error.errnoName : undefined;
       throw new LoadError(
         'load-program',

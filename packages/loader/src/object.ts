@@ -23,7 +23,17 @@ import {
   setConstant,
   validateMaps,
 } from '@bpfkit/maps';
-import { fillKconfig, hasSyscallWrapper, type ProgramPlan, planPrograms, resolveKsyms } from '@bpfkit/reloc';
+import {
+  describeCoreFixup,
+  fillKconfig,
+  hasSyscallWrapper,
+  type ProgramPlan,
+  planPrograms,
+  type RelocatedProgram,
+  RelocError,
+  relocateCore,
+  resolveKsyms,
+} from '@bpfkit/reloc';
 import { kernelFacts, kernelSymbolAddress, kernelSymbolAddressesHidden } from '@bpfkit/reloc/node';
 import { attachCookieSupported, isLittleEndianHost, pageSize, possibleCpus } from '@bpfkit/syscall';
 import { LoadError } from './errors.js';
@@ -118,21 +128,13 @@ export class BpfObject {
     });
     for (const [name, value] of Object.entries(options.constants ?? {}))
       setConstant(this.maps, elf, this.btf, name, value);
-    const needsKernelBtf = [...(this.ext?.coreRelos.values() ?? [])].some((relos) => relos.length > 0);
-    const target = needsKernelBtf ? (options.kernelBtf ?? runningKernelBtf()) : undefined;
-    this.programs = planPrograms(elf, this.maps, {
-      ...(this.ext === undefined ? {} : { ext: this.ext }),
-      ...(this.btf === undefined ? {} : { btf: this.btf }),
-      ...(target === undefined ? {} : { target }),
-      // Module BTFs are read only when a type is missing from the kernel's. With a given
-      // kernel BTF, only the module BTFs given with it count, as libbpf does.
-      ...(target === undefined ? {} : { modules: () => this.moduleBtfs() }),
-    });
+    this.programs = planPrograms(elf, this.maps, this.ext === undefined ? {} : { ext: this.ext });
   }
 
   /**
-   * Opens an object from a path or from bytes. Parses, resolves maps and plans programs;
-   * makes no kernel call.
+   * Opens an object from a path or from bytes. Parses, resolves maps and plans programs
+   * (CO-RE relocations are recorded, resolved at load); makes no kernel call and reads no
+   * kernel BTF.
    * @throws ElfError, BtfError, MapError or RelocError for bad input, naming where.
    */
   static open(pathOrBytes: string | Uint8Array, options: OpenOptions = {}): BpfObject {
@@ -169,6 +171,7 @@ export class BpfObject {
       applyKernelDefaults(this.maps, { possibleCpus: possibleCpus(), pageSize: pageSize() });
       const [problem] = validateMaps(this.maps, this.name);
       if (problem !== undefined) throw problem;
+      const core = this.relocateCore();
       const moduleFds = new ModuleBtfFds(this.scope, this.name);
       this.resolveExterns(moduleFds);
       const plan = planCreation(this.maps);
@@ -186,6 +189,7 @@ export class BpfObject {
         adopt: (link: BpfLink) => this.links.push(link),
         object: this.name,
         programs: this.programs,
+        core,
         maps: this.maps,
         mapFds,
         btfFd,
@@ -328,6 +332,44 @@ export class BpfObject {
   /** Same as {@link close}, for `using`. */
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /**
+   * Resolves CO-RE for the programs that would load now (`autoload`), against `kernelBtf` or
+   * the running kernel's BTF (and module BTFs for types it lacks), and applies it to copies
+   * of their instructions: what {@link load} does first. No kernel call, no state change:
+   * call it early to find relocation problems, then turn such programs off or fix the object.
+   * @throws {@link LoadError} `relocate-core` naming program, section, instruction and relocation.
+   */
+  relocateCore(): ReadonlyMap<string, RelocatedProgram> {
+    if (!this.programs.some((p) => p.autoload && p.core.length > 0)) return new Map();
+    try {
+      const relocated = relocateCore(this.programs, {
+        btf: this.btf,
+        // With a given kernel BTF, only the module BTFs given with it count, as libbpf does.
+        targets: { kernel: this.options.kernelBtf ?? runningKernelBtf(), modules: () => this.moduleBtfs() },
+        littleEndian: this.elf.littleEndian,
+        object: this.name,
+      });
+      for (const plan of this.programs) {
+        for (const fixup of relocated.get(plan.name)?.fixups ?? [])
+          this.log(describeCoreFixup(plan.name, fixup, plan.instructions[fixup.insn]));
+      }
+      return relocated;
+    } catch (error) {
+      if (!RelocError.is(error)) throw error;
+      const { program, section, insn } = error.context;
+      const where = [
+        section === undefined ? '' : `section '${section}': `,
+        insn === undefined ? '' : `insn #${insn}: `,
+      ];
+      throw new LoadError(
+        'relocate-core',
+        `${where.join('')}${error.problem}; turn the program's autoload off to load the others`,
+        { object: this.name, ...(program === undefined ? {} : { program }) },
+        { cause: error },
+      );
+    }
   }
 
   /** Module BTFs searched for CO-RE types and `__ksym`s vmlinux lacks: as given, else the running kernel's (none with a given kernel BTF). */

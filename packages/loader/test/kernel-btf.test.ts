@@ -14,7 +14,7 @@ describe.skipIf(!existsSync(vmlinux))("the running kernel's BTF", () => {
     expect(btf.byName('task_struct', 'struct')?.kind).toBe('struct');
     expect(runningKernelBtf()).toBe(btf);
     using object = BpfObject.open(fixture('core').path);
-    expect(object.programs.some((p) => p.core.length > 0)).toBe(true);
+    expect(object.relocateCore().get('core_values')?.fixups.length).toBeGreaterThan(0);
   });
 
   it("includes every module's BTF, split on vmlinux", () => {
@@ -29,7 +29,7 @@ describe.skipIf(!existsSync(vmlinux))("the running kernel's BTF", () => {
   });
 });
 
-describe('CO-RE targets given at open', () => {
+describe('CO-RE targets given at open, used at load', () => {
   // A "vmlinux" without task_struct, and a module that has one with pid at byte 16.
   const b = new BtfBuilder();
   const int = b.add({ kind: 'int', name: 'int', size: 4, bits: 32, bitOffset: 0, encoding: 1 });
@@ -44,7 +44,10 @@ describe('CO-RE targets given at open', () => {
   });
   const moduleBtf = parseBtf(m.encode(), { base: kernelBtf, name: 'my_module' });
   const pidOffset = (object: BpfObject) =>
-    object.programs[0]?.core.find((d) => d.kind === CoreReloKind.FIELD_BYTE_OFFSET && /\.pid /.test(d.local));
+    object
+      .relocateCore()
+      .get('core_values')
+      ?.fixups.find((f) => f.kind === CoreReloKind.FIELD_BYTE_OFFSET && /\.pid /.test(f.local));
 
   it('search the given module BTFs for what the given kernel BTF lacks', () => {
     using object = BpfObject.open(fixture('core').path, { kernelBtf, moduleBtfs: [moduleBtf] });

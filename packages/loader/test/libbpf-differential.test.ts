@@ -103,29 +103,52 @@ describe.skipIf(unavailable !== undefined || !bpftool)('bpfkit loads what libbpf
     },
   );
 
-  it('CO-RE values equal libbpf’s on this kernel', () => {
-    const f = fixture('core');
-    const progs = join(bpffs.dir, 'core-run-progs');
-    const pins = join(bpffs.dir, 'core-run-pins');
+  /** Runs every program of a fixture once, bpftool's copy then ours, and returns both `.bss` contents. */
+  function bssAfterRuns(name: string): { theirs: Uint8Array; mine: Uint8Array } {
+    const f = fixture(name);
+    const progs = join(bpffs.dir, `${name}-run-progs`);
+    const pins = join(bpffs.dir, `${name}-run-pins`);
     mkdirSync(pins);
     execFileSync('bpftool', ['prog', 'loadall', f.path, progs, 'pinmaps', pins]);
     const packet = join(tmpdir(), `bpfkit-packet-${process.pid}`);
     writeFileSync(packet, new Uint8Array(64));
-    execFileSync('bpftool', ['prog', 'run', 'pinned', join(progs, 'core_values'), 'data_in', packet]);
+    for (const program of readdirSync(progs))
+      execFileSync('bpftool', ['prog', 'run', 'pinned', join(progs, program), 'data_in', packet]);
+    const bss = readdirSync(pins).find((m) => m.endsWith('_bss')) as string;
     const dump = JSON.parse(
-      execFileSync('bpftool', ['-j', 'map', 'dump', 'pinned', join(pins, 'core_bss')], { encoding: 'utf8' }),
+      execFileSync('bpftool', ['-j', 'map', 'dump', 'pinned', join(pins, bss)], { encoding: 'utf8' }),
     );
     const theirs = Uint8Array.from((dump[0].value as string[]).map((b) => Number.parseInt(b, 16)));
 
     using ours = BpfObject.open(f.path);
     ours.load();
-    ours.program('core_values').testRun({ data: new Uint8Array(64) });
+    for (const program of ours.programs) ours.program(program.name).testRun({ data: new Uint8Array(64) });
     const mine = ours.map('.bss').lookup(new Uint8Array(4)) as Uint8Array;
+    expect(readFileSync(packet).length).toBe(64);
+    return { theirs, mine };
+  }
+
+  it('CO-RE values equal libbpf’s on this kernel', () => {
+    const { theirs, mine } = bssAfterRuns('core');
     expect([...mine]).toEqual([...theirs]);
     // And the values are what they should be: flavored types resolved, missing ones not.
     const value = (i: number) => Number(new DataView(mine.buffer).getBigUint64(i * 8, true));
     expect([value(6), value(7), value(12), value(13), value(17), value(18)]).toEqual([1, 0, 1, 0, 1, 0]);
-    expect(readFileSync(packet).length).toBe(64);
+  });
+
+  it('CO-RE cases libbpf decides its own way give libbpf’s values', () => {
+    const { theirs, mine } = bssAfterRuns('core_cases');
+    const view = new DataView(mine.buffer, mine.byteOffset);
+    const values = (bytes: Uint8Array) =>
+      Array.from({ length: bytes.length / 8 }, (_, i) =>
+        new DataView(bytes.buffer, bytes.byteOffset).getBigInt64(i * 8, true),
+      );
+    expect(values(mine)).toEqual(values(theirs));
+    // Negative enumerators, a typedef'd enum (the kernel's SS_CONNECTED is 3), anonymous
+    // members found by name, and TYPE_MATCHES through a pointer.
+    expect([0, 1, 2, 4].map((i) => view.getBigInt64(i * 8, true))).toEqual([-1n, -5n, -2147483648n, 3n]);
+    expect(view.getBigInt64(12 * 8, true)).toBe(1n);
+    expect(view.getBigInt64(15 * 8, true)).toBe(1n);
   });
 });
 

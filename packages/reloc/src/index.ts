@@ -21,8 +21,14 @@ export { attachTarget } from './attach-target.js';
 export { mapsBoundToPrograms } from './bound-maps.js';
 export type { Candidate, CoreTargets } from './core/candidates.js';
 export { findCandidates } from './core/candidates.js';
-export type { CoreDecision } from './core/relocate.js';
-export { applyCoreRelocations, CORE_POISON, coreKindNames } from './core/relocate.js';
+export type { CoreFixup } from './core/fixup.js';
+export { applyCoreFixups, CORE_POISON, poisons } from './core/fixup.js';
+export { coreKindNames } from './core/kinds.js';
+export type { CoreOptions, RelocatedProgram } from './core/relocate.js';
+export { describeCoreFixup, relocateCore } from './core/relocate.js';
+export type { CoreRelocation } from './core/relocation.js';
+export type { CoreResolution } from './core/resolve.js';
+export { CoreResolver } from './core/resolve.js';
 export type { RelocErrorCode, RelocErrorContext } from './errors.js';
 // Errors
 export { RelocError } from './errors.js';

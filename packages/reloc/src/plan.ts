@@ -1,7 +1,8 @@
-import type { Btf, BtfExt } from '@bpfkit/btf';
+import type { BtfExt } from '@bpfkit/btf';
 import { decodeUtf8, type ElfFile } from '@bpfkit/elf';
 import type { MapSpec } from '@bpfkit/maps';
-import { applyCoreRelocations, type CoreDecision, coreKindNames } from './core/relocate.js';
+import { coreKindNames } from './core/kinds.js';
+import { type CoreRelocation, coreRelocationsOf } from './core/relocation.js';
 import { RelocError } from './errors.js';
 import { moveExtInfo, type ProgramExtInfo, type ProgramFuncInfo, type ProgramLineInfo } from './ext-info.js';
 import type { Instruction } from './insn/instruction.js';
@@ -57,25 +58,18 @@ export interface ProgramPlan {
   readonly lineInfo: readonly ProgramLineInfo[];
   /** A subprogram lacking func or line info its entry point has; the load refuses such a program. */
   readonly missingExtInfo: ProgramExtInfo['missing'];
-  /** CO-RE decisions, with `insn` as an index into the final program. */
-  readonly core: readonly CoreDecision[];
-  /** CO-RE relocations left unapplied because no target BTF was given. */
-  readonly pendingCore: number;
+  /**
+   * CO-RE relocations, with `insn` as an index into the final program. {@link instructions}
+   * hold the compiled values: they are resolved against the target kernel at load
+   * (`relocateCore`), only for programs that load.
+   */
+  readonly core: readonly CoreRelocation[];
 }
 
 /** Options for {@link planPrograms}. */
 export interface PlanOptions {
   /** `.BTF.ext` of the object: func/line info and CO-RE records. */
   readonly ext?: BtfExt;
-  /** The object's own BTF (the local side of CO-RE). */
-  readonly btf?: Btf;
-  /** The BTF to relocate against: the running kernel's (vmlinux, or a module on top of it). */
-  readonly target?: Btf;
-  /**
-   * Module BTFs (split on `target`) for CO-RE types the kernel's own BTF lacks; called only
-   * when some type has no candidate in `target`.
-   */
-  readonly modules?: () => readonly Btf[];
 }
 
 function license(elf: ElfFile): string {
@@ -105,30 +99,8 @@ function kernelVersion(elf: ElfFile): number | undefined {
  * @throws {@link RelocError} for a relocation or call that cannot be applied.
  */
 export function planPrograms(elf: ElfFile, maps: readonly MapSpec[], options: PlanOptions = {}): ProgramPlan[] {
-  const { ext, btf, target, modules } = options;
+  const { ext } = options;
   const code = readCodeSections(elf);
-  const decisions = new Map<number, CoreDecision[]>();
-  let pending = 0;
-  for (const section of code.values()) {
-    const relos = ext?.coreRelos.get(section.section.name) ?? [];
-    if (relos.length === 0) continue;
-    if (target === undefined || btf === undefined) {
-      pending += relos.length;
-      continue;
-    }
-    const where = { ...(elf.name === undefined ? {} : { object: elf.name }), section: section.section.name };
-    decisions.set(
-      section.section.index,
-      applyCoreRelocations(
-        section.instructions as Instruction[],
-        relos,
-        btf,
-        modules === undefined ? { kernel: target } : { kernel: target, modules },
-        elf.littleEndian,
-        where,
-      ),
-    );
-  }
   const lic = license(elf);
   const version = kernelVersion(elf);
   return entryPoints(elf, code).map((entry) => {
@@ -150,12 +122,7 @@ export function planPrograms(elf: ElfFile, maps: readonly MapSpec[], options: Pl
       funcInfo: info.funcInfo,
       lineInfo: info.lineInfo,
       missingExtInfo: info.missing,
-      core: linked.pieces.flatMap(({ function: fn, base }) =>
-        (decisions.get(fn.section.index) ?? [])
-          .filter((d) => d.insn >= fn.start && d.insn < fn.end)
-          .map((d) => ({ ...d, insn: base + (d.insn - fn.start) })),
-      ),
-      pendingCore: pending,
+      core: coreRelocationsOf(ext, linked.pieces),
     };
   });
 }
@@ -181,11 +148,9 @@ export function describePlan(plan: ProgramPlan): string[] {
   ];
   for (const s of plan.subprograms)
     lines.push(`prog '${plan.name}': subprogram '${s.name}' appended at insn ${s.start}`);
-  for (const d of plan.core) {
+  for (const r of plan.core) {
     lines.push(
-      d.poisoned
-        ? `prog '${plan.name}': insn #${d.insn}: CO-RE ${coreKindNames[d.kind]} of ${d.local}: no matching target, poisoned`
-        : `prog '${plan.name}': insn #${d.insn}: CO-RE ${coreKindNames[d.kind]} of ${d.local} -> ${d.target ?? 'none'}: ${d.oldValue} -> ${d.newValue}`,
+      `prog '${plan.name}': insn #${r.insn}: CO-RE ${coreKindNames[r.relo.kind] ?? r.relo.kind} of [${r.relo.typeId}] ${r.relo.accessString}, resolved at load`,
     );
   }
   for (const r of plan.references) {

@@ -18,7 +18,7 @@ import {
 function plans(name: string): ProgramPlan[] {
   const elf = parseElf(readFixture(name), { name: `${name}.el.o` });
   const btf = readObjectBtf(elf)?.btf;
-  return planPrograms(elf, resolveMaps(elf, btf), btf === undefined ? {} : { btf });
+  return planPrograms(elf, resolveMaps(elf, btf));
 }
 
 function program(fixture: string, name: string): ProgramPlan {

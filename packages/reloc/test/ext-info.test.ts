@@ -9,9 +9,7 @@ function plan(fixture: string, program: string, edit: (ext: BtfExt) => BtfExt = 
   const elf = parseElf(readFixture(fixture), { name: `${fixture}.el.o` });
   const own = readObjectBtf(elf);
   if (own?.ext === undefined) throw new Error('no .BTF.ext');
-  const found = planPrograms(elf, resolveMaps(elf, own.btf), { btf: own.btf, ext: edit(own.ext) }).find(
-    (p) => p.name === program,
-  );
+  const found = planPrograms(elf, resolveMaps(elf, own.btf), { ext: edit(own.ext) }).find((p) => p.name === program);
   if (found === undefined) throw new Error(`no program ${program}`);
   return found;
 }

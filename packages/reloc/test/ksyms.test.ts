@@ -10,7 +10,7 @@ import { parseKallsyms } from '../src/node.js';
 const elf = parseElf(readFixture('ksyms'), { name: 'ksyms.el.o' });
 const btf = readObjectBtf(elf)?.btf;
 const plan = () => {
-  const [program] = planPrograms(elf, resolveMaps(elf, btf), btf ? { btf } : {});
+  const [program] = planPrograms(elf, resolveMaps(elf, btf));
   if (program === undefined) throw new Error('no program');
   return program;
 };

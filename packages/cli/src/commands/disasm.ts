@@ -13,7 +13,6 @@ export function disasm(path: string, program: string | undefined): number {
   const plans = reloc
     .planPrograms(file, maps, {
       ...(object?.ext ? { ext: object.ext } : {}),
-      ...(object?.btf ? { btf: object.btf } : {}),
     })
     .filter((p) => program === undefined || p.name === program);
   if (plans.length === 0) throw new UsageError(`no program named '${program}'`);
