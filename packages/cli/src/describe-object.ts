@@ -42,9 +42,11 @@ function shape(spec: MapSpec): string {
 
 /**
  * Reads an object the way `bpfkit inspect` shows it. Definition problems do not stop it:
- * they are collected in `problems`, as the loader would report them.
+ * they are collected in `problems`, as the loader would report them. With `kernelBtf`,
+ * CO-RE relocations of the programs that load are resolved against it too (what load does
+ * first), and a relocation that cannot be is a problem.
  */
-export function describeObject(bytes: Uint8Array, name: string): ObjectDescription {
+export function describeObject(bytes: Uint8Array, name: string, kernelBtf?: btfLib.Btf): ObjectDescription {
   const problems: string[] = [];
   const file = elfLib.parseElf(bytes, { name });
   const object = btfLib.readObjectBtf(file);
@@ -63,6 +65,10 @@ export function describeObject(bytes: Uint8Array, name: string): ObjectDescripti
     for (const plan of plans) {
       if (plan.kind === undefined)
         problems.push(`prog '${plan.name}': section '${plan.section}' names no program type`);
+    }
+    if (kernelBtf !== undefined) {
+      const targets = { kernel: kernelBtf };
+      relocLib.relocateCore(plans, { btf: object?.btf, targets, littleEndian: file.littleEndian, object: name });
     }
   } catch (error) {
     problems.push((error as Error).message);

@@ -58,6 +58,14 @@ describe('bpfkit', () => {
     ]);
   });
 
+  it('reports a CO-RE relocation the running kernel cannot satisfy, as load would', () => {
+    const { stdout, status } = bpfkit('inspect', fixture('bad_core_load_size').path, '--json');
+    expect(status).toBe(2);
+    expect(JSON.parse(stdout).problems).toEqual([
+      expect.stringMatching(/prog 'bad_load_size': insn #\d+: .*2 bytes wide but the local field is 8/),
+    ]);
+  });
+
   it('loads with the libbpf-style step log', () => {
     const { stdout, status } = bpfkit('load', example('map-in-map.bpf.o'), '-v');
     expect(status).toBe(0);

@@ -1,11 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { runningKernelBtf } from '@bpfkit/loader';
 import { describeObject } from '../describe-object.js';
 import { colours, table, toJson } from '../output.js';
 
-/** `bpfkit inspect OBJ [--json]`: what an object holds and what would fail, without privileges. */
+/** `bpfkit inspect OBJ [--json]`: what an object holds and what would fail (CO-RE included), without privileges. */
 export function inspect(path: string, options: { json?: boolean }): number {
-  const d = describeObject(new Uint8Array(readFileSync(path)), basename(path));
+  // CO-RE is checked against the running kernel's BTF when it has one (readable without privileges).
+  const kernelBtf = existsSync('/sys/kernel/btf/vmlinux') ? runningKernelBtf() : undefined;
+  const d = describeObject(new Uint8Array(readFileSync(path)), basename(path), kernelBtf);
   if (options.json) {
     console.log(toJson(d));
     return d.problems.length === 0 ? 0 : 2;

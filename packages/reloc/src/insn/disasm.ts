@@ -96,8 +96,9 @@ export function formatInstruction(insn: Instruction, index: number, next?: Instr
     }
     case InsnClass.LD: {
       if (insn.code === LD_IMM64) {
+        // llvm-objdump shows the 64-bit value as signed.
         const high = BigInt((next?.imm ?? 0) >>> 0) << 32n;
-        return `${r(insn.dst)} = ${hex(high | BigInt(insn.imm >>> 0))} ll`;
+        return `${r(insn.dst)} = ${hex(BigInt.asIntN(64, high | BigInt(insn.imm >>> 0)))} ll`;
       }
       const mode = insn.code & 0xe0;
       const size = sizeName[insn.code & 0x18] as string;
