@@ -490,8 +490,21 @@ function alignUp(bits: number, alignBits: number): number {
   return Math.ceil(bits / alignBits) * alignBits;
 }
 
+/** Most padding lines one gap may take (512 KB of padding): only a hostile size needs more. */
+const MAX_PADDING_LINES = 1 << 16;
+
 /** Anonymous bitfields that fill `[from, to)` bits without raising the struct's alignment. */
 function padding(indent: string, from: number, to: number): string[] {
+  if ((to - from) / 64 > MAX_PADDING_LINES) {
+    throw new BtfError(
+      'too-large',
+      `a gap of ${(to - from) / 8} bytes needs more than ${MAX_PADDING_LINES} padding lines`,
+      {
+        expected: `≤ ${(MAX_PADDING_LINES * 64) / 8} bytes`,
+        actual: (to - from) / 8,
+      },
+    );
+  }
   const lines: string[] = [];
   let at = from;
   while (at < to) {

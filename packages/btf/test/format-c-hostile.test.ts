@@ -125,3 +125,18 @@ describe('formatC on hostile BTF', { timeout: 30_000 }, () => {
     expect(btfError(() => formatC(parseBtf(b.encode()))).code).toBe('too-deep');
   });
 });
+
+describe('formatC on a struct of 4 GB', () => {
+  it('refuses padding it past half a megabyte instead of printing half a billion lines', () => {
+    const b = new BtfBuilder();
+    const int = b.add(intType);
+    b.add({
+      kind: 'struct',
+      name: 'vast',
+      size: 0xffffffff,
+      bitfieldEncoding: false,
+      members: [{ name: 'first', type: int, bitOffset: 0, bitfieldSize: 0 }],
+    });
+    expect(btfError(() => formatC(parseBtf(b.encode()))).code).toBe('too-large');
+  });
+});
