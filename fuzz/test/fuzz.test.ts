@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyMutations, fuzzCases } from '../mutate.js';
+import { structuredTargets } from '../structures.js';
 import { isTypedError, targets } from '../targets.js';
 
 const regressions = readdirSync(new URL('../regressions/', import.meta.url)).filter((f) => f.endsWith('.bin'));
@@ -42,6 +43,24 @@ describe('fuzzing every parser entry point (short seeded pass)', () => {
     }
     expect(isTypedError(thrown)).toBe(true);
   });
+
+  // Structure-aware inputs: typed errors are swallowed or counted, anything else fails.
+  it.each(structuredTargets.map((t) => [t.name, t] as const))(
+    '%s (structure-aware) throws nothing but typed errors',
+    { timeout: 120_000 },
+    (_name, target) => {
+      fc.assert(
+        fc.property(target.arbitrary, (input) => {
+          try {
+            target.run(input);
+          } catch (error) {
+            if (!isTypedError(error)) throw error;
+          }
+        }),
+        { numRuns: 40, seed: 20261129 },
+      );
+    },
+  );
 
   it('applies mutations without touching the seed', () => {
     const seed = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8);
