@@ -22,10 +22,10 @@ export { CoreReloKind, parseBtfExt } from './ext.js';
 export type { BtfFeatures } from './fixups.js';
 export { allBtfFeatures, fixupDatasecs, fixupKsyms, placeDatasecVariables, sanitizeBtf } from './fixups.js';
 export type { FormatCOptions } from './format-c.js';
-
 // Print as C
 export { formatC, formatCDeclaration } from './format-c.js';
 export type { BtfHeader } from './header.js';
+export { staticHiddenSubprograms } from './hidden-funcs.js';
 export type { BtfKindName } from './kinds.js';
 // Types and queries
 export { BtfKind, FuncLinkage, IntEncoding, kindNames, VarLinkage } from './kinds.js';

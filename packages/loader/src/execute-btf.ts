@@ -6,6 +6,7 @@ import {
   placeDatasecVariables,
   reencode,
   sanitizeBtf,
+  staticHiddenSubprograms,
 } from '@bpfkit/btf';
 import type { ElfFile } from '@bpfkit/elf';
 import type { MapSpec } from '@bpfkit/maps';
@@ -19,7 +20,7 @@ const btfMandatorySections = ['.struct_ops', '.struct_ops.link'];
 
 /**
  * Loads the object's BTF (DATASECs fixed up, `.kconfig` externs placed as the map lays
- * them out, `.ksyms` made acceptable to the kernel, re-encoded) and returns its fd and the fixed-up BTF itself,
+ * them out, `.ksyms` made acceptable to the kernel, hidden subprograms static, re-encoded) and returns its fd and the fixed-up BTF itself,
  * or `undefined` when the object has none or the kernel refuses it. What is sent is
  * sanitised for this kernel (kinds its BTF loader lacks rewritten, ids kept, as libbpf
  * does). BTF is optional for maps and programs, so a refusal is logged with the kernel's
@@ -39,6 +40,7 @@ export function loadObjectBtf(
   const kconfig = maps.find((m) => m.source === 'kconfig');
   if (kconfig !== undefined) placeDatasecVariables(types, '.kconfig', kconfig.externs, kconfig.valueSize);
   fixupKsyms(types);
+  staticHiddenSubprograms(types, elf);
   const bytes = reencode(types, btf);
   // The fixed-up BTF also types the maps' values (DATASEC offsets and sizes included).
   const fixed = parseBtf(bytes, elf.name === undefined ? {} : { name: elf.name });

@@ -34,7 +34,7 @@ import {
   relocateCore,
   resolveKsyms,
 } from '@bpfkit/reloc';
-import { kernelFacts, kernelSymbolAddress, kernelSymbolAddressesHidden } from '@bpfkit/reloc/node';
+import { kernelFacts, kernelSymbolAddress, kernelSymbolAddressesHidden, kprobesAvailable } from '@bpfkit/reloc/node';
 import { attachCookieSupported, isLittleEndianHost, pageSize, possibleCpus } from '@bpfkit/syscall';
 import { LoadError } from './errors.js';
 import { loadObjectBtf } from './execute-btf.js';
@@ -415,7 +415,8 @@ export class BpfObject {
           ...facts,
           config,
           bpfCookie: attachCookieSupported,
-          syscallWrapper: () => hasSyscallWrapper(process.arch, runningKernelBtf(), kernelSymbolAddress),
+          syscallWrapper: () =>
+            hasSyscallWrapper(process.arch, runningKernelBtf(), kernelSymbolAddress, kprobesAvailable()),
         },
         isLittleEndianHost,
       );

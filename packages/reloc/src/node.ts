@@ -89,3 +89,12 @@ export function kernelSymbolAddress(name: string, path = '/proc/kallsyms'): bigi
 export function kernelSymbolAddressesHidden(path = '/proc/kallsyms'): boolean {
   return kernelSymbols(path).hidden;
 }
+
+/** Whether the kernel can make kprobes: a `kprobe` PMU, or tracefs `kprobe_events` (the legacy interface). */
+export function kprobesAvailable(): boolean {
+  return [
+    '/sys/bus/event_source/devices/kprobe/type',
+    '/sys/kernel/tracing/kprobe_events',
+    '/sys/kernel/debug/tracing/kprobe_events',
+  ].some((path) => existsSync(path));
+}

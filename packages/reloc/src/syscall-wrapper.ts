@@ -20,13 +20,20 @@ export function syscallWrapperSymbol(arch: string): string | undefined {
 }
 
 /**
- * Whether the kernel's syscalls go through per-architecture wrappers taking a `pt_regs`
- * (`LINUX_HAS_SYSCALL_WRAPPER`, which `BPF_KSYSCALL` programs read): true when the wrapper of
- * the bpf syscall exists, as a function of the kernel's BTF or a symbol `address` knows.
- * (libbpf asks by creating a kprobe on it, so it answers false on kernels without kprobes.)
+ * `LINUX_HAS_SYSCALL_WRAPPER` (which `BPF_KSYSCALL` programs read) as libbpf answers it:
+ * libbpf asks by creating a kprobe on the bpf syscall's wrapper, so the answer is true when
+ * the kernel can make kprobes (`kprobes`: a kprobe PMU or tracefs `kprobe_events`) and the
+ * wrapper exists, as a function of the kernel's BTF or a symbol `address` knows. On a kernel
+ * without kprobes it is false even though the wrapper exists: ksyscall programs cannot be
+ * attached there, and the same answer keeps the verified instructions equal to libbpf's.
  */
-export function hasSyscallWrapper(arch: string, kernel: Btf, address: (name: string) => bigint | undefined): boolean {
+export function hasSyscallWrapper(
+  arch: string,
+  kernel: Btf,
+  address: (name: string) => bigint | undefined,
+  kprobes: boolean,
+): boolean {
   const symbol = syscallWrapperSymbol(arch);
-  if (symbol === undefined) return false;
+  if (symbol === undefined || !kprobes) return false;
   return kernel.byName(symbol, 'func') !== undefined || address(symbol) !== undefined;
 }

@@ -200,11 +200,14 @@ describe('syscall wrappers', () => {
   it('exist when the wrapper of bpf(2) for the architecture is in the kernel BTF or its symbols', () => {
     expect(syscallWrapperSymbol('x64')).toBe('__x64_sys_bpf');
     expect(syscallWrapperSymbol('ppc64')).toBe('__powerpc_sys_bpf');
-    expect(hasSyscallWrapper('x64', kernelWith('__x64_sys_bpf'), noSymbols)).toBe(true);
-    expect(hasSyscallWrapper('arm64', kernelWith('__x64_sys_bpf'), noSymbols)).toBe(false);
-    expect(hasSyscallWrapper('arm64', kernelWith('__sys_bpf'), (n) => (n === '__arm64_sys_bpf' ? 1n : undefined))).toBe(
-      true,
-    );
-    expect(hasSyscallWrapper('loong64', kernelWith('__loong64_sys_bpf'), () => 1n)).toBe(false);
+    expect(hasSyscallWrapper('x64', kernelWith('__x64_sys_bpf'), noSymbols, true)).toBe(true);
+    expect(hasSyscallWrapper('arm64', kernelWith('__x64_sys_bpf'), noSymbols, true)).toBe(false);
+    const arm64 = (n: string) => (n === '__arm64_sys_bpf' ? 1n : undefined);
+    expect(hasSyscallWrapper('arm64', kernelWith('__sys_bpf'), arm64, true)).toBe(true);
+    expect(hasSyscallWrapper('loong64', kernelWith('__loong64_sys_bpf'), () => 1n, true)).toBe(false);
+  });
+
+  it('read as absent where the kernel cannot make kprobes, as libbpf answers (it probes with a kprobe)', () => {
+    expect(hasSyscallWrapper('x64', kernelWith('__x64_sys_bpf'), () => 1n, false)).toBe(false);
   });
 });
