@@ -176,11 +176,12 @@ async function syscallFigures(): Promise<Figure[]> {
   const cUpdate = (libbpf('map-update', calls, '-').median_ns ?? 0) / 1e6;
   for (const ffi of ['koffi', 'ffi-napi'] as const) {
     useBackend(ffi);
-    const map = createMap({ type: 2, keySize: 4, valueSize: 8, maxEntries: 1 });
+    const layout = { type: 2, keySize: 4, valueSize: 8, maxEntries: 1 };
+    const map = createMap(layout);
     const key = new Uint8Array(new ArrayBuffer(4));
     const value = new Uint8Array(new ArrayBuffer(8));
-    const lookup = await median(`${ffi} lookup`, () => mapLookup(map.fd, key, 8));
-    const update = await median(`${ffi} update`, () => mapUpdate(map.fd, key, value));
+    const lookup = await median(`${ffi} lookup`, () => mapLookup(map.fd, key, layout));
+    const update = await median(`${ffi} update`, () => mapUpdate(map.fd, key, value, layout));
     map.close();
     const target = ffi === 'koffi' ? 1.5 : undefined;
     figures.push(
@@ -204,24 +205,25 @@ async function syscallFigures(): Promise<Figure[]> {
   }
   useBackend('koffi');
   const entries = quick ? 10_000 : 100_000;
-  const hash = createMap({ type: 1, keySize: 4, valueSize: 8, maxEntries: entries });
+  const hashLayout = { type: 1, keySize: 4, valueSize: 8, maxEntries: entries };
+  const hash = createMap(hashLayout);
   const keys = new Uint8Array(new ArrayBuffer(entries * 4));
   const kv = new DataView(keys.buffer);
   for (let i = 0; i < entries; i++) kv.setUint32(i * 4, i, true);
-  mapUpdateBatch(hash.fd, keys, new Uint8Array(new ArrayBuffer(entries * 8)), entries);
+  mapUpdateBatch(hash.fd, keys, new Uint8Array(new ArrayBuffer(entries * 8)), entries, hashLayout);
   const byBatch = await median('batch lookup', () => {
     let from: Uint8Array | undefined;
     for (;;) {
-      const batch = mapLookupBatch(hash.fd, { keySize: 4, valueSize: 8, count: 16_384, ...(from ? { from } : {}) });
+      const batch = mapLookupBatch(hash.fd, { layout: hashLayout, count: 16_384, ...(from ? { from } : {}) });
       if (batch.next === undefined) break;
       from = batch.next;
     }
   });
   const byKey = await median('key-by-key lookup', () => {
-    let key = mapNextKey(hash.fd, undefined, 4);
+    let key = mapNextKey(hash.fd, undefined, hashLayout);
     while (key !== undefined) {
-      mapLookup(hash.fd, key, 8);
-      key = mapNextKey(hash.fd, key, 4);
+      mapLookup(hash.fd, key, hashLayout);
+      key = mapNextKey(hash.fd, key, hashLayout);
     }
   });
   hash.close();

@@ -153,6 +153,24 @@ function asBigInt(value: BtfValue, c: Context): bigint {
   return fail(c, `expected an integer, got ${typeof value === 'object' ? 'an object' : JSON.stringify(value)}`);
 }
 
+/** `value` when it fits `bits` bits of the given signedness; a value that would wrap is refused. */
+function inRange(c: Context, value: bigint, bits: number, signed: boolean): bigint {
+  const min = signed ? -(1n << BigInt(bits - 1)) : 0n;
+  const max = signed ? (1n << BigInt(bits - 1)) - 1n : (1n << BigInt(bits)) - 1n;
+  if (value < min || value > max)
+    fail(c, `${value} does not fit ${signed ? 'a signed' : 'an unsigned'} ${bits}-bit integer (${min} to ${max})`);
+  return value;
+}
+
+/** A bitfield member's value, range-checked against its width and its type's signedness. */
+function bitfieldValue(c: Context, typeId: number, bits: number, value: BtfValue): bigint {
+  const member = resolveType(c.btf, typeId);
+  const signed =
+    (member.kind === 'int' && (member.encoding & 1) !== 0) ||
+    ((member.kind === 'enum' || member.kind === 'enum64') && member.signed);
+  return inRange(c, asBigInt(value, c), bits, signed);
+}
+
 function decodeAt(c: Context, w: Walk, id: number, view: DataView, at: number): BtfValue {
   const t = resolveType(c.btf, id);
   spend(c, w, t);
@@ -228,11 +246,13 @@ function encodeAt(c: Context, w: Walk, id: number, view: DataView, at: number, v
   switch (t.kind) {
     case 'int':
     case 'enum':
-    case 'enum64':
-      writeInt(view, at, t.size, asBigInt(value, c), c.le);
+    case 'enum64': {
+      const signed = t.kind === 'int' ? (t.encoding & 1) !== 0 : t.signed;
+      writeInt(view, at, t.size, inRange(c, asBigInt(value, c), t.size * 8, signed), c.le);
       return;
+    }
     case 'ptr':
-      view.setBigUint64(at, asBigInt(value, c), c.le);
+      view.setBigUint64(at, inRange(c, asBigInt(value, c), 64, false), c.le);
       return;
     case 'float':
       if (typeof value !== 'number') fail(c, 'expected a number for a float');
@@ -272,7 +292,14 @@ function encodeAt(c: Context, w: Walk, id: number, view: DataView, at: number, v
         const v = fields[name];
         if (v === undefined) return;
         if (m.bitfieldSize > 0)
-          writeBits(view, at, m.bitOffset, m.bitfieldSize, BigInt.asUintN(m.bitfieldSize, asBigInt(v, c)), c.le);
+          writeBits(
+            view,
+            at,
+            m.bitOffset,
+            m.bitfieldSize,
+            BigInt.asUintN(m.bitfieldSize, bitfieldValue(c, m.type, m.bitfieldSize, v)),
+            c.le,
+          );
         else encodeAt(c, w, m.type, view, at + m.bitOffset / 8, v);
       });
       w.path.delete(t.id);

@@ -34,6 +34,12 @@ export interface LoadErrorContext {
   readonly errno?: string;
   /** A pin path involved. */
   readonly path?: string;
+  /** What a refused argument had to be (`2 values`, `0 to 4294967295`). */
+  readonly expected?: string;
+  /** What it was. */
+  readonly actual?: string;
+  /** What to do about it. */
+  readonly hint?: string;
 }
 
 const bpfkitErrorBrand = Symbol.for('@bpfkit/error');
@@ -62,7 +68,10 @@ export class LoadError extends Error {
     if (context.map !== undefined) where.push(`map '${context.map}'`);
     if (context.slot !== undefined) where.push(`slot [${context.slot}]`);
     if (context.program !== undefined) where.push(`prog '${context.program}'`);
-    super(`${where.length > 0 ? `${where.join(': ')}: ` : ''}${problem}`, options);
+    super(
+      `${where.length > 0 ? `${where.join(': ')}: ` : ''}${problem}${context.hint ? ` — ${context.hint}` : ''}`,
+      options,
+    );
   }
 
   /** True for a `LoadError` from any copy of this package. */

@@ -94,7 +94,7 @@ function fillSlots(
   };
   let written = 0;
   if (batchUpdateSupported(outer.type)) {
-    const outcome = writeSlotsInBackground(outerFd.fd, keys, valueBytes, slots.length);
+    const outcome = writeSlotsInBackground(outerFd.fd, outer, keys, valueBytes, slots.length);
     written = outcome.written;
     if (outcome.how === 'written') {
       logWritten(" (the kernel's RCU wait runs in the background)");
@@ -103,7 +103,7 @@ function fillSlots(
     if (outcome.how === 'busy') {
       // Too many background batches in flight: one synchronous batch, waiting here.
       try {
-        written = mapUpdateBatch(outerFd.fd, keys, valueBytes, slots.length, 0, outer.name);
+        written = mapUpdateBatch(outerFd.fd, keys, valueBytes, slots.length, outer, 0, outer.name);
       } catch {
         written = 0; // a slot failed: single updates from here name it
       }
@@ -123,7 +123,7 @@ function fillSlots(
   slots.forEach((slot, i) => {
     if (i < written) return;
     try {
-      mapUpdate(outerFd.fd, u32s([slot.index]), u32s([values[i] as number]), 0, outer.name);
+      mapUpdate(outerFd.fd, u32s([slot.index]), u32s([values[i] as number]), outer, 0, outer.name);
     } catch (error) {
       throw wrap(
         'fill-slots',
@@ -207,7 +207,7 @@ export function createMaps(c: MapCreation): Map<string, Fd> {
       case 'write-initial-value':
         if (reused.has(spec.name) || spec.initialData === undefined) return;
         try {
-          mapUpdate((fds.get(spec.name) as Fd).fd, u32s([0]), spec.initialData, 0, spec.name);
+          mapUpdate((fds.get(spec.name) as Fd).fd, u32s([0]), spec.initialData, spec, 0, spec.name);
           c.log(`map '${spec.name}': initial value written (${spec.initialData.length} bytes)`);
         } catch (error) {
           throw wrap('write-initial-value', 'failed to write the initial value', where(spec.name), error);

@@ -289,6 +289,7 @@ export function fillProgramSlots(
 ): void {
   for (const [mapName, slots] of slotsByMap) {
     const map = p.mapFds.get(mapName) as Fd;
+    const layout = p.maps.find((spec) => spec.name === mapName) as MapSpec;
     for (const slot of slots) {
       const program = programs.get(slot.target);
       const context = {
@@ -305,7 +306,7 @@ export function fillProgramSlots(
         );
       }
       try {
-        mapUpdate(map.fd, u32s([slot.index]), u32s([program.fd]), 0, mapName);
+        mapUpdate(map.fd, u32s([slot.index]), u32s([program.fd]), layout, 0, mapName);
       } catch (error) {
         throw new LoadError(
           'fill-program-slots',

@@ -1,21 +1,30 @@
-import { type Btf, type BtfCodec, type BtfValue, btfCodec } from '@bpfkit/btf';
+import { type Btf, type BtfCodec, BtfError, type BtfValue, btfCodec, resolveType } from '@bpfkit/btf';
 import type { MapSpec } from '@bpfkit/maps';
 import type { ProgramPlan } from '@bpfkit/reloc';
 import {
   type Fd,
   isLittleEndianHost,
+  isPerCpuMapType,
+  joinPerCpu,
   type MapInfo,
+  type MapLayout,
   mapDelete,
   mapInfo,
+  mapLayout,
   mapLookup,
   mapNextKey,
   mapUpdate,
+  POSSIBLE_CPUS_PATH,
   type ProgramInfo,
+  possibleCpus,
   programInfo,
+  splitPerCpu,
   type TestRunOptions,
   type TestRunResult,
   testRun,
+  valueBufferSize,
 } from '@bpfkit/syscall';
+import { LoadError } from './errors.js';
 import { type AttachOptions, attachProgram } from './execute-attach.js';
 import type { BpfLink } from './link.js';
 import { type PinOptions, pinAt } from './pin-root.js';
@@ -24,33 +33,48 @@ import { type PinOptions, pinAt } from './pin-root.js';
 const idCodec: BtfCodec = {
   size: 4,
   decode: (bytes) => new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, isLittleEndianHost),
-  encode: (value) => btfCodecFallbackU32(value),
+  encode: (value) => u32Bytes(value),
 };
 
-/** A 4-byte key or id from a number. */
-function btfCodecFallbackU32(value: BtfValue): Uint8Array {
-  if (typeof value !== 'number' && typeof value !== 'bigint') throw new Error('expected a number for a 4-byte key');
+const U32_MAX = 0xffffffff;
+
+/**
+ * A 4-byte key or id from a whole number in the u32 range.
+ * @throws {@link BtfError} (`bad-record`) for anything else, instead of wrapping it.
+ */
+function u32Bytes(value: BtfValue): Uint8Array {
+  const number = typeof value === 'bigint' ? value : typeof value === 'number' ? value : undefined;
+  if (
+    number === undefined ||
+    (typeof number === 'number' && !Number.isInteger(number)) ||
+    number < 0 ||
+    number > U32_MAX
+  )
+    throw new BtfError('bad-record', `${String(value)} does not fit 4 unsigned bytes`, {
+      expected: `0 to ${U32_MAX}`,
+      actual: String(value),
+    });
   const bytes = new Uint8Array(new ArrayBuffer(4));
-  new DataView(bytes.buffer).setUint32(0, Number(value) >>> 0, isLittleEndianHost);
+  new DataView(bytes.buffer).setUint32(0, Number(number), isLittleEndianHost);
   return bytes;
 }
-
-/** Map types whose values are one slot per possible CPU. */
-const perCpuTypes = new Set([5, 6, 10, 21]);
 
 /** A map living in the kernel, owned by its {@link BpfObject}. */
 export class BpfMap {
   private keyCodec: BtfCodec | undefined;
   private valueCodec: BtfCodec | undefined;
+  /** Type and sizes as the kernel reports them for this fd: what every element call is sized by. */
+  private readonly layout: MapLayout;
 
   /** @internal */
   constructor(
     /** The definition it was created from. */
     readonly spec: MapSpec,
     private readonly handle: Fd,
-    private readonly possibleCpus: number,
     private readonly btf: Btf | undefined,
-  ) {}
+  ) {
+    this.layout = mapLayout(handle.fd);
+  }
 
   /** The file descriptor (-1 once the object is closed). */
   get fd(): number {
@@ -62,15 +86,15 @@ export class BpfMap {
   }
   /** `BPF_MAP_TYPE_*`. */
   get type(): number {
-    return this.spec.type;
+    return this.layout.type;
   }
   /** Key size in bytes. */
   get keySize(): number {
-    return this.spec.keySize;
+    return this.layout.keySize;
   }
   /** Value size in bytes (per CPU, for per-CPU maps). */
   get valueSize(): number {
-    return this.spec.valueSize;
+    return this.layout.valueSize;
   }
   /** Maximum entries. */
   get maxEntries(): number {
@@ -81,11 +105,9 @@ export class BpfMap {
     return this.spec.flags;
   }
 
-  /** Bytes a lookup returns: the value size, or for per-CPU maps one 8-byte-aligned value per possible CPU. */
+  /** Bytes a lookup returns and an update takes: the value size, or for per-CPU maps one 8-byte-aligned value per possible CPU. */
   get lookupSize(): number {
-    return perCpuTypes.has(this.spec.type)
-      ? Math.ceil(this.spec.valueSize / 8) * 8 * this.possibleCpus
-      : this.spec.valueSize;
+    return valueBufferSize(this.layout);
   }
 
   /** BPF_OBJ_GET_INFO_BY_FD, including the kernel's `id`. */
@@ -93,27 +115,33 @@ export class BpfMap {
     return mapInfo(this.fd);
   }
 
-  /** The value at `key`, or `undefined`; map-in-map lookups return the inner map's id. */
+  /**
+   * The value at `key` ({@link lookupSize} bytes), or `undefined`; map-in-map lookups return the inner map's id.
+   * @throws {@link BpfSyscallError} naming the map, also (EINVAL, before the call) for a key of the wrong size.
+   */
   lookup(key: Uint8Array): Uint8Array | undefined {
-    return mapLookup(this.fd, key, this.lookupSize, 0, this.name);
+    return mapLookup(this.fd, key, this.layout, 0, this.name);
   }
 
-  /** Writes `value` at `key` (`flags`: BPF_ANY, BPF_NOEXIST, BPF_EXIST). */
+  /**
+   * Writes `value` ({@link lookupSize} bytes) at `key` (`flags`: BPF_ANY, BPF_NOEXIST, BPF_EXIST).
+   * @throws {@link BpfSyscallError} naming the map, also (EINVAL, before the call) for a key or value of the wrong size.
+   */
   update(key: Uint8Array, value: Uint8Array, flags = 0): void {
-    mapUpdate(this.fd, key, value, flags, this.name);
+    mapUpdate(this.fd, key, value, this.layout, flags, this.name);
   }
 
   /** Deletes `key`; true when it was there. */
   delete(key: Uint8Array): boolean {
-    return mapDelete(this.fd, key, this.name);
+    return mapDelete(this.fd, key, this.layout, this.name);
   }
 
   /** Every key, in the kernel's iteration order. */
   *keys(): Generator<Uint8Array> {
-    let key = mapNextKey(this.fd, undefined, this.keySize, this.name);
+    let key = mapNextKey(this.fd, undefined, this.layout, this.name);
     while (key !== undefined) {
       yield key;
-      key = mapNextKey(this.fd, key, this.keySize, this.name);
+      key = mapNextKey(this.fd, key, this.layout, this.name);
     }
   }
 
@@ -121,37 +149,88 @@ export class BpfMap {
    * The value at `key` as a plain JavaScript value, decoded through the map's BTF (numbers,
    * bigints past 32 bits, objects for structs, arrays, strings for char arrays); per-CPU maps
    * give one value per possible CPU. Keys may be bytes or values of the key type.
-   * @throws Error when the map has no BTF for its values.
+   * @throws {@link LoadError} (step `use`) when the map has no BTF for its values or a key does not fit.
    */
   get(key: BtfValue | Uint8Array): BtfValue | BtfValue[] | undefined {
     const raw = this.lookup(this.keyBytes(key));
     if (raw === undefined) return undefined;
     const codec = this.codec('value');
-    if (!perCpuTypes.has(this.spec.type)) return codec.decode(raw);
-    const stride = Math.ceil(this.spec.valueSize / 8) * 8;
-    return Array.from({ length: this.possibleCpus }, (_, cpu) => codec.decode(raw.subarray(cpu * stride)));
+    return this.using('value', () =>
+      isPerCpuMapType(this.layout.type)
+        ? splitPerCpu(this.layout, raw).map((one) => codec.decode(one))
+        : codec.decode(raw),
+    );
   }
 
-  /** Writes a plain JavaScript value at `key` (per-CPU maps: one value for every CPU, or an array). */
+  /**
+   * Writes a plain JavaScript value at `key`. Per-CPU maps take one value for every CPU, or
+   * an array of exactly one value per possible CPU.
+   * @throws {@link LoadError} (step `use`) naming the map when a key or value does not fit its
+   * type, or a per-CPU array has the wrong count; {@link BpfSyscallError} when bytes have the wrong size.
+   */
   set(key: BtfValue | Uint8Array, value: BtfValue | Uint8Array, flags = 0): void {
-    const codec = value instanceof Uint8Array ? undefined : this.codec('value');
+    const keyBytes = this.keyBytes(key);
+    if (value instanceof Uint8Array) {
+      this.update(keyBytes, value, flags);
+      return;
+    }
+    const codec = this.codec('value');
     let bytes: Uint8Array;
-    if (value instanceof Uint8Array) bytes = value;
-    else if (perCpuTypes.has(this.spec.type)) {
-      const stride = Math.ceil(this.spec.valueSize / 8) * 8;
-      bytes = new Uint8Array(stride * this.possibleCpus);
-      for (let cpu = 0; cpu < this.possibleCpus; cpu++) {
-        const one = Array.isArray(value) && value.length === this.possibleCpus ? (value[cpu] as BtfValue) : value;
-        bytes.set((codec as BtfCodec).encode(one), cpu * stride);
-      }
-    } else bytes = (codec as BtfCodec).encode(value);
-    this.update(this.keyBytes(key), bytes, flags);
+    if (isPerCpuMapType(this.layout.type)) {
+      const cpus = possibleCpus();
+      // An array is one value per CPU, unless the value type is itself an array: then only an array of arrays (or strings) is.
+      const perCpu =
+        Array.isArray(value) &&
+        (!this.valueIsArray() || value.every((one) => Array.isArray(one) || typeof one === 'string'));
+      if (perCpu && value.length !== cpus)
+        throw new LoadError('use', `${value.length} per-CPU values given, the map holds one per possible CPU`, {
+          map: this.name,
+          expected: `${cpus} values`,
+          actual: `${value.length} values`,
+          hint: `give an array of ${cpus} values (one per CPU in ${POSSIBLE_CPUS_PATH}), or one value for every CPU`,
+        });
+      const values = Array.from({ length: cpus }, (_, cpu) => (perCpu ? (value[cpu] as BtfValue) : value));
+      bytes = joinPerCpu(
+        this.layout,
+        this.using('value', () => values.map((one) => codec.encode(one))),
+        this.name,
+      );
+    } else bytes = this.using('value', () => codec.encode(value));
+    this.update(keyBytes, bytes, flags);
+  }
+
+  /** True when the value type is itself an array, so an array given to `set` is one value, not one per CPU. */
+  private valueIsArray(): boolean {
+    if (this.btf === undefined || this.spec.btfValueTypeId === 0) return false;
+    return resolveType(this.btf, this.spec.btfValueTypeId).kind === 'array';
   }
 
   private keyBytes(key: BtfValue | Uint8Array): Uint8Array {
     if (key instanceof Uint8Array) return key;
-    if (this.spec.btfKeyTypeId === 0 && this.spec.keySize === 4) return btfCodecFallbackU32(key);
-    return this.codec('key').encode(key);
+    if (this.spec.btfKeyTypeId === 0 && this.layout.keySize === 4) return this.using('key', () => u32Bytes(key));
+    const codec = this.codec('key');
+    return this.using('key', () => codec.encode(key));
+  }
+
+  /** Runs an encode or decode, turning a {@link BtfError} into a {@link LoadError} naming the map. */
+  private using<T>(which: 'key' | 'value', run: () => T): T {
+    try {
+      return run();
+    } catch (error) {
+      if (!BtfError.is(error)) throw error;
+      const { expected, actual } = error.context;
+      throw new LoadError(
+        'use',
+        `${which}: ${error.message}`,
+        {
+          map: this.name,
+          ...(expected === undefined ? {} : { expected: String(expected) }),
+          ...(actual === undefined ? {} : { actual: String(actual) }),
+          hint: `give a ${which} that fits the map's ${which} type, or bytes to lookup()/update()`,
+        },
+        { cause: error },
+      );
+    }
   }
 
   private codec(which: 'key' | 'value'): BtfCodec {
@@ -159,8 +238,11 @@ export class BpfMap {
     if (cached !== undefined) return cached;
     const id = which === 'key' ? this.spec.btfKeyTypeId : this.spec.btfValueTypeId;
     if (this.btf === undefined || id === 0) {
-      if (which === 'value' && (this.spec.inner !== undefined || this.spec.type === 3)) return idCodec;
-      throw new Error(`map '${this.name}' has no BTF ${which} type; use lookup()/update() with bytes`);
+      if (which === 'value' && (this.spec.inner !== undefined || this.layout.type === 3)) return idCodec;
+      throw new LoadError('use', `the map has no BTF ${which} type`, {
+        map: this.name,
+        hint: 'use lookup()/update() with bytes',
+      });
     }
     const codec = btfCodec(this.btf, id, isLittleEndianHost);
     if (which === 'key') this.keyCodec = codec;

@@ -210,10 +210,9 @@ export class BpfObject {
       );
       fillProgramSlots(loading, programs, programSlots);
       btfFd?.close();
-      const cpus = possibleCpus();
       for (const spec of this.maps) {
         const fd = mapFds.get(spec.name);
-        if (fd !== undefined) this.loadedMaps.set(spec.name, new BpfMap(spec, fd, cpus, typedBtf));
+        if (fd !== undefined) this.loadedMaps.set(spec.name, new BpfMap(spec, fd, typedBtf));
       }
       this.loadedPrograms = programs;
       this.scope.commit();

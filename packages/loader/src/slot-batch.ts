@@ -1,4 +1,4 @@
-import { backgroundBatchesInFlight, mapLookup, startMapUpdateBatch } from '@bpfkit/syscall';
+import { backgroundBatchesInFlight, type MapLayout, mapLookup, startMapUpdateBatch } from '@bpfkit/syscall';
 
 /**
  * How long to wait for a worker thread to write the slots before writing them here instead.
@@ -39,6 +39,7 @@ export interface SlotBatchOutcome {
  */
 export function writeSlotsInBackground(
   outerFd: number,
+  outer: MapLayout,
   keys: Uint8Array,
   values: Uint8Array,
   count: number,
@@ -46,14 +47,14 @@ export function writeSlotsInBackground(
   if (backgroundBatchesInFlight() >= MAX_IN_FLIGHT) return { written: 0, how: 'busy' };
   let batch: ReturnType<typeof startMapUpdateBatch>;
   try {
-    batch = startMapUpdateBatch(outerFd, keys, values, count);
+    batch = startMapUpdateBatch(outerFd, keys, values, count, outer);
   } catch {
     return { written: 0, how: 'busy' };
   }
   const lastKey = keys.subarray((count - 1) * 4, count * 4);
   const deadline = performance.now() + START_TIMEOUT_MS;
   for (;;) {
-    if (lastSlotWritten(outerFd, lastKey)) {
+    if (lastSlotWritten(outerFd, outer, lastKey)) {
       batch.release();
       return { written: count, how: 'written' };
     }
@@ -71,9 +72,9 @@ export function writeSlotsInBackground(
 }
 
 /** True when the outer map holds the last slot; a failed lookup counts as not yet. */
-function lastSlotWritten(outerFd: number, key: Uint8Array): boolean {
+function lastSlotWritten(outerFd: number, outer: MapLayout, key: Uint8Array): boolean {
   try {
-    return mapLookup(outerFd, key, 4) !== undefined;
+    return mapLookup(outerFd, key, outer) !== undefined;
   } catch {
     return false;
   }

@@ -5,6 +5,7 @@ import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
 import { updateBatchAttr } from './maps.js';
 import { trackDescriptor, untrackDescriptor } from './thread-descriptors.js';
+import type { MapLayout } from './value-layout.js';
 
 /** A BPF_MAP_UPDATE_BATCH running on a pool thread; see {@link startMapUpdateBatch}. */
 export interface BackgroundBatch {
@@ -54,7 +55,8 @@ export async function backgroundBatchesSettled(): Promise<void> {
  * writing the slots of a map nothing uses yet, a loader has no need to wait for that, and
  * can watch the entries appear instead. The call works on its own duplicate of `mapFd`, so
  * closing `mapFd` meanwhile is safe. Buffers are kept alive until the call returns.
- * @throws {@link BpfSyscallError} when the descriptor cannot be duplicated, or EAGAIN when the
+ * @throws {@link BpfSyscallError} when the buffers do not match `layout` and `count` (EINVAL,
+ * before anything is opened), when the descriptor cannot be duplicated, or EAGAIN when the
  * FFI's queue of background calls is full (its results wait for the event loop).
  */
 export function startMapUpdateBatch(
@@ -62,8 +64,11 @@ export function startMapUpdateBatch(
   keys: Uint8Array,
   values: Uint8Array,
   count: number,
+  layout: MapLayout,
   flags = 0,
 ): BackgroundBatch {
+  // Checked before the duplicate exists, so a refusal leaves nothing open; the call then names the duplicate.
+  const attr = updateBatchAttr(mapFd, keys, values, count, layout, flags);
   const b = backend();
   const ownFd = b.duplicate(mapFd);
   if (ownFd < 0) throw new BpfSyscallError('fcntl(F_DUPFD_CLOEXEC)', -ownFd);
@@ -73,7 +78,7 @@ export function startMapUpdateBatch(
     untrackDescriptor(ownFd);
     b.close(ownFd);
   };
-  const attr = updateBatchAttr(ownFd, keys, values, count, flags);
+  attr.u32(36, ownFd);
   let state: State = 'running';
   let refused: unknown;
   // Set only once `done` exists: a backend may call back before the promise is made.

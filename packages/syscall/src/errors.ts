@@ -23,6 +23,12 @@ export interface BpfSyscallErrorContext {
   readonly program?: string;
   /** A path involved (pinning). */
   readonly path?: string;
+  /** The argument refused before any kernel call (`key`, `value`, `values`, …). */
+  readonly field?: string;
+  /** What that argument had to be (`16 bytes`). */
+  readonly expected?: string;
+  /** What it was. */
+  readonly actual?: string;
 }
 
 const bpfkitErrorBrand = Symbol.for('@bpfkit/error');
@@ -82,15 +88,21 @@ export class BpfSyscallError extends Error {
     readonly log: readonly string[] = [],
     /** What is known about the object the call was about, so the hint fits it (see `failureFacts`). */
     facts: FailureFacts = {},
+    /** A hint that fits this call better than the errno's (arguments refused before the call). */
+    hint?: string,
   ) {
     const name = typeof command === 'string' ? command : commandName(command);
-    const hint = errnoHint(errno, name, facts);
+    hint ??= errnoHint(errno, name, facts);
     const what = context.map ? `map '${context.map}': ` : context.program ? `prog '${context.program}': ` : '';
     const where = context.path ? ` (${context.path})` : '';
     const tail = log.filter((l) => l.trim() !== '').slice(-2);
     const logPart =
       tail.length > 0 ? `; log: ${tail.join(' | ')}${log.length > 2 ? ` (last 2 of ${log.length} lines)` : ''}` : '';
-    super(`${what}${name} failed: ${errnoName(errno)}${where}${hint ? ` — ${hint}` : ''}${logPart}`);
+    const outcome =
+      context.field === undefined
+        ? `failed: ${errnoName(errno)}`
+        : `refused before the call: ${context.field} is ${context.actual}, expected ${context.expected} (${errnoName(errno)})`;
+    super(`${what}${name} ${outcome}${where}${hint ? ` — ${hint}` : ''}${logPart}`);
     this.command = name;
     this.errnoName = errnoName(errno);
     this.hint = hint;

@@ -3,6 +3,8 @@ import { backend } from './backend.js';
 import { bpfTry } from './call.js';
 import { BpfCommand } from './commands.js';
 import { Errno } from './errno.js';
+import { BpfSyscallError } from './errors.js';
+import { mapLookupBatch } from './maps.js';
 
 /** One probe's answer, cached for the life of the process. */
 const cache = new Map<string, boolean>();
@@ -220,19 +222,24 @@ export function helperSupported(programType: number, helper: number): boolean {
   });
 }
 
-/** True when BPF_MAP_*_BATCH works for maps of `type`. */
+/** Entries a batch probe asks for (the probe map holds as many). */
+const BATCH_PROBE_COUNT = 4;
+
+/**
+ * True when BPF_MAP_*_BATCH works for maps of `type`: a lookup batch on a small map of the
+ * type, its buffers sized by the layout rule (per-CPU types take a value per possible CPU).
+ */
 export function batchSupported(type: number): boolean {
   return cached(`batch:${type}`, () => {
-    const [key, value] = probeShape(type);
-    const fd = bpfTry(BpfCommand.MAP_CREATE, mapCreateAttr(type, key, value, 4));
+    const [keySize, valueSize] = probeShape(type);
+    const fd = bpfTry(BpfCommand.MAP_CREATE, mapCreateAttr(type, keySize, valueSize, BATCH_PROBE_COUNT));
     if (fd < 0) return false;
     try {
-      const keys = nativeBuffer(Math.max(key, 4) * 4);
-      const values = nativeBuffer(Math.max(value, 4) * 4);
-      const out = nativeBuffer(Math.max(key, 4));
-      const attr = new BpfAttr(56).pointer(8, out).pointer(16, keys).pointer(24, values).u32(32, 4).u32(36, fd);
-      const result = bpfTry(BpfCommand.MAP_LOOKUP_BATCH, attr);
-      return result >= 0 || result === -Errno.ENOENT;
+      mapLookupBatch(fd, { layout: { type, keySize, valueSize }, count: BATCH_PROBE_COUNT });
+      return true;
+    } catch (error) {
+      if (BpfSyscallError.is(error)) return false;
+      throw error;
     } finally {
       backend().close(fd);
     }

@@ -116,4 +116,15 @@ export type { LoadedProgram, ProgramLoadOptions, TestRunOptions, TestRunResult }
 // Programs and BTF
 export { bindMap, loadProgram, testRun } from './programs.js';
 export { closeDescriptorsOfEndedThreads, shareDescriptorTable } from './thread-descriptors.js';
+export type { MapLayout } from './value-layout.js';
+// Map layouts: the sizes of every buffer the element commands pass
+export {
+  isPerCpuMapType,
+  joinPerCpu,
+  keyBufferSize,
+  mapLayout,
+  perCpuStride,
+  splitPerCpu,
+  valueBufferSize,
+} from './value-layout.js';
 export { failingInstruction, logLines, MAX_LOG_SIZE } from './verifier-log.js';

@@ -6,6 +6,7 @@ import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
 import { Fd } from './fd.js';
 import { elementScratch } from './scratch.js';
+import { checkBufferSize, checkLayout, keyBufferSize, type MapLayout, valueBufferSize } from './value-layout.js';
 
 /** Every MAP_CREATE field (offsets from `union bpf_attr`). */
 export interface MapCreateOptions {
@@ -62,6 +63,19 @@ function elemAttr(mapFd: number, key: Uint8Array | undefined, value: Uint8Array 
   return new BpfAttr(32).u32(0, mapFd).pointer(8, key).pointer(16, value).u64(24, flags);
 }
 
+/** Checks the layout and the key against it; the key may be absent only where `optional`. */
+function checkKey(
+  command: number,
+  layout: MapLayout,
+  key: Uint8Array | undefined,
+  name: string | undefined,
+  optional = false,
+): void {
+  checkLayout(command, layout, name);
+  if (key === undefined && optional) return;
+  checkBufferSize(command, layout, 'key', key?.length ?? 0, keyBufferSize(layout), name);
+}
+
 /** Runs a single-element command through the reused scratch buffers; the result or `-errno`. */
 function elementCall(
   command: number,
@@ -81,57 +95,91 @@ function elementCall(
   return { result, value: scratch.value };
 }
 
-/** BPF_MAP_LOOKUP_ELEM: the value (a fresh copy of `valueSize` bytes), or `undefined` when the key is absent. */
+/**
+ * BPF_MAP_LOOKUP_ELEM: the value, or `undefined` when the key is absent. The value is a
+ * fresh copy of {@link valueBufferSize} bytes: for per-CPU maps, one value per possible CPU.
+ * @throws {@link BpfSyscallError} (EINVAL, before the call) when the key does not match the layout.
+ */
 export function mapLookup(
   mapFd: number,
   key: Uint8Array,
-  valueSize: number,
+  layout: MapLayout,
   flags = 0,
   name?: string,
 ): Uint8Array | undefined {
-  const { result, value } = elementCall(BpfCommand.MAP_LOOKUP_ELEM, mapFd, key, valueSize, flags);
+  checkKey(BpfCommand.MAP_LOOKUP_ELEM, layout, key, name);
+  const size = valueBufferSize(layout, 1, flags);
+  const { result, value } = elementCall(BpfCommand.MAP_LOOKUP_ELEM, mapFd, key, size, flags);
   if (result === -Errno.ENOENT) return undefined;
   if (result < 0) throw syscallError(BpfCommand.MAP_LOOKUP_ELEM, -result, name ? { map: name } : {}, { mapFd });
-  return value.slice(0, valueSize);
+  return value.slice(0, size);
 }
 
-/** BPF_MAP_UPDATE_ELEM. */
-export function mapUpdate(mapFd: number, key: Uint8Array, value: Uint8Array, flags = 0, name?: string): void {
-  const { result } = elementCall(BpfCommand.MAP_UPDATE_ELEM, mapFd, key, value.length, flags, value);
-  if (result < 0) throw syscallError(BpfCommand.MAP_UPDATE_ELEM, -result, name ? { map: name } : {}, { mapFd });
+/**
+ * BPF_MAP_UPDATE_ELEM: `value` must be {@link valueBufferSize} bytes (per-CPU maps: one
+ * value per possible CPU, each padded to 8 bytes).
+ * @throws {@link BpfSyscallError} (EINVAL, before the call) when the key or value does not match the layout.
+ */
+export function mapUpdate(
+  mapFd: number,
+  key: Uint8Array,
+  value: Uint8Array,
+  layout: MapLayout,
+  flags = 0,
+  name?: string,
+): void {
+  const command = BpfCommand.MAP_UPDATE_ELEM;
+  checkKey(command, layout, key, name);
+  const size = valueBufferSize(layout, 1, flags);
+  checkBufferSize(command, layout, 'value', value.length, size, name);
+  const { result } = elementCall(command, mapFd, key, size, flags, value);
+  if (result < 0) throw syscallError(command, -result, name ? { map: name } : {}, { mapFd });
 }
 
-/** BPF_MAP_DELETE_ELEM: true when the key was there. */
-export function mapDelete(mapFd: number, key: Uint8Array, name?: string): boolean {
+/**
+ * BPF_MAP_DELETE_ELEM: true when the key was there.
+ * @throws {@link BpfSyscallError} (EINVAL, before the call) when the key does not match the layout.
+ */
+export function mapDelete(mapFd: number, key: Uint8Array, layout: MapLayout, name?: string): boolean {
+  checkKey(BpfCommand.MAP_DELETE_ELEM, layout, key, name);
   const result = bpfTry(BpfCommand.MAP_DELETE_ELEM, elemAttr(mapFd, key, undefined, 0));
   if (result === -Errno.ENOENT) return false;
   if (result < 0) throw syscallError(BpfCommand.MAP_DELETE_ELEM, -result, name ? { map: name } : {}, { mapFd });
   return true;
 }
 
-/** BPF_MAP_LOOKUP_AND_DELETE_ELEM (queues, stacks, hashes): the value, or `undefined` when absent. */
+/**
+ * BPF_MAP_LOOKUP_AND_DELETE_ELEM (queues and stacks with no key, hashes with one): the
+ * value ({@link valueBufferSize} bytes), or `undefined` when absent.
+ * @throws {@link BpfSyscallError} (EINVAL, before the call) when the key does not match the layout.
+ */
 export function mapLookupAndDelete(
   mapFd: number,
   key: Uint8Array | undefined,
-  valueSize: number,
+  layout: MapLayout,
   name?: string,
 ): Uint8Array | undefined {
-  const value = nativeBuffer(valueSize);
-  const result = bpfTry(BpfCommand.MAP_LOOKUP_AND_DELETE_ELEM, elemAttr(mapFd, key, value, 0));
+  const command = BpfCommand.MAP_LOOKUP_AND_DELETE_ELEM;
+  checkKey(command, layout, key, name, layout.keySize === 0);
+  const value = nativeBuffer(valueBufferSize(layout));
+  const result = bpfTry(command, elemAttr(mapFd, key, value, 0));
   if (result === -Errno.ENOENT) return undefined;
-  if (result < 0)
-    throw syscallError(BpfCommand.MAP_LOOKUP_AND_DELETE_ELEM, -result, name ? { map: name } : {}, { mapFd });
+  if (result < 0) throw syscallError(command, -result, name ? { map: name } : {}, { mapFd });
   return value;
 }
 
-/** BPF_MAP_GET_NEXT_KEY: the key after `key` (the first key when `key` is undefined), or `undefined` at the end. */
+/**
+ * BPF_MAP_GET_NEXT_KEY: the key after `key` (the first key when `key` is undefined), or `undefined` at the end.
+ * @throws {@link BpfSyscallError} (EINVAL, before the call) when the key does not match the layout.
+ */
 export function mapNextKey(
   mapFd: number,
   key: Uint8Array | undefined,
-  keySize: number,
+  layout: MapLayout,
   name?: string,
 ): Uint8Array | undefined {
-  const next = nativeBuffer(keySize);
+  checkKey(BpfCommand.MAP_GET_NEXT_KEY, layout, key, name, true);
+  const next = nativeBuffer(keyBufferSize(layout));
   const result = bpfTry(BpfCommand.MAP_GET_NEXT_KEY, elemAttr(mapFd, key, next, 0));
   if (result === -Errno.ENOENT) return undefined;
   if (result < 0) throw syscallError(BpfCommand.MAP_GET_NEXT_KEY, -result, name ? { map: name } : {}, { mapFd });
@@ -145,9 +193,9 @@ export function mapFreeze(mapFd: number, name?: string): void {
 
 /** Result of a batch lookup. */
 export interface BatchLookup {
-  /** Keys, `count × keySize` bytes. */
+  /** Keys, `count × keySize` bytes (room for the requested count; the first `count` are filled). */
   readonly keys: Uint8Array;
-  /** Values, `count × valueSize` bytes. */
+  /** Values, {@link valueBufferSize} bytes per entry (per-CPU maps: one value per possible CPU). */
   readonly values: Uint8Array;
   /** Entries returned. */
   readonly count: number;
@@ -160,36 +208,90 @@ function batchAttr(mapFd: number): BpfAttr {
 }
 
 /**
- * BPF_MAP_UPDATE_BATCH of `count` entries packed in `keys` and `values`; returns how many
- * were written before any error.
- * @throws {@link BpfSyscallError} (after `written` entries) when an entry fails.
+ * The size of a batch token: hashes write a 4-byte bucket number, arrays (and the kernel's
+ * generic batch code) the last key, so room for the larger of the two.
+ */
+function batchTokenSize(layout: MapLayout): number {
+  return Math.max(keyBufferSize(layout), 4);
+}
+
+/** The most bytes a batch's key or value buffer may take: past it, a typed error instead of a failed allocation. */
+const MAX_BATCH_BYTES = 2 ** 31 - 1;
+
+/** Checks a batch's layout and count, and the packed keys and values given, before the call. */
+function checkBatch(
+  command: number,
+  layout: MapLayout,
+  count: number,
+  keys: Uint8Array | undefined,
+  values: Uint8Array | undefined,
+  flags: number,
+  name: string | undefined,
+): void {
+  checkLayout(command, layout, name);
+  const bytes = Math.max(keyBufferSize(layout, count), valueBufferSize(layout, count, flags));
+  if (!Number.isInteger(count) || count < 0 || count > 0xffffffff || bytes > MAX_BATCH_BYTES)
+    throw new BpfSyscallError(command, Errno.EINVAL, {
+      ...(name ? { map: name } : {}),
+      field: 'count',
+      actual: String(count),
+      expected: `a whole number from 0 to 2^32-1 whose buffers fit ${MAX_BATCH_BYTES} bytes`,
+    });
+  if (keys !== undefined) checkBufferSize(command, layout, 'keys', keys.length, keyBufferSize(layout, count), name);
+  if (values !== undefined)
+    checkBufferSize(command, layout, 'values', values.length, valueBufferSize(layout, count, flags), name);
+}
+
+/**
+ * BPF_MAP_UPDATE_BATCH of `count` entries packed in `keys` and `values` (each value
+ * {@link valueBufferSize} bytes); returns how many were written before any error.
+ * @throws {@link BpfSyscallError} (after `written` entries) when an entry fails, or (EINVAL,
+ * before the call) when the buffers do not match the layout and count.
  */
 export function mapUpdateBatch(
   mapFd: number,
   keys: Uint8Array,
   values: Uint8Array,
   count: number,
+  layout: MapLayout,
   flags = 0,
   name?: string,
 ): number {
-  const attr = updateBatchAttr(mapFd, keys, values, count, flags);
+  const attr = updateBatchAttr(mapFd, keys, values, count, layout, flags, name);
   bpfCall(BpfCommand.MAP_UPDATE_BATCH, attr, name ? { map: name } : {});
   return attr.readU32(32);
 }
 
-/** The attr of a BPF_MAP_UPDATE_BATCH; the kernel writes the number of entries written back at byte 32. */
+/**
+ * The attr of a BPF_MAP_UPDATE_BATCH, after checking the buffers against the layout; the
+ * kernel writes the number of entries written back at byte 32.
+ * @throws {@link BpfSyscallError} (EINVAL) when the buffers do not match the layout and count.
+ */
 export function updateBatchAttr(
   mapFd: number,
   keys: Uint8Array,
   values: Uint8Array,
   count: number,
+  layout: MapLayout,
   flags: number,
+  name?: string,
 ): BpfAttr {
+  checkBatch(BpfCommand.MAP_UPDATE_BATCH, layout, count, keys, values, flags, name);
   return batchAttr(mapFd).pointer(16, keys).pointer(24, values).u32(32, count).u64(40, flags);
 }
 
-/** BPF_MAP_DELETE_BATCH of `count` keys; returns how many were deleted. */
-export function mapDeleteBatch(mapFd: number, keys: Uint8Array, count: number, name?: string): number {
+/**
+ * BPF_MAP_DELETE_BATCH of `count` keys; returns how many were deleted.
+ * @throws {@link BpfSyscallError} (EINVAL, before the call) when `keys` is not `count` keys of the layout.
+ */
+export function mapDeleteBatch(
+  mapFd: number,
+  keys: Uint8Array,
+  count: number,
+  layout: MapLayout,
+  name?: string,
+): number {
+  checkBatch(BpfCommand.MAP_DELETE_BATCH, layout, count, keys, undefined, 0, name);
   const attr = batchAttr(mapFd).pointer(16, keys).u32(32, count);
   bpfCall(BpfCommand.MAP_DELETE_BATCH, attr, name ? { map: name } : {});
   return attr.readU32(32);
@@ -197,37 +299,39 @@ export function mapDeleteBatch(mapFd: number, keys: Uint8Array, count: number, n
 
 /**
  * BPF_MAP_LOOKUP_BATCH (or LOOKUP_AND_DELETE_BATCH): up to `count` entries after the token
- * `from` (the start when undefined). The token is `batchSize` bytes (the key size for hashes,
- * 4 for arrays).
+ * `from` (the start when undefined; else the `next` of the previous call). Key and value
+ * buffers are sized from the layout ({@link valueBufferSize} per entry).
+ * @throws {@link BpfSyscallError} (EINVAL, before the call) when the layout, count or token is wrong.
  */
 export function mapLookupBatch(
   mapFd: number,
   options: {
-    keySize: number;
-    valueSize: number;
+    layout: MapLayout;
     count: number;
     from?: Uint8Array;
-    tokenSize?: number;
     andDelete?: boolean;
   },
   name?: string,
 ): BatchLookup {
-  const tokenSize = Math.max(options.tokenSize ?? options.keySize, 4);
+  const { layout, count } = options;
+  const command = options.andDelete ? BpfCommand.MAP_LOOKUP_AND_DELETE_BATCH : BpfCommand.MAP_LOOKUP_BATCH;
+  const tokenSize = batchTokenSize(layout);
+  checkBatch(command, layout, count, undefined, undefined, 0, name);
+  if (options.from !== undefined) checkBufferSize(command, layout, 'token', options.from.length, tokenSize, name);
   const out = nativeBuffer(tokenSize);
-  const keys = nativeBuffer(options.keySize * options.count);
-  const values = nativeBuffer(options.valueSize * options.count);
+  const keys = nativeBuffer(keyBufferSize(layout, count));
+  const values = nativeBuffer(valueBufferSize(layout, count));
   const attr = batchAttr(mapFd)
     .pointer(0, options.from)
     .pointer(8, out)
     .pointer(16, keys)
     .pointer(24, values)
-    .u32(32, options.count);
-  const command = options.andDelete ? BpfCommand.MAP_LOOKUP_AND_DELETE_BATCH : BpfCommand.MAP_LOOKUP_BATCH;
+    .u32(32, count);
   const result = bpfTry(command, attr);
-  const count = attr.readU32(32);
-  if (result === -Errno.ENOENT) return { keys, values, count, next: undefined };
+  const returned = attr.readU32(32);
+  if (result === -Errno.ENOENT) return { keys, values, count: returned, next: undefined };
   if (result < 0) throw new BpfSyscallError(command, -result, name ? { map: name } : {});
-  return { keys, values, count, next: out };
+  return { keys, values, count: returned, next: out };
 }
 
 /**

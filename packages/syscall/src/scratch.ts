@@ -15,7 +15,10 @@ class ElementScratch {
   private owner: unknown;
   private keyInAttr = false;
 
-  /** Sizes the key and value areas and writes the attr for `mapFd`; returns both areas. */
+  /**
+   * Grows the key and value areas to at least `keySize` and `valueSize` bytes (callers pass
+   * `keyBufferSize` and `valueBufferSize`) and writes the attr for `mapFd`; returns both areas.
+   */
   prepare(mapFd: number, keySize: number, valueSize: number, flags: number): { key: Uint8Array; value: Uint8Array } {
     const le = isLittleEndianHost;
     const current = backend();

@@ -17,6 +17,7 @@ import {
   linkInfo,
   loadBtf,
   loadProgram,
+  mapLayout,
   mapLookup,
   mapMemory,
   openPerfEvent,
@@ -77,7 +78,7 @@ function counter(): { map: Fd; read: () => bigint } {
   const map = own(createMap({ name: 'hits', type: 2, keySize: 4, valueSize: 8, maxEntries: 1 }));
   return {
     map,
-    read: () => new DataView((mapLookup(map.fd, u32(0), 8) as Uint8Array).buffer).getBigUint64(0, true),
+    read: () => new DataView((mapLookup(map.fd, u32(0), mapLayout(map.fd)) as Uint8Array).buffer).getBigUint64(0, true),
   };
 }
 
@@ -235,7 +236,9 @@ describe.skipIf(unavailable !== undefined)('attaching programs', () => {
     const map = own(createMap({ type: 2, keySize: 4, valueSize: 8, maxEntries: 4, flags: 0x400 }));
     const mapping = mapMemory(map.fd, 32);
     new DataView(mapping.bytes.buffer, mapping.bytes.byteOffset).setBigUint64(16, 0xfeedn, true);
-    expect(new DataView((mapLookup(map.fd, u32(2), 8) as Uint8Array).buffer).getBigUint64(0, true)).toBe(0xfeedn);
+    expect(
+      new DataView((mapLookup(map.fd, u32(2), mapLayout(map.fd)) as Uint8Array).buffer).getBigUint64(0, true),
+    ).toBe(0xfeedn);
     mapping.unmap();
     mapping.unmap();
   });

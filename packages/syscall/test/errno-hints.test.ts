@@ -58,18 +58,22 @@ describe.skipIf(unavailable !== undefined)('errno hints that fit the command and
   });
 
   it('EPERM writing a frozen map says it is frozen, not that privileges are missing', () => {
-    const map = own(createMap({ type: ARRAY, keySize: 4, valueSize: 8, maxEntries: 1, name: 'rodata' }));
+    const layout = { type: ARRAY, keySize: 4, valueSize: 8, maxEntries: 1, name: 'rodata' };
+    const map = own(createMap(layout));
     mapFreeze(map.fd);
-    const error = failure(() => mapUpdate(map.fd, u32(0), u64(1n), 0, '.rodata'));
+    const error = failure(() => mapUpdate(map.fd, u32(0), u64(1n), layout, 0, '.rodata'));
     expect(error).toMatchObject({ errnoName: 'EPERM', code: 'permission', context: { map: '.rodata' } });
     expect(error.hint).toContain('the map is frozen');
     expect(error.hint).not.toContain(CAPABILITY_HINT);
-    expect(failure(() => mapDelete(map.fd, u32(0))).hint).toContain('the map is frozen');
+    expect(failure(() => mapDelete(map.fd, u32(0), layout)).hint).toContain('the map is frozen');
   });
 
   it('EPERM writing a map created read-only for user space says the descriptor is read-only', () => {
-    const map = own(createMap({ type: ARRAY, keySize: 4, valueSize: 8, maxEntries: 1, flags: 1 << 3 }));
-    expect(failure(() => mapUpdate(map.fd, u32(0), u64(1n))).hint).toContain('this descriptor of the map is read-only');
+    const layout = { type: ARRAY, keySize: 4, valueSize: 8, maxEntries: 1, flags: 1 << 3 };
+    const map = own(createMap(layout));
+    expect(failure(() => mapUpdate(map.fd, u32(0), u64(1n), layout)).hint).toContain(
+      'this descriptor of the map is read-only',
+    );
   });
 
   it('EPERM pinning into a directory that is not a bpffs says so', () => {
@@ -85,16 +89,18 @@ describe.skipIf(unavailable !== undefined)('errno hints that fit the command and
   });
 
   it('E2BIG for an array index at or past max_entries names the range, not an older kernel', () => {
-    const map = own(createMap({ type: ARRAY, keySize: 4, valueSize: 8, maxEntries: 4 }));
-    const error = failure(() => mapUpdate(map.fd, u32(4), u64(1n)));
+    const layout = { type: ARRAY, keySize: 4, valueSize: 8, maxEntries: 4 };
+    const map = own(createMap(layout));
+    const error = failure(() => mapUpdate(map.fd, u32(4), u64(1n), layout));
     expect(error.errnoName).toBe('E2BIG');
     expect(error.hint).toBe("the index is not below the map's max_entries 4: its indexes run from 0 to 3");
   });
 
   it('E2BIG adding to a full hash says it is full', () => {
-    const map = own(createMap({ type: HASH, keySize: 4, valueSize: 8, maxEntries: 1 }));
-    mapUpdate(map.fd, u32(1), u64(1n));
-    const error = failure(() => mapUpdate(map.fd, u32(2), u64(1n)));
+    const layout = { type: HASH, keySize: 4, valueSize: 8, maxEntries: 1 };
+    const map = own(createMap(layout));
+    mapUpdate(map.fd, u32(1), u64(1n), layout);
+    const error = failure(() => mapUpdate(map.fd, u32(2), u64(1n), layout));
     expect(error.errnoName).toBe('E2BIG');
     expect(error.hint).toContain('the map is full (max_entries 1)');
   });

@@ -6,6 +6,7 @@ import {
   createMap,
   loadProgram,
   MAX_LOG_SIZE,
+  mapLayout,
   mapLookup,
   openPerfEvent,
   PerfIoctl,
@@ -96,7 +97,9 @@ describe.skipIf(unavailable !== undefined)('file descriptors and logs', () => {
       // Closing the event detaches the program; later calls are not counted.
       event.close();
       for (let i = 0; i < 3; i++) process.kill(process.pid, 0);
-      expect(new DataView((mapLookup(hits.fd, u32(0), 8) as Uint8Array).buffer).getBigUint64(0, true)).toBe(3n);
+      expect(
+        new DataView((mapLookup(hits.fd, u32(0), mapLayout(hits.fd)) as Uint8Array).buffer).getBigUint64(0, true),
+      ).toBe(3n);
       expect(() => perfIoctl(-1, PerfIoctl.ENABLE)).toThrow(
         expect.objectContaining({ command: 'ioctl', errnoName: 'EBADF' }),
       );

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, statfsSync, statSync } from 'node:fs';
 import { BpfObject, btf as btfLib, syscall } from '@bpfkit/loader';
 import { hexBytes, toJson } from '../output.js';
 import { UsageError } from '../values.js';
@@ -15,42 +15,66 @@ function kernelMapBtf(btfId: number): btfLib.Btf | undefined {
   }
 }
 
+/** `statfs(2)` f_type of a bpf filesystem: files on one are pins, not objects. */
+const BPF_FS_MAGIC = 0xcafe4a11;
+
+/** One decoder for keys or values: through BTF when the map has a type for them, else hex. */
+type Decode = (bytes: Uint8Array) => unknown;
+
+function decoder(btf: btfLib.Btf | undefined, typeId: number): Decode {
+  const codec = btf && typeId ? btfLib.btfCodec(btf, typeId, syscall.isLittleEndianHost) : undefined;
+  if (codec === undefined) return hexBytes;
+  return (bytes) => {
+    try {
+      return codec.decode(bytes);
+    } catch {
+      return hexBytes(bytes);
+    }
+  };
+}
+
 /**
- * `bpfkit map dump OBJ|PINNED MAP`: entries decoded through BTF, like `bpftool map dump`. An
- * object is loaded first (so its maps show their initial contents); a pinned map is read as is.
+ * Every entry of the map behind `fd`, read key by key with buffers sized from the kernel's
+ * layout of that map; a per-CPU value shows as one value per possible CPU.
+ */
+function readRows(fd: number, btf: btfLib.Btf | undefined, keyTypeId: number, valueTypeId: number): Row[] {
+  const layout = syscall.mapLayout(fd);
+  const key = decoder(btf, keyTypeId);
+  const one = decoder(btf, valueTypeId);
+  const value: Decode = syscall.isPerCpuMapType(layout.type)
+    ? (bytes) => syscall.splitPerCpu(layout, bytes).map(one)
+    : one;
+  const rows: Row[] = [];
+  for (let k = syscall.mapNextKey(fd, undefined, layout); k !== undefined; k = syscall.mapNextKey(fd, k, layout)) {
+    const bytes = syscall.mapLookup(fd, k, layout);
+    if (bytes !== undefined) rows.push({ key: key(k), value: value(bytes) });
+  }
+  return rows;
+}
+
+interface Row {
+  readonly key: unknown;
+  readonly value: unknown;
+}
+
+/**
+ * `bpfkit map dump OBJ|PINNED MAP`: entries decoded through BTF, like `bpftool map dump`
+ * (per-CPU maps: a list of every possible CPU's value). An object is loaded first (so its
+ * maps show their initial contents); a pinned map is read as is.
  */
 export function mapDump(source: string, mapName: string | undefined, options: { json?: boolean }): number {
-  let rows: { key: unknown; value: unknown }[];
-  if (existsSync(source) && statSync(source).isFile() && !source.startsWith('/sys/fs/bpf')) {
+  let rows: Row[];
+  if (existsSync(source) && statSync(source).isFile() && statfsSync(source).type !== BPF_FS_MAGIC) {
     if (mapName === undefined) throw new UsageError('map dump OBJ needs the name of a map');
     using obj = BpfObject.open(source);
     obj.load();
     const map = obj.map(mapName);
-    rows = [...map.keys()].map((key) => {
-      const value = map.lookup(key) as Uint8Array;
-      return { key: hexBytes(key), value: typedOr(() => map.get(key), value) };
-    });
+    rows = readRows(map.fd, obj.btf, map.spec.btfKeyTypeId, map.spec.btfValueTypeId);
   } else {
     const fd = syscall.getPinnedObject(source);
     try {
       const info = syscall.mapInfo(fd.fd);
-      const btf = kernelMapBtf(info.btfId);
-      const keyCodec =
-        btf && info.btfKeyTypeId ? btfLib.btfCodec(btf, info.btfKeyTypeId, syscall.isLittleEndianHost) : undefined;
-      const valueCodec =
-        btf && info.btfValueTypeId ? btfLib.btfCodec(btf, info.btfValueTypeId, syscall.isLittleEndianHost) : undefined;
-      rows = [];
-      let key = syscall.mapNextKey(fd.fd, undefined, info.keySize);
-      while (key !== undefined) {
-        const value = syscall.mapLookup(fd.fd, key, info.valueSize);
-        if (value !== undefined) {
-          rows.push({
-            key: keyCodec ? keyCodec.decode(key) : hexBytes(key),
-            value: valueCodec ? valueCodec.decode(value) : hexBytes(value),
-          });
-        }
-        key = syscall.mapNextKey(fd.fd, key, info.keySize);
-      }
+      rows = readRows(fd.fd, kernelMapBtf(info.btfId), info.btfKeyTypeId, info.btfValueTypeId);
     } finally {
       fd.close();
     }
@@ -58,12 +82,4 @@ export function mapDump(source: string, mapName: string | undefined, options: { 
   if (options.json) console.log(toJson(rows));
   else for (const row of rows) console.log(`key: ${toJson(row.key)}  value: ${toJson(row.value)}`);
   return 0;
-}
-
-function typedOr<T>(typed: () => unknown, fallback: T): unknown {
-  try {
-    return typed();
-  } catch {
-    return hexBytes(fallback as Uint8Array);
-  }
 }

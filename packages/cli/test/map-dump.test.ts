@@ -1,0 +1,104 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fixture } from '@bpfkit/fixtures';
+import { createMap, type Fd, isPerCpuMapType, mapUpdate, perCpuStride, pinObject, possibleCpus } from '@bpfkit/syscall';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { bpfUnavailable, u32 } from '../../syscall/test/kernel.js';
+import { elementBytes, MATRIX_CASES } from '../../syscall/test/layout-matrix.js';
+import { mapDump } from '../src/commands/map-dump.js';
+import { hexBytes } from '../src/output.js';
+
+const unavailable = bpfUnavailable();
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const KEYS = [0, 1, 2];
+
+/** What `map dump --json` must print for an element: for per-CPU maps one hex string per possible CPU. */
+function rendered(type: number, valueSize: number, element: Uint8Array): unknown {
+  if (!isPerCpuMapType(type)) return hexBytes(element);
+  const stride = perCpuStride(valueSize);
+  return Array.from({ length: possibleCpus() }, (_, cpu) =>
+    hexBytes(element.subarray(cpu * stride, cpu * stride + valueSize)),
+  );
+}
+
+describe.skipIf(unavailable !== undefined)('bpfkit map dump of a pinned map', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfkit-dump-'));
+  const maps: Fd[] = [];
+  const pins = MATRIX_CASES.map(([name, type, size]) => ({ path: join(dir, `${name}_${size}`), type, size }));
+
+  beforeAll(() => {
+    execFileSync('mount', ['-t', 'bpf', 'bpf', dir]);
+    for (const pin of pins) {
+      const layout = { type: pin.type, keySize: 4, valueSize: pin.size, maxEntries: 4 };
+      const map = createMap(layout);
+      maps.push(map);
+      for (const key of KEYS) mapUpdate(map.fd, u32(key), elementBytes(pin.type, pin.size, key), layout);
+      pinObject(map.fd, pin.path);
+    }
+  });
+  afterAll(() => {
+    for (const map of maps) map.close();
+    execFileSync('umount', [dir]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each(['koffi', 'ffi-napi'])(
+    'with %s: every map type and value size, every CPU value, and the process exits 0',
+    (ffi) => {
+      const run = spawnSync(
+        'node',
+        ['--expose-gc', '--import', 'tsx', 'packages/cli/test/dump-child.ts', ...pins.map((p) => p.path)],
+        { cwd: root, encoding: 'utf8', env: { ...process.env, BPFKIT_FFI: ffi, NO_COLOR: '1' } },
+      );
+      expect({ status: run.status, signal: run.signal, stderr: run.stderr }).toEqual({
+        status: 0,
+        signal: null,
+        stderr: '',
+      });
+      const results = JSON.parse(run.stdout) as Record<string, { status: number; output: string }>;
+      for (const pin of pins) {
+        const result = results[pin.path];
+        expect({ path: pin.path, status: result?.status }).toEqual({ path: pin.path, status: 0 });
+        const rows = (JSON.parse(result?.output ?? '[]') as { key: string; value: unknown }[]).sort((a, b) =>
+          a.key.localeCompare(b.key),
+        );
+        // Arrays hold every index; the untouched one reads as zeros.
+        const keys = pin.type === 2 || pin.type === 6 ? [...KEYS, 3] : KEYS;
+        expect(rows).toEqual(
+          keys.map((key) => ({
+            key: hexBytes(u32(key)),
+            value: rendered(
+              pin.type,
+              pin.size,
+              KEYS.includes(key)
+                ? elementBytes(pin.type, pin.size, key)
+                : new Uint8Array(elementBytes(pin.type, pin.size, key).length),
+            ),
+          })),
+        );
+      }
+    },
+    120_000,
+  );
+});
+
+describe.skipIf(unavailable !== undefined)('bpfkit map dump of an object', () => {
+  it('decodes a per-CPU map through BTF, one value per possible CPU, like the pinned dump', () => {
+    const printed: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((text: string) => {
+      printed.push(text);
+    });
+    try {
+      expect(mapDump(fixture('percpu_maps').path, 'per_cpu_stats', { json: true })).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    const zero = { packets: 0, bytes: 0, drops: 0 };
+    expect(JSON.parse(printed.join('\n'))).toEqual(
+      [0, 1, 2, 3].map((key) => ({ key, value: Array.from({ length: possibleCpus() }, () => zero) })),
+    );
+  });
+});
