@@ -2,6 +2,7 @@ import {
   EpollEvent,
   type Fd,
   isLittleEndianHost,
+  type MapLayout,
   type Mapping,
   mapDelete,
   mapFdMemory,
@@ -24,6 +25,9 @@ import { sharedWaiter, type Waiter, type Watch } from './waiter.js';
 
 /** `BPF_MAP_TYPE_PERF_EVENT_ARRAY`. */
 export const MAP_TYPE_PERF_EVENT_ARRAY = 4;
+
+/** A perf event array's element layout: CPU-number keys, perf event fds as values. */
+const PERF_EVENT_ARRAY_LAYOUT: MapLayout = { type: MAP_TYPE_PERF_EVENT_ARRAY, keySize: 4, valueSize: 4 };
 
 /** `PERF_RECORD_LOST`: the kernel dropped samples for want of room. */
 const PERF_RECORD_LOST = 2;
@@ -206,7 +210,7 @@ export class PerfBuffer<Item = Uint8Array> extends EventReader<PerfSample<Item>,
 function closeRing(mapFd: number, ring: CpuRing): void {
   ring.watch?.remove();
   try {
-    mapDelete(mapFd, u32(ring.cpu));
+    mapDelete(mapFd, u32(ring.cpu), PERF_EVENT_ARRAY_LAYOUT);
   } catch {
     // Already replaced or removed: nothing of ours is left in the slot.
   }
@@ -253,7 +257,9 @@ function openRing(
     const size = Number(meta.getBigUint64(DATA_SIZE, isLittleEndianHost)) || pageCount * page;
     const data = new Uint8Array(mapped.bytes.buffer, mapped.bytes.byteOffset + offset, size);
     kernelStep('enable the perf event', context, () => perfIoctl(fd.fd, PerfIoctl.ENABLE));
-    kernelStep('store the perf event fd in the map', context, () => mapUpdate(mapFd, u32(cpu), u32(fd.fd)));
+    kernelStep('store the perf event fd in the map', context, () =>
+      mapUpdate(mapFd, u32(cpu), u32(fd.fd), PERF_EVENT_ARRAY_LAYOUT),
+    );
     const tailPos = new RingPosition(mapped.bytes.subarray(DATA_TAIL));
     return {
       cpu,
