@@ -113,7 +113,7 @@ function summary(results: readonly ObjectResult[]): string {
   return `${results.length} objects: libbpf loads ${libbpf}, bpfkit loads ${bpfkit} (${both} of ${libbpf}), translated instructions identical for ${identical} of ${both}`;
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const jsonPath = option(args, '--json');
   const timeoutSeconds = Number(option(args, '--timeout') ?? '60');
@@ -137,18 +137,20 @@ function main(): number {
     return 1;
   }
   const results: ObjectResult[] = [];
-  // Interrupted: finish the object at hand (its children got the signal too), then unmount.
+  // Interrupted: stop after the object at hand (checked between objects, when the event loop
+  // turns and the handler has run), then unmount.
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => (stopping = true));
   try {
     for (const [index, object] of objects.entries()) {
-      if (stopping) break;
       const work = join(bpffs, String(index));
       const [programs, pinRoot] = [join(work, 'libbpf'), join(work, 'bpfkit')];
       mkdirSync(pinRoot, { recursive: true });
       const libbpf = loadWithLibbpf(loader, object, programs, timeoutSeconds);
       const bpfkit = loadWithBpfkit(object, pinRoot, programs, timeoutSeconds);
       rmSync(work, { recursive: true, force: true });
+      await new Promise((next) => setImmediate(next));
+      if (stopping) break; // a Ctrl-C reached the children too: this object's result is not one
       const identical = libbpf.loaded && bpfkit.loaded ? (bpfkit.differences ?? []).length === 0 : null;
       const result = { object: relative(resolve(dir), object), libbpf, bpfkit, identical };
       results.push(result);
@@ -165,4 +167,4 @@ function main(): number {
   return 0;
 }
 
-process.exitCode = main();
+process.exitCode = await main();

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +66,20 @@ describe.skipIf(unavailable !== undefined || !bpftool || !cc)('npm run compat (s
     },
     120_000,
   );
+
+  it('stops after the object at hand on SIGTERM, still printing the summary', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/compat.ts', objects], { cwd: repoRoot });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      if (output === '') child.kill('SIGTERM');
+      output += chunk;
+    });
+    const status = await new Promise((done) => child.on('close', done));
+    expect(status).toBe(0);
+    const lines = output.trimEnd().split('\n');
+    expect(lines.length).toBeLessThan(4);
+    expect(lines.at(-1)).toMatch(new RegExp(`^${lines.length - 1} objects: libbpf loads`));
+  }, 120_000);
 
   it('refuses a missing directory argument with its usage', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/compat.ts'], {
