@@ -117,7 +117,7 @@ export class BpfMap {
 
   /**
    * The value at `key` ({@link lookupSize} bytes), or `undefined`; map-in-map lookups return the inner map's id.
-   * @throws {@link BpfSyscallError} naming the map, also (EINVAL, before the call) for a key of the wrong size.
+   * @throws {@link @bpfkit/syscall!BpfSyscallError} naming the map, also (EINVAL, before the call) for a key of the wrong size.
    */
   lookup(key: Uint8Array): Uint8Array | undefined {
     return mapLookup(this.fd, key, this.layout, 0, this.name);
@@ -125,7 +125,7 @@ export class BpfMap {
 
   /**
    * Writes `value` ({@link lookupSize} bytes) at `key` (`flags`: BPF_ANY, BPF_NOEXIST, BPF_EXIST).
-   * @throws {@link BpfSyscallError} naming the map, also (EINVAL, before the call) for a key or value of the wrong size.
+   * @throws {@link @bpfkit/syscall!BpfSyscallError} naming the map, also (EINVAL, before the call) for a key or value of the wrong size.
    */
   update(key: Uint8Array, value: Uint8Array, flags = 0): void {
     mapUpdate(this.fd, key, value, this.layout, flags, this.name);
@@ -166,7 +166,7 @@ export class BpfMap {
    * Writes a plain JavaScript value at `key`. Per-CPU maps take one value for every CPU, or
    * an array of exactly one value per possible CPU.
    * @throws {@link LoadError} (step `use`) naming the map when a key or value does not fit its
-   * type, or a per-CPU array has the wrong count; {@link BpfSyscallError} when bytes have the wrong size.
+   * type, or a per-CPU array has the wrong count; {@link @bpfkit/syscall!BpfSyscallError} when bytes have the wrong size.
    */
   set(key: BtfValue | Uint8Array, value: BtfValue | Uint8Array, flags = 0): void {
     const keyBytes = this.keyBytes(key);
