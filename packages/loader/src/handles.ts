@@ -71,7 +71,11 @@ export class BpfMap {
     /** The definition it was created from. */
     readonly spec: MapSpec,
     private readonly handle: Fd,
-    private readonly btf: Btf | undefined,
+    /**
+     * The BTF its `spec.btfKeyTypeId` and `spec.btfValueTypeId` refer to: the object's BTF as
+     * loaded into the kernel (DATASEC sizes and offsets fixed up), so global data decodes too.
+     */
+    readonly btf: Btf | undefined,
   ) {
     this.layout = mapLayout(handle.fd);
   }

@@ -69,7 +69,7 @@ export function mapDump(source: string, mapName: string | undefined, options: { 
     using obj = BpfObject.open(source);
     obj.load();
     const map = obj.map(mapName);
-    rows = readRows(map.fd, obj.btf, map.spec.btfKeyTypeId, map.spec.btfValueTypeId);
+    rows = readRows(map.fd, map.btf, map.spec.btfKeyTypeId, map.spec.btfValueTypeId);
   } else {
     const fd = syscall.getPinnedObject(source);
     try {
