@@ -171,9 +171,10 @@ export class BpfObject {
       applyKernelDefaults(this.maps, { possibleCpus: possibleCpus(), pageSize: pageSize() });
       const [problem] = validateMaps(this.maps, this.name);
       if (problem !== undefined) throw problem;
-      const core = this.relocateCore();
       const moduleFds = new ModuleBtfFds(this.scope, this.name);
       this.resolveExterns(moduleFds);
+      // CO-RE works on copies of the instructions: take them once the externs are in place.
+      const core = this.relocateCore();
       const plan = planCreation(this.maps);
       const { fd: btfFd, fixed: typedBtf } = loadObjectBtf(this.elf, this.btf, this.maps, this.scope, this.log);
       const mapFds = createMaps({
