@@ -44,6 +44,13 @@ export interface LoadedProgram {
 
 const PROG_LOAD_SIZE = 144;
 
+/**
+ * How many times one BPF_PROG_LOAD is sent while the kernel answers EAGAIN, as libbpf does:
+ * the verifier gives up with EAGAIN when a signal is pending (a profiler's timer, a child
+ * exiting), which says nothing about the program.
+ */
+export const PROG_LOAD_ATTEMPTS = 5;
+
 function fdArrayBytes(fds: readonly number[]): Uint8Array {
   const bytes = nativeBuffer(fds.length * 4);
   const view = new DataView(bytes.buffer);
@@ -81,11 +88,15 @@ function attempt(
     attr.u32(92, options.lineInfo.recordSize).pointer(96, options.lineInfo.records).u32(104, options.lineInfo.count);
   }
   if (options.fdArray !== undefined && options.fdArray.length > 0) attr.pointer(120, fdArrayBytes(options.fdArray));
-  return { result: bpfTry(BpfCommand.PROG_LOAD, attr), attr };
+  let result = bpfTry(BpfCommand.PROG_LOAD, attr);
+  for (let sent = 1; result === -Errno.EAGAIN && sent < PROG_LOAD_ATTEMPTS; sent++)
+    result = bpfTry(BpfCommand.PROG_LOAD, attr);
+  return { result, attr };
 }
 
 /**
- * BPF_PROG_LOAD. A quiet first try that fails is retried with the verifier log on; the log
+ * BPF_PROG_LOAD, sent up to {@link PROG_LOAD_ATTEMPTS} times while the kernel answers EAGAIN
+ * (a signal interrupted the verifier). A quiet first try that fails is retried with the verifier log on; the log
  * buffer grows on ENOSPC up to the kernel's maximum. The log is returned on success when
  * `logLevel` asked for it, and attached to the error on failure.
  * @throws {@link BpfSyscallError} with the verifier log lines.

@@ -2,7 +2,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { BpfCommand } from '../src/commands.js';
+import { Errno } from '../src/errno.js';
 import {
+  backend,
   createMap,
   loadProgram,
   MAX_LOG_SIZE,
@@ -12,8 +15,10 @@ import {
   PerfIoctl,
   PerfType,
   perfIoctl,
+  setBackend,
   tracepointId,
 } from '../src/index.js';
+import { PROG_LOAD_ATTEMPTS } from '../src/programs.js';
 import { assemble, bpfUnavailable, u32 } from './kernel.js';
 
 const unavailable = bpfUnavailable();
@@ -49,6 +54,37 @@ describe.skipIf(unavailable !== undefined)('file descriptors and logs', () => {
     expect(program.log.length).toBeGreaterThan(200);
     expect(program.log.join('\n')).toMatch(/processed 201 insns/);
     program.fd.close();
+  });
+
+  it('sends BPF_PROG_LOAD again while the kernel answers EAGAIN, as libbpf does, a bounded number of times', () => {
+    const real = backend();
+    // The kernel's verifier answers EAGAIN when a signal is pending; here the first few sends do.
+    const interrupted = (failures: number) => {
+      let sends = 0;
+      setBackend({
+        ...real,
+        bpf(command, attr, size) {
+          if (command !== BpfCommand.PROG_LOAD) return real.bpf(command, attr, size);
+          sends++;
+          return sends <= failures ? -Errno.EAGAIN : real.bpf(command, attr, size);
+        },
+      });
+      return () => sends;
+    };
+    const load = () =>
+      loadProgram({ type: 6, license: 'GPL', instructions: assemble([0xb7, 0, 0, 0, 1], [0x95, 0, 0, 0, 0]) });
+    try {
+      const sends = interrupted(PROG_LOAD_ATTEMPTS - 1);
+      const program = load();
+      expect(sends()).toBe(PROG_LOAD_ATTEMPTS);
+      program.fd.close();
+      // Always EAGAIN: the quiet load and the one with the verifier log each give up after the attempts.
+      const always = interrupted(Number.POSITIVE_INFINITY);
+      expect(load).toThrow(expect.objectContaining({ command: 'BPF_PROG_LOAD', errnoName: 'EAGAIN' }));
+      expect(always()).toBe(2 * PROG_LOAD_ATTEMPTS);
+    } finally {
+      setBackend(real);
+    }
   });
 
   it("takes a verifier log of the kernel's maximum size, clamping larger requests to it", () => {
