@@ -1,7 +1,18 @@
 import { BtfError } from './errors.js';
 import { alignOf, resolveType, sizeOf } from './layout.js';
 import type { Btf } from './spec.js';
-import type { BtfComposite, BtfEnum, BtfEnum64, BtfMember, BtfParam, BtfType } from './types.js';
+import type {
+  BtfArray,
+  BtfComposite,
+  BtfEnum,
+  BtfEnum64,
+  BtfMember,
+  BtfParam,
+  BtfPtr,
+  BtfReference,
+  BtfType,
+  BtfTypeTag,
+} from './types.js';
 
 /** Options for {@link formatC}. */
 export interface FormatCOptions {
@@ -24,15 +35,39 @@ const MAX_C_NESTING = 256;
 /** Longest declaration printed: only a hostile DAG of prototypes grows one this far. */
 const MAX_DECLARATION_LENGTH = 1 << 20;
 
-/** A step of the depth-first ordering, kept on an explicit stack so deep chains need no call stack. */
-type OrderStep =
-  | { readonly op: 'visit'; readonly id: number; readonly throughPointer: boolean }
+/** Steps of the depth-first ordering, kept on an explicit stack so deep chains need no call stack. */
+enum Op {
+  Visit = 0,
   /** A struct or union's members are ordered: place it. */
-  | { readonly op: 'finish'; readonly id: number }
+  Finish = 1,
   /** A typedef's target is ordered: place the typedef. */
-  | { readonly op: 'place'; readonly id: number }
+  Place = 2,
   /** A pointer, array, qualifier or prototype and what it reaches are ordered. */
-  | { readonly op: 'leave'; readonly id: number; readonly throughPointer: boolean };
+  Leave = 3,
+}
+
+/** A step packed in one number (id, op, through-pointer flag), so ordering vmlinux allocates no step objects. */
+function step(op: Op, id: number, throughPointer: boolean): number {
+  return id * 8 + op * 2 + (throughPointer ? 1 : 0);
+}
+
+/** What the writer knows of each type, one byte per id. */
+enum State {
+  Ordered = 1,
+  /** A struct or union whose members are being ordered. */
+  Ordering = 2,
+  /** A pointer, array, qualifier or prototype on the current ordering path (a repeat is a cycle). */
+  OnChainPath = 4,
+  /** A pointer, array, qualifier or prototype ordered by value. */
+  ChainByValue = 8,
+  /** A pointer, array, qualifier or prototype ordered through a pointer. */
+  ChainThroughPointer = 16,
+  /** A typedef whose target has been ordered by value. */
+  TypedefByValue = 32,
+  Emitted = 64,
+  /** Declared (defined, or forward-declared as `struct X;`). */
+  Declared = 128,
+}
 
 /**
  * Prints BTF as a C header that clang compiles, like `bpftool btf dump file … format c`:
@@ -55,17 +90,10 @@ export function formatCDeclaration(btf: Btf, id: number, name = ''): string {
 
 class CWriter {
   private readonly out: string[] = [];
-  private readonly emitted = new Set<number>();
-  private readonly declared = new Set<number>();
-  private readonly ordered = new Set<number>();
-  private readonly ordering = new Set<number>();
-  /** Pointers, arrays, qualifiers and prototypes on the current ordering path (a repeat is a cycle). */
-  private readonly chainPath = new Set<number>();
-  /** Pointers, arrays, qualifiers and prototypes already ordered, by value and through a pointer. */
-  private readonly chainsByValue = new Set<number>();
-  private readonly chainsThroughPointer = new Set<number>();
-  /** Typedefs whose target has been ordered by value. */
-  private readonly typedefsByValue = new Set<number>();
+  /** {@link State} flags by type id. */
+  private readonly state: Uint8Array;
+  /** Types some other type refers to (libbpf's rule), worked out when first needed. */
+  private referenced: Uint8Array | undefined;
   /** Anonymous structs, unions and enums being printed inline (a repeat is a cycle). */
   private readonly inline = new Set<number>();
   /** Alignment of each type worked out so far. */
@@ -74,17 +102,39 @@ class CWriter {
   private nesting = 0;
   private readonly order: number[] = [];
   private readonly names = new Map<number, string>();
-  private readonly enumeratorNames = new Map<string, string>();
+  /** The C names given to each enum's enumerators, by enum id. */
+  private readonly enumeratorNames = new Map<number, string[]>();
   private readonly used = { tag: new Map<string, number>(), ident: new Map<string, number>() };
+  /** Marks of the current forward-declaration walk: a type is seen when its mark equals {@link walk}. */
+  private readonly walkMarks: Uint32Array;
+  private walk = 0;
 
-  constructor(private readonly btf: Btf) {}
+  constructor(private readonly btf: Btf) {
+    this.state = new Uint8Array(btf.typeCount);
+    this.walkMarks = new Uint32Array(btf.typeCount);
+  }
+
+  private has(id: number, flag: State): boolean {
+    return ((this.state[id] as number) & flag) !== 0;
+  }
+
+  private set(id: number, flag: State): void {
+    (this.state as Uint8Array)[id] = (this.state[id] as number) | flag;
+  }
+
+  private clear(id: number, flag: State): void {
+    (this.state as Uint8Array)[id] = (this.state[id] as number) & ~flag;
+  }
 
   header(options: FormatCOptions): string {
     const guard = options.guard ?? '__VMLINUX_H__';
     const roots = options.roots ?? this.allIds();
     for (const id of roots) this.orderType(id, false);
     // clang warns about the pragma when no record follows it.
-    const hasRecord = this.order.some((id) => ['struct', 'union'].includes(this.btf.kindOf(id)));
+    const hasRecord = this.order.some((id) => {
+      const kind = this.btf.kindOf(id);
+      return kind === 'struct' || kind === 'union';
+    });
     const pragma = (options.preserveAccessIndex ?? true) && hasRecord;
     this.out.push(`#ifndef ${guard}`, `#define ${guard}`, '');
     if (pragma) {
@@ -114,55 +164,60 @@ class CWriter {
    * so chains of any depth are ordered; a cycle that no name breaks is refused.
    */
   private orderType(root: number, rootThroughPointer: boolean): void {
-    const stack: OrderStep[] = [{ op: 'visit', id: root, throughPointer: rootThroughPointer }];
-    for (let step = stack.pop(); step !== undefined; step = stack.pop()) {
-      switch (step.op) {
-        case 'finish': {
-          const t = this.btf.type(step.id);
-          this.ordering.delete(step.id);
-          if (t.name !== '') this.order.push(step.id);
-          this.ordered.add(step.id);
+    const stack: number[] = [step(Op.Visit, root, rootThroughPointer)];
+    for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+      const id = Math.floor(next / 8);
+      const throughPointer = (next & 1) === 1;
+      switch (((next & 7) >> 1) as Op) {
+        case Op.Finish:
+          this.clear(id, State.Ordering);
+          if (this.btf.nameOf(id) !== '') this.order.push(id);
+          this.set(id, State.Ordered);
           break;
-        }
-        case 'place':
-          this.order.push(step.id);
+        case Op.Place:
+          this.order.push(id);
           break;
-        case 'leave':
-          this.chainPath.delete(step.id);
-          (step.throughPointer ? this.chainsThroughPointer : this.chainsByValue).add(step.id);
+        case Op.Leave:
+          this.clear(id, State.OnChainPath);
+          this.set(id, throughPointer ? State.ChainThroughPointer : State.ChainByValue);
           break;
-        case 'visit':
-          this.visit(step.id, step.throughPointer, stack);
+        case Op.Visit:
+          this.visit(id, throughPointer, stack);
           break;
       }
     }
   }
 
   /** Orders `id` now or pushes the steps that will (children last, so they run first). */
-  private visit(id: number, throughPointer: boolean, stack: OrderStep[]): void {
-    const t = this.btf.type(id);
-    if (t.kind === 'typedef') {
-      this.orderTypedef(t.id, t.name, t.type, throughPointer, stack);
+  private visit(id: number, throughPointer: boolean, stack: number[]): void {
+    const kind = this.btf.kindOf(id);
+    if (kind === 'typedef') {
+      this.orderTypedef(id, throughPointer, stack);
       return;
     }
-    if (this.ordered.has(id)) return;
-    switch (t.kind) {
+    if (this.has(id, State.Ordered)) return;
+    switch (kind) {
       case 'struct':
       case 'union': {
-        if (throughPointer && t.name !== '') return;
-        if (this.ordering.has(id)) return;
-        this.ordering.add(id);
-        stack.push({ op: 'finish', id });
-        for (let i = t.members.length - 1; i >= 0; i--) {
-          stack.push({ op: 'visit', id: (t.members[i] as BtfMember).type, throughPointer: false });
+        if (throughPointer && this.btf.nameOf(id) !== '') return;
+        if (this.has(id, State.Ordering)) return;
+        this.set(id, State.Ordering);
+        stack.push(step(Op.Finish, id, false));
+        const members = (this.btf.type(id) as BtfComposite).members;
+        for (let i = members.length - 1; i >= 0; i--) {
+          stack.push(step(Op.Visit, (members[i] as BtfMember).type, false));
         }
         return;
       }
       case 'enum':
       case 'enum64':
+        // An anonymous enum no other type refers to declares constants only: print it on its own.
+        if (this.btf.nameOf(id) !== '' || !this.isReferenced(id)) this.order.push(id);
+        this.set(id, State.Ordered);
+        return;
       case 'fwd':
-        if (t.name !== '') this.order.push(id);
-        this.ordered.add(id);
+        if (this.btf.nameOf(id) !== '') this.order.push(id);
+        this.set(id, State.Ordered);
         return;
       case 'ptr':
       case 'array':
@@ -171,23 +226,31 @@ class CWriter {
       case 'restrict':
       case 'type_tag':
       case 'func_proto': {
-        if ((throughPointer ? this.chainsThroughPointer : this.chainsByValue).has(id)) return;
-        if (this.chainPath.has(id)) this.cycle(t);
-        this.chainPath.add(id);
-        stack.push({ op: 'leave', id, throughPointer });
+        if (this.has(id, throughPointer ? State.ChainThroughPointer : State.ChainByValue)) return;
+        const t = this.btf.type(id);
+        if (this.has(id, State.OnChainPath)) this.cycle(t);
+        this.set(id, State.OnChainPath);
+        stack.push(step(Op.Leave, id, throughPointer));
         if (t.kind === 'func_proto') {
           for (let i = t.params.length - 1; i >= 0; i--) {
-            stack.push({ op: 'visit', id: (t.params[i] as BtfParam).type, throughPointer });
+            stack.push(step(Op.Visit, (t.params[i] as BtfParam).type, throughPointer));
           }
-          stack.push({ op: 'visit', id: t.returnType, throughPointer });
+          stack.push(step(Op.Visit, t.returnType, throughPointer));
         } else {
-          stack.push({ op: 'visit', id: t.type, throughPointer: throughPointer || t.kind === 'ptr' });
+          const target = (t as BtfPtr | BtfArray | BtfReference | BtfTypeTag).type;
+          stack.push(step(Op.Visit, target, throughPointer || t.kind === 'ptr'));
         }
         return;
       }
       default:
-        this.ordered.add(id);
+        this.set(id, State.Ordered);
     }
+  }
+
+  /** True when another type names `id` ({@link Btf.referencedTypes}). */
+  private isReferenced(id: number): boolean {
+    this.referenced ??= this.btf.referencedTypes();
+    return this.referenced[id] === 1;
   }
 
   /**
@@ -195,18 +258,21 @@ class CWriter {
    * at once (cycles through pointers then resolve); any other typedef comes after what it names.
    * Used by value, its target must be complete before the user, so that is ordered too.
    */
-  private orderTypedef(id: number, name: string, target: number, throughPointer: boolean, stack: OrderStep[]): void {
+  private orderTypedef(id: number, throughPointer: boolean, stack: number[]): void {
+    const target = (this.btf.type(id) as BtfReference).type;
     // Once its target is ordered by value, a typedef used by value again needs nothing more.
-    if (!throughPointer && !this.typedefsByValue.has(id)) {
-      this.typedefsByValue.add(id);
-      stack.push({ op: 'visit', id: target, throughPointer: false });
+    if (!throughPointer && !this.has(id, State.TypedefByValue)) {
+      this.set(id, State.TypedefByValue);
+      stack.push(step(Op.Visit, target, false));
     }
-    if (this.ordered.has(id)) return;
-    this.ordered.add(id);
-    const under = this.btf.type(skipQualifierIds(this.btf, target));
-    const namedTag = (under.kind === 'struct' || under.kind === 'union' || under.kind === 'fwd') && under.name !== '';
-    if (!builtinTypedefs.has(name)) stack.push({ op: 'place', id });
-    if (!namedTag) stack.push({ op: 'visit', id: target, throughPointer });
+    if (this.has(id, State.Ordered)) return;
+    this.set(id, State.Ordered);
+    const under = skipQualifierIds(this.btf, target);
+    const underKind = this.btf.kindOf(under);
+    const namedTag =
+      (underKind === 'struct' || underKind === 'union' || underKind === 'fwd') && this.btf.nameOf(under) !== '';
+    if (!builtinTypedefs.has(this.btf.nameOf(id))) stack.push(step(Op.Place, id, false));
+    if (!namedTag) stack.push(step(Op.Visit, target, throughPointer));
   }
 
   private cycle(t: BtfType): never {
@@ -243,7 +309,7 @@ class CWriter {
   }
 
   private emitDefinition(id: number): void {
-    if (this.emitted.has(id)) return;
+    if (this.has(id, State.Emitted)) return;
     const t = this.btf.type(id);
     switch (t.kind) {
       case 'struct':
@@ -256,53 +322,55 @@ class CWriter {
         this.out.push(`${this.enumBody(t, 0)};`, '');
         break;
       case 'fwd':
-        if (!this.declared.has(id)) this.out.push(`${t.union ? 'union' : 'struct'} ${this.nameOf(t)};`, '');
+        if (!this.has(id, State.Declared)) this.out.push(`${t.union ? 'union' : 'struct'} ${this.nameOf(t)};`, '');
         break;
       case 'typedef':
         this.forwardDeclareReferences(t);
         this.out.push(`typedef ${this.declaration(t.type, this.nameOf(t), 0)};`, '');
         break;
     }
-    this.emitted.add(id);
-    this.declared.add(id);
+    this.set(id, State.Emitted | State.Declared);
   }
 
   /** Declares `struct X;` for each named composite this type reaches through pointers before it exists. */
   private forwardDeclareReferences(root: BtfType): void {
-    const seen = new Set<number>();
-    const stack: { id: number; top: boolean }[] = [{ id: root.id, top: true }];
-    const push = (ids: readonly number[]) => {
-      for (let i = ids.length - 1; i >= 0; i--) stack.push({ id: ids[i] as number, top: false });
+    const walk = ++this.walk;
+    const marks = this.walkMarks;
+    const stack: number[] = [root.id];
+    const push = (id: number) => {
+      if (marks[id] !== walk) stack.push(id);
     };
-    for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
-      const { id, top } = next;
-      if (seen.has(id)) continue;
-      seen.add(id);
+    for (let id = stack.pop(); id !== undefined; id = stack.pop()) {
+      if (marks[id] === walk) continue;
+      marks[id] = walk;
+      const top = id === root.id;
       const t = this.btf.type(id);
       switch (t.kind) {
         case 'struct':
         case 'union':
           if (t.name !== '' && !top) {
-            if (!this.declared.has(id) && !this.emitted.has(id)) {
+            if (!this.has(id, State.Declared)) {
               this.out.push(`${t.kind} ${this.nameOf(t)};`, '');
-              this.declared.add(id);
+              this.set(id, State.Declared);
             }
             break;
           }
-          push(t.members.map((m) => m.type));
+          for (let i = t.members.length - 1; i >= 0; i--) push((t.members[i] as BtfMember).type);
+          break;
+        case 'typedef':
+          if (top) push(t.type);
           break;
         case 'ptr':
         case 'array':
-        case 'typedef':
         case 'const':
         case 'volatile':
         case 'restrict':
         case 'type_tag':
-          if (t.kind === 'typedef' && !top) break;
-          push([t.type]);
+          push(t.type);
           break;
         case 'func_proto':
-          push([t.returnType, ...t.params.map((p) => p.type)]);
+          for (let i = t.params.length - 1; i >= 0; i--) push((t.params[i] as BtfParam).type);
+          push(t.returnType);
           break;
       }
     }
@@ -361,15 +429,12 @@ class CWriter {
 
   private enumBody(t: BtfEnum | BtfEnum64, depth: number): string {
     const indent = '\t'.repeat(depth + 1);
-    const values = t.values.map((v) => {
-      const key = `${v.name}`;
-      let name = this.enumeratorNames.get(`${t.id}:${key}`);
-      if (name === undefined) {
-        name = this.claim('ident', v.name);
-        this.enumeratorNames.set(`${t.id}:${key}`, name);
-      }
-      return `${indent}${name} = ${enumLiteral(t, v.value)},`;
-    });
+    let names = this.enumeratorNames.get(t.id);
+    if (names === undefined) {
+      names = t.values.map((v) => this.claim('ident', v.name));
+      this.enumeratorNames.set(t.id, names);
+    }
+    const values = t.values.map((v, i) => `${indent}${names[i]} = ${enumLiteral(t, v.value)},`);
     const name = t.name === '' ? '' : ` ${this.nameOf(t)}`;
     const packed = t.size < 4 ? ' __attribute__((packed))' : '';
     return `enum${name} {\n${values.join('\n')}\n${'\t'.repeat(depth)}}${packed}`;

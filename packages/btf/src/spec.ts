@@ -4,6 +4,7 @@ import { type BtfHeader, readBtfHeader } from './header.js';
 import { type BtfKindName, kindNames, kindNumber } from './kinds.js';
 import { NameIndex } from './name-index.js';
 import { essentialName } from './names.js';
+import { markReferencedTypes } from './references.js';
 import { scanTypes } from './scan.js';
 import { BtfStrings } from './strings.js';
 import type { BtfType } from './types.js';
@@ -222,6 +223,18 @@ export class Btf {
     this.everyType = Object.freeze(all);
     this.decoded = [];
     return this.everyType;
+  }
+
+  /**
+   * Flags by type id (1: named by another type of this blob as a member, parameter, target,
+   * element or section entry; a prototype's return type does not count), the base's types
+   * included for split BTF. Read from the records without decoding them.
+   */
+  referencedTypes(): Uint8Array {
+    const marks = markReferencedTypes(this.recordSource, this.kinds);
+    const inBase = this.base?.referencedTypes() ?? [];
+    for (let id = 0; id < inBase.length; id++) marks[id] = (marks[id] as number) | (inBase[id] as number);
+    return marks;
   }
 
   /** The cache page holding index `index`, allocated on first use. */
