@@ -20,6 +20,7 @@ import { EventsError, kernelStep } from './errors.js';
 import { onlineCpus } from './online-cpus.js';
 import { ownDuplicate } from './own-fd.js';
 import { EventReader } from './reader.js';
+import { RecordView } from './record-view.js';
 import { RingPosition } from './ring-layout.js';
 import { sharedWaiter, type Waiter, type Watch } from './waiter.js';
 
@@ -56,7 +57,7 @@ export interface PerfBufferOptions<Item> {
   readonly decode?: (view: Uint8Array) => Item;
 }
 
-/** One sample as the iterator yields it, or as `consume` passes it (then `data` is a view). */
+/** One sample as the iterator yields it, or as `consume` passes it (then `data` is a {@link RecordView}). */
 export interface PerfSample<Data = Uint8Array> {
   /** The CPU whose ring it came from. */
   readonly cpu: number;
@@ -67,12 +68,19 @@ export interface PerfSample<Data = Uint8Array> {
   readonly data: Data;
 }
 
+/** The sample `consume` and `'data'` listeners get: one object, moved from sample to sample. */
+interface MovingSample {
+  cpu: number;
+  readonly data: RecordView;
+}
+
 /** One CPU's perf event and its mapped ring. */
 interface CpuRing {
   readonly cpu: number;
   readonly fd: Fd;
   readonly mapping: Mapping;
   readonly data: Uint8Array;
+  readonly dataView: DataView;
   readonly words: Uint32Array;
   readonly mask: number;
   readonly head: RingPosition;
@@ -89,21 +97,30 @@ interface CpuRing {
  * {@link lost}. `data_tail` is written back after each batch. The kernel wakes the reader
  * after `wakeup` samples or bytes.
  */
-export class PerfBuffer<Item = Uint8Array> extends EventReader<PerfSample<Item>, PerfSample> {
+export class PerfBuffer<Item = Uint8Array> extends EventReader<PerfSample<Item>, PerfSample<RecordView>> {
   private readonly mapFd: Fd;
   private readonly rings: CpuRing[];
   private readonly lostCounts: number[];
-  private readonly decode: (view: Uint8Array) => Item;
+  private readonly decode: ((view: Uint8Array) => Item) | undefined;
+  private readonly sample: MovingSample;
   private scratch = new Uint8Array(256);
+  private scratchView = new DataView(this.scratch.buffer);
   private next = 0;
 
   /** @internal Use {@link openPerfBuffer}. */
-  constructor(mapFd: Fd, rings: CpuRing[], slots: number, waiter: Waiter, decode: (view: Uint8Array) => Item) {
+  constructor(
+    mapFd: Fd,
+    rings: CpuRing[],
+    slots: number,
+    waiter: Waiter,
+    decode: ((view: Uint8Array) => Item) | undefined,
+  ) {
     super();
     this.mapFd = mapFd;
     this.rings = rings;
     this.lostCounts = new Array<number>(slots).fill(0);
     this.decode = decode;
+    this.sample = { cpu: 0, data: new RecordView(rings[0]?.data ?? this.scratch) };
     for (const ring of rings) ring.watch = waiter.watch(ring.fd.fd, EpollEvent.IN, () => this.woken());
   }
 
@@ -122,24 +139,23 @@ export class PerfBuffer<Item = Uint8Array> extends EventReader<PerfSample<Item>,
     return false;
   }
 
-  protected takeOne(): PerfSample<Item> | undefined {
-    let sample: PerfSample<Item> | undefined;
+  protected take(items: PerfSample<Item>[], limit: number): void {
+    const decode = this.decode;
     const rings = this.rings;
-    for (let i = 0; i < rings.length && sample === undefined; i++) {
+    // Start from the next CPU each time, so that one busy CPU does not starve the others.
+    for (let i = 0; i < rings.length && items.length < limit; i++) {
       const ring = rings[(this.next + i) % rings.length] as CpuRing;
       this.read(
         ring,
-        (view) => {
-          sample = { cpu: view.cpu, data: this.decode(view.data) };
-        },
-        1,
+        ({ cpu, data }) =>
+          items.push({ cpu, data: decode === undefined ? (data.copy() as Item) : decode(data.bytes()) }),
+        limit - items.length,
       );
     }
     this.next = (this.next + 1) % Math.max(rings.length, 1);
-    return sample;
   }
 
-  protected consumeViews(callback: (view: PerfSample) => void, limit: number): number {
+  protected consumeViews(callback: (view: PerfSample<RecordView>) => void, limit: number): number {
     let count = 0;
     for (const ring of this.rings) {
       if (count >= limit) break;
@@ -149,42 +165,50 @@ export class PerfBuffer<Item = Uint8Array> extends EventReader<PerfSample<Item>,
   }
 
   /** Reads up to `limit` samples of one CPU's ring, then writes `data_tail` back. */
-  private read(ring: CpuRing, callback: (view: PerfSample) => void, limit: number): number {
+  private read(ring: CpuRing, callback: (view: PerfSample<RecordView>) => void, limit: number): number {
     const head = ring.head.load();
-    const { data, words, mask } = ring;
+    const { data, dataView, words, mask } = ring;
+    const sample = this.sample;
+    const view = sample.data;
+    sample.cpu = ring.cpu;
+    view.rebase(data, dataView);
     const start = ring.tail;
     let tail = start;
     let count = 0;
     try {
       while (tail < head && count < limit) {
         const offset = tail & mask;
-        const type = words[offset >>> 2] as number;
         const second = words[(offset >>> 2) + 1] as number;
         const size = isLittleEndianHost ? second >>> 16 : second & 0xffff;
         if (size < 8) break; // never written by the kernel: stop rather than spin
-        let record: Uint8Array;
-        if (offset + size <= data.length) {
-          record = data.subarray(offset, offset + size);
-        } else {
-          // Split across the end of the ring: copy both parts.
-          if (this.scratch.length < size) this.scratch = new Uint8Array(size);
+        const type = words[offset >>> 2] as number;
+        tail += size;
+        let at = offset;
+        if (offset + size > data.length) {
+          // Split across the end of the ring: copy both parts and read the copy.
+          if (this.scratch.length < size) {
+            this.scratch = new Uint8Array(size);
+            this.scratchView = new DataView(this.scratch.buffer);
+          }
           const first = data.length - offset;
           this.scratch.set(data.subarray(offset), 0);
           this.scratch.set(data.subarray(0, size - first), first);
-          record = this.scratch.subarray(0, size);
+          view.rebase(this.scratch, this.scratchView);
+          at = 0;
         }
-        tail += size;
-        const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
         if (type === PERF_RECORD_SAMPLE) {
-          const length = Math.min(view.getUint32(8, isLittleEndianHost), size - 12);
           count++;
-          callback({ cpu: ring.cpu, data: record.subarray(12, 12 + length) });
+          view.offset = at + 12;
+          view.length = Math.min(view.dataView.getUint32(at + 8, isLittleEndianHost), size - 12);
+          callback(sample);
         } else if (type === PERF_RECORD_LOST) {
-          this.lostCounts[ring.cpu] =
-            (this.lostCounts[ring.cpu] ?? 0) + Number(view.getBigUint64(16, isLittleEndianHost));
+          const lost = Number(view.dataView.getBigUint64(at + 16, isLittleEndianHost));
+          this.lostCounts[ring.cpu] = (this.lostCounts[ring.cpu] ?? 0) + lost;
         }
+        if (at === 0 && view.buffer !== data) view.rebase(data, dataView);
       }
     } finally {
+      if (view.buffer !== data) view.rebase(data, dataView);
       if (tail !== start) {
         ring.tailPos.store(tail, start);
         ring.tail = tail;
@@ -266,6 +290,7 @@ function openRing(
       fd,
       mapping: mapped,
       data,
+      dataView: new DataView(data.buffer, data.byteOffset, size),
       words: new Uint32Array(data.buffer, data.byteOffset, size / 4),
       mask: size - 1,
       head: new RingPosition(mapped.bytes.subarray(DATA_HEAD)),
@@ -314,8 +339,7 @@ export function openPerfBuffer<Item = Uint8Array>(
       if (cpu >= info.maxEntries) break;
       rings.push(openRing(fd.fd, cpu, pageCount, options, map));
     }
-    const decode = options.decode ?? ((view: Uint8Array) => view.slice() as Item);
-    return new PerfBuffer(fd, rings, info.maxEntries, options.waiter ?? sharedWaiter(), decode);
+    return new PerfBuffer<Item>(fd, rings, info.maxEntries, options.waiter ?? sharedWaiter(), options.decode);
   } catch (error) {
     for (const ring of rings) closeRing(fd.fd, ring);
     fd.close();

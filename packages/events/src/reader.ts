@@ -10,6 +10,9 @@ interface Pending {
 
 const finished: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
+/** Records an iterator takes from the ring at once (copied out, then yielded one by one). */
+const ITERATOR_BATCH = 64;
+
 /**
  * What the ring buffer and perf buffer readers share: waiting for data without polling,
  * the async iterator of copies, `'data'` listeners fed zero-copy views, and closing.
@@ -31,8 +34,8 @@ export abstract class EventReader<Item, View> implements AsyncIterable<Item> {
 
   /** True when at least one record is waiting to be read. */
   protected abstract hasData(): boolean;
-  /** Reads the next record as an item the caller may keep, or `undefined` when none waits. */
-  protected abstract takeOne(): Item | undefined;
+  /** Appends up to `limit` waiting records to `items` as items the caller may keep. */
+  protected abstract take(items: Item[], limit: number): void;
   /** Calls `callback` with a view of each waiting record, up to `limit`; returns the count. */
   protected abstract consumeViews(callback: (view: View) => void, limit: number): number;
   /** Asks the kernel for a wake-up when a record arrives. */
@@ -89,17 +92,30 @@ export abstract class EventReader<Item, View> implements AsyncIterable<Item> {
 
   /**
    * The records as they come, each a copy the caller may keep; the iteration ends when the
-   * reader closes, and throws the signal's reason when `signal` aborts. Leaving the loop
-   * early (`break`) keeps the reader open: unread records stay in the ring.
+   * reader closes, and throws the signal's reason when `signal` aborts. Records are taken
+   * from the ring a batch at a time (up to 64, only when the previous batch is used up), so
+   * an iteration holds at most one batch the ring no longer has. Leaving the loop early
+   * (`break`) keeps the reader open: records not taken stay in the ring.
    */
   records(options: WaitOptions = {}): AsyncIterableIterator<Item> {
     let done = false;
     let wait: Pending | undefined;
+    let batch: Item[] = [];
+    let next = 0;
     const iterator: AsyncIterableIterator<Item> = {
       next: (): Promise<IteratorResult<Item>> => {
-        if (done) return Promise.resolve(finished);
-        const item = this.takeOne();
-        if (item !== undefined) return Promise.resolve({ done: false, value: item });
+        if (done || this.isClosed) {
+          done = true;
+          return Promise.resolve(finished);
+        }
+        if (next === batch.length) {
+          batch = [];
+          next = 0;
+          this.take(batch, ITERATOR_BATCH);
+        }
+        if (next < batch.length) {
+          return Promise.resolve({ done: false, value: batch[next++] as Item });
+        }
         return this.wait(options, (entry) => {
           wait = entry;
         }).then((readable) => {
@@ -110,6 +126,7 @@ export abstract class EventReader<Item, View> implements AsyncIterable<Item> {
       },
       return: (): Promise<IteratorResult<Item>> => {
         done = true;
+        batch = [];
         // A next() still waiting ends now, and no wake-up is asked for on its behalf.
         const entry = wait;
         if (entry !== undefined && this.waits.delete(entry)) {

@@ -29,7 +29,8 @@ describe.skipIf(unavailable !== undefined)('perf buffer reader', () => {
     // and 104 does not divide 4096, so records split across the end.
     for (let round = 0; round < 20; round++) {
       for (const cpu of pb.cpus) expect(sampleOn(program, cpu, 10, 92, round * 10)).toBe(10);
-      pb.consume(({ cpu, data }) => {
+      pb.consume(({ cpu, data: view }) => {
+        const data = view.bytes();
         const h = header(data);
         expect(h.cpu).toBe(cpu);
         expect(data.length).toBe(92);
@@ -52,7 +53,7 @@ describe.skipIf(unavailable !== undefined)('perf buffer reader', () => {
     // The kernel reports the loss with the next sample that fits.
     expect(sampleOn(program, cpu, 1, 8, 100)).toBe(1);
     const after: PerfSample[] = [];
-    pb.consume((sample) => after.push({ cpu: sample.cpu, data: sample.data.slice() }));
+    pb.consume((sample) => after.push({ cpu: sample.cpu, data: sample.data.copy() }));
     expect(after.map((s) => header(s.data).seq)).toEqual([100]);
     expect(pb.lost[cpu]).toBe(100 - taken);
   });

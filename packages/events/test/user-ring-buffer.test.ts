@@ -35,7 +35,7 @@ describe.skipIf(unavailable !== undefined)('user ring buffer writer', () => {
     late?.submit();
     expect(obj.program('drain').testRun().retval).toBe(2);
     const seen: [bigint, bigint][] = [];
-    rb.consume((view) => seen.push(echoes(view)));
+    rb.consume((view) => seen.push(echoes(view.bytes())));
     expect(seen).toEqual([
       [1n, 0n],
       [2n, 3n],
