@@ -46,6 +46,8 @@ export function validateMaps(maps: readonly MapSpec[], object?: string): MapErro
         ),
       );
     }
+    // Slots mostly share a few targets: compare each target with the inner definition once.
+    const differencesOf = new Map<MapSpec, MapDifference[]>();
     outer.slots.forEach((slot, position) => {
       const context = (): MapErrorContext => ({ ...where, map: outer.name, slot: slot.index, target: slot.target });
       const outOfRange =
@@ -80,7 +82,11 @@ export function validateMaps(maps: readonly MapSpec[], object?: string): MapErro
         return;
       }
       if (outer.inner === undefined) return;
-      const differences = innerMapDifferences(outer.inner, target);
+      let differences = differencesOf.get(target);
+      if (differences === undefined) {
+        differences = innerMapDifferences(outer.inner, target);
+        differencesOf.set(target, differences);
+      }
       if (differences.length > 0) {
         const whose = differences.map((d) => `${d.field} ${d.actual}`).join(', ');
         const theirs = differences.map((d) => d.expected).join(', ');
