@@ -15,9 +15,6 @@ import { LoadError } from './errors.js';
 import type { LoadLogger } from './log.js';
 import type { ResourceScope } from './scope.js';
 
-/** Sections whose struct_ops maps cannot exist without the object's BTF (libbpf's mandatory case). */
-const btfMandatorySections = ['.struct_ops', '.struct_ops.link'];
-
 /**
  * Loads the object's BTF (DATASECs fixed up, `.kconfig` externs placed as the map lays
  * them out, `.ksyms` made acceptable to the kernel, hidden subprograms static, re-encoded) and returns its fd and the fixed-up BTF itself,
@@ -55,7 +52,8 @@ export function loadObjectBtf(
   } catch (error) {
     if (!BpfSyscallError.is(error)) throw error;
     const reason = error.log.slice(-3);
-    if (btfMandatorySections.some((name) => elf.sectionByName(name) !== undefined)) {
+    // struct_ops maps cannot exist without the object's BTF (libbpf's mandatory case).
+    if (maps.some((m) => m.source === 'struct_ops')) {
       throw new LoadError(
         'load-btf',
         `the kernel refused the object's BTF, which its struct_ops maps need: ${error.errnoName}${

@@ -46,8 +46,10 @@ function wrap(step: LoadError['step'], problem: string, context: LoadErrorContex
 
 /** Creates one map (or prototype) from its spec, with BTF ids when it has them, retrying without BTF as libbpf does. */
 function create(spec: MapSpec, c: MapCreation, innerMapFd?: number): Fd {
-  const { btfKeyTypeId, btfValueTypeId, ...base } = mapCreateAttributes(spec);
+  const { btfKeyTypeId, btfValueTypeId, btfVmlinuxValueTypeId, ...base } = mapCreateAttributes(spec);
   const inner = innerMapFd === undefined ? {} : { innerMapFd };
+  // A struct_ops map names a kernel type, and the kernel reads the object's BTF with it: no retry without.
+  if (btfVmlinuxValueTypeId !== 0) return createMap({ ...base, btfFd: c.btfFd?.fd ?? 0, btfVmlinuxValueTypeId });
   if (c.btfFd !== undefined && (btfKeyTypeId !== 0 || btfValueTypeId !== 0)) {
     try {
       return createMap({ ...base, ...inner, btfFd: c.btfFd.fd, btfKeyTypeId, btfValueTypeId });

@@ -1,4 +1,4 @@
-import type { MapSpec } from '@bpfkit/maps';
+import type { MapSpec, StructOpsAttach } from '@bpfkit/maps';
 import {
   type AttachBtfSource,
   attachProgramFd,
@@ -9,6 +9,7 @@ import {
   mapsBoundToPrograms,
   needsAttachBtf,
   type ProgramPlan,
+  ProgramType,
   PseudoSource,
   poisons,
   type RelocatedProgram,
@@ -57,6 +58,8 @@ export interface ProgramLoading {
   readonly fdArrayPrefix?: readonly number[];
   /** The kernel BTFs BTF-attach programs name their targets in (read on first need). */
   readonly attachSource: () => AttachBtfSource;
+  /** What each struct_ops program loads against: a kernel struct and one member of it. */
+  readonly structOps?: ReadonlyMap<string, StructOpsAttach>;
   /** Module BTF objects, for `attach_btf_obj_fd`. */
   readonly moduleFds: ModuleBtfFds;
   /** Hands links made by `attach()` to the object, which closes them. */
@@ -161,9 +164,24 @@ function verifierError(
 
 /**
  * `attach_btf_id` and `attach_btf_obj_fd` (or `attach_prog_fd`) of a BTF-attach program, as
- * libbpf resolves them at load; nothing for other programs.
+ * libbpf resolves them at load; for a struct_ops program, the kernel struct and the index
+ * of the member it is set on (as `expected_attach_type`); nothing for other programs.
  */
-function attachAttributes(plan: ProgramPlan, p: ProgramLoading): { attachBtfId?: number; attachFd?: number } {
+function attachAttributes(
+  plan: ProgramPlan,
+  p: ProgramLoading,
+): { attachBtfId?: number; attachFd?: number; expectedAttachType?: number } {
+  if (plan.kind?.programType === ProgramType.STRUCT_OPS) {
+    const member = p.structOps?.get(plan.name);
+    if (member === undefined) {
+      throw new RelocError(
+        'not-found',
+        'no struct_ops map points to this struct_ops program: set it on a member of a struct_ops variable',
+        { ...(p.object === undefined ? {} : { object: p.object }), program: plan.name, section: plan.section },
+      );
+    }
+    return { attachBtfId: member.attachBtfId, expectedAttachType: member.memberIndex };
+  }
   if (!needsAttachBtf(plan)) return {};
   const programFd = attachProgramFd(plan, p.object);
   if (programFd !== undefined) {

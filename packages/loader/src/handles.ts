@@ -76,6 +76,14 @@ export class BpfMap {
      * loaded into the kernel (DATASEC sizes and offsets fixed up), so global data decodes too.
      */
     readonly btf: Btf | undefined,
+    /**
+     * For a struct_ops map, the value it registers with: the kernel's `bpf_struct_ops_<name>`
+     * layout, the object's data members copied in and its programs' fds in the function
+     * pointers. Writing it at key 0 registers a `.struct_ops` map; a `.struct_ops.link` map
+     * takes it the same way and registers when a struct_ops link is made. `undefined` for
+     * other maps.
+     */
+    readonly structOpsValue?: Uint8Array,
   ) {
     this.layout = mapLayout(handle.fd);
   }

@@ -40,6 +40,7 @@ import { LoadError } from './errors.js';
 import { loadObjectBtf } from './execute-btf.js';
 import { createMaps } from './execute-maps.js';
 import { fillProgramSlots, loadPrograms, type MapReferenceMode } from './execute-programs.js';
+import { prepareStructOps, structOpsValues } from './execute-struct-ops.js';
 import { BpfMap, type BpfProgram } from './handles.js';
 import { runningKernelBtf, runningModuleBtfs } from './kernel-btf.js';
 import type { BpfLink } from './link.js';
@@ -173,6 +174,7 @@ export class BpfObject {
       if (problem !== undefined) throw problem;
       const moduleFds = new ModuleBtfFds(this.scope, this.name);
       this.resolveExterns(moduleFds);
+      const structOps = prepareStructOps(this.name, this.maps, this.programs, this.btf, runningKernelBtf, this.log);
       // CO-RE works on copies of the instructions: take them once the externs are in place.
       const core = this.relocateCore();
       const plan = planCreation(this.maps);
@@ -201,6 +203,7 @@ export class BpfObject {
         fdArrayPrefix: moduleFds.fdArrayPrefix,
         // Attach targets are the running kernel's, whatever BTF CO-RE was given (as libbpf).
         attachSource: () => ({ kernel: runningKernelBtf(), modules: runningModuleBtfs }),
+        structOps: structOps.attachments,
         moduleFds,
       };
       const programs = loadPrograms(loading);
@@ -211,9 +214,10 @@ export class BpfObject {
       );
       fillProgramSlots(loading, programs, programSlots);
       btfFd?.close();
+      const values = structOpsValues(structOps, programs);
       for (const spec of this.maps) {
         const fd = mapFds.get(spec.name);
-        if (fd !== undefined) this.loadedMaps.set(spec.name, new BpfMap(spec, fd, typedBtf));
+        if (fd !== undefined) this.loadedMaps.set(spec.name, new BpfMap(spec, fd, typedBtf, values.get(spec.name)));
       }
       this.loadedPrograms = programs;
       this.scope.commit();

@@ -21,7 +21,19 @@ const bpftool = requireTool('bpftool', 'bpftool', 'version');
 /** What MAP_CREATE gave a map, as both loaders should give it (BTF ids are the object's own). */
 function createdAs(info: MapInfo) {
   const { name, type, keySize, valueSize, maxEntries, flags, btfKeyTypeId, btfValueTypeId, mapExtra } = info;
-  return { name, type, keySize, valueSize, maxEntries, flags, btfKeyTypeId, btfValueTypeId, mapExtra };
+  const { btfVmlinuxValueTypeId } = info;
+  return {
+    name,
+    type,
+    keySize,
+    valueSize,
+    maxEntries,
+    flags,
+    btfKeyTypeId,
+    btfValueTypeId,
+    btfVmlinuxValueTypeId,
+    mapExtra,
+  };
 }
 
 /**

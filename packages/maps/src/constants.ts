@@ -88,6 +88,8 @@ export const MapFlag = {
   MMAPABLE: 0x400,
   /** `BPF_F_INNER_MAP`: inner array maps of any `max_entries` fit the prototype. */
   INNER_MAP: 0x1000,
+  /** `BPF_F_LINK`: a struct_ops map registered through a link, not by its update. */
+  LINK: 0x2000,
 } as const;
 
 /** `pinning` attribute values (`LIBBPF_PIN_*`). */

@@ -16,6 +16,8 @@ export interface MapCreateAttributes {
   readonly btfKeyTypeId: number;
   /** BTF value type id, 0 for types the kernel refuses BTF ids for. */
   readonly btfValueTypeId: number;
+  /** Kernel BTF value type id of a struct_ops map (the object's BTF must go with it), else 0. */
+  readonly btfVmlinuxValueTypeId: number;
 }
 
 /**
@@ -35,5 +37,6 @@ export function mapCreateAttributes(spec: MapSpec): MapCreateAttributes {
     mapExtra: spec.mapExtra,
     btfKeyTypeId: btf ? spec.btfKeyTypeId : 0,
     btfValueTypeId: btf ? spec.btfValueTypeId : 0,
+    btfVmlinuxValueTypeId: spec.btfVmlinuxValueTypeId,
   };
 }

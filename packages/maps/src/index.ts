@@ -33,5 +33,14 @@ export { resolveMaps } from './resolve.js';
 export { readSlots } from './slots.js';
 export type { KconfigExtern, MapSlot, MapSource, MapSpec } from './spec.js';
 export { makeMapSpec } from './spec.js';
+export type {
+  StructOpsAttach,
+  StructOpsDefinition,
+  StructOpsLayout,
+  StructOpsMemberProgram,
+  StructOpsProgram,
+} from './struct-ops.js';
+// struct_ops
+export { layoutStructOps, readStructOpsMaps, structOpsAttachments, structOpsValue } from './struct-ops.js';
 // Validate
 export { innerMapDifferences, validateMaps } from './validate.js';

@@ -7,6 +7,7 @@ import { readLegacyMaps } from './legacy-maps.js';
 import { objectNameFromPath } from './names.js';
 import { readSlots } from './slots.js';
 import type { MapSpec } from './spec.js';
+import { readStructOpsMaps } from './struct-ops.js';
 
 /** Options for {@link resolveMaps}. */
 export interface ResolveMapsOptions {
@@ -18,8 +19,8 @@ export interface ResolveMapsOptions {
 
 /**
  * Every map an object defines, with no kernel call: BTF-defined maps of `.maps` (in variable
- * order) with their slots from `.rel.maps`, legacy `maps` definitions, global data and
- * `.kconfig`. What a user may still fix by editing the specs (a slot that does not fit its
+ * order) with their slots from `.rel.maps`, legacy `maps` definitions, global data,
+ * `.kconfig` and struct_ops variables. What a user may still fix by editing the specs (a slot that does not fit its
  * inner definition, a missing inner map) is not refused here: {@link validateMaps} reports
  * it, and the loader runs it at load.
  * @throws {@link MapError} for the first definition or slot relocation that is wrong.
@@ -36,6 +37,7 @@ export function resolveMaps(elf: ElfFile, btf: Btf | undefined, options: Resolve
   ];
   const kconfig = readKconfig(elf, btf, objectName);
   if (kconfig !== undefined) maps.push(kconfig);
+  maps.push(...readStructOpsMaps(elf, btf, fixed));
   for (const [outer, inner] of Object.entries(options.innerMaps ?? {})) {
     const spec = maps.find((m) => m.name === outer);
     if (spec === undefined) {

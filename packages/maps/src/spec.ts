@@ -1,5 +1,7 @@
+import type { StructOpsDefinition } from './struct-ops.js';
+
 /** Where a map definition came from. */
-export type MapSource = 'btf' | 'legacy' | 'data' | 'kconfig';
+export type MapSource = 'btf' | 'legacy' | 'data' | 'kconfig' | 'struct_ops';
 
 /** One initialised slot of a map-in-map or prog array: `.values = { [index] = &target }`. */
 export interface MapSlot {
@@ -61,6 +63,11 @@ export interface MapSpec {
   btfKeyTypeId: number;
   /** BTF type id of the value (`__type(value, …)`, or the DATASEC for global data), 0 when none. */
   btfValueTypeId: number;
+  /**
+   * Kernel BTF type id of a struct_ops map's value (`bpf_struct_ops_<name>`), found at load
+   * (`btf_vmlinux_value_type_id`); 0 for other maps.
+   */
+  btfVmlinuxValueTypeId: number;
   /** The inner map prototype of a map-in-map, from `__array(values, struct …)` or the user. */
   inner: MapSpec | undefined;
   /** Initialised slots of a map-in-map or prog array, by ascending index. */
@@ -71,6 +78,8 @@ export interface MapSpec {
   readonly freeze: boolean;
   /** `.kconfig` externs and their offsets. */
   readonly externs: readonly KconfigExtern[];
+  /** A struct_ops map's struct, data and programs, as the object defines them. */
+  readonly structOps: StructOpsDefinition | undefined;
 }
 
 /** A complete spec with defaults for everything not given. */
@@ -88,11 +97,13 @@ export function makeMapSpec(fields: Partial<MapSpec> & Pick<MapSpec, 'name' | 's
     pinning: 0,
     btfKeyTypeId: 0,
     btfValueTypeId: 0,
+    btfVmlinuxValueTypeId: 0,
     inner: undefined,
     slots: [],
     initialData: undefined,
     freeze: false,
     externs: [],
+    structOps: undefined,
     ...fields,
   };
 }

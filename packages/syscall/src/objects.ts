@@ -45,6 +45,8 @@ export interface MapInfo {
   readonly btfId: number;
   readonly btfKeyTypeId: number;
   readonly btfValueTypeId: number;
+  /** A struct_ops map's value type in the kernel's BTF (`bpf_struct_ops_<name>`), else 0. */
+  readonly btfVmlinuxValueTypeId: number;
   readonly mapExtra: bigint;
 }
 
@@ -100,6 +102,7 @@ export function mapInfo(fd: number): MapInfo {
     btfId: v.getUint32(64, le),
     btfKeyTypeId: v.getUint32(68, le),
     btfValueTypeId: v.getUint32(72, le),
+    btfVmlinuxValueTypeId: v.getUint32(44, le),
     mapExtra: v.getBigUint64(80, le),
   };
 }
