@@ -1,4 +1,5 @@
 import { backend } from './backend.js';
+import { disownDescriptor, ownDescriptor } from './known-layouts.js';
 import { trackDescriptor, untrackDescriptor } from './thread-descriptors.js';
 
 /** Called with a description of each file descriptor that was garbage-collected while open. */
@@ -18,6 +19,7 @@ export function onLeak(reporter: LeakReporter): void {
 
 const registry = new FinalizationRegistry<{ fd: number; description: string }>((held) => {
   reportLeak(held.description);
+  disownDescriptor(held.fd);
   untrackDescriptor(held.fd);
   backend().close(held.fd);
 });
@@ -39,6 +41,7 @@ export class Fd {
     this.value = fd;
     registry.register(this, { fd, description }, this);
     trackDescriptor(fd);
+    ownDescriptor(fd);
   }
 
   /** The descriptor number; -1 once closed. */
@@ -55,6 +58,7 @@ export class Fd {
   close(): void {
     if (this.value < 0) return;
     registry.unregister(this);
+    disownDescriptor(this.value);
     untrackDescriptor(this.value);
     backend().close(this.value);
     this.value = -1;

@@ -5,6 +5,7 @@ import { BpfCommand } from './commands.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
 import { Fd } from './fd.js';
+import { ownDescriptor } from './known-layouts.js';
 import { elementScratch } from './scratch.js';
 import { checkBufferSize, checkLayout, keyBufferSize, type MapLayout, valueBufferSize } from './value-layout.js';
 
@@ -53,7 +54,9 @@ export function createMap(options: MapCreateOptions): Fd {
     .u64(64, options.mapExtra ?? 0n);
   const name = options.name ?? '';
   const fd = bpfCall(BpfCommand.MAP_CREATE, attr, { map: name });
-  return new Fd(fd, `map '${name}'`);
+  const owner = new Fd(fd, `map '${name}'`);
+  ownDescriptor(fd, options);
+  return owner;
 }
 
 /** `BPF_ANY`, `BPF_NOEXIST`, `BPF_EXIST`, `BPF_F_LOCK`. */
@@ -63,15 +66,16 @@ function elemAttr(mapFd: number, key: Uint8Array | undefined, value: Uint8Array 
   return new BpfAttr(32).u32(0, mapFd).pointer(8, key).pointer(16, value).u64(24, flags);
 }
 
-/** Checks the layout and the key against it; the key may be absent only where `optional`. */
+/** Checks the layout (against the map too) and the key against it; the key may be absent only where `optional`. */
 function checkKey(
   command: number,
+  mapFd: number,
   layout: MapLayout,
   key: Uint8Array | undefined,
   name: string | undefined,
   optional = false,
 ): void {
-  checkLayout(command, layout, name);
+  checkLayout(command, layout, name, mapFd);
   if (key === undefined && optional) return;
   checkBufferSize(command, layout, 'key', key?.length ?? 0, keyBufferSize(layout), name);
 }
@@ -107,7 +111,7 @@ export function mapLookup(
   flags = 0,
   name?: string,
 ): Uint8Array | undefined {
-  checkKey(BpfCommand.MAP_LOOKUP_ELEM, layout, key, name);
+  checkKey(BpfCommand.MAP_LOOKUP_ELEM, mapFd, layout, key, name);
   const size = valueBufferSize(layout, 1, flags);
   const { result, value } = elementCall(BpfCommand.MAP_LOOKUP_ELEM, mapFd, key, size, flags);
   if (result === -Errno.ENOENT) return undefined;
@@ -129,7 +133,7 @@ export function mapUpdate(
   name?: string,
 ): void {
   const command = BpfCommand.MAP_UPDATE_ELEM;
-  checkKey(command, layout, key, name);
+  checkKey(command, mapFd, layout, key, name);
   const size = valueBufferSize(layout, 1, flags);
   checkBufferSize(command, layout, 'value', value.length, size, name);
   const { result } = elementCall(command, mapFd, key, size, flags, value);
@@ -141,7 +145,7 @@ export function mapUpdate(
  * @throws {@link BpfSyscallError} (EINVAL, before the call) when the key does not match the layout.
  */
 export function mapDelete(mapFd: number, key: Uint8Array, layout: MapLayout, name?: string): boolean {
-  checkKey(BpfCommand.MAP_DELETE_ELEM, layout, key, name);
+  checkKey(BpfCommand.MAP_DELETE_ELEM, mapFd, layout, key, name);
   const result = bpfTry(BpfCommand.MAP_DELETE_ELEM, elemAttr(mapFd, key, undefined, 0));
   if (result === -Errno.ENOENT) return false;
   if (result < 0) throw syscallError(BpfCommand.MAP_DELETE_ELEM, -result, name ? { map: name } : {}, { mapFd });
@@ -160,7 +164,7 @@ export function mapLookupAndDelete(
   name?: string,
 ): Uint8Array | undefined {
   const command = BpfCommand.MAP_LOOKUP_AND_DELETE_ELEM;
-  checkKey(command, layout, key, name, layout.keySize === 0);
+  checkKey(command, mapFd, layout, key, name, layout.keySize === 0);
   const value = nativeBuffer(valueBufferSize(layout));
   const result = bpfTry(command, elemAttr(mapFd, key, value, 0));
   if (result === -Errno.ENOENT) return undefined;
@@ -178,7 +182,7 @@ export function mapNextKey(
   layout: MapLayout,
   name?: string,
 ): Uint8Array | undefined {
-  checkKey(BpfCommand.MAP_GET_NEXT_KEY, layout, key, name, true);
+  checkKey(BpfCommand.MAP_GET_NEXT_KEY, mapFd, layout, key, name, true);
   const next = nativeBuffer(keyBufferSize(layout));
   const result = bpfTry(BpfCommand.MAP_GET_NEXT_KEY, elemAttr(mapFd, key, next, 0));
   if (result === -Errno.ENOENT) return undefined;
@@ -218,9 +222,10 @@ function batchTokenSize(layout: MapLayout): number {
 /** The most bytes a batch's key or value buffer may take: past it, a typed error instead of a failed allocation. */
 const MAX_BATCH_BYTES = 2 ** 31 - 1;
 
-/** Checks a batch's layout and count, and the packed keys and values given, before the call. */
+/** Checks a batch's layout (against the map too) and count, and the packed keys and values given, before the call. */
 function checkBatch(
   command: number,
+  mapFd: number,
   layout: MapLayout,
   count: number,
   keys: Uint8Array | undefined,
@@ -228,7 +233,7 @@ function checkBatch(
   flags: number,
   name: string | undefined,
 ): void {
-  checkLayout(command, layout, name);
+  checkLayout(command, layout, name, mapFd);
   const bytes = Math.max(keyBufferSize(layout, count), valueBufferSize(layout, count, flags));
   if (!Number.isInteger(count) || count < 0 || count > 0xffffffff || bytes > MAX_BATCH_BYTES)
     throw new BpfSyscallError(command, Errno.EINVAL, {
@@ -276,7 +281,7 @@ export function updateBatchAttr(
   flags: number,
   name?: string,
 ): BpfAttr {
-  checkBatch(BpfCommand.MAP_UPDATE_BATCH, layout, count, keys, values, flags, name);
+  checkBatch(BpfCommand.MAP_UPDATE_BATCH, mapFd, layout, count, keys, values, flags, name);
   return batchAttr(mapFd).pointer(16, keys).pointer(24, values).u32(32, count).u64(40, flags);
 }
 
@@ -291,7 +296,7 @@ export function mapDeleteBatch(
   layout: MapLayout,
   name?: string,
 ): number {
-  checkBatch(BpfCommand.MAP_DELETE_BATCH, layout, count, keys, undefined, 0, name);
+  checkBatch(BpfCommand.MAP_DELETE_BATCH, mapFd, layout, count, keys, undefined, 0, name);
   const attr = batchAttr(mapFd).pointer(16, keys).u32(32, count);
   bpfCall(BpfCommand.MAP_DELETE_BATCH, attr, name ? { map: name } : {});
   return attr.readU32(32);
@@ -316,7 +321,7 @@ export function mapLookupBatch(
   const { layout, count } = options;
   const command = options.andDelete ? BpfCommand.MAP_LOOKUP_AND_DELETE_BATCH : BpfCommand.MAP_LOOKUP_BATCH;
   const tokenSize = batchTokenSize(layout);
-  checkBatch(command, layout, count, undefined, undefined, 0, name);
+  checkBatch(command, mapFd, layout, count, undefined, undefined, 0, name);
   if (options.from !== undefined) checkBufferSize(command, layout, 'token', options.from.length, tokenSize, name);
   const out = nativeBuffer(tokenSize);
   const keys = nativeBuffer(keyBufferSize(layout, count));

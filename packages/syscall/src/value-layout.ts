@@ -1,6 +1,8 @@
+import { readlinkSync } from 'node:fs';
 import { POSSIBLE_CPUS_PATH, possibleCpus } from './cpus.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
+import { knownLayout, rememberLayout } from './known-layouts.js';
 import { mapInfo } from './objects.js';
 
 /**
@@ -82,30 +84,84 @@ export function mapLayout(mapFd: number): MapLayout {
   return { type, keySize, valueSize };
 }
 
+const LAYOUT_HINT = 'take the layout from mapLayout(fd), or from the options the map was created with';
+
 /**
  * Refuses a layout whose sizes the kernel could not have: each must be a whole number of
- * bytes that fits a u32, so that buffers sized from it are what they claim.
+ * bytes that fits a u32, so that buffers sized from it are what they claim. Given the map's
+ * descriptor, also refuses a layout other than the map's own: the kernel writes as many
+ * bytes as the map's layout says, whatever buffer it is given.
  * @throws {@link BpfSyscallError} (EINVAL, before any kernel call) naming the field.
  */
-export function checkLayout(command: number | string, layout: MapLayout, map: string | undefined): void {
-  if (isU32(layout.type) && isU32(layout.keySize) && isU32(layout.valueSize)) return;
-  for (const field of ['keySize', 'valueSize', 'type'] as const) {
-    const value = layout[field];
-    if (!isU32(value))
-      throw new BpfSyscallError(
-        command,
-        Errno.EINVAL,
-        {
-          ...(map ? { map } : {}),
-          field: `layout ${field}`,
-          actual: String(value),
-          expected: 'a whole number from 0 to 2^32-1',
-        },
-        [],
-        {},
-        'take the layout from mapLayout(fd), or from the options the map was created with',
-      );
+export function checkLayout(
+  command: number | string,
+  layout: MapLayout,
+  map: string | undefined,
+  mapFd?: number,
+): void {
+  if (!isU32(layout.type) || !isU32(layout.keySize) || !isU32(layout.valueSize)) {
+    for (const field of ['keySize', 'valueSize', 'type'] as const) {
+      const value = layout[field];
+      if (!isU32(value))
+        throw new BpfSyscallError(
+          command,
+          Errno.EINVAL,
+          {
+            ...(map ? { map } : {}),
+            field: `layout ${field}`,
+            actual: String(value),
+            expected: 'a whole number from 0 to 2^32-1',
+          },
+          [],
+          {},
+          LAYOUT_HINT,
+        );
+    }
   }
+  if (mapFd === undefined) return;
+  const actual = layoutOfMap(mapFd);
+  if (
+    actual === undefined ||
+    (actual.type === layout.type && actual.keySize === layout.keySize && actual.valueSize === layout.valueSize)
+  )
+    return;
+  throw new BpfSyscallError(
+    command,
+    Errno.EINVAL,
+    { ...(map ? { map } : {}), field: 'layout', actual: describeLayout(layout), expected: describeLayout(actual) },
+    [],
+    {},
+    LAYOUT_HINT,
+  );
+}
+
+/** `type 6, key 4 bytes, value 64 bytes`. */
+function describeLayout(layout: MapLayout): string {
+  return `type ${layout.type}, key ${layout.keySize} bytes, value ${layout.valueSize} bytes`;
+}
+
+/**
+ * The layout of the map behind `mapFd`: recorded for descriptors this thread's open `Fd`s
+ * own (read from the kernel on first use), asked of the kernel each time for others.
+ * `undefined` when `mapFd` is not a map (the element call then fails without writing).
+ */
+function layoutOfMap(mapFd: number): MapLayout | undefined {
+  const known = knownLayout(mapFd);
+  if (known) return known;
+  try {
+    // BPF_OBJ_GET_INFO_BY_FD answers for programs and links too, in another layout.
+    if (readlinkSync(`/proc/self/fd/${mapFd}`) !== 'anon_inode:bpf-map') return undefined;
+  } catch {
+    // Without /proc, the kernel's answer is taken as a map's.
+  }
+  let layout: MapLayout;
+  try {
+    layout = mapLayout(mapFd);
+  } catch {
+    return undefined;
+  }
+  rememberLayout(mapFd, layout);
+  return layout;
 }
 
 /** What to pass instead, per refused buffer. */

@@ -1,17 +1,23 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   BpfSyscallError,
   createMap,
+  getPinnedObject,
   joinPerCpu,
   mapDelete,
   mapDeleteBatch,
   mapLookup,
+  mapLookupAndDelete,
   mapLookupBatch,
   mapNextKey,
   mapUpdate,
   mapUpdateBatch,
+  pinObject,
   possibleCpus,
   splitPerCpu,
   startMapUpdateBatch,
@@ -176,6 +182,76 @@ describe.skipIf(unavailable !== undefined)('buffers that do not match the layout
       { ...hash, keySize: Number.NaN },
     ])
       expect(thrown(() => mapLookup(map.fd, u32(1), bad)).context.field).toMatch(/^layout /);
+  });
+
+  it("a layout other than the map's, for every element and batch command, before the kernel writes by the map's", () => {
+    const stats = createMap({ ...layout, maxEntries: 4 });
+    const lies = [
+      { ...layout, valueSize: 64 },
+      { ...layout, type: 5 },
+      { ...layout, keySize: 8 },
+    ];
+    try {
+      for (const lie of lies) {
+        const key = new Uint8Array(lie.keySize);
+        const value = new Uint8Array(valueBufferSize(lie));
+        for (const run of [
+          () => mapLookup(stats.fd, key, lie, 0, 'stats'),
+          () => mapUpdate(stats.fd, key, value, lie, 0, 'stats'),
+          () => mapDelete(stats.fd, key, lie, 'stats'),
+          () => mapNextKey(stats.fd, undefined, lie, 'stats'),
+          () => mapLookupAndDelete(stats.fd, key, lie, 'stats'),
+          () => mapLookupBatch(stats.fd, { layout: lie, count: 2 }, 'stats'),
+          () => mapUpdateBatch(stats.fd, key, value, 1, lie, 0, 'stats'),
+          () => mapDeleteBatch(stats.fd, key, 1, lie, 'stats'),
+        ])
+          expect(thrown(run)).toMatchObject({
+            code: 'invalid',
+            context: {
+              map: 'stats',
+              field: 'layout',
+              expected: 'type 6, key 4 bytes, value 12 bytes',
+              actual: `type ${lie.type}, key ${lie.keySize} bytes, value ${lie.valueSize} bytes`,
+            },
+            hint: expect.stringContaining('mapLayout(fd)'),
+          });
+      }
+      expect(
+        thrown(() => startMapUpdateBatch(stats.fd, u32(0), new Uint8Array(full), 1, lies[1] as typeof layout)),
+      ).toMatchObject({ context: { field: 'layout' } });
+      // The map's own layout still works, and the map is as it was.
+      expect(mapLookup(stats.fd, u32(0), layout)).toEqual(new Uint8Array(full));
+    } finally {
+      stats.close();
+    }
+  });
+
+  it("a map's layout is asked of the kernel for a reopened map, and forgotten when its descriptor closes", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bpfkit-layout-'));
+    execFileSync('mount', ['-t', 'bpf', 'bpf', dir]);
+    try {
+      const created = createMap(layout);
+      pinObject(created.fd, join(dir, 'stats'));
+      created.close();
+      const reopened = getPinnedObject(join(dir, 'stats'));
+      const number = reopened.fd;
+      expect(thrown(() => mapLookup(reopened.fd, u32(0), hash)).context).toMatchObject({
+        field: 'layout',
+        expected: 'type 6, key 4 bytes, value 12 bytes',
+      });
+      expect(mapLookup(reopened.fd, u32(0), layout)).toEqual(new Uint8Array(full));
+      reopened.close();
+      // The lowest free number comes back for the next map: its own layout counts, not the closed one's.
+      using next = createMap(hash);
+      expect(next.fd).toBe(number);
+      expect(mapLookup(next.fd, u32(0), hash)).toBeUndefined();
+      expect(thrown(() => mapLookup(next.fd, u32(0), layout)).context).toMatchObject({
+        expected: 'type 1, key 4 bytes, value 8 bytes',
+      });
+    } finally {
+      execFileSync('umount', [dir]);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the per-CPU values written by update come back by CPU', () => {
