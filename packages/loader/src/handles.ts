@@ -63,8 +63,8 @@ function u32Bytes(value: BtfValue): Uint8Array {
 export class BpfMap {
   private keyCodec: BtfCodec | undefined;
   private valueCodec: BtfCodec | undefined;
-  /** Type and sizes as the kernel reports them for this fd: what every element call is sized by. */
-  private readonly layout: MapLayout;
+  /** Type and sizes as the kernel reports them for this fd, read on first use: what every element call is sized by. */
+  private kernelLayout: MapLayout | undefined;
 
   /** @internal */
   constructor(
@@ -84,8 +84,12 @@ export class BpfMap {
      * other maps.
      */
     readonly structOpsValue?: Uint8Array,
-  ) {
-    this.layout = mapLayout(handle.fd);
+  ) {}
+
+  /** Asked of the kernel once, when an element call or a size first needs it: most loaded maps are never read from user space. */
+  private get layout(): MapLayout {
+    this.kernelLayout ??= mapLayout(this.handle.fd);
+    return this.kernelLayout;
   }
 
   /** The file descriptor (-1 once the object is closed). */
