@@ -136,6 +136,27 @@ static int time_object(const char *figure, const char *path, int count, int load
 	return 0;
 }
 
+/*
+ * The process's first bpf_object__open_file + load of `path`, timed from here (the cold-start
+ * figure: bench/run.ts starts a fresh process for each sample). The object stays open, as
+ * bpfkit's side times it.
+ */
+static int time_first_load(const char *path)
+{
+	long long start = now_ns();
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+
+	if (!obj || bpf_object__load(obj)) {
+		fprintf(stderr, "loading %s failed\n", path);
+		return 1;
+	}
+	long long spent = now_ns() - start;
+
+	bpf_object__close(obj);
+	printf("{\"figure\":\"first-load\",\"median_ns\":%lld,\"samples\":1}\n", spent);
+	return 0;
+}
+
 /* Ten objects from one file opened and loaded in one process, all alive at once, then closed: one sample. */
 static int time_ten_objects(const char *path, int count)
 {
@@ -301,9 +322,13 @@ static int time_wakeup(const char *path, int count)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s btf-open-find|btf-parse|btf-memory|object-open|object-load|ten-objects PATH [COUNT]\n"
+		fprintf(stderr, "usage: %s btf-open-find|btf-parse|btf-memory|object-open|object-load|ten-objects|first-load PATH [COUNT]\n"
 				"       %s map-lookup|map-update - COUNT\n", argv[0], argv[0]);
 		return 2;
+	}
+	if (!strcmp(argv[1], "first-load")) {
+		libbpf_set_print(NULL);
+		return time_first_load(argv[2]);
 	}
 	libbpf_set_print(NULL);
 	int count = argc > 3 ? atoi(argv[3]) : 50;

@@ -2,6 +2,7 @@
 //   --quick          fewer samples (CI smoke test: it must run, not meet targets)
 //   --json FILE      also write the table as JSON
 //   --update-readme  rewrite the README's Performance section from this run
+//   --corpus DIR     also time loads over the real-world objects under DIR (bench/load.ts)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir } from 'node:os';
@@ -23,6 +24,7 @@ import {
 import { Bench } from 'tinybench';
 import { complexityFigures } from './complexity.js';
 import { eventFigures } from './events.js';
+import { corpusFolders, loadFigures, medianOf } from './load.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -285,13 +287,8 @@ async function objectFigures(): Promise<Figure[]> {
 function medianRatio(figures: readonly Figure[], prefix: string, target: number): Figure {
   const ratios = figures
     .filter((f) => f.name.startsWith(prefix) && f.reference !== undefined)
-    .map((f) => f.ours / (f.reference as number))
-    .sort((a, b) => a - b);
-  const middle = ratios.length / 2;
-  const value =
-    ratios.length % 2 === 1
-      ? (ratios[Math.floor(middle)] as number)
-      : ((ratios[middle - 1] as number) + (ratios[middle] as number)) / 2;
+    .map((f) => f.ours / (f.reference as number));
+  const value = medianOf(ratios);
   return {
     name: `${prefix} median ratio over ${ratios.length} fixtures`,
     unit: 'x',
@@ -388,6 +385,7 @@ const figures = [
   ...(await objectFigures()),
   await mapInMapThroughput(),
   await tenCoreObjects(),
+  ...(await loadFigures({ quick, corpus: corpusFolders(args), harness })),
   ...complexityFigures(quick),
   ...(await eventFigures(quick, libbpf)),
 ];
