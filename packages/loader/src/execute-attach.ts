@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { openElfFileSync } from '@bpfkit/elf/node';
 import { type AttachTarget, attachTarget, type ProgramPlan } from '@bpfkit/reloc';
 import {
@@ -44,6 +44,8 @@ function ifindexOf(value: string | number): number {
 /** Mounts tracefs when it is missing (needs root), so tracepoint ids can be read. */
 function ensureTracefs(): void {
   if (existsSync('/sys/kernel/tracing/events') || existsSync('/sys/kernel/debug/tracing/events')) return;
+  // Loaded here, not imported: `node:child_process` costs a fresh process milliseconds to load.
+  const { execFileSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
   execFileSync('mount', ['-t', 'tracefs', 'tracefs', '/sys/kernel/tracing']);
 }
 

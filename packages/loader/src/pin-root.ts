@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   constants,
@@ -13,6 +12,14 @@ import {
 import { basename, dirname } from 'node:path';
 import { type Fd, getPinnedObject, pinObject } from '@bpfkit/syscall';
 import { LoadError, type LoadErrorContext } from './errors.js';
+
+/**
+ * `bytes` random bytes in hex, from the global Web Crypto (loaded on first use: importing
+ * `node:crypto` costs a fresh process milliseconds that only a replacing pin needs).
+ */
+function randomHex(bytes: number): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
 
 /** `statfs(2)` f_type of a bpf filesystem (BPF_FS_MAGIC). */
 const BPF_FS_MAGIC = 0xcafe4a11;
@@ -198,7 +205,7 @@ export class PinDirectory {
       return;
     }
     this.removeStaleTemporaries();
-    const temporary = `${TEMPORARY_PREFIX}${process.pid}-${randomBytes(8).toString('hex')}`;
+    const temporary = `${TEMPORARY_PREFIX}${process.pid}-${randomHex(8)}`;
     pinObject(fd, this.at(temporary), this.shown(temporary));
     try {
       renameSync(this.at(temporary), this.at(name));

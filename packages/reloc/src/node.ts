@@ -5,8 +5,8 @@
  * @module @bpfkit/reloc/node
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { release, version } from 'node:os';
-import { gunzipSync } from 'node:zlib';
 import { type KernelFacts, parseKernelConfig } from './kconfig.js';
 import { linuxVersionCode } from './kernel-version.js';
 
@@ -29,6 +29,15 @@ export function runningVersionCode(): number {
 let cached: KernelFacts | undefined;
 
 /**
+ * `zlib.gunzipSync`, loaded on first use rather than imported: only kernels without
+ * `/boot/config-*` need it, and loading `node:zlib` costs a fresh process milliseconds.
+ */
+function gunzip(bytes: Uint8Array): Buffer {
+  const zlib = createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
+  return zlib.gunzipSync(bytes);
+}
+
+/**
  * The running kernel's release, `LINUX_VERSION_CODE` and config values, cached. An empty
  * config when neither file exists (then only weak `.kconfig` externs and computed values resolve).
  */
@@ -37,7 +46,7 @@ export function kernelFacts(): KernelFacts {
     const boot = `/boot/config-${release()}`;
     let text = '';
     if (existsSync(boot)) text = readFileSync(boot, 'utf8');
-    else if (existsSync('/proc/config.gz')) text = gunzipSync(readFileSync('/proc/config.gz')).toString('utf8');
+    else if (existsSync('/proc/config.gz')) text = gunzip(readFileSync('/proc/config.gz')).toString('utf8');
     cached = { release: release(), config: parseKernelConfig(text), versionCode: runningVersionCode() };
   }
   return cached;
