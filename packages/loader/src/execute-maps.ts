@@ -4,6 +4,7 @@ import {
   type CreationStep,
   type MapSlot,
   type MapSpec,
+  MapType,
   mapCreateAttributes,
   pinPath,
 } from '@bpfkit/maps';
@@ -12,10 +13,12 @@ import {
   batchUpdateSupported,
   createMap,
   type Fd,
+  mapFdMemory,
   mapFreeze,
   mapInfo,
   mapUpdate,
   mapUpdateBatch,
+  pageSize,
 } from '@bpfkit/syscall';
 import { u32s } from './bytes.js';
 import { LoadError, type LoadErrorContext } from './errors.js';
@@ -59,6 +62,35 @@ function create(spec: MapSpec, c: MapCreation, innerMapFd?: number): Fd {
     }
   }
   return createMap({ ...base, ...inner });
+}
+
+/**
+ * Maps an arena's memory into this process, as libbpf does right after creating it: at
+ * `map_extra` when the map names an address, else where the kernel chooses (the first
+ * mapping fixes the arena's user address, which programs using it need before they load).
+ * Its `__arena` globals are copied in at the start; the memory stays mapped until the
+ * object is closed.
+ */
+function mapArena(spec: MapSpec, fd: Fd, c: MapCreation): void {
+  const length = spec.maxEntries * pageSize();
+  const globals = spec.arenaGlobals ?? new Uint8Array();
+  if (globals.length > length) {
+    throw new LoadError('create-map', `its __arena globals (${globals.length} bytes) do not fit in the arena`, {
+      ...(c.object === undefined ? {} : { object: c.object }),
+      map: spec.name,
+      expected: `≤ ${length} bytes (max_entries pages)`,
+      actual: `${globals.length} bytes`,
+    });
+  }
+  const mapping = mapFdMemory(
+    fd.fd,
+    length,
+    { writable: true, ...(spec.mapExtra === 0n ? {} : { address: spec.mapExtra }) },
+    { map: spec.name },
+  );
+  c.scope.onClose(() => mapping.unmap());
+  mapping.bytes.set(globals);
+  c.log(`map '${spec.name}': arena mapped (${length} bytes), ${globals.length} bytes of __arena globals written`);
 }
 
 /**
@@ -196,6 +228,7 @@ export function createMaps(c: MapCreation): Map<string, Fd> {
           const fd = c.scope.own(create(spec, c, prototypes.get(spec.name)?.fd));
           fds.set(spec.name, fd);
           c.log(`map '${spec.name}': created successfully, fd=${fd.fd}`);
+          if (spec.type === MapType.ARENA) mapArena(spec, fd, c);
         } catch (error) {
           throw wrap('create-map', 'failed to create', where(spec.name), error);
         }

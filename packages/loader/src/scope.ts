@@ -9,6 +9,7 @@ export class ResourceScope {
   private readonly fds: Fd[] = [];
   private readonly undo: (() => void)[] = [];
   private readonly end: (() => void)[] = [];
+  private readonly close: (() => void)[] = [];
 
   /** Records an open descriptor and returns it. */
   own<T extends Fd>(fd: T): T {
@@ -29,10 +30,16 @@ export class ResourceScope {
     this.end.push(action);
   }
 
-  /** Closes every descriptor, newest first, after running the undo and end actions; never throws. */
+  /** Registers an action run when the descriptors are closed, before them (e.g. unmapping memory of a map). */
+  onClose(action: () => void): void {
+    this.close.push(action);
+  }
+
+  /** Closes every descriptor, newest first, after running the undo, end and close actions; never throws. */
   closeAll(): void {
     runAll(this.undo.reverse());
     runAll(this.end);
+    runAll(this.close.reverse());
     for (const fd of this.fds.reverse()) fd.close();
     this.fds.length = 0;
   }

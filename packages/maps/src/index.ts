@@ -8,6 +8,7 @@
  * @module @bpfkit/maps
  */
 
+export { ARENA_SECTION } from './arena.js';
 export type { BtfMapDefinition } from './btf-maps.js';
 export { readBtfMaps } from './btf-maps.js';
 export { isMapInMap, MapFlag, MapType, mapTypeName, PinType, takesBtfIds } from './constants.js';

@@ -1,5 +1,6 @@
 import { type Btf, fixupDatasecs } from '@bpfkit/btf';
 import type { ElfFile } from '@bpfkit/elf';
+import { withArenaGlobals } from './arena.js';
 import { readBtfMaps } from './btf-maps.js';
 import { MapError } from './errors.js';
 import { readGlobalData, readKconfig } from './global-data.js';
@@ -31,7 +32,10 @@ export function resolveMaps(elf: ElfFile, btf: Btf | undefined, options: Resolve
   const definitions = readBtfMaps(elf, btf, fixed);
   readSlots(elf, definitions);
   const maps = [
-    ...definitions.map((d) => d.spec),
+    ...withArenaGlobals(
+      elf,
+      definitions.map((d) => d.spec),
+    ),
     ...readLegacyMaps(elf),
     ...readGlobalData(elf, btf, objectName, fixed),
   ];

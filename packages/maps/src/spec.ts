@@ -80,6 +80,11 @@ export interface MapSpec {
   readonly externs: readonly KconfigExtern[];
   /** A struct_ops map's struct, data and programs, as the object defines them. */
   readonly structOps: StructOpsDefinition | undefined;
+  /**
+   * For the object's arena map: the initial bytes of its `__arena` globals (section
+   * `.addr_space.1`), written into the arena's memory once it is mapped.
+   */
+  readonly arenaGlobals: Uint8Array | undefined;
 }
 
 /** A complete spec with defaults for everything not given. */
@@ -104,6 +109,7 @@ export function makeMapSpec(fields: Partial<MapSpec> & Pick<MapSpec, 'name' | 's
     freeze: false,
     externs: [],
     structOps: undefined,
+    arenaGlobals: undefined,
     ...fields,
   };
 }

@@ -1,5 +1,5 @@
 import { type ElfFile, type ElfSymbol, isReservedSectionIndex, SymbolBinding } from '@bpfkit/elf';
-import type { MapSpec } from '@bpfkit/maps';
+import { ARENA_SECTION, type MapSpec } from '@bpfkit/maps';
 import { RelocError } from './errors.js';
 import type { Instruction } from './insn/instruction.js';
 import { CALL, LD_IMM64, PseudoSource } from './insn/opcodes.js';
@@ -210,6 +210,11 @@ function resolveLoad(
     map = maps.find((m) => m.source === 'legacy' && m.sectionOffset === symbol.value);
   } else if (dataSection.test(target)) {
     map = maps.find((m) => m.source === 'data' && m.section === target);
+    kind = 'map-value';
+    offset = insn.imm + symbol.value;
+  } else if (target === ARENA_SECTION) {
+    // An __arena global: an address inside the arena map's memory.
+    map = maps.find((m) => m.arenaGlobals !== undefined);
     kind = 'map-value';
     offset = insn.imm + symbol.value;
   } else {

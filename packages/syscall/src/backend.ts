@@ -31,9 +31,18 @@ export interface BpfBackend {
   setsockoptInt(fd: number, level: number, name: number, value: number): number;
   /**
    * `mmap(NULL, length, PROT_READ[|PROT_WRITE], MAP_SHARED or MAP_PRIVATE, fd, offset)`, or
-   * `-errno`. `shared` false is for files that refuse shared mappings (sysfs BTF).
+   * `-errno`. `shared` false is for files that refuse shared mappings (sysfs BTF). With an
+   * `address`, the mapping goes exactly there or fails (`MAP_FIXED_NOREPLACE`: EEXIST when
+   * something is mapped there already).
    */
-  mmap(fd: number, length: number, writable: boolean, shared: boolean, offset?: number): Mapping | number;
+  mmap(
+    fd: number,
+    length: number,
+    writable: boolean,
+    shared: boolean,
+    offset?: number,
+    address?: bigint,
+  ): Mapping | number;
   /** `sysconf(_SC_PAGESIZE)`: the size of a memory page, the unit of every mapping. */
   pageSize(): number;
   /** `epoll_create1(EPOLL_CLOEXEC)`: the fd, or `-errno`. */
@@ -88,6 +97,7 @@ const PROT_READ = 1;
 const PROT_WRITE = 2;
 const MAP_SHARED = 1;
 const MAP_PRIVATE = 2;
+const MAP_FIXED_NOREPLACE = 0x100000;
 const F_DUPFD_CLOEXEC = 1030;
 const O_CLOEXEC = 0o2000000;
 const EFD_NONBLOCK = 0o4000;
@@ -159,6 +169,10 @@ function loadKoffi(): BpfBackend {
   const mmap = libc.func('void *mmap(void *addr, unsigned long length, int prot, int flags, int fd, long offset)') as (
     ...a: unknown[]
   ) => unknown;
+  // The same call with the address as an integer, for mappings placed at a given address.
+  const mmapAt = libc.func(
+    'void *mmap(uint64_t addr, unsigned long length, int prot, int flags, int fd, long offset)',
+  ) as (...a: unknown[]) => unknown;
   const munmap = libc.func('int munmap(void *addr, unsigned long length)') as (...a: unknown[]) => number;
   const setsockopt = libc.func('int setsockopt(int fd, int level, int name, void *value, unsigned int length)') as (
     ...a: unknown[]
@@ -206,9 +220,13 @@ function loadKoffi(): BpfBackend {
     read: (fd, buffer) => result(read(fd, buffer, buffer.length)),
     perfEventOpen: (attr, pid, cpu, groupFd, flags) => result(perf(n.perfEventOpen, attr, pid, cpu, groupFd, flags)),
     setsockoptInt: (fd, level, name, value) => result(setsockopt(fd, level, name, Int32Array.of(value), 4)),
-    mmap(fd, length, writable, shared, offset = 0) {
+    mmap(fd, length, writable, shared, offset = 0, address = undefined) {
       const prot = PROT_READ | (writable ? PROT_WRITE : 0);
-      const pointer = mmap(null, length, prot, shared ? MAP_SHARED : MAP_PRIVATE, fd, offset);
+      const flags = shared ? MAP_SHARED : MAP_PRIVATE;
+      const pointer =
+        address === undefined
+          ? mmap(null, length, prot, flags, fd, offset)
+          : mmapAt(address, length, prot, flags | MAP_FIXED_NOREPLACE, fd, offset);
       if (koffi.address(pointer) === 0xffffffffffffffffn) return -koffi.errno();
       let mapped = true;
       return {
@@ -252,6 +270,7 @@ function loadFfiNapi(): BpfBackend {
     write: ['long', ['int', 'pointer', 'ulong']],
   });
   const perfLib = ffi.Library(null, { syscall: ['long', ['long', 'pointer', 'int', 'int', 'int', 'ulong']] });
+  const mmapAt = ffi.Library(null, { mmap: ['pointer', ['uint64', 'ulong', 'int', 'int', 'int', 'long']] });
   const buffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const result = (value: unknown) => (Number(value) < 0 ? -ffi.errno() : Number(value));
   return {
@@ -290,9 +309,14 @@ function loadFfiNapi(): BpfBackend {
       result((perfLib.syscall as Fn)(n.perfEventOpen, buffer(attr), pid, cpu, groupFd, flags)),
     setsockoptInt: (fd, level, name, value) =>
       result((libc.setsockopt as Fn)(fd, level, name, Buffer.from(Int32Array.of(value).buffer), 4)),
-    mmap(fd, length, writable, shared, offset = 0) {
+    mmap(fd, length, writable, shared, offset = 0, address = undefined) {
       const prot = PROT_READ | (writable ? PROT_WRITE : 0);
-      const pointer = (libc.mmap as Fn)(null, length, prot, shared ? MAP_SHARED : MAP_PRIVATE, fd, offset) as Buffer;
+      const flags = shared ? MAP_SHARED : MAP_PRIVATE;
+      const pointer = (
+        address === undefined
+          ? (libc.mmap as Fn)(null, length, prot, flags, fd, offset)
+          : (mmapAt.mmap as Fn)(address.toString(), length, prot, flags | MAP_FIXED_NOREPLACE, fd, offset)
+      ) as Buffer;
       // MAP_FAILED ((void *)-1) reaches JavaScript as a double, rounded up to 2^64.
       if (ref.address(pointer) === -1 || ref.address(pointer) >= 2 ** 64 - 4096) {
         return -ffi.errno();

@@ -20,11 +20,14 @@ export interface FdMemoryOptions {
   readonly offset?: number;
   /** Map read-write (`PROT_READ | PROT_WRITE`); read-only by default. */
   readonly writable?: boolean;
+  /** Place the mapping at exactly this address, or fail (EEXIST when something is mapped there). */
+  readonly address?: bigint;
 }
 
 /**
  * A shared mapping of `length` bytes (rounded up to pages) of an fd's memory: ring buffer
- * maps and perf event buffers, whose pages have different protections the kernel enforces.
+ * maps and perf event buffers, whose pages have different protections the kernel enforces,
+ * and arenas, which may ask for a fixed address.
  * @throws {@link BpfSyscallError} (command `mmap`) naming what was mapped.
  */
 export function mapFdMemory(
@@ -40,6 +43,7 @@ export function mapFdMemory(
     options.writable ?? false,
     true,
     options.offset ?? 0,
+    options.address,
   );
   if (typeof mapping === 'number') throw new BpfSyscallError('mmap', -mapping, context);
   return mapping;

@@ -68,6 +68,10 @@ export function formatInstruction(insn: Instruction, index: number, next?: Instr
         if (cls === InsnClass.ALU64) return `${r(insn.dst)} = bswap${insn.imm} ${r(insn.dst)}`;
         return `${r(insn.dst)} = ${byReg ? 'be' : 'le'}${insn.imm} ${r(insn.dst)}`;
       }
+      // mov with off 1 on 64 bits is an address-space cast (arena pointers): imm = to << 16 | from.
+      if (op === 0xb0 && byReg && insn.off === 1 && cls === InsnClass.ALU64) {
+        return `${r(insn.dst)} = addr_space_cast(${r(insn.src)}, ${hex(insn.imm >>> 16)}, ${hex(insn.imm & 0xffff)})`;
+      }
       if (op === 0xb0 && byReg && insn.off !== 0) return `${reg(insn.dst)} = (s${insn.off})${reg(insn.src)}`;
       const sign = (op === 0x30 || op === 0x90) && insn.off === 1 ? 's' : '';
       const operator = `${sign}${aluOps[op] ?? '?='}`;
