@@ -1,3 +1,4 @@
+import type { Link as BpfLink } from '@bpfkit/link';
 import type { MapSpec, StructOpsAttach } from '@bpfkit/maps';
 import {
   type AttachBtfSource,
@@ -34,7 +35,6 @@ import { u32s } from './bytes.js';
 import { LoadError } from './errors.js';
 import { BpfProgram } from './handles.js';
 import { loadedProgramBtf } from './kernel-btf.js';
-import type { BpfLink } from './link.js';
 import type { LoadLogger } from './log.js';
 import type { ModuleBtfFds } from './module-btf-fds.js';
 import type { ResourceScope } from './scope.js';
@@ -279,7 +279,7 @@ export function loadPrograms(p: ProgramLoading): Map<string, BpfProgram> {
       });
       p.scope.own(result.fd);
       bindMaps(p, plan, result.fd);
-      loaded.set(plan.name, new BpfProgram(plan, result.fd, result.log, p.object ?? 'object', p.adopt));
+      loaded.set(plan.name, new BpfProgram(plan, result.fd, result.log, p.adopt));
       p.log(`prog '${plan.name}': loaded, fd=${result.fd.fd} (${plan.instructions.length} insns)`);
     } catch (error) {
       if (BpfSyscallError.is(error) && error.log.length > 0) throw verifierError(plan, error, p.object, core);

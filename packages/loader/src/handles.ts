@@ -1,4 +1,5 @@
 import { type Btf, type BtfCodec, BtfError, type BtfValue, btfCodec, resolveType } from '@bpfkit/btf';
+import type { Link as BpfLink } from '@bpfkit/link';
 import type { MapSpec } from '@bpfkit/maps';
 import type { ProgramPlan } from '@bpfkit/reloc';
 import {
@@ -26,7 +27,6 @@ import {
 } from '@bpfkit/syscall';
 import { LoadError } from './errors.js';
 import { type AttachOptions, attachProgram } from './execute-attach.js';
-import type { BpfLink } from './link.js';
 import { type PinOptions, pinAt } from './pin-root.js';
 
 /** Slots of map-in-map and prog arrays read back as 4-byte ids. */
@@ -289,7 +289,6 @@ export class BpfProgram {
     private readonly handle: Fd,
     /** Verifier log, when the load asked for one. */
     readonly verifierLog: readonly string[],
-    private readonly object: string,
     private readonly adopt: (link: BpfLink) => void,
   ) {}
 
@@ -322,13 +321,14 @@ export class BpfProgram {
   }
 
   /**
-   * Attaches the program as its section name says (`raw_tp/…`, `tp/…`, `uprobe/…`, `xdp`,
-   * `tcx/…`, `cgroup_skb/…`, `iter/…`, `socket`); `options` supply what the name cannot.
-   * The link belongs to the object: closing the object closes it.
-   * @throws {@link LoadError} naming the program and what the attachment needs.
+   * Attaches the program as its section name says (`raw_tp/…`, `tp/…`, `kprobe/…`,
+   * `ksyscall/…`, `uprobe/…`, `tp_btf/…`, `xdp`, `tcx/…`, `cgroup_skb/…`, `iter/…`,
+   * `socket`), through `@bpfkit/link`; `options` supply what the name cannot. The link
+   * belongs to the object: closing the object closes it.
+   * @throws {@link @bpfkit/link!LinkError} naming the program and what the attachment needs.
    */
   attach(options: AttachOptions = {}): BpfLink {
-    const link = attachProgram(this.plan, this.fd, options, this.object);
+    const link = attachProgram(this.plan, this.fd, options);
     this.adopt(link);
     return link;
   }

@@ -10,6 +10,8 @@
 // The lower layers, for tools built on the facade (the bpfkit command uses only this package)
 export * as btf from '@bpfkit/btf';
 export * as elf from '@bpfkit/elf';
+export * as link from '@bpfkit/link';
+export { Link as BpfLink, LinkError } from '@bpfkit/link';
 export * as maps from '@bpfkit/maps';
 export * as reloc from '@bpfkit/reloc';
 export * as syscall from '@bpfkit/syscall';
@@ -20,7 +22,6 @@ export type { MapReferenceMode, PatchedInstructions } from './execute-programs.j
 export { patchInstructions } from './execute-programs.js';
 export { BpfMap, BpfProgram } from './handles.js';
 export { runningKernelBtf, runningModuleBtfs } from './kernel-btf.js';
-export { BpfLink } from './link.js';
 export type { LoadLogger } from './log.js';
 export type { EventChannelOptions, OpenOptions, PerfChannelOptions } from './object.js';
 export { BpfObject } from './object.js';

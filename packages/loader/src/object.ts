@@ -11,6 +11,7 @@ import {
   recordDecoder,
   type Waiter,
 } from '@bpfkit/events';
+import type { Link as BpfLink } from '@bpfkit/link';
 import {
   applyKernelDefaults,
   type ConstantValue,
@@ -24,6 +25,8 @@ import {
   validateMaps,
 } from '@bpfkit/maps';
 import {
+  attachesBySection,
+  attachTarget,
   describeCoreFixup,
   fillKconfig,
   hasSyscallWrapper,
@@ -43,7 +46,6 @@ import { fillProgramSlots, loadPrograms, type MapReferenceMode } from './execute
 import { prepareStructOps, structOpsValues } from './execute-struct-ops.js';
 import { BpfMap, type BpfProgram } from './handles.js';
 import { runningKernelBtf, runningModuleBtfs } from './kernel-btf.js';
-import type { BpfLink } from './link.js';
 import { type LoadLogger, silent } from './log.js';
 import { ModuleBtfFds } from './module-btf-fds.js';
 import { ResourceScope } from './scope.js';
@@ -276,6 +278,32 @@ export class BpfObject {
       );
     }
     return program;
+  }
+
+  /**
+   * Attaches every loaded program whose section says where (what a libbpf skeleton's
+   * `attach()` does): tracepoints, raw tracepoints, kprobes, ksyscalls, uprobes with a
+   * binary, BTF-typed tracing programs and iterators. Programs that need something the
+   * section cannot say (an interface, a cgroup, a socket, a uprobe's binary) are left for
+   * {@link BpfProgram.attach}. On a failure the links made so far are closed.
+   * @throws {@link @bpfkit/link!LinkError} naming the program that could not be attached.
+   */
+  attachAll(): BpfLink[] {
+    this.requireLoaded();
+    const made: BpfLink[] = [];
+    try {
+      for (const program of this.loadedPrograms.values()) {
+        if (!attachesBySection(attachTarget(program.plan))) continue;
+        made.push(program.attach());
+      }
+      return made;
+    } catch (error) {
+      for (const link of made.reverse()) {
+        link.close();
+        this.links.splice(this.links.indexOf(link), 1);
+      }
+      throw error;
+    }
   }
 
   /**

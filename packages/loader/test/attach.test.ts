@@ -3,7 +3,7 @@ import { createSocket } from 'node:dgram';
 import { mkdirSync, rmdirSync } from 'node:fs';
 import { fixture } from '@bpfkit/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BpfObject, LoadError } from '../src/index.js';
+import { BpfObject, LinkError } from '../src/index.js';
 import { bpfUnavailable, openFdCount } from './kernel.js';
 
 const unavailable = bpfUnavailable();
@@ -117,8 +117,19 @@ describe.skipIf(unavailable !== undefined)('attach()', () => {
       obj.program('count_cgroup').attach();
       expect.unreachable();
     } catch (error) {
-      expect(LoadError.is(error) && error.context).toMatchObject({ program: 'count_cgroup' });
+      expect(LinkError.is(error) && error.code).toBe('needs-option');
+      expect(LinkError.is(error) && error.context).toMatchObject({ program: 'count_cgroup' });
     }
+  });
+
+  it('attachAll() attaches what the section names say, leaving those needing options', () => {
+    const before = ['raw_tp_hits', 'tracepoint_hits', 'uprobe_hits'].map(counter);
+    const links = obj.attachAll();
+    expect(links.map((l) => l.kind).sort()).toEqual(['raw_tp', 'tracepoint', 'uprobe']);
+    process.kill(process.pid, 0);
+    expect(counter('raw_tp_hits')).toBeGreaterThan(before[0] as number);
+    expect(counter('tracepoint_hits')).toBeGreaterThan(before[1] as number);
+    for (const link of links) link.close();
   });
 
   it('reads and writes global data as plain values', () => {

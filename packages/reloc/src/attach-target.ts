@@ -13,6 +13,8 @@ export type AttachTarget =
       readonly retprobe: boolean;
     }
   | { readonly kind: 'kprobe'; readonly function: string; readonly offset: number; readonly retprobe: boolean }
+  | { readonly kind: 'ksyscall'; readonly syscall: string; readonly retprobe: boolean }
+  | { readonly kind: 'tracing'; readonly attachType: number }
   | { readonly kind: 'netdev'; readonly attachType: number }
   | { readonly kind: 'cgroup'; readonly attachType: number }
   | { readonly kind: 'iterator'; readonly target: string }
@@ -54,7 +56,12 @@ export function attachTarget(plan: ProgramPlan, target = plan.attachTarget): Att
           retprobe,
         };
       }
-      if (pattern.startsWith('kprobe') || pattern.startsWith('kretprobe')) {
+      if (pattern === 'ksyscall' || pattern === 'kretsyscall') {
+        return /^\w+$/.test(target)
+          ? { kind: 'ksyscall', syscall: target, retprobe: pattern === 'kretsyscall' }
+          : { kind: 'unsupported', reason: `ksyscall target '${target}' is not a syscall name` };
+      }
+      if (pattern === 'kprobe' || pattern === 'kretprobe') {
         const match = /^([^+]+)(?:\+(0x[0-9a-f]+|\d+))?$/.exec(target);
         if (match === null)
           return { kind: 'unsupported', reason: `kprobe target '${target}' is not <function>[+offset]` };
@@ -62,7 +69,7 @@ export function attachTarget(plan: ProgramPlan, target = plan.attachTarget): Att
       }
       return {
         kind: 'unsupported',
-        reason: `'${kind.pattern}' programs (usdt, ksyscall, multi-probes) are not attachable by bpfkit yet`,
+        reason: `'${kind.pattern}' programs (usdt, multi-probes) are not attachable by bpfkit yet`,
       };
     }
     case ProgramType.XDP:
@@ -85,12 +92,26 @@ export function attachTarget(plan: ProgramPlan, target = plan.attachTarget): Att
         ? { kind: 'unsupported', reason: `'${plan.section}' does not say which cgroup hook` }
         : { kind: 'cgroup', attachType: kind.expectedAttachType };
     case ProgramType.TRACING:
-      return kind.expectedAttachType === AttachType.TRACE_ITER
-        ? { kind: 'iterator', target }
-        : { kind: 'unsupported', reason: 'fentry/fexit/fmod_ret/tp_btf programs are not attachable by bpfkit yet' };
+    case ProgramType.LSM:
+      if (kind.expectedAttachType === AttachType.TRACE_ITER) return { kind: 'iterator', target };
+      // The target was resolved to a BTF id at load; the link needs only the attach type.
+      return kind.expectedAttachType === undefined || kind.expectedAttachType === AttachType.LSM_CGROUP
+        ? { kind: 'unsupported', reason: `'${kind.pattern}' programs are not attachable by bpfkit yet` }
+        : { kind: 'tracing', attachType: kind.expectedAttachType };
     case ProgramType.SOCKET_FILTER:
       return { kind: 'socket' };
     default:
       return { kind: 'unsupported', reason: `'${kind.pattern}' programs are not attachable by bpfkit yet` };
   }
+}
+
+/**
+ * Whether a program attaches from its section name alone, as a libbpf skeleton's
+ * `attach()` does it: not when the target needs an interface, a cgroup or a socket, nor
+ * when the section names no target (`uprobe` without a binary).
+ */
+export function attachesBySection(target: AttachTarget): boolean {
+  return (
+    target.kind !== 'netdev' && target.kind !== 'cgroup' && target.kind !== 'socket' && target.kind !== 'unsupported'
+  );
 }

@@ -17,7 +17,7 @@ export {
   resolveAttachProgramBtf,
 } from './attach-btf.js';
 export type { AttachTarget } from './attach-target.js';
-export { attachTarget } from './attach-target.js';
+export { attachesBySection, attachTarget } from './attach-target.js';
 export { mapsBoundToPrograms } from './bound-maps.js';
 export type { Candidate, CoreTargets } from './core/candidates.js';
 export { findCandidates } from './core/candidates.js';

@@ -23,6 +23,11 @@ export interface LinkCreateOptions {
   readonly relativeFd?: number;
   /** For tcx/netkit: fail unless the attachment revision is this. */
   readonly expectedRevision?: bigint;
+  /**
+   * Writes the attach type's own fields of the attr's union (from byte 16: kprobe_multi,
+   * uprobe_multi, netfilter, the tracing cookie), pointers through {@link BpfAttr.pointer}.
+   */
+  readonly fill?: (attr: BpfAttr) => void;
 }
 
 /** Size of the LINK_CREATE attr bpfkit writes (covers every union member it uses). */
@@ -43,6 +48,7 @@ export function createLink(options: LinkCreateOptions, description = 'link'): Fd
   if (options.iterInfo !== undefined) attr.pointer(16, options.iterInfo).u32(24, options.iterInfo.length);
   if (options.relativeFd !== undefined) attr.u32(16, options.relativeFd);
   if (options.expectedRevision !== undefined) attr.u64(24, options.expectedRevision);
+  options.fill?.(attr);
   return new Fd(bpfCall(BpfCommand.LINK_CREATE, attr, { object: description }), description);
 }
 

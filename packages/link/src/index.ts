@@ -1,0 +1,43 @@
+/**
+ * Attaching BPF programs from Node.js, one function per attach kind, each needing only a
+ * program fd: kprobes and ksyscalls (kprobe PMU, else tracefs `kprobe_events`), uprobes
+ * with ELF symbol resolution, tracepoints, raw tracepoints, BTF-typed tracing programs,
+ * iterators, perf events, XDP, tcx, cgroups and socket filters. Each returns a
+ * {@link Link} that detaches on close and can be inspected, updated and pinned.
+ *
+ * @packageDocumentation
+ * @module @bpfkit/link
+ */
+
+export { resolveBinaryPath, searchDirectories } from './binary-path.js';
+export { attachCgroup } from './cgroup.js';
+export type { LinkErrorCode, LinkErrorContext } from './errors.js';
+export { LinkError } from './errors.js';
+export { globMatcher } from './glob.js';
+export type { IteratorParameter } from './iter.js';
+export { attachIterator, CgroupIterOrder } from './iter.js';
+export type { KprobeOptions } from './kprobe.js';
+export { attachKprobe } from './kprobe.js';
+export type { KsyscallOptions } from './ksyscall.js';
+export { attachKsyscall, syscallFunction } from './ksyscall.js';
+export type { Release } from './link.js';
+export { Link, openPinnedLink } from './link.js';
+export { interfaceIndex } from './netdev.js';
+export type { PerfEventLinkOptions } from './perf-event.js';
+export { attachPerfEvent } from './perf-event.js';
+export type { RawTracepointOptions } from './raw-tracepoint.js';
+export { attachRawTracepoint } from './raw-tracepoint.js';
+export { attachSocketFilter } from './socket-filter.js';
+export type { TcxOptions } from './tcx.js';
+export { attachTcx, TcxDirection } from './tcx.js';
+export { mountTracefs, TRACEFS_DEFAULT, tracefsRoot } from './tracefs.js';
+export { attachTracepoint } from './tracepoint.js';
+export type { TracingOptions } from './tracing.js';
+export { attachTracing } from './tracing.js';
+export type { UprobeOptions } from './uprobe.js';
+export { attachUprobe } from './uprobe.js';
+export type { UprobeMultiOptions } from './uprobe-multi.js';
+export { attachUprobeMulti } from './uprobe-multi.js';
+export { addressFileOffset, binaryElf, functionFileOffset, matchingFunctions } from './user-symbols.js';
+export type { XdpOptions } from './xdp.js';
+export { attachXdp, XdpMode } from './xdp.js';

@@ -1,0 +1,33 @@
+import { createLink } from '@bpfkit/syscall';
+import { kernelStep } from './errors.js';
+import { Link } from './link.js';
+
+/** Options for {@link attachTracing}. */
+export interface TracingOptions {
+  /** The value `bpf_get_attach_cookie()` returns in the program. */
+  readonly cookie?: bigint;
+  /** freplace: the fd of the program whose function is replaced, and that function's BTF id. */
+  readonly targetProgramFd?: number;
+  readonly targetBtfId?: number;
+}
+
+/**
+ * Attaches a BTF-typed program whose target was fixed at load (`tp_btf`, `fentry`, `fexit`,
+ * `fmod_ret`, `lsm`, `freplace`) through BPF_LINK_CREATE with its `attachType`
+ * (`BPF_TRACE_RAW_TP`, `BPF_TRACE_FENTRY`, …; 0 for freplace).
+ * @throws {@link LinkError} `kernel` when refused.
+ */
+export function attachTracing(programFd: number, attachType: number, options: TracingOptions = {}): Link {
+  const kind = 'tracing';
+  const fd = kernelStep('create the tracing link', { kind }, () =>
+    createLink({
+      programFd,
+      target: options.targetProgramFd ?? 0,
+      attachType,
+      ...(options.targetBtfId === undefined ? {} : { targetBtfId: options.targetBtfId }),
+      // tracing.cookie sits after tracing.target_btf_id, not where perf links keep theirs.
+      ...(options.cookie === undefined ? {} : { fill: (attr) => attr.u64(24, options.cookie ?? 0n) }),
+    }),
+  );
+  return new Link(kind, fd);
+}

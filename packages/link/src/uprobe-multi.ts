@@ -1,0 +1,89 @@
+import { createLink, isLittleEndianHost, nativeBuffer } from '@bpfkit/syscall';
+import { resolveBinaryPath } from './binary-path.js';
+import { kernelStep, LinkError } from './errors.js';
+import { cString } from './kprobe.js';
+import { Link } from './link.js';
+import { functionFileOffset, matchingFunctions } from './user-symbols.js';
+
+/** `BPF_TRACE_UPROBE_MULTI`. */
+const ATTACH_UPROBE_MULTI = 48;
+/** `BPF_F_UPROBE_MULTI_RETURN`. */
+const F_RETURN = 1;
+
+/** Options for {@link attachUprobeMulti}: where to probe (one of `pattern`, `functions`, `offsets`) and how. */
+export interface UprobeMultiOptions {
+  /** A glob over the binary's function names (`bpfkit_*`). */
+  readonly pattern?: string;
+  /** Function names, each resolved as {@link attachUprobe} does. */
+  readonly functions?: readonly string[];
+  /** File offsets. */
+  readonly offsets?: readonly number[];
+  /** One cookie per probe, in the order of `functions` or `offsets` (or of the matches, by offset). */
+  readonly cookies?: readonly bigint[];
+  /** One USDT semaphore offset per probe (0 for none). */
+  readonly refCtrOffsets?: readonly number[];
+  /** Probe returns (`uretprobe.multi`). */
+  readonly retprobe?: boolean;
+  /** Only this process (-1 or absent: every process). */
+  readonly pid?: number;
+}
+
+/** An array of u64 values in host order, in a native buffer. */
+function u64Array(values: readonly (number | bigint)[]): Uint8Array {
+  const bytes = nativeBuffer(values.length * 8);
+  const view = new DataView(bytes.buffer);
+  values.forEach((value, i) => view.setBigUint64(i * 8, BigInt(value), isLittleEndianHost));
+  return bytes;
+}
+
+/**
+ * Attaches a `uprobe.multi` program to many places of one binary through a single link
+ * (BPF_LINK_CREATE with `BPF_TRACE_UPROBE_MULTI`, Linux 6.6+): the functions matching a
+ * glob, named functions, or file offsets, each with its own cookie.
+ * @throws {@link LinkError} `not-found` when nothing matches, `bad-target` when cookies or
+ * semaphores do not pair up with the probes, `kernel` when refused.
+ */
+export function attachUprobeMulti(programFd: number, binary: string, options: UprobeMultiOptions): Link {
+  const retprobe = options.retprobe ?? false;
+  const kind = retprobe ? 'uretprobe.multi' : 'uprobe.multi';
+  const what = options.pattern ?? options.functions?.join(',') ?? `${options.offsets?.length ?? 0} offsets`;
+  const context = { kind, target: `${binary}:${what}` };
+  const path = resolveBinaryPath(binary, context);
+  const offsets =
+    options.pattern !== undefined
+      ? matchingFunctions(path, options.pattern).map((f) => f.offset)
+      : options.functions !== undefined
+        ? options.functions.map((name) => functionFileOffset(path, name, context))
+        : [...(options.offsets ?? [])];
+  if (offsets.length === 0) throw new LinkError('not-found', `nothing to probe in '${path}'`, { ...context, path });
+  for (const [field, list] of [
+    ['cookies', options.cookies],
+    ['refCtrOffsets', options.refCtrOffsets],
+  ] as const) {
+    if (list !== undefined && list.length !== offsets.length) {
+      throw new LinkError('bad-target', `${list.length} ${field} for ${offsets.length} probes`, context);
+    }
+  }
+  const pathBytes = cString(path);
+  const fd = kernelStep('create the uprobe_multi link', { ...context, path }, () =>
+    createLink(
+      {
+        programFd,
+        target: 0,
+        attachType: ATTACH_UPROBE_MULTI,
+        fill: (attr) => {
+          attr
+            .pointer(16, pathBytes)
+            .pointer(24, u64Array(offsets))
+            .pointer(32, options.refCtrOffsets === undefined ? undefined : u64Array(options.refCtrOffsets))
+            .pointer(40, options.cookies === undefined ? undefined : u64Array(options.cookies))
+            .u32(48, offsets.length)
+            .u32(52, retprobe ? F_RETURN : 0)
+            .u32(56, options.pid !== undefined && options.pid > 0 ? options.pid : 0);
+        },
+      },
+      `${kind} ${binary}`,
+    ),
+  );
+  return new Link(kind, fd);
+}

@@ -1,0 +1,31 @@
+import { createLink } from '@bpfkit/syscall';
+import { kernelStep } from './errors.js';
+import { Link } from './link.js';
+import { interfaceIndex } from './netdev.js';
+
+/** `BPF_XDP`. */
+const ATTACH_XDP = 37;
+
+/** XDP modes (`XDP_FLAGS_*`); without one the kernel picks native where the driver has it, else generic. */
+export const XdpMode = { SKB: 1 << 1, DRIVER: 1 << 2, HARDWARE: 1 << 3 } as const;
+
+/** Options for {@link attachXdp}. */
+export interface XdpOptions {
+  /** One of {@link XdpMode}. */
+  readonly mode?: number;
+}
+
+/**
+ * Attaches an `xdp` program to network interface `device` (name or index) through an XDP
+ * link (Linux 5.9+): only one XDP link per interface and mode.
+ * @throws {@link LinkError} `not-found` for an unknown interface, `kernel` (EBUSY when
+ * another XDP program is attached).
+ */
+export function attachXdp(programFd: number, device: string | number, options: XdpOptions = {}): Link {
+  const context = { kind: 'xdp', target: String(device) };
+  const ifindex = interfaceIndex(device, context);
+  const fd = kernelStep('create the XDP link', context, () =>
+    createLink({ programFd, target: ifindex, attachType: ATTACH_XDP, flags: options.mode ?? 0 }, `xdp ${device}`),
+  );
+  return new Link('xdp', fd);
+}
