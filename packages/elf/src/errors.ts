@@ -12,6 +12,7 @@ export type ElfErrorCode =
   | 'too-large'
   | 'bad-link'
   | 'duplicate-symtab'
+  | 'bad-note'
   | 'not-bpf';
 
 /** Where in the file an {@link ElfError} happened and what was found; JSON-safe. */

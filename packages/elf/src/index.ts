@@ -30,6 +30,8 @@ export { ElfFile, parseElf } from './file.js';
 export type { ByteOrder, ElfHeader } from './header.js';
 export type { Relocation } from './relocations.js';
 export { RelocationSection } from './relocations.js';
+export type { SdtNote } from './sdt-notes.js';
+export { readSdtNotes } from './sdt-notes.js';
 export { Section } from './sections.js';
 export { StringSection } from './string-section.js';
 export { StringTable } from './strings.js';

@@ -75,6 +75,19 @@ export class Link {
     });
   }
 
+  /**
+   * @internal A link of kind `kind` owning what this one owned, plus `release` run last
+   * on close; this one is left closed (for kinds built on others, as USDT on uprobe.multi).
+   */
+  handOver(kind: string, release: Release): Link {
+    this.closed = true;
+    const previous = this.release;
+    return new Link(kind, this.handle, this.extra, () => {
+      previous?.();
+      release();
+    });
+  }
+
   /** Detaches and releases the attachment; idempotent. */
   close(): void {
     if (this.closed) return;

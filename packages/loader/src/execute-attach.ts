@@ -9,6 +9,7 @@ import {
   attachTracepoint,
   attachTracing,
   attachUprobe,
+  attachUsdt,
   attachXdp,
   type IteratorParameter,
   type Link,
@@ -16,6 +17,7 @@ import {
   TcxDirection,
 } from '@bpfkit/link';
 import { type AttachTarget, attachTarget, type ProgramPlan } from '@bpfkit/reloc';
+import { attachCookieSupported } from '@bpfkit/syscall';
 
 /** Where and how to attach, beyond what the section name says. */
 export interface AttachOptions {
@@ -35,6 +37,13 @@ export interface AttachOptions {
   readonly iterator?: IteratorParameter;
 }
 
+/** The fd of the object's map called `name`, if it has one. */
+export type ObjectMapFd = (name: string) => number | undefined;
+
+/** libbpf's names of the maps `usdt.bpf.h` reads. */
+const USDT_SPECS = '__bpf_usdt_specs';
+const USDT_IP_TO_SPEC = '__bpf_usdt_ip_to_spec_id';
+
 const tcxDirections = new Map<number, keyof typeof TcxDirection>([
   [TcxDirection.ingress, 'ingress'],
   [TcxDirection.egress, 'egress'],
@@ -45,9 +54,9 @@ const tcxDirections = new Map<number, keyof typeof TcxDirection>([
  * `options` for what the name cannot say (interface, cgroup, socket).
  * @throws {@link @bpfkit/link!LinkError} naming the program, the target and what to do.
  */
-export function attachProgram(plan: ProgramPlan, programFd: number, options: AttachOptions): Link {
+export function attachProgram(plan: ProgramPlan, programFd: number, options: AttachOptions, mapFd: ObjectMapFd): Link {
   try {
-    return attachTo(attachTarget(plan, options.target), plan, programFd, options);
+    return attachTo(attachTarget(plan, options.target), plan, programFd, options, mapFd);
   } catch (error) {
     if (LinkError.is(error) && error.context.program === undefined) {
       throw new LinkError(error.code, error.problem, { ...error.context, program: plan.name }, error.hint, {
@@ -63,7 +72,13 @@ function needs(plan: ProgramPlan, kind: string, what: string): never {
   throw new LinkError('needs-option', `'${plan.section}' needs ${what}`, { kind, program: plan.name });
 }
 
-function attachTo(target: AttachTarget, plan: ProgramPlan, programFd: number, options: AttachOptions): Link {
+function attachTo(
+  target: AttachTarget,
+  plan: ProgramPlan,
+  programFd: number,
+  options: AttachOptions,
+  mapFd: ObjectMapFd,
+): Link {
   const cookie = options.cookie === undefined ? {} : { cookie: options.cookie };
   switch (target.kind) {
     case 'raw-tracepoint':
@@ -78,6 +93,32 @@ function attachTo(target: AttachTarget, plan: ProgramPlan, programFd: number, op
         ...(options.pid === undefined ? {} : { pid: options.pid }),
         ...cookie,
       });
+    case 'usdt': {
+      const specs = mapFd(USDT_SPECS);
+      if (specs === undefined) {
+        throw new LinkError(
+          'bad-target',
+          `the object has no '${USDT_SPECS}' map: is the program built with usdt.bpf.h?`,
+          {
+            kind: 'usdt',
+            program: plan.name,
+          },
+        );
+      }
+      const ipToSpec = mapFd(USDT_IP_TO_SPEC);
+      return attachUsdt(
+        programFd,
+        target.path,
+        target.provider,
+        target.name,
+        { specs, ...(ipToSpec === undefined ? {} : { ipToSpec }) },
+        {
+          cookies: attachCookieSupported(),
+          ...(options.pid === undefined ? {} : { pid: options.pid }),
+          ...(options.cookie === undefined ? {} : { cookie: options.cookie }),
+        },
+      );
+    }
     case 'kprobe':
       return attachKprobe(programFd, target.function, { offset: target.offset, retprobe: target.retprobe, ...cookie });
     case 'ksyscall':

@@ -279,7 +279,7 @@ export function loadPrograms(p: ProgramLoading): Map<string, BpfProgram> {
       });
       p.scope.own(result.fd);
       bindMaps(p, plan, result.fd);
-      loaded.set(plan.name, new BpfProgram(plan, result.fd, result.log, p.adopt));
+      loaded.set(plan.name, new BpfProgram(plan, result.fd, result.log, p.adopt, p.mapFds));
       p.log(`prog '${plan.name}': loaded, fd=${result.fd.fd} (${plan.instructions.length} insns)`);
     } catch (error) {
       if (BpfSyscallError.is(error) && error.log.length > 0) throw verifierError(plan, error, p.object, core);

@@ -290,6 +290,8 @@ export class BpfProgram {
     /** Verifier log, when the load asked for one. */
     readonly verifierLog: readonly string[],
     private readonly adopt: (link: BpfLink) => void,
+    /** The object's maps by name (USDT attachment fills libbpf's spec maps). */
+    private readonly objectMaps: ReadonlyMap<string, Fd>,
   ) {}
 
   /** The file descriptor (-1 once the object is closed). */
@@ -328,7 +330,7 @@ export class BpfProgram {
    * @throws {@link @bpfkit/link!LinkError} naming the program and what the attachment needs.
    */
   attach(options: AttachOptions = {}): BpfLink {
-    const link = attachProgram(this.plan, this.fd, options);
+    const link = attachProgram(this.plan, this.fd, options, (name) => this.objectMaps.get(name)?.fd);
     this.adopt(link);
     return link;
   }

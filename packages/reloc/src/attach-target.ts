@@ -14,6 +14,7 @@ export type AttachTarget =
     }
   | { readonly kind: 'kprobe'; readonly function: string; readonly offset: number; readonly retprobe: boolean }
   | { readonly kind: 'ksyscall'; readonly syscall: string; readonly retprobe: boolean }
+  | { readonly kind: 'usdt'; readonly path: string; readonly provider: string; readonly name: string }
   | { readonly kind: 'tracing'; readonly attachType: number }
   | { readonly kind: 'netdev'; readonly attachType: number }
   | { readonly kind: 'cgroup'; readonly attachType: number }
@@ -61,6 +62,12 @@ export function attachTarget(plan: ProgramPlan, target = plan.attachTarget): Att
           ? { kind: 'ksyscall', syscall: target, retprobe: pattern === 'kretsyscall' }
           : { kind: 'unsupported', reason: `ksyscall target '${target}' is not a syscall name` };
       }
+      if (pattern === 'usdt') {
+        const match = /^(.+):([^:]+):([^:]+)$/.exec(target);
+        return match === null
+          ? { kind: 'unsupported', reason: `usdt target '${target}' is not <path>:<provider>:<name>` }
+          : { kind: 'usdt', path: match[1] as string, provider: match[2] as string, name: match[3] as string };
+      }
       if (pattern === 'kprobe' || pattern === 'kretprobe') {
         const match = /^([^+]+)(?:\+(0x[0-9a-f]+|\d+))?$/.exec(target);
         if (match === null)
@@ -69,7 +76,7 @@ export function attachTarget(plan: ProgramPlan, target = plan.attachTarget): Att
       }
       return {
         kind: 'unsupported',
-        reason: `'${kind.pattern}' programs (usdt, multi-probes) are not attachable by bpfkit yet`,
+        reason: `'${kind.pattern}' programs (multi-probes) are not attachable by bpfkit yet`,
       };
     }
     case ProgramType.XDP:

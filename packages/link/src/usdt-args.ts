@@ -1,0 +1,126 @@
+import { LinkError, type LinkErrorContext } from './errors.js';
+
+/** How `usdt.bpf.h` finds an argument (`enum __bpf_usdt_arg_type`). */
+export const UsdtArgType = { CONST: 0, REG: 1, REG_DEREF: 2 } as const;
+
+/** One argument of a USDT probe, as `struct __bpf_usdt_arg_spec` holds it. */
+export interface UsdtArgSpec {
+  /** One of {@link UsdtArgType}. */
+  readonly type: number;
+  /** The constant (CONST) or the offset added to the register (REG_DEREF). */
+  readonly valueOffset: bigint;
+  /** Offset of the register in `struct pt_regs` (0 for CONST). */
+  readonly registerOffset: number;
+  /** The argument is signed (its size was written negative). */
+  readonly signed: boolean;
+  /** 64 minus the argument's size in bits: how far the 8-byte read is shifted to narrow it. */
+  readonly bitshift: number;
+}
+
+/** `struct pt_regs` offsets of x86-64 registers, by every name the assembler may give a part of them. */
+const x86Registers: ReadonlyMap<string, number> = new Map(
+  (
+    [
+      [['rip', 'eip'], 128],
+      [['rax', 'eax', 'ax', 'al'], 80],
+      [['rbx', 'ebx', 'bx', 'bl'], 40],
+      [['rcx', 'ecx', 'cx', 'cl'], 88],
+      [['rdx', 'edx', 'dx', 'dl'], 96],
+      [['rsi', 'esi', 'si', 'sil'], 104],
+      [['rdi', 'edi', 'di', 'dil'], 112],
+      [['rbp', 'ebp', 'bp', 'bpl'], 32],
+      [['rsp', 'esp', 'sp', 'spl'], 152],
+      [['r8', 'r8d', 'r8w', 'r8b'], 72],
+      [['r9', 'r9d', 'r9w', 'r9b'], 64],
+      [['r10', 'r10d', 'r10w', 'r10b'], 56],
+      [['r11', 'r11d', 'r11w', 'r11b'], 48],
+      [['r12', 'r12d', 'r12w', 'r12b'], 24],
+      [['r13', 'r13d', 'r13w', 'r13b'], 16],
+      [['r14', 'r14d', 'r14w', 'r14b'], 8],
+      [['r15', 'r15d', 'r15w', 'r15b'], 0],
+    ] as const
+  ).flatMap(([names, offset]) => names.map((name) => [name, offset] as const)),
+);
+
+/** `struct pt_regs` offsets per architecture (Node's `process.arch` names) that USDT arguments are read from. */
+const registersByArch: Readonly<Record<string, ReadonlyMap<string, number>>> = { x64: x86Registers };
+
+/** libbpf's limit (`BPF_USDT_MAX_ARG_CNT`). */
+export const USDT_MAX_ARGS = 12;
+
+/**
+ * The argument specs of a USDT probe's argument string (`-4@%edi 8@-8(%rbp) -4@$42`), as
+ * libbpf reads the x86-64 forms: `size@%reg`, `size@off(%reg)`, `size@$const`.
+ * @throws {@link LinkError} `not-supported` for another architecture or form (index
+ * registers), `bad-target` for a malformed spec or more than 12 arguments.
+ */
+export function parseUsdtArgs(text: string, context: LinkErrorContext, arch: string = process.arch): UsdtArgSpec[] {
+  const registers = registersByArch[arch];
+  if (registers === undefined) {
+    throw new LinkError('not-supported', `USDT arguments on ${arch} are not decoded by bpfkit yet`, context);
+  }
+  const specs = text.trim() === '' ? [] : text.trim().split(/\s+/);
+  if (specs.length > USDT_MAX_ARGS) {
+    throw new LinkError('bad-target', `${specs.length} USDT arguments, more than ${USDT_MAX_ARGS}`, context);
+  }
+  return specs.map((spec) => {
+    const match = /^(-?)([1248])@(.+)$/.exec(spec);
+    const bad = (why: string): never => {
+      throw new LinkError('bad-target', `USDT argument '${spec}': ${why}`, context);
+    };
+    if (match === null) return bad('not <size>@<location>');
+    const [, sign, size, location] = match as unknown as [string, string, string, string];
+    const common = { signed: sign === '-', bitshift: 64 - Number(size) * 8 };
+    const register = (name: string) => registers.get(name) ?? bad(`unknown register %${name}`);
+    let m = /^\$(-?(?:0x[0-9a-fA-F]+|\d+))$/.exec(location);
+    if (m !== null) {
+      const value = (m[1] as string).startsWith('-') ? -BigInt((m[1] as string).slice(1)) : BigInt(m[1] as string);
+      return { type: UsdtArgType.CONST, valueOffset: BigInt.asUintN(64, value), registerOffset: 0, ...common };
+    }
+    m = /^%([a-z0-9]+)$/.exec(location);
+    if (m !== null)
+      return { type: UsdtArgType.REG, valueOffset: 0n, registerOffset: register(m[1] as string), ...common };
+    m = /^(-?(?:0x[0-9a-fA-F]+|\d+))?\(%([a-z0-9]+)\)$/.exec(location);
+    if (m !== null) {
+      const offset = m[1] === undefined ? 0 : Number.parseInt(m[1], m[1].replace('-', '').startsWith('0x') ? 16 : 10);
+      return {
+        type: UsdtArgType.REG_DEREF,
+        valueOffset: BigInt.asUintN(64, BigInt(offset)),
+        registerOffset: register(m[2] as string),
+        ...common,
+      };
+    }
+    if (location.includes(',')) {
+      throw new LinkError(
+        'not-supported',
+        `USDT argument '${spec}': index-register addressing is not decoded by bpfkit yet`,
+        context,
+      );
+    }
+    return bad('unknown location form');
+  });
+}
+
+/** `sizeof(struct __bpf_usdt_arg_spec)`, `sizeof(struct __bpf_usdt_spec)` and its fields' offsets. */
+const ARG_SPEC_SIZE = 16;
+const SPEC_COOKIE = USDT_MAX_ARGS * ARG_SPEC_SIZE;
+const SPEC_ARG_COUNT = SPEC_COOKIE + 8;
+/** The value size of `__bpf_usdt_specs`. */
+export const USDT_SPEC_SIZE = SPEC_ARG_COUNT + 8;
+
+/** The `struct __bpf_usdt_spec` bytes `usdt.bpf.h` reads: the arguments, the user's cookie, the count. */
+export function encodeUsdtSpec(args: readonly UsdtArgSpec[], cookie: bigint, littleEndian: boolean): Uint8Array {
+  const bytes = new Uint8Array(USDT_SPEC_SIZE);
+  const view = new DataView(bytes.buffer);
+  args.forEach((arg, i) => {
+    const at = i * ARG_SPEC_SIZE;
+    view.setBigUint64(at, arg.valueOffset, littleEndian);
+    view.setUint32(at + 8, arg.type, littleEndian);
+    view.setInt16(at + 12, arg.registerOffset, littleEndian);
+    view.setUint8(at + 14, arg.signed ? 1 : 0);
+    view.setUint8(at + 15, arg.bitshift);
+  });
+  view.setBigUint64(SPEC_COOKIE, BigInt.asUintN(64, cookie), littleEndian);
+  view.setInt16(SPEC_ARG_COUNT, args.length, littleEndian);
+  return bytes;
+}

@@ -1,0 +1,124 @@
+import { execFileSync } from 'node:child_process';
+import { readSdtNotes } from '@bpfkit/elf';
+import { fixture } from '@bpfkit/fixtures';
+import { BpfObject } from '@bpfkit/loader';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bpfUnavailable, openFdCount } from '../../loader/test/kernel.js';
+import { attachUsdt, binaryElf, encodeUsdtSpec, LinkError, parseUsdtArgs, UsdtArgType } from '../src/index.js';
+import { buildProbed, probedUnavailable, runProbed } from './binaries.js';
+
+describe('USDT argument specs', () => {
+  it('decode registers, sub-registers, constants and memory operands with their sizes and signs', () => {
+    expect(parseUsdtArgs('-4@%edi 8@$-3 8@-8(%rbp) 2@(%rax) 1@%r9b', {}, 'x64')).toEqual([
+      { type: UsdtArgType.REG, valueOffset: 0n, registerOffset: 112, signed: true, bitshift: 32 },
+      { type: UsdtArgType.CONST, valueOffset: 2n ** 64n - 3n, registerOffset: 0, signed: false, bitshift: 0 },
+      { type: UsdtArgType.REG_DEREF, valueOffset: 2n ** 64n - 8n, registerOffset: 32, signed: false, bitshift: 0 },
+      { type: UsdtArgType.REG_DEREF, valueOffset: 0n, registerOffset: 80, signed: false, bitshift: 48 },
+      { type: UsdtArgType.REG, valueOffset: 0n, registerOffset: 64, signed: false, bitshift: 56 },
+    ]);
+    expect(parseUsdtArgs('', {}, 'x64')).toEqual([]);
+  });
+
+  it('refuse what they cannot decode, saying which argument', () => {
+    const code = (text: string, arch = 'x64') => {
+      try {
+        parseUsdtArgs(text, { kind: 'usdt' }, arch);
+      } catch (error) {
+        if (LinkError.is(error)) return `${error.code}: ${error.problem}`;
+        throw error;
+      }
+      return 'accepted';
+    };
+    expect(code('3@%eax')).toBe("bad-target: USDT argument '3@%eax': not <size>@<location>");
+    expect(code('4@%xyz')).toBe("bad-target: USDT argument '4@%xyz': unknown register %xyz");
+    expect(code('8@8(%rax,%rbx,4)')).toMatch(/^not-supported: .*index-register/);
+    expect(code('4@%eax', 'arm64')).toMatch(/^not-supported: USDT arguments on arm64/);
+    expect(code(Array(13).fill('4@%eax').join(' '))).toMatch(/13 USDT arguments/);
+  });
+
+  it('encode struct __bpf_usdt_spec as usdt.bpf.h lays it out (208 bytes, cookie at 192, count at 200)', () => {
+    const bytes = encodeUsdtSpec(parseUsdtArgs('-4@%edi -4@$42', {}, 'x64'), 7n, true);
+    const view = new DataView(bytes.buffer);
+    expect(bytes.length).toBe(208);
+    expect([view.getUint32(8, true), view.getInt16(12, true), bytes[14], bytes[15]]).toEqual([1, 112, 1, 32]);
+    expect([view.getBigUint64(16, true), view.getUint32(24, true)]).toEqual([42n, 0]);
+    expect([view.getBigUint64(192, true), view.getInt16(200, true)]).toEqual([7n, 2]);
+  });
+});
+
+const skip = bpfUnavailable() ?? probedUnavailable();
+
+describe.skipIf(skip !== undefined)('USDT probes of a binary we build', () => {
+  let obj: BpfObject;
+  let built: ReturnType<typeof buildProbed>;
+  let fdsBefore = 0;
+  const state = () => obj.map('.bss').get(0) as Record<string, bigint>;
+  const reset = () =>
+    obj.map('.bss').set(0, { calls: 0n, first_sum: 0n, second_sum: 0n, last_cookie: 0n, arg_count: 0n });
+  const maps = () => ({ specs: obj.map('__bpf_usdt_specs').fd, ipToSpec: obj.map('__bpf_usdt_ip_to_spec_id').fd });
+
+  beforeAll(() => {
+    fdsBefore = openFdCount();
+    built = buildProbed();
+    obj = BpfObject.open(fixture('usdt_probe').path);
+    obj.load();
+  });
+  afterAll(() => {
+    obj.close();
+    built.remove();
+    expect(openFdCount()).toBe(fdsBefore);
+  });
+
+  it('read the same probes from .note.stapsdt as readelf does', () => {
+    const text = execFileSync('readelf', ['-n', built.pie], { encoding: 'utf8' });
+    const fromReadelf = [
+      ...text.matchAll(/Provider: (\S+)\s+Name: (\S+)\s+Location: (0x[0-9a-f]+), Base: \S+, Semaphore: (0x[0-9a-f]+)/g),
+    ].map(([, provider, name, location, semaphore]) => ({
+      provider,
+      name,
+      address: BigInt(location as string),
+      semaphore: BigInt(semaphore as string),
+    }));
+    const notes = readSdtNotes(binaryElf(built.pie));
+    expect(notes.map(({ args: _, ...rest }) => rest)).toEqual(fromReadelf);
+    expect(notes.map((n) => n.name)).toEqual(['tick', 'done']);
+  });
+
+  it.each(['pie', 'noPie'] as const)(
+    'an unmodified usdt.bpf.h program reads the arguments and the cookie (%s)',
+    (which) => {
+      reset();
+      {
+        using link = attachUsdt(obj.program('on_tick').fd, built[which], 'bpfkit', 'tick', maps(), { cookie: 99n });
+        expect(link.kind).toBe('usdt');
+        runProbed(built[which], 5);
+      }
+      expect(state()).toEqual({ calls: 5n, first_sum: 10n, second_sum: 210n, last_cookie: 99n, arg_count: 2n });
+      runProbed(built[which], 5);
+      expect(state().calls).toBe(5n);
+    },
+  );
+
+  it("raise the probe's semaphore while attached", () => {
+    expect(runProbed(built.pie, 1)).toBe(0);
+    {
+      using _link = attachUsdt(obj.program('on_tick').fd, built.pie, 'bpfkit', 'done', maps());
+      expect(runProbed(built.pie, 1)).toBe(3);
+    }
+    expect(runProbed(built.pie, 1)).toBe(0);
+  });
+
+  it('attach from the loader with a target of <path>:<provider>:<name>', () => {
+    reset();
+    const link = obj.program('on_tick').attach({ target: `${built.pie}:bpfkit:tick`, cookie: 5n });
+    runProbed(built.pie, 2);
+    link.close();
+    expect(state()).toMatchObject({ calls: 2n, last_cookie: 5n });
+  });
+
+  it('say when the binary has no such probe', () => {
+    expect(() => attachUsdt(obj.program('on_tick').fd, built.pie, 'bpfkit', 'nothing', maps())).toThrow(
+      `usdt '${built.pie}:bpfkit:nothing': no USDT probe bpfkit:nothing in '${built.pie}'`,
+    );
+  });
+});
