@@ -32,7 +32,9 @@ export interface UprobeMultiOptions {
 function u64Array(values: readonly (number | bigint)[]): Uint8Array {
   const bytes = nativeBuffer(values.length * 8);
   const view = new DataView(bytes.buffer);
-  values.forEach((value, i) => view.setBigUint64(i * 8, BigInt(value), isLittleEndianHost));
+  values.forEach((value, i) => {
+    view.setBigUint64(i * 8, BigInt(value), isLittleEndianHost);
+  });
   return bytes;
 }
 
