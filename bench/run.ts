@@ -24,6 +24,7 @@ import {
 import { Bench } from 'tinybench';
 import { complexityFigures } from './complexity.js';
 import { eventFigures } from './events.js';
+import { linkFigures } from './link.js';
 import { corpusFolders, loadFigures, medianOf } from './load.js';
 
 const args = process.argv.slice(2);
@@ -388,6 +389,7 @@ const figures = [
   ...(await loadFigures({ quick, corpus: corpusFolders(args), harness })),
   ...complexityFigures(quick),
   ...(await eventFigures(quick, libbpf)),
+  ...linkFigures(quick),
 ];
 const table = format(figures);
 console.log(`\nbpfkit vs libbpf (${machine()})\n\n${table}\n`);

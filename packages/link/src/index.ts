@@ -23,10 +23,13 @@ export { attachKsyscall, syscallFunction } from './ksyscall.js';
 export type { Release } from './link.js';
 export { Link, openPinnedLink } from './link.js';
 export { interfaceIndex } from './netdev.js';
+export type { NetfilterOptions } from './netfilter.js';
+export { attachNetfilter, NetfilterFamily, NetfilterHook } from './netfilter.js';
 export type { PerfEventLinkOptions } from './perf-event.js';
 export { attachPerfEvent } from './perf-event.js';
 export type { RawTracepointOptions } from './raw-tracepoint.js';
 export { attachRawTracepoint } from './raw-tracepoint.js';
+export { attachSkLookup } from './sk-lookup.js';
 export { attachSocketFilter } from './socket-filter.js';
 export type { TcxOptions } from './tcx.js';
 export { attachTcx, TcxDirection } from './tcx.js';
@@ -42,6 +45,12 @@ export type { UsdtMaps, UsdtOptions } from './usdt.js';
 export { attachUsdt } from './usdt.js';
 export type { UsdtArgSpec } from './usdt-args.js';
 export { encodeUsdtSpec, parseUsdtArgs, USDT_MAX_ARGS, USDT_SPEC_SIZE, UsdtArgType } from './usdt-args.js';
-export { addressFileOffset, binaryElf, functionFileOffset, matchingFunctions } from './user-symbols.js';
+export {
+  addressFileOffset,
+  binaryElf,
+  clearBinaryCache,
+  functionFileOffset,
+  matchingFunctions,
+} from './user-symbols.js';
 export type { XdpOptions } from './xdp.js';
 export { attachXdp, XdpMode } from './xdp.js';

@@ -102,3 +102,8 @@ export function addressFileOffset(elf: ElfFile, address: bigint, context: LinkEr
   }
   throw new LinkError('not-found', `no section of the file holds address 0x${address.toString(16)}`, context);
 }
+
+/** Forgets every ELF file parsed for probing (memory back for long-running tools; benchmarks measure cold attaches). */
+export function clearBinaryCache(): void {
+  cache.clear();
+}
