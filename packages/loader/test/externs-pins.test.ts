@@ -71,6 +71,21 @@ describe.skipIf(unavailable !== undefined)('__ksym externs', () => {
   });
 });
 
+describe.skipIf(unavailable !== undefined)('__ksym kfuncs with a ___flavor suffix', () => {
+  it('name the kfunc without the suffix, when their prototype is compatible with the kernel’s', () => {
+    const lines: string[] = [];
+    using obj = BpfObject.open(fixture('ksym_flavors').path, { logger: (l) => lines.push(l) });
+    obj.load();
+    expect(obj.program('flavors').testRun({ data: new Uint8Array(64) }).retval).toBe(0);
+    const bss = obj.map('.bss').lookup(u32(0)) as Uint8Array;
+    const view = new DataView(bss.buffer, bss.byteOffset);
+    // found_mine, then found_other.
+    expect([view.getBigUint64(0, true), view.getBigUint64(8, true)]).toEqual([1n, 0n]);
+    expect(lines.some((l) => /ksym 'bpf_rcu_read_lock___mine' → kfunc \d+/.test(l))).toBe(true);
+    expect(lines).toContain("prog 'flavors': ksym 'bpf_rcu_read_lock___other' → missing 0");
+  });
+});
+
 describe.skipIf(unavailable !== undefined)('maps pinned by name', () => {
   let bpffs: ReturnType<typeof privateBpffs>;
   let fdsBefore = 0;

@@ -1,4 +1,5 @@
-import { type Btf, skipQualifiers } from '@bpfkit/btf';
+import { type Btf, essentialName, skipQualifiers } from '@bpfkit/btf';
+import { typesCompatible } from './core/compat.js';
 import { RelocError } from './errors.js';
 import type { Instruction } from './insn/instruction.js';
 import { PseudoSource } from './insn/opcodes.js';
@@ -93,10 +94,19 @@ function resolveOne(
   source: KsymSource,
 ): Omit<KsymDecision, 'insn' | 'name'> | undefined {
   if (ref.kind === 'kfunc') {
-    const found = findKernelType(source, ref.name, 'func');
-    if (found === undefined) return undefined;
+    // As libbpf: `name___flavor` names the kfunc `name`, taken only if the prototypes agree.
+    const found = findKernelType(source, essentialName(ref.name), 'func');
+    if (found === undefined || !prototypeFits(ref.name, objectBtf, found, source)) return undefined;
     writeKfuncCall(insns, ref.insn, found.id, found.module?.handle.fdArrayIndex ?? 0);
     return { resolution: 'kfunc', value: BigInt(found.id), ...moduleOf(found) };
+  }
+  if (objectBtf?.byName(ref.name, 'func') !== undefined) {
+    // A kfunc's address (`bpf_ksym_exists(kfunc)`): its BTF id, which the verifier turns into the address.
+    const found = findKernelType(source, essentialName(ref.name), 'func');
+    if (found === undefined || !prototypeFits(ref.name, objectBtf, found, source)) return undefined;
+    const btfFd = BigInt(found.module?.handle.fd ?? 0);
+    writeLoad(insns, ref.insn, PseudoSource.BTF_ID, BigInt(found.id) | (btfFd << 32n));
+    return { resolution: 'btf-id', value: BigInt(found.id), ...moduleOf(found) };
   }
   if (isUntyped(objectBtf, ref.name)) {
     const address = source.address(ref.name);
@@ -110,6 +120,21 @@ function resolveOne(
   const btfFd = BigInt(found.module?.handle.fd ?? 0);
   writeLoad(insns, ref.insn, PseudoSource.BTF_ID, BigInt(found.id) | (btfFd << 32n));
   return { resolution: 'btf-id', value: BigInt(found.id), ...moduleOf(found) };
+}
+
+/** True when the object's declaration of kfunc `name` has a prototype compatible with the kernel's (or declares none). */
+function prototypeFits(
+  name: string,
+  objectBtf: Btf | undefined,
+  found: { id: number; module?: { btf: Btf } },
+  source: KsymSource,
+): boolean {
+  const local = objectBtf?.byName(name, 'func');
+  if (objectBtf === undefined || local?.kind !== 'func') return true;
+  const kernel = found.module?.btf ?? source.btf;
+  const kernelFunc = kernel.type(found.id);
+  if (kernelFunc.kind !== 'func') return false;
+  return typesCompatible(objectBtf, local.type, kernel, kernelFunc.type);
 }
 
 function moduleOf(found: { module?: { btf: Btf } }): { module?: string } {
