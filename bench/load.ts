@@ -138,6 +138,8 @@ async function timeObject(
   pinRoot: string,
 ): Promise<ObjectTimes | undefined> {
   const count = options.quick ? 5 : 15;
+  // An open takes a tenth of a millisecond: many samples keep a busy machine's pauses out of its median.
+  const openCount = options.quick ? 50 : 200;
   const coldSamples = options.quick ? 1 : 3;
   const name = basename(path).replace(/\.(bpf\.|linked\.|el\.)?o$/, '');
   const bytes = new Uint8Array(readFileSync(path));
@@ -152,8 +154,8 @@ async function timeObject(
     object.load();
     object.close();
   }, count);
-  const open = await ourMs(() => BpfObject.open(bytes, { objectName: name, pinRoot }).close(), count);
-  const theirOpen = libbpfMs(options.harness, 'object-open', path, count) as number;
+  const open = await ourMs(() => BpfObject.open(bytes, { objectName: name, pinRoot }).close(), openCount);
+  const theirOpen = libbpfMs(options.harness, 'object-open', path, openCount) as number;
   const coldOurs = medianOfRuns(coldSamples, () => ourFirstLoadMs(path, pinRoot));
   const coldTheirs = medianOfRuns(coldSamples, () => libbpfMs(options.harness, 'first-load', path, 1));
   if (coldOurs === undefined || coldTheirs === undefined) throw new Error(`bench: the first load of ${path} failed`);
