@@ -20,6 +20,11 @@ export interface FormatCOptions {
   readonly roots?: readonly number[];
   /** Include guard name; `__VMLINUX_H__` by default. */
   readonly guard?: string;
+  /**
+   * Variables (VAR ids) declared after the types, as `type name;` with anonymous types
+   * spelled out (a map definition prints as `struct {…} name;`); what they need comes first.
+   */
+  readonly variables?: readonly number[];
   /** Wrap definitions in clang's `preserve_access_index` pragma, as bpftool does (default true). */
   readonly preserveAccessIndex?: boolean;
 }
@@ -128,8 +133,10 @@ class CWriter {
 
   header(options: FormatCOptions): string {
     const guard = options.guard ?? '__VMLINUX_H__';
-    const roots = options.roots ?? this.allIds();
+    const variables = (options.variables ?? []).map((id) => this.btf.type(id));
+    const roots = options.roots ?? (variables.length === 0 ? this.allIds() : []);
     for (const id of roots) this.orderType(id, false);
+    for (const v of variables) if (v.kind === 'var') this.orderType(v.type, false);
     // clang warns about the pragma when no record follows it.
     const hasRecord = this.order.some((id) => {
       const kind = this.btf.kindOf(id);
@@ -146,6 +153,11 @@ class CWriter {
       );
     }
     for (const id of this.order) this.emitDefinition(id);
+    for (const v of variables) {
+      if (v.kind !== 'var') continue;
+      this.forwardDeclareReferences(this.btf.type(v.type));
+      this.out.push(`${this.declaration(v.type, v.name, 0)};`, '');
+    }
     if (pragma) {
       this.out.push('#ifndef BPF_NO_PRESERVE_ACCESS_INDEX', '#pragma clang attribute pop', '#endif', '');
     }

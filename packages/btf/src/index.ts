@@ -8,6 +8,9 @@
  * @module @bpfkit/btf
  */
 
+export type { BpftoolJsonType } from './bpftool-json.js';
+// bpftool's JSON
+export { bpftoolJsonChunks, toBpftoolJson } from './bpftool-json.js';
 export type { BtfCodec, BtfValue } from './codec.js';
 // Values
 export { btfCodec } from './codec.js';

@@ -2,7 +2,15 @@ import { readFileSync } from 'node:fs';
 import { parseElf } from '@bpfkit/elf';
 import { allFixtures, readFixture, requireTool } from '@bpfkit/fixtures';
 import { describe, expect, it } from 'vitest';
-import { type Btf, parseBtf, plainType, readObjectBtf } from '../src/index.js';
+import {
+  type BpftoolJsonType,
+  type Btf,
+  BtfBuilder,
+  bpftoolJsonChunks,
+  parseBtf,
+  plainType,
+  readObjectBtf,
+} from '../src/index.js';
 import { asBpftool, bpftoolTypes } from './bpftool.js';
 
 const bpftool = requireTool('bpftool', 'bpftool', 'version');
@@ -129,5 +137,33 @@ describe('decoded types are views on their records', () => {
     if (struct?.kind !== 'struct') throw new Error('fixture changed');
     expect(btf.type(struct.id)).toBe(struct);
     expect(struct.members).toBe(struct.members);
+  });
+});
+
+describe.skipIf(!bpftool)('bpftoolJsonChunks', () => {
+  it("streams this machine's vmlinux as the JSON bpftool prints, in bounded pieces", () => {
+    const btf = parseBtf(new Uint8Array(readFileSync(vmlinuxPath)), { verified: true });
+    let text = '';
+    let largest = 0;
+    for (const chunk of bpftoolJsonChunks(btf)) {
+      largest = Math.max(largest, chunk.length);
+      text += chunk;
+    }
+    expect(largest).toBeLessThan(1 << 17);
+    const ours = (JSON.parse(text) as { types: BpftoolJsonType[] }).types.map((t) => asBpftool(t));
+    const theirs = bpftoolTypes(vmlinuxPath);
+    expect(ours.length).toBe(theirs.length);
+    for (const [index, expected] of theirs.entries()) {
+      const mine = ours[index];
+      if (JSON.stringify(mine) !== JSON.stringify(expected)) expect(mine).toEqual(expected);
+    }
+  });
+
+  it('writes 64-bit enumerators as exact integers', () => {
+    const b = new BtfBuilder();
+    b.add({ kind: 'enum64', name: 'big', size: 8, signed: false, values: [{ name: 'TOP', value: 2n ** 64n - 1n }] });
+    expect([...bpftoolJsonChunks(parseBtf(b.encode()))].join('')).toBe(
+      '{"types":[{"id":1,"kind":"ENUM64","name":"big","encoding":"UNSIGNED","size":8,"vlen":1,"values":[{"name":"TOP","val":18446744073709551615}]}]}',
+    );
   });
 });

@@ -25,11 +25,24 @@ export function hexBytes(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
 }
 
-/** JSON with bigints as decimal strings. */
-export function toJson(value: unknown): string {
-  return JSON.stringify(
-    value,
-    (_key, v) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? hexBytes(v) : v),
-    2,
-  );
+/**
+ * JSON, indented by two spaces, with bigints as plain integers (JSON's numbers have no size
+ * limit; `JSON.parse` rounds past 2^53, a parser with big-number support reads them exactly)
+ * and byte arrays as hex strings.
+ */
+export function toJson(value: unknown, indent = ''): string {
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Uint8Array) return JSON.stringify(hexBytes(value));
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    return toJson((value as { toJSON: () => unknown }).toJSON(), indent);
+  }
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    return `[\n${value.map((v) => inner + toJson(v, inner)).join(',\n')}\n${indent}]`;
+  }
+  const entries = Object.entries(value).filter(([, v]) => v !== undefined && typeof v !== 'function');
+  if (entries.length === 0) return '{}';
+  return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${toJson(v, inner)}`).join(',\n')}\n${indent}}`;
 }

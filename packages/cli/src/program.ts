@@ -7,7 +7,7 @@ import { load } from './commands/load.js';
 import { mapDump } from './commands/map-dump.js';
 import { run } from './commands/run.js';
 import { ExitCode } from './exit-codes.js';
-import { reportError } from './report-error.js';
+import { errorJson, reportError } from './report-error.js';
 
 const exitCodes = `
 Exit status:
@@ -28,7 +28,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
       try {
         setExit(await action(...args));
       } catch (error) {
-        setExit(reportError(error));
+        const code = reportError(error);
+        if (args.some((a) => (a as { json?: unknown } | undefined)?.json === true)) {
+          console.log(errorJson(error, code));
+        }
+        setExit(code);
       }
     };
 
@@ -44,6 +48,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command('load')
     .argument('<object>', 'BPF ELF object')
     .option('--pin <dir>', 'pin programs under <dir>/progs and maps pinned by name under <dir>')
+    .option('--pin-maps', "with --pin, also pin every other map under <dir>/<map name> ('.' becomes '_')")
     .option('--const <name=value>', 'set a const volatile global before load (repeatable)', (v, all: string[] = []) => [
       ...all,
       v,
@@ -53,10 +58,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('load an object into the kernel and summarise its maps and programs')
     .addHelpText(
       'after',
-      '\nExamples:\n  bpfkit load examples/map-in-map.bpf.o -v\n  bpfkit load prog.bpf.o --const threshold=3 --pin /sys/fs/bpf/demo',
+      '\nExamples:\n  bpfkit load examples/map-in-map.bpf.o -v\n  bpfkit load examples/map-in-map.bpf.o --pin /sys/fs/bpf/demo --pin-maps',
     )
     .action(
-      wrap((path: string, o: { pin?: string; const?: string[]; verbose?: boolean; json?: boolean }) => load(path, o)),
+      wrap(
+        (path: string, o: { pin?: string; pinMaps?: boolean; const?: string[]; verbose?: boolean; json?: boolean }) =>
+          load(path, o),
+      ),
     );
 
   program
@@ -84,7 +92,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('print every entry, decoded through BTF')
     .addHelpText(
       'after',
-      '\nExamples:\n  bpfkit map dump examples/map-in-map.bpf.o outer_hash\n  bpfkit map dump /sys/fs/bpf/demo/counts',
+      '\nExamples:\n  bpfkit map dump examples/map-in-map.bpf.o tenants\n  bpfkit map dump /sys/fs/bpf/demo/acme',
     )
     .action(wrap((source: string, name: string | undefined, o: { json?: boolean }) => mapDump(source, name, o)));
 
@@ -92,14 +100,19 @@ export function buildProgram(setExit: (code: number) => void): Command {
   btf
     .command('dump')
     .argument('<file>', 'BPF object or raw BTF file (e.g. /sys/kernel/btf/vmlinux)')
-    .option('--format <c|json|raw>', 'output format', 'raw')
-    .option('--type <name>', 'only this type (and, for C, what it needs)')
+    .option('--format <c|json|raw>', 'output format (default: raw)')
+    .option('--type <name>', 'only this type (and, for C, what it needs; a variable prints with its type)')
+    .option('--json', 'JSON output (--format json unless --format says otherwise) and JSON errors')
     .description('print BTF types; the C output compiles with clang')
     .addHelpText(
       'after',
-      '\nExamples:\n  bpfkit btf dump /sys/kernel/btf/vmlinux --format c > vmlinux.h\n  bpfkit btf dump examples/map-in-map.bpf.o --type inner_map',
+      '\nExamples:\n  bpfkit btf dump /sys/kernel/btf/vmlinux --format c > vmlinux.h\n  bpfkit btf dump examples/map-in-map.bpf.o --type tenant_counters --format c\n  bpfkit btf dump examples/map-in-map.bpf.o --type tenants --format c',
     )
-    .action(wrap((file: string, o: { format?: string; type?: string }) => btfDump(file, o)));
+    .action(
+      wrap((file: string, o: { format?: string; type?: string; json?: boolean }) =>
+        btfDump(file, o.json && o.format === undefined ? { ...o, format: 'json' } : o),
+      ),
+    );
 
   program
     .command('disasm')

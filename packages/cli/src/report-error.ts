@@ -1,6 +1,6 @@
 import { btf, elf, LoadError, maps, reloc, syscall } from '@bpfkit/loader';
 import { ExitCode } from './exit-codes.js';
-import { colours } from './output.js';
+import { colours, toJson } from './output.js';
 import { UsageError } from './values.js';
 
 /** True for an error Node raised from a system call (a file that cannot be read, …): the environment, not a bug. */
@@ -49,4 +49,22 @@ export function reportError(error: unknown): number {
   }
   if (syscall.BpfSyscallError.is(error) || (isSystemError(error) && error.code !== 'ENOENT')) return ExitCode.KERNEL;
   return ExitCode.INPUT;
+}
+
+/**
+ * `error` for `--json` callers, on standard output: `{"error":{"message","code","exitCode",…}}`
+ * with the error's own code and context when it has them (the human sentence still goes to
+ * standard error).
+ */
+export function errorJson(error: unknown, exitCode: number): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const { code, context } = error as { code?: unknown; context?: unknown };
+  return toJson({
+    error: {
+      message,
+      ...(typeof code === 'string' ? { code } : {}),
+      exitCode,
+      ...(context !== null && typeof context === 'object' ? { context } : {}),
+    },
+  });
 }

@@ -109,7 +109,7 @@ describe('bpfkit', () => {
   it('dumps a map through BTF', () => {
     const { stdout, status } = bpfkit('map', 'dump', fixture('globals_subprogs').path, '.data', '--json');
     expect(status).toBe(0);
-    expect(JSON.parse(stdout)).toEqual([{ key: '00 00 00 00', value: { counter: 7 } }]);
+    expect(JSON.parse(stdout)).toEqual([{ key: 0, value: { counter: 7 } }]);
   });
 
   it('dumps BTF as C that names the map definition', () => {

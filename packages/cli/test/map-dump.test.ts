@@ -15,12 +15,20 @@ const unavailable = bpfUnavailable();
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const KEYS = [0, 1, 2];
 
-/** What `map dump --json` must print for an element: for per-CPU maps one hex string per possible CPU. */
+/** Bytes without BTF as `map dump --json` reads back: 1, 2, 4 or 8 as a little-endian unsigned integer, others hex. */
+function plain(bytes: Uint8Array): unknown {
+  if (![1, 2, 4, 8].includes(bytes.length)) return hexBytes(bytes);
+  let value = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i] as number);
+  return Number(value);
+}
+
+/** What `map dump --json` must print for an element: for per-CPU maps one value per possible CPU. */
 function rendered(type: number, valueSize: number, element: Uint8Array): unknown {
-  if (!isPerCpuMapType(type)) return hexBytes(element);
+  if (!isPerCpuMapType(type)) return plain(element);
   const stride = perCpuStride(valueSize);
   return Array.from({ length: possibleCpus() }, (_, cpu) =>
-    hexBytes(element.subarray(cpu * stride, cpu * stride + valueSize)),
+    plain(element.subarray(cpu * stride, cpu * stride + valueSize)),
   );
 }
 
@@ -62,14 +70,14 @@ describe.skipIf(unavailable !== undefined)('bpfkit map dump of a pinned map', ()
       for (const pin of pins) {
         const result = results[pin.path];
         expect({ path: pin.path, status: result?.status }).toEqual({ path: pin.path, status: 0 });
-        const rows = (JSON.parse(result?.output ?? '[]') as { key: string; value: unknown }[]).sort((a, b) =>
-          a.key.localeCompare(b.key),
+        const rows = (JSON.parse(result?.output ?? '[]') as { key: number; value: unknown }[]).sort(
+          (a, b) => a.key - b.key,
         );
         // Arrays hold every index; the untouched one reads as zeros.
         const keys = pin.type === 2 || pin.type === 6 ? [...KEYS, 3] : KEYS;
         expect(rows).toEqual(
           keys.map((key) => ({
-            key: hexBytes(u32(key)),
+            key,
             value: rendered(
               pin.type,
               pin.size,
@@ -100,5 +108,21 @@ describe.skipIf(unavailable !== undefined)('bpfkit map dump of an object', () =>
     expect(JSON.parse(printed.join('\n'))).toEqual(
       [0, 1, 2, 3].map((key) => ({ key, value: Array.from({ length: possibleCpus() }, () => zero) })),
     );
+  });
+
+  it('shows program slots by id, an empty slot as null, keys as numbers, as a pin of the same map shows them', () => {
+    const printed: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((text: string) => {
+      printed.push(text);
+    });
+    try {
+      expect(mapDump(fixture('prog_array').path, 'jump_table', { json: true })).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    const rows = JSON.parse(printed.join('\n')) as { key: number; value: { progId: number } | null }[];
+    expect(rows.map((r) => r.key)).toEqual(rows.map((_, i) => i));
+    expect(rows.some((r) => r.value === null)).toBe(true);
+    for (const row of rows) if (row.value !== null) expect(row.value.progId).toBeGreaterThan(0);
   });
 });

@@ -15,8 +15,10 @@ export function objectNameFromPath(path: string): string {
 
 /**
  * libbpf's kernel name for a global-data map: a prefix of the object name joined to the
- * section name, 15 characters at most (`map_in_.bss`, `globals.rodata`). A section with a
- * second dot (`.data.custom`) gets no prefix.
+ * section name, 15 characters at most; the prefix leaves the section at least 7.
+ * `internalMapName('map_in_map', '.bss')` is `'map_in_m.bss'`,
+ * `internalMapName('globals', '.rodata')` is `'globals.rodata'`. A section with a second
+ * dot gets no prefix: `internalMapName('globals', '.data.custom')` is `'.data.custom'`.
  */
 export function internalMapName(objectName: string, section: string): string {
   const suffixLength = Math.min(Math.max(7, section.length), KERNEL_NAME_LENGTH);

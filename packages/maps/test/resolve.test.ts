@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readObjectBtf } from '@bpfkit/btf';
 import { type ElfFile, parseElf } from '@bpfkit/elf';
 import { readFixture } from '@bpfkit/fixtures';
@@ -231,6 +232,14 @@ describe('kernel names', () => {
     ['my-obj', '.data', 'my_obj.data'],
   ])('%s + %s → %s', (object, section, name) => {
     expect(internalMapName(object, section)).toBe(name);
+  });
+
+  it('are as the examples in its doc comment say', () => {
+    const source = readFileSync(new URL('../src/names.ts', import.meta.url), 'utf8');
+    const examples = [...source.matchAll(/`internalMapName\('(.+?)', '(.+?)'\)` is `'(.+?)'`/g)];
+    expect(examples.length).toBeGreaterThanOrEqual(3);
+    for (const [, object, section, name] of examples)
+      expect(internalMapName(object as string, section as string)).toBe(name);
   });
 });
 

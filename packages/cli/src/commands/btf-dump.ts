@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { btf as btfLib, elf as elfLib } from '@bpfkit/loader';
-import { toJson } from '../output.js';
 import { UsageError } from '../values.js';
 
 /** The BTF of an object file (its `.BTF`) or of a raw BTF file (`/sys/kernel/btf/vmlinux`). */
@@ -71,19 +70,37 @@ function raw(t: btfLib.BtfType): string {
   }
 }
 
+/** What the C dump prints for `--type NAME`: the declarations named so, and variables (with the types they use). */
+function cOptions(btf: btfLib.Btf, name: string, ids: readonly number[]): btfLib.FormatCOptions {
+  const declared = new Set(['struct', 'union', 'enum', 'enum64', 'fwd', 'typedef']);
+  const roots = ids.filter((id) => declared.has(btf.kindOf(id)));
+  const variables = ids.filter((id) => btf.kindOf(id) === 'var');
+  if (roots.length === 0 && variables.length === 0) {
+    const kind = btf.kindOf(ids[0] as number);
+    throw new UsageError(
+      `'${name}' is a ${kind}: the C dump prints structs, unions, enums, typedefs and variables (try --format raw)`,
+    );
+  }
+  return { roots, variables };
+}
+
 /** `bpfkit btf dump FILE [--format c|json|raw] [--type NAME]`. */
 export function btfDump(path: string, options: { format?: string; type?: string }): number {
   const btf = readBtf(path);
   const format = options.format ?? 'raw';
-  const roots = options.type === undefined ? undefined : btf.idsByName(options.type);
-  if (roots !== undefined && roots.length === 0) throw new UsageError(`no type named '${options.type}'`);
-  if (format === 'c') {
-    process.stdout.write(btfLib.formatC(btf, roots === undefined ? {} : { roots }));
-    return 0;
+  if (format !== 'c' && format !== 'json' && format !== 'raw') {
+    throw new UsageError(`--format is c, json or raw, not '${format}'`);
   }
-  const types = roots === undefined ? btf.decodeAll() : roots.map((id) => btf.type(id));
-  if (format === 'json') console.log(toJson(types.map(({ nameOffset: _, ...rest }) => rest)));
-  else if (format === 'raw') for (const t of types) console.log(raw(t));
-  else throw new UsageError(`--format is c, json or raw, not '${format}'`);
+  const ids = options.type === undefined ? undefined : btf.idsByName(options.type);
+  if (ids !== undefined && ids.length === 0) throw new UsageError(`no type named '${options.type}'`);
+  if (format === 'c') {
+    process.stdout.write(btfLib.formatC(btf, ids === undefined ? {} : cOptions(btf, options.type as string, ids)));
+  } else if (format === 'json') {
+    // Written piece by piece: vmlinux's 18 MB never sit in memory as one string.
+    for (const chunk of btfLib.bpftoolJsonChunks(btf, ids)) process.stdout.write(chunk);
+    process.stdout.write('\n');
+  } else {
+    for (const t of ids?.map((id) => btf.type(id)) ?? btf.decodeAll()) console.log(raw(t));
+  }
   return 0;
 }
