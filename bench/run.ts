@@ -22,6 +22,7 @@ import {
   useBackend,
 } from '@bpfkit/syscall';
 import { Bench } from 'tinybench';
+import { btfDumpFigures } from './btf-dump.js';
 import { complexityFigures } from './complexity.js';
 import { eventFigures } from './events.js';
 import { linkFigures } from './link.js';
@@ -355,24 +356,23 @@ function pinRoot(): string {
   return privatePins;
 }
 
+const tableHeader = ['figure', 'bpfkit', 'reference', 'reference is', 'ratio', 'target', 'meets'];
+
+/** One Markdown table line. */
+function tableLine(cells: readonly string[]): string {
+  return `| ${cells.join(' | ')} |`;
+}
+
+/** A figure's cells, in {@link tableHeader}'s order. */
+function row(f: Figure): string[] {
+  const ratio = f.reference === undefined ? f.ours : f.ours / f.reference;
+  const meets = f.target === undefined ? '' : ratio <= f.target ? 'yes' : 'no';
+  const value = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(2)} ${f.unit}`);
+  return [f.name, value(f.ours), value(f.reference), f.referenceName, ratio.toFixed(2), `≤ ${f.target ?? '-'}`, meets];
+}
+
 function format(figures: Figure[]): string {
-  const rows = figures.map((f) => {
-    const ratio = f.reference === undefined ? f.ours : f.ours / f.reference;
-    const within = f.higherIsBetter ? ratio >= (f.target ?? 0) : ratio <= (f.target ?? 0);
-    const meets = f.target === undefined ? '' : within ? 'yes' : 'no';
-    const value = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(2)} ${f.unit}`);
-    return [
-      f.name,
-      value(f.ours),
-      value(f.reference),
-      f.referenceName,
-      ratio.toFixed(2),
-      `${f.higherIsBetter ? '≥' : '≤'} ${f.target ?? '-'}`,
-      meets,
-    ];
-  });
-  const header = ['figure', 'bpfkit', 'reference', 'reference is', 'ratio', 'target', 'meets'];
-  return [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+  return [tableHeader, tableHeader.map(() => '---'), ...figures.map(row)].map(tableLine).join('\n');
 }
 
 function machine(): string {
@@ -380,17 +380,27 @@ function machine(): string {
 }
 
 buildHarness();
-const figures = [
-  ...(await btfFigures()),
-  ...(await syscallFigures()),
-  ...(await objectFigures()),
-  await mapInMapThroughput(),
-  await tenCoreObjects(),
-  ...(await loadFigures({ quick, corpus: corpusFolders(args), harness })),
-  ...complexityFigures(quick),
-  ...(await eventFigures(quick, libbpf)),
-  ...linkFigures(quick),
+/** The groups of rows, measured in this order; each row prints to stderr as its group finishes. */
+const groups: readonly [string, () => Figure[] | Figure | Promise<Figure[] | Figure>][] = [
+  ['BTF', btfFigures],
+  ['btf dump', () => btfDumpFigures(quick)],
+  ['map calls', syscallFigures],
+  ['objects', objectFigures],
+  ['map-in-map throughput', mapInMapThroughput],
+  ['ten CO-RE objects', tenCoreObjects],
+  ['load', () => loadFigures({ quick, corpus: corpusFolders(args), harness })],
+  ['complexity', () => complexityFigures(quick)],
+  ['events', () => eventFigures(quick, libbpf)],
+  ['links', () => linkFigures(quick)],
 ];
+const figures: Figure[] = [];
+process.stderr.write(`${tableLine(tableHeader)}\n`);
+for (const [label, measure] of groups) {
+  process.stderr.write(`bench: measuring ${label}…\n`);
+  const rows = [await measure()].flat();
+  for (const figure of rows) process.stderr.write(`${tableLine(row(figure))}\n`);
+  figures.push(...rows);
+}
 const table = format(figures);
 console.log(`\nbpfkit vs libbpf (${machine()})\n\n${table}\n`);
 if (jsonPath !== undefined) writeFileSync(jsonPath, `${JSON.stringify({ machine: machine(), figures }, null, 2)}\n`);

@@ -1,0 +1,72 @@
+// `btf dump` rows of `npm run bench`: the built `bpfkit btf dump /sys/kernel/btf/vmlinux` as a
+// user runs it (a fresh process, output to /dev/null), C and JSON, beside `bpftool btf dump
+// file … format c` and `bpftool -j btf dump file …` from the same run, alternating.
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import type { Figure } from './run.js';
+
+const vmlinux = '/sys/kernel/btf/vmlinux';
+const cli = 'packages/cli/dist/main.js';
+
+/** Wall time in ms of one run of `command`, its output discarded; throws when it fails. */
+function timed(command: string, args: readonly string[]): number {
+  const devNull = openSync('/dev/null', 'w');
+  try {
+    const started = performance.now();
+    const run = spawnSync(command, args, { stdio: ['ignore', devNull, 'pipe'] });
+    const elapsed = performance.now() - started;
+    if (run.status !== 0) throw new Error(`bench: ${command} ${args.join(' ')} failed: ${run.stderr}`);
+    return elapsed;
+  } finally {
+    closeSync(devNull);
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+/** Median times of `ours` and `theirs` run alternately `runs` times. */
+function alternate(runs: number, ours: () => number, theirs: () => number): { ours: number; theirs: number } {
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    a.push(ours());
+    b.push(theirs());
+  }
+  return { ours: median(a), theirs: median(b) };
+}
+
+/** vmlinux as C (target ≤ 1.5× bpftool, issue #21) and as bpftool's JSON. */
+export function btfDumpFigures(quick: boolean): Figure[] {
+  const runs = quick ? 3 : 9;
+  const c = alternate(
+    runs,
+    () => timed('node', [cli, 'btf', 'dump', vmlinux, '--format', 'c']),
+    () => timed('bpftool', ['btf', 'dump', 'file', vmlinux, 'format', 'c']),
+  );
+  const json = alternate(
+    runs,
+    () => timed('node', [cli, 'btf', 'dump', vmlinux, '--format', 'json']),
+    () => timed('bpftool', ['-j', 'btf', 'dump', 'file', vmlinux]),
+  );
+  return [
+    {
+      name: 'btf dump vmlinux --format c (a fresh process)',
+      unit: 'ms',
+      ours: c.ours,
+      reference: c.theirs,
+      referenceName: 'bpftool btf dump … format c',
+      target: 1.5,
+    },
+    {
+      name: 'btf dump vmlinux --format json (a fresh process)',
+      unit: 'ms',
+      ours: json.ours,
+      reference: json.theirs,
+      referenceName: 'bpftool -j btf dump',
+      target: undefined,
+    },
+  ];
+}
