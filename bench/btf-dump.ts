@@ -3,6 +3,7 @@
 // file … format c` and `bpftool -j btf dump file …` from the same run, alternating.
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { medianOf } from './load.js';
 import type { Figure } from './run.js';
 
 const vmlinux = '/sys/kernel/btf/vmlinux';
@@ -22,11 +23,6 @@ function timed(command: string, args: readonly string[]): number {
   }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-}
-
 /** Median times of `ours` and `theirs` run alternately `runs` times. */
 function alternate(runs: number, ours: () => number, theirs: () => number): { ours: number; theirs: number } {
   const a: number[] = [];
@@ -35,7 +31,7 @@ function alternate(runs: number, ours: () => number, theirs: () => number): { ou
     a.push(ours());
     b.push(theirs());
   }
-  return { ours: median(a), theirs: median(b) };
+  return { ours: medianOf(a), theirs: medianOf(b) };
 }
 
 /** vmlinux as C (target ≤ 1.5× bpftool, issue #21) and as bpftool's JSON. */
