@@ -18,6 +18,8 @@ export type { IteratorParameter } from './iter.js';
 export { attachIterator, CgroupIterOrder } from './iter.js';
 export type { KprobeOptions } from './kprobe.js';
 export { attachKprobe } from './kprobe.js';
+export type { KprobeMultiOptions } from './kprobe-multi.js';
+export { attachKprobeMulti, traceableFunctions } from './kprobe-multi.js';
 export type { KsyscallOptions } from './ksyscall.js';
 export { attachKsyscall, syscallFunction } from './ksyscall.js';
 export type { Release } from './link.js';

@@ -130,6 +130,14 @@ describe.skipIf(skip !== undefined)('uprobes on a binary we build', () => {
     );
   });
 
+  it('the loader attaches uprobe.multi/<path>:<glob> sections through the same link', () => {
+    reset();
+    using link = obj.program('on_uprobe_multi').attach({ target: `${built.pie}:bpfkit_t*` });
+    runProbed(built.pie, 3);
+    expect(hits()[0]).toBe(3);
+    expect(link.kind).toBe('uprobe.multi');
+  });
+
   it('a uprobe.multi link filtered by pid sees only that process', () => {
     reset();
     using _link = attachUprobeMulti(obj.program('on_uprobe_multi').fd, built.pie, {

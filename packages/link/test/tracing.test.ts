@@ -6,6 +6,7 @@ import { bpfUnavailable, openFdCount } from '../../loader/test/kernel.js';
 import {
   attachIterator,
   attachKprobe,
+  attachKprobeMulti,
   attachKsyscall,
   attachRawTracepoint,
   attachTracepoint,
@@ -13,6 +14,7 @@ import {
   LinkError,
   mountTracefs,
   syscallFunction,
+  traceableFunctions,
   tracefsRoot,
 } from '../src/index.js';
 
@@ -100,5 +102,26 @@ describe.skipIf(unavailable !== undefined)('tracepoints, BTF tracing, iterators 
     expect(() => attachKprobe(obj.program('on_kprobe').fd, 'do_nanosleep', { maxactive: 4 })).toThrow(
       /maxactive applies to kretprobes only/,
     );
+  });
+
+  it('kprobe.multi resolves its glob to kernel functions; without fprobes the kernel refuses the link', async () => {
+    const functions = traceableFunctions('do_nano*');
+    expect(functions).toContain('do_nanosleep');
+    expect(functions.every((name) => name.startsWith('do_nano'))).toBe(true);
+    obj.map('.bss').set(0, { hits: Array(8).fill(0n) });
+    let link: ReturnType<typeof attachKprobeMulti>;
+    try {
+      link = attachKprobeMulti(obj.program('on_kprobe_multi').fd, {
+        symbols: ['do_nanosleep'],
+        cookies: [2n],
+      });
+    } catch (error) {
+      // This kernel is built without CONFIG_FPROBE: BPF_LINK_CREATE answers EOPNOTSUPP.
+      expect(LinkError.is(error) && [error.code, error.context.errno]).toEqual(['not-supported', 'EOPNOTSUPP']);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    link.close();
+    expect(hits()[2]).toBeGreaterThan(0);
   });
 });

@@ -2,6 +2,7 @@ import {
   attachCgroup,
   attachIterator,
   attachKprobe,
+  attachKprobeMulti,
   attachKsyscall,
   attachRawTracepoint,
   attachSocketFilter,
@@ -9,6 +10,7 @@ import {
   attachTracepoint,
   attachTracing,
   attachUprobe,
+  attachUprobeMulti,
   attachUsdt,
   attachXdp,
   type IteratorParameter,
@@ -121,6 +123,14 @@ function attachTo(
     }
     case 'kprobe':
       return attachKprobe(programFd, target.function, { offset: target.offset, retprobe: target.retprobe, ...cookie });
+    case 'kprobe-multi':
+      return attachKprobeMulti(programFd, { pattern: target.pattern, retprobe: target.retprobe });
+    case 'uprobe-multi':
+      return attachUprobeMulti(programFd, target.path, {
+        pattern: target.pattern,
+        retprobe: target.retprobe,
+        ...(options.pid === undefined ? {} : { pid: options.pid }),
+      });
     case 'ksyscall':
       return attachKsyscall(programFd, target.syscall, { retprobe: target.retprobe, ...cookie });
     case 'tracing':

@@ -15,6 +15,8 @@ export type AttachTarget =
   | { readonly kind: 'kprobe'; readonly function: string; readonly offset: number; readonly retprobe: boolean }
   | { readonly kind: 'ksyscall'; readonly syscall: string; readonly retprobe: boolean }
   | { readonly kind: 'usdt'; readonly path: string; readonly provider: string; readonly name: string }
+  | { readonly kind: 'kprobe-multi'; readonly pattern: string; readonly retprobe: boolean }
+  | { readonly kind: 'uprobe-multi'; readonly path: string; readonly pattern: string; readonly retprobe: boolean }
   | { readonly kind: 'tracing'; readonly attachType: number }
   | { readonly kind: 'netdev'; readonly attachType: number }
   | { readonly kind: 'cgroup'; readonly attachType: number }
@@ -45,6 +47,22 @@ export function attachTarget(plan: ProgramPlan, target = plan.attachTarget): Att
     }
     case ProgramType.KPROBE: {
       const retprobe = pattern.includes('ret');
+      if (pattern === 'kprobe.multi' || pattern === 'kretprobe.multi') {
+        return target === ''
+          ? { kind: 'unsupported', reason: `'${kind.pattern}' names no functions (kprobe.multi/<glob>)` }
+          : { kind: 'kprobe-multi', pattern: target, retprobe: pattern === 'kretprobe.multi' };
+      }
+      if (/^u(ret)?probe\.multi(\.s)?$/.test(pattern)) {
+        const match = /^(.+):([^:]+)$/.exec(target);
+        return match === null
+          ? { kind: 'unsupported', reason: `uprobe.multi target '${target}' is not <path>:<glob>` }
+          : {
+              kind: 'uprobe-multi',
+              path: match[1] as string,
+              pattern: match[2] as string,
+              retprobe: pattern.startsWith('uretprobe'),
+            };
+      }
       if (pattern.startsWith('uprobe') || pattern.startsWith('uretprobe')) {
         const match = /^(.+):([^:+]+)(?:\+(0x[0-9a-f]+|\d+))?$/.exec(target);
         if (match === null)
@@ -76,7 +94,7 @@ export function attachTarget(plan: ProgramPlan, target = plan.attachTarget): Att
       }
       return {
         kind: 'unsupported',
-        reason: `'${kind.pattern}' programs (multi-probes) are not attachable by bpfkit yet`,
+        reason: `'${kind.pattern}' programs are not attachable by bpfkit yet`,
       };
     }
     case ProgramType.XDP:

@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { createLink, isLittleEndianHost, nativeBuffer } from '@bpfkit/syscall';
+import { kernelStep, LinkError } from './errors.js';
+import { globMatcher } from './glob.js';
+import { Link } from './link.js';
+import { tracefsRoot } from './tracefs.js';
+
+/** `BPF_TRACE_KPROBE_MULTI`. */
+const ATTACH_KPROBE_MULTI = 42;
+/** `BPF_F_KPROBE_MULTI_RETURN`. */
+const F_RETURN = 1;
+
+/** Options for {@link attachKprobeMulti}: where to probe (one of `pattern`, `symbols`) and how. */
+export interface KprobeMultiOptions {
+  /** A glob over the kernel's traceable functions (`available_filter_functions`), as `kprobe.multi/<glob>`. */
+  readonly pattern?: string;
+  /** Kernel function names. */
+  readonly symbols?: readonly string[];
+  /** One cookie per function, in the order of `symbols` (or of the matches). */
+  readonly cookies?: readonly bigint[];
+  /** Probe returns (`kretprobe.multi`). */
+  readonly retprobe?: boolean;
+}
+
+/** The lines of `path`, or `undefined` when it cannot be read (missing, or refused as tracefs may refuse it). */
+function readLines(path: string): string[] | undefined {
+  try {
+    return readFileSync(path, 'utf8').split('\n');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The kernel functions matching glob `pattern`, in file order, each once: the traceable
+ * ones from tracefs `available_filter_functions` (module suffixes dropped), or, where that
+ * cannot be read, the text symbols of `/proc/kallsyms` (as libbpf 1.1 does).
+ * @throws {@link LinkError} `not-supported` when neither can be read.
+ */
+export function traceableFunctions(pattern: string): string[] {
+  const test = globMatcher(pattern);
+  const found = new Set<string>();
+  const filtered = readLines(`${tracefsRoot('kprobe.multi globs')}/available_filter_functions`);
+  if (filtered !== undefined) {
+    for (const line of filtered) {
+      const name = line.split(' ')[0] as string;
+      if (name !== '' && test(name)) found.add(name);
+    }
+    return [...found];
+  }
+  const symbols = readLines('/proc/kallsyms');
+  if (symbols === undefined) {
+    throw new LinkError('not-supported', 'neither available_filter_functions nor /proc/kallsyms can be read', {
+      kind: 'kprobe.multi',
+      target: pattern,
+    });
+  }
+  for (const line of symbols) {
+    const [, type, name] = line.split(/\s+/, 3);
+    if ((type === 't' || type === 'T') && name !== undefined && test(name)) found.add(name);
+  }
+  return [...found];
+}
+
+/**
+ * Attaches a `kprobe.multi` program to many kernel functions through one link
+ * (BPF_LINK_CREATE with `BPF_TRACE_KPROBE_MULTI`, Linux 5.18+, built on fprobes): the
+ * functions a glob matches, or named ones, each with its own cookie.
+ * @throws {@link LinkError} `not-found` when nothing matches, `bad-target` when cookies do
+ * not pair up, `not-supported` on kernels without fprobes (EOPNOTSUPP), `kernel` when refused.
+ */
+export function attachKprobeMulti(programFd: number, options: KprobeMultiOptions): Link {
+  const retprobe = options.retprobe ?? false;
+  const kind = retprobe ? 'kretprobe.multi' : 'kprobe.multi';
+  const context = { kind, target: options.pattern ?? options.symbols?.join(',') ?? '' };
+  const symbols = options.pattern !== undefined ? traceableFunctions(options.pattern) : [...(options.symbols ?? [])];
+  if (symbols.length === 0) throw new LinkError('not-found', 'no kernel function to probe', context);
+  if (options.cookies !== undefined && options.cookies.length !== symbols.length) {
+    throw new LinkError('bad-target', `${options.cookies.length} cookies for ${symbols.length} functions`, context);
+  }
+  // The names, NUL-terminated one after another, and an array of pointers into them.
+  const encoded = symbols.map((name) => new TextEncoder().encode(`${name}\0`));
+  const names = nativeBuffer(encoded.reduce((n, e) => n + e.length, 0));
+  const starts: number[] = [];
+  encoded.reduce((at, bytes) => {
+    names.set(bytes, at);
+    starts.push(at);
+    return at + bytes.length;
+  }, 0);
+  const pointers = nativeBuffer(symbols.length * 8);
+  const cookies = options.cookies === undefined ? undefined : nativeBuffer(symbols.length * 8);
+  options.cookies?.forEach((cookie, i) => {
+    new DataView((cookies as Uint8Array).buffer).setBigUint64(i * 8, cookie, isLittleEndianHost);
+  });
+  const fd = kernelStep('create the kprobe_multi link', context, () =>
+    createLink({
+      programFd,
+      target: 0,
+      attachType: ATTACH_KPROBE_MULTI,
+      fill: (attr) => {
+        // The names' address, learnt by pointing a field at them (which also keeps them alive for the call).
+        const base = attr.pointer(24, names).readU64(24);
+        const view = new DataView(pointers.buffer);
+        starts.forEach((at, i) => {
+          view.setBigUint64(i * 8, base + BigInt(at), isLittleEndianHost);
+        });
+        attr
+          .u32(16, retprobe ? F_RETURN : 0)
+          .u32(20, symbols.length)
+          .pointer(24, pointers)
+          .pointer(40, cookies);
+      },
+    }),
+  );
+  return new Link(kind, fd);
+}
