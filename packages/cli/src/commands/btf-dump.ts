@@ -1,14 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { btf as btfLib, elf as elfLib } from '@bpfkit/loader';
 import { UsageError } from '../values.js';
+
+/** Where the kernel hands out its BTF: it checked every name and type id when it loaded it. */
+const KERNEL_BTF_DIR = '/sys/kernel/btf/';
 
 /** The BTF of an object file (its `.BTF`) or of a raw BTF file (`/sys/kernel/btf/vmlinux`). */
 function readBtf(path: string): btfLib.Btf {
   const bytes = new Uint8Array(readFileSync(path));
   const name = basename(path);
   const isElf = bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
-  if (!isElf) return btfLib.parseBtf(bytes, { name });
+  if (!isElf) return btfLib.parseBtf(bytes, { name, verified: resolve(path).startsWith(KERNEL_BTF_DIR) });
   const object = btfLib.readObjectBtf(elfLib.parseElf(bytes, { name }));
   if (object === undefined) throw new UsageError(`${name} has no .BTF section`);
   return object.btf;
