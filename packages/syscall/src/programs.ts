@@ -95,7 +95,7 @@ function attempt(
 }
 
 /**
- * BPF_PROG_LOAD, sent up to {@link PROG_LOAD_ATTEMPTS} times while the kernel answers EAGAIN
+ * BPF_PROG_LOAD, sent up to `PROG_LOAD_ATTEMPTS` (5) times while the kernel answers EAGAIN
  * (a signal interrupted the verifier). A quiet first try that fails is retried with the verifier log on; the log
  * buffer grows on ENOSPC up to the kernel's maximum. The log is returned on success when
  * `logLevel` asked for it, and attached to the error on failure.
