@@ -131,7 +131,10 @@ export class BpfObject {
     });
     for (const [name, value] of Object.entries(options.constants ?? {}))
       setConstant(this.maps, elf, this.btf, name, value);
-    this.programs = planPrograms(elf, this.maps, this.ext === undefined ? {} : { ext: this.ext });
+    this.programs = planPrograms(elf, this.maps, {
+      ...(this.ext === undefined ? {} : { ext: this.ext }),
+      ...(this.btf === undefined ? {} : { btf: this.btf }),
+    });
   }
 
   /**

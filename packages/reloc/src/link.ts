@@ -51,6 +51,9 @@ const dataSection = /^\.(data|rodata|bss)(\..+)?$/;
  * Copies `entry` and every subprogram it reaches (bpf-to-bpf calls and callbacks, found
  * through relocations or same-section calls) into one instruction stream, each subprogram
  * once, and fixes call offsets; records where map and global-data references need fds.
+ * `exceptionCallback` (a `.text` function the entry names with an `exception_callback:`
+ * decl tag) is appended last when nothing calls it, as libbpf does: the kernel finds it by
+ * its func_info.
  * @throws {@link RelocError} naming program, section and instruction for a relocation it cannot apply.
  */
 export function linkProgram(
@@ -58,6 +61,7 @@ export function linkProgram(
   code: ReadonlyMap<number, CodeSection>,
   entry: CodeFunction,
   maps: readonly MapSpec[],
+  exceptionCallback?: string,
 ): LinkedProgram {
   const object = elf.name;
   const instructions: Instruction[] = [];
@@ -146,6 +150,15 @@ export function linkProgram(
 
   append(entry);
   process(pieces[0] as LinkedPiece);
+  if (exceptionCallback !== undefined && !pieces.some((p) => p.function.name === exceptionCallback)) {
+    const callback = [...code.values()]
+      .flatMap((section) => (section.section.name === '.text' ? section.functions : []))
+      .find((fn) => fn.name === exceptionCallback);
+    if (callback === undefined)
+      fail('bad-call', `cannot find exception callback '${exceptionCallback}'`, entry.section.name, entry.start);
+    append(callback as CodeFunction);
+    process(pieces[pieces.length - 1] as LinkedPiece);
+  }
 
   for (const fixup of fixups) {
     const piece = containing(fixup.section, fixup.target) as LinkedPiece;

@@ -1,4 +1,4 @@
-import type { BtfExt } from '@bpfkit/btf';
+import type { Btf, BtfExt } from '@bpfkit/btf';
 import { decodeUtf8, type ElfFile } from '@bpfkit/elf';
 import type { MapSpec } from '@bpfkit/maps';
 import { coreKindNames } from './core/kinds.js';
@@ -70,6 +70,8 @@ export interface ProgramPlan {
 export interface PlanOptions {
   /** `.BTF.ext` of the object: func/line info and CO-RE records. */
   readonly ext?: BtfExt;
+  /** The object's BTF: `exception_callback:` decl tags name subprograms to append. */
+  readonly btf?: Btf;
 }
 
 function license(elf: ElfFile): string {
@@ -93,18 +95,38 @@ function kernelVersion(elf: ElfFile): number | undefined {
   return new DataView(data.buffer, data.byteOffset, 4).getUint32(0, elf.littleEndian);
 }
 
+const EXCEPTION_CALLBACK = 'exception_callback:';
+
+/**
+ * Each program's exception callback, from `exception_callback:<subprogram>` decl tags on
+ * program functions (`__exception_cb`): program name → subprogram name.
+ */
+function exceptionCallbacks(btf: Btf | undefined): Map<string, string> {
+  const callbacks = new Map<string, string>();
+  if (btf === undefined) return callbacks;
+  for (let id = btf.firstId; id < btf.typeCount; id++) {
+    if (btf.kindOf(id) !== 'decl_tag') continue;
+    const tag = btf.type(id);
+    if (tag.kind !== 'decl_tag' || tag.componentIndex !== -1 || !tag.name.startsWith(EXCEPTION_CALLBACK)) continue;
+    const callback = tag.name.slice(EXCEPTION_CALLBACK.length);
+    if (btf.kindOf(tag.type) === 'func' && callback !== '') callbacks.set(btf.nameOf(tag.type), callback);
+  }
+  return callbacks;
+}
+
 /**
  * A plan for every program of the object: entry points in code sections other than `.text`,
  * each linked with the subprograms it reaches, map references resolved against `maps`.
  * @throws {@link RelocError} for a relocation or call that cannot be applied.
  */
 export function planPrograms(elf: ElfFile, maps: readonly MapSpec[], options: PlanOptions = {}): ProgramPlan[] {
-  const { ext } = options;
+  const { ext, btf } = options;
+  const callbacks = exceptionCallbacks(btf);
   const code = readCodeSections(elf);
   const lic = license(elf);
   const version = kernelVersion(elf);
   return entryPoints(elf, code).map((entry) => {
-    const linked = linkProgram(elf, code, entry, maps);
+    const linked = linkProgram(elf, code, entry, maps, callbacks.get(entry.name));
     const info = moveExtInfo(ext, linked.pieces);
     const kind = classifySection(entry.section.name);
     return {
