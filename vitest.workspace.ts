@@ -8,7 +8,7 @@ const project = (name: string, root: string): TestProjectInlineConfiguration => 
 
 /**
  * One vitest project per package (and per example) that has a `test/` folder, plus the fuzz
- * harness's short pass. Vitest 4 no longer reads a workspace file; the root
+ * harness's short pass and the repository-wide checks in `scripts/test` (package manifests). Vitest 4 no longer reads a workspace file; the root
  * `vitest.config.ts` imports this list as `test.projects`.
  */
 export const projects: TestProjectInlineConfiguration[] = [
@@ -18,4 +18,5 @@ export const projects: TestProjectInlineConfiguration[] = [
       .map((name) => project(name, `${dir}/${name}`)),
   ),
   project('fuzz', 'fuzz'),
+  project('scripts', 'scripts'),
 ];

@@ -8,18 +8,20 @@ import { mapDump } from './commands/map-dump.js';
 import { run } from './commands/run.js';
 import { ExitCode } from './exit-codes.js';
 import { errorJson, reportError } from './report-error.js';
+import { version } from './version.js';
 
 const exitCodes = `
 Exit status:
   0  success
   1  the kernel refused (load, verifier, test run, map access)
-  2  bad input: malformed or invalid object, unknown map or program, bad arguments`;
+  2  bad input: malformed or invalid object, unknown map or program, bad arguments
+  3  an internal error: a bug in bpfkit, printed with its stack`;
 
 /** The bpfkit command line; each action resolves to an exit status. */
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('bpfkit')
     .description('Inspect, load, run and draw BPF objects (a TypeScript loader compatible with libbpf).')
-    .version('0.1.0')
+    .version(version)
     .addHelpText('after', exitCodes)
     .showHelpAfterError();
   const wrap =

@@ -142,7 +142,37 @@ function loadBackend(name: BackendName): BpfBackend {
     });
   }
   if (name === 'ffi-napi') return loadFfiNapi();
-  throw new Error(`bpfkit: unknown FFI '${name}' (BPFKIT_FFI): use 'koffi' or 'ffi-napi'`);
+  throw new BpfSyscallError(
+    'load FFI',
+    Errno.EINVAL,
+    { field: 'BPFKIT_FFI', expected: "'koffi' or 'ffi-napi'", actual: `'${String(name)}'` },
+    [],
+    {},
+    "set BPFKIT_FFI to 'koffi' (the default) or 'ffi-napi', or leave it unset",
+  );
+}
+
+/** The packages of the ffi-napi backend: optional peer dependencies, installed by whoever picks it. */
+const FFI_NAPI_PACKAGES = ['@2060.io/ffi-napi', '@2060.io/ref-napi'] as const;
+
+/**
+ * `require`s one of {@link FFI_NAPI_PACKAGES}.
+ * @throws {@link BpfSyscallError} (ENOENT) naming the package to install when it is missing.
+ */
+function requireFfiNapiPackage(require: NodeJS.Require, name: (typeof FFI_NAPI_PACKAGES)[number]): unknown {
+  try {
+    return require(name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+    throw new BpfSyscallError(
+      'load ffi-napi',
+      Errno.ENOENT,
+      { object: name },
+      [],
+      {},
+      `the ffi-napi backend needs ${FFI_NAPI_PACKAGES.join(' and ')}, optional peer dependencies of @bpfkit/syscall: install them (npm install ${FFI_NAPI_PACKAGES.join(' ')}), or use koffi, the default (unset BPFKIT_FFI)`,
+    );
+  }
 }
 
 function loadKoffi(): BpfBackend {
@@ -243,11 +273,11 @@ function loadKoffi(): BpfBackend {
 function loadFfiNapi(): BpfBackend {
   const require = createRequire(import.meta.url);
   type Fn = (...args: unknown[]) => unknown;
-  const ffi = require('@2060.io/ffi-napi') as {
+  const ffi = requireFfiNapiPackage(require, '@2060.io/ffi-napi') as {
     Library(name: null, functions: Record<string, [string, string[]]>): Record<string, Fn>;
     errno(): number;
   };
-  const ref = require('@2060.io/ref-napi') as {
+  const ref = requireFfiNapiPackage(require, '@2060.io/ref-napi') as {
     address(buffer: Buffer): number;
     reinterpret(buffer: Buffer, size: number, offset: number): Buffer;
   };
