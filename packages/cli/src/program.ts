@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { btfDump } from './commands/btf-dump.js';
 import { disasm } from './commands/disasm.js';
 import { graph } from './commands/graph.js';
@@ -17,13 +17,26 @@ Exit status:
   2  bad input: malformed or invalid object, unknown map or program, bad arguments
   3  an internal error: a bug in bpfkit, printed with its stack`;
 
+/** Parses `--repeat`: a whole number from 1 to 2^32-1 (BPF_PROG_TEST_RUN's u32), refused otherwise. */
+function positiveCount(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 0xffffffff)
+    throw new InvalidArgumentError('expected a whole number from 1 to 4294967295.');
+  return n;
+}
+
 /** The bpfkit command line; each action resolves to an exit status. */
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('bpfkit')
     .description('Inspect, load, run and draw BPF objects (a TypeScript loader compatible with libbpf).')
     .version(version)
     .addHelpText('after', exitCodes)
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Set before the subcommands exist: each copies it when created (a usage error exits 2, not 1).
+    .exitOverride((error) => {
+      setExit(error.exitCode === 0 ? ExitCode.OK : ExitCode.INPUT);
+      throw error;
+    });
   const wrap =
     <A extends unknown[]>(action: (...args: A) => number | Promise<number>) =>
     async (...args: A) => {
@@ -74,7 +87,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('<object>', 'BPF ELF object')
     .argument('<program>', 'program name')
     .option('--data <hex|@file>', 'input data (hex bytes, or @file); 64 zero bytes by default')
-    .option('--repeat <n>', 'run the program n times')
+    .option('--repeat <n>', 'run the program n times', positiveCount)
     .option('--json', 'machine-readable output')
     .description('load an object and run one program with BPF_PROG_TEST_RUN')
     .addHelpText(
@@ -82,7 +95,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       '\nExample:\n  bpfkit run examples/tail-calls.bpf.o dispatch --data 00112233445566778899aabbccdd',
     )
     .action(
-      wrap((path: string, name: string, o: { data?: string; repeat?: string; json?: boolean }) => run(path, name, o)),
+      wrap((path: string, name: string, o: { data?: string; repeat?: number; json?: boolean }) => run(path, name, o)),
     );
 
   const map = program.command('map').description('map commands');
@@ -133,9 +146,5 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addHelpText('after', '\nExample:\n  bpfkit graph examples/map-in-map.bpf.o -o map-in-map.svg')
     .action(wrap((path: string, o: { format?: string; output?: string }) => graph(path, o)));
 
-  program.exitOverride((error) => {
-    setExit(error.exitCode === 0 ? ExitCode.OK : ExitCode.INPUT);
-    throw error;
-  });
   return program;
 }

@@ -6,12 +6,12 @@ import { parseData } from '../values.js';
 export function run(
   path: string,
   program: string,
-  options: { data?: string; repeat?: string; json?: boolean },
+  options: { data?: string; repeat?: number; json?: boolean },
 ): number {
   using obj = BpfObject.open(path);
   obj.load();
   const data = options.data === undefined ? new Uint8Array(64) : parseData(options.data);
-  const result = obj.program(program).testRun({ data, repeat: Number(options.repeat ?? 1) });
+  const result = obj.program(program).testRun({ data, repeat: options.repeat ?? 1 });
   if (options.json) {
     console.log(toJson({ program, retval: result.retval, duration: result.duration, data: result.data }));
   } else {
