@@ -1,11 +1,21 @@
 import type { BpfAttr } from './attr.js';
 import { backend } from './backend.js';
+import { BpfCommand } from './commands.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError, type BpfSyscallErrorContext } from './errors.js';
 import { type FailureSubject, failureFacts, subjectOf } from './failure-facts.js';
 
 /**
- * Runs one bpf(2) command, retrying on EINTR and (for loads) EAGAIN, and returns the
+ * Whether a failed bpf(2) call is sent again: EINTR for any command, EAGAIN only for
+ * BPF_PROG_LOAD (the verifier's answer when a signal is pending), as libbpf retries. Other
+ * commands' EAGAIN means something (a full queue, a busy map) and reaches the caller.
+ */
+function retried(command: number, errno: number): boolean {
+  return errno === Errno.EINTR || (errno === Errno.EAGAIN && command === BpfCommand.PROG_LOAD);
+}
+
+/**
+ * Runs one bpf(2) command, retrying on EINTR and (for BPF_PROG_LOAD) EAGAIN, and returns the
  * non-negative result.
  * @throws {@link BpfSyscallError} with the command, errno and `context`, and a hint that
  * fits what the attr says the call was about (read from the kernel after the failure).
@@ -21,7 +31,7 @@ export function bpfCall(
     const result = b.bpf(command, attr.bytes, attr.size);
     if (result >= 0) return result;
     const errno = -result;
-    if ((errno === Errno.EINTR || errno === Errno.EAGAIN) && attempt < 5) continue;
+    if (retried(command, errno) && attempt < 5) continue;
     const facts = failureFacts(errno, subjectOf(command, attr, context.path));
     throw new BpfSyscallError(command, errno, context, log?.() ?? [], facts);
   }

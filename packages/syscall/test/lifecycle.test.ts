@@ -87,6 +87,27 @@ describe.skipIf(unavailable !== undefined)('file descriptors and logs', () => {
     }
   });
 
+  it("reports another command's EAGAIN at once: only BPF_PROG_LOAD is sent again", () => {
+    const real = backend();
+    let creates = 0;
+    setBackend({
+      ...real,
+      bpf(command, attr, size) {
+        if (command !== BpfCommand.MAP_CREATE) return real.bpf(command, attr, size);
+        creates++;
+        return creates === 1 ? -Errno.EAGAIN : real.bpf(command, attr, size);
+      },
+    });
+    try {
+      expect(() => createMap({ type: 2, keySize: 4, valueSize: 8, maxEntries: 1 })).toThrow(
+        expect.objectContaining({ command: 'BPF_MAP_CREATE', errnoName: 'EAGAIN' }),
+      );
+      expect(creates).toBe(1);
+    } finally {
+      setBackend(real);
+    }
+  });
+
   it("takes a verifier log of the kernel's maximum size, clamping larger requests to it", () => {
     const program = loadProgram({
       type: 6,
