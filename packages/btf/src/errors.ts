@@ -1,3 +1,5 @@
+import { BpfkitError, type BpfkitErrorOptions, type ErrorPlace, foundValues } from '@bpfkit/errors';
+
 /** Reasons BTF input is refused; stable strings callers can switch on. */
 export type BtfErrorCode =
   | 'truncated'
@@ -35,51 +37,39 @@ export interface BtfErrorContext {
   readonly actual?: string | number;
 }
 
-const bpfkitErrorBrand = Symbol.for('@bpfkit/error');
-
 /**
  * The only error `@bpfkit/btf` throws on bad input: a code, a sentence naming the type id,
  * kind and byte offset, and the same facts as structured {@link context}.
  */
-export class BtfError extends Error {
-  /** Marks every bpfkit error, so guards work across duplicated module copies. */
-  readonly [bpfkitErrorBrand] = true;
-  /** Always `BtfError`. */
-  override readonly name = 'BtfError';
+export class BtfError extends BpfkitError<BtfErrorCode, BtfErrorContext> {
+  static override readonly errorName = 'BtfError';
 
   constructor(
     /** What kind of problem this is. */
-    readonly code: BtfErrorCode,
-    /** The problem alone, without the location prefix of {@link message}. */
-    readonly problem: string,
+    code: BtfErrorCode,
+    /** The problem alone, without the location prefix of the message. */
+    problem: string,
     /** Where it happened and the values involved. */
-    readonly context: BtfErrorContext = {},
-    options?: { cause?: unknown },
+    context: BtfErrorContext = {},
+    options: BpfkitErrorOptions = {},
   ) {
-    super(formatMessage(problem, context), options);
-  }
-
-  /** True for a `BtfError` from any copy of this package (checks the brand, not `instanceof`). */
-  static is(value: unknown): value is BtfError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[bpfkitErrorBrand] === true &&
-      (value as { name?: unknown }).name === 'BtfError'
-    );
+    super(code, problem, context, {
+      ...options,
+      places: btfPlaces(context),
+      detail: foundValues(context.expected, context.actual),
+    });
   }
 }
 
-function formatMessage(problem: string, context: BtfErrorContext): string {
-  const where: string[] = [];
-  if (context.object !== undefined) where.push(`object '${context.object}'`);
-  if (context.section !== undefined) where.push(`section '${context.section}'`);
-  if (context.typeId !== undefined) where.push(`type [${context.typeId}]${context.kind ? ` ${context.kind}` : ''}`);
-  if (context.field !== undefined) where.push(context.field);
-  if (context.offset !== undefined) where.push(`at byte 0x${context.offset.toString(16)}`);
-  const found =
-    context.expected !== undefined || context.actual !== undefined
-      ? ` (expected ${context.expected ?? '?'}, got ${context.actual ?? '?'})`
-      : '';
-  return `${where.length > 0 ? `${where.join(' ')}: ` : ''}${problem}${found}`;
+function btfPlaces(context: BtfErrorContext): ErrorPlace[] {
+  const places: ErrorPlace[] = [];
+  if (context.object !== undefined) places.push({ kind: 'object', text: `object '${context.object}'` });
+  if (context.section !== undefined) places.push({ kind: 'section', text: `section '${context.section}'` });
+  const at = [
+    ...(context.typeId === undefined ? [] : [`type [${context.typeId}]${context.kind ? ` ${context.kind}` : ''}`]),
+    ...(context.field === undefined ? [] : [context.field]),
+    ...(context.offset === undefined ? [] : [`at byte 0x${context.offset.toString(16)}`]),
+  ];
+  if (at.length > 0) places.push({ kind: 'type', text: at.join(' ') });
+  return places;
 }

@@ -1,25 +1,17 @@
-import { btf, elf, LoadError, maps, reloc, syscall } from '@bpfkit/loader';
+import { isBpfkitError } from '@bpfkit/errors';
+import { LoadError } from '@bpfkit/loader';
+import { BpfSyscallError } from '@bpfkit/syscall';
 import { ExitCode } from './exit-codes.js';
 import { colours, toJson } from './output.js';
-import { UsageError } from './values.js';
 
 /** True for an error Node raised from a system call (a file that cannot be read, …): the environment, not a bug. */
 function isSystemError(error: unknown): error is Error & { code: string } {
   return error instanceof Error && typeof (error as { syscall?: unknown }).syscall === 'string';
 }
 
-/** True for the errors bpfkit throws on purpose: its packages' typed errors and bad arguments. */
+/** True for the errors bpfkit throws on purpose: its packages' typed errors (bad arguments among them). */
 function isExpected(error: unknown): boolean {
-  return (
-    error instanceof UsageError ||
-    LoadError.is(error) ||
-    syscall.BpfSyscallError.is(error) ||
-    elf.ElfError.is(error) ||
-    btf.BtfError.is(error) ||
-    maps.MapError.is(error) ||
-    reloc.RelocError.is(error) ||
-    isSystemError(error)
-  );
+  return isBpfkitError(error) || isSystemError(error);
 }
 
 /**
@@ -40,14 +32,14 @@ export function reportError(error: unknown): number {
   process.stderr.write(`${c('red', 'error:')} ${message}\n`);
   if (LoadError.is(error)) {
     const cause = (error as { cause?: unknown }).cause;
-    if (syscall.BpfSyscallError.is(cause) && cause.log.length > 0) {
+    if (BpfSyscallError.is(cause) && cause.log.length > 0) {
       process.stderr.write(`${c('dim', 'verifier log (last lines):')}\n`);
       for (const line of cause.log.filter((l) => l.trim() !== '').slice(-6)) process.stderr.write(`  ${line}\n`);
     }
     // 'open' is a definition problem and 'use' asks for a map or program that is not there.
     return error.step === 'open' || error.step === 'use' ? ExitCode.INPUT : ExitCode.KERNEL;
   }
-  if (syscall.BpfSyscallError.is(error) || (isSystemError(error) && error.code !== 'ENOENT')) return ExitCode.KERNEL;
+  if (BpfSyscallError.is(error) || (isSystemError(error) && error.code !== 'ENOENT')) return ExitCode.KERNEL;
   return ExitCode.INPUT;
 }
 

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { BpfkitError } from '@bpfkit/errors';
 
 /** `name=value` of `--const`: a number (decimal or 0x), a bigint past 2^53, true/false, or `hex:…` bytes. */
 export function parseConstant(text: string): [string, number | bigint | boolean | Uint8Array] {
@@ -28,6 +29,13 @@ function parseHex(text: string): Uint8Array {
 }
 
 /** Wrong arguments: exit status 2 with the message. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
+export class UsageError extends BpfkitError<'usage', Record<string, never>> {
+  static override readonly errorName = 'UsageError';
+
+  constructor(
+    /** What is wrong with the arguments. */
+    problem: string,
+  ) {
+    super('usage', problem, {});
+  }
 }

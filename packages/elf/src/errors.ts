@@ -1,3 +1,5 @@
+import { BpfkitError, type BpfkitErrorOptions, type ErrorPlace, foundValues } from '@bpfkit/errors';
+
 /** Reasons an ELF input is refused; stable strings callers can switch on. */
 export type ElfErrorCode =
   | 'truncated'
@@ -35,53 +37,42 @@ export interface ElfErrorContext {
   readonly actual?: string | number;
 }
 
-const bpfkitErrorBrand = Symbol.for('@bpfkit/error');
-
 /**
  * The only error `@bpfkit/elf` throws on bad input: a code, a sentence naming the
  * field, byte offset and expectation, and the same facts as structured {@link context}.
  */
-export class ElfError extends Error {
-  /** Marks every bpfkit error, so guards work across duplicated module copies. */
-  readonly [bpfkitErrorBrand] = true;
-  /** Always `ElfError`. */
-  override readonly name = 'ElfError';
+export class ElfError extends BpfkitError<ElfErrorCode, ElfErrorContext> {
+  static override readonly errorName = 'ElfError';
 
   constructor(
     /** What kind of problem this is. */
-    readonly code: ElfErrorCode,
-    /** The problem alone, without the location prefix of {@link message}. */
-    readonly problem: string,
+    code: ElfErrorCode,
+    /** The problem alone, without the location prefix of the message. */
+    problem: string,
     /** Where it happened and the values involved. */
-    readonly context: ElfErrorContext = {},
+    context: ElfErrorContext = {},
+    options: BpfkitErrorOptions = {},
   ) {
-    super(formatMessage(problem, context));
-  }
-
-  /** True for an `ElfError` from any copy of this package (checks the brand, not `instanceof`). */
-  static is(value: unknown): value is ElfError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[bpfkitErrorBrand] === true &&
-      (value as { name?: unknown }).name === 'ElfError'
-    );
+    super(code, problem, context, {
+      ...options,
+      places: elfPlaces(context),
+      detail: foundValues(context.expected, context.actual),
+    });
   }
 }
 
-function formatMessage(problem: string, context: ElfErrorContext): string {
-  const where: string[] = [];
-  if (context.object !== undefined) where.push(`object '${context.object}'`);
+function elfPlaces(context: ElfErrorContext): ErrorPlace[] {
+  const places: ErrorPlace[] = [];
+  if (context.object !== undefined) places.push({ kind: 'object', text: `object '${context.object}'` });
   if (context.section !== undefined) {
     const name = context.sectionName ? ` '${context.sectionName}'` : '';
-    where.push(`section [${context.section}]${name}`);
+    places.push({ kind: 'section', text: `section [${context.section}]${name}` });
   }
-  if (context.entry !== undefined) where.push(`entry [${context.entry}]`);
-  if (context.field !== undefined) where.push(context.field);
-  if (context.offset !== undefined) where.push(`at byte 0x${context.offset.toString(16)}`);
-  const found =
-    context.expected !== undefined || context.actual !== undefined
-      ? ` (expected ${context.expected ?? '?'}, got ${context.actual ?? '?'})`
-      : '';
-  return `${where.length > 0 ? `${where.join(' ')}: ` : ''}${problem}${found}`;
+  if (context.entry !== undefined) places.push({ kind: 'entry', text: `entry [${context.entry}]` });
+  const at = [
+    ...(context.field === undefined ? [] : [context.field]),
+    ...(context.offset === undefined ? [] : [`at byte 0x${context.offset.toString(16)}`]),
+  ];
+  if (at.length > 0) places.push({ kind: 'offset', text: at.join(' ') });
+  return places;
 }

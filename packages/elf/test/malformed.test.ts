@@ -39,7 +39,7 @@ describe('the header', () => {
     const error = expectCode(() => parseElf(new Uint8Array(10), { name: 'short.o' }), 'truncated');
     expect(error.context).toMatchObject({ object: 'short.o', offset: 0, actual: '10 bytes' });
     expect(error.message).toBe(
-      "object 'short.o' at byte 0x0: the file is shorter than the 16-byte ELF identification (expected at least 16 bytes, got 10 bytes)",
+      "object 'short.o': at byte 0x0: the file is shorter than the 16-byte ELF identification (expected at least 16 bytes, got 10 bytes)",
     );
   });
 

@@ -1,3 +1,5 @@
+import { BpfkitError, type BpfkitErrorOptions, type ErrorPlace } from '@bpfkit/errors';
+
 /** Broad classes of event channel failure; stable strings callers can switch on. */
 export type EventsErrorCode =
   /** The map is not of the type the reader or writer needs. */
@@ -23,44 +25,28 @@ export interface EventsErrorContext {
   readonly type?: string;
 }
 
-const bpfkitErrorBrand = Symbol.for('@bpfkit/error');
-
 /**
  * The error `@bpfkit/events` throws: what failed on which map (and CPU), with a hint when
  * there is something to do about it, and the lower layer's error as `cause`.
  */
-export class EventsError extends Error {
-  /** Marks every bpfkit error, so guards work across duplicated module copies. */
-  readonly [bpfkitErrorBrand] = true;
-  /** Always `EventsError`. */
-  override readonly name = 'EventsError';
+export class EventsError extends BpfkitError<EventsErrorCode, EventsErrorContext> {
+  static override readonly errorName = 'EventsError';
 
   constructor(
     /** Broad class of failure. */
-    readonly code: EventsErrorCode,
+    code: EventsErrorCode,
     /** The problem alone, without the location prefix. */
-    readonly problem: string,
+    problem: string,
     /** Which map, CPU, size or type. */
-    readonly context: EventsErrorContext = {},
+    context: EventsErrorContext = {},
     /** What to do about it. */
-    readonly hint?: string,
-    options?: { cause?: unknown },
+    hint?: string,
+    options: Omit<BpfkitErrorOptions, 'hint'> = {},
   ) {
-    const where = [
-      context.map === undefined ? undefined : `map '${context.map}'`,
-      context.cpu === undefined ? undefined : `cpu ${context.cpu}`,
-    ].filter((part) => part !== undefined);
-    super(`${where.length > 0 ? `${where.join(': ')}: ` : ''}${problem}${hint ? ` (${hint})` : ''}`, options);
-  }
-
-  /** True for an `EventsError` from any copy of this package. */
-  static is(value: unknown): value is EventsError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[bpfkitErrorBrand] === true &&
-      (value as { name?: unknown }).name === 'EventsError'
-    );
+    const places: ErrorPlace[] = [];
+    if (context.map !== undefined) places.push({ kind: 'map', text: `map '${context.map}'` });
+    if (context.cpu !== undefined) places.push({ kind: 'cpu', text: `cpu ${context.cpu}` });
+    super(code, problem, context, { ...options, places, hint });
   }
 }
 
@@ -69,14 +55,6 @@ export function kernelStep<T>(what: string, context: EventsErrorContext, step: (
   try {
     return step();
   } catch (error) {
-    throw new EventsError(
-      'kernel',
-      `${what}: ${error instanceof Error ? error.message : String(error)}`,
-      context,
-      undefined,
-      {
-        cause: error,
-      },
-    );
+    throw new EventsError('kernel', what, context, undefined, { cause: error });
   }
 }

@@ -10,15 +10,9 @@ export function ownDuplicate(fd: number, map: string | undefined, what = 'map'):
   const copy = backend().duplicate(fd);
   if (copy < 0) {
     const cause = new BpfSyscallError('fcntl(F_DUPFD_CLOEXEC)', -copy, map === undefined ? {} : { map });
-    throw new EventsError(
-      'kernel',
-      `duplicate the ${what} fd ${fd}: ${cause.message}`,
-      map === undefined ? {} : { map },
-      undefined,
-      {
-        cause,
-      },
-    );
+    throw new EventsError('kernel', `duplicate the ${what} fd ${fd}`, map === undefined ? {} : { map }, undefined, {
+      cause,
+    });
   }
   return new Fd(copy, map === undefined ? `event channel ${what}` : `event channel ${what} '${map}'`);
 }

@@ -21,7 +21,7 @@ export function attachCgroup(programFd: number, cgroup: string, attachType: numb
       `cannot open the cgroup directory: ${(error as NodeJS.ErrnoException).code}`,
       context,
       'give a cgroup v2 directory such as /sys/fs/cgroup/<name>',
-      { cause: error },
+      { cause: error, causeInMessage: false },
     );
   }
   try {

@@ -1,3 +1,4 @@
+import { BpfkitError, type BpfkitErrorOptions, type ErrorPlace } from '@bpfkit/errors';
 import { BpfSyscallError } from '@bpfkit/syscall';
 
 /** Broad classes of attach failure; stable strings callers can switch on. */
@@ -29,47 +30,32 @@ export interface LinkErrorContext {
   readonly errno?: string;
 }
 
-const bpfkitErrorBrand = Symbol.for('@bpfkit/error');
-
 /**
  * The error `@bpfkit/link` throws: which kind of attachment, of which program, to which
  * target failed and why, with a hint when there is something to do, and the lower layer's
  * error as `cause`.
  */
-export class LinkError extends Error {
-  /** Marks every bpfkit error, so guards work across duplicated module copies. */
-  readonly [bpfkitErrorBrand] = true;
-  /** Always `LinkError`. */
-  override readonly name = 'LinkError';
+export class LinkError extends BpfkitError<LinkErrorCode, LinkErrorContext> {
+  static override readonly errorName = 'LinkError';
 
   constructor(
     /** Broad class of failure. */
-    readonly code: LinkErrorCode,
+    code: LinkErrorCode,
     /** The problem alone, without the location prefix. */
-    readonly problem: string,
+    problem: string,
     /** Which kind, program, target and file. */
-    readonly context: LinkErrorContext = {},
+    context: LinkErrorContext = {},
     /** What to do about it. */
-    readonly hint?: string,
-    options?: { cause?: unknown },
+    hint?: string,
+    options: Omit<BpfkitErrorOptions, 'hint'> = {},
   ) {
-    const where = [
-      context.program === undefined ? undefined : `program '${context.program}'`,
-      context.kind === undefined
-        ? undefined
-        : `${context.kind}${context.target === undefined ? '' : ` '${context.target}'`}`,
-    ].filter((part) => part !== undefined);
-    super(`${where.length > 0 ? `${where.join(': ')}: ` : ''}${problem}${hint ? ` (${hint})` : ''}`, options);
-  }
-
-  /** True for a `LinkError` from any copy of this package. */
-  static is(value: unknown): value is LinkError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[bpfkitErrorBrand] === true &&
-      (value as { name?: unknown }).name === 'LinkError'
-    );
+    const places: ErrorPlace[] = [];
+    if (context.program !== undefined) places.push({ kind: 'prog', text: `program '${context.program}'` });
+    if (context.kind !== undefined) {
+      const target = context.target === undefined ? '' : ` '${context.target}'`;
+      places.push({ kind: 'attach', text: `${context.kind}${target}` });
+    }
+    super(code, problem, context, { ...options, places, hint });
   }
 }
 
@@ -84,6 +70,7 @@ export function kernelStep<T>(what: string, context: LinkErrorContext, step: () 
     if (LinkError.is(error) || !BpfSyscallError.is(error)) throw error;
     const errno = error.errnoName;
     const notSupported = errno === 'EOPNOTSUPP' || errno === 'ENOTSUPP' || errno === 'ENOSYS';
+    // The problem names the errno and the hint is the syscall error's, so its text is not repeated.
     throw new LinkError(
       notSupported ? 'not-supported' : 'kernel',
       `${what}: ${errno}`,
@@ -91,6 +78,7 @@ export function kernelStep<T>(what: string, context: LinkErrorContext, step: () 
       error.hint,
       {
         cause: error,
+        causeInMessage: false,
       },
     );
   }

@@ -60,7 +60,7 @@ export function addProbeEvent(spec: ProbeEventSpec, context: LinkErrorContext): 
       `tracefs refused the probe '${spec.location}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
       { ...context, path: file },
       `${root}/error_log says why`,
-      { cause: error },
+      { cause: error, causeInMessage: false },
     );
   }
   const remove = () => {

@@ -23,7 +23,7 @@ export function attachSkLookup(programFd: number, netns: string): Link {
       `cannot open the network namespace: ${(error as NodeJS.ErrnoException).code}`,
       context,
       undefined,
-      { cause: error },
+      { cause: error, causeInMessage: false },
     );
   }
   try {

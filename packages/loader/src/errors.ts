@@ -1,3 +1,5 @@
+import { BpfkitError, type BpfkitErrorOptions, type ErrorPlace } from '@bpfkit/errors';
+
 /** The loader step that failed. */
 export type LoadStep =
   | 'open'
@@ -42,45 +44,33 @@ export interface LoadErrorContext {
   readonly hint?: string;
 }
 
-const bpfkitErrorBrand = Symbol.for('@bpfkit/error');
-
 /**
  * The error `@bpfkit/loader` throws: which step failed and on what, with the lower layer's
- * error as `cause`. By the time it is thrown, everything the load opened is closed.
+ * error as `cause` (its text ends the message, after the places it does not already name).
+ * By the time it is thrown, everything the load opened is closed.
  */
-export class LoadError extends Error {
-  /** Marks every bpfkit error, so guards work across duplicated module copies. */
-  readonly [bpfkitErrorBrand] = true;
-  /** Always `LoadError`. */
-  override readonly name = 'LoadError';
+export class LoadError extends BpfkitError<LoadStep, LoadErrorContext> {
+  static override readonly errorName = 'LoadError';
 
   constructor(
     /** The step that failed. */
-    readonly step: LoadStep,
+    step: LoadStep,
     /** The problem alone, without the location prefix. */
-    readonly problem: string,
-    /** Which map, slot, program and instruction. */
-    readonly context: LoadErrorContext = {},
-    options?: { cause?: unknown },
+    problem: string,
+    /** Which map, slot, program and instruction; its `hint` ends the message. */
+    context: LoadErrorContext = {},
+    options: Omit<BpfkitErrorOptions, 'hint'> = {},
   ) {
-    const where: string[] = [];
-    if (context.object !== undefined) where.push(`object '${context.object}'`);
-    if (context.map !== undefined) where.push(`map '${context.map}'`);
-    if (context.slot !== undefined) where.push(`slot [${context.slot}]`);
-    if (context.program !== undefined) where.push(`prog '${context.program}'`);
-    super(
-      `${where.length > 0 ? `${where.join(': ')}: ` : ''}${problem}${context.hint ? ` — ${context.hint}` : ''}`,
-      options,
-    );
+    const places: ErrorPlace[] = [];
+    if (context.object !== undefined) places.push({ kind: 'object', text: `object '${context.object}'` });
+    if (context.map !== undefined) places.push({ kind: 'map', text: `map '${context.map}'` });
+    if (context.slot !== undefined) places.push({ kind: 'slot', text: `slot [${context.slot}]` });
+    if (context.program !== undefined) places.push({ kind: 'prog', text: `prog '${context.program}'` });
+    super(step, problem, context, { ...options, places, hint: context.hint });
   }
 
-  /** True for a `LoadError` from any copy of this package. */
-  static is(value: unknown): value is LoadError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[bpfkitErrorBrand] === true &&
-      (value as { name?: unknown }).name === 'LoadError'
-    );
+  /** The step that failed (the same as `code`). */
+  get step(): LoadStep {
+    return this.code;
   }
 }

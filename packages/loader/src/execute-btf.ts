@@ -56,9 +56,7 @@ export function loadObjectBtf(
     if (maps.some((m) => m.source === 'struct_ops')) {
       throw new LoadError(
         'load-btf',
-        `the kernel refused the object's BTF, which its struct_ops maps need: ${error.errnoName}${
-          reason.length > 0 ? `: ${reason.join(' | ')}` : ''
-        }`,
+        "the kernel refused the object's BTF, which its struct_ops maps need",
         { ...(elf.name === undefined ? {} : { object: elf.name }), errno: error.errnoName },
         { cause: error },
       );

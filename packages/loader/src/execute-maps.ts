@@ -43,8 +43,7 @@ export interface MapCreation {
 function wrap(step: LoadError['step'], problem: string, context: LoadErrorContext, error: unknown): LoadError {
   if (LoadError.is(error)) return error;
   const errno = BpfSyscallError.is(error) ? error.errnoName : undefined;
-  const detail = error instanceof Error ? error.message : String(error);
-  return new LoadError(step, `${problem}: ${detail}`, { ...context, ...(errno ? { errno } : {}) }, { cause: error });
+  return new LoadError(step, problem, { ...context, ...(errno ? { errno } : {}) }, { cause: error });
 }
 
 /** Creates one map (or prototype) from its spec, with BTF ids when it has them, retrying without BTF as libbpf does. */

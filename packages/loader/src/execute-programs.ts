@@ -14,7 +14,6 @@ import {
   PseudoSource,
   poisons,
   type RelocatedProgram,
-  RelocError,
   requireExtInfo,
   requireKind,
   resolveAttachBtf,
@@ -142,7 +141,7 @@ function verifierError(
         insn: poisoned.insn,
         ...(line === undefined ? {} : { source: { file: line.fileName, line: line.line, text: line.source } }),
       },
-      { cause: error },
+      { cause: error, causeInMessage: false },
     );
   }
   const last = error.log.filter((l) => l.trim() !== '' && !/^(processed|verification time)/.test(l)).slice(-1)[0];
@@ -158,7 +157,7 @@ function verifierError(
       ...(insn === undefined ? {} : { insn }),
       ...(line === undefined ? {} : { source: { file: line.fileName, line: line.line, text: line.source } }),
     },
-    { cause: error },
+    { cause: error, causeInMessage: false },
   );
 }
 
@@ -230,7 +229,7 @@ export function loadPrograms(p: ProgramLoading): Map<string, BpfProgram> {
       if (LoadError.is(error)) throw error;
       throw new LoadError(
         'load-program',
-        RelocError.is(error) ? error.problem : (error as Error).message,
+        '',
         {
           ...(p.object === undefined ? {} : { object: p.object }),
           program: plan.name,
@@ -286,7 +285,7 @@ export function loadPrograms(p: ProgramLoading): Map<string, BpfProgram> {
       const errno = BpfSyscallError.is(error) ? error.errnoName : undefined;
       throw new LoadError(
         'load-program',
-        `BPF program load failed: ${(error as Error).message}`,
+        'BPF program load failed',
         {
           ...(p.object === undefined ? {} : { object: p.object }),
           program: plan.name,
@@ -328,7 +327,7 @@ export function fillProgramSlots(
       } catch (error) {
         throw new LoadError(
           'fill-program-slots',
-          `failed to initialize slot [${slot.index}] to prog '${slot.target}' fd=${program.fd}: ${(error as Error).message}`,
+          `set to prog '${slot.target}' (fd ${program.fd})`,
           { ...context, ...(BpfSyscallError.is(error) ? { errno: error.errnoName } : {}) },
           { cause: error },
         );

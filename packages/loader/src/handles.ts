@@ -237,7 +237,7 @@ export class BpfMap {
       const { expected, actual } = error.context;
       throw new LoadError(
         'use',
-        `${which}: ${error.message}`,
+        which,
         {
           map: this.name,
           ...(expected === undefined ? {} : { expected: String(expected) }),

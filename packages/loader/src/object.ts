@@ -233,12 +233,7 @@ export class BpfObject {
       this.log(`failed to load object '${this.name}'`);
       if (LoadError.is(error)) throw error;
       // A definition problem found before any kernel call (e.g. a map edited into an invalid state).
-      throw new LoadError(
-        'open',
-        error instanceof Error ? error.message : String(error),
-        { object: this.name },
-        { cause: error },
-      );
+      throw new LoadError('open', '', { object: this.name }, { cause: error });
     }
   }
 
@@ -393,15 +388,15 @@ export class BpfObject {
       return relocated;
     } catch (error) {
       if (!RelocError.is(error)) throw error;
-      const { program, section, insn } = error.context;
-      const where = [
-        section === undefined ? '' : `section '${section}': `,
-        insn === undefined ? '' : `insn #${insn}: `,
-      ];
+      const { program } = error.context;
       throw new LoadError(
         'relocate-core',
-        `${where.join('')}${error.problem}; turn the program's autoload off to load the others`,
-        { object: this.name, ...(program === undefined ? {} : { program }) },
+        '',
+        {
+          object: this.name,
+          ...(program === undefined ? {} : { program }),
+          hint: "turn the program's autoload off to load the others",
+        },
         { cause: error },
       );
     }
@@ -418,7 +413,7 @@ export class BpfObject {
    */
   private resolveExterns(moduleFds: ModuleBtfFds): void {
     const failed = (error: unknown, where: { program: string } | { map: string }) =>
-      new LoadError('resolve-externs', (error as Error).message, { object: this.name, ...where }, { cause: error });
+      new LoadError('resolve-externs', '', { object: this.name, ...where }, { cause: error });
     for (const plan of this.programs) {
       if (!plan.autoload || plan.ksyms.length === 0) continue;
       try {

@@ -166,7 +166,7 @@ export class PinDirectory {
       entry = openSync(this.at(name), O_PATH | constants.O_NOFOLLOW);
     } catch (error) {
       if (errnoOf(error) === 'ENOENT') return undefined;
-      throw new LoadError('pin', `pin path '${path}' cannot be opened (${errnoOf(error)})`, context, { cause: error });
+      throw new LoadError('pin', `pin path '${path}' cannot be opened`, context, { cause: error });
     }
     try {
       const stats = fstatSync(entry);

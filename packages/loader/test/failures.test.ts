@@ -109,8 +109,10 @@ describe.skipIf(unavailable !== undefined)('every failure path closes what it op
     } catch (error) {
       expect((error as LoadError).step).toBe('create-map');
       expect((error as LoadError).context).toMatchObject({ map: 'map_in_m.bss', errno: 'EINVAL' });
+      // The map is named once: the wrapper adds its context in front of the syscall error's.
+      expect((error as LoadError).message.match(/map 'map_in_m\.bss'/g)).toHaveLength(1);
       expect((error as LoadError).message).toContain(
-        "map 'map_in_m.bss': failed to create: map 'map_in_m.bss': BPF_MAP_CREATE failed: EINVAL",
+        "object 'map_in_map.el.o': map 'map_in_m.bss': failed to create: BPF_MAP_CREATE failed: EINVAL",
       );
     } finally {
       setBackend(recorder.real);
@@ -182,6 +184,9 @@ describe.skipIf(unavailable !== undefined)('every failure path closes what it op
           } catch (error) {
             expect(LoadError.is(error)).toBe(true);
             expect((error as LoadError).step).not.toBe('use');
+            // Wrapping adds context instead of repeating it: no map or program is named twice,
+            // not even by the kernel's truncated name.
+            expect((error as LoadError).message).not.toMatch(/\b(map|prog) '[^']+'.*\b\1 '/);
           }
         } finally {
           setBackend(real);

@@ -75,7 +75,9 @@ describe.skipIf(unavailable !== undefined)('BpfMap values: per-CPU layout, sizes
       const error = thrown(() => totals.set(key, 7n));
       expect(LoadError.is(error)).toBe(true);
       expect(error).toMatchObject({ step: 'use', context: { map: 'totals' } });
-      expect((error as Error).message).toMatch(/^map 'totals': key: .*(does not fit|expected an integer)/);
+      expect((error as Error).message).toMatch(
+        /^object 'percpu_maps.el.o': map 'totals': type \[\d+\] typedef: key: .*(does not fit|expected an integer)/,
+      );
     }
     expect([...totals.keys()]).toEqual([]);
     totals.set(2 ** 32 - 1, 7n);
@@ -88,7 +90,9 @@ describe.skipIf(unavailable !== undefined)('BpfMap values: per-CPU layout, sizes
     const stats = obj.map('per_cpu_stats');
     const error = thrown(() => stats.set(3, { packets: 2 ** 32, bytes: 0, drops: 0 }));
     expect(LoadError.is(error)).toBe(true);
-    expect((error as Error).message).toMatch(/^map 'per_cpu_stats': value: .*does not fit an unsigned 32-bit integer/);
+    expect((error as Error).message).toMatch(
+      /^object 'percpu_maps.el.o': map 'per_cpu_stats': type \[\d+\] struct: value: .*does not fit an unsigned 32-bit integer/,
+    );
   });
 
   it('update and lookup refuse bytes of the wrong size instead of padding or truncating them', () => {

@@ -1,3 +1,5 @@
+import { BpfkitError, type BpfkitErrorOptions, type ErrorPlace, foundValues } from '@bpfkit/errors';
+
 /** Reasons map definitions are refused; stable strings callers can switch on. */
 export type MapErrorCode =
   | 'missing-btf'
@@ -57,47 +59,32 @@ export interface MapErrorContext {
   readonly differences?: readonly MapDifference[];
 }
 
-const bpfkitErrorBrand = Symbol.for('@bpfkit/error');
-
 /** The error `@bpfkit/maps` throws: a code, a sentence naming the map, slot and target, and the same as {@link context}. */
-export class MapError extends Error {
-  /** Marks every bpfkit error, so guards work across duplicated module copies. */
-  readonly [bpfkitErrorBrand] = true;
-  /** Always `MapError`. */
-  override readonly name = 'MapError';
+export class MapError extends BpfkitError<MapErrorCode, MapErrorContext> {
+  static override readonly errorName = 'MapError';
 
   constructor(
     /** What kind of problem this is. */
-    readonly code: MapErrorCode,
-    /** The problem alone, without the location prefix of {@link message}. */
-    readonly problem: string,
+    code: MapErrorCode,
+    /** The problem alone, without the location prefix of the message. */
+    problem: string,
     /** Which map, slot and values are involved. */
-    readonly context: MapErrorContext = {},
-    options?: { cause?: unknown },
+    context: MapErrorContext = {},
+    options: BpfkitErrorOptions = {},
   ) {
-    super(formatMessage(problem, context), options);
-  }
-
-  /** True for a `MapError` from any copy of this package (checks the brand, not `instanceof`). */
-  static is(value: unknown): value is MapError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[bpfkitErrorBrand] === true &&
-      (value as { name?: unknown }).name === 'MapError'
-    );
+    super(code, problem, context, {
+      ...options,
+      places: mapPlaces(context),
+      detail: context.differences === undefined ? foundValues(context.expected, context.actual) : '',
+    });
   }
 }
 
-function formatMessage(problem: string, context: MapErrorContext): string {
-  const where: string[] = [];
-  if (context.object !== undefined) where.push(`object '${context.object}'`);
-  if (context.map !== undefined) where.push(`map '${context.map}'`);
-  if (context.slot !== undefined) where.push(`slot [${context.slot}]`);
-  const prefix = where.length > 0 ? `${where.join(': ')}: ` : '';
-  const found =
-    context.differences === undefined && (context.expected !== undefined || context.actual !== undefined)
-      ? ` (expected ${context.expected ?? '?'}, got ${context.actual ?? '?'})`
-      : '';
-  return `${prefix}${problem}${found}`;
+/** Where a map error happened, as every package naming a map or slot shows it. */
+function mapPlaces(context: MapErrorContext): ErrorPlace[] {
+  const places: ErrorPlace[] = [];
+  if (context.object !== undefined) places.push({ kind: 'object', text: `object '${context.object}'` });
+  if (context.map !== undefined) places.push({ kind: 'map', text: `map '${context.map}'` });
+  if (context.slot !== undefined) places.push({ kind: 'slot', text: `slot [${context.slot}]` });
+  return places;
 }

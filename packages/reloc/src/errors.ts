@@ -1,3 +1,5 @@
+import { BpfkitError, type BpfkitErrorOptions, type ErrorPlace, foundValues } from '@bpfkit/errors';
+
 /** Reasons a program cannot be planned; stable strings callers can switch on. */
 export type RelocErrorCode =
   | 'bad-program'
@@ -33,43 +35,24 @@ export interface RelocErrorContext {
   readonly actual?: string | number;
 }
 
-const bpfkitErrorBrand = Symbol.for('@bpfkit/error');
-
 /** The error `@bpfkit/reloc` throws: a code, a sentence naming program, section and instruction, and {@link context}. */
-export class RelocError extends Error {
-  /** Marks every bpfkit error, so guards work across duplicated module copies. */
-  readonly [bpfkitErrorBrand] = true;
-  /** Always `RelocError`. */
-  override readonly name = 'RelocError';
+export class RelocError extends BpfkitError<RelocErrorCode, RelocErrorContext> {
+  static override readonly errorName = 'RelocError';
 
   constructor(
     /** What kind of problem this is. */
-    readonly code: RelocErrorCode,
-    /** The problem alone, without the location prefix of {@link message}. */
-    readonly problem: string,
+    code: RelocErrorCode,
+    /** The problem alone, without the location prefix of the message. */
+    problem: string,
     /** Where it happened and the values involved. */
-    readonly context: RelocErrorContext = {},
-    options?: { cause?: unknown },
+    context: RelocErrorContext = {},
+    options: BpfkitErrorOptions = {},
   ) {
-    const where: string[] = [];
-    if (context.object !== undefined) where.push(`object '${context.object}'`);
-    if (context.program !== undefined) where.push(`prog '${context.program}'`);
-    if (context.section !== undefined) where.push(`section '${context.section}'`);
-    if (context.insn !== undefined) where.push(`insn #${context.insn}`);
-    const found =
-      context.expected !== undefined || context.actual !== undefined
-        ? ` (expected ${context.expected ?? '?'}, got ${context.actual ?? '?'})`
-        : '';
-    super(`${where.length > 0 ? `${where.join(': ')}: ` : ''}${problem}${found}`, options);
-  }
-
-  /** True for a `RelocError` from any copy of this package (checks the brand, not `instanceof`). */
-  static is(value: unknown): value is RelocError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[bpfkitErrorBrand] === true &&
-      (value as { name?: unknown }).name === 'RelocError'
-    );
+    const places: ErrorPlace[] = [];
+    if (context.object !== undefined) places.push({ kind: 'object', text: `object '${context.object}'` });
+    if (context.program !== undefined) places.push({ kind: 'prog', text: `prog '${context.program}'` });
+    if (context.section !== undefined) places.push({ kind: 'section', text: `section '${context.section}'` });
+    if (context.insn !== undefined) places.push({ kind: 'insn', text: `insn #${context.insn}` });
+    super(code, problem, context, { ...options, places, detail: foundValues(context.expected, context.actual) });
   }
 }

@@ -1,3 +1,4 @@
+import { BpfkitError, type ErrorPlace } from '@bpfkit/errors';
 import { commandName } from './commands.js';
 import { Errno, errnoHint, errnoName, type FailureFacts } from './errno.js';
 
@@ -31,8 +32,6 @@ export interface BpfSyscallErrorContext {
   readonly actual?: string;
 }
 
-const bpfkitErrorBrand = Symbol.for('@bpfkit/error');
-
 function classify(errno: number, hasLog: boolean): BpfSyscallErrorCode {
   switch (errno) {
     case Errno.EPERM:
@@ -63,19 +62,12 @@ function classify(errno: number, hasLog: boolean): BpfSyscallErrorCode {
  * A bpf(2) call the kernel refused: the command, errno and its name, a hint a person can
  * act on, and for loads the verifier or BTF log (as lines; the message shows the last two).
  */
-export class BpfSyscallError extends Error {
-  /** Marks every bpfkit error, so guards work across duplicated module copies. */
-  readonly [bpfkitErrorBrand] = true;
-  /** Always `BpfSyscallError`. */
-  override readonly name = 'BpfSyscallError';
-  /** Broad class of failure. */
-  readonly code: BpfSyscallErrorCode;
+export class BpfSyscallError extends BpfkitError<BpfSyscallErrorCode, BpfSyscallErrorContext> {
+  static override readonly errorName = 'BpfSyscallError';
   /** `BPF_MAP_CREATE`, `BPF_PROG_LOAD`, … */
   readonly command: string;
   /** `EPERM`, `EINVAL`, … */
   readonly errnoName: string;
-  /** What to do about it, when there is something general to say. */
-  readonly hint: string | undefined;
 
   constructor(
     /** A bpf(2) command number, or the name of another call (`perf_event_open`, `mmap`). */
@@ -83,7 +75,7 @@ export class BpfSyscallError extends Error {
     /** The errno value. */
     readonly errno: number,
     /** Which map, program or path the call was for. */
-    readonly context: BpfSyscallErrorContext = {},
+    context: BpfSyscallErrorContext = {},
     /** Verifier or BTF log lines, for failed loads. */
     readonly log: readonly string[] = [],
     /** What is known about the object the call was about, so the hint fits it (see `failureFacts`). */
@@ -92,9 +84,11 @@ export class BpfSyscallError extends Error {
     hint?: string,
   ) {
     const name = typeof command === 'string' ? command : commandName(command);
-    hint ??= errnoHint(errno, name, facts);
-    const what = context.map ? `map '${context.map}': ` : context.program ? `prog '${context.program}': ` : '';
-    const where = context.path ? ` (${context.path})` : '';
+    const places: ErrorPlace[] = context.map
+      ? [{ kind: 'map', text: `map '${context.map}'` }]
+      : context.program
+        ? [{ kind: 'prog', text: `prog '${context.program}'` }]
+        : [];
     const tail = log.filter((l) => l.trim() !== '').slice(-2);
     const logPart =
       tail.length > 0 ? `; log: ${tail.join(' | ')}${log.length > 2 ? ` (last 2 of ${log.length} lines)` : ''}` : '';
@@ -102,20 +96,12 @@ export class BpfSyscallError extends Error {
       context.field === undefined
         ? `failed: ${errnoName(errno)}`
         : `refused before the call: ${context.field} is ${context.actual}, expected ${context.expected} (${errnoName(errno)})`;
-    super(`${what}${name} ${outcome}${where}${hint ? ` — ${hint}` : ''}${logPart}`);
+    super(classify(errno, log.length > 0), `${name} ${outcome}`, context, {
+      places,
+      detail: `${context.path ? ` (${context.path})` : ''}${logPart}`,
+      hint: hint ?? errnoHint(errno, name, facts),
+    });
     this.command = name;
     this.errnoName = errnoName(errno);
-    this.hint = hint;
-    this.code = classify(errno, log.length > 0);
-  }
-
-  /** True for a `BpfSyscallError` from any copy of this package. */
-  static is(value: unknown): value is BpfSyscallError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[bpfkitErrorBrand] === true &&
-      (value as { name?: unknown }).name === 'BpfSyscallError'
-    );
   }
 }

@@ -57,7 +57,7 @@ export class CoreResolver {
     try {
       return this.resolveChecked(relo, where);
     } catch (error) {
-      if (BtfError.is(error)) throw new RelocError('core-bad-access', error.message, where, { cause: error });
+      if (BtfError.is(error)) throw new RelocError('core-bad-access', '', where, { cause: error });
       throw error;
     }
   }

@@ -134,7 +134,7 @@ export function size(btf: Btf, id: number, where: RelocError['context'] = {}): n
   try {
     return sizeOf(btf, id);
   } catch (error) {
-    throw new RelocError('core-bad-access', (error as Error).message, where, { cause: error });
+    throw new RelocError('core-bad-access', '', where, { cause: error });
   }
 }
 
