@@ -1,4 +1,7 @@
-import { btf as btfLib, elf as elfLib, maps as mapsLib, reloc as relocLib } from '@bpfkit/loader';
+import * as btfLib from '@bpfkit/btf';
+import * as elfLib from '@bpfkit/elf';
+import * as mapsLib from '@bpfkit/maps';
+import * as relocLib from '@bpfkit/reloc';
 
 type MapSpec = mapsLib.MapSpec;
 

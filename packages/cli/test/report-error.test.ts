@@ -1,4 +1,5 @@
-import { btf, syscall } from '@bpfkit/loader';
+import * as btf from '@bpfkit/btf';
+import * as syscall from '@bpfkit/syscall';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ExitCode } from '../src/exit-codes.js';
 import { reportError } from '../src/report-error.js';

@@ -7,14 +7,8 @@
  * @module @bpfkit/loader
  */
 
-// The lower layers, for tools built on the facade (the bpfkit command uses only this package)
-export * as btf from '@bpfkit/btf';
-export * as elf from '@bpfkit/elf';
-export * as link from '@bpfkit/link';
+// The link type attach() returns, and its error (attaching is @bpfkit/link's work).
 export { Link as BpfLink, LinkError } from '@bpfkit/link';
-export * as maps from '@bpfkit/maps';
-export * as reloc from '@bpfkit/reloc';
-export * as syscall from '@bpfkit/syscall';
 export type { LoadErrorContext, LoadStep } from './errors.js';
 export { LoadError } from './errors.js';
 export type { AttachOptions } from './execute-attach.js';

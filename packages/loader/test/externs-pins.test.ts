@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { fixture } from '@bpfkit/fixtures';
 import { parseKernelConfig } from '@bpfkit/reloc';
+import * as syscall from '@bpfkit/syscall';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BpfObject, LoadError, syscall } from '../src/index.js';
+import { BpfObject, LoadError } from '../src/index.js';
 import { bpfUnavailable, openFdCount, privateBpffs, u32 } from './kernel.js';
 
 const unavailable = bpfUnavailable();

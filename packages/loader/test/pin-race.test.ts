@@ -3,8 +3,9 @@ import { chmodSync, chownSync, lchownSync, mkdirSync, readdirSync, rmSync, symli
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { fixture } from '@bpfkit/fixtures';
+import * as syscall from '@bpfkit/syscall';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BpfObject, LoadError, syscall } from '../src/index.js';
+import { BpfObject, LoadError } from '../src/index.js';
 import { bpfUnavailable, openFdCount, privateBpffs } from './kernel.js';
 
 const unavailable = bpfUnavailable();

@@ -1,7 +1,7 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import * as syscall from '@bpfkit/syscall';
 import { describe, expect, it } from 'vitest';
-import { syscall } from '../src/index.js';
 import { bpfUnavailable } from './kernel.js';
 
 const unavailable = bpfUnavailable();

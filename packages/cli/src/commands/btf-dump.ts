@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { btf as btfLib, elf as elfLib } from '@bpfkit/loader';
+import * as btfLib from '@bpfkit/btf';
+import * as elfLib from '@bpfkit/elf';
 import { UsageError } from '../values.js';
 
 /** Where the kernel hands out its BTF: it checked every name and type id when it loaded it. */

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { btf as btfLib, elf as elfLib, maps as mapsLib, reloc } from '@bpfkit/loader';
+import * as btfLib from '@bpfkit/btf';
+import * as elfLib from '@bpfkit/elf';
+import * as mapsLib from '@bpfkit/maps';
+import * as reloc from '@bpfkit/reloc';
 import { colours } from '../output.js';
 import { UsageError } from '../values.js';
 

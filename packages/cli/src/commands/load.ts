@@ -1,6 +1,7 @@
 import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BpfObject, type BpfObject as Loaded, maps as mapsLib } from '@bpfkit/loader';
+import { BpfObject, type BpfObject as Loaded } from '@bpfkit/loader';
+import * as mapsLib from '@bpfkit/maps';
 import { colours, table, toJson } from '../output.js';
 import { parseConstant, UsageError } from '../values.js';
 

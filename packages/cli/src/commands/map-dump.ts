@@ -1,5 +1,8 @@
 import { existsSync, statfsSync, statSync } from 'node:fs';
-import { BpfObject, btf as btfLib, maps as mapsLib, syscall } from '@bpfkit/loader';
+import * as btfLib from '@bpfkit/btf';
+import { BpfObject } from '@bpfkit/loader';
+import * as mapsLib from '@bpfkit/maps';
+import * as syscall from '@bpfkit/syscall';
 import { hexBytes, toJson } from '../output.js';
 import { UsageError } from '../values.js';
 
