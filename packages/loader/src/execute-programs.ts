@@ -14,6 +14,7 @@ import {
   PseudoSource,
   poisons,
   type RelocatedProgram,
+  RelocError,
   requireExtInfo,
   requireKind,
   resolveAttachBtf,
