@@ -77,7 +77,7 @@ describe.skipIf(unavailable !== undefined)('network links and link operations, i
     expect(() => attachXdp(first.program('count_xdp').fd, 'nosuchdev0')).toThrow(
       expect.objectContaining({
         code: 'not-found',
-        message: "xdp 'nosuchdev0': no network interface 'nosuchdev0' (ip link lists them)",
+        message: "xdp 'nosuchdev0': no network interface 'nosuchdev0' — ip link lists them",
       }),
     );
   });
