@@ -64,4 +64,5 @@ export type {
   BtfVarSecinfo,
   BtfVoid,
 } from './types.js';
+export { encodeUtf8 } from './utf8.js';
 export { plainType } from './views.js';

@@ -1,6 +1,6 @@
 import { type Btf, type BtfCodec, BtfError, type BtfValue, btfCodec, resolveType } from '@bpfkit/btf';
 import type { Link as BpfLink } from '@bpfkit/link';
-import type { MapSpec } from '@bpfkit/maps';
+import { MapFlag, type MapSpec, MapType } from '@bpfkit/maps';
 import type { ProgramPlan } from '@bpfkit/reloc';
 import {
   type Fd,
@@ -9,10 +9,12 @@ import {
   joinPerCpu,
   type MapInfo,
   type MapLayout,
+  type Mapping,
   mapDelete,
   mapInfo,
   mapLayout,
   mapLookup,
+  mapMemory,
   mapNextKey,
   mapUpdate,
   POSSIBLE_CPUS_PATH,
@@ -65,6 +67,8 @@ export class BpfMap {
   private valueCodec: BtfCodec | undefined;
   /** Type and sizes as the kernel reports them for this fd, read on first use: what every element call is sized by. */
   private kernelLayout: MapLayout | undefined;
+  /** The values mapped into this process, once {@link memory} has been called. */
+  private mapping: Mapping | undefined;
 
   /** @internal */
   constructor(
@@ -264,6 +268,33 @@ export class BpfMap {
     if (which === 'key') this.keyCodec = codec;
     else this.valueCodec = codec;
     return codec;
+  }
+
+  /**
+   * The map's values mapped into this process: reads and writes of these bytes go straight
+   * to kernel memory, with no system call, and BPF programs see them at once. For arrays
+   * created `BPF_F_MMAPABLE` (as `.bss`, `.data` and `.data.*` are when they hold a global
+   * variable); entry `i` starts at `i × valueSize` rounded up to 8. Mapped once; the object's
+   * `close()` unmaps it, after which the bytes must not be touched (the memory is gone).
+   * @throws {@link LoadError} (step `use`) for a map that is not mmapable or is frozen (read
+   * its unchanging values with {@link lookup}); {@link @bpfkit/syscall!BpfSyscallError} when the mapping fails.
+   */
+  memory(): Uint8Array {
+    if (this.mapping !== undefined) return this.mapping.bytes;
+    const refuse = (problem: string, hint: string): never => {
+      throw new LoadError('use', problem, { map: this.name, hint });
+    };
+    if (this.layout.type !== MapType.ARRAY || (this.spec.flags & MapFlag.MMAPABLE) === 0)
+      refuse('only arrays created BPF_F_MMAPABLE can be mapped', 'use lookup()/update(), or create the map mmapable');
+    if (this.spec.freeze) refuse('the map is frozen, so it is mapped read-only', 'read its values once with lookup()');
+    this.mapping = mapMemory(this.fd, Math.ceil(this.layout.valueSize / 8) * 8 * this.maxEntries, true, this.name);
+    return this.mapping.bytes;
+  }
+
+  /** @internal Unmaps {@link memory}; the object calls it when it closes. */
+  unmapMemory(): void {
+    this.mapping?.unmap();
+    this.mapping = undefined;
   }
 
   /** Every `[key, value]` pair still present while iterating. */

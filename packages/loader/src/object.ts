@@ -355,6 +355,7 @@ export class BpfObject {
     if (this.state === 'closed') return;
     for (const channel of this.channels) channel.close();
     for (const link of this.links.reverse()) link.close();
+    for (const map of this.loadedMaps.values()) map.unmapMemory();
     this.scope.closeAll();
     this.state = 'closed';
   }

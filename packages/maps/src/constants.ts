@@ -100,6 +100,19 @@ export const PinType = {
   BY_NAME: 1,
 } as const;
 
+/** Map types whose values user space reads and writes as one value per possible CPU. */
+const perCpuTypes: ReadonlySet<number> = new Set([
+  MapType.PERCPU_HASH,
+  MapType.PERCPU_ARRAY,
+  MapType.LRU_PERCPU_HASH,
+  MapType.PERCPU_CGROUP_STORAGE,
+]);
+
+/** True for per-CPU map types: a lookup gives one value per possible CPU. */
+export function isPerCpuMap(type: number): boolean {
+  return perCpuTypes.has(type);
+}
+
 /** True for the map-in-map types, whose slots hold maps. */
 export function isMapInMap(type: number): boolean {
   return type === MapType.ARRAY_OF_MAPS || type === MapType.HASH_OF_MAPS;

@@ -1,0 +1,31 @@
+import { GenError } from '../errors.js';
+
+/** What {@link initialData} needs of a map spec (`@bpfkit/maps`' `MapSpec` has it). */
+export interface DataSpec {
+  readonly section: string;
+  readonly source: string;
+  readonly initialData: Uint8Array | undefined;
+}
+
+/**
+ * A view of the initial bytes of the global-data map of `section`, to write `const volatile`
+ * values into before load.
+ * @throws {@link GenError} `bad-object` when the object has no such section.
+ */
+export function initialData(specs: readonly DataSpec[], section: string): DataView {
+  const bytes = specs.find((s) => s.source === 'data' && s.section === section)?.initialData;
+  if (bytes === undefined)
+    throw new GenError('bad-object', `the object has no ${section} section to set values in`, { field: section });
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** What {@link frozenCopy} needs of a loaded map (`@bpfkit/loader`'s `BpfMap` has it). */
+export interface LookupMap {
+  readonly valueSize: number;
+  lookup(key: Uint8Array): Uint8Array | undefined;
+}
+
+/** The single value of a frozen global-data map (`.rodata` after load), read once: it cannot change. */
+export function frozenCopy(map: LookupMap): Uint8Array {
+  return map.lookup(new Uint8Array(4)) ?? new Uint8Array(map.valueSize);
+}
