@@ -25,6 +25,7 @@ import { Bench } from 'tinybench';
 import { btfDumpFigures } from './btf-dump.js';
 import { complexityFigures } from './complexity.js';
 import { eventFigures } from './events.js';
+import { genFigures } from './gen.js';
 import { linkFigures } from './link.js';
 import { corpusFolders, loadFigures, medianOf } from './load.js';
 
@@ -392,6 +393,7 @@ const groups: readonly [string, () => Figure[] | Figure | Promise<Figure[] | Fig
   ['complexity', () => complexityFigures(quick)],
   ['events', () => eventFigures(quick, libbpf)],
   ['links', () => linkFigures(quick)],
+  ['generated code', () => genFigures(quick)],
 ];
 const figures: Figure[] = [];
 process.stderr.write(`${tableLine(tableHeader)}\n`);

@@ -14,7 +14,18 @@ const runs = [
   {
     label: 'kernel packages (ffi-napi)',
     report: 'test-results/vitest-ffi-napi.json',
-    args: ['--project', 'syscall', '--project', 'events', '--project', 'link', '--project', 'loader'],
+    args: [
+      '--project',
+      'syscall',
+      '--project',
+      'events',
+      '--project',
+      'link',
+      '--project',
+      'loader',
+      '--project',
+      'gen',
+    ],
     env: { BPFKIT_FFI: 'ffi-napi' },
   },
 ];

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { btfDump } from './commands/btf-dump.js';
 import { disasm } from './commands/disasm.js';
+import { type GenSkeletonOptions, genSkeleton } from './commands/gen-skeleton.js';
 import { graph } from './commands/graph.js';
 import { inspect } from './commands/inspect.js';
 import { load } from './commands/load.js';
@@ -128,6 +129,24 @@ export function buildProgram(setExit: (code: number) => void): Command {
         btfDump(file, o.json && o.format === undefined ? { ...o, format: 'json' } : o),
       ),
     );
+
+  const repeat = (value: string, all: string[] = []) => [...all, value];
+  program
+    .command('gen')
+    .description('generate TypeScript from an object')
+    .command('skeleton')
+    .argument('<object>', 'BPF ELF object (compiled with -g)')
+    .option('-o, --output <file>', 'write to a file instead of standard output')
+    .option('--embed', "put the object's bytes into the module (one file to ship)")
+    .option('--type <name>', 'also declare this struct, union, enum or typedef (repeatable)', repeat)
+    .option('--event <map=type>', 'decode records of this ring buffer or perf map as this type (repeatable)', repeat)
+    .option('--name <class>', 'the skeleton class name (from the file name by default)')
+    .description('a typed skeleton: open({ rodata }), load(), typed maps, programs, events, live .bss/.data globals')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  bpfkit gen skeleton minimal.bpf.o -o minimal.skel.ts\n  bpfkit gen skeleton tool.bpf.o --embed --event events=event -o tool.ts',
+    )
+    .action(wrap((path: string, o: GenSkeletonOptions) => genSkeleton(path, o)));
 
   program
     .command('disasm')

@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fixture } from '@bpfkit/fixtures';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -148,6 +148,28 @@ describe('bpfkit', () => {
       for (const slot of ['slot [1]', 'slot [2]', 'slot [7]']) expect(svg).toContain(`>${slot}</text>`);
       const mermaid = bpfkit('graph', example('tail-calls.bpf.o'), '--format', 'mermaid').stdout;
       expect(mermaid).toContain('map_handlers -. "slot [2]" .-> prog_handle_count');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('generates a typed skeleton beside its object, or with the object embedded', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bpfkit-gen-'));
+    try {
+      const file = join(dir, 'kill-watch.skel.ts');
+      const path = example('kill-watch.bpf.o');
+      expect(bpfkit('gen', 'skeleton', path, '--event', 'events=kill_event', '-o', file).status).toBe(0);
+      const text = readFileSync(file, 'utf8');
+      expect(text).toContain('export class KillWatch {');
+      expect(text).toContain('readonly events: events.RingBuffer<kill_event>;');
+      expect(text).toContain(`new URL('${relative(dir, path)}', import.meta.url)`);
+      const embedded = bpfkit('gen', 'skeleton', path, '--embed', '--name', 'Watcher');
+      expect(embedded.status).toBe(0);
+      expect(embedded.stdout).toContain('export class Watcher {');
+      expect(embedded.stdout).toContain('rt.decodeBase64(EMBEDDED_OBJECT)');
+      const missing = bpfkit('gen', 'skeleton', path, '--type', 'no_such_type');
+      expect(missing.status).toBe(2);
+      expect(missing.stderr).toContain("no struct, union, typedef or enum named 'no_such_type'");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
