@@ -185,12 +185,12 @@ export class KillWatch {
   }
 
   /**
-   * Attaches every loaded program whose section name says where (tracepoints, kprobes,
-   * uprobes with a path, iterators); the others need `programs.<name>.attach(options)`.
-   * The links close with the skeleton.
+   * Attaches every loaded program whose section says where (the object's `attachAll()`:
+   * tracepoints, kprobes, uprobes with a binary, tracing programs, iterators); the others
+   * need `programs.<name>.attach(options)`. The links close with the skeleton.
    */
   attach(): loader.BpfLink[] {
-    return [this.object.program('watch_kill').attach()];
+    return this.object.attachAll();
   }
 
   /** Releases the live sections, closes the event readers, links, maps and programs; idempotent. */

@@ -10,7 +10,7 @@ import {
   objectNameFromPath,
   resolveMaps,
 } from '@bpfkit/maps';
-import { attachTarget, planPrograms } from '@bpfkit/reloc';
+import { planPrograms } from '@bpfkit/reloc';
 import { GenError } from './errors.js';
 
 /** A global variable of a section, at its fixed offset. */
@@ -51,11 +51,10 @@ export type SkeletonMap =
     }
   | { readonly form: 'raw'; readonly spec: MapSpec };
 
-/** A program the skeleton names, and whether `attach()` attaches it by its section name alone. */
+/** A program the skeleton names. */
 export interface SkeletonProgram {
   readonly name: string;
   readonly section: string;
-  readonly autoAttach: boolean;
 }
 
 /** Everything the skeleton emitter needs from an object, decided without the kernel. */
@@ -72,9 +71,6 @@ export interface SkeletonModel {
   /** Type ids the user named (`--type`). */
   readonly namedTypes: readonly number[];
 }
-
-/** Attach kinds the section name says everything about (libbpf's skeleton attaches these too). */
-const AUTO_ATTACH = new Set(['raw-tracepoint', 'tracepoint', 'kprobe', 'uprobe', 'iterator']);
 
 /** The skeleton property of a data section: `.data.custom` → `data_custom`. */
 function sectionProperty(section: string): string {
@@ -144,11 +140,7 @@ export function readSkeletonModel(
       if (!plain || key === undefined) return { form: 'raw', spec };
       return { form: 'typed', spec, key, value: spec.btfValueTypeId, perCpu: isPerCpuMap(spec.type) };
     });
-  const programs = planPrograms(elf, specs).map((plan) => ({
-    name: plan.name,
-    section: plan.section,
-    autoAttach: plan.autoload && AUTO_ATTACH.has(attachTarget(plan).kind),
-  }));
+  const programs = planPrograms(elf, specs).map((plan) => ({ name: plan.name, section: plan.section }));
   const namedTypes = (options.types ?? []).map((name) => findType(btf, name));
   return { elf, btf, object, objectName, sections, maps, programs, namedTypes };
 }

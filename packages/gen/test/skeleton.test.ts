@@ -48,7 +48,7 @@ describe.skipIf(unavailable !== undefined)('a generated skeleton on the kernel',
     generated = (await modules.import('skeleton.ts', text)) as unknown as SkeletonModule;
     const embedText = generateSkeleton(bytes, { object: 'skeleton.el.o', embed: true, name: 'Skeleton' });
     embedded = (await modules.import('skeleton-embedded.ts', embedText)) as unknown as SkeletonModule;
-  });
+  }, 120_000); // importing transforms the generated modules and the loader: slow on a busy machine
   afterAll(() => modules.remove());
 
   it('opens with typed rodata, loads, and shares live globals with a test-run program', async () => {
