@@ -26,6 +26,8 @@ export interface GenerateSkeletonOptions {
   readonly runtime?: string;
   /** Module the generated code imports the loader from (`@bpfkit/loader` by default). */
   readonly loader?: string;
+  /** Module the generated code imports event readers from (`@bpfkit/events` by default). */
+  readonly eventsModule?: string;
 }
 
 const identifier = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -89,7 +91,7 @@ export function generateSkeleton(bytes: Uint8Array, options: GenerateSkeletonOpt
   return [
     generatedHeader(options.object),
     ...('path' in source ? ["import { fileURLToPath } from 'node:url';"] : []),
-    ...(usesEvents ? ["import * as events from '@bpfkit/events';"] : []),
+    ...(usesEvents ? [`import * as events from '${options.eventsModule ?? '@bpfkit/events'}';`] : []),
     // An unused import would fail `noUnusedLocals` in the user's build.
     ...(/\brt\./.test(body) ? [`import * as rt from '${options.runtime ?? '@bpfkit/gen'}';`] : []),
     `import * as loader from '${options.loader ?? '@bpfkit/loader'}';`,
