@@ -23,7 +23,9 @@ function imported(name: string): Map<string, string> {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
       else if (entry.name.endsWith('.ts')) {
-        for (const match of readFileSync(path, 'utf8').matchAll(/(?:from|import)\s*\(?\s*'@bpfkit\/([a-z-]+)/g)) {
+        // Import and export statements only: a line that starts with one (code generators hold such lines in strings).
+        const statements = /^\s*(?:import|export)\b[^'"]*?from\s*'@bpfkit\/([a-z-]+)/gm;
+        for (const match of readFileSync(path, 'utf8').matchAll(statements)) {
           found.set(match[1] as string, path.slice(root.length + 1));
         }
       }
