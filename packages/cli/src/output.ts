@@ -28,21 +28,29 @@ export function hexBytes(bytes: Uint8Array): string {
 /**
  * JSON, indented by two spaces, with bigints as plain integers (JSON's numbers have no size
  * limit; `JSON.parse` rounds past 2^53, a parser with big-number support reads them exactly)
- * and byte arrays as hex strings.
+ * and byte arrays as hex strings. With `null` for the indent, all on one line.
  */
-export function toJson(value: unknown, indent = ''): string {
+export function toJson(value: unknown, indent: string | null = ''): string {
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Uint8Array) return JSON.stringify(hexBytes(value));
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
     return toJson((value as { toJSON: () => unknown }).toJSON(), indent);
   }
-  const inner = `${indent}  `;
+  const inner = indent === null ? null : `${indent}  `;
+  const [open, separator, close] = inner === null ? ['', ',', ''] : ['\n', ',\n', `\n${indent}`];
+  const lead = inner ?? '';
   if (Array.isArray(value)) {
     if (value.length === 0) return '[]';
-    return `[\n${value.map((v) => inner + toJson(v, inner)).join(',\n')}\n${indent}]`;
+    return `[${open}${value.map((v) => lead + toJson(v, inner)).join(separator)}${close}]`;
   }
   const entries = Object.entries(value).filter(([, v]) => v !== undefined && typeof v !== 'function');
   if (entries.length === 0) return '{}';
-  return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${toJson(v, inner)}`).join(',\n')}\n${indent}}`;
+  const colon = inner === null ? ':' : ': ';
+  return `{${open}${entries.map(([k, v]) => `${lead}${JSON.stringify(k)}${colon}${toJson(v, inner)}`).join(separator)}${close}}`;
+}
+
+/** {@link toJson} on one line, for streams of records (one JSON document per line). */
+export function toJsonLine(value: unknown): string {
+  return toJson(value, null);
 }

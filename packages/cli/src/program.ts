@@ -1,12 +1,14 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { btfDump } from './commands/btf-dump.js';
 import { disasm } from './commands/disasm.js';
+import { events } from './commands/events.js';
 import { type GenSkeletonOptions, genSkeleton } from './commands/gen-skeleton.js';
 import { graph } from './commands/graph.js';
 import { inspect } from './commands/inspect.js';
 import { load } from './commands/load.js';
 import { mapDump } from './commands/map-dump.js';
 import { run } from './commands/run.js';
+import { trace } from './commands/trace.js';
 import { ExitCode } from './exit-codes.js';
 import { errorJson, reportError } from './report-error.js';
 import { version } from './version.js';
@@ -97,6 +99,34 @@ export function buildProgram(setExit: (code: number) => void): Command {
     )
     .action(
       wrap((path: string, name: string, o: { data?: string; repeat?: number; json?: boolean }) => run(path, name, o)),
+    );
+
+  program
+    .command('events')
+    .argument('<object>', 'BPF ELF object')
+    .argument('<map>', 'a ring buffer or perf event array of the object')
+    .option('--type <name>', 'decode each record as this BTF struct of the object')
+    .option('--json', 'one JSON document per record')
+    .option('--count <n>', 'stop after n records')
+    .option('--page-count <n>', 'pages per CPU of a perf buffer (a power of two)', '64')
+    .description("load an object, attach its programs and print a map's records as they come (Ctrl-C to stop)")
+    .addHelpText('after', '\nExample:\n  bpfkit events examples/execsnoop.bpf.o events --type event')
+    .action(
+      wrap((path: string, name: string, o: { type?: string; json?: boolean; count?: string; pageCount?: string }) =>
+        events(path, name, o),
+      ),
+    );
+
+  program
+    .command('trace')
+    .argument('[object]', 'a BPF ELF object to load and attach first')
+    .option('--instance <name>', 'read the tracefs instance instances/<name> instead of the top-level buffer')
+    .option('--json', 'one JSON document per line: task, pid, cpu, timestamp, event, message')
+    .option('--count <n>', 'stop after n lines')
+    .description("print bpf_printk output (tracefs's trace_pipe) as it comes (Ctrl-C to stop)")
+    .addHelpText('after', '\nExamples:\n  bpfkit trace\n  bpfkit trace prog.bpf.o --count 10')
+    .action(
+      wrap((path: string | undefined, o: { instance?: string; json?: boolean; count?: string }) => trace(path, o)),
     );
 
   const map = program.command('map').description('map commands');

@@ -19,6 +19,8 @@ export { recordDecoder } from './record-decoder.js';
 export { RecordView } from './record-view.js';
 export type { RingBufferOptions } from './ring-buffer.js';
 export { MAP_TYPE_RINGBUF, openRingBuffer, RingBuffer } from './ring-buffer.js';
+export type { TraceLine, TracePipeOptions } from './trace-pipe.js';
+export { openTracePipe, parseTraceLine, TracePipe } from './trace-pipe.js';
 export type { UserRingBufferOptions, UserRingRecord } from './user-ring-buffer.js';
 export { MAP_TYPE_USER_RINGBUF, openUserRingBuffer, UserRingBuffer } from './user-ring-buffer.js';
 export type { Watch } from './waiter.js';

@@ -168,6 +168,7 @@ export class PerfBuffer<Item = Uint8Array> extends EventReader<PerfSample<Item>,
   private read(ring: CpuRing, callback: (view: PerfSample<RecordView>) => void, limit: number): number {
     const head = ring.head.load();
     const { data, dataView, words, mask } = ring;
+    const end = data.length;
     const sample = this.sample;
     const view = sample.data;
     sample.cpu = ring.cpu;
@@ -178,37 +179,47 @@ export class PerfBuffer<Item = Uint8Array> extends EventReader<PerfSample<Item>,
     try {
       while (tail < head && count < limit) {
         const offset = tail & mask;
-        const second = words[(offset >>> 2) + 1] as number;
+        const index = offset >>> 2;
+        // struct perf_event_header: u32 type, u16 misc, u16 size (host order, as the words are).
+        const second = words[index + 1] as number;
         const size = isLittleEndianHost ? second >>> 16 : second & 0xffff;
         if (size < 8) break; // never written by the kernel: stop rather than spin
-        const type = words[offset >>> 2] as number;
+        const type = words[index] as number;
         tail += size;
-        let at = offset;
-        if (offset + size > data.length) {
-          // Split across the end of the ring: copy both parts and read the copy.
-          if (this.scratch.length < size) {
-            this.scratch = new Uint8Array(size);
-            this.scratchView = new DataView(this.scratch.buffer);
+        if (offset + size <= end) {
+          if (type === PERF_RECORD_SAMPLE) {
+            // u32 size of the raw data, then the data.
+            count++;
+            view.offset = offset + 12;
+            view.length = Math.min(words[index + 2] as number, size - 12);
+            callback(sample);
+          } else if (type === PERF_RECORD_LOST) {
+            this.addLost(ring.cpu, dataView, offset);
           }
-          const first = data.length - offset;
-          this.scratch.set(data.subarray(offset), 0);
-          this.scratch.set(data.subarray(0, size - first), first);
-          view.rebase(this.scratch, this.scratchView);
-          at = 0;
+          continue;
         }
+        // Split across the end of the ring: copy both parts and read the copy.
+        if (this.scratch.length < size) {
+          this.scratch = new Uint8Array(size);
+          this.scratchView = new DataView(this.scratch.buffer);
+        }
+        this.scratch.set(data.subarray(offset), 0);
+        this.scratch.set(data.subarray(0, size - (end - offset)), end - offset);
         if (type === PERF_RECORD_SAMPLE) {
           count++;
-          view.offset = at + 12;
-          view.length = Math.min(view.dataView.getUint32(at + 8, isLittleEndianHost), size - 12);
-          callback(sample);
+          view.rebase(this.scratch, this.scratchView);
+          view.offset = 12;
+          view.length = Math.min(this.scratchView.getUint32(8, isLittleEndianHost), size - 12);
+          try {
+            callback(sample);
+          } finally {
+            view.rebase(data, dataView);
+          }
         } else if (type === PERF_RECORD_LOST) {
-          const lost = Number(view.dataView.getBigUint64(at + 16, isLittleEndianHost));
-          this.lostCounts[ring.cpu] = (this.lostCounts[ring.cpu] ?? 0) + lost;
+          this.addLost(ring.cpu, this.scratchView, 0);
         }
-        if (at === 0 && view.buffer !== data) view.rebase(data, dataView);
       }
     } finally {
-      if (view.buffer !== data) view.rebase(data, dataView);
       if (tail !== start) {
         ring.tailPos.store(tail, start);
         ring.tail = tail;
@@ -217,12 +228,13 @@ export class PerfBuffer<Item = Uint8Array> extends EventReader<PerfSample<Item>,
     return count;
   }
 
-  protected armWatches(): void {
-    for (const ring of this.rings) ring.watch?.arm();
+  /** Adds the count of a `PERF_RECORD_LOST` record (header, u64 id, u64 lost) at `at`. */
+  private addLost(cpu: number, bytes: DataView, at: number): void {
+    this.lostCounts[cpu] = (this.lostCounts[cpu] ?? 0) + Number(bytes.getBigUint64(at + 16, isLittleEndianHost));
   }
 
-  protected disarmWatches(): void {
-    for (const ring of this.rings) ring.watch?.disarm();
+  protected watches(): Iterable<Watch> {
+    return this.rings.flatMap((ring) => (ring.watch === undefined ? [] : [ring.watch]));
   }
 
   protected release(): void {

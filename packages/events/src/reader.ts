@@ -1,3 +1,5 @@
+import type { Watch } from './waiter.js';
+
 /** Options for a wait on a reader. */
 export interface WaitOptions {
   /** Ends the wait (and an iteration) at once, rejecting with the signal's reason. */
@@ -38,10 +40,8 @@ export abstract class EventReader<Item, View> implements AsyncIterable<Item> {
   protected abstract take(items: Item[], limit: number): void;
   /** Calls `callback` with a view of each waiting record, up to `limit`; returns the count. */
   protected abstract consumeViews(callback: (view: View) => void, limit: number): number;
-  /** Asks the kernel for a wake-up when a record arrives. */
-  protected abstract armWatches(): void;
-  /** Withdraws that request. */
-  protected abstract disarmWatches(): void;
+  /** The waiter's watches of the reader's fds (one per ring), armed while someone waits. */
+  protected abstract watches(): Iterable<Watch>;
   /** Stops watching, unmaps and closes everything (once). */
   protected abstract release(): void;
 
@@ -202,7 +202,10 @@ export abstract class EventReader<Item, View> implements AsyncIterable<Item> {
 
   private updateWatches(): void {
     if (this.isClosed) return;
-    if (this.waits.size > 0 || this.listeners.size > 0) this.armWatches();
-    else this.disarmWatches();
+    const wanted = this.waits.size > 0 || this.listeners.size > 0;
+    for (const watch of this.watches()) {
+      if (wanted) watch.arm();
+      else watch.disarm();
+    }
   }
 }

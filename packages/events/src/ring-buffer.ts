@@ -167,12 +167,8 @@ export class RingBuffer<Item = Uint8Array> extends EventReader<Item, RecordView>
     return count;
   }
 
-  protected armWatches(): void {
-    this.watch.arm();
-  }
-
-  protected disarmWatches(): void {
-    this.watch.disarm();
+  protected watches(): Iterable<Watch> {
+    return [this.watch];
   }
 
   protected release(): void {

@@ -165,4 +165,40 @@ describe.skipIf(unavailable !== undefined)('ring buffer reader', () => {
     expect(refilled).toBe(10);
     expect(seen).toBe(70);
   });
+
+  it('takes nothing more while an iterator is not consumed: the ring fills and the producer sees its writes dropped', async () => {
+    using obj = loadEvents();
+    using rb = openRingBuffer(obj.map('events').fd);
+    const produce = obj.program('produce');
+    const iterator = rb.records();
+    produce.testRun({ ctx: args(1, 256, 0, 0, 0) });
+    expect((await iterator.next()).done).toBe(false);
+    // Nobody calls next() now: 1000 records of 264 bytes do not fit 16 KiB.
+    const written = produce.testRun({ ctx: args(1000, 256, 0, 0, 1) }).retval;
+    expect(written).toBe(Math.floor(16384 / 264));
+    expect(rb.unreadBytes).toBe(written * 264);
+    // Reading again frees the ring for the producer.
+    let read = 0;
+    for await (const record of iterator) {
+      expect(record.length).toBe(256);
+      if (++read === written) break;
+    }
+    expect(produce.testRun({ ctx: args(10, 256, 0, 0, 0) }).retval).toBe(10);
+  });
+
+  it('ends an iteration that waits when its signal aborts, and a closed reader yields nothing (its pages are gone)', async () => {
+    using obj = loadEvents();
+    const rb = openRingBuffer(obj.map('events').fd);
+    const controller = new AbortController();
+    const waiting = rb.records({ signal: controller.signal }).next();
+    setTimeout(() => controller.abort(new Error('aborted while waiting')), 10);
+    await expect(waiting).rejects.toThrow('aborted while waiting');
+    obj.program('produce').testRun({ ctx: args(5, 0, 0, 0, 0) });
+    rb.close();
+    const after: Uint8Array[] = [];
+    for await (const record of rb) after.push(record);
+    expect(after).toEqual([]);
+    expect(rb.consume(() => {})).toBe(0);
+    await sharedWaiter().idle();
+  });
 });

@@ -312,6 +312,7 @@ export class BpfObject {
    */
   ringBuffer(name: string, options?: EventChannelOptions & { readonly type?: undefined }): RingBuffer;
   ringBuffer(name: string, options: EventChannelOptions & { readonly type: string }): RingBuffer<BtfValue>;
+  ringBuffer(name: string, options?: EventChannelOptions): RingBuffer<Uint8Array | BtfValue>;
   ringBuffer(name: string, options: EventChannelOptions = {}): RingBuffer<Uint8Array | BtfValue> {
     const map = this.map(name);
     return this.track(openRingBuffer(map.fd, this.channelOptions(name, options)));
@@ -326,6 +327,7 @@ export class BpfObject {
    */
   perfBuffer(name: string, options?: PerfChannelOptions & { readonly type?: undefined }): PerfBuffer;
   perfBuffer(name: string, options: PerfChannelOptions & { readonly type: string }): PerfBuffer<BtfValue>;
+  perfBuffer(name: string, options?: PerfChannelOptions): PerfBuffer<Uint8Array | BtfValue>;
   perfBuffer(name: string, options: PerfChannelOptions = {}): PerfBuffer<Uint8Array | BtfValue> {
     const map = this.map(name);
     return this.track(

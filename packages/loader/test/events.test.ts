@@ -30,6 +30,17 @@ describe.skipIf(unavailable !== undefined)('event channels on a loaded object', 
     expect(event.comm.length).toBeGreaterThan(0);
   });
 
+  it('decodes records of a struct that only a subprogram signature names (no map or global refers to it)', async () => {
+    using obj = BpfObject.open(fixture('events').path);
+    obj.load();
+    const rb = obj.ringBuffer('events', { type: 'point' });
+    obj.program('produce_point').testRun({ ctx: u64s(9) });
+    for await (const point of rb) {
+      expect(point).toEqual({ x: 9, y: -9 });
+      break;
+    }
+  });
+
   it('says how to make clang emit a record type that is not in the BTF', () => {
     using obj = BpfObject.open(fixture('events').path);
     obj.load();
