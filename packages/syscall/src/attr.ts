@@ -1,4 +1,5 @@
 import { backend } from './backend.js';
+import { attrSizes } from './generated/attr.js';
 
 /** A zeroed buffer over its own off-heap ArrayBuffer, so its native address never moves. */
 export function nativeBuffer(size: number): Uint8Array {
@@ -23,9 +24,12 @@ export function addressOf(buffer: Uint8Array): bigint {
  * Bytes reserved behind every attr, whatever size is passed: the kernel writes some results
  * at fixed offsets past the size a caller gave (PROG_QUERY on tcx and cgroups stores
  * `query.revision` at byte 56 even when only 28 bytes were passed), so a shorter buffer
- * would be overrun. 256 covers `union bpf_attr` (under 200 bytes up to Linux 6.18).
+ * would be overrun. The size of `union bpf_attr`, from the kernel's BTF (generated/attr.ts).
  */
-export const BPF_ATTR_ROOM = 256;
+export const BPF_ATTR_ROOM = attrSizes.union;
+
+/** `BPF_OBJ_NAME_LEN`: the bytes of a map or program name field, its NUL included. */
+export const BPF_OBJ_NAME_LEN = 16;
 
 const hostLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 

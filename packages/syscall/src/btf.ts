@@ -4,6 +4,7 @@ import { BpfCommand } from './commands.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
 import { Fd } from './fd.js';
+import { btfLoadAttr } from './generated/attr.js';
 import { logLines, MAX_LOG_SIZE } from './verifier-log.js';
 
 /**
@@ -15,12 +16,12 @@ export function loadBtf(bytes: Uint8Array, name = 'BTF'): Fd {
   let log: Uint8Array | undefined;
   let size = 1 << 16;
   for (;;) {
-    const attr = new BpfAttr(32)
-      .pointer(0, bytes)
-      .pointer(8, log)
-      .u32(16, bytes.length)
-      .u32(20, log?.length ?? 0)
-      .u32(24, log === undefined ? 0 : 1);
+    const attr = new BpfAttr(btfLoadAttr.btf_log_true_size + 4)
+      .pointer(btfLoadAttr.btf, bytes)
+      .pointer(btfLoadAttr.btf_log_buf, log)
+      .u32(btfLoadAttr.btf_size, bytes.length)
+      .u32(btfLoadAttr.btf_log_size, log?.length ?? 0)
+      .u32(btfLoadAttr.btf_log_level, log === undefined ? 0 : 1);
     const result = bpfTry(BpfCommand.BTF_LOAD, attr);
     if (result >= 0) return new Fd(result, `BTF of ${name}`);
     const errno = -result;

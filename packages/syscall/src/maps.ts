@@ -1,10 +1,11 @@
-import { BpfAttr, nativeBuffer } from './attr.js';
+import { BPF_OBJ_NAME_LEN, BpfAttr, nativeBuffer } from './attr.js';
 import { backend, type Mapping } from './backend.js';
 import { bpfCall, bpfTry, syscallError } from './call.js';
 import { BpfCommand } from './commands.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
 import { Fd } from './fd.js';
+import { attrSizes, batchAttr, mapCreateAttr, mapElemAttr } from './generated/attr.js';
 import { ownDescriptor } from './known-layouts.js';
 import { elementScratch } from './scratch.js';
 import { checkBufferSize, checkLayout, keyBufferSize, type MapLayout, valueBufferSize } from './value-layout.js';
@@ -29,8 +30,8 @@ export interface MapCreateOptions {
   readonly mapExtra?: bigint;
 }
 
-/** Size of the MAP_CREATE attr up to `map_extra`. */
-const MAP_CREATE_SIZE = 72;
+/** Size of the MAP_CREATE attr up to `map_extra` (a u64), the last field set. */
+const MAP_CREATE_SIZE = mapCreateAttr.map_extra + 8;
 
 /**
  * BPF_MAP_CREATE.
@@ -38,20 +39,20 @@ const MAP_CREATE_SIZE = 72;
  */
 export function createMap(options: MapCreateOptions): Fd {
   const attr = new BpfAttr(MAP_CREATE_SIZE)
-    .u32(0, options.type)
-    .u32(4, options.keySize)
-    .u32(8, options.valueSize)
-    .u32(12, options.maxEntries)
-    .u32(16, options.flags ?? 0)
-    .u32(20, options.innerMapFd ?? 0)
-    .u32(24, options.numaNode ?? 0)
-    .string(28, 16, options.name ?? '')
-    .u32(44, options.ifindex ?? 0)
-    .u32(48, options.btfFd ?? 0)
-    .u32(52, options.btfKeyTypeId ?? 0)
-    .u32(56, options.btfValueTypeId ?? 0)
-    .u32(60, options.btfVmlinuxValueTypeId ?? 0)
-    .u64(64, options.mapExtra ?? 0n);
+    .u32(mapCreateAttr.map_type, options.type)
+    .u32(mapCreateAttr.key_size, options.keySize)
+    .u32(mapCreateAttr.value_size, options.valueSize)
+    .u32(mapCreateAttr.max_entries, options.maxEntries)
+    .u32(mapCreateAttr.map_flags, options.flags ?? 0)
+    .u32(mapCreateAttr.inner_map_fd, options.innerMapFd ?? 0)
+    .u32(mapCreateAttr.numa_node, options.numaNode ?? 0)
+    .string(mapCreateAttr.map_name, BPF_OBJ_NAME_LEN, options.name ?? '')
+    .u32(mapCreateAttr.map_ifindex, options.ifindex ?? 0)
+    .u32(mapCreateAttr.btf_fd, options.btfFd ?? 0)
+    .u32(mapCreateAttr.btf_key_type_id, options.btfKeyTypeId ?? 0)
+    .u32(mapCreateAttr.btf_value_type_id, options.btfValueTypeId ?? 0)
+    .u32(mapCreateAttr.btf_vmlinux_value_type_id, options.btfVmlinuxValueTypeId ?? 0)
+    .u64(mapCreateAttr.map_extra, options.mapExtra ?? 0n);
   const name = options.name ?? '';
   const fd = bpfCall(BpfCommand.MAP_CREATE, attr, { map: name });
   const owner = new Fd(fd, `map '${name}'`);
@@ -63,7 +64,11 @@ export function createMap(options: MapCreateOptions): Fd {
 export const UpdateFlag = { ANY: 0, NOEXIST: 1, EXIST: 2, LOCK: 4 } as const;
 
 function elemAttr(mapFd: number, key: Uint8Array | undefined, value: Uint8Array | undefined, flags: number): BpfAttr {
-  return new BpfAttr(32).u32(0, mapFd).pointer(8, key).pointer(16, value).u64(24, flags);
+  return new BpfAttr(attrSizes.mapElem)
+    .u32(mapElemAttr.map_fd, mapFd)
+    .pointer(mapElemAttr.key, key)
+    .pointer(mapElemAttr.value, value)
+    .u64(mapElemAttr.flags, flags);
 }
 
 /** Checks the layout (against the map too) and the key against it; the key may be absent only where `optional`. */
@@ -93,9 +98,9 @@ function elementCall(
   scratch.key.set(key);
   if (value !== undefined) scratch.value.set(value);
   const b = backend();
-  let result = b.bpf(command, elementScratch.attr, 32);
+  let result = b.bpf(command, elementScratch.attr, attrSizes.mapElem);
   for (let attempt = 0; result === -Errno.EINTR && attempt < 5; attempt++)
-    result = b.bpf(command, elementScratch.attr, 32);
+    result = b.bpf(command, elementScratch.attr, attrSizes.mapElem);
   return { result, value: scratch.value };
 }
 
@@ -192,7 +197,11 @@ export function mapNextKey(
 
 /** BPF_MAP_FREEZE: no more writes from user space. */
 export function mapFreeze(mapFd: number, name?: string): void {
-  bpfCall(BpfCommand.MAP_FREEZE, new BpfAttr(4).u32(0, mapFd), name ? { map: name } : {});
+  bpfCall(
+    BpfCommand.MAP_FREEZE,
+    new BpfAttr(mapElemAttr.map_fd + 4).u32(mapElemAttr.map_fd, mapFd),
+    name ? { map: name } : {},
+  );
 }
 
 /** Result of a batch lookup. */
@@ -207,8 +216,8 @@ export interface BatchLookup {
   readonly next: Uint8Array | undefined;
 }
 
-function batchAttr(mapFd: number): BpfAttr {
-  return new BpfAttr(56).u32(36, mapFd);
+function batchCallAttr(mapFd: number): BpfAttr {
+  return new BpfAttr(attrSizes.batch).u32(batchAttr.map_fd, mapFd);
 }
 
 /**
@@ -264,12 +273,12 @@ export function mapUpdateBatch(
 ): number {
   const attr = updateBatchAttr(mapFd, keys, values, count, layout, flags, name);
   bpfCall(BpfCommand.MAP_UPDATE_BATCH, attr, name ? { map: name } : {});
-  return attr.readU32(32);
+  return attr.readU32(batchAttr.count);
 }
 
 /**
  * The attr of a BPF_MAP_UPDATE_BATCH, after checking the buffers against the layout; the
- * kernel writes the number of entries written back at byte 32.
+ * kernel writes the number of entries written back at `count`.
  * @throws {@link BpfSyscallError} (EINVAL) when the buffers do not match the layout and count.
  */
 export function updateBatchAttr(
@@ -282,7 +291,11 @@ export function updateBatchAttr(
   name?: string,
 ): BpfAttr {
   checkBatch(BpfCommand.MAP_UPDATE_BATCH, mapFd, layout, count, keys, values, flags, name);
-  return batchAttr(mapFd).pointer(16, keys).pointer(24, values).u32(32, count).u64(40, flags);
+  return batchCallAttr(mapFd)
+    .pointer(batchAttr.keys, keys)
+    .pointer(batchAttr.values, values)
+    .u32(batchAttr.count, count)
+    .u64(batchAttr.elem_flags, flags);
 }
 
 /**
@@ -297,9 +310,9 @@ export function mapDeleteBatch(
   name?: string,
 ): number {
   checkBatch(BpfCommand.MAP_DELETE_BATCH, mapFd, layout, count, keys, undefined, 0, name);
-  const attr = batchAttr(mapFd).pointer(16, keys).u32(32, count);
+  const attr = batchCallAttr(mapFd).pointer(batchAttr.keys, keys).u32(batchAttr.count, count);
   bpfCall(BpfCommand.MAP_DELETE_BATCH, attr, name ? { map: name } : {});
-  return attr.readU32(32);
+  return attr.readU32(batchAttr.count);
 }
 
 /**
@@ -326,14 +339,14 @@ export function mapLookupBatch(
   const out = nativeBuffer(tokenSize);
   const keys = nativeBuffer(keyBufferSize(layout, count));
   const values = nativeBuffer(valueBufferSize(layout, count));
-  const attr = batchAttr(mapFd)
-    .pointer(0, options.from)
-    .pointer(8, out)
-    .pointer(16, keys)
-    .pointer(24, values)
-    .u32(32, count);
+  const attr = batchCallAttr(mapFd)
+    .pointer(batchAttr.in_batch, options.from)
+    .pointer(batchAttr.out_batch, out)
+    .pointer(batchAttr.keys, keys)
+    .pointer(batchAttr.values, values)
+    .u32(batchAttr.count, count);
   const result = bpfTry(command, attr);
-  const returned = attr.readU32(32);
+  const returned = attr.readU32(batchAttr.count);
   if (result === -Errno.ENOENT) return { keys, values, count: returned, next: undefined };
   if (result < 0) throw new BpfSyscallError(command, -result, name ? { map: name } : {});
   return { keys, values, count: returned, next: out };

@@ -1,10 +1,11 @@
-import { BpfAttr, isLittleEndianHost, nativeBuffer } from './attr.js';
+import { BPF_OBJ_NAME_LEN, BpfAttr, isLittleEndianHost, nativeBuffer } from './attr.js';
 import { bpfCall, bpfTry } from './call.js';
 import { BpfCommand } from './commands.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
 import { failureFacts } from './failure-facts.js';
 import { Fd } from './fd.js';
+import { attrSizes, progBindMapAttr, progLoadAttr, testAttr } from './generated/attr.js';
 import { logLines, MAX_LOG_SIZE } from './verifier-log.js';
 
 /** Every PROG_LOAD field (offsets from `union bpf_attr`). */
@@ -42,7 +43,8 @@ export interface LoadedProgram {
   readonly log: readonly string[];
 }
 
-const PROG_LOAD_SIZE = 144;
+/** Size of the PROG_LOAD attr up to `log_true_size`, which the kernel writes back. */
+const PROG_LOAD_SIZE = progLoadAttr.log_true_size + 4;
 
 /**
  * How many times one BPF_PROG_LOAD is sent while the kernel answers EAGAIN, as libbpf does:
@@ -66,28 +68,35 @@ function attempt(
   const license = nativeBuffer(options.license.length + 1);
   for (let i = 0; i < options.license.length; i++) license[i] = options.license.charCodeAt(i) & 0x7f;
   const attr = new BpfAttr(PROG_LOAD_SIZE)
-    .u32(0, options.type)
-    .u32(4, options.instructions.length / 8)
-    .pointer(8, options.instructions)
-    .pointer(16, license)
-    .u32(24, log === undefined ? 0 : logLevel)
-    .u32(28, log?.length ?? 0)
-    .pointer(32, log)
-    .u32(40, options.kernelVersion ?? 0)
-    .u32(44, options.flags ?? 0)
-    .string(48, 16, options.name ?? '')
-    .u32(64, options.ifindex ?? 0)
-    .u32(68, options.expectedAttachType ?? 0)
-    .u32(72, options.btfFd ?? 0)
-    .u32(108, options.attachBtfId ?? 0)
-    .u32(112, options.attachFd ?? 0);
+    .u32(progLoadAttr.prog_type, options.type)
+    .u32(progLoadAttr.insn_cnt, options.instructions.length / 8)
+    .pointer(progLoadAttr.insns, options.instructions)
+    .pointer(progLoadAttr.license, license)
+    .u32(progLoadAttr.log_level, log === undefined ? 0 : logLevel)
+    .u32(progLoadAttr.log_size, log?.length ?? 0)
+    .pointer(progLoadAttr.log_buf, log)
+    .u32(progLoadAttr.kern_version, options.kernelVersion ?? 0)
+    .u32(progLoadAttr.prog_flags, options.flags ?? 0)
+    .string(progLoadAttr.prog_name, BPF_OBJ_NAME_LEN, options.name ?? '')
+    .u32(progLoadAttr.prog_ifindex, options.ifindex ?? 0)
+    .u32(progLoadAttr.expected_attach_type, options.expectedAttachType ?? 0)
+    .u32(progLoadAttr.prog_btf_fd, options.btfFd ?? 0)
+    .u32(progLoadAttr.attach_btf_id, options.attachBtfId ?? 0)
+    .u32(progLoadAttr.attach_prog_fd, options.attachFd ?? 0);
   if (options.funcInfo !== undefined && options.funcInfo.count > 0) {
-    attr.u32(76, options.funcInfo.recordSize).pointer(80, options.funcInfo.records).u32(88, options.funcInfo.count);
+    attr
+      .u32(progLoadAttr.func_info_rec_size, options.funcInfo.recordSize)
+      .pointer(progLoadAttr.func_info, options.funcInfo.records)
+      .u32(progLoadAttr.func_info_cnt, options.funcInfo.count);
   }
   if (options.lineInfo !== undefined && options.lineInfo.count > 0) {
-    attr.u32(92, options.lineInfo.recordSize).pointer(96, options.lineInfo.records).u32(104, options.lineInfo.count);
+    attr
+      .u32(progLoadAttr.line_info_rec_size, options.lineInfo.recordSize)
+      .pointer(progLoadAttr.line_info, options.lineInfo.records)
+      .u32(progLoadAttr.line_info_cnt, options.lineInfo.count);
   }
-  if (options.fdArray !== undefined && options.fdArray.length > 0) attr.pointer(120, fdArrayBytes(options.fdArray));
+  if (options.fdArray !== undefined && options.fdArray.length > 0)
+    attr.pointer(progLoadAttr.fd_array, fdArrayBytes(options.fdArray));
   let result = bpfTry(BpfCommand.PROG_LOAD, attr);
   for (let sent = 1; result === -Errno.EAGAIN && sent < PROG_LOAD_ATTEMPTS; sent++)
     result = bpfTry(BpfCommand.PROG_LOAD, attr);
@@ -167,30 +176,33 @@ export interface TestRunResult {
 export function testRun(programFd: number, options: TestRunOptions = {}, name?: string): TestRunResult {
   const dataOut = nativeBuffer(options.dataOutSize ?? Math.max(options.data?.length ?? 0, 0));
   const ctxOut = options.ctxOutSize ? nativeBuffer(options.ctxOutSize) : undefined;
-  const attr = new BpfAttr(76)
-    .u32(0, programFd)
-    .u32(8, options.data?.length ?? 0)
-    .u32(12, dataOut.length)
-    .pointer(16, options.data)
-    .pointer(24, dataOut)
-    .u32(32, options.repeat ?? 0)
-    .u32(40, options.ctx?.length ?? 0)
-    .u32(44, ctxOut?.length ?? 0)
-    .pointer(48, options.ctx)
-    .pointer(56, ctxOut)
-    .u32(64, options.flags ?? 0)
-    .u32(68, options.cpu ?? 0)
-    .u32(72, options.batchSize ?? 0);
+  const attr = new BpfAttr(testAttr.batch_size + 4)
+    .u32(testAttr.prog_fd, programFd)
+    .u32(testAttr.data_size_in, options.data?.length ?? 0)
+    .u32(testAttr.data_size_out, dataOut.length)
+    .pointer(testAttr.data_in, options.data)
+    .pointer(testAttr.data_out, dataOut)
+    .u32(testAttr.repeat, options.repeat ?? 0)
+    .u32(testAttr.ctx_size_in, options.ctx?.length ?? 0)
+    .u32(testAttr.ctx_size_out, ctxOut?.length ?? 0)
+    .pointer(testAttr.ctx_in, options.ctx)
+    .pointer(testAttr.ctx_out, ctxOut)
+    .u32(testAttr.flags, options.flags ?? 0)
+    .u32(testAttr.cpu, options.cpu ?? 0)
+    .u32(testAttr.batch_size, options.batchSize ?? 0);
   bpfCall(BpfCommand.PROG_TEST_RUN, attr, name ? { program: name } : {});
   return {
-    retval: attr.readU32(4),
-    duration: attr.readU32(36),
-    data: dataOut.subarray(0, Math.min(attr.readU32(12), dataOut.length)),
-    ctx: ctxOut?.subarray(0, Math.min(attr.readU32(44), ctxOut.length)),
+    retval: attr.readU32(testAttr.retval),
+    duration: attr.readU32(testAttr.duration),
+    data: dataOut.subarray(0, Math.min(attr.readU32(testAttr.data_size_out), dataOut.length)),
+    ctx: ctxOut?.subarray(0, Math.min(attr.readU32(testAttr.ctx_size_out), ctxOut.length)),
   };
 }
 
 /** BPF_PROG_BIND_MAP: keeps `mapFd` alive as long as the program (libbpf does this for `.rodata`). */
 export function bindMap(programFd: number, mapFd: number): void {
-  bpfCall(BpfCommand.PROG_BIND_MAP, new BpfAttr(12).u32(0, programFd).u32(4, mapFd));
+  bpfCall(
+    BpfCommand.PROG_BIND_MAP,
+    new BpfAttr(attrSizes.progBindMap).u32(progBindMapAttr.prog_fd, programFd).u32(progBindMapAttr.map_fd, mapFd),
+  );
 }

@@ -1,5 +1,6 @@
 import { addressOf, BPF_ATTR_ROOM, isLittleEndianHost, nativeBuffer } from './attr.js';
 import { backend } from './backend.js';
+import { mapElemAttr } from './generated/attr.js';
 
 /**
  * Reused buffers for single-element map calls: an attr, a key and a value area whose
@@ -25,18 +26,19 @@ class ElementScratch {
     if (this.owner !== current || keySize > this.key.length || valueSize > this.value.length) {
       this.key = nativeBuffer(Math.max(keySize, this.key.length, 64));
       this.value = nativeBuffer(Math.max(valueSize, this.value.length, 64));
-      this.view.setBigUint64(8, addressOf(this.key), le);
-      this.view.setBigUint64(16, addressOf(this.value), le);
+      this.view.setBigUint64(mapElemAttr.key, addressOf(this.key), le);
+      this.view.setBigUint64(mapElemAttr.value, addressOf(this.value), le);
       this.owner = current;
       this.keyInAttr = true;
     }
     // Queues and stacks take no key: the key pointer must then be NULL.
     if ((keySize === 0) === this.keyInAttr) {
-      this.view.setBigUint64(8, keySize === 0 ? 0n : addressOf(this.key), le);
+      this.view.setBigUint64(mapElemAttr.key, keySize === 0 ? 0n : addressOf(this.key), le);
       this.keyInAttr = keySize !== 0;
     }
-    this.view.setUint32(0, mapFd, le);
-    this.view.setUint32(le ? 24 : 28, flags >>> 0, le);
+    this.view.setUint32(mapElemAttr.map_fd, mapFd, le);
+    // The low half of the 64-bit flags.
+    this.view.setUint32(le ? mapElemAttr.flags : mapElemAttr.flags + 4, flags >>> 0, le);
     return { key: this.key, value: this.value };
   }
 }
