@@ -4,6 +4,17 @@ import { bpfCall } from './call.js';
 import { BpfCommand } from './commands.js';
 import { BpfSyscallError } from './errors.js';
 import { Fd } from './fd.js';
+import {
+  attrSizes,
+  enableStatsAttr,
+  iterCreateAttr,
+  linkCreateAttr,
+  linkDetachAttr,
+  linkUpdateAttr,
+  progAttachAttr,
+  queryAttr,
+  rawTracepointAttr,
+} from './generated/attr.js';
 
 /** Options for {@link createLink} (BPF_LINK_CREATE). */
 export interface LinkCreateOptions {
@@ -31,7 +42,7 @@ export interface LinkCreateOptions {
 }
 
 /** Size of the LINK_CREATE attr bpfkit writes (covers every union member it uses). */
-const LINK_CREATE_SIZE = 64;
+const LINK_CREATE_SIZE = attrSizes.linkCreate;
 
 /**
  * BPF_LINK_CREATE: attaches a program through a link, which detaches when its last fd closes.
@@ -39,36 +50,42 @@ const LINK_CREATE_SIZE = 64;
  */
 export function createLink(options: LinkCreateOptions, description = 'link'): Fd {
   const attr = new BpfAttr(LINK_CREATE_SIZE)
-    .u32(0, options.programFd)
-    .u32(4, options.target)
-    .u32(8, options.attachType)
-    .u32(12, options.flags ?? 0);
-  if (options.targetBtfId !== undefined) attr.u32(16, options.targetBtfId);
-  if (options.cookie !== undefined) attr.u64(16, options.cookie);
-  if (options.iterInfo !== undefined) attr.pointer(16, options.iterInfo).u32(24, options.iterInfo.length);
-  if (options.relativeFd !== undefined) attr.u32(16, options.relativeFd);
-  if (options.expectedRevision !== undefined) attr.u64(24, options.expectedRevision);
+    .u32(linkCreateAttr.prog_fd, options.programFd)
+    .u32(linkCreateAttr.target_fd, options.target)
+    .u32(linkCreateAttr.attach_type, options.attachType)
+    .u32(linkCreateAttr.flags, options.flags ?? 0);
+  if (options.targetBtfId !== undefined) attr.u32(linkCreateAttr.target_btf_id, options.targetBtfId);
+  if (options.cookie !== undefined) attr.u64(linkCreateAttr.perf_event.bpf_cookie, options.cookie);
+  if (options.iterInfo !== undefined)
+    attr.pointer(linkCreateAttr.iter_info, options.iterInfo).u32(linkCreateAttr.iter_info_len, options.iterInfo.length);
+  if (options.relativeFd !== undefined) attr.u32(linkCreateAttr.tcx.relative_fd, options.relativeFd);
+  if (options.expectedRevision !== undefined) attr.u64(linkCreateAttr.tcx.expected_revision, options.expectedRevision);
   options.fill?.(attr);
   return new Fd(bpfCall(BpfCommand.LINK_CREATE, attr, { object: description }), description);
 }
 
 /** BPF_LINK_UPDATE: swaps the link's program (only if it is `oldProgramFd`, when given). */
 export function updateLink(linkFd: number, newProgramFd: number, oldProgramFd?: number): void {
-  const attr = new BpfAttr(16).u32(0, linkFd).u32(4, newProgramFd);
-  if (oldProgramFd !== undefined) attr.u32(8, 1 << 2 /* BPF_F_REPLACE */).u32(12, oldProgramFd);
+  const attr = new BpfAttr(attrSizes.linkUpdate)
+    .u32(linkUpdateAttr.link_fd, linkFd)
+    .u32(linkUpdateAttr.new_prog_fd, newProgramFd);
+  if (oldProgramFd !== undefined)
+    attr.u32(linkUpdateAttr.flags, 1 << 2 /* BPF_F_REPLACE */).u32(linkUpdateAttr.old_prog_fd, oldProgramFd);
   bpfCall(BpfCommand.LINK_UPDATE, attr);
 }
 
 /** BPF_LINK_DETACH: detaches the link now, leaving its fd open but defunct. */
 export function detachLink(linkFd: number): void {
-  bpfCall(BpfCommand.LINK_DETACH, new BpfAttr(4).u32(0, linkFd));
+  bpfCall(BpfCommand.LINK_DETACH, new BpfAttr(attrSizes.linkDetach).u32(linkDetachAttr.link_fd, linkFd));
 }
 
 /** BPF_RAW_TRACEPOINT_OPEN: attaches a raw tracepoint (or tp_btf) program; the fd is the attachment. */
 export function openRawTracepoint(programFd: number, name: string | undefined, cookie?: bigint): Fd {
   const nameBytes = name === undefined ? undefined : cString(name);
-  const attr = new BpfAttr(cookie === undefined ? 16 : 24).pointer(0, nameBytes).u32(8, programFd);
-  if (cookie !== undefined) attr.u64(16, cookie);
+  const attr = new BpfAttr(cookie === undefined ? rawTracepointAttr.cookie : attrSizes.rawTracepoint)
+    .pointer(rawTracepointAttr.name, nameBytes)
+    .u32(rawTracepointAttr.prog_fd, programFd);
+  if (cookie !== undefined) attr.u64(rawTracepointAttr.cookie, cookie);
   return new Fd(
     bpfCall(BpfCommand.RAW_TRACEPOINT_OPEN, attr, { object: name ?? 'raw tracepoint' }),
     `raw_tp '${name ?? ''}'`,
@@ -83,18 +100,24 @@ export function attachProgram(options: {
   flags?: number;
   replaceProgramFd?: number;
 }): void {
-  const attr = new BpfAttr(20)
-    .u32(0, options.targetFd)
-    .u32(4, options.programFd)
-    .u32(8, options.attachType)
-    .u32(12, options.flags ?? 0)
-    .u32(16, options.replaceProgramFd ?? 0);
+  const attr = new BpfAttr(progAttachAttr.replace_bpf_fd + 4)
+    .u32(progAttachAttr.target_fd, options.targetFd)
+    .u32(progAttachAttr.attach_bpf_fd, options.programFd)
+    .u32(progAttachAttr.attach_type, options.attachType)
+    .u32(progAttachAttr.attach_flags, options.flags ?? 0)
+    .u32(progAttachAttr.replace_bpf_fd, options.replaceProgramFd ?? 0);
   bpfCall(BpfCommand.PROG_ATTACH, attr);
 }
 
 /** BPF_PROG_DETACH. */
 export function detachProgram(targetFd: number, programFd: number, attachType: number): void {
-  bpfCall(BpfCommand.PROG_DETACH, new BpfAttr(12).u32(0, targetFd).u32(4, programFd).u32(8, attachType));
+  bpfCall(
+    BpfCommand.PROG_DETACH,
+    new BpfAttr(progAttachAttr.attach_type + 4)
+      .u32(progAttachAttr.target_fd, targetFd)
+      .u32(progAttachAttr.attach_bpf_fd, programFd)
+      .u32(progAttachAttr.attach_type, attachType),
+  );
 }
 
 /** What BPF_PROG_QUERY reports about one attach point. */
@@ -110,20 +133,27 @@ export interface ProgramQuery {
 /** BPF_PROG_QUERY: ids of the programs attached at `targetFd` for `attachType`. */
 export function queryPrograms(targetFd: number, attachType: number, capacity = 64): ProgramQuery {
   const ids = nativeBuffer(capacity * 4);
-  const attr = new BpfAttr(64).u32(0, targetFd).u32(4, attachType).pointer(16, ids).u32(24, capacity);
+  const attr = new BpfAttr(attrSizes.query)
+    .u32(queryAttr.target_fd, targetFd)
+    .u32(queryAttr.attach_type, attachType)
+    .pointer(queryAttr.prog_ids, ids)
+    .u32(queryAttr.count, capacity);
   bpfCall(BpfCommand.PROG_QUERY, attr);
-  const count = attr.readU32(24);
+  const count = attr.readU32(queryAttr.count);
   const view = new DataView(ids.buffer);
   return {
     ids: Array.from({ length: Math.min(count, capacity) }, (_, i) => view.getUint32(i * 4, isLittleEndianHost)),
-    flags: attr.readU32(12),
-    revision: attr.readU64(56),
+    flags: attr.readU32(queryAttr.attach_flags),
+    revision: attr.readU64(queryAttr.revision),
   };
 }
 
 /** BPF_ITER_CREATE: an fd whose reads run the iterator program behind `linkFd`. */
 export function createIterator(linkFd: number): Fd {
-  return new Fd(bpfCall(BpfCommand.ITER_CREATE, new BpfAttr(8).u32(0, linkFd)), 'iterator');
+  return new Fd(
+    bpfCall(BpfCommand.ITER_CREATE, new BpfAttr(attrSizes.iterCreate).u32(iterCreateAttr.link_fd, linkFd)),
+    'iterator',
+  );
 }
 
 /** Reads everything an iterator fd produces (until read returns 0). */
@@ -150,7 +180,10 @@ export const StatsType = { RUN_TIME: 0 } as const;
 
 /** BPF_ENABLE_STATS: statistics stay on while the returned fd is open. */
 export function enableStats(type: number = StatsType.RUN_TIME): Fd {
-  return new Fd(bpfCall(BpfCommand.ENABLE_STATS, new BpfAttr(4).u32(0, type)), 'stats');
+  return new Fd(
+    bpfCall(BpfCommand.ENABLE_STATS, new BpfAttr(attrSizes.enableStats).u32(enableStatsAttr.type, type)),
+    'stats',
+  );
 }
 
 function cString(text: string): Uint8Array {

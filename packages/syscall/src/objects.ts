@@ -4,6 +4,7 @@ import { BpfCommand } from './commands.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
 import { Fd } from './fd.js';
+import { attrSizes, getIdAttr, infoAttr, objPinAttr } from './generated/attr.js';
 
 function pathBytes(path: string): Uint8Array {
   const encoded = new TextEncoder().encode(path);
@@ -17,7 +18,11 @@ function pathBytes(path: string): Uint8Array {
  * path errors name, when `path` is an alias such as `/proc/self/fd/<dir>/<name>`.
  */
 export function pinObject(fd: number, path: string, shownPath = path): void {
-  bpfCall(BpfCommand.OBJ_PIN, new BpfAttr(16).pointer(0, pathBytes(path)).u32(8, fd), { path: shownPath });
+  bpfCall(
+    BpfCommand.OBJ_PIN,
+    new BpfAttr(objPinAttr.file_flags + 4).pointer(objPinAttr.pathname, pathBytes(path)).u32(objPinAttr.bpf_fd, fd),
+    { path: shownPath },
+  );
 }
 
 /** `file_flags` of BPF_OBJ_GET. */
@@ -28,7 +33,9 @@ export const ObjectFlag = { READ_ONLY: 1 << 3, WRITE_ONLY: 1 << 4 } as const;
  * kernel always does). `shownPath` is the path errors name, when `path` is an alias.
  */
 export function getPinnedObject(path: string, flags = 0, shownPath = path): Fd {
-  const attr = new BpfAttr(16).pointer(0, pathBytes(path)).u32(12, flags);
+  const attr = new BpfAttr(objPinAttr.file_flags + 4)
+    .pointer(objPinAttr.pathname, pathBytes(path))
+    .u32(objPinAttr.file_flags, flags);
   const fd = bpfCall(BpfCommand.OBJ_GET, attr, { path: shownPath });
   return new Fd(fd, `pinned object '${shownPath}'`);
 }
@@ -70,9 +77,17 @@ export interface ProgramInfo {
   readonly xlated: Uint8Array | undefined;
 }
 
+/** The attr of BPF_OBJ_GET_INFO_BY_FD filling `buffer` (its length is the info size asked for). */
+function infoCallAttr(fd: number, buffer: Uint8Array): BpfAttr {
+  return new BpfAttr(attrSizes.info)
+    .u32(infoAttr.bpf_fd, fd)
+    .u32(infoAttr.info_len, buffer.length)
+    .pointer(infoAttr.info, buffer);
+}
+
 function info(fd: number, size: number): DataView {
   const buffer = nativeBuffer(size);
-  const attr = new BpfAttr(16).u32(0, fd).u32(4, size).pointer(8, buffer);
+  const attr = infoCallAttr(fd, buffer);
   bpfCall(BpfCommand.OBJ_GET_INFO_BY_FD, attr);
   return new DataView(buffer.buffer);
 }
@@ -121,7 +136,7 @@ export function programInfo(fd: number, options: { xlated?: boolean } = {}): Pro
   view.setBigUint64(56, addressOf(mapIds), le);
   view.setUint32(20, xlatedLength, le);
   view.setBigUint64(32, addressOf(xlated), le);
-  const attr = new BpfAttr(16).u32(0, fd).u32(4, 232).pointer(8, buffer);
+  const attr = infoCallAttr(fd, buffer);
   bpfCall(BpfCommand.OBJ_GET_INFO_BY_FD, attr);
   const ids = new DataView(mapIds.buffer);
   const tag = Array.from(buffer.subarray(8, 16), (b) => b.toString(16).padStart(2, '0')).join('');
@@ -160,7 +175,7 @@ const getNextId: Record<ObjectKind, number> = {
 
 /** *_GET_FD_BY_ID: opens the object with `id`, or `undefined` when it no longer exists. */
 export function objectFdById(kind: ObjectKind, id: number): Fd | undefined {
-  const result = bpfTry(getFdById[kind], new BpfAttr(12).u32(0, id));
+  const result = bpfTry(getFdById[kind], new BpfAttr(getIdAttr.open_flags + 4).u32(getIdAttr.start_id, id));
   if (result === -Errno.ENOENT) return undefined;
   if (result < 0) throw new BpfSyscallError(getFdById[kind], -result);
   return new Fd(result, `${kind} id ${id}`);
@@ -171,11 +186,11 @@ export function objectIds(kind: ObjectKind): number[] {
   const ids: number[] = [];
   let start = 0;
   for (;;) {
-    const attr = new BpfAttr(12).u32(0, start);
+    const attr = new BpfAttr(getIdAttr.open_flags + 4).u32(getIdAttr.start_id, start);
     const result = bpfTry(getNextId[kind], attr);
     if (result === -Errno.ENOENT) return ids;
     if (result < 0) throw new BpfSyscallError(getNextId[kind], -result);
-    start = attr.readU32(4);
+    start = attr.readU32(getIdAttr.next_id);
     ids.push(start);
   }
 }
@@ -197,7 +212,7 @@ export function btfInfo(fd: number): BtfInfo {
   const view = new DataView(buffer.buffer);
   view.setBigUint64(16, addressOf(name), le);
   view.setUint32(24, name.length, le);
-  bpfCall(BpfCommand.OBJ_GET_INFO_BY_FD, new BpfAttr(16).u32(0, fd).u32(4, 32).pointer(8, buffer));
+  bpfCall(BpfCommand.OBJ_GET_INFO_BY_FD, infoCallAttr(fd, buffer));
   return {
     id: view.getUint32(12, le),
     size: view.getUint32(8, le),
@@ -230,6 +245,6 @@ export function btfData(fd: number): Uint8Array {
   const view = new DataView(buffer.buffer);
   view.setBigUint64(0, addressOf(data), le);
   view.setUint32(8, size, le);
-  bpfCall(BpfCommand.OBJ_GET_INFO_BY_FD, new BpfAttr(16).u32(0, fd).u32(4, 32).pointer(8, buffer));
+  bpfCall(BpfCommand.OBJ_GET_INFO_BY_FD, infoCallAttr(fd, buffer));
   return data;
 }
