@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createLink, isLittleEndianHost, nativeBuffer } from '@bpfkit/syscall';
+import { createLink, isLittleEndianHost, linkCreateAttr, nativeBuffer } from '@bpfkit/syscall';
 import { kernelStep, LinkError } from './errors.js';
 import { globMatcher } from './glob.js';
 import { Link } from './link.js';
@@ -99,16 +99,16 @@ export function attachKprobeMulti(programFd: number, options: KprobeMultiOptions
       attachType: ATTACH_KPROBE_MULTI,
       fill: (attr) => {
         // The names' address, learnt by pointing a field at them (which also keeps them alive for the call).
-        const base = attr.pointer(24, names).readU64(24);
+        const base = attr.pointer(linkCreateAttr.kprobe_multi.syms, names).readU64(linkCreateAttr.kprobe_multi.syms);
         const view = new DataView(pointers.buffer);
         starts.forEach((at, i) => {
           view.setBigUint64(i * 8, base + BigInt(at), isLittleEndianHost);
         });
         attr
-          .u32(16, retprobe ? F_RETURN : 0)
-          .u32(20, symbols.length)
-          .pointer(24, pointers)
-          .pointer(40, cookies);
+          .u32(linkCreateAttr.kprobe_multi.flags, retprobe ? F_RETURN : 0)
+          .u32(linkCreateAttr.kprobe_multi.cnt, symbols.length)
+          .pointer(linkCreateAttr.kprobe_multi.syms, pointers)
+          .pointer(linkCreateAttr.kprobe_multi.cookies, cookies);
       },
     }),
   );

@@ -1,4 +1,4 @@
-import { createLink } from '@bpfkit/syscall';
+import { createLink, linkCreateAttr } from '@bpfkit/syscall';
 import { kernelStep } from './errors.js';
 import { Link } from './link.js';
 
@@ -40,10 +40,10 @@ export function attachNetfilter(programFd: number, options: NetfilterOptions): L
       attachType: ATTACH_NETFILTER,
       fill: (attr) => {
         attr
-          .u32(16, options.family)
-          .u32(20, options.hook)
-          .u32(24, options.priority)
-          .u32(28, options.defrag === true ? 1 : 0);
+          .u32(linkCreateAttr.netfilter.pf, options.family)
+          .u32(linkCreateAttr.netfilter.hooknum, options.hook)
+          .u32(linkCreateAttr.netfilter.priority, options.priority)
+          .u32(linkCreateAttr.netfilter.flags, options.defrag === true ? 1 : 0);
       },
     }),
   );

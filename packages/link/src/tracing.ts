@@ -1,4 +1,4 @@
-import { createLink } from '@bpfkit/syscall';
+import { createLink, linkCreateAttr } from '@bpfkit/syscall';
 import { kernelStep } from './errors.js';
 import { Link } from './link.js';
 
@@ -26,7 +26,9 @@ export function attachTracing(programFd: number, attachType: number, options: Tr
       attachType,
       ...(options.targetBtfId === undefined ? {} : { targetBtfId: options.targetBtfId }),
       // tracing.cookie sits after tracing.target_btf_id, not where perf links keep theirs.
-      ...(options.cookie === undefined ? {} : { fill: (attr) => attr.u64(24, options.cookie ?? 0n) }),
+      ...(options.cookie === undefined
+        ? {}
+        : { fill: (attr) => attr.u64(linkCreateAttr.tracing.cookie, options.cookie ?? 0n) }),
     }),
   );
   return new Link(kind, fd);

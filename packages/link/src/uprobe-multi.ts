@@ -1,4 +1,4 @@
-import { createLink, isLittleEndianHost, nativeBuffer } from '@bpfkit/syscall';
+import { createLink, isLittleEndianHost, linkCreateAttr, nativeBuffer } from '@bpfkit/syscall';
 import { resolveBinaryPath } from './binary-path.js';
 import { kernelStep, LinkError } from './errors.js';
 import { cString } from './kprobe.js';
@@ -75,13 +75,19 @@ export function attachUprobeMulti(programFd: number, binary: string, options: Up
         attachType: ATTACH_UPROBE_MULTI,
         fill: (attr) => {
           attr
-            .pointer(16, pathBytes)
-            .pointer(24, u64Array(offsets))
-            .pointer(32, options.refCtrOffsets === undefined ? undefined : u64Array(options.refCtrOffsets))
-            .pointer(40, options.cookies === undefined ? undefined : u64Array(options.cookies))
-            .u32(48, offsets.length)
-            .u32(52, retprobe ? F_RETURN : 0)
-            .u32(56, options.pid !== undefined && options.pid > 0 ? options.pid : 0);
+            .pointer(linkCreateAttr.uprobe_multi.path, pathBytes)
+            .pointer(linkCreateAttr.uprobe_multi.offsets, u64Array(offsets))
+            .pointer(
+              linkCreateAttr.uprobe_multi.ref_ctr_offsets,
+              options.refCtrOffsets === undefined ? undefined : u64Array(options.refCtrOffsets),
+            )
+            .pointer(
+              linkCreateAttr.uprobe_multi.cookies,
+              options.cookies === undefined ? undefined : u64Array(options.cookies),
+            )
+            .u32(linkCreateAttr.uprobe_multi.cnt, offsets.length)
+            .u32(linkCreateAttr.uprobe_multi.flags, retprobe ? F_RETURN : 0)
+            .u32(linkCreateAttr.uprobe_multi.pid, options.pid !== undefined && options.pid > 0 ? options.pid : 0);
         },
       },
       `${kind} ${binary}`,

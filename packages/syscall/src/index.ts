@@ -52,6 +52,7 @@ export {
   programTypeSupported,
 } from './features.js';
 export { mapFileReadOnly } from './files.js';
+export { linkCreateAttr } from './generated/attr.js';
 export type { LinkCreateOptions, ProgramQuery } from './links.js';
 // Links and attachment
 export {
