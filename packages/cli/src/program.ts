@@ -124,7 +124,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--json', 'one JSON document per line: task, pid, cpu, timestamp, event, message')
     .option('--count <n>', 'stop after n lines')
     .description("print bpf_printk output (tracefs's trace_pipe) as it comes (Ctrl-C to stop)")
-    .addHelpText('after', '\nExamples:\n  bpfkit trace\n  bpfkit trace prog.bpf.o --count 10')
+    .addHelpText('after', '\nExamples:\n  bpfkit trace\n  bpfkit trace examples/tracepoint.bpf.o --count 10')
     .action(
       wrap((path: string | undefined, o: { instance?: string; json?: boolean; count?: string }) => trace(path, o)),
     );
@@ -174,7 +174,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('a typed skeleton: open({ rodata }), load(), typed maps, programs, events, live .bss/.data globals')
     .addHelpText(
       'after',
-      '\nExamples:\n  bpfkit gen skeleton minimal.bpf.o -o minimal.skel.ts\n  bpfkit gen skeleton tool.bpf.o --embed --event events=event -o tool.ts',
+      '\nExamples:\n  bpfkit gen skeleton examples/kill-watch.bpf.o -o kill-watch.skel.ts\n  bpfkit gen skeleton examples/kill-watch.bpf.o --embed --event events=kill_event -o kill-watch.ts',
     )
     .action(wrap((path: string, o: GenSkeletonOptions) => genSkeleton(path, o)));
 
