@@ -3,6 +3,7 @@ import { backend } from './backend.js';
 import { BpfCommand } from './commands.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
+import { batchAttr } from './generated/attr.js';
 import { updateBatchAttr } from './maps.js';
 import { trackDescriptor, untrackDescriptor } from './thread-descriptors.js';
 import type { MapLayout } from './value-layout.js';
@@ -78,7 +79,7 @@ export function startMapUpdateBatch(
     untrackDescriptor(ownFd);
     b.close(ownFd);
   };
-  attr.u32(36, ownFd);
+  attr.u32(batchAttr.map_fd, ownFd);
   let state: State = 'running';
   let refused: unknown;
   // Set only once `done` exists: a backend may call back before the promise is made.
@@ -90,7 +91,7 @@ export function startMapUpdateBatch(
         state = 'closed';
         if (tracked !== undefined) inFlight.delete(tracked);
         // Reading the attr here also keeps it (and the key and value buffers it points at) alive until now.
-        resolve(result < 0 ? -1 : attr.readU32(32));
+        resolve(result < 0 ? -1 : attr.readU32(batchAttr.count));
       });
     } catch (error) {
       refused = error; // the FFI's queue of background calls is full
@@ -106,7 +107,7 @@ export function startMapUpdateBatch(
   }
   return {
     get reportedCount() {
-      return attr.readU32(32);
+      return attr.readU32(batchAttr.count);
     },
     done,
     release() {

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type { BpfAttr } from './attr.js';
 import { BpfCommand } from './commands.js';
 import { Errno, type FailureFacts } from './errno.js';
+import { batchAttr, mapElemAttr, progLoadAttr, testAttr } from './generated/attr.js';
 
 /** What a failed call was about, as far as its caller knows: the kernel is asked for the rest. */
 export interface FailureSubject {
@@ -110,12 +111,16 @@ const batchCommands = new Set<number>([
  * `path` is the pin path of BPF_OBJ_PIN.
  */
 export function subjectOf(command: number, attr: BpfAttr, path: string | undefined): FailureSubject {
-  if (mapFdFirst.has(command)) return { mapFd: attr.readU32(0) };
-  if (batchCommands.has(command) && attr.size >= 40) return { mapFd: attr.readU32(36) };
-  if (command === BpfCommand.PROG_LOAD && attr.size >= 72) {
-    return { programType: attr.readU32(0), attachType: attr.readU32(68) };
+  if (mapFdFirst.has(command)) return { mapFd: attr.readU32(mapElemAttr.map_fd) };
+  if (batchCommands.has(command) && attr.size > batchAttr.map_fd) return { mapFd: attr.readU32(batchAttr.map_fd) };
+  if (command === BpfCommand.PROG_LOAD && attr.size > progLoadAttr.expected_attach_type) {
+    return {
+      programType: attr.readU32(progLoadAttr.prog_type),
+      attachType: attr.readU32(progLoadAttr.expected_attach_type),
+    };
   }
-  if (command === BpfCommand.PROG_TEST_RUN) return { programFd: attr.readU32(0), testDataSize: attr.readU32(8) };
+  if (command === BpfCommand.PROG_TEST_RUN)
+    return { programFd: attr.readU32(testAttr.prog_fd), testDataSize: attr.readU32(testAttr.data_size_in) };
   if (command === BpfCommand.OBJ_PIN && path !== undefined) return { pinPath: path };
   return {};
 }

@@ -4,6 +4,14 @@ import { bpfTry } from './call.js';
 import { BpfCommand } from './commands.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
+import {
+  attrSizes,
+  batchAttr,
+  btfLoadAttr,
+  linkCreateAttr,
+  mapCreateAttr as mapCreate,
+  progLoadAttr,
+} from './generated/attr.js';
 import { mapLookupBatch } from './maps.js';
 
 /** One probe's answer, cached for the life of the process. */
@@ -41,13 +49,13 @@ function mapCreateAttr(
   flags = 0,
   innerFd = 0,
 ): BpfAttr {
-  return new BpfAttr(72)
-    .u32(0, type)
-    .u32(4, keySize)
-    .u32(8, valueSize)
-    .u32(12, maxEntries)
-    .u32(16, flags)
-    .u32(20, innerFd);
+  return new BpfAttr(attrSizes.mapCreate)
+    .u32(mapCreate.map_type, type)
+    .u32(mapCreate.key_size, keySize)
+    .u32(mapCreate.value_size, valueSize)
+    .u32(mapCreate.max_entries, maxEntries)
+    .u32(mapCreate.map_flags, flags)
+    .u32(mapCreate.inner_map_fd, innerFd);
 }
 
 /** Map parameters each type accepts, for probing (key, value, entries, flags). */
@@ -92,7 +100,10 @@ const storageTypes = new Set([24, 28, 29, 32]);
 export function mapTypeSupported(type: number): boolean {
   return cached(`map:${type}`, () => {
     if (type === 26) {
-      const result = bpfTry(BpfCommand.MAP_CREATE, mapCreateAttr(26, 4, 4, 1).u32(60, 1));
+      const result = bpfTry(
+        BpfCommand.MAP_CREATE,
+        mapCreateAttr(26, 4, 4, 1).u32(mapCreate.btf_vmlinux_value_type_id, 1),
+      );
       if (result >= 0) backend().close(result);
       return result !== -Errno.EINVAL;
     }
@@ -100,7 +111,13 @@ export function mapTypeSupported(type: number): boolean {
       const btf = loadProbeBtf(4);
       if (btf < 0) return false;
       try {
-        return creates(BpfCommand.MAP_CREATE, mapCreateAttr(type, 4, 4, 0, 1).u32(48, btf).u32(52, 1).u32(56, 2));
+        return creates(
+          BpfCommand.MAP_CREATE,
+          mapCreateAttr(type, 4, 4, 0, 1)
+            .u32(mapCreate.btf_fd, btf)
+            .u32(mapCreate.btf_key_type_id, 1)
+            .u32(mapCreate.btf_value_type_id, 2),
+        );
       } finally {
         backend().close(btf);
       }
@@ -135,7 +152,12 @@ export function batchUpdateSupported(type: number): boolean {
     const fd = createProbeMap(type);
     if (fd < 0) return false;
     try {
-      return bpfTry(BpfCommand.MAP_UPDATE_BATCH, new BpfAttr(56).u32(32, 0).u32(36, fd)) >= 0;
+      return (
+        bpfTry(
+          BpfCommand.MAP_UPDATE_BATCH,
+          new BpfAttr(attrSizes.batch).u32(batchAttr.count, 0).u32(batchAttr.map_fd, fd),
+        ) >= 0
+      );
     } finally {
       backend().close(fd);
     }
@@ -178,16 +200,16 @@ function loadProbe(programType: number, instructions: Uint8Array, log?: Uint8Arr
   const extra = probeAttach[programType] ?? {};
   const license = nativeBuffer(4);
   license.set([0x47, 0x50, 0x4c]);
-  const attr = new BpfAttr(144)
-    .u32(0, programType)
-    .u32(4, instructions.length / 8)
-    .pointer(8, instructions)
-    .pointer(16, license)
-    .u32(24, log === undefined ? 0 : 1)
-    .u32(28, log?.length ?? 0)
-    .pointer(32, log)
-    .u32(44, extra.flags ?? 0)
-    .u32(68, extra.attach ?? 0);
+  const attr = new BpfAttr(attrSizes.progLoad)
+    .u32(progLoadAttr.prog_type, programType)
+    .u32(progLoadAttr.insn_cnt, instructions.length / 8)
+    .pointer(progLoadAttr.insns, instructions)
+    .pointer(progLoadAttr.license, license)
+    .u32(progLoadAttr.log_level, log === undefined ? 0 : 1)
+    .u32(progLoadAttr.log_size, log?.length ?? 0)
+    .pointer(progLoadAttr.log_buf, log)
+    .u32(progLoadAttr.prog_flags, extra.flags ?? 0)
+    .u32(progLoadAttr.expected_attach_type, extra.attach ?? 0);
   return bpfTry(BpfCommand.PROG_LOAD, attr);
 }
 
@@ -266,7 +288,10 @@ export function linkAttachTypeSupported(attachType: number, programType = 3): bo
     const program = loadProbe(programType, probeProgram());
     if (program < 0) return false;
     try {
-      const attr = new BpfAttr(64).u32(0, program).u32(4, 0).u32(8, attachType);
+      const attr = new BpfAttr(attrSizes.linkCreate)
+        .u32(linkCreateAttr.prog_fd, program)
+        .u32(linkCreateAttr.target_fd, 0)
+        .u32(linkCreateAttr.attach_type, attachType);
       const result = bpfTry(BpfCommand.LINK_CREATE, attr);
       if (result >= 0) backend().close(result);
       return result !== -Errno.EINVAL;
@@ -341,7 +366,7 @@ function loadProbeBtf(kind: number, types = probeBtfTypes(kind)): number {
     view.setUint32(20, strings.length, true);
     blob.set(types, 24);
     blob.set(strings, 24 + types.length);
-    const attr = new BpfAttr(32).pointer(0, blob).u32(16, blob.length);
+    const attr = new BpfAttr(attrSizes.btfLoad).pointer(btfLoadAttr.btf, blob).u32(btfLoadAttr.btf_size, blob.length);
     return bpfTry(BpfCommand.BTF_LOAD, attr);
   }
 }

@@ -128,7 +128,7 @@ export function loadProgram(options: ProgramLoadOptions): LoadedProgram {
       continue;
     }
     if (errno === Errno.ENOSPC && log !== undefined && size < MAX_LOG_SIZE) {
-      const needed = attr.readU32(140);
+      const needed = attr.readU32(progLoadAttr.log_true_size);
       size = Math.min(MAX_LOG_SIZE, Math.max(size * 4, needed + 1));
       log = nativeBuffer(size);
       continue;
