@@ -70,10 +70,11 @@ export function kernelStep<T>(what: string, context: LinkErrorContext, step: () 
     if (LinkError.is(error) || !BpfSyscallError.is(error)) throw error;
     const errno = error.errnoName;
     const notSupported = errno === 'EOPNOTSUPP' || errno === 'ENOTSUPP' || errno === 'ENOSYS';
-    // The problem names the errno and the hint is the syscall error's, so its text is not repeated.
+    // The problem names the errno (and the reason a check refused) and the hint is the syscall error's, so its text is not repeated.
+    const reason = error.context.reason;
     throw new LinkError(
       notSupported ? 'not-supported' : 'kernel',
-      `${what}: ${errno}`,
+      reason === undefined ? `${what}: ${errno}` : `${what}: ${reason} (${errno})`,
       { ...context, errno },
       error.hint,
       {

@@ -2,10 +2,11 @@ import {
   createIterator,
   detachLink,
   type Fd,
-  getPinnedObject,
   type LinkInfo,
   linkInfo,
-  pinObject,
+  openPinned,
+  type PinOptions,
+  pinAt,
   readIterator,
   updateLink,
 } from '@bpfkit/syscall';
@@ -56,10 +57,14 @@ export class Link {
     kernelStep('detach link', { kind: this.kind }, () => detachLink(fd));
   }
 
-  /** Pins the link at `path` in a bpffs, so the attachment outlives the process ({@link openPinnedLink} reopens it). */
-  pin(path: string): void {
+  /**
+   * Pins the link at `path` in a bpffs, so the attachment outlives the process
+   * ({@link openPinnedLink} reopens it). The directory is checked first (a bpffs, not a
+   * symbolic link, not one others could swap pins in); `replace` swaps an existing pin atomically.
+   */
+  pin(path: string, options: PinOptions = {}): void {
     const fd = this.requireFd();
-    kernelStep('pin link', { kind: this.kind, path }, () => pinObject(fd, path));
+    kernelStep('pin link', { kind: this.kind, path }, () => pinAt(fd, path, options));
   }
 
   /** For iterator links: runs the iterator once and returns everything it wrote. */
@@ -110,11 +115,12 @@ export class Link {
 }
 
 /**
- * Opens the link pinned at `path` (BPF_OBJ_GET): closing the returned {@link Link} closes
+ * Opens the link pinned at `path` (BPF_OBJ_GET), refusing a symbolic link, a directory that
+ * is not a bpffs or one others could swap pins in: closing the returned {@link Link} closes
  * this process's fd only; the attachment stays until the pin is removed.
- * @throws {@link LinkError} `kernel` (ENOENT when nothing is pinned there).
+ * @throws {@link LinkError} `kernel` (ENOENT when nothing is pinned there; the check refused, with the reason).
  */
 export function openPinnedLink(path: string): Link {
-  const fd = kernelStep('open pinned link', { kind: 'pinned', path }, () => getPinnedObject(path));
+  const fd = kernelStep('open pinned link', { kind: 'pinned', path }, () => openPinned(path));
   return new Link('pinned', fd);
 }

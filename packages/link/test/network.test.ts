@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixture } from '@bpfkit/fixtures';
 import { BpfObject } from '@bpfkit/loader';
@@ -104,6 +105,44 @@ describe.skipIf(unavailable !== undefined)('network links and link operations, i
       bpffs.unmount();
     }
     expect(() => openPinnedLink('/nonexistent/link')).toThrow(LinkError);
+  });
+
+  it('refuse to pin a link outside a bpffs or through a symbolic link, and to reopen one through a link', () => {
+    const bpffs = privateBpffs();
+    const plain = mkdtempSync(join(tmpdir(), 'bpfkit-not-bpffs-'));
+    const link = attachXdp(first.program('count_xdp').fd, hostSide);
+    try {
+      expect(() => link.pin(join(plain, 'xdp_link'))).toThrow(
+        expect.objectContaining({
+          code: 'kernel',
+          context: expect.objectContaining({ path: join(plain, 'xdp_link'), errno: 'EINVAL' }),
+          message: expect.stringContaining(`is not on a bpf filesystem`),
+        }),
+      );
+      expect(readdirSync(plain)).toEqual([]);
+      // A link to the bpffs, as another user could plant on the way to a pin.
+      const through = join(plain, 'bpffs');
+      symlinkSync(bpffs.dir, through);
+      expect(() => link.pin(join(through, 'xdp_link'))).toThrow(
+        expect.objectContaining({ message: expect.stringContaining('is a symbolic link or not a directory') }),
+      );
+      expect(readdirSync(bpffs.dir)).not.toContain('xdp_link');
+      // A pin name that is a link to the real pin: reopening it is refused, the real one opens.
+      const real = join(bpffs.dir, 'xdp_link');
+      link.pin(real);
+      link.pin(real, { replace: true });
+      symlinkSync(real, join(bpffs.dir, 'alias'));
+      expect(() => openPinnedLink(join(bpffs.dir, 'alias'))).toThrow(
+        expect.objectContaining({ context: expect.objectContaining({ errno: 'ELOOP' }) }),
+      );
+      const reopened = openPinnedLink(real);
+      expect(reopened.info().id).toBe(link.info().id);
+      reopened.close();
+    } finally {
+      link.close();
+      rmSync(plain, { recursive: true });
+      bpffs.unmount();
+    }
   });
 
   it('an sk_lookup program runs for packets arriving in the namespace it is attached to', () => {

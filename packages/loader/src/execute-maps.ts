@@ -18,12 +18,12 @@ import {
   mapInfo,
   mapUpdate,
   mapUpdateBatch,
+  PinDirectory,
   pageSize,
 } from '@bpfkit/syscall';
 import { u32s } from './bytes.js';
 import { LoadError, type LoadErrorContext } from './errors.js';
 import type { LoadLogger } from './log.js';
-import { PinDirectory } from './pin-root.js';
 import type { ResourceScope } from './scope.js';
 import { writeSlotsInBackground } from './slot-batch.js';
 
@@ -44,6 +44,16 @@ function wrap(step: LoadError['step'], problem: string, context: LoadErrorContex
   if (LoadError.is(error)) return error;
   const errno = BpfSyscallError.is(error) ? error.errnoName : undefined;
   return new LoadError(step, problem, { ...context, ...(errno ? { errno } : {}) }, { cause: error });
+}
+
+/** The pin root, opened and checked (see {@link PinDirectory}); refusals become LoadError step `pin`. */
+function openPinRoot(pinRoot: string, object: string | undefined): PinDirectory {
+  try {
+    return PinDirectory.open(pinRoot, object);
+  } catch (error) {
+    const context = { ...(object === undefined ? {} : { object }), path: pinRoot };
+    throw wrap('pin', `pin root '${pinRoot}' cannot be used`, context, error);
+  }
 }
 
 /** Creates one map (or prototype) from its spec, with BTF ids when it has them, retrying without BTF as libbpf does. */
@@ -209,7 +219,12 @@ export function createMaps(c: MapCreation): Map<string, Fd> {
       case 'create-map': {
         const path = pinPath(spec, c.pinRoot);
         if (path !== undefined && pins !== undefined) {
-          const existing = pins.openPinned(spec.name, spec.name);
+          let existing: Fd | undefined;
+          try {
+            existing = pins.openPinned(spec.name, spec.name);
+          } catch (error) {
+            throw wrap('pin', `couldn't open pinned map at '${path}'`, { ...where(spec.name), path }, error);
+          }
           if (existing !== undefined) {
             c.scope.own(existing);
             try {
@@ -267,7 +282,7 @@ export function createMaps(c: MapCreation): Map<string, Fd> {
 
   // Opened once, checked, and kept until the load ends, so undoing a pin unlinks our own.
   const pins = c.maps.some((spec) => pinPath(spec, c.pinRoot) !== undefined)
-    ? PinDirectory.open(c.pinRoot, c.object)
+    ? openPinRoot(c.pinRoot, c.object)
     : undefined;
   if (pins !== undefined) c.scope.onEnd(() => pins.close());
   for (const step of c.plan.maps) run(step);

@@ -17,8 +17,10 @@ import {
   mapMemory,
   mapNextKey,
   mapUpdate,
+  type PinOptions,
   POSSIBLE_CPUS_PATH,
   type ProgramInfo,
+  pinAt,
   possibleCpus,
   programInfo,
   splitPerCpu,
@@ -29,7 +31,6 @@ import {
 } from '@bpfkit/syscall';
 import { LoadError } from './errors.js';
 import { type AttachOptions, attachProgram } from './execute-attach.js';
-import { type PinOptions, pinAt } from './pin-root.js';
 
 /** Slots of map-in-map and prog arrays read back as 4-byte ids. */
 const idCodec: BtfCodec = {

@@ -9,6 +9,7 @@
 
 // The link type attach() returns, and its error (attaching is @bpfkit/link's work).
 export { Link as BpfLink, LinkError } from '@bpfkit/link';
+export type { PinOptions } from '@bpfkit/syscall';
 export type { LoadErrorContext, LoadStep } from './errors.js';
 export { LoadError } from './errors.js';
 export type { AttachOptions } from './execute-attach.js';
@@ -19,5 +20,4 @@ export { runningKernelBtf, runningModuleBtfs } from './kernel-btf.js';
 export type { LoadLogger } from './log.js';
 export type { EventChannelOptions, OpenOptions, PerfChannelOptions } from './object.js';
 export { BpfObject } from './object.js';
-export type { PinOptions } from './pin-root.js';
 export { ResourceScope } from './scope.js';

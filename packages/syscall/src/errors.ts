@@ -30,6 +30,8 @@ export interface BpfSyscallErrorContext {
   readonly expected?: string;
   /** What it was. */
   readonly actual?: string;
+  /** What was wrong, for a call refused by bpfkit's own checks (a pin path that is a symbolic link). */
+  readonly reason?: string;
 }
 
 function classify(errno: number, hasLog: boolean): BpfSyscallErrorCode {
@@ -53,6 +55,9 @@ function classify(errno: number, hasLog: boolean): BpfSyscallErrorCode {
       return hasLog ? 'verifier' : 'permission';
     case Errno.EINVAL:
       return hasLog ? 'verifier' : 'invalid';
+    case Errno.ELOOP:
+    case Errno.ENOTDIR:
+      return 'invalid';
     default:
       return 'other';
   }
@@ -93,9 +98,11 @@ export class BpfSyscallError extends BpfkitError<BpfSyscallErrorCode, BpfSyscall
     const logPart =
       tail.length > 0 ? `; log: ${tail.join(' | ')}${log.length > 2 ? ` (last 2 of ${log.length} lines)` : ''}` : '';
     const outcome =
-      context.field === undefined
-        ? `failed: ${errnoName(errno)}`
-        : `refused before the call: ${context.field} is ${context.actual}, expected ${context.expected} (${errnoName(errno)})`;
+      context.reason !== undefined
+        ? `refused: ${context.reason} (${errnoName(errno)})`
+        : context.field === undefined
+          ? `failed: ${errnoName(errno)}`
+          : `refused before the call: ${context.field} is ${context.actual}, expected ${context.expected} (${errnoName(errno)})`;
     super(classify(errno, log.length > 0), `${name} ${outcome}`, context, {
       places,
       detail: `${context.path ? ` (${context.path})` : ''}${logPart}`,

@@ -113,6 +113,8 @@ export {
   probePmu,
   tracepointId,
 } from './perf.js';
+// Pinning: checked pin directories
+export { openPinned, PinDirectory, type PinOptions, pinAt } from './pin-directory.js';
 export type { LoadedProgram, ProgramLoadOptions, TestRunOptions, TestRunResult } from './programs.js';
 // Programs and BTF
 export { bindMap, loadProgram, testRun } from './programs.js';

@@ -10,8 +10,11 @@ import {
   unlinkSync,
 } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { type Fd, getPinnedObject, pinObject } from '@bpfkit/syscall';
-import { LoadError, type LoadErrorContext } from './errors.js';
+import { BpfCommand } from './commands.js';
+import { Errno } from './errno.js';
+import { BpfSyscallError, type BpfSyscallErrorContext } from './errors.js';
+import type { Fd } from './fd.js';
+import { getPinnedObject, pinObject } from './objects.js';
 
 /**
  * `bytes` random bytes in hex, from the global Web Crypto (loaded on first use: importing
@@ -48,6 +51,29 @@ function errnoOf(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException).code;
 }
 
+/** The positive errno of a failed Node fs call (Node reports it negated), EIO when it has none. */
+function errnoNumber(error: unknown): number {
+  const errno = (error as NodeJS.ErrnoException).errno;
+  return errno === undefined ? Errno.EIO : Math.abs(errno);
+}
+
+/**
+ * A pin directory or pinned entry refused by the checks below, before any bpf(2) call:
+ * `reason` says what is wrong, `hint` what to do, `errno` classifies it.
+ */
+function refused(
+  command: number | string,
+  errno: number,
+  reason: string,
+  context: BpfSyscallErrorContext,
+  hint: string,
+): BpfSyscallError {
+  return new BpfSyscallError(command, errno, { ...context, reason }, [], {}, hint);
+}
+
+/** The command named by errors about the pin directory itself. */
+const OPEN_DIRECTORY = 'open pin directory';
+
 /** True while process `pid` exists in our pid namespace (`kill(pid, 0)`). */
 function processAlive(pid: number): boolean {
   try {
@@ -79,7 +105,7 @@ function processAlive(pid: number): boolean {
  * - BPF_OBJ_PIN never follows a final link and fails with EEXIST on any existing entry;
  *   resolved inside the checked directory it lands where it was checked.
  *
- * Needs `/proc` mounted (the loader refuses to reuse pins without it rather than guess).
+ * Needs `/proc` mounted (without it, opening a pin fails rather than guess).
  */
 export class PinDirectory {
   private constructor(
@@ -87,13 +113,15 @@ export class PinDirectory {
     readonly path: string,
     private dirFd: number,
     private readonly dirStats: Stats,
-    private readonly context: LoadErrorContext,
+    private readonly context: BpfSyscallErrorContext,
   ) {}
 
   /**
    * Opens and checks the pin directory `path`.
-   * @throws {@link LoadError} step `pin` when it is missing, a link, not a bpffs, owned by
-   * another user, or writable by others without the sticky bit; the message says what to do.
+   * @throws {@link BpfSyscallError} (command `open pin directory`, `context.reason` saying
+   * what is wrong, a hint saying what to do) when it is missing (`not-found`), a link or not
+   * a directory (`invalid`), not a bpffs (`invalid`), owned by another user, or writable by
+   * others without the sticky bit (`permission`).
    */
   static open(path: string, object?: string): PinDirectory {
     const context = { ...(object === undefined ? {} : { object }), path };
@@ -102,11 +130,21 @@ export class PinDirectory {
       fd = openSync(path, O_PATH | constants.O_DIRECTORY | constants.O_NOFOLLOW);
     } catch (error) {
       const code = errnoOf(error);
-      const problem =
-        code === 'ELOOP' || code === 'ENOTDIR'
-          ? `pin root '${path}' is a symbolic link or not a directory: pass the bpffs directory itself`
-          : `pin root '${path}' cannot be used (${code}): create it and mount a bpf filesystem there (mount -t bpf bpf ${path})`;
-      throw new LoadError('pin', problem, { ...context, ...(code === undefined ? {} : { errno: code }) });
+      throw code === 'ELOOP' || code === 'ENOTDIR'
+        ? refused(
+            OPEN_DIRECTORY,
+            errnoNumber(error),
+            `pin directory '${path}' is a symbolic link or not a directory`,
+            context,
+            'pass the bpffs directory itself',
+          )
+        : refused(
+            OPEN_DIRECTORY,
+            errnoNumber(error),
+            `pin directory '${path}' cannot be opened`,
+            context,
+            `create it and mount a bpf filesystem there (mount -t bpf bpf ${path})`,
+          );
     }
     try {
       const stats = fstatSync(fd);
@@ -118,27 +156,33 @@ export class PinDirectory {
     }
   }
 
-  private static check(path: string, fd: number, stats: Stats, context: LoadErrorContext): void {
+  private static check(path: string, fd: number, stats: Stats, context: BpfSyscallErrorContext): void {
     if (statfsSync(`/proc/self/fd/${fd}`).type !== BPF_FS_MAGIC) {
-      throw new LoadError(
-        'pin',
-        `pin root '${path}' is not on a bpf filesystem: mount one there (mount -t bpf bpf ${path}) or pass pinRoot`,
+      throw refused(
+        OPEN_DIRECTORY,
+        Errno.EINVAL,
+        `pin directory '${path}' is not on a bpf filesystem`,
         context,
+        `mount one there (mount -t bpf bpf ${path}) or pin in another directory (the loader's pinRoot)`,
       );
     }
     if (!trusted(stats.uid)) {
-      throw new LoadError(
-        'pin',
-        `pin root '${path}' belongs to uid ${stats.uid}, who could swap the pins in it: use a directory owned by uid ${ourUid()} or root`,
+      throw refused(
+        OPEN_DIRECTORY,
+        Errno.EACCES,
+        `pin directory '${path}' belongs to uid ${stats.uid}, who could swap the pins in it`,
         context,
+        `use a directory owned by uid ${ourUid()} or root`,
       );
     }
     if ((stats.mode & WRITABLE_BY_OTHERS) !== 0 && (stats.mode & S_ISVTX) === 0) {
       const mode = (stats.mode & 0o7777).toString(8).padStart(4, '0');
-      throw new LoadError(
-        'pin',
-        `pin root '${path}' (mode ${mode}) is writable by others and not sticky, so they could swap the pins in it: chmod +t or go-w it`,
+      throw refused(
+        OPEN_DIRECTORY,
+        Errno.EACCES,
+        `pin directory '${path}' (mode ${mode}) is writable by others and not sticky, so they could swap the pins in it`,
         context,
+        'chmod +t or go-w it',
       );
     }
   }
@@ -155,8 +199,9 @@ export class PinDirectory {
 
   /**
    * Opens the object pinned as `name`, or returns `undefined` when nothing is there.
-   * @throws {@link LoadError} step `pin`, naming the path, when the entry is a symbolic
-   * link, not a pinned object of this bpffs, or owned by someone other than us or root.
+   * @throws {@link BpfSyscallError} (command BPF_OBJ_GET, naming the path, `context.reason`
+   * saying what is wrong) when the entry is a symbolic link (`invalid`), not a pinned object
+   * of this bpffs (`invalid`), or owned by someone other than us or root (`permission`).
    */
   openPinned(name: string, map?: string): Fd | undefined {
     const path = this.shown(name);
@@ -166,25 +211,41 @@ export class PinDirectory {
       entry = openSync(this.at(name), O_PATH | constants.O_NOFOLLOW);
     } catch (error) {
       if (errnoOf(error) === 'ENOENT') return undefined;
-      throw new LoadError('pin', `pin path '${path}' cannot be opened`, context, { cause: error });
+      throw refused(
+        BpfCommand.OBJ_GET,
+        errnoNumber(error),
+        `pin path '${path}' cannot be opened`,
+        context,
+        'check the path and its permissions',
+      );
     }
     try {
       const stats = fstatSync(entry);
       if (stats.isSymbolicLink()) {
-        throw new LoadError(
-          'pin',
-          `pin path '${path}' is a symbolic link; bpfkit does not follow links out of the pin root: remove it`,
+        throw refused(
+          BpfCommand.OBJ_GET,
+          Errno.ELOOP,
+          `pin path '${path}' is a symbolic link; bpfkit does not follow links out of the pin directory`,
           context,
+          'remove it',
         );
       }
       if (!stats.isFile() || stats.dev !== this.dirStats.dev) {
-        throw new LoadError('pin', `pin path '${path}' is not an object pinned in this bpf filesystem`, context);
+        throw refused(
+          BpfCommand.OBJ_GET,
+          Errno.EINVAL,
+          `pin path '${path}' is not an object pinned in this bpf filesystem`,
+          context,
+          'pin objects only at paths of the bpf filesystem itself',
+        );
       }
       if (!trusted(stats.uid)) {
-        throw new LoadError(
-          'pin',
-          `pin path '${path}' belongs to uid ${stats.uid}, not to uid ${ourUid()} or root, so anyone could have pinned it: remove it`,
+        throw refused(
+          BpfCommand.OBJ_GET,
+          Errno.EACCES,
+          `pin path '${path}' belongs to uid ${stats.uid}, not to uid ${ourUid()} or root, so anyone could have pinned it`,
           context,
+          'remove it',
         );
       }
       return getPinnedObject(`/proc/self/fd/${entry}`, 0, path);
@@ -277,11 +338,33 @@ export interface PinOptions {
 /**
  * Pins `fd` at `path` in a bpffs, replacing an existing pin only when asked; the directory
  * is checked as {@link PinDirectory} describes.
+ * @throws {@link BpfSyscallError} when the directory fails its checks, or EEXIST when
+ * something is pinned there already and not `replace`.
  */
 export function pinAt(fd: number, path: string, options: PinOptions = {}): void {
   const directory = PinDirectory.open(dirname(path));
   try {
     directory.pin(fd, basename(path), options);
+  } finally {
+    directory.close();
+  }
+}
+
+/**
+ * Opens the object pinned at `path` (BPF_OBJ_GET) after the checks {@link PinDirectory}
+ * describes: the directory and the entry are opened without following links and checked,
+ * and the kernel opens exactly the inode checked.
+ * @throws {@link BpfSyscallError} `not-found` (ENOENT) when nothing is pinned there, or as
+ * {@link PinDirectory.open} and {@link PinDirectory.openPinned} describe.
+ */
+export function openPinned(path: string): Fd {
+  const directory = PinDirectory.open(dirname(path));
+  try {
+    const fd = directory.openPinned(basename(path));
+    if (fd === undefined) {
+      throw refused(BpfCommand.OBJ_GET, Errno.ENOENT, `nothing is pinned at '${path}'`, { path }, 'pin it first');
+    }
+    return fd;
   } finally {
     directory.close();
   }

@@ -4,25 +4,23 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
 
 register();
-const { BpfObject } = await import('../src/index.ts');
-const { fixture } = await import('@bpfkit/fixtures');
+const { createMap, pinAt } = await import('../src/index.ts');
 
 const errors = [];
-const obj = BpfObject.open(fixture('globals_subprogs').path);
+const map = createMap({ type: 2, keySize: 4, valueSize: 4, maxEntries: 1 });
 try {
-  obj.load();
   // Start together: count in, then wait until every thread has.
   const ready = new Int32Array(workerData.barrier);
   Atomics.add(ready, 0, 1);
   while (Atomics.load(ready, 0) < workerData.threads) Atomics.wait(ready, 0, Atomics.load(ready, 0), 10);
   for (let i = 0; i < workerData.rounds; i++) {
     try {
-      obj.map('.data').pin(workerData.path, { replace: true });
+      pinAt(map.fd, workerData.path, { replace: true });
     } catch (error) {
       errors.push(String(error));
     }
   }
 } finally {
-  obj.close();
+  map.close();
 }
 parentPort?.postMessage(errors);

@@ -1,27 +1,48 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, lchownSync, mkdirSync, readdirSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  lchownSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { fixture } from '@bpfkit/fixtures';
-import * as syscall from '@bpfkit/syscall';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BpfObject, LoadError } from '../src/index.js';
-import { bpfUnavailable, openFdCount, privateBpffs } from './kernel.js';
+import { privateBpffs } from '../../loader/test/kernel.js';
+import * as syscall from '../src/index.js';
+import { BpfSyscallError, PinDirectory, pinAt } from '../src/index.js';
+import { bpfUnavailable, openFdCount } from './kernel.js';
 
 const unavailable = bpfUnavailable();
 /** `nobody`: another user, who may create entries in a mode-1777 bpffs. */
 const NOBODY = 65534;
 
-/** Loads the `pinned` fixture with `pinRoot`; returns the id of its `shared_counts` map, or the load's error. */
+/**
+ * Reuses the map pinned as `shared_counts` in `pinRoot`, or creates and pins one, as a
+ * loader's pin-by-name does; returns the map's id, or the error met.
+ */
 function loadPinned(pinRoot: string): { id: number } | { error: unknown } {
-  const obj = BpfObject.open(fixture('pinned').path, { pinRoot });
+  let directory: PinDirectory | undefined;
+  let map: syscall.Fd | undefined;
   try {
-    obj.load();
-    return { id: obj.map('shared_counts').info().id };
+    directory = PinDirectory.open(pinRoot, 'pinned');
+    map = directory.openPinned('shared_counts', 'shared_counts');
+    if (map === undefined) {
+      map = syscall.createMap({ type: 2, keySize: 4, valueSize: 8, maxEntries: 1, name: 'shared_counts' });
+      directory.pin(map.fd, 'shared_counts');
+    }
+    return { id: syscall.mapInfo(map.fd).id };
   } catch (error) {
     return { error };
   } finally {
-    obj.close();
+    map?.close();
+    directory?.close();
   }
 }
 
@@ -67,9 +88,11 @@ describe.skipIf(unavailable !== undefined)('pins in a directory other users can 
     lchownSync(path, NOBODY, NOBODY);
     try {
       const outcome = loadPinned(bpffs.dir);
-      expect('error' in outcome && LoadError.is(outcome.error)).toBe(true);
-      expect((outcome as { error: LoadError }).error).toMatchObject({
-        step: 'pin',
+      expect('error' in outcome && BpfSyscallError.is(outcome.error)).toBe(true);
+      expect((outcome as { error: BpfSyscallError }).error).toMatchObject({
+        code: 'invalid',
+        command: 'BPF_OBJ_GET',
+        errnoName: 'ELOOP',
         context: { map: 'shared_counts', path },
         message: expect.stringContaining('is a symbolic link'),
       });
@@ -86,8 +109,9 @@ describe.skipIf(unavailable !== undefined)('pins in a directory other users can 
     chownSync(path, NOBODY, NOBODY);
     try {
       const outcome = loadPinned(bpffs.dir);
-      expect((outcome as { error: LoadError }).error).toMatchObject({
-        step: 'pin',
+      expect((outcome as { error: BpfSyscallError }).error).toMatchObject({
+        code: 'permission',
+        command: 'BPF_OBJ_GET',
         context: { map: 'shared_counts', path },
         message: expect.stringContaining(`belongs to uid ${NOBODY}`),
       });
@@ -106,15 +130,16 @@ describe.skipIf(unavailable !== undefined)('pins in a directory other users can 
     chownSync(theirs, NOBODY, NOBODY);
     symlinkSync(bpffs.dir, link);
     try {
-      for (const [root, says] of [
-        [open, 'writable by others and not sticky'],
-        [theirs, `belongs to uid ${NOBODY}`],
-        [link, 'is a symbolic link'],
+      for (const [root, says, code] of [
+        [open, 'writable by others and not sticky', 'permission'],
+        [theirs, `belongs to uid ${NOBODY}`, 'permission'],
+        [link, 'is a symbolic link', 'invalid'],
       ] as const) {
         const outcome = loadPinned(root);
-        expect((outcome as { error: LoadError }).error).toMatchObject({
-          step: 'pin',
-          context: { path: root },
+        expect((outcome as { error: BpfSyscallError }).error).toMatchObject({
+          code,
+          command: 'open pin directory',
+          context: { object: 'pinned', path: root },
           message: expect.stringContaining(says),
         });
       }
@@ -155,7 +180,9 @@ describe.skipIf(unavailable !== undefined)('pins in a directory other users can 
           ours++;
           rmSync(path); // ours: the attacker cannot remove it, so make room for the next round
         } else {
-          expect(outcome.error).toMatchObject({ step: 'pin', context: { map: 'shared_counts', path } });
+          // Refused opening the planted link, or pinning where it was planted meanwhile (EEXIST).
+          expect(outcome.error).toMatchObject({ context: { path } });
+          expect(['BPF_OBJ_GET', 'BPF_OBJ_PIN']).toContain((outcome.error as BpfSyscallError).command);
           refused++;
         }
       }
@@ -168,6 +195,41 @@ describe.skipIf(unavailable !== undefined)('pins in a directory other users can 
       rmSync(path, { force: true });
     }
   }, 120_000);
+
+  it('refuse a directory that is not a bpffs, saying how to mount one', () => {
+    const plain = mkdtempSync(join(tmpdir(), 'bpfkit-not-bpffs-'));
+    const map = syscall.createMap({ type: 2, keySize: 4, valueSize: 4, maxEntries: 1 });
+    try {
+      expect(() => pinAt(map.fd, join(plain, 'm'))).toThrow(
+        expect.objectContaining({
+          code: 'invalid',
+          context: expect.objectContaining({ path: plain }),
+          message: expect.stringContaining(`mount -t bpf bpf ${plain}`),
+        }),
+      );
+      expect(readdirSync(plain)).toEqual([]);
+    } finally {
+      map.close();
+      rmSync(plain, { recursive: true });
+    }
+  });
+
+  it('open a pin through the checks, or say nothing is pinned there', () => {
+    const map = syscall.createMap({ type: 2, keySize: 4, valueSize: 4, maxEntries: 1 });
+    const path = join(bpffs.dir, 'checked');
+    try {
+      expect(() => syscall.openPinned(path)).toThrow(
+        expect.objectContaining({ code: 'not-found', errnoName: 'ENOENT' }),
+      );
+      pinAt(map.fd, path);
+      const opened = syscall.openPinned(path);
+      expect(syscall.mapInfo(opened.fd).id).toBe(syscall.mapInfo(map.fd).id);
+      opened.close();
+    } finally {
+      map.close();
+      rmSync(path, { force: true });
+    }
+  });
 
   // bpfkit refuses ffi-napi in worker threads (terminating one would crash the process).
   it.skipIf(process.env.BPFKIT_FFI === 'ffi-napi')(
@@ -215,11 +277,11 @@ describe.skipIf(unavailable !== undefined)('pins in a directory other users can 
       const live = leftover(1, '2123456789abcdef', { old: true });
       const others = leftover(dead, '3123456789abcdef', { old: true, owner: NOBODY });
       const target = join(bpffs.dir, 'replaced');
-      using obj = BpfObject.open(fixture('globals_subprogs').path);
-      obj.load();
-      obj.map('.data').pin(target);
-      obj.map('.bss').pin(target, { replace: true });
-      expect(pinnedMapId(target)).toBe(obj.map('.bss').info().id);
+      using first = syscall.createMap({ type: 2, keySize: 4, valueSize: 4, maxEntries: 1 });
+      using second = syscall.createMap({ type: 2, keySize: 4, valueSize: 4, maxEntries: 1 });
+      pinAt(first.fd, target);
+      pinAt(second.fd, target, { replace: true });
+      expect(pinnedMapId(target)).toBe(syscall.mapInfo(second.fd).id);
       const left = readdirSync(bpffs.dir).filter((name) => name.startsWith('bpfkit-'));
       expect(left.sort()).toEqual([recent, live, others].sort());
       expect(left).not.toContain(stale);
