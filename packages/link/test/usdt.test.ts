@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readSdtNotes } from '@bpfkit/elf';
 import { fixture } from '@bpfkit/fixtures';
 import { BpfObject } from '@bpfkit/loader';
+import { AttachType } from '@bpfkit/reloc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bpfUnavailable, openFdCount } from '../../loader/test/kernel.js';
 import { attachUsdt, binaryElf, encodeUsdtSpec, LinkError, parseUsdtArgs, UsdtArgType } from '../src/index.js';
@@ -56,6 +57,9 @@ describe.skipIf(skip !== undefined)('USDT probes of a binary we build', () => {
   const reset = () =>
     obj.map('.bss').set(0, { calls: 0n, first_sum: 0n, second_sum: 0n, last_cookie: 0n, arg_count: 0n });
   const maps = () => ({ specs: obj.map('__bpf_usdt_specs').fd, ipToSpec: obj.map('__bpf_usdt_ip_to_spec_id').fd });
+  // As libbpf 1.5+ on a kernel with uprobe_multi links (6.18), the loader loads usdt programs
+  // for those links, and such a program attaches through nothing else.
+  const multi = true;
 
   beforeAll(() => {
     fdsBefore = openFdCount();
@@ -89,7 +93,10 @@ describe.skipIf(skip !== undefined)('USDT probes of a binary we build', () => {
     (which) => {
       reset();
       {
-        using link = attachUsdt(obj.program('on_tick').fd, built[which], 'bpfkit', 'tick', maps(), { cookie: 99n });
+        using link = attachUsdt(obj.program('on_tick').fd, built[which], 'bpfkit', 'tick', maps(), {
+          cookie: 99n,
+          multi,
+        });
         expect(link.kind).toBe('usdt');
         runProbed(built[which], 5);
       }
@@ -102,10 +109,17 @@ describe.skipIf(skip !== undefined)('USDT probes of a binary we build', () => {
   it("raise the probe's semaphore while attached", () => {
     expect(runProbed(built.pie, 1)).toBe(0);
     {
-      using _link = attachUsdt(obj.program('on_tick').fd, built.pie, 'bpfkit', 'done', maps());
+      using _link = attachUsdt(obj.program('on_tick').fd, built.pie, 'bpfkit', 'done', maps(), { multi });
       expect(runProbed(built.pie, 1)).toBe(3);
     }
     expect(runProbed(built.pie, 1)).toBe(0);
+  });
+
+  it('load usdt programs for uprobe_multi links, which then attach only through one', () => {
+    expect(obj.program('on_tick').expectedAttachType).toBe(AttachType.TRACE_UPROBE_MULTI);
+    expect(() => attachUsdt(obj.program('on_tick').fd, built.pie, 'bpfkit', 'tick', maps())).toThrow(
+      /attach through a perf link: EINVAL/,
+    );
   });
 
   it('attach from the loader with a target of <path>:<provider>:<name>', () => {

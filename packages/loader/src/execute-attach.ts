@@ -18,7 +18,7 @@ import {
   LinkError,
   TcxDirection,
 } from '@bpfkit/link';
-import { type AttachTarget, attachTarget, type ProgramPlan } from '@bpfkit/reloc';
+import { type AttachTarget, AttachType, attachTarget, type ProgramPlan } from '@bpfkit/reloc';
 import { attachCookieSupported } from '@bpfkit/syscall';
 
 /** Where and how to attach, beyond what the section name says. */
@@ -53,12 +53,20 @@ const tcxDirections = new Map<number, keyof typeof TcxDirection>([
 
 /**
  * Attaches a loaded program the way its section name says (through `@bpfkit/link`), with
- * `options` for what the name cannot say (interface, cgroup, socket).
+ * `options` for what the name cannot say (interface, cgroup, socket). `expectedAttachType` is
+ * the one the program was loaded with: a usdt program loaded with `BPF_TRACE_UPROBE_MULTI`
+ * attaches through one uprobe_multi link, any other through a uprobe per site.
  * @throws {@link @bpfkit/link!LinkError} naming the program, the target and what to do.
  */
-export function attachProgram(plan: ProgramPlan, programFd: number, options: AttachOptions, mapFd: ObjectMapFd): Link {
+export function attachProgram(
+  plan: ProgramPlan,
+  programFd: number,
+  options: AttachOptions,
+  mapFd: ObjectMapFd,
+  expectedAttachType?: number,
+): Link {
   try {
-    return attachTo(attachTarget(plan, options.target), plan, programFd, options, mapFd);
+    return attachTo(attachTarget(plan, options.target), plan, programFd, options, mapFd, expectedAttachType);
   } catch (error) {
     if (LinkError.is(error) && error.context.program === undefined) {
       throw new LinkError(error.code, error.problem, { ...error.context, program: plan.name }, error.hint, {
@@ -80,6 +88,7 @@ function attachTo(
   programFd: number,
   options: AttachOptions,
   mapFd: ObjectMapFd,
+  expectedAttachType: number | undefined,
 ): Link {
   const cookie = options.cookie === undefined ? {} : { cookie: options.cookie };
   switch (target.kind) {
@@ -116,6 +125,8 @@ function attachTo(
         { specs, ...(ipToSpec === undefined ? {} : { ipToSpec }) },
         {
           cookies: attachCookieSupported(),
+          // A program loaded for uprobe_multi links attaches through nothing else.
+          multi: expectedAttachType === AttachType.TRACE_UPROBE_MULTI,
           ...(options.pid === undefined ? {} : { pid: options.pid }),
           ...(options.cookie === undefined ? {} : { cookie: options.cookie }),
         },

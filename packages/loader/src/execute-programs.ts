@@ -7,6 +7,7 @@ import {
   encodeInstructions,
   encodeLineInfo,
   type Instruction,
+  loadAttachType,
   mapsBoundToPrograms,
   needsAttachBtf,
   type ProgramPlan,
@@ -30,6 +31,7 @@ import {
   isLittleEndianHost,
   loadProgram,
   mapUpdate,
+  uprobeMultiLinkSupported,
 } from '@bpfkit/syscall';
 import { u32s } from './bytes.js';
 import { LoadError } from './errors.js';
@@ -238,6 +240,7 @@ export function loadPrograms(p: ProgramLoading): Map<string, BpfProgram> {
         { cause: error },
       );
     }
+    const expectedAttachType = loadAttachType(kind, { uprobeMultiLink: uprobeMultiLinkSupported });
     const core = p.core?.get(plan.name);
     const relocated = core === undefined ? plan : { ...plan, instructions: core.instructions };
     const patched = patchInstructions(relocated, p.mapFds, p.object, p.mapReferences, p.fdArrayPrefix);
@@ -253,7 +256,7 @@ export function loadPrograms(p: ProgramLoading): Map<string, BpfProgram> {
         license: plan.license,
         kernelVersion: plan.kernelVersion ?? runningVersionCode(),
         flags: kind.flags,
-        ...(kind.expectedAttachType === undefined ? {} : { expectedAttachType: kind.expectedAttachType }),
+        ...(expectedAttachType === undefined ? {} : { expectedAttachType }),
         ...attach,
         ...(btfFd === undefined ? {} : { btfFd }),
         ...(btfFd === undefined || plan.funcInfo.length === 0
@@ -279,7 +282,10 @@ export function loadPrograms(p: ProgramLoading): Map<string, BpfProgram> {
       });
       p.scope.own(result.fd);
       bindMaps(p, plan, result.fd);
-      loaded.set(plan.name, new BpfProgram(plan, result.fd, result.log, p.adopt, p.mapFds));
+      loaded.set(
+        plan.name,
+        new BpfProgram(plan, result.fd, result.log, p.adopt, p.mapFds, attach.expectedAttachType ?? expectedAttachType),
+      );
       p.log(`prog '${plan.name}': loaded, fd=${result.fd.fd} (${plan.instructions.length} insns)`);
     } catch (error) {
       if (BpfSyscallError.is(error) && error.log.length > 0) throw verifierError(plan, error, p.object, core);

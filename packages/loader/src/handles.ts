@@ -324,6 +324,8 @@ export class BpfProgram {
     private readonly adopt: (link: BpfLink) => void,
     /** The object's maps by name (USDT attachment fills libbpf's spec maps). */
     private readonly objectMaps: ReadonlyMap<string, Fd>,
+    /** `BPF_*` expected attach type it was loaded with (usdt: UPROBE_MULTI when the kernel has those links). */
+    readonly expectedAttachType: number | undefined,
   ) {}
 
   /** The file descriptor (-1 once the object is closed). */
@@ -362,7 +364,13 @@ export class BpfProgram {
    * @throws {@link @bpfkit/link!LinkError} naming the program and what the attachment needs.
    */
   attach(options: AttachOptions = {}): BpfLink {
-    const link = attachProgram(this.plan, this.fd, options, (name) => this.objectMaps.get(name)?.fd);
+    const link = attachProgram(
+      this.plan,
+      this.fd,
+      options,
+      (name) => this.objectMaps.get(name)?.fd,
+      this.expectedAttachType,
+    );
     this.adopt(link);
     return link;
   }

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { kernelRefusedFixtures, requireTool } from '@bpfkit/fixtures';
+import { fixture, kernelRefusedFixtures, requireTool } from '@bpfkit/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BpfObject } from '../src/index.js';
 import { bpfUnavailable, privateBpffs } from './kernel.js';
@@ -56,32 +56,57 @@ function traced(args: string[], output: string): string {
   return readFileSync(output, 'utf8');
 }
 
+/**
+ * Loads the one-program object `path` with libbpf (`tool prog loadall`) and with bpfkit, each
+ * under strace, and expects the same BPF_PROG_LOAD attributes.
+ */
+function compareProgLoad(tool: string, name: string, path: string, dir: string, logs: string): void {
+  // libbpf stops at the first refused program, so the objects compared hold one.
+  const [program] = BpfObject.open(path).programs.map((p) => p.name);
+  const theirs = traced([tool, 'prog', 'loadall', path, join(dir, `${name}-progs`)], join(logs, `${name}.libbpf`));
+  const pinRoot = join(dir, `${name}-ours`);
+  mkdirSync(pinRoot);
+  const child = fileURLToPath(new URL('./load-once.ts', import.meta.url));
+  const ours = traced([process.execPath, '--import', 'tsx', child, path, pinRoot], join(logs, `${name}.bpfkit`));
+  expect(progLoad(ours, program as string)).toEqual(progLoad(theirs, program as string));
+}
+
+/** A private bpffs and a log directory for the enclosing describe block, made before and removed after it. */
+function straceDirs(): { bpffs: ReturnType<typeof privateBpffs>; logs: string } {
+  const dirs = {} as { bpffs: ReturnType<typeof privateBpffs>; logs: string };
+  beforeAll(() => {
+    dirs.bpffs = privateBpffs();
+    dirs.logs = mkdtempSync(join(tmpdir(), 'bpfkit-strace-'));
+  });
+  afterAll(() => {
+    dirs.bpffs.unmount();
+    rmSync(dirs.logs, { recursive: true, force: true });
+  });
+  return dirs;
+}
+
 describe.skipIf(unavailable !== undefined || !tools)(
   'programs this kernel refuses (EPERM before the verifier): BPF_PROG_LOAD attributes equal libbpf’s',
   () => {
-    let bpffs: ReturnType<typeof privateBpffs>;
-    let logs: string;
-    beforeAll(() => {
-      bpffs = privateBpffs();
-      logs = mkdtempSync(join(tmpdir(), 'bpfkit-strace-'));
-    });
-    afterAll(() => {
-      bpffs.unmount();
-      rmSync(logs, { recursive: true, force: true });
-    });
+    const dirs = straceDirs();
 
-    it.each(kernelRefusedFixtures().map((f) => [f.name, f] as const))('%s', (name, f) => {
-      // Each fixture holds one program: libbpf stops at the first refused one.
-      const [program] = BpfObject.open(f.path).programs.map((p) => p.name);
-      const theirs = traced(
-        ['bpftool', 'prog', 'loadall', f.path, join(bpffs.dir, `${name}-progs`)],
-        join(logs, `${name}.libbpf`),
-      );
-      const pinRoot = join(bpffs.dir, `${name}-ours`);
-      mkdirSync(pinRoot);
-      const child = fileURLToPath(new URL('./load-once.ts', import.meta.url));
-      const ours = traced([process.execPath, '--import', 'tsx', child, f.path, pinRoot], join(logs, `${name}.bpfkit`));
-      expect(progLoad(ours, program as string)).toEqual(progLoad(theirs, program as string));
-    });
+    it.each(kernelRefusedFixtures().map((f) => [f.name, f] as const))('%s', (name, f) =>
+      compareProgLoad('bpftool', name, f.path, dirs.bpffs.dir, dirs.logs),
+    );
+  },
+);
+
+/** A bpftool built with the newest libbpf (e.g. from its sources), whose load decisions Debian's predates. */
+const newestBpftool = process.env.BPFKIT_BPFTOOL;
+
+describe.skipIf(unavailable !== undefined || !tools || newestBpftool === undefined)(
+  'BPF_PROG_LOAD attributes equal the newest libbpf’s ($BPFKIT_BPFTOOL)',
+  () => {
+    const dirs = straceDirs();
+
+    // libbpf 1.5+ loads usdt programs with BPF_TRACE_UPROBE_MULTI where uprobe_multi links work.
+    it.each(['usdt_probe'])('%s', (name) =>
+      compareProgLoad(newestBpftool as string, name, fixture(name).path, dirs.bpffs.dir, dirs.logs),
+    );
   },
 );

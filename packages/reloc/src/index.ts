@@ -61,6 +61,8 @@ export { kernelVersionCode, linuxVersionCode } from './kernel-version.js';
 export type { KsymDecision, KsymSource, ModuleBtfHandle } from './ksyms.js';
 export { resolveKsyms } from './ksyms.js';
 export type { KsymReference, LinkedPiece, LinkedProgram, MapReference } from './link.js';
+export type { LoadAttachFeatures } from './load-attach-type.js';
+export { loadAttachType } from './load-attach-type.js';
 export { moduleName } from './module-name.js';
 export type { PlanOptions, ProgramPlan } from './plan.js';
 // Plan

@@ -187,6 +187,9 @@ function probeProgram(helper?: number): Uint8Array {
   return bytes;
 }
 
+/** `BPF_TRACE_UPROBE_MULTI`. */
+const UPROBE_MULTI = 48;
+
 /** Expected attach type and flags some program types need before they load at all. */
 const probeAttach: Record<number, { attach?: number; flags?: number }> = {
   18: { attach: 10 }, // CGROUP_SOCK_ADDR: BPF_CGROUP_INET4_CONNECT
@@ -196,8 +199,12 @@ const probeAttach: Record<number, { attach?: number; flags?: number }> = {
   32: { attach: 45 }, // NETFILTER
 };
 
-function loadProbe(programType: number, instructions: Uint8Array, log?: Uint8Array): number {
-  const extra = probeAttach[programType] ?? {};
+function loadProbe(
+  programType: number,
+  instructions: Uint8Array,
+  log?: Uint8Array,
+  extra: { attach?: number; flags?: number } = probeAttach[programType] ?? {},
+): number {
   const license = nativeBuffer(4);
   license.set([0x47, 0x50, 0x4c]);
   const attr = new BpfAttr(attrSizes.progLoad)
@@ -295,6 +302,39 @@ export function linkAttachTypeSupported(attachType: number, programType = 3): bo
       const result = bpfTry(BpfCommand.LINK_CREATE, attr);
       if (result >= 0) backend().close(result);
       return result !== -Errno.EINVAL;
+    } finally {
+      backend().close(program);
+    }
+  });
+}
+
+/**
+ * True when USDT can attach through one uprobe_multi link, as libbpf decides it
+ * (FEAT_UPROBE_MULTI_LINK): a KPROBE program loads with `BPF_TRACE_UPROBE_MULTI`, a link on
+ * path "/" fails with EBADF (the kernel knows the link type), and the same link with pid -1
+ * fails with EINVAL (the kernel filters by process, not by thread, which older 6.6 did).
+ */
+export function uprobeMultiLinkSupported(): boolean {
+  return cached('uprobe-multi-link', () => {
+    const program = loadProbe(2 /* KPROBE */, probeProgram(), undefined, { attach: UPROBE_MULTI });
+    if (program < 0) return false;
+    try {
+      const path = nativeBuffer(2);
+      path.set([0x2f]);
+      const offsets = nativeBuffer(8);
+      const link = (pid: number) => {
+        const attr = new BpfAttr(64)
+          .u32(0, program)
+          .u32(8, UPROBE_MULTI)
+          .pointer(16, path)
+          .pointer(24, offsets)
+          .u32(48, 1)
+          .u32(56, pid);
+        const result = bpfTry(BpfCommand.LINK_CREATE, attr);
+        if (result >= 0) backend().close(result);
+        return result;
+      };
+      return link(0) === -Errno.EBADF && link(-1) === -Errno.EINVAL;
     } finally {
       backend().close(program);
     }

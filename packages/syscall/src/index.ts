@@ -50,6 +50,7 @@ export {
   mapTypeSupported,
   mmapableArraysSupported,
   programTypeSupported,
+  uprobeMultiLinkSupported,
 } from './features.js';
 export { mapFileReadOnly } from './files.js';
 export { linkCreateAttr } from './generated/attr.js';

@@ -12,6 +12,7 @@ import {
   mapTypeSupported,
   mmapableArraysSupported,
   programTypeSupported,
+  uprobeMultiLinkSupported,
 } from '../src/index.js';
 import { bpfUnavailable } from './kernel.js';
 
@@ -69,6 +70,10 @@ describe.skipIf(unavailable !== undefined)('feature probes on the running 6.18 k
     expect(linkAttachTypeSupported(46)).toBe(true);
     expect(linkAttachTypeSupported(54)).toBe(/^CONFIG_NETKIT=y/m.test(config));
     expect(linkAttachTypeSupported(999)).toBe(false);
+  });
+
+  it('find uprobe_multi links with process filtering (6.18 has them; libbpf then loads usdt with UPROBE_MULTI)', () => {
+    expect(uprobeMultiLinkSupported()).toBe(/^CONFIG_UPROBES=y/m.test(config));
   });
 
   it('cache their answers', () => {
