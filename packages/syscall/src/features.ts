@@ -323,13 +323,13 @@ export function uprobeMultiLinkSupported(): boolean {
       path.set([0x2f]);
       const offsets = nativeBuffer(8);
       const link = (pid: number) => {
-        const attr = new BpfAttr(64)
-          .u32(0, program)
-          .u32(8, UPROBE_MULTI)
-          .pointer(16, path)
-          .pointer(24, offsets)
-          .u32(48, 1)
-          .u32(56, pid);
+        const attr = new BpfAttr(attrSizes.linkCreate)
+          .u32(linkCreateAttr.prog_fd, program)
+          .u32(linkCreateAttr.attach_type, UPROBE_MULTI)
+          .pointer(linkCreateAttr.uprobe_multi.path, path)
+          .pointer(linkCreateAttr.uprobe_multi.offsets, offsets)
+          .u32(linkCreateAttr.uprobe_multi.cnt, 1)
+          .u32(linkCreateAttr.uprobe_multi.pid, pid);
         const result = bpfTry(BpfCommand.LINK_CREATE, attr);
         if (result >= 0) backend().close(result);
         return result;
