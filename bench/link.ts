@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fixture } from '@bpfkit/fixtures';
 import { attachUprobeMulti, attachUsdt, clearBinaryCache, type Link } from '@bpfkit/link';
 import { BpfObject } from '@bpfkit/loader';
+import { AttachType } from '@bpfkit/reloc';
 import type { Figure } from './run.js';
 
 const FUNCTIONS = 1000;
@@ -88,8 +89,14 @@ export function linkFigures(quick: boolean): Figure[] {
   using usdt = BpfObject.open(usdtObject);
   usdt.load();
   const maps = { specs: usdt.map('__bpf_usdt_specs').fd, ipToSpec: usdt.map('__bpf_usdt_ip_to_spec_id').fd };
+  const onTick = usdt.program('on_tick');
+  // Where uprobe_multi links work, the loader loads usdt programs for them (libbpf 1.5+ too),
+  // and such a program attaches only through one; libbpf 1.1 here attaches a uprobe per site.
+  const multiLink = onTick.expectedAttachType === AttachType.TRACE_UPROBE_MULTI;
   const usdtOurs = medianMs(rounds, () =>
-    Array.from({ length: PROBES }, (_, i) => attachUsdt(usdt.program('on_tick').fd, target, 'bench', `p${i}`, maps)),
+    Array.from({ length: PROBES }, (_, i) =>
+      attachUsdt(onTick.fd, target, 'bench', `p${i}`, maps, { multi: multiLink }),
+    ),
   );
   using multi = BpfObject.open(multiObject);
   multi.load();
