@@ -367,9 +367,12 @@ function tableLine(cells: readonly string[]): string {
 /** A figure's cells, in {@link tableHeader}'s order. */
 function row(f: Figure): string[] {
   const ratio = f.reference === undefined ? f.ours : f.ours / f.reference;
-  const meets = f.target === undefined ? '' : ratio <= f.target ? 'yes' : 'no';
+  const floor = f.higherIsBetter === true;
+  const met = f.target === undefined ? undefined : floor ? ratio >= f.target : ratio <= f.target;
+  const meets = met === undefined ? '' : met ? 'yes' : 'no';
   const value = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(2)} ${f.unit}`);
-  return [f.name, value(f.ours), value(f.reference), f.referenceName, ratio.toFixed(2), `≤ ${f.target ?? '-'}`, meets];
+  const target = `${floor ? '≥' : '≤'} ${f.target ?? '-'}`;
+  return [f.name, value(f.ours), value(f.reference), f.referenceName, ratio.toFixed(2), target, meets];
 }
 
 function format(figures: Figure[]): string {

@@ -39,8 +39,12 @@ describe.skipIf(unavailable !== undefined)('map-in-map slots written in the back
     const before = openFdCount();
     const obj = BpfObject.open(fixture('btf_map_in_map').path, { logger: (l) => lines.push(l) });
     obj.load();
-    // One batch per outer map, each confirmed in the map before load() returned.
-    expect(lines.filter((l) => l.includes('slots written in one batch'))).toHaveLength(
+    // One batch per outer map, each confirmed in the map before load() returned. On a busy
+    // machine a batch no pool thread starts in time is written one by one instead (next test).
+    const written = (l: string) =>
+      l.includes('slots written in one batch') ||
+      l.includes('no worker thread ran it in time; writing slots one by one');
+    expect(lines.filter(written)).toHaveLength(
       obj.maps.filter((m) => m.inner !== undefined && m.slots.length > 0).length,
     );
     const id = (name: string) => obj.map(name).info().id;
