@@ -19,7 +19,7 @@ import {
   mapNextKey,
   mapUpdate,
   mapUpdateBatch,
-  useBackend,
+  setBackend,
 } from '@bpfkit/syscall';
 import { Bench } from 'tinybench';
 import { btfDumpFigures } from './btf-dump.js';
@@ -182,7 +182,7 @@ async function syscallFigures(): Promise<Figure[]> {
   const cLookup = (libbpf('map-lookup', calls, '-').median_ns ?? 0) / 1e6;
   const cUpdate = (libbpf('map-update', calls, '-').median_ns ?? 0) / 1e6;
   for (const ffi of ['koffi', 'ffi-napi'] as const) {
-    useBackend(ffi);
+    setBackend(ffi);
     const layout = { type: 2, keySize: 4, valueSize: 8, maxEntries: 1 };
     const map = createMap(layout);
     const key = new Uint8Array(new ArrayBuffer(4));
@@ -210,7 +210,7 @@ async function syscallFigures(): Promise<Figure[]> {
       },
     );
   }
-  useBackend('koffi');
+  setBackend('koffi');
   const entries = quick ? 10_000 : 100_000;
   const hashLayout = { type: 1, keySize: 4, valueSize: 8, maxEntries: entries };
   const hash = createMap(hashLayout);

@@ -1,4 +1,4 @@
-import { BpfSyscallError, backend, Fd } from '@bpfkit/syscall';
+import { BpfSyscallError, Fd, getBackend } from '@bpfkit/syscall';
 import { EventsError } from './errors.js';
 
 /**
@@ -7,7 +7,7 @@ import { EventsError } from './errors.js';
  * @throws {@link EventsError} `kernel` when the fd cannot be duplicated (EBADF: it was closed).
  */
 export function ownDuplicate(fd: number, map: string | undefined, what = 'map'): Fd {
-  const copy = backend().duplicate(fd);
+  const copy = getBackend().duplicate(fd);
   if (copy < 0) {
     const cause = new BpfSyscallError('fcntl(F_DUPFD_CLOEXEC)', -copy, map === undefined ? {} : { map });
     throw new EventsError('kernel', `duplicate the ${what} fd ${fd}`, map === undefined ? {} : { map }, undefined, {

@@ -1,5 +1,5 @@
 import { fixture } from '@bpfkit/fixtures';
-import { type BpfBackend, backend, btfInfo, objectFdById, setBackend } from '@bpfkit/syscall';
+import { type BpfBackend, btfInfo, getBackend, objectFdById, setBackend } from '@bpfkit/syscall';
 import { describe, expect, it } from 'vitest';
 import { BpfObject, LoadError } from '../src/index.js';
 import { loadedProgramBtf, runningKernelBtf } from '../src/kernel-btf.js';
@@ -82,7 +82,7 @@ describe.skipIf(unavailable !== undefined)('BTF attach targets resolved at load'
     const plan = ext.programs.find((p) => p.name === 'keep_all');
     if (plan === undefined) throw new Error('no keep_all');
     plan.attachProgramFd = targetFd;
-    const real = backend();
+    const real = getBackend();
     const recorder = recordingLoads(real);
     setBackend(recorder.backend);
     try {

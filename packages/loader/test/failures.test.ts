@@ -5,8 +5,8 @@ import {
   BpfAttr,
   type BpfBackend,
   BpfCommand,
-  backend,
   Errno,
+  getBackend,
   isLittleEndianHost,
   nativeBuffer,
   type ObjectKind,
@@ -97,7 +97,7 @@ describe.skipIf(unavailable !== undefined)('every failure path closes what it op
 
   it('a map the kernel refuses names the map and errno, and leaves nothing behind', async () => {
     const before = openFdCount();
-    const recorder = recordingBackend(backend(), -1, 0);
+    const recorder = recordingBackend(getBackend(), -1, 0);
     setBackend(recorder);
     try {
       const obj = BpfObject.open(fixture('map_in_map').path);
@@ -150,7 +150,7 @@ describe.skipIf(unavailable !== undefined)('every failure path closes what it op
   it.each(loadableFixtures().map((f) => [f.name, f] as const))(
     'failing each bpf(2) call of loading %s in turn leaves no fd and no kernel object',
     async (_name, f) => {
-      const real = backend();
+      const real = getBackend();
       const bpffs = privateBpffs();
       const pinRoot = bpffs.dir;
       // A new bpffs may hold the kernel's own files (maps.debug, progs.debug): keep those.

@@ -1,5 +1,5 @@
 import { fixture } from '@bpfkit/fixtures';
-import { type BpfBackend, BpfCommand, backend, setBackend } from '@bpfkit/syscall';
+import { type BpfBackend, BpfCommand, getBackend, setBackend } from '@bpfkit/syscall';
 import { describe, expect, it } from 'vitest';
 import { BpfObject } from '../src/index.js';
 import { bpfUnavailable } from './kernel.js';
@@ -8,7 +8,7 @@ const unavailable = bpfUnavailable();
 
 /** Runs `work` through a backend that counts the bpf(2) commands it sends, by command. */
 function countedCommands(work: () => void): Map<number, number> {
-  const real = backend();
+  const real = getBackend();
   const counts = new Map<number, number>();
   const counter: BpfBackend = {
     ...real,

@@ -1,5 +1,5 @@
 import { fixture } from '@bpfkit/fixtures';
-import { type BpfBackend, backend, setBackend } from '@bpfkit/syscall';
+import { type BpfBackend, getBackend, setBackend } from '@bpfkit/syscall';
 import { describe, expect, it } from 'vitest';
 import { BpfObject } from '../src/index.js';
 import { bpfUnavailable } from './kernel.js';
@@ -8,7 +8,7 @@ const unavailable = bpfUnavailable();
 
 /** Loads `object` through a backend that keeps a copy of each BPF_PROG_LOAD attribute block. */
 function recordedLoads(object: BpfObject): DataView[] {
-  const real = backend();
+  const real = getBackend();
   const loads: DataView[] = [];
   const recorder: BpfBackend = {
     ...real,

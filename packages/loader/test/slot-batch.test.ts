@@ -1,9 +1,9 @@
 import { fixture } from '@bpfkit/fixtures';
 import {
   type BpfBackend,
-  backend,
   backgroundBatchesInFlight,
   backgroundBatchesSettled,
+  getBackend,
   setBackend,
 } from '@bpfkit/syscall';
 import { describe, expect, it } from 'vitest';
@@ -56,7 +56,7 @@ describe.skipIf(unavailable !== undefined)('map-in-map slots written in the back
 
   it('a batch no worker thread runs in time is cancelled: slots are written here, and its late start writes nothing', async () => {
     await backgroundBatchesSettled();
-    const real = backend();
+    const real = getBackend();
     const pool = slowPool(real, 400);
     const lines: string[] = [];
     const before = openFdCount();
@@ -93,7 +93,7 @@ describe.skipIf(unavailable !== undefined)('map-in-map slots written in the back
       background.push(lines.some((l) => l.includes('RCU wait runs in the background')));
       expect(readU32(obj.map('outer_sparse').lookup(u32(63)))).toBe(obj.map('inner_map2').info().id);
     }
-    if (backend().name === 'ffi-napi') {
+    if (getBackend().name === 'ffi-napi') {
       // ffi-napi runs each call in place: nothing is left in flight, so no load falls back.
       expect(background.every(Boolean)).toBe(true);
       expect(backgroundBatchesInFlight()).toBe(0);

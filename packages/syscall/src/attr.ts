@@ -1,4 +1,4 @@
-import { backend } from './backend.js';
+import { getBackend } from './backend.js';
 import { attrSizes } from './generated/attr.js';
 
 /** A zeroed buffer over its own off-heap ArrayBuffer, so its native address never moves. */
@@ -17,7 +17,7 @@ export function asNative(bytes: Uint8Array): Uint8Array {
 
 /** Native address of a buffer backed by its own ArrayBuffer (0 for an empty one). */
 export function addressOf(buffer: Uint8Array): bigint {
-  return buffer.length === 0 ? 0n : backend().address(buffer);
+  return buffer.length === 0 ? 0n : getBackend().address(buffer);
 }
 
 /**

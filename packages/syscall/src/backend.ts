@@ -105,25 +105,29 @@ const _SC_PAGESIZE = 30;
 
 let active: BpfBackend | undefined;
 
-/** Uses `backend` for every later call (tests inject faults this way). Returns the previous one. */
-export function setBackend(backend: BpfBackend | undefined): BpfBackend | undefined {
+/**
+ * Chooses the FFI every later call goes through: by name (`'koffi'` or `'ffi-napi'`, loaded
+ * now) or as a backend object (tests wrap the real one to record or fail calls). Returns the
+ * backend it replaces (undefined when none was in use yet), so a caller can put it back.
+ * @throws {@link BpfSyscallError} when the named FFI is not installed or cannot load here.
+ * @example
+ * ```ts
+ * import { setBackend } from '@bpfkit/syscall';
+ * setBackend('ffi-napi'); // after `npm install @2060.io/ffi-napi @2060.io/ref-napi`
+ * ```
+ */
+export function setBackend(choice: BackendName | BpfBackend): BpfBackend | undefined {
   const previous = active;
-  active = backend;
+  active = typeof choice === 'string' ? loadBackend(choice) : choice;
   return previous;
 }
 
 /**
- * The backend in use, loading the FFI on first use: the one chosen with {@link useBackend},
+ * The backend in use, loading the FFI on first use: the one chosen with {@link setBackend},
  * else `BPFKIT_FFI` (`koffi` or `ffi-napi`), else koffi.
  */
-export function backend(): BpfBackend {
+export function getBackend(): BpfBackend {
   active ??= loadBackend((process.env.BPFKIT_FFI as BackendName | undefined) ?? 'koffi');
-  return active;
-}
-
-/** Switches to the named FFI (loading it now). */
-export function useBackend(name: BackendName): BpfBackend {
-  active = loadBackend(name);
   return active;
 }
 

@@ -1,5 +1,5 @@
 import { closeSync, openSync } from 'node:fs';
-import { backend } from './backend.js';
+import { getBackend } from './backend.js';
 import { BpfCommand } from './commands.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
@@ -70,7 +70,7 @@ export function startMapUpdateBatch(
 ): BackgroundBatch {
   // Checked before the duplicate exists, so a refusal leaves nothing open; the call then names the duplicate.
   const attr = updateBatchAttr(mapFd, keys, values, count, layout, flags);
-  const b = backend();
+  const b = getBackend();
   const ownFd = b.duplicate(mapFd);
   if (ownFd < 0) throw new BpfSyscallError('fcntl(F_DUPFD_CLOEXEC)', -ownFd);
   // Recorded like any other descriptor, so a worker terminated mid-call does not leak it.

@@ -1,5 +1,5 @@
 import type { BpfAttr } from './attr.js';
-import { backend } from './backend.js';
+import { getBackend } from './backend.js';
 import { BpfCommand } from './commands.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError, type BpfSyscallErrorContext } from './errors.js';
@@ -26,7 +26,7 @@ export function bpfCall(
   context: BpfSyscallErrorContext = {},
   log?: () => string[],
 ): number {
-  const b = backend();
+  const b = getBackend();
   for (let attempt = 0; ; attempt++) {
     const result = b.bpf(command, attr.bytes, attr.size);
     if (result >= 0) return result;
@@ -39,7 +39,7 @@ export function bpfCall(
 
 /** Like {@link bpfCall}, but returns `-errno` instead of throwing (for expected failures such as ENOENT). */
 export function bpfTry(command: number, attr: BpfAttr): number {
-  const b = backend();
+  const b = getBackend();
   for (let attempt = 0; ; attempt++) {
     const result = b.bpf(command, attr.bytes, attr.size);
     if (result >= 0 || result !== -Errno.EINTR || attempt >= 5) return result;

@@ -1,5 +1,5 @@
 import { isLittleEndianHost, nativeBuffer } from './attr.js';
-import { backend } from './backend.js';
+import { getBackend } from './backend.js';
 import { BpfSyscallError } from './errors.js';
 import { Fd } from './fd.js';
 
@@ -27,7 +27,7 @@ const DATA_OFFSET = packed ? 4 : 8;
 
 /** epoll_create1(EPOLL_CLOEXEC). @throws {@link BpfSyscallError} (command `epoll_create1`). */
 export function epollCreate(description = 'epoll'): Fd {
-  const fd = backend().epollCreate();
+  const fd = getBackend().epollCreate();
   if (fd < 0) throw new BpfSyscallError('epoll_create1', -fd, { object: description });
   return new Fd(fd, description);
 }
@@ -43,7 +43,7 @@ const controlView = new DataView(controlEvent.buffer);
 export function epollControl(epfd: number, op: number, fd: number, events: number, token: number): void {
   controlView.setUint32(0, events >>> 0, isLittleEndianHost);
   controlView.setBigUint64(DATA_OFFSET, BigInt(token >>> 0), isLittleEndianHost);
-  const result = backend().epollCtl(epfd, op, fd, controlEvent);
+  const result = getBackend().epollCtl(epfd, op, fd, controlEvent);
   if (result < 0) throw new BpfSyscallError('epoll_ctl', -result, { object: `fd ${fd}` });
 }
 
@@ -79,12 +79,12 @@ export class EpollReadyList {
  * by making one of its fds ready (an {@link openEventFd} written with {@link signalEventFd}).
  */
 export function startEpollWait(epfd: number, ready: EpollReadyList, done: (count: number) => void): void {
-  backend().epollWaitInBackground(epfd, ready.bytes, ready.capacity, -1, done);
+  getBackend().epollWaitInBackground(epfd, ready.bytes, ready.capacity, -1, done);
 }
 
 /** eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK). @throws {@link BpfSyscallError} (command `eventfd`). */
 export function openEventFd(description = 'eventfd'): Fd {
-  const fd = backend().eventFd();
+  const fd = getBackend().eventFd();
   if (fd < 0) throw new BpfSyscallError('eventfd', -fd, { object: description });
   return new Fd(fd, description);
 }
@@ -95,11 +95,11 @@ const drained = nativeBuffer(8);
 
 /** Adds one to an eventfd's counter, making it readable (EPOLLIN). */
 export function signalEventFd(fd: number): void {
-  const result = backend().write(fd, one);
+  const result = getBackend().write(fd, one);
   if (result < 0) throw new BpfSyscallError('write', -result, { object: 'eventfd' });
 }
 
 /** Reads an eventfd's counter back to zero (no longer readable); false when it was zero already. */
 export function drainEventFd(fd: number): boolean {
-  return backend().read(fd, drained) === 8;
+  return getBackend().read(fd, drained) === 8;
 }

@@ -1,4 +1,4 @@
-import { backend } from './backend.js';
+import { getBackend } from './backend.js';
 import { disownDescriptor, ownDescriptor } from './known-layouts.js';
 import { trackDescriptor, untrackDescriptor } from './thread-descriptors.js';
 
@@ -21,7 +21,7 @@ const registry = new FinalizationRegistry<{ fd: number; description: string }>((
   reportLeak(held.description);
   disownDescriptor(held.fd);
   untrackDescriptor(held.fd);
-  backend().close(held.fd);
+  getBackend().close(held.fd);
 });
 
 /**
@@ -60,7 +60,7 @@ export class Fd {
     registry.unregister(this);
     disownDescriptor(this.value);
     untrackDescriptor(this.value);
-    backend().close(this.value);
+    getBackend().close(this.value);
     this.value = -1;
   }
 

@@ -1,5 +1,5 @@
 import { BpfAttr, nativeBuffer } from './attr.js';
-import { backend } from './backend.js';
+import { getBackend } from './backend.js';
 import { bpfTry } from './call.js';
 import { BpfCommand } from './commands.js';
 import { Errno } from './errno.js';
@@ -35,7 +35,7 @@ export function clearFeatureCache(): void {
 function creates(command: number, attr: BpfAttr): boolean {
   const result = bpfTry(command, attr);
   if (result >= 0) {
-    backend().close(result);
+    getBackend().close(result);
     return true;
   }
   return false;
@@ -104,7 +104,7 @@ export function mapTypeSupported(type: number): boolean {
         BpfCommand.MAP_CREATE,
         mapCreateAttr(26, 4, 4, 1).u32(mapCreate.btf_vmlinux_value_type_id, 1),
       );
-      if (result >= 0) backend().close(result);
+      if (result >= 0) getBackend().close(result);
       return result !== -Errno.EINVAL;
     }
     if (storageTypes.has(type)) {
@@ -119,11 +119,11 @@ export function mapTypeSupported(type: number): boolean {
             .u32(mapCreate.btf_value_type_id, 2),
         );
       } finally {
-        backend().close(btf);
+        getBackend().close(btf);
       }
     }
     const fd = createProbeMap(type);
-    if (fd >= 0) backend().close(fd);
+    if (fd >= 0) getBackend().close(fd);
     return fd >= 0;
   });
 }
@@ -136,7 +136,7 @@ function createProbeMap(type: number): number {
     try {
       return bpfTry(BpfCommand.MAP_CREATE, mapCreateAttr(type, 4, 4, 1, 0, inner));
     } finally {
-      backend().close(inner);
+      getBackend().close(inner);
     }
   }
   const [key, value, entries, flags] = probeShape(type);
@@ -159,7 +159,7 @@ export function batchUpdateSupported(type: number): boolean {
         ) >= 0
       );
     } finally {
-      backend().close(fd);
+      getBackend().close(fd);
     }
   });
 }
@@ -228,7 +228,7 @@ function loadProbe(
 export function programTypeSupported(type: number): boolean {
   return cached(`prog:${type}`, () => {
     const fd = loadProbe(type, probeProgram());
-    if (fd >= 0) backend().close(fd);
+    if (fd >= 0) getBackend().close(fd);
     return fd >= 0;
   });
 }
@@ -242,7 +242,7 @@ export function helperSupported(programType: number, helper: number): boolean {
     const log = nativeBuffer(4096);
     const fd = loadProbe(programType, probeProgram(helper), log);
     if (fd >= 0) {
-      backend().close(fd);
+      getBackend().close(fd);
       return true;
     }
     const text = new TextDecoder().decode(log.subarray(0, Math.max(0, log.indexOf(0))));
@@ -270,7 +270,7 @@ export function batchSupported(type: number): boolean {
       if (BpfSyscallError.is(error)) return false;
       throw error;
     } finally {
-      backend().close(fd);
+      getBackend().close(fd);
     }
   });
 }
@@ -300,10 +300,10 @@ export function linkAttachTypeSupported(attachType: number, programType = 3): bo
         .u32(linkCreateAttr.target_fd, 0)
         .u32(linkCreateAttr.attach_type, attachType);
       const result = bpfTry(BpfCommand.LINK_CREATE, attr);
-      if (result >= 0) backend().close(result);
+      if (result >= 0) getBackend().close(result);
       return result !== -Errno.EINVAL;
     } finally {
-      backend().close(program);
+      getBackend().close(program);
     }
   });
 }
@@ -331,12 +331,12 @@ export function uprobeMultiLinkSupported(): boolean {
           .u32(linkCreateAttr.uprobe_multi.cnt, 1)
           .u32(linkCreateAttr.uprobe_multi.pid, pid);
         const result = bpfTry(BpfCommand.LINK_CREATE, attr);
-        if (result >= 0) backend().close(result);
+        if (result >= 0) getBackend().close(result);
         return result;
       };
       return link(0) === -Errno.EBADF && link(-1) === -Errno.EINVAL;
     } finally {
-      backend().close(program);
+      getBackend().close(program);
     }
   });
 }
@@ -345,7 +345,7 @@ export function uprobeMultiLinkSupported(): boolean {
 export function btfKindSupported(kind: number): boolean {
   return cached(`btf:${kind}`, () => {
     const fd = loadProbeBtf(kind);
-    if (fd >= 0) backend().close(fd);
+    if (fd >= 0) getBackend().close(fd);
     return fd >= 0;
   });
 }
@@ -371,7 +371,7 @@ export function btfFeatures(): {
       func &&
       cached('btf:global-func', () => {
         const fd = loadProbeBtf(12, globalFuncProbeTypes());
-        if (fd >= 0) backend().close(fd);
+        if (fd >= 0) getBackend().close(fd);
         return fd >= 0;
       }),
     float: btfKindSupported(16),

@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync } from 'node:fs';
-import { backend, type Mapping } from './backend.js';
+import { getBackend, type Mapping } from './backend.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
 
@@ -16,7 +16,7 @@ export function mapFileReadOnly(path: string): Mapping {
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
-    const mapping = size === 0 ? -Errno.EINVAL : backend().mmap(fd, size, false, false);
+    const mapping = size === 0 ? -Errno.EINVAL : getBackend().mmap(fd, size, false, false);
     if (typeof mapping === 'number') throw new BpfSyscallError('mmap', -mapping, { path });
     return mapping;
   } finally {

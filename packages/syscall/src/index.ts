@@ -12,7 +12,7 @@
 export { BpfAttr, isLittleEndianHost, nativeBuffer } from './attr.js';
 export type { BackendName, BpfBackend, Mapping } from './backend.js';
 // The FFI
-export { backend, setBackend, useBackend } from './backend.js';
+export { getBackend, setBackend } from './backend.js';
 export type { BackgroundBatch } from './background-batch.js';
 export { backgroundBatchesInFlight, backgroundBatchesSettled, startMapUpdateBatch } from './background-batch.js';
 export { loadBtf } from './btf.js';

@@ -1,5 +1,5 @@
 import { BpfAttr, isLittleEndianHost, nativeBuffer } from './attr.js';
-import { backend } from './backend.js';
+import { getBackend } from './backend.js';
 import { bpfCall } from './call.js';
 import { BpfCommand } from './commands.js';
 import { BpfSyscallError } from './errors.js';
@@ -161,7 +161,7 @@ export function readIterator(iteratorFd: number, chunk = 4096): Uint8Array {
   const parts: Uint8Array[] = [];
   const buffer = nativeBuffer(chunk);
   for (;;) {
-    const n = backend().read(iteratorFd, buffer);
+    const n = getBackend().read(iteratorFd, buffer);
     if (n < 0) throw new BpfSyscallError('read', -n, { object: 'iterator' });
     if (n === 0) break;
     parts.push(buffer.slice(0, n));
@@ -200,12 +200,12 @@ const SO_DETACH_BPF = 27;
 
 /** Attaches a socket-filter program to socket `socketFd` (setsockopt SO_ATTACH_BPF). */
 export function attachSocketFilter(socketFd: number, programFd: number): void {
-  const result = backend().setsockoptInt(socketFd, SOL_SOCKET, SO_ATTACH_BPF, programFd);
+  const result = getBackend().setsockoptInt(socketFd, SOL_SOCKET, SO_ATTACH_BPF, programFd);
   if (result < 0) throw new BpfSyscallError('setsockopt(SO_ATTACH_BPF)', -result, { object: `socket fd ${socketFd}` });
 }
 
 /** Detaches the socket filter from socket `socketFd` (setsockopt SO_DETACH_BPF). */
 export function detachSocketFilter(socketFd: number): void {
-  const result = backend().setsockoptInt(socketFd, SOL_SOCKET, SO_DETACH_BPF, 0);
+  const result = getBackend().setsockoptInt(socketFd, SOL_SOCKET, SO_DETACH_BPF, 0);
   if (result < 0) throw new BpfSyscallError('setsockopt(SO_DETACH_BPF)', -result, { object: `socket fd ${socketFd}` });
 }

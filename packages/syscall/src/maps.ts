@@ -1,5 +1,5 @@
 import { BPF_OBJ_NAME_LEN, BpfAttr, nativeBuffer } from './attr.js';
-import { backend, type Mapping } from './backend.js';
+import { getBackend, type Mapping } from './backend.js';
 import { bpfCall, bpfTry, syscallError } from './call.js';
 import { BpfCommand } from './commands.js';
 import { Errno } from './errno.js';
@@ -97,7 +97,7 @@ function elementCall(
   const scratch = elementScratch.prepare(mapFd, key.length, valueSize, flags);
   scratch.key.set(key);
   if (value !== undefined) scratch.value.set(value);
-  const b = backend();
+  const b = getBackend();
   let result = b.bpf(command, elementScratch.attr, attrSizes.mapElem);
   for (let attempt = 0; result === -Errno.EINTR && attempt < 5; attempt++)
     result = b.bpf(command, elementScratch.attr, attrSizes.mapElem);
@@ -359,7 +359,7 @@ export function mapLookupBatch(
  */
 export function mapMemory(mapFd: number, length: number, writable = true, name?: string): Mapping {
   const pageSize = 4096;
-  const mapping = backend().mmap(mapFd, Math.ceil(length / pageSize) * pageSize, writable, true);
+  const mapping = getBackend().mmap(mapFd, Math.ceil(length / pageSize) * pageSize, writable, true);
   if (typeof mapping === 'number') throw new BpfSyscallError('mmap', -mapping, name ? { map: name } : {});
   return mapping;
 }

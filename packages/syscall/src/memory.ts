@@ -1,9 +1,9 @@
-import { backend, type Mapping } from './backend.js';
+import { getBackend, type Mapping } from './backend.js';
 import { BpfSyscallError, type BpfSyscallErrorContext } from './errors.js';
 
 /** The size of a memory page (sysconf), read once per backend. */
 export function pageSize(): number {
-  const b = backend();
+  const b = getBackend();
   let size = pageSizes.get(b);
   if (size === undefined) {
     size = b.pageSize();
@@ -37,7 +37,7 @@ export function mapFdMemory(
   context: BpfSyscallErrorContext = {},
 ): Mapping {
   const page = pageSize();
-  const mapping = backend().mmap(
+  const mapping = getBackend().mmap(
     fd,
     Math.ceil(length / page) * page,
     options.writable ?? false,

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isLittleEndianHost, nativeBuffer } from './attr.js';
-import { backend } from './backend.js';
+import { getBackend } from './backend.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
 import { Fd } from './fd.js';
@@ -57,7 +57,7 @@ export function openPerfEvent(options: PerfEventOptions, description = 'perf eve
   const attr = nativeBuffer(PERF_ATTR_SIZE);
   const view = new DataView(attr.buffer);
   const le = isLittleEndianHost;
-  const b = backend();
+  const b = getBackend();
   view.setUint32(0, options.type, le);
   view.setUint32(4, PERF_ATTR_SIZE, le);
   view.setBigUint64(8, BigInt(options.config), le);
@@ -105,6 +105,6 @@ export function probePmu(kind: 'kprobe' | 'uprobe'): { type: number; retprobeBit
 
 /** ioctl on a perf event fd (enable, disable, set the BPF program). */
 export function perfIoctl(fd: number, request: number, argument = 0): void {
-  const result = backend().ioctl(fd, request, argument);
+  const result = getBackend().ioctl(fd, request, argument);
   if (result < 0) throw new BpfSyscallError('ioctl', -result, { object: 'perf event' });
 }

@@ -1,5 +1,5 @@
 import { addressOf, BPF_ATTR_ROOM, isLittleEndianHost, nativeBuffer } from './attr.js';
-import { backend } from './backend.js';
+import { getBackend } from './backend.js';
 import { mapElemAttr } from './generated/attr.js';
 
 /**
@@ -22,7 +22,7 @@ class ElementScratch {
    */
   prepare(mapFd: number, keySize: number, valueSize: number, flags: number): { key: Uint8Array; value: Uint8Array } {
     const le = isLittleEndianHost;
-    const current = backend();
+    const current = getBackend();
     if (this.owner !== current || keySize > this.key.length || valueSize > this.value.length) {
       this.key = nativeBuffer(Math.max(keySize, this.key.length, 64));
       this.value = nativeBuffer(Math.max(valueSize, this.value.length, 64));

@@ -1,6 +1,6 @@
 import { existsSync, readlinkSync } from 'node:fs';
 import { getEnvironmentData, isMainThread, setEnvironmentData } from 'node:worker_threads';
-import { backend } from './backend.js';
+import { getBackend } from './backend.js';
 
 /**
  * Descriptors opened in worker threads, so they are closed when the thread ends.
@@ -58,7 +58,7 @@ function closeOwned(): void {
   const slots = table();
   for (const fd of owned) {
     if (slots !== undefined && fd < TABLE_SLOTS) Atomics.store(slots, fd, 0);
-    backend().close(fd);
+    getBackend().close(fd);
   }
   owned.clear();
 }
@@ -101,7 +101,7 @@ export function closeDescriptorsOfEndedThreads(): number {
       alive.set(tid, live);
     }
     if (live || Atomics.compareExchange(slots, fd, tid, 0) !== tid) continue;
-    backend().close(fd);
+    getBackend().close(fd);
     closed++;
   }
   return closed;

@@ -5,21 +5,21 @@ import {
   backgroundBatchesSettled,
   createMap,
   mapLookup,
+  setBackend,
   startMapUpdateBatch,
-  useBackend,
 } from '../src/index.js';
 import { bpfUnavailable, openFdCount, u32 } from './kernel.js';
 
 const unavailable = bpfUnavailable();
 afterAll(() => {
-  useBackend('koffi');
+  setBackend('koffi');
 });
 
 describe.skipIf(unavailable !== undefined).each(['koffi', 'ffi-napi'] as BackendName[])(
   'startMapUpdateBatch (%s)',
   (ffi) => {
     it('writes map-in-map slots, reports the count, and closes its own descriptor', async () => {
-      useBackend(ffi);
+      setBackend(ffi);
       const fds = openFdCount();
       using inner = createMap({ type: 2, keySize: 4, valueSize: 4, maxEntries: 1 });
       const layout = { type: 12, keySize: 4, valueSize: 4, maxEntries: 4, innerMapFd: inner.fd };
@@ -38,7 +38,7 @@ describe.skipIf(unavailable !== undefined).each(['koffi', 'ffi-napi'] as Backend
     });
 
     it('reports where the kernel stopped when a slot is refused', async () => {
-      useBackend(ffi);
+      setBackend(ffi);
       using inner = createMap({ type: 2, keySize: 4, valueSize: 4, maxEntries: 1 });
       using wide = createMap({ type: 2, keySize: 4, valueSize: 8, maxEntries: 1 });
       const layout = { type: 12, keySize: 4, valueSize: 4, maxEntries: 4, innerMapFd: inner.fd };

@@ -16,7 +16,7 @@ afterAll(() => rmSync(isolated, { recursive: true, force: true }));
 function firstCallError(ffi: string): Record<string, unknown> {
   const script = `
     const syscall = await import(${JSON.stringify(join(isolated, 'src/index.ts'))});
-    try { syscall.backend(); console.log('{}'); }
+    try { syscall.getBackend(); console.log('{}'); }
     catch (e) { console.log(JSON.stringify({ ...e, name: e.name, message: e.message, is: syscall.BpfSyscallError.is(e) })); }`;
   const run = spawnSync('node', ['--import', 'tsx', '--input-type=module', '-e', script], {
     cwd: root,
@@ -50,5 +50,18 @@ describe('choosing the FFI with BPFKIT_FFI', () => {
       context: { field: 'BPFKIT_FFI', actual: "'libffi'" },
     });
     expect(error.hint).toContain("'koffi' (the default) or 'ffi-napi'");
+  });
+});
+
+describe('setBackend and getBackend', () => {
+  it('setBackend takes a name or a backend object and returns the one it replaces', async () => {
+    const { getBackend, setBackend } = await import('../src/index.js');
+    const koffi = getBackend();
+    const wrapped = { ...koffi, name: 'wrapped' };
+    expect(setBackend(wrapped)).toBe(koffi);
+    expect(getBackend()).toBe(wrapped);
+    expect(setBackend('koffi')).toBe(wrapped);
+    expect(getBackend().name).toBe('koffi');
+    setBackend(koffi);
   });
 });

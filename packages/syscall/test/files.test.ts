@@ -2,14 +2,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type BackendName, BpfSyscallError, mapFileReadOnly, useBackend } from '../src/index.js';
+import { type BackendName, BpfSyscallError, mapFileReadOnly, setBackend } from '../src/index.js';
 import { openFdCount } from './kernel.js';
 
 const vmlinux = '/sys/kernel/btf/vmlinux';
 const dir = mkdtempSync(join(tmpdir(), 'bpfkit-files-'));
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
-  useBackend('koffi');
+  setBackend('koffi');
 });
 
 /** Whether `path` appears in this process's memory map. */
@@ -19,7 +19,7 @@ function isMapped(path: string): boolean {
 
 describe.each(['koffi', 'ffi-napi'] as BackendName[])('mapFileReadOnly (%s)', (ffi) => {
   it('maps a file read-only: same bytes as a read, no fd left open, gone after unmap', () => {
-    useBackend(ffi);
+    setBackend(ffi);
     const path = join(dir, `${ffi}.bin`);
     const content = Uint8Array.from({ length: 10_000 }, (_, i) => (i * 7) & 0xff);
     writeFileSync(path, content);
@@ -33,7 +33,7 @@ describe.each(['koffi', 'ffi-napi'] as BackendName[])('mapFileReadOnly (%s)', (f
   });
 
   it('refuses an empty file with EINVAL naming the path, and closes it', () => {
-    useBackend(ffi);
+    setBackend(ffi);
     const path = join(dir, `${ffi}-empty.bin`);
     writeFileSync(path, '');
     const fds = openFdCount();
@@ -50,7 +50,7 @@ describe.each(['koffi', 'ffi-napi'] as BackendName[])('mapFileReadOnly (%s)', (f
   });
 
   it.skipIf(!existsSync(vmlinux))("maps the kernel's BTF (6.15+), byte for byte what a read gives", () => {
-    useBackend(ffi);
+    setBackend(ffi);
     const mapping = mapFileReadOnly(vmlinux);
     const bytes = mapping.bytes;
     const read = readFileSync(vmlinux);

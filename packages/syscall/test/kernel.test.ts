@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BpfSyscallError,
-  backend,
   createMap,
   type Fd,
   failingInstruction,
+  getBackend,
   getPinnedObject,
   loadProgram,
   mapDelete,
@@ -54,7 +54,7 @@ describe.skipIf(unavailable !== undefined)('bpf(2) on the running kernel', () =>
   });
 
   it('uses the FFI that BPFKIT_FFI names (koffi by default)', () => {
-    expect(backend().name).toBe(process.env.BPFKIT_FFI ?? 'koffi');
+    expect(getBackend().name).toBe(process.env.BPFKIT_FFI ?? 'koffi');
   });
 
   describe('maps round-trip values', () => {

@@ -4,10 +4,10 @@
 // corruption aborts the process) or a mismatch (exit 1).
 import { isDeepStrictEqual } from 'node:util';
 import * as features from '../src/features.js';
-import { backend } from '../src/index.js';
+import { getBackend } from '../src/index.js';
 import { MATRIX_CASES, runCase } from './layout-matrix.js';
 
-const lines: string[] = [`ffi ${backend().name}`];
+const lines: string[] = [`ffi ${getBackend().name}`];
 let failed = false;
 for (const [name, type, size] of MATRIX_CASES) {
   const result = runCase(type, size);

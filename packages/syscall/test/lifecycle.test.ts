@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { BpfCommand } from '../src/commands.js';
 import { Errno } from '../src/errno.js';
 import {
-  backend,
   createMap,
+  getBackend,
   loadProgram,
   MAX_LOG_SIZE,
   mapLayout,
@@ -57,7 +57,7 @@ describe.skipIf(unavailable !== undefined)('file descriptors and logs', () => {
   });
 
   it('sends BPF_PROG_LOAD again while the kernel answers EAGAIN, as libbpf does, a bounded number of times', () => {
-    const real = backend();
+    const real = getBackend();
     // The kernel's verifier answers EAGAIN when a signal is pending; here the first few sends do.
     const interrupted = (failures: number) => {
       let sends = 0;
@@ -88,7 +88,7 @@ describe.skipIf(unavailable !== undefined)('file descriptors and logs', () => {
   });
 
   it("reports another command's EAGAIN at once: only BPF_PROG_LOAD is sent again", () => {
-    const real = backend();
+    const real = getBackend();
     let creates = 0;
     setBackend({
       ...real,
