@@ -3,7 +3,7 @@
  * target may throw only the typed error of its stage; anything else is a finding.
  */
 import { BtfError, parseBtf, parseBtfExt } from '@bpfkit/btf';
-import { loadKernelBtf } from '@bpfkit/btf/node';
+import { readKernelBtf } from '@bpfkit/btf/node';
 import { ElfError, type ElfFile, parseElf } from '@bpfkit/elf';
 import { allFixtures, readFixture } from '@bpfkit/fixtures';
 import { BpfObject, LoadError } from '@bpfkit/loader';
@@ -33,7 +33,7 @@ const objects = allFixtures().map((f) => readFixture(f.name, f.order));
  * Loaded, and indexed by one CO-RE resolution, up front: its one-time cost and cache stay out of
  * the per-input time and heap figures.
  */
-const kernelBtf = loadKernelBtf();
+const kernelBtf = readKernelBtf();
 BpfObject.open(readFixture('core'), { kernelBtf }).relocateCore();
 
 /** Decodes every section, symbol and relocation of an ELF file (parsing is lazy otherwise). */

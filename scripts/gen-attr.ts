@@ -3,10 +3,10 @@
 // read with our btf package. Run it on a newer kernel when scripts/test/attr-drift.test.ts fails.
 import { writeFileSync } from 'node:fs';
 import { release } from 'node:os';
-import { loadKernelBtf } from '@bpfkit/btf/node';
+import { readKernelBtf } from '@bpfkit/btf/node';
 import { bpfAttrSource } from './attr-layout.js';
 
 /** Where the generated layouts live. */
 export const generatedAttrPath = new URL('../packages/syscall/src/generated/attr.ts', import.meta.url);
 
-writeFileSync(generatedAttrPath, bpfAttrSource(loadKernelBtf(), release().split('-')[0] as string));
+writeFileSync(generatedAttrPath, bpfAttrSource(readKernelBtf(), release().split('-')[0] as string));

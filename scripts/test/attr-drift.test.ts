@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
-import { loadKernelBtf } from '@bpfkit/btf/node';
+import { readKernelBtf } from '@bpfkit/btf/node';
 import { describe, expect, it } from 'vitest';
 import { bpfAttrSource } from '../attr-layout.js';
 
@@ -13,7 +13,7 @@ function layouts(source: string): string {
 
 describe('the generated union bpf_attr layouts', () => {
   it("match the running kernel's BTF (run `npx tsx scripts/gen-attr.ts` when they drift)", () => {
-    const fresh = bpfAttrSource(loadKernelBtf(), release().split('-')[0] as string);
+    const fresh = bpfAttrSource(readKernelBtf(), release().split('-')[0] as string);
     expect(layouts(readFileSync(generated, 'utf8'))).toBe(layouts(fresh));
   });
 

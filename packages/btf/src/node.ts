@@ -16,7 +16,7 @@ const cache = new Map<string, Btf>();
 /** How kernel BTF files are read; see {@link KernelBtfOptions.read}. */
 export type KernelBtfReader = (path: string) => Uint8Array;
 
-/** Options for {@link loadKernelBtf} and {@link loadModuleBtf}. */
+/** Options for {@link readKernelBtf} and {@link readModuleBtf}. */
 export interface KernelBtfOptions {
   /**
    * Reads a BTF file on the first load of each path (later calls hit the cache). The
@@ -34,11 +34,17 @@ function servedByKernel(path: string): boolean {
 }
 
 /**
- * The running kernel's vmlinux BTF, parsed once per process (or once per `path`). BTF under
- * {@link KERNEL_BTF_DIR} is parsed as {@link ParseBtfOptions.verified}; any other path is
- * checked in full.
+ * Reads and parses the running kernel's vmlinux BTF file, once per process (or once per
+ * `path`). BTF under {@link KERNEL_BTF_DIR} is parsed as {@link ParseBtfOptions.verified}; any
+ * other path is checked in full. (To load BTF *into* the kernel, `@bpfkit/syscall` has `loadBtf`.)
+ * @throws `BtfError` for malformed BTF, naming the path.
+ * @example
+ * ```ts
+ * import { readKernelBtf } from '@bpfkit/btf/node';
+ * const task = readKernelBtf().byName('task_struct', 'struct');
+ * ```
  */
-export function loadKernelBtf(path = join(KERNEL_BTF_DIR, 'vmlinux'), options: KernelBtfOptions = {}): Btf {
+export function readKernelBtf(path = join(KERNEL_BTF_DIR, 'vmlinux'), options: KernelBtfOptions = {}): Btf {
   let btf = cache.get(path);
   if (btf === undefined) {
     btf = parseBtf((options.read ?? readWithFs)(path), { name: path, verified: servedByKernel(path) });
@@ -54,12 +60,12 @@ export function listModuleBtf(dir = KERNEL_BTF_DIR): string[] {
     .sort();
 }
 
-/** The split BTF of kernel module `module`, on top of vmlinux, parsed once per process. */
-export function loadModuleBtf(module: string, dir = KERNEL_BTF_DIR, options: KernelBtfOptions = {}): Btf {
+/** Reads and parses the split BTF of kernel module `module`, on top of vmlinux, once per process. */
+export function readModuleBtf(module: string, dir = KERNEL_BTF_DIR, options: KernelBtfOptions = {}): Btf {
   const path = join(dir, module);
   let btf = cache.get(path);
   if (btf === undefined) {
-    const base = loadKernelBtf(join(dir, 'vmlinux'), options);
+    const base = readKernelBtf(join(dir, 'vmlinux'), options);
     btf = parseBtf((options.read ?? readWithFs)(path), { name: path, base, verified: servedByKernel(path) });
     cache.set(path, btf);
   }

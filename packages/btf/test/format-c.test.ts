@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadKernelBtf } from '@bpfkit/btf/node';
+import { readKernelBtf } from '@bpfkit/btf/node';
 import { parseElf } from '@bpfkit/elf';
 import { allFixtures, readFixture, requireTool } from '@bpfkit/fixtures';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -72,7 +72,7 @@ function layoutAssertions(btf: Btf): { source: string; count: number } {
 }
 
 describe.skipIf(!haveClang)('formatC output compiles with clang-19', () => {
-  const vmlinux = loadKernelBtf();
+  const vmlinux = readKernelBtf();
   const header = formatC(vmlinux);
 
   it("for this machine's whole vmlinux, used by a BPF program, without a warning", () => {
@@ -122,7 +122,7 @@ describe('formatC', () => {
   });
 
   it('renames a second type that reuses a name', () => {
-    const vmlinux = loadKernelBtf();
+    const vmlinux = readKernelBtf();
     const text = formatC(vmlinux);
     const duplicated = vmlinux.allByName('format_state').filter((t) => t.kind !== 'fwd');
     expect(duplicated.length).toBeGreaterThan(1);

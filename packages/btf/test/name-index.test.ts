@@ -1,4 +1,4 @@
-import { loadKernelBtf } from '@bpfkit/btf/node';
+import { readKernelBtf } from '@bpfkit/btf/node';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BtfBuilder, type BtfKindName, essentialName, parseBtf } from '../src/index.js';
@@ -44,7 +44,7 @@ describe('name lookups', () => {
   });
 
   it("agree with a full scan on this machine's vmlinux, for exact and essential names", () => {
-    const vmlinux = loadKernelBtf();
+    const vmlinux = readKernelBtf();
     const names: string[] = [];
     const kinds: BtfKindName[] = [];
     for (let id = 1; id < vmlinux.typeCount; id++) {

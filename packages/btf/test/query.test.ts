@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadKernelBtf } from '@bpfkit/btf/node';
+import { readKernelBtf } from '@bpfkit/btf/node';
 import { parseElf } from '@bpfkit/elf';
 import { readFixture } from '@bpfkit/fixtures';
 import { describe, expect, it } from 'vitest';
@@ -26,10 +26,10 @@ function readObjectBtfBytes(): Uint8Array {
 }
 
 describe('layout on the kernel BTF', () => {
-  const vmlinux = loadKernelBtf();
+  const vmlinux = readKernelBtf();
 
   it('is cached once per process', () => {
-    expect(loadKernelBtf()).toBe(vmlinux);
+    expect(readKernelBtf()).toBe(vmlinux);
   });
 
   it('is taken as verified from the kernel, and decodes as a fully checked copy does', () => {
@@ -49,7 +49,7 @@ describe('layout on the kernel BTF', () => {
     try {
       const path = join(dir, 'vmlinux');
       writeFileSync(path, vmlinux.bytes);
-      expect(loadKernelBtf(path).verified).toBe(false);
+      expect(readKernelBtf(path).verified).toBe(false);
     } finally {
       rmSync(dir, { recursive: true });
     }

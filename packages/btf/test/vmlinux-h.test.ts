@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadKernelBtf } from '@bpfkit/btf/node';
+import { readKernelBtf } from '@bpfkit/btf/node';
 import { parseElf } from '@bpfkit/elf';
 import { requireTool, vmlinuxHeaderProgramDir } from '@bpfkit/fixtures';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -92,7 +92,7 @@ function layout(btf: Btf): string[] {
 }
 
 describe.skipIf(!haveTools)("formatC's vmlinux.h against bpftool's", { timeout: 120_000 }, () => {
-  const vmlinux = loadKernelBtf();
+  const vmlinux = readKernelBtf();
   const ours = formatC(vmlinux);
   const theirs = execFileSync('bpftool', ['btf', 'dump', 'file', '/sys/kernel/btf/vmlinux', 'format', 'c'], {
     encoding: 'utf8',

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type Btf, parseBtf } from '@bpfkit/btf';
-import { listModuleBtf, loadKernelBtf, loadModuleBtf } from '@bpfkit/btf/node';
+import { listModuleBtf, readKernelBtf, readModuleBtf } from '@bpfkit/btf/node';
 import { btfData, mapFileReadOnly, objectFdById, programInfo } from '@bpfkit/syscall';
 
 /**
@@ -18,7 +18,7 @@ function mapOrRead(path: string): Uint8Array {
 
 /** The running kernel's BTF, parsed once per process and shared by every object. */
 export function runningKernelBtf(): Btf {
-  return loadKernelBtf(undefined, { read: mapOrRead });
+  return readKernelBtf(undefined, { read: mapOrRead });
 }
 
 let modules: readonly Btf[] | undefined;
@@ -29,7 +29,7 @@ let modules: readonly Btf[] | undefined;
  * loaded later is not seen.
  */
 export function runningModuleBtfs(): readonly Btf[] {
-  modules ??= listModuleBtf().map((module) => loadModuleBtf(module, undefined, { read: mapOrRead }));
+  modules ??= listModuleBtf().map((module) => readModuleBtf(module, undefined, { read: mapOrRead }));
   return modules;
 }
 

@@ -8,7 +8,7 @@ import {
   readObjectBtf,
   resolveType,
 } from '@bpfkit/btf';
-import { loadKernelBtf } from '@bpfkit/btf/node';
+import { readKernelBtf } from '@bpfkit/btf/node';
 import { parseElf } from '@bpfkit/elf';
 import { readFixture } from '@bpfkit/fixtures';
 import { resolveMaps } from '@bpfkit/maps';
@@ -39,7 +39,7 @@ function open(name: string) {
 
 const core = open('core');
 const cases = open('core_cases');
-const kernel = loadKernelBtf();
+const kernel = readKernelBtf();
 
 /** The fix-up of the relocation of `kind` whose local spec matches `local`. */
 const fixupIn = (fixups: readonly CoreFixup[] | undefined, kind: number, local: RegExp) => {

@@ -8,7 +8,8 @@ import { btfLoadAttr } from './generated/attr.js';
 import { logLines, MAX_LOG_SIZE } from './verifier-log.js';
 
 /**
- * BPF_BTF_LOAD. A failure is retried with the BTF log on (grown on ENOSPC), and the log is
+ * Loads BTF into the kernel (BPF_BTF_LOAD) and returns its fd; `name` only labels errors.
+ * (Reading the kernel's own BTF is `readKernelBtf` of `@bpfkit/btf/node`.) A failure is retried with the BTF log on (grown on ENOSPC), and the log is
  * attached to the error.
  * @throws {@link BpfSyscallError} with the kernel's BTF log lines.
  */

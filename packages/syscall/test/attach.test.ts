@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmdirSync } from 'node:fs';
-import { loadKernelBtf } from '@bpfkit/btf/node';
+import { readKernelBtf } from '@bpfkit/btf/node';
 import { openElfFileSync } from '@bpfkit/elf/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -254,7 +254,7 @@ describe.skipIf(unavailable !== undefined)('attaching programs', () => {
   });
 
   it('iterators need TRACING programs, which this kernel may refuse; the error says why', () => {
-    const btf = loadKernelBtf();
+    const btf = readKernelBtf();
     const target = btf.byName('bpf_iter_bpf_map', 'func');
     expect(target).toBeDefined();
     try {
