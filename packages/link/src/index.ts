@@ -29,6 +29,13 @@ export type { NetfilterOptions } from './netfilter.js';
 export { attachNetfilter, NetfilterFamily, NetfilterHook } from './netfilter.js';
 export type { PerfEventLinkOptions } from './perf-event.js';
 export { attachPerfEvent } from './perf-event.js';
+export type { CpuEventSpec, PerfEventPerCpuOptions } from './perf-event-cpus.js';
+export {
+  attachPerfEventPerCpu,
+  openPerfEventPerCpu,
+  PerfHardwareEvent,
+  PerfSoftwareEvent,
+} from './perf-event-cpus.js';
 export type { RawTracepointOptions } from './raw-tracepoint.js';
 export { attachRawTracepoint } from './raw-tracepoint.js';
 export { attachSkLookup } from './sk-lookup.js';

@@ -3,7 +3,7 @@ import { kernelStep, type LinkErrorContext } from './errors.js';
 import { Link, type Release } from './link.js';
 
 /** `BPF_PERF_EVENT`: the attach type of links over perf events. */
-const ATTACH_PERF_EVENT = 41;
+export const ATTACH_PERF_EVENT = 41;
 
 /** Options of every attachment made through a perf event. */
 export interface PerfEventLinkOptions {

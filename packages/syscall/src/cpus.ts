@@ -39,14 +39,49 @@ function readPossibleCpus(): number {
  * `undefined` when the text is not such a list.
  */
 export function countCpuList(text: string): number | undefined {
-  let count = 0;
+  return parseCpuList(text)?.length;
+}
+
+/** The largest range a CPU list may name (the kernel's NR_CPUS limit is 8192): larger text is not a CPU list. */
+const MAX_CPU_RANGE = 8192;
+
+/**
+ * The CPU numbers of a kernel CPU list (`0-3,8,10-11` → 0, 1, 2, 3, 8, 10, 11), in the
+ * list's order; `undefined` when the text is not such a list.
+ */
+export function parseCpuList(text: string): number[] | undefined {
+  const cpus: number[] = [];
   for (const part of text.trim().split(',')) {
     const match = /^(\d+)(?:-(\d+))?$/.exec(part);
     if (match === null) return undefined;
     const first = Number(match[1]);
     const last = match[2] === undefined ? first : Number(match[2]);
-    if (last < first) return undefined;
-    count += last - first + 1;
+    if (last < first || last - first > MAX_CPU_RANGE) return undefined;
+    for (let cpu = first; cpu <= last; cpu++) cpus.push(cpu);
   }
-  return count;
+  return cpus;
+}
+
+/** Where the kernel lists the CPUs that are up now. */
+export const ONLINE_CPUS_PATH = '/sys/devices/system/cpu/online';
+
+/**
+ * The CPUs that are up now (read each call: CPUs come and go): where per-CPU perf events
+ * are opened, as `perf` and bcc's `profile` do.
+ * @throws {@link BpfSyscallError} (command `online-cpus`, with the path) when the file
+ * cannot be read or parsed.
+ */
+export function onlineCpus(): number[] {
+  let text: string;
+  try {
+    text = readFileSync(ONLINE_CPUS_PATH, 'utf8');
+  } catch (error) {
+    const errno = (error as { errno?: unknown }).errno;
+    throw new BpfSyscallError('online-cpus', typeof errno === 'number' ? Math.abs(errno) : Errno.EIO, {
+      path: ONLINE_CPUS_PATH,
+    });
+  }
+  const cpus = parseCpuList(text);
+  if (cpus === undefined) throw new BpfSyscallError('online-cpus', Errno.EINVAL, { path: ONLINE_CPUS_PATH });
+  return cpus;
 }

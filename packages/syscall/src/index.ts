@@ -17,7 +17,7 @@ export type { BackgroundBatch } from './background-batch.js';
 export { backgroundBatchesInFlight, backgroundBatchesSettled, startMapUpdateBatch } from './background-batch.js';
 export { loadBtf } from './btf.js';
 export { BpfCommand, commandName } from './commands.js';
-export { countCpuList, POSSIBLE_CPUS_PATH, possibleCpus } from './cpus.js';
+export { countCpuList, ONLINE_CPUS_PATH, onlineCpus, POSSIBLE_CPUS_PATH, parseCpuList, possibleCpus } from './cpus.js';
 // Event channels: epoll, eventfd, fd memory
 export {
   drainEventFd,

@@ -16,6 +16,8 @@ export const PERF_SAMPLE_RAW = 1 << 10;
 
 /** `perf_event_attr` flag bit `watermark`: wake-ups count bytes, not events. */
 const ATTR_WATERMARK = 1n << 14n;
+/** `perf_event_attr` flag bit `freq`: the period field holds a sampling frequency (Hz). */
+const ATTR_FREQ = 1n << 10n;
 
 /** perf ioctls (`PERF_EVENT_IOC_*`). */
 export const PerfIoctl = { ENABLE: 0x2400, DISABLE: 0x2401, SET_BPF: 0x40042408 } as const;
@@ -40,6 +42,8 @@ export interface PerfEventOptions {
   readonly cpu?: number;
   /** Sample period (1 for tracepoints). */
   readonly samplePeriod?: bigint;
+  /** Sample at this many samples per second instead of every `samplePeriod` events (`freq`, `sample_freq`). */
+  readonly sampleFrequency?: number;
   /** `sample_type`: what each sample carries (`PERF_SAMPLE_RAW` for BPF output). */
   readonly sampleType?: number;
   /**
@@ -61,13 +65,16 @@ export function openPerfEvent(options: PerfEventOptions, description = 'perf eve
   view.setUint32(0, options.type, le);
   view.setUint32(4, PERF_ATTR_SIZE, le);
   view.setBigUint64(8, BigInt(options.config), le);
-  view.setBigUint64(16, options.samplePeriod ?? 1n, le);
+  const frequency = options.sampleFrequency;
+  view.setBigUint64(16, frequency === undefined ? (options.samplePeriod ?? 1n) : BigInt(frequency), le);
   view.setBigUint64(24, BigInt(options.sampleType ?? 0), le);
+  let flags = frequency === undefined ? 0n : ATTR_FREQ;
   if (options.wakeup !== undefined) {
     const byBytes = 'bytes' in options.wakeup;
-    view.setBigUint64(40, byBytes ? ATTR_WATERMARK : 0n, le);
+    if (byBytes) flags |= ATTR_WATERMARK;
     view.setUint32(48, byBytes ? options.wakeup.bytes : options.wakeup.events, le);
   }
+  view.setBigUint64(40, flags, le);
   if (options.config1 !== undefined) view.setBigUint64(56, b.address(options.config1), le);
   if (options.config2 !== undefined) view.setBigUint64(64, options.config2, le);
   const fd = b.perfEventOpen(attr, options.pid ?? -1, options.cpu ?? 0, -1, PERF_FLAG_FD_CLOEXEC);

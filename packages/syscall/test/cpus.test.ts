@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { countCpuList, POSSIBLE_CPUS_PATH, possibleCpus } from '../src/index.js';
+import {
+  countCpuList,
+  ONLINE_CPUS_PATH,
+  onlineCpus,
+  POSSIBLE_CPUS_PATH,
+  parseCpuList,
+  possibleCpus,
+} from '../src/index.js';
 
 describe('countCpuList', () => {
   it.each([
@@ -14,6 +21,20 @@ describe('countCpuList', () => {
 
   it.each(['', 'x', '3-1', '0-', '0,,1', '-1'])('refuses %j', (text) => {
     expect(countCpuList(text)).toBeUndefined();
+  });
+
+  it('lists the CPUs of a list in order, and refuses a range beyond any kernel', () => {
+    expect(parseCpuList('0-3,8,10-11')).toEqual([0, 1, 2, 3, 8, 10, 11]);
+    expect(parseCpuList('0-4294967295')).toBeUndefined();
+  });
+});
+
+describe('onlineCpus', () => {
+  it("lists the kernel's online set, a subset of the possible one", () => {
+    const online = onlineCpus();
+    expect(online).toEqual(parseCpuList(readFileSync(ONLINE_CPUS_PATH, 'utf8')));
+    expect(online.length).toBeGreaterThanOrEqual(1);
+    expect(online.every((cpu) => cpu < possibleCpus())).toBe(true);
   });
 });
 
