@@ -13,6 +13,7 @@ import { BpfObject } from '@bpfkit/loader';
 import {
   backgroundBatchesSettled,
   createMap,
+  MapType,
   mapFileReadOnly,
   mapLookup,
   mapLookupBatch,
@@ -183,7 +184,7 @@ async function syscallFigures(): Promise<Figure[]> {
   const cUpdate = (libbpf('map-update', calls, '-').median_ns ?? 0) / 1e6;
   for (const ffi of ['koffi', 'ffi-napi'] as const) {
     setBackend(ffi);
-    const layout = { type: 2, keySize: 4, valueSize: 8, maxEntries: 1 };
+    const layout = { type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 };
     const map = createMap(layout);
     const key = new Uint8Array(new ArrayBuffer(4));
     const value = new Uint8Array(new ArrayBuffer(8));
@@ -212,7 +213,7 @@ async function syscallFigures(): Promise<Figure[]> {
   }
   setBackend('koffi');
   const entries = quick ? 10_000 : 100_000;
-  const hashLayout = { type: 1, keySize: 4, valueSize: 8, maxEntries: entries };
+  const hashLayout = { type: MapType.HASH, keySize: 4, valueSize: 8, maxEntries: entries };
   const hash = createMap(hashLayout);
   const keys = new Uint8Array(new ArrayBuffer(entries * 4));
   const kv = new DataView(keys.buffer);

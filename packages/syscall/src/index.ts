@@ -54,6 +54,9 @@ export {
 } from './features.js';
 export { mapFileReadOnly } from './files.js';
 export { linkCreateAttr } from './generated/attr.js';
+export type { AttachTypeValue, MapTypeValue, ProgramTypeValue } from './generated/enums.js';
+// Kernel enums users pass: map, program and attach types
+export { AttachType, MapType, ProgramType } from './generated/enums.js';
 export type { LinkCreateOptions, ProgramQuery } from './links.js';
 // Links and attachment
 export {

@@ -14,6 +14,7 @@ import { checkBufferSize, checkLayout, keyBufferSize, type MapLayout, valueBuffe
 export interface MapCreateOptions {
   /** Kernel-visible name (at most 15 characters). */
   readonly name?: string;
+  /** Map type: a {@link MapType} value (`MapType.HASH`…). */
   readonly type: number;
   readonly keySize: number;
   readonly valueSize: number;

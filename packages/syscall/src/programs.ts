@@ -12,6 +12,7 @@ import { logLines, MAX_LOG_SIZE } from './verifier-log.js';
 export interface ProgramLoadOptions {
   /** Kernel-visible name (at most 15 characters). */
   readonly name?: string;
+  /** Program type: a {@link ProgramType} value (`ProgramType.XDP`…). */
   readonly type: number;
   /** Instructions, 8 bytes each, in host byte order. */
   readonly instructions: Uint8Array;
@@ -19,6 +20,7 @@ export interface ProgramLoadOptions {
   readonly kernelVersion?: number;
   readonly flags?: number;
   readonly ifindex?: number;
+  /** Expected attach type: an {@link AttachType} value. */
   readonly expectedAttachType?: number;
   readonly btfFd?: number;
   /** `bpf_func_info` records and their size. */
