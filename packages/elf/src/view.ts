@@ -1,4 +1,7 @@
-/** Called when a read would leave the buffer; must throw the caller's own error type. */
+/**
+ * Called when a read would leave the buffer; must throw the caller's own error type.
+ * @internal Shared with the other bpfkit parsers, not part of the public API.
+ */
 export type OutOfBounds = (offset: number, size: number, what: string) => never;
 
 const twoTo32 = 2 ** 32;
@@ -9,6 +12,7 @@ const twoTo32 = 2 ** 32;
  *
  * Bounds are checked per record with {@link need}; the field reads after it are unchecked,
  * so a reader must call `need` for every structure it decodes.
+ * @internal Shared with the other bpfkit parsers (btf, reloc, gen), not part of the public API.
  */
 export class ByteView {
   /** The bytes this view reads. */
