@@ -2,7 +2,8 @@
 // usdt program to every probe of a binary (bpf_program__attach_usdt per probe) and, when
 // built against a libbpf that has it (-DHAVE_UPROBE_MULTI, libbpf 1.3+), one uprobe.multi
 // link to every function a glob matches (bpf_program__attach_uprobe_multi). Prints one
-// JSON line with the median in ns.
+// JSON line with the median and every sample in ns (bench/link.ts pools samples from
+// several runs interleaved with its own).
 #include <bpf/libbpf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,7 +95,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	qsort(samples, count, sizeof(*samples), compare);
-	printf("{\"median_ns\":%lld}\n", samples[count / 2]);
+	printf("{\"median_ns\":%lld,\"samples_ns\":[", samples[count / 2]);
+	for (int round = 0; round < count; round++)
+		printf("%s%lld", round ? "," : "", samples[round]);
+	printf("]}\n");
 	bpf_object__close(obj);
 	return 0;
 }

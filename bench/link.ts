@@ -1,9 +1,14 @@
 // Link rows of `npm run bench`: attaching a usdt program to every probe of a generated
 // binary (100 probes) beside libbpf's bpf_program__attach_usdt, and one uprobe.multi link
 // to its 1,000 functions beside bpf_program__attach_uprobe_multi. Debian's libbpf 1.1 has
-// no uprobe_multi: that reference needs a newer libbpf installed under the prefix named by
-// BPFKIT_NEWEST_LIBBPF (include/bpf/libbpf.h, lib/libbpf.a); without one the row says the
-// reference is unavailable. ELF files are parsed afresh in every round on both sides.
+// no uprobe_multi: the references are a newer libbpf installed under the prefix named by
+// BPFKIT_NEWEST_LIBBPF (include/bpf/libbpf.h, lib/libbpf.a), which loads and attaches usdt
+// programs through uprobe_multi links as bpfkit does; without one the usdt row falls back to
+// libbpf 1.1 (a uprobe per site) and the uprobe.multi row says the reference is unavailable.
+// ELF files are parsed afresh in every round on both sides (libbpf parses at every attach
+// call; bpfkit once per round, as its cache is cleared). Rounds run in blocks, ours then
+// libbpf's, alternating, so that both sides see the same load; each figure is the median of
+// all its side's rounds.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fixture } from '@bpfkit/fixtures';
@@ -61,28 +66,59 @@ function build(): { usdt: string; multi: string | undefined } {
   return { usdt, multi };
 }
 
-/** Median ms of `rounds` runs of `attach` (links closed after each, untimed), ELF caches cleared first. */
-function medianMs(rounds: number, attach: () => Link[]): number {
+/** Untimed rounds before ours are timed: the JIT compiles the ELF and attach paths. */
+const WARMUP_ROUNDS = 5;
+
+/** Times of `rounds` runs of `attach` in ms (links closed after each, untimed), ELF caches cleared first. */
+function ourRounds(rounds: number, attach: () => Link[]): number[] {
   const samples: number[] = [];
-  for (let round = -2; round < rounds; round++) {
+  for (let round = 0; round < rounds; round++) {
     clearBinaryCache();
     const started = performance.now();
     const links = attach();
-    const spent = performance.now() - started;
+    samples.push(performance.now() - started);
     for (const link of links) link.close();
-    if (round >= 0) samples.push(spent);
   }
-  return samples.sort((a, b) => a - b)[samples.length >> 1] as number;
+  return samples;
 }
 
-function reference(harness: string, figure: string, object: string, what: string, rounds: number): number | undefined {
+/** Times of `rounds` runs of the C harness's `figure` in ms, or undefined where its libbpf lacks it. */
+function referenceRounds(harness: string, figure: string, object: string, what: string, rounds: number) {
   const out = JSON.parse(execFileSync(harness, [figure, object, target, what, String(rounds)], { encoding: 'utf8' }));
-  return out.median_ns === undefined ? undefined : out.median_ns / 1e6;
+  return (out.samples_ns as number[] | undefined)?.map((ns) => ns / 1e6);
+}
+
+function median(samples: readonly number[]): number {
+  return [...samples].sort((a, b) => a - b)[samples.length >> 1] as number;
+}
+
+/**
+ * Medians of ours and the reference over `blocks` blocks of `rounds` rounds each, the two
+ * sides alternating block by block; progress goes to stderr.
+ */
+function interleaved(
+  label: string,
+  blocks: number,
+  rounds: number,
+  ours: () => Link[],
+  reference: ((rounds: number) => number[] | undefined) | undefined,
+): { ours: number; reference: number | undefined } {
+  ourRounds(WARMUP_ROUNDS, ours);
+  const mine: number[] = [];
+  const theirs: number[] = [];
+  for (let block = 0; block < blocks; block++) {
+    mine.push(...ourRounds(rounds, ours));
+    theirs.push(...(reference?.(rounds) ?? []));
+    const so = (samples: number[]) => (samples.length === 0 ? '-' : `${median(samples).toFixed(2)} ms`);
+    process.stderr.write(`bench: ${label}: block ${block + 1}/${blocks}: ours ${so(mine)}, libbpf ${so(theirs)}\n`);
+  }
+  return { ours: median(mine), reference: theirs.length === 0 ? undefined : median(theirs) };
 }
 
 /** The two link rows. */
 export function linkFigures(quick: boolean): Figure[] {
-  const rounds = quick ? 5 : 25;
+  const blocks = quick ? 1 : 5;
+  const rounds = quick ? 3 : 5;
   const harness = build();
   const usdtObject = fixture('usdt_probe').path;
   const multiObject = fixture('link_kinds').path;
@@ -91,35 +127,46 @@ export function linkFigures(quick: boolean): Figure[] {
   const maps = { specs: usdt.map('__bpf_usdt_specs').fd, ipToSpec: usdt.map('__bpf_usdt_ip_to_spec_id').fd };
   const onTick = usdt.program('on_tick');
   // Where uprobe_multi links work, the loader loads usdt programs for them (libbpf 1.5+ too),
-  // and such a program attaches only through one; libbpf 1.1 here attaches a uprobe per site.
+  // and such a program attaches only through one.
   const multiLink = onTick.expectedAttachType === AttachType.TRACE_UPROBE_MULTI;
-  const usdtOurs = medianMs(rounds, () =>
-    Array.from({ length: PROBES }, (_, i) =>
-      attachUsdt(onTick.fd, target, 'bench', `p${i}`, maps, { multi: multiLink }),
-    ),
+  const usdtHarness = harness.multi ?? harness.usdt;
+  const usdtFigures = interleaved(
+    'usdt',
+    blocks,
+    rounds,
+    () =>
+      Array.from({ length: PROBES }, (_, i) =>
+        attachUsdt(onTick.fd, target, 'bench', `p${i}`, maps, { multi: multiLink }),
+      ),
+    (n) => referenceRounds(usdtHarness, 'usdt-all', usdtObject, String(PROBES), n),
   );
   using multi = BpfObject.open(multiObject);
   multi.load();
-  const multiOurs = medianMs(rounds, () => [
-    attachUprobeMulti(multi.program('on_uprobe_multi').fd, target, { pattern: 'bench_f*' }),
-  ]);
+  const multiHarness = harness.multi;
+  const multiFigures = interleaved(
+    'uprobe.multi',
+    blocks,
+    rounds * 4,
+    () => [attachUprobeMulti(multi.program('on_uprobe_multi').fd, target, { pattern: 'bench_f*' })],
+    multiHarness === undefined
+      ? undefined
+      : (n) => referenceRounds(multiHarness, 'uprobe-multi', multiObject, 'bench_f*', n),
+  );
   return [
     {
       name: `attach a usdt program to all ${PROBES} probes of a binary`,
       unit: 'ms',
-      ours: usdtOurs,
-      reference: reference(harness.usdt, 'usdt-all', usdtObject, String(PROBES), rounds),
-      referenceName: 'bpf_program__attach_usdt per probe',
+      ...usdtFigures,
+      referenceName:
+        harness.multi === undefined
+          ? 'bpf_program__attach_usdt per probe (libbpf 1.1: a uprobe per site)'
+          : 'bpf_program__attach_usdt per probe',
       target: 1.5,
     },
     {
       name: `one uprobe.multi link to ${FUNCTIONS} functions (glob)`,
       unit: 'ms',
-      ours: multiOurs,
-      reference:
-        harness.multi === undefined
-          ? undefined
-          : reference(harness.multi, 'uprobe-multi', multiObject, 'bench_f*', rounds),
+      ...multiFigures,
       referenceName:
         harness.multi === undefined
           ? 'unavailable: libbpf 1.1 lacks attach_uprobe_multi (set BPFKIT_NEWEST_LIBBPF)'

@@ -10,7 +10,9 @@ import { type ElfFile, parseElf } from './file.js';
 
 /** Reads and opens an ELF file from disk (Node only); errors name the file. */
 export function openElfFileSync(path: string): ElfFile {
-  return parseElf(new Uint8Array(readFileSync(path)), { name: basename(path) });
+  const buffer = readFileSync(path);
+  // A view of the Buffer's bytes, not a copy: binaries probed by uprobes can be large.
+  return parseElf(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength), { name: basename(path) });
 }
 
 /** Reads and opens an ELF file from disk without blocking (Node only); errors name the file. */

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { type Stats, statSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { LinkError, type LinkErrorContext } from './errors.js';
 
@@ -31,15 +31,29 @@ export function searchDirectories(name: string, env: NodeJS.ProcessEnv = process
  * @throws {@link LinkError} `not-found` naming the directories searched.
  */
 export function resolveBinaryPath(name: string, context: LinkErrorContext): string {
-  const isFile = (path: string) => existsSync(path) && statSync(path).isFile();
+  return findBinary(name, context).path;
+}
+
+/** {@link resolveBinaryPath}, with the file's `stat` (one call per candidate), which the binary cache checks. */
+export function findBinary(name: string, context: LinkErrorContext): { path: string; stat: Stats } {
+  const regularFile = (path: string): Stats | undefined => {
+    try {
+      const stat = statSync(path, { throwIfNoEntry: false });
+      return stat?.isFile() ? stat : undefined;
+    } catch {
+      return undefined; // EACCES, ENOTDIR: not a file we can probe, as for a missing one
+    }
+  };
   if (name.includes('/')) {
-    if (isFile(name)) return name;
+    const stat = regularFile(name);
+    if (stat !== undefined) return { path: name, stat };
     throw new LinkError('not-found', `no file '${name}'`, { ...context, path: name });
   }
   const directories = searchDirectories(name);
   for (const dir of directories) {
     const path = `${dir}/${name}`;
-    if (isFile(path)) return path;
+    const stat = regularFile(path);
+    if (stat !== undefined) return { path, stat };
   }
   throw new LinkError(
     'not-found',

@@ -1,9 +1,17 @@
 /**
  * A matcher for a glob pattern of the kind libbpf's multi-probe sections take: `*` matches
- * any run of characters, `?` any one character, everything else itself.
+ * any run of characters, `?` any one character, everything else itself. Names without
+ * wildcards, `prefix*` and `*suffix` are compared directly; other patterns compile to one
+ * regular expression.
  */
 export function globMatcher(pattern: string): (name: string) => boolean {
-  if (!/[*?]/.test(pattern)) return (name) => name === pattern;
+  const wildcards = pattern.match(/[*?]/g) ?? [];
+  if (wildcards.length === 0) return (name) => name === pattern;
+  if (wildcards.length === 1 && !pattern.includes('?')) {
+    const [before, after] = pattern.split('*') as [string, string];
+    if (after === '') return (name) => name.startsWith(before);
+    if (before === '') return (name) => name.endsWith(after);
+  }
   const source = pattern
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
     .replace(/\*/g, '.*')

@@ -36,6 +36,8 @@ export {
   PerfHardwareEvent,
   PerfSoftwareEvent,
 } from './perf-event-cpus.js';
+export type { ProbedBinary, ProbedFunction } from './probed-binary.js';
+export { clearBinaryCache } from './probed-binary.js';
 export type { RawTracepointOptions } from './raw-tracepoint.js';
 export { attachRawTracepoint } from './raw-tracepoint.js';
 export { attachSkLookup } from './sk-lookup.js';
@@ -57,9 +59,9 @@ export { encodeUsdtSpec, parseUsdtArgs, USDT_MAX_ARGS, USDT_SPEC_SIZE, UsdtArgTy
 export {
   addressFileOffset,
   binaryElf,
-  clearBinaryCache,
   functionFileOffset,
   matchingFunctions,
+  openProbedBinary,
 } from './user-symbols.js';
 export type { XdpOptions } from './xdp.js';
 export { attachXdp, XdpMode } from './xdp.js';

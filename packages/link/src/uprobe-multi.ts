@@ -3,7 +3,7 @@ import { resolveBinaryPath } from './binary-path.js';
 import { kernelStep, LinkError } from './errors.js';
 import { cString } from './kprobe.js';
 import { Link } from './link.js';
-import { functionFileOffset, matchingFunctions } from './user-symbols.js';
+import { functionOffsetIn, functionsAt, openProbedBinary } from './user-symbols.js';
 
 /** `BPF_TRACE_UPROBE_MULTI`. */
 const ATTACH_UPROBE_MULTI = 48;
@@ -50,13 +50,19 @@ export function attachUprobeMulti(programFd: number, binary: string, options: Up
   const kind = retprobe ? 'uretprobe.multi' : 'uprobe.multi';
   const what = options.pattern ?? options.functions?.join(',') ?? `${options.offsets?.length ?? 0} offsets`;
   const context = { kind, target: `${binary}:${what}` };
-  const path = resolveBinaryPath(binary, context);
-  const offsets =
-    options.pattern !== undefined
-      ? matchingFunctions(path, options.pattern).map((f) => f.offset)
-      : options.functions !== undefined
-        ? options.functions.map((name) => functionFileOffset(path, name, context))
-        : [...(options.offsets ?? [])];
+  let path: string;
+  let offsets: readonly number[];
+  if (options.pattern === undefined && options.functions === undefined) {
+    path = resolveBinaryPath(binary, context); // offsets need no parsing
+    offsets = options.offsets ?? [];
+  } else {
+    const probed = openProbedBinary(binary, context);
+    path = probed.path;
+    offsets =
+      options.pattern !== undefined
+        ? functionsAt(probed, options.pattern).map((f) => f.offset)
+        : (options.functions ?? []).map((name) => functionOffsetIn(probed, name, context));
+  }
   if (offsets.length === 0) throw new LinkError('not-found', `nothing to probe in '${path}'`, { ...context, path });
   for (const [field, list] of [
     ['cookies', options.cookies],

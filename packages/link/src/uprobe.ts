@@ -6,7 +6,7 @@ import { cString } from './kprobe.js';
 import type { Link } from './link.js';
 import { linkPerfEvent, type PerfEventLinkOptions } from './perf-event.js';
 import { addProbeEvent } from './probe-events.js';
-import { functionFileOffset } from './user-symbols.js';
+import { functionOffsetIn, openProbedBinary } from './user-symbols.js';
 
 /** Options for {@link attachUprobe}. */
 export interface UprobeOptions extends PerfEventLinkOptions {
@@ -40,9 +40,15 @@ export function attachUprobe(programFd: number, binary: string, options: UprobeO
   const kind = retprobe ? 'uretprobe' : 'uprobe';
   const target = `${binary}${options.function === undefined ? '' : `:${options.function}`}${options.offset ? `+${options.offset}` : ''}`;
   const context = { kind, target };
-  const path = resolveBinaryPath(binary, context);
-  const offset =
-    (options.function === undefined ? 0 : functionFileOffset(path, options.function, context)) + (options.offset ?? 0);
+  let path: string;
+  let offset = options.offset ?? 0;
+  if (options.function === undefined) {
+    path = resolveBinaryPath(binary, context);
+  } else {
+    const probed = openProbedBinary(binary, context);
+    path = probed.path;
+    offset += functionOffsetIn(probed, options.function, context);
+  }
   if (!Number.isSafeInteger(offset) || offset < 0) throw new LinkError('bad-target', `bad offset ${offset}`, context);
   const pid = options.pid ?? -1;
   const refCtr = options.refCtrOffset ?? 0;

@@ -1,12 +1,18 @@
-import { readSdtNotes, type SdtNote } from '@bpfkit/elf';
-import { isLittleEndianHost, mapDelete, mapInfo, mapLayout, mapUpdate } from '@bpfkit/syscall';
-import { resolveBinaryPath } from './binary-path.js';
+import {
+  isLittleEndianHost,
+  type MapLayout,
+  mapDelete,
+  mapInfo,
+  mapLayout,
+  mapUpdate,
+  mapUpdateBatch,
+} from '@bpfkit/syscall';
 import { kernelStep, LinkError, type LinkErrorContext } from './errors.js';
 import type { Link } from './link.js';
 import { attachUprobe } from './uprobe.js';
 import { attachUprobeMulti } from './uprobe-multi.js';
 import { encodeUsdtSpec, parseUsdtArgs, USDT_SPEC_SIZE } from './usdt-args.js';
-import { addressFileOffset, binaryElf } from './user-symbols.js';
+import { addressFileOffset, openProbedBinary } from './user-symbols.js';
 
 /** The maps `usdt.bpf.h` reads, from the program's object (libbpf's names: `__bpf_usdt_specs`, `__bpf_usdt_ip_to_spec_id`). */
 export interface UsdtMaps {
@@ -37,9 +43,13 @@ export interface UsdtOptions {
 /** Spec ids in use per `__bpf_usdt_specs` map (by map id), shared by every USDT link of the process. */
 const usedSpecIds = new Map<number, Set<number>>();
 
-function u32Key(value: number): Uint8Array {
-  const bytes = new Uint8Array(4);
-  new DataView(bytes.buffer).setUint32(0, value, isLittleEndianHost);
+/** `count` u32 keys (or values) in host order, in one buffer. */
+function u32Array(values: readonly number[]): Uint8Array {
+  const bytes = new Uint8Array(values.length * 4);
+  const view = new DataView(bytes.buffer);
+  values.forEach((value, i) => {
+    view.setUint32(i * 4, value, isLittleEndianHost);
+  });
   return bytes;
 }
 
@@ -49,13 +59,20 @@ function u64Key(value: bigint): Uint8Array {
   return bytes;
 }
 
-/** The probes of `path` called `provider:name`. */
-function probesOf(path: string, provider: string, name: string, context: LinkErrorContext): SdtNote[] {
-  const notes = readSdtNotes(binaryElf(path)).filter((n) => n.provider === provider && n.name === name);
-  if (notes.length === 0) {
-    throw new LinkError('not-found', `no USDT probe ${provider}:${name} in '${path}'`, { ...context, path });
+/** The lowest `count` spec ids not in `used`, below `max`, marked used. */
+function takeSpecIds(used: Set<number>, count: number, max: number, context: LinkErrorContext): number[] {
+  const ids: number[] = [];
+  for (let id = 0; ids.length < count; id++) {
+    if (id >= max) {
+      for (const taken of ids) used.delete(taken);
+      throw new LinkError('bad-target', `all ${max} USDT spec ids of the spec map are in use`, context);
+    }
+    if (!used.has(id)) {
+      used.add(id);
+      ids.push(id);
+    }
   }
-  return notes;
+  return ids;
 }
 
 /**
@@ -76,70 +93,62 @@ export function attachUsdt(
   options: UsdtOptions = {},
 ): Link {
   const context = { kind: 'usdt', target: `${binary}:${provider}:${name}` };
-  const path = resolveBinaryPath(binary, context);
-  const elf = binaryElf(path);
-  const notes = probesOf(path, provider, name, context);
+  const probed = openProbedBinary(binary, context);
+  const path = probed.path;
+  const notes = probed.sdtProbes(provider, name);
+  if (notes.length === 0) {
+    throw new LinkError('not-found', `no USDT probe ${provider}:${name} in '${path}'`, { ...context, path });
+  }
   const cookies = options.cookies ?? true;
-  if (!cookies && (maps.ipToSpec === undefined || elf.header.type !== 2) /* ET_EXEC */) {
+  if (!cookies && (maps.ipToSpec === undefined || probed.elf.header.type !== 2) /* ET_EXEC */) {
     throw new LinkError(
       'not-supported',
       'without BPF cookies, USDT spec ids are found by address: that needs the ip-to-spec map and a non-PIE executable',
       context,
     );
   }
-  const specLayout = kernelStep('read the USDT spec map', context, () => mapLayout(maps.specs));
-  if (specLayout.valueSize !== USDT_SPEC_SIZE) {
+  const specMap = kernelStep('read the USDT spec map', context, () => mapInfo(maps.specs));
+  if (specMap.valueSize !== USDT_SPEC_SIZE) {
     throw new LinkError(
       'bad-target',
-      `the USDT spec map holds ${specLayout.valueSize}-byte values, not the ${USDT_SPEC_SIZE} of usdt.bpf.h's struct __bpf_usdt_spec`,
+      `the USDT spec map holds ${specMap.valueSize}-byte values, not the ${USDT_SPEC_SIZE} of usdt.bpf.h's struct __bpf_usdt_spec`,
       context,
     );
   }
-  const specMapId = kernelStep('read the USDT spec map', context, () => mapInfo(maps.specs).id);
-  const used = usedSpecIds.get(specMapId) ?? new Set<number>();
-  usedSpecIds.set(specMapId, used);
-  const maxSpecs = kernelStep('read the USDT spec map', context, () => mapInfo(maps.specs).maxEntries);
-
+  const site = (address: bigint) => addressFileOffset(probed, address, { ...context, path });
+  const offsets = notes.map((n) => site(n.address));
+  const refCtrOffsets = notes.map((n) => (n.semaphore === 0n ? 0 : site(n.semaphore)));
   // One spec per distinct argument string, as sites of one probe usually share them.
-  const specIdByArgs = new Map<string, number>();
+  const argStrings = [...new Set(notes.map((n) => n.args))];
+  const specs = argStrings.map((args) =>
+    encodeUsdtSpec(parseUsdtArgs(args, context), options.cookie ?? 0n, isLittleEndianHost),
+  );
+
+  const used = usedSpecIds.get(specMap.id) ?? new Set<number>();
+  usedSpecIds.set(specMap.id, used);
+  const specIds = takeSpecIds(used, argStrings.length, specMap.maxEntries, context);
+  const specIdByArgs = new Map(argStrings.map((args, i) => [args, specIds[i] as number]));
+  const siteSpecIds = notes.map((n) => specIdByArgs.get(n.args) as number);
   const ipKeys: Uint8Array[] = [];
   const release = () => {
     for (const key of ipKeys) {
       if (maps.ipToSpec !== undefined) mapDelete(maps.ipToSpec, key, mapLayout(maps.ipToSpec));
     }
-    for (const id of specIdByArgs.values()) used.delete(id);
+    for (const id of specIds) used.delete(id);
   };
   try {
-    const siteSpecIds = notes.map((note) => {
-      let id = specIdByArgs.get(note.args);
-      if (id === undefined) {
-        const args = parseUsdtArgs(note.args, context);
-        id = 0;
-        while (used.has(id)) id++;
-        if (id >= maxSpecs) {
-          throw new LinkError('bad-target', `all ${maxSpecs} USDT spec ids of the spec map are in use`, context);
-        }
-        used.add(id);
-        specIdByArgs.set(note.args, id);
-        const spec = encodeUsdtSpec(args, options.cookie ?? 0n, isLittleEndianHost);
-        kernelStep('write the USDT spec', context, () => mapUpdate(maps.specs, u32Key(id as number), spec, specLayout));
-      }
-      return id;
-    });
+    writeSpecs(maps.specs, specMap, specIds, specs, context);
     if (!cookies && maps.ipToSpec !== undefined) {
       const ipMap = maps.ipToSpec;
       const layout = kernelStep('read the USDT ip map', context, () => mapLayout(ipMap));
       notes.forEach((note, i) => {
         const key = u64Key(note.address);
         kernelStep('map the USDT site to its spec', context, () =>
-          mapUpdate(ipMap, key, u32Key(siteSpecIds[i] as number), layout),
+          mapUpdate(ipMap, key, u32Array([siteSpecIds[i] as number]), layout),
         );
         ipKeys.push(key);
       });
     }
-    const site = (address: bigint) => addressFileOffset(elf, address, { ...context, path });
-    const offsets = notes.map((n) => site(n.address));
-    const refCtrOffsets = notes.map((n) => (n.semaphore === 0n ? 0 : site(n.semaphore)));
     const pid = options.pid === undefined ? {} : { pid: options.pid };
     if (options.multi === true) {
       const probes = attachUprobeMulti(programFd, path, {
@@ -175,4 +184,26 @@ export function attachUsdt(
     release();
     throw error;
   }
+}
+
+/**
+ * Writes the specs under their ids: one BPF_MAP_UPDATE_BATCH for several (libbpf makes a
+ * call per spec), one BPF_MAP_UPDATE_ELEM for one, as that is a call either way.
+ */
+function writeSpecs(
+  mapFd: number,
+  layout: MapLayout,
+  ids: readonly number[],
+  specs: readonly Uint8Array[],
+  context: LinkErrorContext,
+): void {
+  if (ids.length === 1) {
+    kernelStep('write the USDT spec', context, () => mapUpdate(mapFd, u32Array(ids), specs[0] as Uint8Array, layout));
+    return;
+  }
+  const values = new Uint8Array(specs.length * USDT_SPEC_SIZE);
+  specs.forEach((spec, i) => {
+    values.set(spec, i * USDT_SPEC_SIZE);
+  });
+  kernelStep('write the USDT specs', context, () => mapUpdateBatch(mapFd, u32Array(ids), values, ids.length, layout));
 }

@@ -11,6 +11,7 @@ import {
   functionFileOffset,
   LinkError,
   matchingFunctions,
+  openProbedBinary,
   resolveBinaryPath,
   tracefsRoot,
 } from '../src/index.js';
@@ -82,10 +83,10 @@ describe.skipIf(skip !== undefined)('uprobes on a binary we build', () => {
   });
 
   it('raise a USDT semaphore while attached (ref_ctr_offset)', () => {
-    const elf = binaryElf(built.pie);
-    const semaphore = elf.symbols.find((s) => s.name === 'bpfkit_done_semaphore');
+    const probed = openProbedBinary(built.pie, {});
+    const semaphore = probed.elf.symbols.find((s) => s.name === 'bpfkit_done_semaphore');
     if (semaphore === undefined) throw new Error('no semaphore');
-    const refCtrOffset = addressFileOffset(elf, BigInt(semaphore.value), {});
+    const refCtrOffset = addressFileOffset(probed, BigInt(semaphore.value), {});
     expect(runProbed(built.pie, 1)).toBe(0);
     {
       using _link = attachUprobe(obj.program('on_uprobe').fd, built.pie, { function: 'bpfkit_weak', refCtrOffset });

@@ -1,0 +1,116 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fixture } from '@bpfkit/fixtures';
+import { BpfObject } from '@bpfkit/loader';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bpfUnavailable, openFdCount } from '../../loader/test/kernel.js';
+import { attachUsdt, clearBinaryCache, functionFileOffset, matchingFunctions, openProbedBinary } from '../src/index.js';
+import { probedUnavailable } from './binaries.js';
+
+const source = new URL('./programs/sites.c', import.meta.url).pathname;
+
+describe.skipIf(probedUnavailable() !== undefined)('a binary opened for probing', () => {
+  let dir: string;
+  let sites: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'bpfkit-probed-'));
+    sites = join(dir, 'sites');
+    execFileSync('cc', ['-O1', '-o', sites, source]);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is parsed once while the file stays the same, and again once it changes', () => {
+    clearBinaryCache();
+    const first = openProbedBinary(sites, {});
+    expect(openProbedBinary(sites, {})).toBe(first);
+    const copy = join(dir, 'copy');
+    copyFileSync(sites, copy);
+    const other = openProbedBinary(copy, {});
+    expect(other).not.toBe(first);
+    // Replacing the file (another inode, as a rebuild does) makes the next open parse it anew.
+    rmSync(copy);
+    execFileSync('cc', ['-O0', '-o', copy, source]);
+    const rebuilt = openProbedBinary(copy, {});
+    expect(rebuilt).not.toBe(other);
+    expect(rebuilt.functionsNamed('bpfkit_entry')).toHaveLength(1);
+  });
+
+  it('finds functions by name through one map and lists a glob once per address, in address order', () => {
+    const binary = openProbedBinary(sites, {});
+    const [entry] = binary.functionsNamed('bpfkit_entry');
+    const [alias] = binary.functionsNamed('bpfkit_alias');
+    expect(entry?.offset).toBe(alias?.offset);
+    expect(functionFileOffset(sites, 'bpfkit_alias', {})).toBe(entry?.offset);
+    expect(binary.functionsNamed('no_such_function')).toEqual([]);
+    // The alias and the function share an address: one probe there, named after the first symbol.
+    const matched = matchingFunctions(sites, 'bpfkit_*');
+    expect(matched).toHaveLength(1);
+    expect(matched[0]?.offset).toBe(entry?.offset);
+    const all = matchingFunctions(sites, '*');
+    expect(all.map((f) => f.offset)).toEqual([...new Set(all.map((f) => f.offset))].sort((a, b) => a - b));
+    expect(binary.functionsMatching('bpfkit_*')).toBe(binary.functionsMatching('bpfkit_*'));
+  });
+
+  it('groups USDT sites by probe and turns their addresses into file offsets', () => {
+    const binary = openProbedBinary(sites, {});
+    const pair = binary.sdtProbes('bpfkit', 'pair');
+    expect(pair.map((note) => note.args)).toEqual([
+      expect.stringMatching(/@\$42$/),
+      expect.stringMatching(/^-4@\$100 /),
+    ]);
+    expect(binary.sdtProbes('bpfkit', 'none')).toEqual([]);
+    const text = binary.elf.sectionByName('.text');
+    if (text === undefined) throw new Error('no .text');
+    const site = pair[0]?.address as bigint;
+    expect(binary.fileOffsetOfAddress(site)).toBe(Number(site - text.address) + text.offset);
+    expect(binary.fileOffsetOfAddress(0n)).toBeUndefined();
+  });
+
+  describe.skipIf(bpfUnavailable() !== undefined)('attached', () => {
+    let obj: BpfObject;
+    let fdsBefore = 0;
+    const state = () => obj.map('.bss').get(0) as Record<string, bigint>;
+    const maps = () => ({ specs: obj.map('__bpf_usdt_specs').fd, ipToSpec: obj.map('__bpf_usdt_ip_to_spec_id').fd });
+
+    beforeAll(() => {
+      fdsBefore = openFdCount();
+      obj = BpfObject.open(fixture('usdt_probe').path);
+      obj.load();
+    });
+    afterAll(() => {
+      obj.close();
+      expect(openFdCount()).toBe(fdsBefore);
+    });
+
+    it('a probe whose sites differ in argument specs reads each site through its own spec', () => {
+      {
+        using _link = attachUsdt(obj.program('on_tick').fd, sites, 'bpfkit', 'pair', maps(), { multi: true });
+        execFileSync(sites, ['4']);
+      }
+      // Site one: (i, 42) for i = 0..3; site two: (100, 4).
+      expect(state()).toMatchObject({ calls: 5n, first_sum: 0n + 1n + 2n + 3n + 100n, second_sum: 4n * 42n + 4n });
+    });
+
+    it('a refused attach gives its spec ids back and leaves no fd open', () => {
+      const fds = openFdCount();
+      const { maxEntries } = obj.map('__bpf_usdt_specs');
+      // A map fd is no program: the kernel refuses the link after the specs were written.
+      // Each refusal takes two spec ids; kept, they would run out before the loop ends.
+      for (let i = 0; i < maxEntries; i++) {
+        expect(() => attachUsdt(obj.map('.bss').fd, sites, 'bpfkit', 'pair', maps(), { multi: true })).toThrow(
+          expect.objectContaining({ code: 'kernel' }),
+        );
+      }
+      expect(openFdCount()).toBe(fds);
+      obj.map('.bss').set(0, { calls: 0n, first_sum: 0n, second_sum: 0n, last_cookie: 0n, arg_count: 0n });
+      {
+        using _link = attachUsdt(obj.program('on_tick').fd, sites, 'bpfkit', 'pair', maps(), { multi: true });
+        execFileSync(sites, ['1']);
+      }
+      expect(state()).toMatchObject({ calls: 2n, first_sum: 100n, second_sum: 42n + 1n });
+    });
+  });
+});
