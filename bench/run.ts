@@ -1,7 +1,7 @@
 // `npm run bench`: bpfkit's figures beside libbpf's from the same run, as ratios.
 //   --quick          fewer samples (CI smoke test: it must run, not meet targets)
 //   --json FILE      also write the table as JSON
-//   --update-readme  rewrite the README's Performance section from this run
+//   --update-page    rewrite the table in docs/benchmark.md from this run
 //   --corpus DIR     also time loads over the real-world objects under DIR (bench/load.ts)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -371,7 +371,14 @@ function row(f: Figure): string[] {
   const floor = f.higherIsBetter === true;
   const met = f.target === undefined ? undefined : floor ? ratio >= f.target : ratio <= f.target;
   const meets = met === undefined ? '' : met ? 'yes' : 'no';
-  const value = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(2)} ${f.unit}`);
+  const value = (v: number | undefined) => {
+    if (v === undefined) return '-';
+    if (f.unit !== 'ms' || v === 0) return `${v.toFixed(2)} ${f.unit}`;
+    // Times in the unit that shows three significant digits: per-call times in µs or ns, not "0.00 ms".
+    const [scaled, unit] =
+      v >= 1000 ? [v / 1000, 's'] : v >= 1 ? [v, 'ms'] : v >= 1e-3 ? [v * 1e3, 'µs'] : [v * 1e6, 'ns'];
+    return `${scaled.toPrecision(3)} ${unit}`;
+  };
   const target = `${floor ? '≥' : '≤'} ${f.target ?? '-'}`;
   return [f.name, value(f.ours), value(f.reference), f.referenceName, ratio.toFixed(2), target, meets];
 }
@@ -410,10 +417,10 @@ for (const [label, measure] of groups) {
 const table = format(figures);
 console.log(`\nbpfkit vs libbpf (${machine()})\n\n${table}\n`);
 if (jsonPath !== undefined) writeFileSync(jsonPath, `${JSON.stringify({ machine: machine(), figures }, null, 2)}\n`);
-if (args.includes('--update-readme')) {
-  const readme = readFileSync('README.md', 'utf8');
+if (args.includes('--update-page')) {
+  const page = readFileSync('docs/benchmark.md', 'utf8');
   const section = `<!-- bench:start -->\nMeasured by \`npm run bench\` on ${machine()}; ratio = bpfkit ÷ reference. Times are medians; full BTF decodes are sampled one event-loop turn apart, as an application would run them (the collector's scheduled work runs in between), except in the back-to-back row.\n\n${table}\n<!-- bench:end -->`;
-  writeFileSync('README.md', readme.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, section));
+  writeFileSync('docs/benchmark.md', page.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, section));
   // Biome lays the table out as the lint step expects.
-  execFileSync('npx', ['biome', 'format', '--write', 'README.md'], { stdio: 'inherit' });
+  execFileSync('npx', ['biome', 'format', '--write', 'docs/benchmark.md'], { stdio: 'inherit' });
 }
