@@ -60,12 +60,17 @@ function fieldOffsets(
   return into;
 }
 
-/** The lines of an object literal holding `fields`. */
+/** The lines of an object literal holding `fields`, each with a doc comment (the API docs require one). */
 function fieldLines(fields: FieldOffsets, indent: string): string[] {
   return [...fields].flatMap(([name, value]) =>
     typeof value === 'number'
-      ? [`${indent}${name}: ${value},`]
-      : [`${indent}${name}: {`, ...fieldLines(value, `${indent}  `), `${indent}},`],
+      ? [`${indent}/** Byte offset of \`${name}\`. */`, `${indent}${name}: ${value},`]
+      : [
+          `${indent}/** Byte offsets of the fields of \`${name}\`. */`,
+          `${indent}${name}: {`,
+          ...fieldLines(value, `${indent}  `),
+          `${indent}},`,
+        ],
   );
 }
 

@@ -5,16 +5,27 @@ import { Fd } from './fd.js';
 
 /** `EPOLL*` event bits used with {@link epollControl}. */
 export const EpollEvent = {
+  /** `EPOLLIN` */
   IN: 0x1,
+  /** `EPOLLOUT` */
   OUT: 0x4,
+  /** `EPOLLERR` */
   ERR: 0x8,
+  /** `EPOLLHUP` */
   HUP: 0x10,
   /** Reports the fd once, then disarms it until the next {@link EpollOp.MODIFY}. */
   ONESHOT: 0x40000000,
 } as const;
 
 /** `EPOLL_CTL_*` operations. */
-export const EpollOp = { ADD: 1, DELETE: 2, MODIFY: 3 } as const;
+export const EpollOp = {
+  /** `EPOLL_CTL_ADD`: watch an fd */
+  ADD: 1,
+  /** `EPOLL_CTL_DEL`: stop watching an fd */
+  DELETE: 2,
+  /** `EPOLL_CTL_MOD`: change the events watched */
+  MODIFY: 3,
+} as const;
 
 /**
  * `struct epoll_event` is packed on x86-64 only (12 bytes, `data` at 4); elsewhere `data`

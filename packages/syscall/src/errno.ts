@@ -1,29 +1,54 @@
 /** Linux errno numbers bpf(2) returns, by name. */
 export const Errno = {
+  /** `EPERM`: operation not permitted */
   EPERM: 1,
+  /** `ENOENT`: no such file or directory */
   ENOENT: 2,
+  /** `ESRCH`: no such process */
   ESRCH: 3,
+  /** `EINTR`: interrupted system call */
   EINTR: 4,
+  /** `EIO`: input/output error */
   EIO: 5,
+  /** `E2BIG`: argument list too long */
   E2BIG: 7,
+  /** `EBADF`: bad file descriptor */
   EBADF: 9,
+  /** `EAGAIN`: resource temporarily unavailable */
   EAGAIN: 11,
+  /** `ENOMEM`: cannot allocate memory */
   ENOMEM: 12,
+  /** `EACCES`: permission denied */
   EACCES: 13,
+  /** `EFAULT`: bad address */
   EFAULT: 14,
+  /** `EBUSY`: device or resource busy */
   EBUSY: 16,
+  /** `EEXIST`: file exists */
   EEXIST: 17,
+  /** `EXDEV`: invalid cross-device link */
   EXDEV: 18,
+  /** `ENODEV`: no such device */
   ENODEV: 19,
+  /** `ENOTDIR`: not a directory */
   ENOTDIR: 20,
+  /** `EINVAL`: invalid argument */
   EINVAL: 22,
+  /** `ENFILE`: too many open files in system */
   ENFILE: 23,
+  /** `EMFILE`: too many open files */
   EMFILE: 24,
+  /** `ENOSPC`: no space left on device */
   ENOSPC: 28,
+  /** `ERANGE`: numerical result out of range */
   ERANGE: 34,
+  /** `ENOSYS`: function not implemented */
   ENOSYS: 38,
+  /** `ELOOP`: too many levels of symbolic links */
   ELOOP: 40,
+  /** `EOPNOTSUPP`: operation not supported */
   EOPNOTSUPP: 95,
+  /** `ENOTSUPP` (524, kernel-internal): operation is not supported */
   ENOTSUPP: 524,
 } as const;
 
@@ -42,7 +67,9 @@ export interface FailureFacts {
   readonly privileged?: boolean;
   /** The map the call was about, from `/proc/self/fdinfo`. */
   readonly map?: {
+    /** Map type: a {@link MapType} value. */
     readonly type: number;
+    /** Capacity (`max_entries`). */
     readonly maxEntries: number;
     /** Frozen with BPF_MAP_FREEZE: no more writes from user space. */
     readonly frozen: boolean;

@@ -13,6 +13,7 @@ export interface FailureSubject {
   readonly programFd?: number;
   /** `BPF_PROG_TYPE_*` and `expected_attach_type` of a program loaded. */
   readonly programType?: number;
+  /** The `expected_attach_type` of a program loaded. */
   readonly attachType?: number;
   /** Where a pin was to be made. */
   readonly pinPath?: string;

@@ -355,12 +355,19 @@ export function btfKindSupported(kind: number): boolean {
  * the fields of `@bpfkit/btf`'s `BtfFeatures`, which `sanitizeBtf` rewrites away when false.
  */
 export function btfFeatures(): {
+  /** BTF_KIND_VAR and BTF_KIND_DATASEC (global data). */
   datasec: boolean;
+  /** BTF_KIND_FUNC and BTF_KIND_FUNC_PROTO. */
   func: boolean;
+  /** Global (non-static) functions. */
   globalFunc: boolean;
+  /** BTF_KIND_FLOAT. */
   float: boolean;
+  /** BTF_KIND_DECL_TAG. */
   declTag: boolean;
+  /** BTF_KIND_TYPE_TAG. */
   typeTag: boolean;
+  /** BTF_KIND_ENUM64. */
   enum64: boolean;
 } {
   const func = btfKindSupported(12);

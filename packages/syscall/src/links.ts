@@ -18,11 +18,13 @@ import {
 
 /** Options for {@link createLink} (BPF_LINK_CREATE). */
 export interface LinkCreateOptions {
+  /** The program to attach. */
   readonly programFd: number;
   /** Target fd (cgroup, perf event, netns, program) or, for XDP/tcx/netkit, the interface index. */
   readonly target: number;
   /** `BPF_*` attach type. */
   readonly attachType: number;
+  /** `link_create.flags` (`BPF_F_*` of the attach kind). */
   readonly flags?: number;
   /** For tracing/LSM programs: the target BTF id. */
   readonly targetBtfId?: number;
@@ -176,7 +178,10 @@ export function readIterator(iteratorFd: number, chunk = 4096): Uint8Array {
 }
 
 /** `BPF_STATS_RUN_TIME`: run time and count statistics for every program. */
-export const StatsType = { RUN_TIME: 0 } as const;
+export const StatsType = {
+  /** `BPF_STATS_RUN_TIME`: count run time and run count of every program */
+  RUN_TIME: 0,
+} as const;
 
 /** BPF_ENABLE_STATS: statistics stay on while the returned fd is open. */
 export function enableStats(type: number = StatsType.RUN_TIME): Fd {

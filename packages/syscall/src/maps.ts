@@ -16,18 +16,29 @@ export interface MapCreateOptions {
   readonly name?: string;
   /** Map type: a {@link MapType} value (`MapType.HASH`…). */
   readonly type: number;
+  /** Key size in bytes (`key_size`; 4 for arrays). */
   readonly keySize: number;
+  /** Value size in bytes (`value_size`), before any per-CPU rounding. */
   readonly valueSize: number;
+  /** Capacity (`max_entries`): entries, slots, or bytes for a ring buffer. */
   readonly maxEntries: number;
+  /** `map_flags` (`BPF_F_NO_PREALLOC`, `BPF_F_MMAPABLE`, `BPF_F_RDONLY_PROG`…). */
   readonly flags?: number;
   /** Prototype map fd for ARRAY_OF_MAPS / HASH_OF_MAPS. */
   readonly innerMapFd?: number;
+  /** NUMA node to allocate on, with `BPF_F_NUMA_NODE` in `flags`. */
   readonly numaNode?: number;
+  /** Network interface to offload the map to (0: none). */
   readonly ifindex?: number;
+  /** BTF object fd describing the key and value (0: no BTF). */
   readonly btfFd?: number;
+  /** The key's type id in `btfFd`. */
   readonly btfKeyTypeId?: number;
+  /** The value's type id in `btfFd`. */
   readonly btfValueTypeId?: number;
+  /** For struct_ops maps: the value type's id in the kernel's BTF. */
   readonly btfVmlinuxValueTypeId?: number;
+  /** `map_extra`: bloom filter hash count, arena address… */
   readonly mapExtra?: bigint;
 }
 
@@ -62,7 +73,16 @@ export function createMap(options: MapCreateOptions): Fd {
 }
 
 /** `BPF_ANY`, `BPF_NOEXIST`, `BPF_EXIST`, `BPF_F_LOCK`. */
-export const UpdateFlag = { ANY: 0, NOEXIST: 1, EXIST: 2, LOCK: 4 } as const;
+export const UpdateFlag = {
+  /** `BPF_ANY`: create or replace */
+  ANY: 0,
+  /** `BPF_NOEXIST`: create only; EEXIST if the key exists */
+  NOEXIST: 1,
+  /** `BPF_EXIST`: replace only; ENOENT if the key is missing */
+  EXIST: 2,
+  /** `BPF_F_LOCK`: update under the value's `bpf_spin_lock` */
+  LOCK: 4,
+} as const;
 
 function elemAttr(mapFd: number, key: Uint8Array | undefined, value: Uint8Array | undefined, flags: number): BpfAttr {
   return new BpfAttr(attrSizes.mapElem)

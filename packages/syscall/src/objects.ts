@@ -26,7 +26,12 @@ export function pinObject(fd: number, path: string, shownPath = path): void {
 }
 
 /** `file_flags` of BPF_OBJ_GET. */
-export const ObjectFlag = { READ_ONLY: 1 << 3, WRITE_ONLY: 1 << 4 } as const;
+export const ObjectFlag = {
+  /** `BPF_F_RDONLY`: the fd may only read */
+  READ_ONLY: 1 << 3,
+  /** `BPF_F_WRONLY`: the fd may only write */
+  WRITE_ONLY: 1 << 4,
+} as const;
 
 /**
  * BPF_OBJ_GET: opens the object pinned at `path` (following a final symbolic link, as the
@@ -42,29 +47,47 @@ export function getPinnedObject(path: string, flags = 0, shownPath = path): Fd {
 
 /** What BPF_OBJ_GET_INFO_BY_FD reports about a map. */
 export interface MapInfo {
+  /** Map type: a {@link MapType} value. */
   readonly type: number;
+  /** The map's kernel-wide id. */
   readonly id: number;
+  /** Key size in bytes. */
   readonly keySize: number;
+  /** Value size in bytes. */
   readonly valueSize: number;
+  /** Capacity (`max_entries`). */
   readonly maxEntries: number;
+  /** `map_flags` it was created with. */
   readonly flags: number;
+  /** Kernel-visible name (at most 15 characters). */
   readonly name: string;
+  /** Id of the BTF object describing it, 0 for none. */
   readonly btfId: number;
+  /** The key's type id in that BTF. */
   readonly btfKeyTypeId: number;
+  /** The value's type id in that BTF. */
   readonly btfValueTypeId: number;
   /** A struct_ops map's value type in the kernel's BTF (`bpf_struct_ops_<name>`), else 0. */
   readonly btfVmlinuxValueTypeId: number;
+  /** `map_extra` it was created with. */
   readonly mapExtra: bigint;
 }
 
 /** What BPF_OBJ_GET_INFO_BY_FD reports about a program. */
 export interface ProgramInfo {
+  /** Program type: a {@link ProgramType} value. */
   readonly type: number;
+  /** The program's kernel-wide id. */
   readonly id: number;
+  /** The kernel's tag of the instructions (16 hex digits), as bpftool shows it. */
   readonly tag: string;
+  /** Kernel-visible name (at most 15 characters). */
   readonly name: string;
+  /** Ids of the maps the program uses. */
   readonly mapIds: readonly number[];
+  /** Id of the program's BTF object, 0 for none. */
   readonly btfId: number;
+  /** Instructions the verifier processed (`verified_insns`). */
   readonly verifiedInstructions: number;
   /** Id of the BTF object holding the attach target (vmlinux's or a module's), 0 for none. */
   readonly attachBtfObjectId: number;
@@ -72,6 +95,7 @@ export interface ProgramInfo {
   readonly attachBtfId: number;
   /** Total run time in ns and number of runs, counted while statistics are enabled. */
   readonly runTimeNs: bigint;
+  /** Number of runs counted while statistics are enabled. */
   readonly runCount: bigint;
   /** The translated instructions, when asked for. */
   readonly xlated: Uint8Array | undefined;
@@ -197,8 +221,11 @@ export function objectIds(kind: ObjectKind): number[] {
 
 /** What BPF_OBJ_GET_INFO_BY_FD reports about a BTF object. */
 export interface BtfInfo {
+  /** The BTF object's kernel-wide id. */
   readonly id: number;
+  /** Size of its raw BTF in bytes. */
   readonly size: number;
+  /** Its name (`vmlinux`, a module's, or empty for a program's BTF). */
   readonly name: string;
   /** True for kernel (vmlinux or module) BTF. */
   readonly kernel: boolean;
@@ -225,7 +252,9 @@ export function btfInfo(fd: number): BtfInfo {
 export interface LinkInfo {
   /** `BPF_LINK_TYPE_*`. */
   readonly type: number;
+  /** The link's kernel-wide id. */
   readonly id: number;
+  /** Id of the program it attaches. */
   readonly programId: number;
 }
 

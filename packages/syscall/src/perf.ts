@@ -6,7 +6,14 @@ import { BpfSyscallError } from './errors.js';
 import { Fd } from './fd.js';
 
 /** `perf_event_attr.type` values used for BPF attachment. */
-export const PerfType = { HARDWARE: 0, SOFTWARE: 1, TRACEPOINT: 2 } as const;
+export const PerfType = {
+  /** `PERF_TYPE_HARDWARE` */
+  HARDWARE: 0,
+  /** `PERF_TYPE_SOFTWARE` */
+  SOFTWARE: 1,
+  /** `PERF_TYPE_TRACEPOINT` */
+  TRACEPOINT: 2,
+} as const;
 
 /** `PERF_COUNT_SW_BPF_OUTPUT`: the software event `bpf_perf_event_output` writes to. */
 export const PERF_COUNT_SW_BPF_OUTPUT = 10;
@@ -20,7 +27,14 @@ const ATTR_WATERMARK = 1n << 14n;
 const ATTR_FREQ = 1n << 10n;
 
 /** perf ioctls (`PERF_EVENT_IOC_*`). */
-export const PerfIoctl = { ENABLE: 0x2400, DISABLE: 0x2401, SET_BPF: 0x40042408 } as const;
+export const PerfIoctl = {
+  /** `PERF_EVENT_IOC_ENABLE` */
+  ENABLE: 0x2400,
+  /** `PERF_EVENT_IOC_DISABLE` */
+  DISABLE: 0x2401,
+  /** `PERF_EVENT_IOC_SET_BPF`: attach a program fd */
+  SET_BPF: 0x40042408,
+} as const;
 
 /** `PERF_FLAG_FD_CLOEXEC`. */
 const PERF_FLAG_FD_CLOEXEC = 8;
@@ -39,6 +53,7 @@ export interface PerfEventOptions {
   readonly config2?: bigint;
   /** pid to watch (-1 for all), cpu (-1 for any). */
   readonly pid?: number;
+  /** CPU to watch (-1 for any, with a pid). */
   readonly cpu?: number;
   /** Sample period (1 for tracepoints). */
   readonly samplePeriod?: bigint;
@@ -50,7 +65,15 @@ export interface PerfEventOptions {
    * When readers of the event's ring are woken: after this many samples (`wakeup_events`),
    * or once this many bytes are waiting (`watermark` with `wakeup_watermark`).
    */
-  readonly wakeup?: { readonly events: number } | { readonly bytes: number };
+  readonly wakeup?:
+    | {
+        /** Wake readers after this many samples. */
+        readonly events: number;
+      }
+    | {
+        /** Wake readers once this many bytes are waiting. */
+        readonly bytes: number;
+      };
 }
 
 /**
@@ -103,7 +126,12 @@ export function tracepointId(category: string, name: string, roots: readonly str
 }
 
 /** The dynamic PMU type of `kprobe` or `uprobe`, and the config bit that makes it a return probe. */
-export function probePmu(kind: 'kprobe' | 'uprobe'): { type: number; retprobeBit: number } {
+export function probePmu(kind: 'kprobe' | 'uprobe'): {
+  /** The PMU's perf event type, for {@link PerfEventOptions.type}. */
+  type: number;
+  /** The `config` bit that turns a probe into a return probe. */
+  retprobeBit: number;
+} {
   const dir = `/sys/bus/event_source/devices/${kind}`;
   const type = Number(readFileSync(`${dir}/type`, 'utf8').trim());
   const format = existsSync(`${dir}/format/retprobe`) ? readFileSync(`${dir}/format/retprobe`, 'utf8') : 'config:0';

@@ -16,17 +16,37 @@ export interface ProgramLoadOptions {
   readonly type: number;
   /** Instructions, 8 bytes each, in host byte order. */
   readonly instructions: Uint8Array;
+  /** License string (`"GPL"` for GPL-only helpers). */
   readonly license: string;
+  /** `kern_version`, checked by old kernels for kprobes. */
   readonly kernelVersion?: number;
+  /** `prog_flags` (`BPF_F_SLEEPABLE`, `BPF_F_XDP_HAS_FRAGS`…). */
   readonly flags?: number;
+  /** Network interface to offload the program to (0: none). */
   readonly ifindex?: number;
   /** Expected attach type: an {@link AttachType} value. */
   readonly expectedAttachType?: number;
+  /** BTF object fd of the program's types (for func and line info). */
   readonly btfFd?: number;
   /** `bpf_func_info` records and their size. */
-  readonly funcInfo?: { readonly records: Uint8Array; readonly recordSize: number; readonly count: number };
+  readonly funcInfo?: {
+    /** The records, in host byte order. */
+    readonly records: Uint8Array;
+    /** Size of one record in bytes. */
+    readonly recordSize: number;
+    /** Number of records. */
+    readonly count: number;
+  };
   /** `bpf_line_info` records and their size. */
-  readonly lineInfo?: { readonly records: Uint8Array; readonly recordSize: number; readonly count: number };
+  readonly lineInfo?: {
+    /** The records, in host byte order. */
+    readonly records: Uint8Array;
+    /** Size of one record in bytes. */
+    readonly recordSize: number;
+    /** Number of records. */
+    readonly count: number;
+  };
+  /** For tracing, LSM, struct_ops and extension programs: the target's BTF type id. */
   readonly attachBtfId?: number;
   /** `attach_prog_fd` or `attach_btf_obj_fd` (they share the field). */
   readonly attachFd?: number;
@@ -40,6 +60,7 @@ export interface ProgramLoadOptions {
 
 /** A loaded program and, when asked for, the verifier log. */
 export interface LoadedProgram {
+  /** The program's file descriptor; closing it unloads the program unless something else holds it. */
   readonly fd: Fd;
   /** Verifier log lines (empty unless `logLevel` was set). */
   readonly log: readonly string[];
@@ -156,9 +177,13 @@ export interface TestRunOptions {
   readonly ctx?: Uint8Array;
   /** Room for output context. */
   readonly ctxOutSize?: number;
+  /** Runs per call (the result reports the mean duration); 1 by default. */
   readonly repeat?: number;
+  /** `BPF_F_TEST_*` flags (`BPF_F_TEST_RUN_ON_CPU`, `BPF_F_TEST_XDP_LIVE_FRAMES`…). */
   readonly flags?: number;
+  /** CPU to run on, with `BPF_F_TEST_RUN_ON_CPU`. */
   readonly cpu?: number;
+  /** Frames per batch for live XDP frames. */
   readonly batchSize?: number;
 }
 

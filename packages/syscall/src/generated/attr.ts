@@ -3,291 +3,489 @@
 
 /** Byte offsets of the fields of an anonymous struct in union bpf_attr. */
 export const mapCreateAttr = {
+  /** Byte offset of `map_type`. */
   map_type: 0,
+  /** Byte offset of `key_size`. */
   key_size: 4,
+  /** Byte offset of `value_size`. */
   value_size: 8,
+  /** Byte offset of `max_entries`. */
   max_entries: 12,
+  /** Byte offset of `map_flags`. */
   map_flags: 16,
+  /** Byte offset of `inner_map_fd`. */
   inner_map_fd: 20,
+  /** Byte offset of `numa_node`. */
   numa_node: 24,
+  /** Byte offset of `map_name`. */
   map_name: 28,
+  /** Byte offset of `map_ifindex`. */
   map_ifindex: 44,
+  /** Byte offset of `btf_fd`. */
   btf_fd: 48,
+  /** Byte offset of `btf_key_type_id`. */
   btf_key_type_id: 52,
+  /** Byte offset of `btf_value_type_id`. */
   btf_value_type_id: 56,
+  /** Byte offset of `btf_vmlinux_value_type_id`. */
   btf_vmlinux_value_type_id: 60,
+  /** Byte offset of `map_extra`. */
   map_extra: 64,
+  /** Byte offset of `value_type_btf_obj_fd`. */
   value_type_btf_obj_fd: 72,
+  /** Byte offset of `map_token_fd`. */
   map_token_fd: 76,
+  /** Byte offset of `excl_prog_hash`. */
   excl_prog_hash: 80,
+  /** Byte offset of `excl_prog_hash_size`. */
   excl_prog_hash_size: 88,
 } as const;
 
 /** Byte offsets of the fields of an anonymous struct in union bpf_attr. */
 export const mapElemAttr = {
+  /** Byte offset of `map_fd`. */
   map_fd: 0,
+  /** Byte offset of `key`. */
   key: 8,
+  /** Byte offset of `value`. */
   value: 16,
+  /** Byte offset of `next_key`. */
   next_key: 16,
+  /** Byte offset of `flags`. */
   flags: 24,
 } as const;
 
 /** Byte offsets of the fields of 'batch' in union bpf_attr. */
 export const batchAttr = {
+  /** Byte offset of `in_batch`. */
   in_batch: 0,
+  /** Byte offset of `out_batch`. */
   out_batch: 8,
+  /** Byte offset of `keys`. */
   keys: 16,
+  /** Byte offset of `values`. */
   values: 24,
+  /** Byte offset of `count`. */
   count: 32,
+  /** Byte offset of `map_fd`. */
   map_fd: 36,
+  /** Byte offset of `elem_flags`. */
   elem_flags: 40,
+  /** Byte offset of `flags`. */
   flags: 48,
 } as const;
 
 /** Byte offsets of the fields of an anonymous struct in union bpf_attr. */
 export const progLoadAttr = {
+  /** Byte offset of `prog_type`. */
   prog_type: 0,
+  /** Byte offset of `insn_cnt`. */
   insn_cnt: 4,
+  /** Byte offset of `insns`. */
   insns: 8,
+  /** Byte offset of `license`. */
   license: 16,
+  /** Byte offset of `log_level`. */
   log_level: 24,
+  /** Byte offset of `log_size`. */
   log_size: 28,
+  /** Byte offset of `log_buf`. */
   log_buf: 32,
+  /** Byte offset of `kern_version`. */
   kern_version: 40,
+  /** Byte offset of `prog_flags`. */
   prog_flags: 44,
+  /** Byte offset of `prog_name`. */
   prog_name: 48,
+  /** Byte offset of `prog_ifindex`. */
   prog_ifindex: 64,
+  /** Byte offset of `expected_attach_type`. */
   expected_attach_type: 68,
+  /** Byte offset of `prog_btf_fd`. */
   prog_btf_fd: 72,
+  /** Byte offset of `func_info_rec_size`. */
   func_info_rec_size: 76,
+  /** Byte offset of `func_info`. */
   func_info: 80,
+  /** Byte offset of `func_info_cnt`. */
   func_info_cnt: 88,
+  /** Byte offset of `line_info_rec_size`. */
   line_info_rec_size: 92,
+  /** Byte offset of `line_info`. */
   line_info: 96,
+  /** Byte offset of `line_info_cnt`. */
   line_info_cnt: 104,
+  /** Byte offset of `attach_btf_id`. */
   attach_btf_id: 108,
+  /** Byte offset of `attach_prog_fd`. */
   attach_prog_fd: 112,
+  /** Byte offset of `attach_btf_obj_fd`. */
   attach_btf_obj_fd: 112,
+  /** Byte offset of `core_relo_cnt`. */
   core_relo_cnt: 116,
+  /** Byte offset of `fd_array`. */
   fd_array: 120,
+  /** Byte offset of `core_relos`. */
   core_relos: 128,
+  /** Byte offset of `core_relo_rec_size`. */
   core_relo_rec_size: 136,
+  /** Byte offset of `log_true_size`. */
   log_true_size: 140,
+  /** Byte offset of `prog_token_fd`. */
   prog_token_fd: 144,
+  /** Byte offset of `fd_array_cnt`. */
   fd_array_cnt: 148,
+  /** Byte offset of `signature`. */
   signature: 152,
+  /** Byte offset of `signature_size`. */
   signature_size: 160,
+  /** Byte offset of `keyring_id`. */
   keyring_id: 164,
 } as const;
 
 /** Byte offsets of the fields of an anonymous struct in union bpf_attr. */
 export const objPinAttr = {
+  /** Byte offset of `pathname`. */
   pathname: 0,
+  /** Byte offset of `bpf_fd`. */
   bpf_fd: 8,
+  /** Byte offset of `file_flags`. */
   file_flags: 12,
+  /** Byte offset of `path_fd`. */
   path_fd: 16,
 } as const;
 
 /** Byte offsets of the fields of an anonymous struct in union bpf_attr. */
 export const progAttachAttr = {
+  /** Byte offset of `target_fd`. */
   target_fd: 0,
+  /** Byte offset of `target_ifindex`. */
   target_ifindex: 0,
+  /** Byte offset of `attach_bpf_fd`. */
   attach_bpf_fd: 4,
+  /** Byte offset of `attach_type`. */
   attach_type: 8,
+  /** Byte offset of `attach_flags`. */
   attach_flags: 12,
+  /** Byte offset of `replace_bpf_fd`. */
   replace_bpf_fd: 16,
+  /** Byte offset of `relative_fd`. */
   relative_fd: 20,
+  /** Byte offset of `relative_id`. */
   relative_id: 20,
+  /** Byte offset of `expected_revision`. */
   expected_revision: 24,
 } as const;
 
 /** Byte offsets of the fields of 'test' in union bpf_attr. */
 export const testAttr = {
+  /** Byte offset of `prog_fd`. */
   prog_fd: 0,
+  /** Byte offset of `retval`. */
   retval: 4,
+  /** Byte offset of `data_size_in`. */
   data_size_in: 8,
+  /** Byte offset of `data_size_out`. */
   data_size_out: 12,
+  /** Byte offset of `data_in`. */
   data_in: 16,
+  /** Byte offset of `data_out`. */
   data_out: 24,
+  /** Byte offset of `repeat`. */
   repeat: 32,
+  /** Byte offset of `duration`. */
   duration: 36,
+  /** Byte offset of `ctx_size_in`. */
   ctx_size_in: 40,
+  /** Byte offset of `ctx_size_out`. */
   ctx_size_out: 44,
+  /** Byte offset of `ctx_in`. */
   ctx_in: 48,
+  /** Byte offset of `ctx_out`. */
   ctx_out: 56,
+  /** Byte offset of `flags`. */
   flags: 64,
+  /** Byte offset of `cpu`. */
   cpu: 68,
+  /** Byte offset of `batch_size`. */
   batch_size: 72,
 } as const;
 
 /** Byte offsets of the fields of an anonymous struct in union bpf_attr. */
 export const getIdAttr = {
+  /** Byte offset of `start_id`. */
   start_id: 0,
+  /** Byte offset of `prog_id`. */
   prog_id: 0,
+  /** Byte offset of `map_id`. */
   map_id: 0,
+  /** Byte offset of `btf_id`. */
   btf_id: 0,
+  /** Byte offset of `link_id`. */
   link_id: 0,
+  /** Byte offset of `next_id`. */
   next_id: 4,
+  /** Byte offset of `open_flags`. */
   open_flags: 8,
+  /** Byte offset of `fd_by_id_token_fd`. */
   fd_by_id_token_fd: 12,
 } as const;
 
 /** Byte offsets of the fields of 'info' in union bpf_attr. */
 export const infoAttr = {
+  /** Byte offset of `bpf_fd`. */
   bpf_fd: 0,
+  /** Byte offset of `info_len`. */
   info_len: 4,
+  /** Byte offset of `info`. */
   info: 8,
 } as const;
 
 /** Byte offsets of the fields of 'query' in union bpf_attr. */
 export const queryAttr = {
+  /** Byte offset of `target_fd`. */
   target_fd: 0,
+  /** Byte offset of `target_ifindex`. */
   target_ifindex: 0,
+  /** Byte offset of `attach_type`. */
   attach_type: 4,
+  /** Byte offset of `query_flags`. */
   query_flags: 8,
+  /** Byte offset of `attach_flags`. */
   attach_flags: 12,
+  /** Byte offset of `prog_ids`. */
   prog_ids: 16,
+  /** Byte offset of `prog_cnt`. */
   prog_cnt: 24,
+  /** Byte offset of `count`. */
   count: 24,
+  /** Byte offset of `prog_attach_flags`. */
   prog_attach_flags: 32,
+  /** Byte offset of `link_ids`. */
   link_ids: 40,
+  /** Byte offset of `link_attach_flags`. */
   link_attach_flags: 48,
+  /** Byte offset of `revision`. */
   revision: 56,
 } as const;
 
 /** Byte offsets of the fields of 'raw_tracepoint' in union bpf_attr. */
 export const rawTracepointAttr = {
+  /** Byte offset of `name`. */
   name: 0,
+  /** Byte offset of `prog_fd`. */
   prog_fd: 8,
+  /** Byte offset of `cookie`. */
   cookie: 16,
 } as const;
 
 /** Byte offsets of the fields of an anonymous struct in union bpf_attr. */
 export const btfLoadAttr = {
+  /** Byte offset of `btf`. */
   btf: 0,
+  /** Byte offset of `btf_log_buf`. */
   btf_log_buf: 8,
+  /** Byte offset of `btf_size`. */
   btf_size: 16,
+  /** Byte offset of `btf_log_size`. */
   btf_log_size: 20,
+  /** Byte offset of `btf_log_level`. */
   btf_log_level: 24,
+  /** Byte offset of `btf_log_true_size`. */
   btf_log_true_size: 28,
+  /** Byte offset of `btf_flags`. */
   btf_flags: 32,
+  /** Byte offset of `btf_token_fd`. */
   btf_token_fd: 36,
 } as const;
 
 /** Byte offsets of the fields of 'task_fd_query' in union bpf_attr. */
 export const taskFdQueryAttr = {
+  /** Byte offset of `pid`. */
   pid: 0,
+  /** Byte offset of `fd`. */
   fd: 4,
+  /** Byte offset of `flags`. */
   flags: 8,
+  /** Byte offset of `buf_len`. */
   buf_len: 12,
+  /** Byte offset of `buf`. */
   buf: 16,
+  /** Byte offset of `prog_id`. */
   prog_id: 24,
+  /** Byte offset of `fd_type`. */
   fd_type: 28,
+  /** Byte offset of `probe_offset`. */
   probe_offset: 32,
+  /** Byte offset of `probe_addr`. */
   probe_addr: 40,
 } as const;
 
 /** Byte offsets of the fields of 'link_create' in union bpf_attr. */
 export const linkCreateAttr = {
+  /** Byte offset of `prog_fd`. */
   prog_fd: 0,
+  /** Byte offset of `map_fd`. */
   map_fd: 0,
+  /** Byte offset of `target_fd`. */
   target_fd: 4,
+  /** Byte offset of `target_ifindex`. */
   target_ifindex: 4,
+  /** Byte offset of `attach_type`. */
   attach_type: 8,
+  /** Byte offset of `flags`. */
   flags: 12,
+  /** Byte offset of `target_btf_id`. */
   target_btf_id: 16,
+  /** Byte offset of `iter_info`. */
   iter_info: 16,
+  /** Byte offset of `iter_info_len`. */
   iter_info_len: 24,
+  /** Byte offsets of the fields of `perf_event`. */
   perf_event: {
+    /** Byte offset of `bpf_cookie`. */
     bpf_cookie: 16,
   },
+  /** Byte offsets of the fields of `kprobe_multi`. */
   kprobe_multi: {
+    /** Byte offset of `flags`. */
     flags: 16,
+    /** Byte offset of `cnt`. */
     cnt: 20,
+    /** Byte offset of `syms`. */
     syms: 24,
+    /** Byte offset of `addrs`. */
     addrs: 32,
+    /** Byte offset of `cookies`. */
     cookies: 40,
   },
+  /** Byte offsets of the fields of `tracing`. */
   tracing: {
+    /** Byte offset of `target_btf_id`. */
     target_btf_id: 16,
+    /** Byte offset of `cookie`. */
     cookie: 24,
   },
+  /** Byte offsets of the fields of `netfilter`. */
   netfilter: {
+    /** Byte offset of `pf`. */
     pf: 16,
+    /** Byte offset of `hooknum`. */
     hooknum: 20,
+    /** Byte offset of `priority`. */
     priority: 24,
+    /** Byte offset of `flags`. */
     flags: 28,
   },
+  /** Byte offsets of the fields of `tcx`. */
   tcx: {
+    /** Byte offset of `relative_fd`. */
     relative_fd: 16,
+    /** Byte offset of `relative_id`. */
     relative_id: 16,
+    /** Byte offset of `expected_revision`. */
     expected_revision: 24,
   },
+  /** Byte offsets of the fields of `uprobe_multi`. */
   uprobe_multi: {
+    /** Byte offset of `path`. */
     path: 16,
+    /** Byte offset of `offsets`. */
     offsets: 24,
+    /** Byte offset of `ref_ctr_offsets`. */
     ref_ctr_offsets: 32,
+    /** Byte offset of `cookies`. */
     cookies: 40,
+    /** Byte offset of `cnt`. */
     cnt: 48,
+    /** Byte offset of `flags`. */
     flags: 52,
+    /** Byte offset of `pid`. */
     pid: 56,
   },
+  /** Byte offsets of the fields of `netkit`. */
   netkit: {
+    /** Byte offset of `relative_fd`. */
     relative_fd: 16,
+    /** Byte offset of `relative_id`. */
     relative_id: 16,
+    /** Byte offset of `expected_revision`. */
     expected_revision: 24,
   },
+  /** Byte offsets of the fields of `cgroup`. */
   cgroup: {
+    /** Byte offset of `relative_fd`. */
     relative_fd: 16,
+    /** Byte offset of `relative_id`. */
     relative_id: 16,
+    /** Byte offset of `expected_revision`. */
     expected_revision: 24,
   },
 } as const;
 
 /** Byte offsets of the fields of 'link_update' in union bpf_attr. */
 export const linkUpdateAttr = {
+  /** Byte offset of `link_fd`. */
   link_fd: 0,
+  /** Byte offset of `new_prog_fd`. */
   new_prog_fd: 4,
+  /** Byte offset of `new_map_fd`. */
   new_map_fd: 4,
+  /** Byte offset of `flags`. */
   flags: 8,
+  /** Byte offset of `old_prog_fd`. */
   old_prog_fd: 12,
+  /** Byte offset of `old_map_fd`. */
   old_map_fd: 12,
 } as const;
 
 /** Byte offsets of the fields of 'link_detach' in union bpf_attr. */
 export const linkDetachAttr = {
+  /** Byte offset of `link_fd`. */
   link_fd: 0,
 } as const;
 
 /** Byte offsets of the fields of 'enable_stats' in union bpf_attr. */
 export const enableStatsAttr = {
+  /** Byte offset of `type`. */
   type: 0,
 } as const;
 
 /** Byte offsets of the fields of 'iter_create' in union bpf_attr. */
 export const iterCreateAttr = {
+  /** Byte offset of `link_fd`. */
   link_fd: 0,
+  /** Byte offset of `flags`. */
   flags: 4,
 } as const;
 
 /** Byte offsets of the fields of 'prog_bind_map' in union bpf_attr. */
 export const progBindMapAttr = {
+  /** Byte offset of `prog_fd`. */
   prog_fd: 0,
+  /** Byte offset of `map_fd`. */
   map_fd: 4,
+  /** Byte offset of `flags`. */
   flags: 8,
 } as const;
 
 /** Byte offsets of the fields of 'token_create' in union bpf_attr. */
 export const tokenCreateAttr = {
+  /** Byte offset of `flags`. */
   flags: 0,
+  /** Byte offset of `bpffs_fd`. */
   bpffs_fd: 4,
 } as const;
 
 /** Byte offsets of the fields of 'prog_stream_read' in union bpf_attr. */
 export const progStreamReadAttr = {
+  /** Byte offset of `stream_buf`. */
   stream_buf: 0,
+  /** Byte offset of `stream_buf_len`. */
   stream_buf_len: 8,
+  /** Byte offset of `stream_id`. */
   stream_id: 12,
+  /** Byte offset of `prog_fd`. */
   prog_fd: 16,
 } as const;
 
