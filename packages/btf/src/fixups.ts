@@ -14,10 +14,23 @@ const externSections = new Set(['.kconfig', '.ksyms']);
  * DATASEC of size 0 gets its ELF section's size, and each global VAR the offset of its ELF
  * symbol (a linked object has both already); in every DATASEC, hidden and internal globals
  * become static and entries are sorted by offset. `.kconfig` and `.ksyms` are left to the
- * extern layout. Returns the edited type list (index = id − 1); the `Btf` is not changed.
+ * extern layout. Returns the edited type list (index = id − 1), a fresh array the caller
+ * may edit; the `Btf` is not changed. Computed once per BTF and ELF: opening and loading an
+ * object both ask for it.
  * @throws {@link BtfError} `bad-fixup` naming the DATASEC and variable that cannot be placed.
  */
 export function fixupDatasecs(btf: Btf, elf: ElfFile): BtfType[] {
+  const known = fixedDatasecs.get(btf);
+  if (known?.elf === elf) return [...known.types];
+  const types = computeDatasecFixups(btf, elf);
+  fixedDatasecs.set(btf, { elf, types });
+  return [...types];
+}
+
+/** Each BTF's DATASEC fix-up, with the ELF it was computed against (the types are never edited in place, only replaced in copies of the list). */
+const fixedDatasecs = new WeakMap<Btf, { readonly elf: ElfFile; readonly types: readonly BtfType[] }>();
+
+function computeDatasecFixups(btf: Btf, elf: ElfFile): BtfType[] {
   const types = [...btf.decodeAll()];
   const fail = (problem: string, datasec: BtfDatasec, field?: string): never => {
     throw new BtfError('bad-fixup', problem, {

@@ -53,6 +53,24 @@ describe('DATASEC fix-ups', () => {
     expect(offsets(after).zeroed).toBe(4);
   });
 
+  it('gives each caller a list of its own: edits made by one (as the loader places .kconfig) do not reach the next', () => {
+    const first = fixupDatasecs(btf, elf);
+    const index = first.findIndex((t) => t.kind === 'datasec' && t.name === '.bss');
+    first[index] = { ...(first[index] as BtfType), size: 4096 } as BtfType;
+    first.push(first[0] as BtfType);
+    const second = fixupDatasecs(btf, elf);
+    expect(second).not.toBe(first);
+    expect(second).toHaveLength(fixed.length);
+    expect(second[index]).toMatchObject({ size: elf.sectionByName('.bss')?.size });
+  });
+
+  it('fixes up another ELF of the same BTF against that ELF', () => {
+    const other = parseElf(readFixture('globals_subprogs'), { name: 'again.el.o' });
+    const again = fixupDatasecs(btf, other);
+    expect(again).not.toBe(fixed);
+    expect(again.map((t) => t.kind === 'datasec' && t.size)).toEqual(fixed.map((t) => t.kind === 'datasec' && t.size));
+  });
+
   it('encodes to BTF the kernel would accept the layout of', () => {
     const again = parseBtf(encodeBtf(fixed));
     expect(again.byName('.bss', 'datasec')).toMatchObject({ size: 8 });

@@ -17,8 +17,9 @@ import type { ResourceScope } from './scope.js';
 
 /**
  * Loads the object's BTF (DATASECs fixed up, `.kconfig` externs placed as the map lays
- * them out, `.ksyms` made acceptable to the kernel, hidden subprograms static, re-encoded) and returns its fd and the fixed-up BTF itself,
- * or `undefined` when the object has none or the kernel refuses it. What is sent is
+ * them out, `.ksyms` made acceptable to the kernel, hidden subprograms static, re-encoded) and
+ * returns its fd (`undefined` when the object has none or the kernel refuses it) and a
+ * function returning the fixed-up BTF, parsed on its first call. What is sent is
  * sanitised for this kernel (kinds its BTF loader lacks rewritten, ids kept, as libbpf
  * does). BTF is optional for maps and programs, so a refusal is logged with the kernel's
  * reason, as libbpf does, and the load goes on without it, unless the object has
@@ -31,16 +32,21 @@ export function loadObjectBtf(
   maps: readonly MapSpec[],
   scope: ResourceScope,
   log: LoadLogger,
-): { fd: Fd | undefined; fixed: Btf | undefined } {
-  if (btf === undefined) return { fd: undefined, fixed: undefined };
+): { fd: Fd | undefined; fixed: () => Btf | undefined } {
+  if (btf === undefined) return { fd: undefined, fixed: () => undefined };
   const types = fixupDatasecs(btf, elf);
   const kconfig = maps.find((m) => m.source === 'kconfig');
   if (kconfig !== undefined) placeDatasecVariables(types, '.kconfig', kconfig.externs, kconfig.valueSize);
   fixupKsyms(types);
   staticHiddenSubprograms(types, elf);
   const bytes = reencode(types, btf);
-  // The fixed-up BTF also types the maps' values (DATASEC offsets and sizes included).
-  const fixed = parseBtf(bytes, elf.name === undefined ? {} : { name: elf.name });
+  // The fixed-up BTF also types the maps' values (DATASEC offsets and sizes included),
+  // parsed when a map first decodes a value.
+  let parsed: Btf | undefined;
+  const fixed = () => {
+    parsed ??= parseBtf(bytes, elf.name === undefined ? {} : { name: elf.name });
+    return parsed;
+  };
   const sanitized = sanitizeBtf(types, btfFeatures());
   const rewritten = sanitized.filter((t, i) => t !== types[i]).length;
   if (rewritten > 0) log(`BTF sanitised for this kernel: ${rewritten} types rewritten into kinds it knows`);

@@ -76,11 +76,8 @@ export class BpfMap {
     /** The definition it was created from. */
     readonly spec: MapSpec,
     private readonly handle: Fd,
-    /**
-     * The BTF its `spec.btfKeyTypeId` and `spec.btfValueTypeId` refer to: the object's BTF as
-     * loaded into the kernel (DATASEC sizes and offsets fixed up), so global data decodes too.
-     */
-    readonly btf: Btf | undefined,
+    /** Reads the BTF {@link btf} returns, on first use (shared by the object's maps). */
+    private readonly typedBtf: () => Btf | undefined,
     /**
      * For a struct_ops map, the value it registers with: the kernel's `bpf_struct_ops_<name>`
      * layout, the object's data members copied in and its programs' fds in the function
@@ -90,6 +87,15 @@ export class BpfMap {
      */
     readonly structOpsValue?: Uint8Array,
   ) {}
+
+  /**
+   * The BTF its `spec.btfKeyTypeId` and `spec.btfValueTypeId` refer to: the object's BTF as
+   * loaded into the kernel (DATASEC sizes and offsets fixed up), so global data decodes too.
+   * Parsed when first asked for: most loaded maps are never decoded from user space.
+   */
+  get btf(): Btf | undefined {
+    return this.typedBtf();
+  }
 
   /** Asked of the kernel once, when an element call or a size first needs it: most loaded maps are never read from user space. */
   private get layout(): MapLayout {
@@ -222,8 +228,9 @@ export class BpfMap {
 
   /** True when the value type is itself an array, so an array given to `set` is one value, not one per CPU. */
   private valueIsArray(): boolean {
-    if (this.btf === undefined || this.spec.btfValueTypeId === 0) return false;
-    return resolveType(this.btf, this.spec.btfValueTypeId).kind === 'array';
+    const btf = this.btf;
+    if (btf === undefined || this.spec.btfValueTypeId === 0) return false;
+    return resolveType(btf, this.spec.btfValueTypeId).kind === 'array';
   }
 
   private keyBytes(key: BtfValue | Uint8Array): Uint8Array {
@@ -258,14 +265,15 @@ export class BpfMap {
     const cached = which === 'key' ? this.keyCodec : this.valueCodec;
     if (cached !== undefined) return cached;
     const id = which === 'key' ? this.spec.btfKeyTypeId : this.spec.btfValueTypeId;
-    if (this.btf === undefined || id === 0) {
+    const btf = this.btf;
+    if (btf === undefined || id === 0) {
       if (which === 'value' && (this.spec.inner !== undefined || this.layout.type === 3)) return idCodec;
       throw new LoadError('use', `the map has no BTF ${which} type`, {
         map: this.name,
         hint: 'use lookup()/update() with bytes',
       });
     }
-    const codec = btfCodec(this.btf, id, isLittleEndianHost);
+    const codec = btfCodec(btf, id, isLittleEndianHost);
     if (which === 'key') this.keyCodec = codec;
     else this.valueCodec = codec;
     return codec;
