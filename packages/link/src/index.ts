@@ -42,6 +42,7 @@ export type { RawTracepointOptions } from './raw-tracepoint.js';
 export { attachRawTracepoint } from './raw-tracepoint.js';
 export { attachSkLookup } from './sk-lookup.js';
 export { attachSocketFilter } from './socket-filter.js';
+export { attachStructOps, updateStructOps } from './struct-ops.js';
 export type { TcxOptions } from './tcx.js';
 export { attachTcx, TcxDirection } from './tcx.js';
 export { mountTracefs, TRACEFS_DEFAULT, tracefsRoot } from './tracefs.js';

@@ -34,3 +34,25 @@ export function runProbed(path: string, calls: number): number {
     return (error as { status: number }).status;
   }
 }
+
+/** The test program `programs/congestion.c`, built in a fresh directory. */
+export function buildCongestion(): { path: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfkit-link-'));
+  const path = join(dir, 'congestion');
+  execFileSync('cc', ['-O1', '-o', path, new URL('./programs/congestion.c', import.meta.url).pathname]);
+  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Runs a loopback TCP connection choosing congestion control `name`: the algorithm the
+ * socket then reports, or the kernel's refusal (`refused: …`) when none has that name.
+ */
+export function connectWithCongestion(program: string, name: string): string {
+  try {
+    return execFileSync(program, [name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch (error) {
+    const { status, stderr } = error as { status: number; stderr: string };
+    if (status === 2) return `refused: ${stderr.trim()}`;
+    throw error;
+  }
+}
