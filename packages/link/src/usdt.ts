@@ -153,7 +153,7 @@ export function attachUsdt(
     if (options.multi === true) {
       const probes = attachUprobeMulti(programFd, path, {
         offsets,
-        cookies: siteSpecIds.map(BigInt),
+        ...(cookies ? { cookies: siteSpecIds.map(BigInt) } : {}),
         ...(refCtrOffsets.some((o) => o !== 0) ? { refCtrOffsets } : {}),
         ...pid,
       });
@@ -165,7 +165,7 @@ export function attachUsdt(
         probes.push(
           attachUprobe(programFd, path, {
             offset,
-            cookie: BigInt(siteSpecIds[i] as number),
+            ...(cookies ? { cookie: BigInt(siteSpecIds[i] as number) } : {}),
             ...(refCtrOffsets[i] === 0 ? {} : { refCtrOffset: refCtrOffsets[i] as number }),
             ...pid,
           }),

@@ -136,3 +136,45 @@ describe.skipIf(skip !== undefined)('USDT probes of a binary we build', () => {
     );
   });
 });
+
+describe.skipIf(skip !== undefined)('USDT without BPF cookies (spec ids by address, as before Linux 5.15)', () => {
+  let obj: BpfObject;
+  let built: ReturnType<typeof buildProbed>;
+  let fdsBefore = 0;
+  const state = () => obj.map('.bss').get(0) as Record<string, bigint>;
+  const ipEntries = () => [...obj.map('__bpf_usdt_ip_to_spec_id').keys()].length;
+
+  beforeAll(() => {
+    fdsBefore = openFdCount();
+    built = buildProbed();
+    // LINUX_HAS_BPF_COOKIE is 0: usdt.bpf.h looks the spec id up by the probe's address.
+    obj = BpfObject.open(fixture('usdt_probe').path, { bpfCookies: false });
+    obj.load();
+  });
+  afterAll(() => {
+    obj.close();
+    built.remove();
+    expect(openFdCount()).toBe(fdsBefore);
+  });
+
+  it('an unmodified usdt.bpf.h program still reads its arguments and cookie, through the ip-to-spec map', () => {
+    expect(ipEntries()).toBe(0);
+    {
+      using _link = obj.program('on_tick').attach({ target: `${built.noPie}:bpfkit:tick`, cookie: 77n });
+      // One entry per site of the probe, removed again on close.
+      expect(ipEntries()).toBe(readSdtNotes(binaryElf(built.noPie)).filter((n) => n.name === 'tick').length);
+      runProbed(built.noPie, 5);
+    }
+    expect(state()).toEqual({ calls: 5n, first_sum: 10n, second_sum: 210n, last_cookie: 77n, arg_count: 2n });
+    expect(ipEntries()).toBe(0);
+  });
+
+  it('a PIE executable is refused (its probe addresses move), leaving nothing behind', () => {
+    const before = openFdCount();
+    expect(() => obj.program('on_tick').attach({ target: `${built.pie}:bpfkit:tick` })).toThrow(
+      expect.objectContaining({ code: 'not-supported', context: expect.objectContaining({ program: 'on_tick' }) }),
+    );
+    expect(ipEntries()).toBe(0);
+    expect(openFdCount()).toBe(before);
+  });
+});

@@ -55,7 +55,9 @@ const tcxDirections = new Map<number, keyof typeof TcxDirection>([
  * Attaches a loaded program the way its section name says (through `@bpfkit/link`), with
  * `options` for what the name cannot say (interface, cgroup, socket). `expectedAttachType` is
  * the one the program was loaded with: a usdt program loaded with `BPF_TRACE_UPROBE_MULTI`
- * attaches through one uprobe_multi link, any other through a uprobe per site.
+ * attaches through one uprobe_multi link, any other through a uprobe per site. `bpfCookies`
+ * says whether USDT spec ids travel as BPF cookies or by address (the programs were told
+ * which through `LINUX_HAS_BPF_COOKIE`).
  * @throws {@link @bpfkit/link!LinkError} naming the program, the target and what to do.
  */
 export function attachProgram(
@@ -64,9 +66,11 @@ export function attachProgram(
   options: AttachOptions,
   mapFd: ObjectMapFd,
   expectedAttachType?: number,
+  bpfCookies = attachCookieSupported(),
 ): Link {
   try {
-    return attachTo(attachTarget(plan, options.target), plan, programFd, options, mapFd, expectedAttachType);
+    const target = attachTarget(plan, options.target);
+    return attachTo(target, plan, programFd, options, mapFd, expectedAttachType, bpfCookies);
   } catch (error) {
     if (LinkError.is(error) && error.context.program === undefined) {
       throw new LinkError(error.code, error.problem, { ...error.context, program: plan.name }, error.hint, {
@@ -89,6 +93,7 @@ function attachTo(
   options: AttachOptions,
   mapFd: ObjectMapFd,
   expectedAttachType: number | undefined,
+  bpfCookies: boolean,
 ): Link {
   const cookie = options.cookie === undefined ? {} : { cookie: options.cookie };
   switch (target.kind) {
@@ -124,7 +129,7 @@ function attachTo(
         target.name,
         { specs, ...(ipToSpec === undefined ? {} : { ipToSpec }) },
         {
-          cookies: attachCookieSupported(),
+          cookies: bpfCookies,
           // A program loaded for uprobe_multi links attaches through nothing else.
           multi: expectedAttachType === AttachType.TRACE_UPROBE_MULTI,
           ...(options.pid === undefined ? {} : { pid: options.pid }),

@@ -66,6 +66,8 @@ export interface ProgramLoading {
   readonly moduleFds: ModuleBtfFds;
   /** Hands links made by `attach()` to the object, which closes them. */
   readonly adopt: (link: BpfLink) => void;
+  /** Whether attachments pass BPF cookies (USDT spec ids), as `LINUX_HAS_BPF_COOKIE` told the programs. */
+  readonly bpfCookies: () => boolean;
 }
 
 /**
@@ -284,7 +286,15 @@ export function loadPrograms(p: ProgramLoading): Map<string, BpfProgram> {
       bindMaps(p, plan, result.fd);
       loaded.set(
         plan.name,
-        new BpfProgram(plan, result.fd, result.log, p.adopt, p.mapFds, attach.expectedAttachType ?? expectedAttachType),
+        new BpfProgram(
+          plan,
+          result.fd,
+          result.log,
+          p.adopt,
+          p.mapFds,
+          attach.expectedAttachType ?? expectedAttachType,
+          p.bpfCookies,
+        ),
       );
       p.log(`prog '${plan.name}': loaded, fd=${result.fd.fd} (${plan.instructions.length} insns)`);
     } catch (error) {

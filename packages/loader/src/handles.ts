@@ -334,6 +334,8 @@ export class BpfProgram {
     private readonly objectMaps: ReadonlyMap<string, Fd>,
     /** `BPF_*` expected attach type it was loaded with (usdt: UPROBE_MULTI when the kernel has those links). */
     readonly expectedAttachType: number | undefined,
+    /** Whether its attachments pass BPF cookies (false: USDT spec ids go by address). */
+    private readonly bpfCookies: () => boolean,
   ) {}
 
   /** The file descriptor (-1 once the object is closed). */
@@ -378,6 +380,7 @@ export class BpfProgram {
       options,
       (name) => this.objectMaps.get(name)?.fd,
       this.expectedAttachType,
+      this.bpfCookies(),
     );
     this.adopt(link);
     return link;

@@ -91,6 +91,12 @@ export interface OpenOptions {
   readonly moduleBtfs?: readonly Btf[];
   /** `.kconfig` values that replace the running kernel's (`{ CONFIG_HZ: '1000' }`). */
   readonly kconfig?: Readonly<Record<string, string>>;
+  /**
+   * Use BPF cookies where the kernel has them (default true). `false` acts as on kernels
+   * before 5.15, as libbpf does there: `LINUX_HAS_BPF_COOKIE` is 0, and USDT programs find
+   * their spec by the probe's address (`__bpf_usdt_ip_to_spec_id`) instead of a cookie.
+   */
+  readonly bpfCookies?: boolean;
 }
 
 /**
@@ -210,6 +216,7 @@ export class BpfObject {
         attachSource: () => ({ kernel: runningKernelBtf(), modules: runningModuleBtfs }),
         structOps: structOps.attachments,
         moduleFds,
+        bpfCookies: () => this.bpfCookies(),
       };
       const programs = loadPrograms(loading);
       const programSlots = new Map(
@@ -447,7 +454,7 @@ export class BpfObject {
         {
           ...facts,
           config,
-          bpfCookie: attachCookieSupported,
+          bpfCookie: () => this.bpfCookies(),
           syscallWrapper: () =>
             hasSyscallWrapper(process.arch, runningKernelBtf(), kernelSymbolAddress, kprobesAvailable()),
         },
@@ -457,6 +464,11 @@ export class BpfObject {
       throw failed(error, { map: kconfig.name });
     }
     this.log(`map '${kconfig.name}': ${kconfig.externs.length} kconfig externs resolved`);
+  }
+
+  /** Whether programs get BPF cookies: the kernel has them and the options do not refuse them. */
+  private bpfCookies(): boolean {
+    return (this.options.bpfCookies ?? true) && attachCookieSupported();
   }
 
   private requireLoaded(): void {
