@@ -43,6 +43,10 @@ export { attachRawTracepoint } from './raw-tracepoint.js';
 export { attachSkLookup } from './sk-lookup.js';
 export { attachSocketFilter } from './socket-filter.js';
 export { attachStructOps, updateStructOps } from './struct-ops.js';
+export type { TcFilter, TcFilterPlace, TcOptions } from './tc.js';
+export { attachTc, detachTc, queryTc, TcLink } from './tc.js';
+export type { TcDirection } from './tc-hook.js';
+export { createTcHook, destroyTcHook } from './tc-hook.js';
 export type { TcxOptions } from './tcx.js';
 export { attachTcx, TcxDirection } from './tcx.js';
 export { mountTracefs, TRACEFS_DEFAULT, tracefsRoot } from './tracefs.js';
@@ -66,3 +70,5 @@ export {
 } from './user-symbols.js';
 export type { XdpOptions } from './xdp.js';
 export { attachXdp, XdpMode } from './xdp.js';
+export type { XdpDetachOptions, XdpNetlinkOptions, XdpQuery } from './xdp-netlink.js';
+export { attachXdpNetlink, detachXdpNetlink, queryXdp, XdpAttached } from './xdp-netlink.js';

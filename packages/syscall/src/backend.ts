@@ -29,6 +29,12 @@ export interface BpfBackend {
   perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number;
   /** `setsockopt(fd, level, name, &value, 4)` with an int value: 0, or `-errno`. */
   setsockoptInt(fd: number, level: number, name: number, value: number): number;
+  /** `socket(domain, type, protocol)`: the fd, or `-errno`. */
+  socket(domain: number, type: number, protocol: number): number;
+  /** `send(fd, buffer, length, 0)`: bytes sent, or `-errno`. */
+  send(fd: number, buffer: Uint8Array): number;
+  /** `recv(fd, buffer, length, flags)`: bytes received (the datagram's full length with `MSG_TRUNC`), or `-errno`. */
+  receive(fd: number, buffer: Uint8Array, flags: number): number;
   /**
    * `mmap(NULL, length, PROT_READ[|PROT_WRITE], MAP_SHARED or MAP_PRIVATE, fd, offset)`, or
    * `-errno`. `shared` false is for files that refuse shared mappings (sysfs BTF). With an
@@ -211,6 +217,13 @@ function loadKoffi(): BpfBackend {
   const setsockopt = libc.func('int setsockopt(int fd, int level, int name, void *value, unsigned int length)') as (
     ...a: unknown[]
   ) => number;
+  const socket = libc.func('int socket(int domain, int type, int protocol)') as (...a: unknown[]) => number;
+  const send = libc.func('long send(int fd, void *buf, unsigned long length, int flags)') as (
+    ...a: unknown[]
+  ) => number;
+  const recv = libc.func('long recv(int fd, void *buf, unsigned long length, int flags)') as (
+    ...a: unknown[]
+  ) => number;
   // The same call taking the attr's address as an integer: an async call would otherwise
   // pass a copy of a typed array, and the caller watches the kernel write into the original.
   const bpfByAddress = libc.func('long syscall(long number, int cmd, uint64_t attr, unsigned int size)') as unknown as {
@@ -254,6 +267,9 @@ function loadKoffi(): BpfBackend {
     read: (fd, buffer) => result(read(fd, buffer, buffer.length)),
     perfEventOpen: (attr, pid, cpu, groupFd, flags) => result(perf(n.perfEventOpen, attr, pid, cpu, groupFd, flags)),
     setsockoptInt: (fd, level, name, value) => result(setsockopt(fd, level, name, Int32Array.of(value), 4)),
+    socket: (domain, type, protocol) => result(socket(domain, type, protocol)),
+    send: (fd, buffer) => result(send(fd, buffer, buffer.length, 0)),
+    receive: (fd, buffer, flags) => result(recv(fd, buffer, buffer.length, flags)),
     mmap(fd, length, writable, shared, offset = 0, address = undefined) {
       const prot = PROT_READ | (writable ? PROT_WRITE : 0);
       const flags = shared ? MAP_SHARED : MAP_PRIVATE;
@@ -294,6 +310,9 @@ function loadFfiNapi(): BpfBackend {
     mmap: ['pointer', ['pointer', 'ulong', 'int', 'int', 'int', 'long']],
     munmap: ['int', ['pointer', 'ulong']],
     setsockopt: ['int', ['int', 'int', 'int', 'pointer', 'uint']],
+    socket: ['int', ['int', 'int', 'int']],
+    send: ['long', ['int', 'pointer', 'ulong', 'int']],
+    recv: ['long', ['int', 'pointer', 'ulong', 'int']],
     fcntl: ['int', ['int', 'int', 'int']],
     dup3: ['int', ['int', 'int', 'int']],
     sysconf: ['long', ['int']],
@@ -343,6 +362,9 @@ function loadFfiNapi(): BpfBackend {
       result((perfLib.syscall as Fn)(n.perfEventOpen, buffer(attr), pid, cpu, groupFd, flags)),
     setsockoptInt: (fd, level, name, value) =>
       result((libc.setsockopt as Fn)(fd, level, name, Buffer.from(Int32Array.of(value).buffer), 4)),
+    socket: (domain, type, protocol) => result((libc.socket as Fn)(domain, type, protocol)),
+    send: (fd, bytes) => result((libc.send as Fn)(fd, buffer(bytes), bytes.length, 0)),
+    receive: (fd, bytes, flags) => result((libc.recv as Fn)(fd, buffer(bytes), bytes.length, flags)),
     mmap(fd, length, writable, shared, offset = 0, address = undefined) {
       const prot = PROT_READ | (writable ? PROT_WRITE : 0);
       const flags = shared ? MAP_SHARED : MAP_PRIVATE;

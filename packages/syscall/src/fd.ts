@@ -1,4 +1,5 @@
 import { getBackend } from './backend.js';
+import { BpfSyscallError } from './errors.js';
 import { disownDescriptor, ownDescriptor } from './known-layouts.js';
 import { trackDescriptor, untrackDescriptor } from './thread-descriptors.js';
 
@@ -68,4 +69,15 @@ export class Fd {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/**
+ * A new descriptor for `fd`'s file (`F_DUPFD_CLOEXEC`), owned by the caller: the object
+ * stays alive until this one closes, whoever closes the original first.
+ * @throws {@link BpfSyscallError} (command `fcntl(F_DUPFD_CLOEXEC)`; EBADF when `fd` is closed).
+ */
+export function duplicateFd(fd: number, description: string): Fd {
+  const copy = getBackend().duplicate(fd);
+  if (copy < 0) throw new BpfSyscallError('fcntl(F_DUPFD_CLOEXEC)', -copy, { object: description });
+  return new Fd(copy, description);
 }

@@ -36,7 +36,7 @@ export type { BpfSyscallErrorCode, BpfSyscallErrorContext } from './errors.js';
 export { BpfSyscallError } from './errors.js';
 export { type FailureSubject, failureFacts } from './failure-facts.js';
 export type { LeakReporter } from './fd.js';
-export { Fd, onLeak } from './fd.js';
+export { duplicateFd, Fd, onLeak } from './fd.js';
 // Feature probes
 export {
   attachCookieSupported,
@@ -92,6 +92,8 @@ export {
 } from './maps.js';
 export type { FdMemoryOptions } from './memory.js';
 export { mapFdMemory, pageSize } from './memory.js';
+// Netlink sockets (rtnetlink attachments: XDP and tc on kernels without links)
+export { NetlinkProtocol, openNetlinkSocket, receiveNetlink, sendNetlink } from './netlink-socket.js';
 export type { BtfInfo, LinkInfo, MapInfo, ObjectKind, ProgramInfo } from './objects.js';
 // Objects
 export {
