@@ -3,7 +3,13 @@ import { kernelStep, LinkError, type LinkErrorContext } from './errors.js';
 import { Link } from './link.js';
 import { interfaceIndex } from './netdev.js';
 import { routeRequest } from './netlink.js';
-import { attributeU32, NetlinkFlag, type NetlinkMessage, netlinkAttributes } from './netlink-message.js';
+import {
+  attributeU32,
+  NetlinkFlag,
+  type NetlinkMessage,
+  type NetlinkRequest,
+  netlinkAttributes,
+} from './netlink-message.js';
 import {
   createTcHook,
   TCA_KIND,
@@ -104,26 +110,30 @@ function requirePlace(place: TcFilterPlace, context: LinkErrorContext): void {
     throw new LinkError('needs-option', 'a filter is named by its handle and priority: give both', context);
 }
 
-/** RTM_GETTFILTER for the bpf filter at `place`. */
-function getFilter(ifindex: number, place: TcFilterPlace, context: LinkErrorContext): TcFilter {
-  const request = tcRequest(RTM_GETTFILTER, NetlinkFlag.REQUEST | NetlinkFlag.ACK, {
+/** A request of `type` about the bpf filter at `place` on `ifindex`. */
+function filterRequest(type: number, flags: number, ifindex: number, place: TcFilterPlace): NetlinkRequest {
+  return tcRequest(type, NetlinkFlag.REQUEST | NetlinkFlag.ACK | flags, {
     ifindex,
     handle: place.handle ?? 0,
     parent: TcHookParent[place.direction],
     info: ((place.priority ?? 0) << 16) | ETH_P_ALL_NETWORK_ORDER,
   }).string(TCA_KIND, 'bpf');
-  return filterOf(routeRequest('query the tc filter', context, request, lookupHints), 'query the tc filter', context);
+}
+
+/** RTM_GETTFILTER for the bpf filter at `place`. */
+function getFilter(ifindex: number, place: TcFilterPlace, context: LinkErrorContext): TcFilter {
+  const reply = routeRequest(
+    'query the tc filter',
+    context,
+    filterRequest(RTM_GETTFILTER, 0, ifindex, place),
+    lookupHints,
+  );
+  return filterOf(reply, 'query the tc filter', context);
 }
 
 /** RTM_DELTFILTER for the filter at `place`. */
 function deleteFilter(ifindex: number, place: TcFilterPlace, context: LinkErrorContext): void {
-  const request = tcRequest(RTM_DELTFILTER, NetlinkFlag.REQUEST | NetlinkFlag.ACK, {
-    ifindex,
-    handle: place.handle ?? 0,
-    parent: TcHookParent[place.direction],
-    info: ((place.priority ?? 0) << 16) | ETH_P_ALL_NETWORK_ORDER,
-  }).string(TCA_KIND, 'bpf');
-  routeRequest('delete the tc filter', context, request, lookupHints);
+  routeRequest('delete the tc filter', context, filterRequest(RTM_DELTFILTER, 0, ifindex, place), lookupHints);
 }
 
 /**
@@ -139,27 +149,17 @@ export function attachTc(programFd: number, device: string | number, options: Tc
   const ifindex = interfaceIndex(device, context);
   const program = kernelStep('read the program', context, () => programInfo(programFd));
   createTcHook(ifindex);
-  const request = tcRequest(
+  const request = filterRequest(
     RTM_NEWTFILTER,
-    NetlinkFlag.REQUEST |
-      NetlinkFlag.ACK |
-      NetlinkFlag.ECHO |
-      NetlinkFlag.CREATE |
-      (options.replace ? NetlinkFlag.REPLACE : NetlinkFlag.EXCL),
-    {
-      ifindex,
-      handle: options.handle ?? 0,
-      parent: TcHookParent[options.direction],
-      info: ((options.priority ?? 0) << 16) | ETH_P_ALL_NETWORK_ORDER,
-    },
-  )
-    .string(TCA_KIND, 'bpf')
-    .nested(TCA_OPTIONS, (bpf) =>
-      bpf
-        .u32(TCA_BPF_FD, programFd)
-        .string(TCA_BPF_NAME, `${program.name}:[${program.id}]`)
-        .u32(TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT),
-    );
+    NetlinkFlag.ECHO | NetlinkFlag.CREATE | (options.replace ? NetlinkFlag.REPLACE : NetlinkFlag.EXCL),
+    ifindex,
+    options,
+  ).nested(TCA_OPTIONS, (bpf) =>
+    bpf
+      .u32(TCA_BPF_FD, programFd)
+      .string(TCA_BPF_NAME, `${program.name}:[${program.id}]`)
+      .u32(TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT),
+  );
   const filter = filterOf(
     routeRequest('attach the tc filter', context, request, attachHints),
     'attach the tc filter',

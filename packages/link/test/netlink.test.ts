@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { fixture } from '@bpfkit/fixtures';
 import { BpfObject } from '@bpfkit/loader';
@@ -18,41 +17,29 @@ import {
   XdpAttached,
   XdpMode,
 } from '../src/index.js';
+import { createVethNamespace, type VethNamespace } from './veth-namespace.js';
 
 const unavailable = bpfUnavailable();
-const id = process.pid % 100000;
-const ns = `bpfnl${id}`;
-const hostSide = `bpfnh${id}`;
-const nsSide = `bpfnn${id}`;
-const sh = (...args: string[]) => execFileSync(args[0] as string, args.slice(1), { encoding: 'utf8' });
 
 describe.skipIf(unavailable !== undefined)('XDP and tc through rtnetlink, on a veth into a namespace we create', () => {
+  let net: VethNamespace;
+  let hostSide = '';
   let obj: BpfObject;
   let fdsBefore = 0;
   const counter = (name: string) => Number((obj.map('.bss').get(0) as Record<string, bigint>)[name]);
   const programId = (name: string) => obj.program(name).info().id;
-  /** Sends `count` UDP datagrams from the namespace to the host side of the veth, to `port`. */
-  const sendFromNamespace = (count: number, port = 9) => {
-    for (let i = 0; i < count; i++)
-      sh('ip', 'netns', 'exec', ns, 'bash', '-c', `echo bpfkit > /dev/udp/10.254.11.1/${port}`);
-  };
+  const sendFromNamespace = (count: number, port?: number) => net.sendFromNamespace(count, port);
 
   beforeAll(() => {
     fdsBefore = openFdCount();
-    sh('ip', 'netns', 'add', ns);
-    sh('ip', 'link', 'add', hostSide, 'type', 'veth', 'peer', 'name', nsSide);
-    sh('ip', 'link', 'set', nsSide, 'netns', ns);
-    sh('ip', 'addr', 'add', '10.254.11.1/30', 'dev', hostSide);
-    sh('ip', 'link', 'set', hostSide, 'up');
-    sh('ip', 'netns', 'exec', ns, 'ip', 'addr', 'add', '10.254.11.2/30', 'dev', nsSide);
-    sh('ip', 'netns', 'exec', ns, 'ip', 'link', 'set', nsSide, 'up');
+    net = createVethNamespace('bpfnl', 11);
+    hostSide = net.hostSide;
     obj = BpfObject.open(fixture('link_net').path);
     obj.load();
   });
   afterAll(() => {
     obj.close();
-    sh('ip', 'link', 'del', hostSide);
-    sh('ip', 'netns', 'del', ns);
+    net.remove();
     expect(openFdCount()).toBe(fdsBefore);
   });
 
