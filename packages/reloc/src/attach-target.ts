@@ -3,26 +3,112 @@ import { AttachType, ProgramType } from './program-types.js';
 
 /** How a program attaches, decided from its section name (and any override). */
 export type AttachTarget =
-  | { readonly kind: 'raw-tracepoint'; readonly name: string }
-  | { readonly kind: 'tracepoint'; readonly category: string; readonly name: string }
   | {
+      /** Which attach kind this is. */
+      readonly kind: 'raw-tracepoint';
+      /** The raw tracepoint's name. */
+      readonly name: string;
+    }
+  | {
+      /** Which attach kind this is. */
+      readonly kind: 'tracepoint';
+      /** The tracepoint's category (`syscalls`, `sched`…). */
+      readonly category: string;
+      /** The tracepoint's name in its category. */
+      readonly name: string;
+    }
+  | {
+      /** Which attach kind this is. */
       readonly kind: 'uprobe';
+      /** The binary or library to probe. */
       readonly path: string;
+      /** The function symbol to probe (empty when only an offset is given). */
       readonly function: string;
+      /** Byte offset past the function's start. */
       readonly offset: number;
+      /** True for a return probe (`uretprobe`). */
       readonly retprobe: boolean;
     }
-  | { readonly kind: 'kprobe'; readonly function: string; readonly offset: number; readonly retprobe: boolean }
-  | { readonly kind: 'ksyscall'; readonly syscall: string; readonly retprobe: boolean }
-  | { readonly kind: 'usdt'; readonly path: string; readonly provider: string; readonly name: string }
-  | { readonly kind: 'kprobe-multi'; readonly pattern: string; readonly retprobe: boolean }
-  | { readonly kind: 'uprobe-multi'; readonly path: string; readonly pattern: string; readonly retprobe: boolean }
-  | { readonly kind: 'tracing'; readonly attachType: number }
-  | { readonly kind: 'netdev'; readonly attachType: number }
-  | { readonly kind: 'cgroup'; readonly attachType: number }
-  | { readonly kind: 'iterator'; readonly target: string }
-  | { readonly kind: 'socket' }
-  | { readonly kind: 'unsupported'; readonly reason: string };
+  | {
+      /** Which attach kind this is. */
+      readonly kind: 'kprobe';
+      /** The kernel function to probe. */
+      readonly function: string;
+      /** Byte offset past the function's start. */
+      readonly offset: number;
+      /** True for a return probe (`kretprobe`). */
+      readonly retprobe: boolean;
+    }
+  | {
+      /** Which attach kind this is. */
+      readonly kind: 'ksyscall';
+      /** The system call's name, without the architecture's prefix. */
+      readonly syscall: string;
+      /** True for a return probe (`kretsyscall`). */
+      readonly retprobe: boolean;
+    }
+  | {
+      /** Which attach kind this is. */
+      readonly kind: 'usdt';
+      /** The binary holding the USDT notes. */
+      readonly path: string;
+      /** The probe's provider. */
+      readonly provider: string;
+      /** The probe's name. */
+      readonly name: string;
+    }
+  | {
+      /** Which attach kind this is. */
+      readonly kind: 'kprobe-multi';
+      /** Glob over kernel function names. */
+      readonly pattern: string;
+      /** True for return probes. */
+      readonly retprobe: boolean;
+    }
+  | {
+      /** Which attach kind this is. */
+      readonly kind: 'uprobe-multi';
+      /** The binary or library to probe. */
+      readonly path: string;
+      /** Glob over its function symbols. */
+      readonly pattern: string;
+      /** True for return probes. */
+      readonly retprobe: boolean;
+    }
+  | {
+      /** Tracing programs (fentry, fexit, tp_btf, lsm…) attach by their load's attach type. */
+      readonly kind: 'tracing';
+      /** An {@link AttachType} value. */
+      readonly attachType: number;
+    }
+  | {
+      /** XDP, tc and tcx programs: they attach to a network interface. */
+      readonly kind: 'netdev';
+      /** An {@link AttachType} value. */
+      readonly attachType: number;
+    }
+  | {
+      /** cgroup programs: they attach to a cgroup. */
+      readonly kind: 'cgroup';
+      /** An {@link AttachType} value. */
+      readonly attachType: number;
+    }
+  | {
+      /** Which attach kind this is. */
+      readonly kind: 'iterator';
+      /** The iterator target (`task`, `bpf_map_elem`…). */
+      readonly target: string;
+    }
+  | {
+      /** Socket filters: they attach to a socket. */
+      readonly kind: 'socket';
+    }
+  | {
+      /** No attach kind fits: the program loads but cannot be attached from its section. */
+      readonly kind: 'unsupported';
+      /** Why, as a sentence. */
+      readonly reason: string;
+    };
 
 /**
  * How `plan` attaches, by libbpf's section conventions: `raw_tp/<tp>`, `tp/<cat>/<name>`,

@@ -19,13 +19,22 @@ export interface ProgramLineInfo extends Omit<LineInfo, 'insnOffset'> {
 
 /** Func and line info of a final program, or why one kind cannot be sent. */
 export interface ProgramExtInfo {
+  /** `bpf_func_info` records, at their final instruction offsets. */
   readonly funcInfo: ProgramFuncInfo[];
+  /** `bpf_line_info` records, at their final instruction offsets. */
   readonly lineInfo: ProgramLineInfo[];
   /**
    * A subprogram without records of a kind its entry point has (e.g. a function written in
    * assembly): libbpf refuses to load such a program, and so does the loader.
    */
-  readonly missing: { readonly kind: 'func' | 'line'; readonly subprogram: string } | undefined;
+  readonly missing:
+    | {
+        /** Which records it lacks. */
+        readonly kind: 'func' | 'line';
+        /** The subprogram lacking them. */
+        readonly subprogram: string;
+      }
+    | undefined;
 }
 
 /**

@@ -39,9 +39,13 @@ export interface LinkedPiece {
 
 /** A program's instructions with subprograms appended and calls fixed. */
 export interface LinkedProgram {
+  /** The entry point followed by every subprogram it reaches, calls fixed. */
   readonly instructions: Instruction[];
+  /** Where each function copied in starts. */
   readonly pieces: readonly LinkedPiece[];
+  /** Map and global-data references to patch with map fds. */
   readonly references: readonly MapReference[];
+  /** `__ksym` references to resolve against the kernel. */
   readonly ksyms: readonly KsymReference[];
 }
 

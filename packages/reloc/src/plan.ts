@@ -51,7 +51,12 @@ export interface ProgramPlan {
   /** `__ksym` externs (kfuncs and kernel symbols) the loader resolves against the running kernel. */
   readonly ksyms: readonly KsymReference[];
   /** Subprograms appended, in order, with where each starts. */
-  readonly subprograms: readonly { readonly name: string; readonly start: number }[];
+  readonly subprograms: readonly {
+    /** The subprogram's name. */
+    readonly name: string;
+    /** Its first instruction's index in the final program. */
+    readonly start: number;
+  }[];
   /** `bpf_func_info` for the final program (empty without BTF.ext, or when the entry point has none). */
   readonly funcInfo: readonly ProgramFuncInfo[];
   /** `bpf_line_info` for the final program (empty when the entry point has none). */

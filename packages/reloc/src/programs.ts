@@ -26,7 +26,9 @@ export interface CodeFunction {
 
 /** One executable section, decoded once, with its functions and the relocations that patch it. */
 export interface CodeSection {
+  /** The ELF section holding the code. */
   readonly section: Section;
+  /** Its instructions, decoded. */
   readonly instructions: readonly Instruction[];
   /** Functions sorted by start. */
   readonly functions: readonly CodeFunction[];

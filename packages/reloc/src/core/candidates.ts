@@ -13,7 +13,9 @@ export interface CoreTargets {
 
 /** A target type a local type may relocate to, and the BTF it lives in. */
 export interface Candidate {
+  /** The BTF the candidate type lives in (vmlinux or a module's). */
   readonly btf: Btf;
+  /** The candidate's type id in that BTF. */
   readonly id: number;
 }
 

@@ -25,6 +25,7 @@ export interface CoreResolution {
   readonly poisoned: boolean;
   /** For field offsets: load/store size of the local field and of the target field (0 when not a load size). */
   readonly oldSize: number;
+  /** The target field's load size (0 when not a load size). */
   readonly newSize: number;
   /**
    * The sizes differ and the field is not a pointer or unsigned integer on both sides:

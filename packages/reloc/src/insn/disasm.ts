@@ -2,7 +2,14 @@ import type { Instruction } from './instruction.js';
 import { InsnClass, LD_IMM64 } from './opcodes.js';
 
 /** Names the function containing an instruction, for jump labels (`<handle+0x120>`). */
-export type Labeler = (index: number) => { readonly name: string; readonly start: number } | undefined;
+export type Labeler = (index: number) =>
+  | {
+      /** The function's name. */
+      readonly name: string;
+      /** Its first instruction's index. */
+      readonly start: number;
+    }
+  | undefined;
 
 const hex = (value: number | bigint) => {
   const v = BigInt(value);
@@ -129,7 +136,12 @@ export function formatInstruction(insn: Instruction, index: number, next?: Instr
 export function disassemble(
   instructions: readonly Instruction[],
   labeler?: Labeler,
-): { index: number; text: string }[] {
+): {
+  /** The instruction's slot index. */
+  index: number;
+  /** The instruction as text, in bpftool's style. */
+  text: string;
+}[] {
   const lines: { index: number; text: string }[] = [];
   for (let i = 0; i < instructions.length; i++) {
     const insn = instructions[i] as Instruction;

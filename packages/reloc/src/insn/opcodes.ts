@@ -1,60 +1,124 @@
 /** Instruction classes (low 3 bits of `code`). */
 export const InsnClass = {
+  /** `BPF_LD` */
   LD: 0x00,
+  /** `BPF_LDX` */
   LDX: 0x01,
+  /** `BPF_ST` */
   ST: 0x02,
+  /** `BPF_STX` */
   STX: 0x03,
+  /** `BPF_ALU` */
   ALU: 0x04,
+  /** `BPF_JMP` */
   JMP: 0x05,
+  /** `BPF_JMP32` */
   JMP32: 0x06,
+  /** `BPF_ALU64` */
   ALU64: 0x07,
 } as const;
 
 /** Load/store sizes (`code & 0x18`). */
-export const InsnSize = { W: 0x00, H: 0x08, B: 0x10, DW: 0x18 } as const;
+export const InsnSize = {
+  /** `BPF_W`: 32-bit word */
+  W: 0x00,
+  /** `BPF_H`: 16-bit half word */
+  H: 0x08,
+  /** `BPF_B`: byte */
+  B: 0x10,
+  /** `BPF_DW`: 64-bit double word */
+  DW: 0x18,
+} as const;
 
 /** Load/store modes (`code & 0xe0`). */
-export const InsnMode = { IMM: 0x00, ABS: 0x20, IND: 0x40, MEM: 0x60, MEMSX: 0x80, ATOMIC: 0xc0 } as const;
+export const InsnMode = {
+  /** `BPF_IMM` */
+  IMM: 0x00,
+  /** `BPF_ABS` */
+  ABS: 0x20,
+  /** `BPF_IND` */
+  IND: 0x40,
+  /** `BPF_MEM` */
+  MEM: 0x60,
+  /** `BPF_MEMSX` */
+  MEMSX: 0x80,
+  /** `BPF_ATOMIC` */
+  ATOMIC: 0xc0,
+} as const;
 
 /** ALU operations (`code & 0xf0`). */
 export const AluOp = {
+  /** `BPF_ADD` */
   ADD: 0x00,
+  /** `BPF_SUB` */
   SUB: 0x10,
+  /** `BPF_MUL` */
   MUL: 0x20,
+  /** `BPF_DIV` */
   DIV: 0x30,
+  /** `BPF_OR` */
   OR: 0x40,
+  /** `BPF_AND` */
   AND: 0x50,
+  /** `BPF_LSH` */
   LSH: 0x60,
+  /** `BPF_RSH` */
   RSH: 0x70,
+  /** `BPF_NEG` */
   NEG: 0x80,
+  /** `BPF_MOD` */
   MOD: 0x90,
+  /** `BPF_XOR` */
   XOR: 0xa0,
+  /** `BPF_MOV` */
   MOV: 0xb0,
+  /** `BPF_ARSH` */
   ARSH: 0xc0,
+  /** `BPF_END` */
   END: 0xd0,
 } as const;
 
 /** Jump operations (`code & 0xf0`). */
 export const JmpOp = {
+  /** `BPF_JA` */
   JA: 0x00,
+  /** `BPF_JEQ` */
   JEQ: 0x10,
+  /** `BPF_JGT` */
   JGT: 0x20,
+  /** `BPF_JGE` */
   JGE: 0x30,
+  /** `BPF_JSET` */
   JSET: 0x40,
+  /** `BPF_JNE` */
   JNE: 0x50,
+  /** `BPF_JSGT` */
   JSGT: 0x60,
+  /** `BPF_JSGE` */
   JSGE: 0x70,
+  /** `BPF_CALL` */
   CALL: 0x80,
+  /** `BPF_EXIT` */
   EXIT: 0x90,
+  /** `BPF_JLT` */
   JLT: 0xa0,
+  /** `BPF_JLE` */
   JLE: 0xb0,
+  /** `BPF_JSLT` */
   JSLT: 0xc0,
+  /** `BPF_JSLE` */
   JSLE: 0xd0,
+  /** `BPF_JCOND` */
   JCOND: 0xe0,
 } as const;
 
 /** Source operand (`code & 0x08`): immediate or register. */
-export const InsnSource = { K: 0x00, X: 0x08 } as const;
+export const InsnSource = {
+  /** `BPF_K`: the immediate */
+  K: 0x00,
+  /** `BPF_X`: the source register */
+  X: 0x08,
+} as const;
 
 /** `src_reg` values with special meaning (`BPF_PSEUDO_*`). */
 export const PseudoSource = {
