@@ -5,12 +5,19 @@ import type { MapSpec } from './spec.js';
 export interface MapCreateAttributes {
   /** Kernel-visible name. */
   readonly name: string;
+  /** Map type: a {@link MapType} value. */
   readonly type: number;
+  /** Key size in bytes. */
   readonly keySize: number;
+  /** Value size in bytes. */
   readonly valueSize: number;
+  /** Capacity (`max_entries`). */
   readonly maxEntries: number;
+  /** `map_flags`. */
   readonly flags: number;
+  /** NUMA node (with `BPF_F_NUMA_NODE`). */
   readonly numaNode: number;
+  /** `map_extra`. */
   readonly mapExtra: bigint;
   /** BTF key type id, 0 for types the kernel refuses BTF ids for. */
   readonly btfKeyTypeId: number;

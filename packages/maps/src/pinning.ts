@@ -29,11 +29,17 @@ export function pinPath(spec: MapSpec, pinRoot = DEFAULT_PIN_ROOT): string | und
 
 /** What the kernel reports about an existing map (from BPF_OBJ_GET_INFO_BY_FD). */
 export interface ExistingMapInfo {
+  /** Map type: a {@link MapType} value. */
   readonly type: number;
+  /** Key size in bytes. */
   readonly keySize: number;
+  /** Value size in bytes. */
   readonly valueSize: number;
+  /** Capacity (`max_entries`). */
   readonly maxEntries: number;
+  /** `map_flags`. */
   readonly flags: number;
+  /** `map_extra` (compared when given). */
   readonly mapExtra?: bigint;
 }
 

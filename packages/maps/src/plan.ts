@@ -3,20 +3,52 @@ import type { MapSlot, MapSpec } from './spec.js';
 
 /** One step of creating an object's maps, in the order the loader must run them. */
 export type CreationStep =
-  /** Create the inner-map prototype of `map` (passed as `inner_map_fd`). */
-  | { readonly kind: 'create-prototype'; readonly map: string }
-  /** Create `map` with MAP_CREATE. */
-  | { readonly kind: 'create-map'; readonly map: string }
-  /** Close the prototype of `map` now that the outer map exists. */
-  | { readonly kind: 'close-prototype'; readonly map: string }
-  /** Write a global-data map's initial value at key 0. */
-  | { readonly kind: 'write-initial-value'; readonly map: string }
-  /** BPF_MAP_FREEZE a read-only global-data map. */
-  | { readonly kind: 'freeze'; readonly map: string }
-  /** Fill a map-in-map's slots with map fds, in one batch where the kernel allows. */
-  | { readonly kind: 'fill-slots'; readonly map: string; readonly slots: readonly MapSlot[] }
-  /** Fill a prog array's slots with program fds (after the programs load). */
-  | { readonly kind: 'fill-program-slots'; readonly map: string; readonly slots: readonly MapSlot[] };
+  | {
+      /** Create the inner-map prototype of `map` (passed as `inner_map_fd`). */
+      readonly kind: 'create-prototype';
+      /** The map it applies to. */
+      readonly map: string;
+    }
+  | {
+      /** Create `map` with MAP_CREATE. */
+      readonly kind: 'create-map';
+      /** The map it applies to. */
+      readonly map: string;
+    }
+  | {
+      /** Close the prototype of `map` now that the outer map exists. */
+      readonly kind: 'close-prototype';
+      /** The map it applies to. */
+      readonly map: string;
+    }
+  | {
+      /** Write a global-data map's initial value at key 0. */
+      readonly kind: 'write-initial-value';
+      /** The map it applies to. */
+      readonly map: string;
+    }
+  | {
+      /** BPF_MAP_FREEZE a read-only global-data map. */
+      readonly kind: 'freeze';
+      /** The map it applies to. */
+      readonly map: string;
+    }
+  | {
+      /** Fill a map-in-map's slots with map fds, in one batch where the kernel allows. */
+      readonly kind: 'fill-slots';
+      /** The map it applies to. */
+      readonly map: string;
+      /** The slots to fill, in order. */
+      readonly slots: readonly MapSlot[];
+    }
+  | {
+      /** Fill a prog array's slots with program fds (after the programs load). */
+      readonly kind: 'fill-program-slots';
+      /** The map it applies to. */
+      readonly map: string;
+      /** The slots to fill, in order. */
+      readonly slots: readonly MapSlot[];
+    };
 
 /** The ordered steps: `maps` before programs load, `afterPrograms` once they have. */
 export interface CreationPlan {
