@@ -2,7 +2,12 @@ import type { Btf } from './spec.js';
 import type { BtfType } from './types.js';
 
 /** One type as `bpftool -j btf dump file …` prints it: `id`, upper-case `kind`, `name` (`(anon)` when empty), then its fields. */
-export type BpftoolJsonType = Record<string, unknown> & { readonly id: number; readonly kind: string };
+export type BpftoolJsonType = Record<string, unknown> & {
+  /** The type id. */
+  readonly id: number;
+  /** The kind, upper-cased as bpftool prints it (`STRUCT`, `INT`…). */
+  readonly kind: string;
+};
 
 const intEncodings: Record<number, string> = { 0: '(none)', 1: 'SIGNED', 2: 'CHAR', 4: 'BOOL' };
 const linkages = ['static', 'global', 'extern'];

@@ -83,7 +83,13 @@ export interface EncodeBtfOptions {
    * at the base's type count and string offsets after the base's strings, whose empty string
    * (offset 0) this blob reuses.
    */
-  readonly base?: { readonly strings: { readonly end: number } };
+  readonly base?: {
+    /** The base's string section. */
+    readonly strings: {
+      /** Its size: the first string offset this blob may use. */
+      readonly end: number;
+    };
+  };
 }
 
 function vlenOf(type: BtfType): number {

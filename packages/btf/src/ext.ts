@@ -104,7 +104,14 @@ export interface BtfExt {
   /** `bpf_core_relo` records per section. */
   readonly coreRelos: ReadonlyMap<string, readonly CoreRelo[]>;
   /** Record sizes as written (the kernel wants them back with the records). */
-  readonly recordSizes: { readonly funcInfo: number; readonly lineInfo: number; readonly coreRelo: number };
+  readonly recordSizes: {
+    /** Size of one `bpf_func_info` record. */
+    readonly funcInfo: number;
+    /** Size of one `bpf_line_info` record. */
+    readonly lineInfo: number;
+    /** Size of one `bpf_core_relo` record. */
+    readonly coreRelo: number;
+  };
 }
 
 interface Part {

@@ -63,11 +63,13 @@ interface Base {
 
 /** `void` (type id 0). */
 export interface BtfVoid extends Base {
+  /** The BTF kind (`BTF_KIND_*`), lower-cased: the field to switch on. */
   readonly kind: 'void';
 }
 
 /** An integer type. */
 export interface BtfInt extends Base {
+  /** The BTF kind (`BTF_KIND_*`), lower-cased: the field to switch on. */
   readonly kind: 'int';
   /** Storage size in bytes. */
   readonly size: number;
@@ -81,6 +83,7 @@ export interface BtfInt extends Base {
 
 /** A pointer. */
 export interface BtfPtr extends Base {
+  /** The BTF kind (`BTF_KIND_*`), lower-cased: the field to switch on. */
   readonly kind: 'ptr';
   /** Pointee type id. */
   readonly type: number;
@@ -88,6 +91,7 @@ export interface BtfPtr extends Base {
 
 /** An array. */
 export interface BtfArray extends Base {
+  /** The BTF kind (`BTF_KIND_*`), lower-cased: the field to switch on. */
   readonly kind: 'array';
   /** Element type id. */
   readonly type: number;
@@ -99,6 +103,7 @@ export interface BtfArray extends Base {
 
 /** A struct or union. */
 export interface BtfComposite extends Base {
+  /** The BTF kind (`BTF_KIND_*`), lower-cased: the field to switch on. */
   readonly kind: 'struct' | 'union';
   /** Size in bytes. */
   readonly size: number;
@@ -110,6 +115,7 @@ export interface BtfComposite extends Base {
 
 /** A 32-bit enum. */
 export interface BtfEnum extends Base {
+  /** The BTF kind (`BTF_KIND_*`), lower-cased: the field to switch on. */
   readonly kind: 'enum';
   /** Size in bytes (1, 2, 4 or 8). */
   readonly size: number;
@@ -121,6 +127,7 @@ export interface BtfEnum extends Base {
 
 /** A 64-bit enum. */
 export interface BtfEnum64 extends Base {
+  /** The BTF kind (`BTF_KIND_*`), lower-cased: the field to switch on. */
   readonly kind: 'enum64';
   /** Size in bytes. */
   readonly size: number;
@@ -132,6 +139,7 @@ export interface BtfEnum64 extends Base {
 
 /** A forward declaration. */
 export interface BtfFwd extends Base {
+  /** The BTF kind (`BTF_KIND_*`), lower-cased: the field to switch on. */
   readonly kind: 'fwd';
   /** True for `union X;`, false for `struct X;` (`kind_flag`). */
   readonly union: boolean;
@@ -139,6 +147,7 @@ export interface BtfFwd extends Base {
 
 /** A typedef or a qualifier: a name or qualifier on another type. */
 export interface BtfReference extends Base {
+  /** The BTF kind (`BTF_KIND_*`), lower-cased: the field to switch on. */
   readonly kind: 'typedef' | 'volatile' | 'const' | 'restrict';
   /** The type referred to. */
   readonly type: number;
@@ -146,6 +155,7 @@ export interface BtfReference extends Base {
 
 /** A type tag (`btf_type_tag`), an annotation on a pointee type. */
 export interface BtfTypeTag extends Base {
+  /** The BTF kind (`BTF_KIND_*`), lower-cased: the field to switch on. */
   readonly kind: 'type_tag';
   /** The tagged type. */
   readonly type: number;
@@ -155,6 +165,7 @@ export interface BtfTypeTag extends Base {
 
 /** A function. */
 export interface BtfFunc extends Base {
+  /** The BTF kind (`BTF_KIND_*`), lower-cased: the field to switch on. */
   readonly kind: 'func';
   /** Its FUNC_PROTO. */
   readonly type: number;
@@ -164,6 +175,7 @@ export interface BtfFunc extends Base {
 
 /** A function prototype. */
 export interface BtfFuncProto extends Base {
+  /** The BTF kind (`BTF_KIND_*`), lower-cased: the field to switch on. */
   readonly kind: 'func_proto';
   /** Return type id (0 for `void`). */
   readonly returnType: number;
@@ -173,6 +185,7 @@ export interface BtfFuncProto extends Base {
 
 /** A variable. */
 export interface BtfVar extends Base {
+  /** The BTF kind (`BTF_KIND_*`), lower-cased: the field to switch on. */
   readonly kind: 'var';
   /** Variable type id. */
   readonly type: number;
@@ -182,6 +195,7 @@ export interface BtfVar extends Base {
 
 /** A data section and the variables in it. */
 export interface BtfDatasec extends Base {
+  /** The BTF kind (`BTF_KIND_*`), lower-cased: the field to switch on. */
   readonly kind: 'datasec';
   /** Section size in bytes (clang leaves 0; fixed up before loading). */
   readonly size: number;
@@ -191,6 +205,7 @@ export interface BtfDatasec extends Base {
 
 /** A floating-point type. */
 export interface BtfFloat extends Base {
+  /** The BTF kind (`BTF_KIND_*`), lower-cased: the field to switch on. */
   readonly kind: 'float';
   /** Size in bytes. */
   readonly size: number;
@@ -198,6 +213,7 @@ export interface BtfFloat extends Base {
 
 /** An attribute attached to a type, a member or a parameter. */
 export interface BtfDeclTag extends Base {
+  /** The BTF kind (`BTF_KIND_*`), lower-cased: the field to switch on. */
   readonly kind: 'decl_tag';
   /** The tagged type. */
   readonly type: number;
