@@ -7,6 +7,7 @@ import { ByteView } from './view.js';
 export interface SdtNote {
   /** Provider and probe name (`DTRACE_PROBE2(provider, name, …)`). */
   readonly provider: string;
+  /** The probe's name. */
   readonly name: string;
   /** Address of the probe's `nop`, as linked, adjusted by how far `.stapsdt.base` moved (prelink). */
   readonly address: bigint;
