@@ -50,7 +50,15 @@ export interface PerfBufferOptions<Item> {
    * When the kernel wakes the reader: after this many samples (`wakeup_events`, 1 by
    * default), or once this many bytes wait (watermark).
    */
-  readonly wakeup?: { readonly events: number } | { readonly bytes: number };
+  readonly wakeup?:
+    | {
+        /** Wake the reader after this many samples. */
+        readonly events: number;
+      }
+    | {
+        /** Wake the reader once this many bytes wait. */
+        readonly bytes: number;
+      };
   /** The waiter to share with other channels; the process's shared one by default. */
   readonly waiter?: Waiter;
   /** Turns a sample's bytes (a view, valid during the call) into the item yielded; a copy by default. */
