@@ -2,8 +2,11 @@ import { GenError } from '../errors.js';
 
 /** What {@link initialData} needs of a map spec (`@bpfkit/maps`' `MapSpec` has it). */
 export interface DataSpec {
+  /** The ELF section (`.data`, `.rodata`, `.bss`, or a named one). */
   readonly section: string;
+  /** The object's name, for errors. */
   readonly source: string;
+  /** The section's bytes before load (undefined for `.bss`). */
   readonly initialData: Uint8Array | undefined;
 }
 
@@ -21,7 +24,9 @@ export function initialData(specs: readonly DataSpec[], section: string): DataVi
 
 /** What {@link frozenCopy} needs of a loaded map (`@bpfkit/loader`'s `BpfMap` has it). */
 export interface LookupMap {
+  /** Value size in bytes. */
   readonly valueSize: number;
+  /** The value at `key`, or undefined when there is none. */
   lookup(key: Uint8Array): Uint8Array | undefined;
 }
 

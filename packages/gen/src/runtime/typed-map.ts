@@ -9,9 +9,13 @@ export interface RawMap {
   readonly valueSize: number;
   /** Bytes a lookup returns (all CPUs' values, for per-CPU maps). */
   readonly lookupSize: number;
+  /** The value bytes at `key`, or undefined when there is none. */
   lookup(key: Uint8Array): Uint8Array | undefined;
+  /** Writes `value` at `key` (`flags`: BPF_ANY, BPF_NOEXIST, BPF_EXIST). */
   update(key: Uint8Array, value: Uint8Array, flags?: number): void;
+  /** Removes `key`; true when it was there. */
   delete(key: Uint8Array): boolean;
+  /** Every key, in the kernel's order. */
   keys(): Iterable<Uint8Array>;
 }
 
