@@ -31,7 +31,14 @@ export interface LoadErrorContext {
   /** The instruction the verifier stopped at. */
   readonly insn?: number;
   /** Source location of that instruction, from line info. */
-  readonly source?: { readonly file: string; readonly line: number; readonly text: string };
+  readonly source?: {
+    /** The C source file. */
+    readonly file: string;
+    /** The line number in it. */
+    readonly line: number;
+    /** The line's text. */
+    readonly text: string;
+  };
   /** errno name of the failing system call. */
   readonly errno?: string;
   /** A pin path involved. */

@@ -80,6 +80,7 @@ export type MapReferenceMode = 'fd' | 'fd-array';
 
 /** A program's final instructions and the fds their indexes refer to. */
 export interface PatchedInstructions {
+  /** The program's instructions with map fds (or fd_array indexes) written in. */
   readonly instructions: Instruction[];
   /** The given prefix (module BTF fds), then in `fd-array` mode map fds in first-use order. */
   readonly fdArray: number[];
