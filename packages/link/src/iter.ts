@@ -8,18 +8,44 @@ const ATTACH_TRACE_ITER = 28;
 const ITER_INFO_SIZE = 16;
 
 /** `enum bpf_cgroup_iter_order`. */
-export const CgroupIterOrder = { SELF_ONLY: 1, DESCENDANTS_PRE: 2, DESCENDANTS_POST: 3, ANCESTORS_UP: 4 } as const;
+export const CgroupIterOrder = {
+  /** `BPF_CGROUP_ITER_SELF_ONLY`: the cgroup alone */
+  SELF_ONLY: 1,
+  /** `BPF_CGROUP_ITER_DESCENDANTS_PRE`: the cgroup and its descendants, parents first */
+  DESCENDANTS_PRE: 2,
+  /** `BPF_CGROUP_ITER_DESCENDANTS_POST`: the cgroup and its descendants, children first */
+  DESCENDANTS_POST: 3,
+  /** `BPF_CGROUP_ITER_ANCESTORS_UP`: the cgroup and its ancestors up to the root */
+  ANCESTORS_UP: 4,
+} as const;
 
 /** What an iterator walks, for the iterators that take a parameter (`union bpf_iter_link_info`). */
 export type IteratorParameter =
   /** `iter/bpf_map_elem`, `iter/bpf_sk_storage_map`: the map's elements. */
-  | { readonly map: number }
+  | {
+      /** The map's fd. */
+      readonly map: number;
+    }
   /** `iter/cgroup`: a cgroup fd and an order from {@link CgroupIterOrder}. */
-  | { readonly cgroup: number; readonly order: number }
+  | {
+      /** The cgroup's fd. */
+      readonly cgroup: number;
+      /** A {@link CgroupIterOrder} value. */
+      readonly order: number;
+    }
   /** `iter/task`, `iter/task_file`, `iter/task_vma`: one thread, one process (by pid or pidfd). */
-  | { readonly tid: number }
-  | { readonly pid: number }
-  | { readonly pidFd: number };
+  | {
+      /** One thread's id. */
+      readonly tid: number;
+    }
+  | {
+      /** One process's id. */
+      readonly pid: number;
+    }
+  | {
+      /** One process, by a pidfd. */
+      readonly pidFd: number;
+    };
 
 /** The `bpf_iter_link_info` bytes of `parameter`. */
 function iterInfo(parameter: IteratorParameter): Uint8Array {

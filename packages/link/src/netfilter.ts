@@ -6,9 +6,25 @@ import { Link } from './link.js';
 const ATTACH_NETFILTER = 45;
 
 /** `NFPROTO_*` families a netfilter program can hook. */
-export const NetfilterFamily = { IPV4: 2, IPV6: 10 } as const;
+export const NetfilterFamily = {
+  /** `NFPROTO_IPV4` */
+  IPV4: 2,
+  /** `NFPROTO_IPV6` */
+  IPV6: 10,
+} as const;
 /** `NF_INET_*` hooks. */
-export const NetfilterHook = { PRE_ROUTING: 0, LOCAL_IN: 1, FORWARD: 2, LOCAL_OUT: 3, POST_ROUTING: 4 } as const;
+export const NetfilterHook = {
+  /** `NF_INET_PRE_ROUTING` */
+  PRE_ROUTING: 0,
+  /** `NF_INET_LOCAL_IN` */
+  LOCAL_IN: 1,
+  /** `NF_INET_FORWARD` */
+  FORWARD: 2,
+  /** `NF_INET_LOCAL_OUT` */
+  LOCAL_OUT: 3,
+  /** `NF_INET_POST_ROUTING` */
+  POST_ROUTING: 4,
+} as const;
 
 /** Where a `netfilter` program runs. */
 export interface NetfilterOptions {

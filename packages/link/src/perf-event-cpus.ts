@@ -13,15 +13,30 @@ import { Link } from './link.js';
 import { ATTACH_PERF_EVENT, linkPerfEvent, type PerfEventLinkOptions } from './perf-event.js';
 
 /** `PERF_COUNT_SW_*`: software events, counted by the kernel on every machine. */
-export const PerfSoftwareEvent = { CPU_CLOCK: 0, TASK_CLOCK: 1, PAGE_FAULTS: 2, CONTEXT_SWITCHES: 3 } as const;
+export const PerfSoftwareEvent = {
+  /** `PERF_COUNT_SW_CPU_CLOCK` */
+  CPU_CLOCK: 0,
+  /** `PERF_COUNT_SW_TASK_CLOCK` */
+  TASK_CLOCK: 1,
+  /** `PERF_COUNT_SW_PAGE_FAULTS` */
+  PAGE_FAULTS: 2,
+  /** `PERF_COUNT_SW_CONTEXT_SWITCHES` */
+  CONTEXT_SWITCHES: 3,
+} as const;
 
 /** `PERF_COUNT_HW_*`: hardware events, counted by the CPU's PMU where the machine exposes one. */
 export const PerfHardwareEvent = {
+  /** `PERF_COUNT_HW_CPU_CYCLES` */
   CPU_CYCLES: 0,
+  /** `PERF_COUNT_HW_INSTRUCTIONS` */
   INSTRUCTIONS: 1,
+  /** `PERF_COUNT_HW_CACHE_REFERENCES` */
   CACHE_REFERENCES: 2,
+  /** `PERF_COUNT_HW_CACHE_MISSES` */
   CACHE_MISSES: 3,
+  /** `PERF_COUNT_HW_BRANCH_INSTRUCTIONS` */
   BRANCH_INSTRUCTIONS: 4,
+  /** `PERF_COUNT_HW_BRANCH_MISSES` */
   BRANCH_MISSES: 5,
 } as const;
 
@@ -36,7 +51,15 @@ export interface CpuEventSpec {
    * second (bcc `profile -F`), `{ period }` events per sample (`llcstat -c`); absent, the
    * event only counts (for a `PERF_EVENT_ARRAY` a program reads with `bpf_perf_event_read_value`).
    */
-  readonly sample?: { readonly frequency: number } | { readonly period: bigint };
+  readonly sample?:
+    | {
+        /** Samples per second. */
+        readonly frequency: number;
+      }
+    | {
+        /** Events per sample. */
+        readonly period: bigint;
+      };
 }
 
 /** Options for {@link attachPerfEventPerCpu}. */

@@ -4,7 +4,12 @@ import { Link } from './link.js';
 import { interfaceIndex } from './netdev.js';
 
 /** `BPF_TCX_INGRESS` and `BPF_TCX_EGRESS`. */
-export const TcxDirection = { ingress: 46, egress: 47 } as const;
+export const TcxDirection = {
+  /** `BPF_TCX_INGRESS`: packets the interface receives */
+  ingress: 46,
+  /** `BPF_TCX_EGRESS`: packets the interface sends */
+  egress: 47,
+} as const;
 
 /** `BPF_F_BEFORE` and `BPF_F_AFTER`: where among the interface's programs the new one runs. */
 const F_BEFORE = 1 << 3;
@@ -13,8 +18,9 @@ const F_LINK = 1 << 13;
 
 /** Options for {@link attachTcx}. */
 export interface TcxOptions {
-  /** Run before (or after) the program of this link fd; without it the program runs last. */
+  /** Run before the program of this link fd (without `before` or `after` the program runs last). */
   readonly before?: number;
+  /** Run after the program of this link fd. */
   readonly after?: number;
   /** Fail unless the interface's program list is at this revision. */
   readonly expectedRevision?: bigint;

@@ -8,6 +8,7 @@ export interface TracingOptions {
   readonly cookie?: bigint;
   /** freplace: the fd of the program whose function is replaced, and that function's BTF id. */
   readonly targetProgramFd?: number;
+  /** The replaced function's BTF type id in that program's BTF. */
   readonly targetBtfId?: number;
 }
 

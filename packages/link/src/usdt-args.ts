@@ -1,7 +1,14 @@
 import { LinkError, type LinkErrorContext } from './errors.js';
 
 /** How `usdt.bpf.h` finds an argument (`enum __bpf_usdt_arg_type`). */
-export const UsdtArgType = { CONST: 0, REG: 1, REG_DEREF: 2 } as const;
+export const UsdtArgType = {
+  /** The argument is a constant. */
+  CONST: 0,
+  /** The argument is in a register. */
+  REG: 1,
+  /** The argument is in memory at a register plus an offset. */
+  REG_DEREF: 2,
+} as const;
 
 /** One argument of a USDT probe, as `struct __bpf_usdt_arg_spec` holds it. */
 export interface UsdtArgSpec {

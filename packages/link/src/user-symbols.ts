@@ -25,7 +25,15 @@ export function binaryElf(path: string): ElfFile {
  * ignored: `malloc@@GLIBC_2.2.5` is `malloc`), with their file offsets, one per offset,
  * in offset order: what a `uprobe.multi/<path>:<pattern>` section attaches to.
  */
-export function matchingFunctions(path: string, pattern: string): { name: string; offset: number }[] {
+export function matchingFunctions(
+  path: string,
+  pattern: string,
+): {
+  /** The function symbol's name. */
+  name: string;
+  /** Its file offset, where a uprobe goes. */
+  offset: number;
+}[] {
   return functionsAt(openProbedBinary(path, { path }), pattern);
 }
 

@@ -7,7 +7,14 @@ import { interfaceIndex } from './netdev.js';
 const ATTACH_XDP = 37;
 
 /** XDP modes (`XDP_FLAGS_*`); without one the kernel picks native where the driver has it, else generic. */
-export const XdpMode = { SKB: 1 << 1, DRIVER: 1 << 2, HARDWARE: 1 << 3 } as const;
+export const XdpMode = {
+  /** `XDP_FLAGS_SKB_MODE`: generic XDP, on the socket buffer (any driver) */
+  SKB: 1 << 1,
+  /** `XDP_FLAGS_DRV_MODE`: native XDP in the driver */
+  DRIVER: 1 << 2,
+  /** `XDP_FLAGS_HW_MODE`: offloaded to the NIC */
+  HARDWARE: 1 << 3,
+} as const;
 
 /** Options for {@link attachXdp}. */
 export interface XdpOptions {
