@@ -7,32 +7,71 @@ type MapSpec = mapsLib.MapSpec;
 
 /** Everything `inspect` shows about an object, found without privileges or kernel calls. */
 export interface ObjectDescription {
+  /** The object's name (its file name). */
   readonly name: string;
+  /** `little` or `big`. */
   readonly byteOrder: string;
-  readonly sections: { name: string; type: string; size: number }[];
-  readonly programs: {
+  /** Every section but the null one. */
+  readonly sections: {
+    /** Section name. */
     name: string;
-    section: string;
+    /** `SHT_*` type name (`PROGBITS`…), or its number in hex. */
     type: string;
+    /** Size in bytes. */
+    size: number;
+  }[];
+  /** Every entry point, as the loader would plan it. */
+  readonly programs: {
+    /** Function name. */
+    name: string;
+    /** Section it is in. */
+    section: string;
+    /** `BPF_PROG_TYPE_*` name from the section, or `unknown`. */
+    type: string;
+    /** `BPF_*` expected attach type name, or `none`. */
     attachType: string;
+    /** Instruction slots after subprograms are appended. */
     instructions: number;
+    /** Subprograms appended, in order. */
     subprograms: string[];
+    /** Maps it refers to. */
     maps: string[];
   }[];
+  /** Every map definition. */
   readonly maps: {
+    /** Map name. */
     name: string;
+    /** Where it is defined: `btf` (`.maps`), `legacy` (`maps`), `data` (global data), `kconfig` or `struct_ops`. */
     source: string;
+    /** `BPF_MAP_TYPE_*` name. */
     type: string;
+    /** Key size in bytes. */
     keySize: number;
+    /** Value size in bytes. */
     valueSize: number;
+    /** Capacity (`max_entries`). */
     maxEntries: number;
+    /** `map_flags`, in hex. */
     flags: string;
+    /** `by name` or `none`. */
     pinning: string;
+    /** The inner map's shape, for map-in-map. */
     inner: string | undefined;
+    /** Initial slots (`[index] = target`). */
     slots: string[];
   }[];
-  readonly btf: { types: number; strings: number } | undefined;
+  /** `.BTF` size, when present: types (without void) and string bytes. */
+  readonly btf:
+    | {
+        /** Number of types, void left out. */
+        types: number;
+        /** Size of the string section in bytes. */
+        strings: number;
+      }
+    | undefined;
+  /** CO-RE relocations in `.BTF.ext`. */
   readonly coreRelocations: number;
+  /** Definition and relocation problems found, as the loader would report them. */
   readonly problems: string[];
 }
 
