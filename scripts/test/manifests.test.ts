@@ -76,3 +76,12 @@ describe('what npm publishes of each package', () => {
     }
   });
 });
+
+describe('the API docs', () => {
+  it("typedoc's not-documented check covers every published package", () => {
+    const config = JSON.parse(read('typedoc.json')) as { packagesRequiringDocumentation?: string[] };
+    expect([...(config.packagesRequiringDocumentation ?? [])].sort()).toEqual(
+      published.map((p) => p.manifest.name).sort(),
+    );
+  });
+});
