@@ -31,6 +31,37 @@ function readLines(path: string): string[] | undefined {
   }
 }
 
+/** The text symbols of `/proc/kallsyms` whose names pass `test`, one per line, in file order. */
+function kallsymsMatches(test: (name: string) => boolean, pattern: string): { name: string; address: bigint }[] {
+  const lines = readLines('/proc/kallsyms');
+  if (lines === undefined) {
+    throw new LinkError('not-supported', 'neither available_filter_functions nor /proc/kallsyms can be read', {
+      kind: 'kprobe.multi',
+      target: pattern,
+    });
+  }
+  const found: { name: string; address: bigint }[] = [];
+  for (const line of lines) {
+    const [address, type, name] = line.split(/\s+/, 3);
+    if ((type === 't' || type === 'T') && name !== undefined && test(name)) {
+      found.push({ name, address: BigInt(`0x${address}`) });
+    }
+  }
+  return found;
+}
+
+/** The names in tracefs `available_filter_functions` that pass `test` (module suffixes dropped), or undefined when it cannot be read. */
+function filterFunctionMatches(test: (name: string) => boolean): string[] | undefined {
+  const lines = readLines(`${tracefsRoot('kprobe.multi globs')}/available_filter_functions`);
+  if (lines === undefined) return undefined;
+  const found = new Set<string>();
+  for (const line of lines) {
+    const name = line.split(' ')[0] as string;
+    if (name !== '' && test(name)) found.add(name);
+  }
+  return [...found];
+}
+
 /**
  * The kernel functions matching glob `pattern`, in file order, each once: the traceable
  * ones from tracefs `available_filter_functions` (module suffixes dropped), or, where that
@@ -39,27 +70,32 @@ function readLines(path: string): string[] | undefined {
  */
 export function traceableFunctions(pattern: string): string[] {
   const test = globMatcher(pattern);
-  const found = new Set<string>();
-  const filtered = readLines(`${tracefsRoot('kprobe.multi globs')}/available_filter_functions`);
-  if (filtered !== undefined) {
-    for (const line of filtered) {
-      const name = line.split(' ')[0] as string;
-      if (name !== '' && test(name)) found.add(name);
-    }
-    return [...found];
-  }
-  const symbols = readLines('/proc/kallsyms');
-  if (symbols === undefined) {
-    throw new LinkError('not-supported', 'neither available_filter_functions nor /proc/kallsyms can be read', {
-      kind: 'kprobe.multi',
-      target: pattern,
-    });
-  }
-  for (const line of symbols) {
-    const [, type, name] = line.split(/\s+/, 3);
-    if ((type === 't' || type === 'T') && name !== undefined && test(name)) found.add(name);
-  }
-  return [...found];
+  return filterFunctionMatches(test) ?? [...new Set(kallsymsMatches(test, pattern).map((f) => f.name))];
+}
+
+/**
+ * What a kprobe.multi link on glob `pattern` names, as libbpf sends it: the names from
+ * `available_filter_functions`, or, where that cannot be read, the addresses of the
+ * matching `/proc/kallsyms` lines (names again where kallsyms hides addresses).
+ */
+function patternTargets(pattern: string): { symbols: string[] } | { addresses: bigint[] } {
+  const test = globMatcher(pattern);
+  const filtered = filterFunctionMatches(test);
+  if (filtered !== undefined) return { symbols: filtered };
+  const matches = kallsymsMatches(test, pattern);
+  return matches.some((m) => m.address !== 0n)
+    ? { addresses: matches.map((m) => m.address) }
+    : { symbols: [...new Set(matches.map((m) => m.name))] };
+}
+
+/** An array of u64 values in host order, in a native buffer. */
+function u64Array(values: readonly bigint[]): Uint8Array {
+  const bytes = nativeBuffer(values.length * 8);
+  const view = new DataView(bytes.buffer);
+  values.forEach((value, i) => {
+    view.setBigUint64(i * 8, value, isLittleEndianHost);
+  });
+  return bytes;
 }
 
 /**
@@ -73,10 +109,13 @@ export function attachKprobeMulti(programFd: number, options: KprobeMultiOptions
   const retprobe = options.retprobe ?? false;
   const kind = retprobe ? 'kretprobe.multi' : 'kprobe.multi';
   const context = { kind, target: options.pattern ?? options.symbols?.join(',') ?? '' };
-  const symbols = options.pattern !== undefined ? traceableFunctions(options.pattern) : [...(options.symbols ?? [])];
-  if (symbols.length === 0) throw new LinkError('not-found', 'no kernel function to probe', context);
-  if (options.cookies !== undefined && options.cookies.length !== symbols.length) {
-    throw new LinkError('bad-target', `${options.cookies.length} cookies for ${symbols.length} functions`, context);
+  const targets =
+    options.pattern !== undefined ? patternTargets(options.pattern) : { symbols: [...(options.symbols ?? [])] };
+  const symbols = 'symbols' in targets ? targets.symbols : [];
+  const count = 'symbols' in targets ? symbols.length : targets.addresses.length;
+  if (count === 0) throw new LinkError('not-found', 'no kernel function to probe', context);
+  if (options.cookies !== undefined && options.cookies.length !== count) {
+    throw new LinkError('bad-target', `${options.cookies.length} cookies for ${count} functions`, context);
   }
   // The names, NUL-terminated one after another, and an array of pointers into them.
   const encoded = symbols.map((name) => new TextEncoder().encode(`${name}\0`));
@@ -88,26 +127,27 @@ export function attachKprobeMulti(programFd: number, options: KprobeMultiOptions
     return at + bytes.length;
   }, 0);
   const pointers = nativeBuffer(symbols.length * 8);
-  const cookies = options.cookies === undefined ? undefined : nativeBuffer(symbols.length * 8);
-  options.cookies?.forEach((cookie, i) => {
-    new DataView((cookies as Uint8Array).buffer).setBigUint64(i * 8, cookie, isLittleEndianHost);
-  });
+  const cookies = options.cookies === undefined ? undefined : u64Array(options.cookies);
   const fd = kernelStep('create the kprobe_multi link', context, () =>
     createLink({
       programFd,
       target: 0,
       attachType: ATTACH_KPROBE_MULTI,
       fill: (attr) => {
-        // The names' address, learnt by pointing a field at them (which also keeps them alive for the call).
-        const base = attr.pointer(linkCreateAttr.kprobe_multi.syms, names).readU64(linkCreateAttr.kprobe_multi.syms);
-        const view = new DataView(pointers.buffer);
-        starts.forEach((at, i) => {
-          view.setBigUint64(i * 8, base + BigInt(at), isLittleEndianHost);
-        });
+        if (symbols.length > 0) {
+          // The names' address, learnt by pointing a field at them (which also keeps them alive for the call).
+          const base = attr.pointer(linkCreateAttr.kprobe_multi.syms, names).readU64(linkCreateAttr.kprobe_multi.syms);
+          const view = new DataView(pointers.buffer);
+          starts.forEach((at, i) => {
+            view.setBigUint64(i * 8, base + BigInt(at), isLittleEndianHost);
+          });
+          attr.pointer(linkCreateAttr.kprobe_multi.syms, pointers);
+        } else if ('addresses' in targets) {
+          attr.pointer(linkCreateAttr.kprobe_multi.addrs, u64Array(targets.addresses));
+        }
         attr
           .u32(linkCreateAttr.kprobe_multi.flags, retprobe ? F_RETURN : 0)
-          .u32(linkCreateAttr.kprobe_multi.cnt, symbols.length)
-          .pointer(linkCreateAttr.kprobe_multi.syms, pointers)
+          .u32(linkCreateAttr.kprobe_multi.cnt, count)
           .pointer(linkCreateAttr.kprobe_multi.cookies, cookies);
       },
     }),

@@ -52,7 +52,7 @@ export function attachKprobe(programFd: number, func: string, options: KprobeOpt
       {
         kind: 'kprobe',
         retprobe,
-        location: offset === 0 ? func : `${func}+${offset}`,
+        location: `${func}+0x${offset.toString(16)}`,
         ...(options.maxactive === undefined ? {} : { maxactive: options.maxactive }),
       },
       context,

@@ -15,7 +15,7 @@ export interface ProbeEvent {
 export interface ProbeEventSpec {
   readonly kind: 'kprobe' | 'uprobe';
   readonly retprobe: boolean;
-  /** The probe location as tracefs reads it: `func+off` for kprobes, `/path:0xoffset[(0xrefctr)]` for uprobes. */
+  /** The probe location as tracefs reads it: `func+0xoff` for kprobes, `/path:0xoffset[(0xrefctr)]` for uprobes. */
   readonly location: string;
   /** kretprobes only: how many instances may be pending at once (`r<maxactive>:`). */
   readonly maxactive?: number;
@@ -33,8 +33,9 @@ function eventName(spec: ProbeEventSpec): string {
 
 /**
  * Creates a probe through tracefs (`p:` or `r[maxactive]:` appended to `kprobe_events` or
- * `uprobe_events`, in group `kprobes`/`uprobes` as libbpf does) and opens a perf event on
- * its tracepoint. The probe is removed again if the perf event cannot be opened.
+ * `uprobe_events`, in group `kprobes`/`uprobes`, or `kretprobes`/`uretprobes` for returns,
+ * one line without a newline, as libbpf writes it) and opens a perf event on its
+ * tracepoint. The probe is removed again if the perf event cannot be opened.
  * @throws {@link LinkError} `not-supported` when tracefs or the events file is missing,
  * `kernel` when tracefs refuses the probe (no such function, bad offset).
  */
@@ -49,11 +50,11 @@ export function addProbeEvent(spec: ProbeEventSpec, context: LinkErrorContext): 
       spec.kind === 'kprobe' ? 'the kernel was built without CONFIG_KPROBES; use a tracepoint or raw_tp' : undefined,
     );
   }
-  const group = `${spec.kind}s`;
+  const group = spec.retprobe ? `${spec.kind.charAt(0)}ret${spec.kind.slice(1)}s` : `${spec.kind}s`;
   const name = eventName(spec);
   const type = spec.retprobe ? `r${spec.maxactive ?? ''}` : 'p';
   try {
-    appendFileSync(file, `${type}:${group}/${name} ${spec.location}\n`);
+    appendFileSync(file, `${type}:${group}/${name} ${spec.location}`);
   } catch (error) {
     throw new LinkError(
       'kernel',
@@ -65,7 +66,7 @@ export function addProbeEvent(spec: ProbeEventSpec, context: LinkErrorContext): 
   }
   const remove = () => {
     try {
-      appendFileSync(file, `-:${group}/${name}\n`);
+      appendFileSync(file, `-:${group}/${name}`);
     } catch {
       // Already gone (removed by hand, or tracefs unmounted): nothing left to undo.
     }

@@ -1,12 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fixture, kernelRefusedFixtures, requireTool } from '@bpfkit/fixtures';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BpfObject } from '../src/index.js';
-import { bpfUnavailable, privateBpffs } from './kernel.js';
+import { bpfUnavailable } from './kernel.js';
+import { straceDirs, traced } from './strace.js';
 
 const unavailable = bpfUnavailable();
 const tools = requireTool('bpftool', 'bpftool', 'version') && requireTool('strace', 'strace', '-V');
@@ -48,14 +47,6 @@ function progLoad(log: string, name: string): Record<string, string> {
   return out;
 }
 
-function traced(args: string[], output: string): string {
-  const run = spawnSync('strace', ['-f', '-v', '-s', '64', '-e', 'trace=bpf', '-o', output, ...args], {
-    encoding: 'utf8',
-  });
-  expect(run.error).toBeUndefined();
-  return readFileSync(output, 'utf8');
-}
-
 /**
  * Loads the one-program object `path` with libbpf (`tool prog loadall`) and with bpfkit, each
  * under strace, and expects the same BPF_PROG_LOAD attributes.
@@ -69,20 +60,6 @@ function compareProgLoad(tool: string, name: string, path: string, dir: string, 
   const child = fileURLToPath(new URL('./load-once.ts', import.meta.url));
   const ours = traced([process.execPath, '--import', 'tsx', child, path, pinRoot], join(logs, `${name}.bpfkit`));
   expect(progLoad(ours, program as string)).toEqual(progLoad(theirs, program as string));
-}
-
-/** A private bpffs and a log directory for the enclosing describe block, made before and removed after it. */
-function straceDirs(): { bpffs: ReturnType<typeof privateBpffs>; logs: string } {
-  const dirs = {} as { bpffs: ReturnType<typeof privateBpffs>; logs: string };
-  beforeAll(() => {
-    dirs.bpffs = privateBpffs();
-    dirs.logs = mkdtempSync(join(tmpdir(), 'bpfkit-strace-'));
-  });
-  afterAll(() => {
-    dirs.bpffs.unmount();
-    rmSync(dirs.logs, { recursive: true, force: true });
-  });
-  return dirs;
 }
 
 describe.skipIf(unavailable !== undefined || !tools)(
