@@ -16,6 +16,8 @@ export { LinkError } from './errors.js';
 export { globMatcher } from './glob.js';
 export type { IteratorParameter } from './iter.js';
 export { attachIterator, CgroupIterOrder } from './iter.js';
+export type { SymbolAt } from './kernel-symbols.js';
+export { KALLSYMS_PATH, KernelSymbols } from './kernel-symbols.js';
 export type { KprobeOptions } from './kprobe.js';
 export { attachKprobe } from './kprobe.js';
 export type { KprobeMultiOptions } from './kprobe-multi.js';
@@ -38,6 +40,7 @@ export {
 } from './perf-event-cpus.js';
 export type { ProbedBinary, ProbedFunction } from './probed-binary.js';
 export { clearBinaryCache } from './probed-binary.js';
+export { ProcessSymbols } from './process-symbols.js';
 export type { RawTracepointOptions } from './raw-tracepoint.js';
 export { attachRawTracepoint } from './raw-tracepoint.js';
 export { attachSkLookup } from './sk-lookup.js';
