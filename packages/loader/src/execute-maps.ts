@@ -2,6 +2,7 @@ import {
   assertPinnedMapCompatible,
   type CreationPlan,
   type CreationStep,
+  MapFlag,
   type MapSlot,
   type MapSpec,
   MapType,
@@ -37,6 +38,8 @@ export interface MapCreation {
   readonly pinRoot: string;
   readonly scope: ResourceScope;
   readonly log: LoadLogger;
+  /** The module BTF object fd of each struct_ops map whose value type a kernel module defines, by map name. */
+  readonly structOpsModuleFds?: ReadonlyMap<string, Fd>;
 }
 
 /** Wraps a syscall failure of `step` into a LoadError carrying the errno and context. */
@@ -61,7 +64,13 @@ function create(spec: MapSpec, c: MapCreation, innerMapFd?: number): Fd {
   const { btfKeyTypeId, btfValueTypeId, btfVmlinuxValueTypeId, ...base } = mapCreateAttributes(spec);
   const inner = innerMapFd === undefined ? {} : { innerMapFd };
   // A struct_ops map names a kernel type, and the kernel reads the object's BTF with it: no retry without.
-  if (btfVmlinuxValueTypeId !== 0) return createMap({ ...base, btfFd: c.btfFd?.fd ?? 0, btfVmlinuxValueTypeId });
+  if (btfVmlinuxValueTypeId !== 0) {
+    // A value type from a module is named in that module's BTF object, as libbpf sends it.
+    const module = c.structOpsModuleFds?.get(spec.name);
+    const inModule =
+      module === undefined ? {} : { flags: base.flags | MapFlag.VTYPE_BTF_OBJ_FD, valueTypeBtfObjFd: module.fd };
+    return createMap({ ...base, ...inModule, btfFd: c.btfFd?.fd ?? 0, btfVmlinuxValueTypeId });
+  }
   if (c.btfFd !== undefined && (btfKeyTypeId !== 0 || btfValueTypeId !== 0)) {
     try {
       return createMap({ ...base, ...inner, btfFd: c.btfFd.fd, btfKeyTypeId, btfValueTypeId });

@@ -170,7 +170,8 @@ function verifierError(
 /**
  * `attach_btf_id` and `attach_btf_obj_fd` (or `attach_prog_fd`) of a BTF-attach program, as
  * libbpf resolves them at load; for a struct_ops program, the kernel struct and the index
- * of the member it is set on (as `expected_attach_type`); nothing for other programs.
+ * of the member it is set on (as `expected_attach_type`), and the module's BTF object when a
+ * module defines the struct; nothing for other programs.
  */
 function attachAttributes(
   plan: ProgramPlan,
@@ -185,7 +186,9 @@ function attachAttributes(
         { ...(p.object === undefined ? {} : { object: p.object }), program: plan.name, section: plan.section },
       );
     }
-    return { attachBtfId: member.attachBtfId, expectedAttachType: member.memberIndex };
+    // A struct defined by a module is named in that module's BTF object, as libbpf loads it.
+    const inModule = member.btf === p.attachSource().kernel ? {} : { attachFd: p.moduleFds.fd(member.btf).fd };
+    return { attachBtfId: member.attachBtfId, expectedAttachType: member.memberIndex, ...inModule };
   }
   if (!needsAttachBtf(plan)) return {};
   const programFd = attachProgramFd(plan, p.object);

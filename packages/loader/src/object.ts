@@ -43,7 +43,7 @@ import { LoadError } from './errors.js';
 import { loadObjectBtf } from './execute-btf.js';
 import { createMaps } from './execute-maps.js';
 import { fillProgramSlots, loadPrograms, type MapReferenceMode } from './execute-programs.js';
-import { prepareStructOps, structOpsValues } from './execute-struct-ops.js';
+import { prepareStructOps, structOpsModuleFds, structOpsValues } from './execute-struct-ops.js';
 import { BpfMap, type BpfProgram } from './handles.js';
 import { runningKernelBtf, runningModuleBtfs } from './kernel-btf.js';
 import { type LoadLogger, silent } from './log.js';
@@ -185,7 +185,15 @@ export class BpfObject {
       if (problem !== undefined) throw problem;
       const moduleFds = new ModuleBtfFds(this.scope, this.name);
       this.resolveExterns(moduleFds);
-      const structOps = prepareStructOps(this.name, this.maps, this.programs, this.btf, runningKernelBtf, this.log);
+      // struct_ops types are the running kernel's and its modules', whatever BTF CO-RE was given (as libbpf).
+      const structOps = prepareStructOps(
+        this.name,
+        this.maps,
+        this.programs,
+        this.btf,
+        () => [runningKernelBtf(), ...runningModuleBtfs()],
+        this.log,
+      );
       // CO-RE works on copies of the instructions: take them once the externs are in place.
       const core = this.relocateCore();
       const plan = planCreation(this.maps);
@@ -198,6 +206,7 @@ export class BpfObject {
         pinRoot: this.options.pinRoot ?? DEFAULT_PIN_ROOT,
         scope: this.scope,
         log: this.log,
+        structOpsModuleFds: structOpsModuleFds(structOps, moduleFds),
       });
       const loading = {
         adopt: (link: BpfLink) => this.links.push(link),

@@ -1,10 +1,25 @@
-import type { BtfComposite } from '@bpfkit/btf';
+import { type Btf, BtfBuilder, type BtfComposite, parseBtf } from '@bpfkit/btf';
 import { fixture } from '@bpfkit/fixtures';
-import { MapFlag, MapType } from '@bpfkit/maps';
-import { BpfAttr, isLittleEndianHost, nativeBuffer } from '@bpfkit/syscall';
+import { MapFlag, MapType, planCreation } from '@bpfkit/maps';
+import {
+  BpfAttr,
+  btfInfo,
+  type Fd,
+  getBackend,
+  isLittleEndianHost,
+  nativeBuffer,
+  objectFdById,
+  objectIds,
+  setBackend,
+} from '@bpfkit/syscall';
 import { describe, expect, it } from 'vitest';
+import { createMaps } from '../src/execute-maps.js';
+import { prepareStructOps, structOpsModuleFds } from '../src/execute-struct-ops.js';
 import { BpfObject, LoadError } from '../src/index.js';
 import { runningKernelBtf } from '../src/kernel-btf.js';
+import { silent } from '../src/log.js';
+import type { ModuleBtfFds } from '../src/module-btf-fds.js';
+import { ResourceScope } from '../src/scope.js';
 import { bpfUnavailable, openFdCount } from './kernel.js';
 
 const unavailable = bpfUnavailable();
@@ -115,6 +130,82 @@ describe.skipIf(unavailable !== undefined)('struct_ops maps and programs', () =>
     expect(LoadError.is(error)).toBe(true);
     expect((error as LoadError).context.map).toBe('missing');
     expect((error as LoadError).message).toMatch(/bpf_struct_ops_bpfkit_no_such_ops is not found in the kernel's BTF/);
+    expect(openFdCount()).toBe(before);
+  });
+});
+
+/** The kernel's own BTF object (vmlinux), opened by id. */
+function vmlinuxBtfObject(): Fd {
+  for (const id of objectIds('btf')) {
+    const fd = objectFdById('btf', id);
+    if (fd === undefined) continue;
+    if (btfInfo(fd.fd).name === 'vmlinux') return fd;
+    fd.close();
+  }
+  throw new Error('no vmlinux BTF object');
+}
+
+describe.skipIf(unavailable !== undefined)('struct_ops types defined by a kernel module', () => {
+  // No module here defines one (/sys/kernel/btf holds vmlinux alone): vmlinux stands in for the
+  // module by coming second in the search, after a kernel BTF that lacks the struct.
+  it("create the map with BPF_F_VTYPE_BTF_OBJ_FD and the module's BTF object, as libbpf does", () => {
+    const before = openFdCount();
+    const object = BpfObject.open(fixture('struct_ops').path);
+    const btf = object.btf;
+    if (btf === undefined) throw new Error('no BTF');
+    const builder = new BtfBuilder();
+    builder.add({ kind: 'int', name: 'int', size: 4, bits: 32, bitOffset: 0, encoding: 1 });
+    const kernel = parseBtf(builder.encode());
+    const module = runningKernelBtf();
+    const plan = prepareStructOps(object.name, object.maps, object.programs, btf, () => [kernel, module], silent);
+    expect(plan.layouts.get('dummy')?.btf).toBe(module);
+    expect([...plan.attachments.values()].map((a) => a.btf)).toEqual([module, module]);
+
+    const scope = new ResourceScope();
+    const asked: Btf[] = [];
+    const moduleObject = vmlinuxBtfObject();
+    const moduleFdNumber = moduleObject.fd;
+    const moduleFds = {
+      fd(b: Btf) {
+        asked.push(b);
+        return moduleObject;
+      },
+    } as unknown as ModuleBtfFds;
+    const real = getBackend();
+    const creates: DataView[] = [];
+    setBackend({
+      ...real,
+      bpf(command: number, attr: Uint8Array, size: number) {
+        if (command === 0) creates.push(new DataView(attr.slice(0, size).buffer));
+        return real.bpf(command, attr, size);
+      },
+    });
+    try {
+      expect(() =>
+        createMaps({
+          object: object.name,
+          maps: object.maps.filter((m) => m.name === 'dummy'),
+          plan: planCreation(object.maps.filter((m) => m.name === 'dummy')),
+          btfFd: undefined,
+          pinRoot: '/nonexistent',
+          scope,
+          log: silent,
+          structOpsModuleFds: structOpsModuleFds(plan, moduleFds),
+        }),
+      ).toThrow(/EINVAL/); // the kernel takes module BTF objects only, and vmlinux is not one
+    } finally {
+      setBackend(real);
+      scope.closeAll();
+      moduleObject.close();
+      object.close();
+    }
+    expect(asked).toEqual([module]);
+    // union bpf_attr for BPF_MAP_CREATE: map_flags at byte 16, value_type_btf_obj_fd at 72.
+    const sent = creates.at(-1);
+    expect(sent?.getUint32(0, true)).toBe(MapType.STRUCT_OPS);
+    expect((sent?.getUint32(16, true) ?? 0) & MapFlag.VTYPE_BTF_OBJ_FD).toBe(MapFlag.VTYPE_BTF_OBJ_FD);
+    expect(sent?.getUint32(72, true)).toBe(moduleFdNumber);
+    expect(sent?.byteLength).toBe(76);
     expect(openFdCount()).toBe(before);
   });
 });

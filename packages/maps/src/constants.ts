@@ -90,6 +90,8 @@ export const MapFlag = {
   INNER_MAP: 0x1000,
   /** `BPF_F_LINK`: a struct_ops map registered through a link, not by its update. */
   LINK: 0x2000,
+  /** `BPF_F_VTYPE_BTF_OBJ_FD`: a struct_ops map's value type is in the module BTF `value_type_btf_obj_fd` names. */
+  VTYPE_BTF_OBJ_FD: 0x8000,
 } as const;
 
 /** `pinning` attribute values (`LIBBPF_PIN_*`). */

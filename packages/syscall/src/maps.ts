@@ -40,17 +40,25 @@ export interface MapCreateOptions {
   readonly btfVmlinuxValueTypeId?: number;
   /** `map_extra`: bloom filter hash count, arena address… */
   readonly mapExtra?: bigint;
+  /**
+   * For a struct_ops map whose value type lives in a kernel module: that module's BTF object
+   * fd (`value_type_btf_obj_fd`), sent with `BPF_F_VTYPE_BTF_OBJ_FD` in `flags` (Linux 6.9+).
+   */
+  readonly valueTypeBtfObjFd?: number;
 }
 
-/** Size of the MAP_CREATE attr up to `map_extra` (a u64), the last field set. */
+/** Size of the MAP_CREATE attr up to `map_extra` (a u64), the last field most maps set. */
 const MAP_CREATE_SIZE = mapCreateAttr.map_extra + 8;
+/** Size of the MAP_CREATE attr up to `value_type_btf_obj_fd`, for maps that set it. */
+const MAP_CREATE_SIZE_WITH_VALUE_TYPE_OBJ = mapCreateAttr.value_type_btf_obj_fd + 4;
 
 /**
  * BPF_MAP_CREATE.
  * @throws {@link BpfSyscallError} naming the map.
  */
 export function createMap(options: MapCreateOptions): Fd {
-  const attr = new BpfAttr(MAP_CREATE_SIZE)
+  const valueTypeObj = options.valueTypeBtfObjFd;
+  const attr = new BpfAttr(valueTypeObj === undefined ? MAP_CREATE_SIZE : MAP_CREATE_SIZE_WITH_VALUE_TYPE_OBJ)
     .u32(mapCreateAttr.map_type, options.type)
     .u32(mapCreateAttr.key_size, options.keySize)
     .u32(mapCreateAttr.value_size, options.valueSize)
@@ -65,6 +73,7 @@ export function createMap(options: MapCreateOptions): Fd {
     .u32(mapCreateAttr.btf_value_type_id, options.btfValueTypeId ?? 0)
     .u32(mapCreateAttr.btf_vmlinux_value_type_id, options.btfVmlinuxValueTypeId ?? 0)
     .u64(mapCreateAttr.map_extra, options.mapExtra ?? 0n);
+  if (valueTypeObj !== undefined) attr.u32(mapCreateAttr.value_type_btf_obj_fd, valueTypeObj);
   const name = options.name ?? '';
   const fd = bpfCall(BpfCommand.MAP_CREATE, attr, { map: name });
   const owner = new Fd(fd, `map '${name}'`);
