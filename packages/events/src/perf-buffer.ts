@@ -16,6 +16,7 @@ import {
   pageSize,
   perfIoctl,
 } from '@bpfkit/syscall';
+import { CopyArena } from './copy-arena.js';
 import { EventsError, kernelStep } from './errors.js';
 import { onlineCpus } from './online-cpus.js';
 import { ownDuplicate } from './own-fd.js';
@@ -111,6 +112,7 @@ export class PerfBuffer<Item = Uint8Array> extends EventReader<PerfSample<Item>,
   private readonly lostCounts: number[];
   private readonly decode: ((view: Uint8Array) => Item) | undefined;
   private readonly sample: MovingSample;
+  private readonly arena = new CopyArena();
   private scratch = new Uint8Array(256);
   private scratchView = new DataView(this.scratch.buffer);
   private next = 0;
@@ -148,17 +150,11 @@ export class PerfBuffer<Item = Uint8Array> extends EventReader<PerfSample<Item>,
   }
 
   protected take(items: PerfSample<Item>[], limit: number): void {
-    const decode = this.decode;
     const rings = this.rings;
     // Start from the next CPU each time, so that one busy CPU does not starve the others.
     for (let i = 0; i < rings.length && items.length < limit; i++) {
       const ring = rings[(this.next + i) % rings.length] as CpuRing;
-      this.read(
-        ring,
-        ({ cpu, data }) =>
-          items.push({ cpu, data: decode === undefined ? (data.copy() as Item) : decode(data.bytes()) }),
-        limit - items.length,
-      );
+      this.read(ring, ({ cpu, data }) => items.push({ cpu, data: this.item(data) }), limit - items.length);
     }
     this.next = (this.next + 1) % Math.max(rings.length, 1);
   }
@@ -172,30 +168,45 @@ export class PerfBuffer<Item = Uint8Array> extends EventReader<PerfSample<Item>,
     return count;
   }
 
+  /** What the iterator yields for a sample: the decoder's item, or a copy in the arena. */
+  private item(data: RecordView): Item {
+    if (this.decode !== undefined) return this.decode(data.bytes());
+    const at = this.arena.copy(data.buffer, data.offset, data.offset + data.length);
+    return new Uint8Array(this.arena.buffer, at, data.length) as Item;
+  }
+
   /** Reads up to `limit` samples of one CPU's ring, then writes `data_tail` back. */
   private read(ring: CpuRing, callback: (view: PerfSample<RecordView>) => void, limit: number): number {
-    const head = ring.head.load();
+    const start = ring.tail;
+    // data_head is stored after the records below it are written: once it is loaded (an
+    // acquire), they are whole.
+    const available = ring.head.load() - start;
+    if (available <= 0) return 0;
     const { data, dataView, words, mask } = ring;
     const end = data.length;
     const sample = this.sample;
     const view = sample.data;
     sample.cpu = ring.cpu;
     view.rebase(data, dataView);
-    const start = ring.tail;
-    let tail = start;
+    // As the ring buffer's loop: small-integer offsets from `start` (positions are u64, held
+    // as doubles) and module constants in locals keep the per-sample path in registers.
+    const base = start & mask;
+    const littleEndian = isLittleEndianHost;
+    const sampleType = PERF_RECORD_SAMPLE;
+    let done = 0;
     let count = 0;
     try {
-      while (tail < head && count < limit) {
-        const offset = tail & mask;
+      while (done < available && count < limit) {
+        const offset = (base + done) & mask;
         const index = offset >>> 2;
         // struct perf_event_header: u32 type, u16 misc, u16 size (host order, as the words are).
         const second = words[index + 1] as number;
-        const size = isLittleEndianHost ? second >>> 16 : second & 0xffff;
+        const size = littleEndian ? second >>> 16 : second & 0xffff;
         if (size < 8) break; // never written by the kernel: stop rather than spin
         const type = words[index] as number;
-        tail += size;
+        done += size;
         if (offset + size <= end) {
-          if (type === PERF_RECORD_SAMPLE) {
+          if (type === sampleType) {
             // u32 size of the raw data, then the data.
             count++;
             view.offset = offset + 12;
@@ -213,11 +224,11 @@ export class PerfBuffer<Item = Uint8Array> extends EventReader<PerfSample<Item>,
         }
         this.scratch.set(data.subarray(offset), 0);
         this.scratch.set(data.subarray(0, size - (end - offset)), end - offset);
-        if (type === PERF_RECORD_SAMPLE) {
+        if (type === sampleType) {
           count++;
           view.rebase(this.scratch, this.scratchView);
           view.offset = 12;
-          view.length = Math.min(this.scratchView.getUint32(8, isLittleEndianHost), size - 12);
+          view.length = Math.min(this.scratchView.getUint32(8, littleEndian), size - 12);
           try {
             callback(sample);
           } finally {
@@ -228,9 +239,9 @@ export class PerfBuffer<Item = Uint8Array> extends EventReader<PerfSample<Item>,
         }
       }
     } finally {
-      if (tail !== start) {
-        ring.tailPos.store(tail, start);
-        ring.tail = tail;
+      if (done !== 0) {
+        ring.tailPos.store(start + done, start);
+        ring.tail = start + done;
       }
     }
     return count;

@@ -109,7 +109,7 @@ export abstract class EventReader<Item, View> implements AsyncIterable<Item> {
           return Promise.resolve(finished);
         }
         if (next === batch.length) {
-          batch = [];
+          batch.length = 0;
           next = 0;
           this.take(batch, ITERATOR_BATCH);
         }

@@ -201,4 +201,39 @@ describe.skipIf(unavailable !== undefined)('ring buffer reader', () => {
     expect(rb.consume(() => {})).toBe(0);
     await sharedWaiter().idle();
   });
+
+  it('keeps every copy it yielded intact while later batches are copied, past several arenas of copies', async () => {
+    using obj = loadEvents();
+    using rb = openRingBuffer(obj.map('events').fd);
+    const produce = obj.program('produce');
+    const kept: Uint8Array[] = [];
+    // 40 runs of 80 records of 8 to 256 bytes (~11 KiB each): batches of 64 and 440 KiB of
+    // copies, so the 64 KiB arenas fill and are replaced many times.
+    for (let run = 0; run < 40; run++) {
+      expect(produce.testRun({ ctx: args(80, 0, 0, 0, run * 80) }).retval).toBe(80);
+      for await (const record of rb) if (kept.push(record) % 80 === 0) break;
+    }
+    expect(kept.length).toBe(3200);
+    for (const [i, record] of kept.entries()) expectRecord(record, i);
+    expect(new Set(kept.map((record) => record.buffer)).size).toBeGreaterThan(1);
+    expect(kept.every((record) => record.byteOffset % 8 === 0)).toBe(true);
+  });
+
+  it('costs no CPU while it waits: a listener armed for a second of silence uses almost no CPU time', async () => {
+    using obj = loadEvents();
+    using rb = openRingBuffer(obj.map('events').fd);
+    let calls = 0;
+    rb.on('data', () => calls++);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const before = process.cpuUsage();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const used = process.cpuUsage(before);
+    // The whole process (event loop, pool threads, V8), in µs: polling every millisecond,
+    // or a pool thread spinning, would spend far more than 5% of the second.
+    expect(used.user + used.system).toBeLessThan(50_000);
+    expect(calls).toBe(0);
+    // And the wake-up still comes from the kernel.
+    obj.program('produce').testRun({ ctx: args(1, 16, 2, 0, 0) });
+    await expect.poll(() => calls, { interval: 5 }).toBe(1);
+  });
 });
