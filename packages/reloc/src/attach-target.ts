@@ -211,6 +211,9 @@ export function attachTarget(plan: ProgramPlan, target = plan.attachTarget): Att
         : { kind: 'tracing', attachType: kind.expectedAttachType };
     case ProgramType.SOCKET_FILTER:
       return { kind: 'socket' };
+    case ProgramType.EXT:
+      // freplace: the target program and function were given at load; the link takes them from there.
+      return { kind: 'tracing', attachType: 0 };
     default:
       return { kind: 'unsupported', reason: `'${kind.pattern}' programs are not attachable by bpfkit yet` };
   }

@@ -7,6 +7,7 @@ import {
   AttachType,
   attachBtfName,
   attachProgramFd,
+  attachTarget,
   needsAttachBtf,
   type ProgramPlan,
   planPrograms,
@@ -26,6 +27,12 @@ function program(fixture: string, name: string): ProgramPlan {
   if (found === undefined) throw new Error(`no program ${name}`);
   return found;
 }
+
+describe('freplace attach targets', () => {
+  it('attach through a tracing link of attach type 0, the target program and function taken from the load', () => {
+    expect(attachTarget(program('freplace', 'keep_all'))).toEqual({ kind: 'tracing', attachType: 0 });
+  });
+});
 
 /** A stand-in kernel BTF: a tracepoint typedef, an iterator and an LSM hook, plus a same-named struct. */
 function kernel() {
