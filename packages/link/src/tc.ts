@@ -37,6 +37,7 @@ const ETH_P_ALL_NETWORK_ORDER = isLittleEndianHost ? 0x0300 : 0x0003;
 
 /** Where a tc filter sits: direction, handle and priority (libbpf's `bpf_tc_hook` + `bpf_tc_opts`). */
 export interface TcFilterPlace {
+  /** `ingress` or `egress`: the clsact hook the filter sits on. */
   readonly direction: TcDirection;
   /** The filter's handle; 0 when attaching lets the kernel pick one. */
   readonly handle?: number;
@@ -52,7 +53,9 @@ export interface TcOptions extends TcFilterPlace {
 
 /** A tc filter as the kernel reports it. */
 export interface TcFilter {
+  /** The filter's handle. */
   readonly handle: number;
+  /** The filter's priority (lower runs first). */
   readonly priority: number;
   /** The id of the program the filter runs. */
   readonly programId: number;

@@ -26,7 +26,18 @@ const XDP_FLAGS_UPDATE_IF_NOEXIST = 1 << 0;
 const XDP_FLAGS_REPLACE = 1 << 4;
 
 /** `XDP_ATTACHED_*`: how the programs on an interface are attached, as {@link queryXdp} reports. */
-export const XdpAttached = { NONE: 0, DRIVER: 1, SKB: 2, HARDWARE: 3, MULTI: 4 } as const;
+export const XdpAttached = {
+  /** `XDP_ATTACHED_NONE`: no program */
+  NONE: 0,
+  /** `XDP_ATTACHED_DRV`: a native (driver) program */
+  DRIVER: 1,
+  /** `XDP_ATTACHED_SKB`: a generic (skb) program */
+  SKB: 2,
+  /** `XDP_ATTACHED_HW`: an offloaded program */
+  HARDWARE: 3,
+  /** `XDP_ATTACHED_MULTI`: programs in more than one mode */
+  MULTI: 4,
+} as const;
 
 /** Options for {@link attachXdpNetlink}. */
 export interface XdpNetlinkOptions {
@@ -52,8 +63,11 @@ export interface XdpQuery {
   readonly attached: number;
   /** The program id when one mode has a program (`IFLA_XDP_PROG_ID`). */
   readonly programId: number;
+  /** The native (driver) mode's program id (`IFLA_XDP_DRV_PROG_ID`), 0 for none. */
   readonly driverProgramId: number;
+  /** The generic (skb) mode's program id (`IFLA_XDP_SKB_PROG_ID`), 0 for none. */
   readonly skbProgramId: number;
+  /** The offloaded program's id (`IFLA_XDP_HW_PROG_ID`), 0 for none. */
   readonly hardwareProgramId: number;
 }
 

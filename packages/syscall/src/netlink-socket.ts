@@ -5,7 +5,10 @@ import { BpfSyscallError } from './errors.js';
 import { Fd } from './fd.js';
 
 /** Netlink protocols (`NETLINK_*`) {@link openNetlinkSocket} opens. */
-export const NetlinkProtocol = { ROUTE: 0 } as const;
+export const NetlinkProtocol = {
+  /** `NETLINK_ROUTE`: links, addresses, qdiscs and filters (rtnetlink) */
+  ROUTE: 0,
+} as const;
 
 const AF_NETLINK = 16;
 const SOCK_RAW = 3;
