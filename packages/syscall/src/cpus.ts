@@ -20,18 +20,21 @@ export function possibleCpus(): number {
 }
 
 function readPossibleCpus(): number {
+  return readCpuList(POSSIBLE_CPUS_PATH, 'possible-cpus').length;
+}
+
+/** The CPUs a sysfs CPU list file names; `command` names the failure. */
+function readCpuList(path: string, command: string): number[] {
   let text: string;
   try {
-    text = readFileSync(POSSIBLE_CPUS_PATH, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     const errno = (error as { errno?: unknown }).errno;
-    throw new BpfSyscallError('possible-cpus', typeof errno === 'number' ? Math.abs(errno) : Errno.EIO, {
-      path: POSSIBLE_CPUS_PATH,
-    });
+    throw new BpfSyscallError(command, typeof errno === 'number' ? Math.abs(errno) : Errno.EIO, { path });
   }
-  const count = countCpuList(text);
-  if (count === undefined) throw new BpfSyscallError('possible-cpus', Errno.EINVAL, { path: POSSIBLE_CPUS_PATH });
-  return count;
+  const cpus = parseCpuList(text);
+  if (cpus === undefined) throw new BpfSyscallError(command, Errno.EINVAL, { path });
+  return cpus;
 }
 
 /**
@@ -72,16 +75,5 @@ export const ONLINE_CPUS_PATH = '/sys/devices/system/cpu/online';
  * cannot be read or parsed.
  */
 export function onlineCpus(): number[] {
-  let text: string;
-  try {
-    text = readFileSync(ONLINE_CPUS_PATH, 'utf8');
-  } catch (error) {
-    const errno = (error as { errno?: unknown }).errno;
-    throw new BpfSyscallError('online-cpus', typeof errno === 'number' ? Math.abs(errno) : Errno.EIO, {
-      path: ONLINE_CPUS_PATH,
-    });
-  }
-  const cpus = parseCpuList(text);
-  if (cpus === undefined) throw new BpfSyscallError('online-cpus', Errno.EINVAL, { path: ONLINE_CPUS_PATH });
-  return cpus;
+  return readCpuList(ONLINE_CPUS_PATH, 'online-cpus');
 }
