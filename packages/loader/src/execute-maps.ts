@@ -21,12 +21,12 @@ import {
   mapUpdateBatch,
   PinDirectory,
   pageSize,
+  writeSlotsInBackground,
 } from '@bpfkit/syscall';
 import { u32s } from './bytes.js';
 import { LoadError, type LoadErrorContext } from './errors.js';
 import type { LoadLogger } from './log.js';
 import type { ResourceScope } from './scope.js';
-import { writeSlotsInBackground } from './slot-batch.js';
 
 /** What map creation needs from the object. */
 export interface MapCreation {

@@ -124,6 +124,7 @@ export { openPinned, PinDirectory, type PinOptions, pinAt } from './pin-director
 export type { LoadedProgram, ProgramLoadOptions, TestRunOptions, TestRunResult } from './programs.js';
 // Programs and BTF
 export { bindMap, loadProgram, testRun } from './programs.js';
+export { type SlotBatchOutcome, writeSlotsInBackground } from './slot-batch.js';
 export { closeDescriptorsOfEndedThreads, shareDescriptorTable } from './thread-descriptors.js';
 export type { MapLayout } from './value-layout.js';
 // Map layouts: the sizes of every buffer the element commands pass

@@ -1,4 +1,6 @@
-import { backgroundBatchesInFlight, type MapLayout, mapLookup, startMapUpdateBatch } from '@bpfkit/syscall';
+import { backgroundBatchesInFlight, startMapUpdateBatch } from './background-batch.js';
+import { mapLookup } from './maps.js';
+import type { MapLayout } from './value-layout.js';
 
 /**
  * How long to wait for a worker thread to write the slots before writing them here instead.
