@@ -6,21 +6,21 @@ import {
   encodeFuncInfo,
   encodeInstructions,
   encodeLineInfo,
-  type Instruction,
   loadAttachType,
+  locateVerifierFailure,
+  type MapReferenceMode,
   mapsBoundToPrograms,
   needsAttachBtf,
+  type PatchedInstructions,
   type ProgramPlan,
   ProgramType,
-  PseudoSource,
-  poisons,
+  patchMapReferences,
   type RelocatedProgram,
   RelocError,
   requireExtInfo,
   requireKind,
   resolveAttachBtf,
   resolveAttachProgramBtf,
-  sourceLineAt,
 } from '@bpfkit/reloc';
 import { runningVersionCode } from '@bpfkit/reloc/node';
 import {
@@ -70,57 +70,6 @@ export interface ProgramLoading {
   readonly bpfCookies: () => boolean;
 }
 
-/**
- * How a loaded program's instructions name maps: `fd` writes each map's fd into its ld_imm64
- * (`BPF_PSEUDO_MAP_FD`/`_VALUE`, what libbpf does); `fd-array` writes an index into an
- * `fd_array` passed with the load (`BPF_PSEUDO_MAP_IDX`/`_IDX_VALUE`, Linux 5.14+), so the
- * instructions do not depend on fd numbers.
- */
-export type MapReferenceMode = 'fd' | 'fd-array';
-
-/** A program's final instructions and the fds their indexes refer to. */
-export interface PatchedInstructions {
-  /** The program's instructions with map fds (or fd_array indexes) written in. */
-  readonly instructions: Instruction[];
-  /** The given prefix (module BTF fds), then in `fd-array` mode map fds in first-use order. */
-  readonly fdArray: number[];
-}
-
-/** The plan's instructions with each map reference's fd or fd_array index (and value offset) written in. */
-export function patchInstructions(
-  plan: ProgramPlan,
-  mapFds: ReadonlyMap<string, Fd>,
-  object: string | undefined,
-  mode: MapReferenceMode = 'fd',
-  fdArrayPrefix: readonly number[] = [],
-): PatchedInstructions {
-  const out = plan.instructions.map((insn) => ({ ...insn }));
-  const fdArray: number[] = [...fdArrayPrefix];
-  for (const ref of plan.references) {
-    const fd = mapFds.get(ref.map);
-    if (fd === undefined) {
-      throw new LoadError('load-program', `refers to map '${ref.map}', which was not created`, {
-        ...(object === undefined ? {} : { object }),
-        program: plan.name,
-        insn: ref.insn,
-        target: ref.map,
-      });
-    }
-    const first = out[ref.insn] as Instruction;
-    const second = out[ref.insn + 1] as Instruction;
-    if (mode === 'fd') {
-      first.src = ref.kind === 'map-fd' ? PseudoSource.MAP_FD : PseudoSource.MAP_VALUE;
-      first.imm = fd.fd;
-    } else {
-      if (!fdArray.includes(fd.fd)) fdArray.push(fd.fd);
-      first.src = ref.kind === 'map-fd' ? PseudoSource.MAP_IDX : PseudoSource.MAP_IDX_VALUE;
-      first.imm = fdArray.indexOf(fd.fd);
-    }
-    second.imm = ref.kind === 'map-fd' ? 0 : ref.offset;
-  }
-  return { instructions: out, fdArray };
-}
-
 /** Explains a verifier rejection: the failing instruction, its source line, and the log's last words. */
 function verifierError(
   plan: ProgramPlan,
@@ -128,41 +77,30 @@ function verifierError(
   object: string | undefined,
   core: RelocatedProgram | undefined,
 ): LoadError {
-  const insn = failingInstruction(error.log);
-  const line = insn === undefined ? undefined : sourceLineAt(plan.lineInfo, insn);
-  const poisoned = core?.fixups.find((f) => f.insn === insn && poisons(f, plan.instructions[f.insn]));
-  if (poisoned !== undefined) {
-    const source = line === undefined ? '' : ` (${line.fileName.split('/').pop()}:${line.line}: ${line.source.trim()})`;
+  const failure = locateVerifierFailure(failingInstruction(error.log), plan.lineInfo, plan.instructions, core?.fixups);
+  const { insn, line } = failure;
+  const source = failure.where === '' ? '' : ` (${failure.where})`;
+  const context = {
+    ...(object === undefined ? {} : { object }),
+    program: plan.name,
+    errno: error.errnoName,
+    ...(insn === undefined ? {} : { insn }),
+    ...(line === undefined ? {} : { source: { file: line.fileName, line: line.line, text: line.source } }),
+  };
+  if (failure.core !== undefined) {
     return new LoadError(
       'load-program',
-      `failed to resolve CO-RE relocation at insn ${insn}${source}: ${
-        poisoned.poisoned
-          ? `${poisoned.local} has no match in the kernel's BTF; guard it with bpf_core_field_exists() or bpf_core_type_exists()`
-          : `${poisoned.local} is ${poisoned.oldSize} bytes here but ${poisoned.newSize} in the kernel (${poisoned.target}); only pointers and unsigned integers may change size, read it with BPF_CORE_READ into a matching type`
-      }`,
-      {
-        ...(object === undefined ? {} : { object }),
-        program: plan.name,
-        errno: error.errnoName,
-        insn: poisoned.insn,
-        ...(line === undefined ? {} : { source: { file: line.fileName, line: line.line, text: line.source } }),
-      },
+      `failed to resolve CO-RE relocation at insn ${insn}${source}: ${failure.core.explanation}`,
+      context,
       { cause: error, causeInMessage: false },
     );
   }
   const last = error.log.filter((l) => l.trim() !== '' && !/^(processed|verification time)/.test(l)).slice(-1)[0];
   const at = insn === undefined ? '' : ` at insn ${insn}`;
-  const source = line === undefined ? '' : ` (${line.fileName.split('/').pop()}:${line.line}: ${line.source.trim()})`;
   return new LoadError(
     'load-program',
     `BPF program load failed: ${error.errnoName}${at}${source}${last ? `: ${last.trim()}` : ''}`,
-    {
-      ...(object === undefined ? {} : { object }),
-      program: plan.name,
-      errno: error.errnoName,
-      ...(insn === undefined ? {} : { insn }),
-      ...(line === undefined ? {} : { source: { file: line.fileName, line: line.line, text: line.source } }),
-    },
+    context,
     { cause: error, causeInMessage: false },
   );
 }
@@ -248,8 +186,27 @@ export function loadPrograms(p: ProgramLoading): Map<string, BpfProgram> {
     }
     const expectedAttachType = loadAttachType(kind, { uprobeMultiLink: uprobeMultiLinkSupported });
     const core = p.core?.get(plan.name);
-    const relocated = core === undefined ? plan : { ...plan, instructions: core.instructions };
-    const patched = patchInstructions(relocated, p.mapFds, p.object, p.mapReferences, p.fdArrayPrefix);
+    let patched: PatchedInstructions;
+    try {
+      patched = patchMapReferences(
+        core?.instructions ?? plan.instructions,
+        plan.references,
+        (map) => p.mapFds.get(map)?.fd,
+        {
+          mode: p.mapReferences,
+          fdArrayPrefix: p.fdArrayPrefix ?? [],
+          program: plan.name,
+          ...(p.object === undefined ? {} : { object: p.object }),
+        },
+      );
+    } catch (error) {
+      throw new LoadError(
+        'load-program',
+        '',
+        { ...(p.object === undefined ? {} : { object: p.object }), program: plan.name },
+        { cause: error },
+      );
+    }
     const instructions = encodeInstructions(patched.instructions, isLittleEndianHost);
     // As libbpf: the program BTF goes with every program once the object's BTF is loaded
     // (kfuncs such as bpf_obj_new need it), func and line info each when the program has them.

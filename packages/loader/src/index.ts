@@ -13,8 +13,6 @@ export type { PinOptions } from '@bpfkit/syscall';
 export type { LoadErrorContext, LoadStep } from './errors.js';
 export { LoadError } from './errors.js';
 export type { AttachOptions } from './execute-attach.js';
-export type { MapReferenceMode, PatchedInstructions } from './execute-programs.js';
-export { patchInstructions } from './execute-programs.js';
 export { BpfMap, BpfProgram } from './handles.js';
 export { runningKernelBtf, runningModuleBtfs } from './kernel-btf.js';
 export type { LoadLogger } from './log.js';

@@ -30,6 +30,7 @@ import {
   describeCoreFixup,
   fillKconfig,
   hasSyscallWrapper,
+  type MapReferenceMode,
   type ProgramPlan,
   planPrograms,
   type RelocatedProgram,
@@ -42,7 +43,7 @@ import { attachCookieSupported, isLittleEndianHost, pageSize, possibleCpus } fro
 import { LoadError } from './errors.js';
 import { loadObjectBtf } from './execute-btf.js';
 import { createMaps } from './execute-maps.js';
-import { fillProgramSlots, loadPrograms, type MapReferenceMode } from './execute-programs.js';
+import { fillProgramSlots, loadPrograms } from './execute-programs.js';
 import { prepareStructOps, structOpsModuleFds, structOpsValues } from './execute-struct-ops.js';
 import { BpfMap, type BpfProgram } from './handles.js';
 import { runningKernelBtf, runningModuleBtfs } from './kernel-btf.js';

@@ -1,8 +1,9 @@
 import { BtfBuilder, parseBtf } from '@bpfkit/btf';
 import { fixture } from '@bpfkit/fixtures';
+import { patchMapReferences } from '@bpfkit/reloc';
 import { btfInfo } from '@bpfkit/syscall';
 import { describe, expect, it } from 'vitest';
-import { BpfObject, LoadError, patchInstructions, ResourceScope } from '../src/index.js';
+import { BpfObject, LoadError, ResourceScope } from '../src/index.js';
 import { ModuleBtfFds } from '../src/module-btf-fds.js';
 import { bpfUnavailable, openFdCount } from './kernel.js';
 
@@ -45,8 +46,10 @@ describe.skipIf(unavailable !== undefined)('module BTF fds for kfunc calls', () 
     try {
       const plan = object.programs[0];
       if (plan === undefined) throw new Error('no program');
-      const mapFds = new Map(object.maps.map((m) => [m.name, { fd: object.map(m.name).fd }] as const));
-      const patched = patchInstructions(plan, mapFds as never, 'map_in_map', 'fd-array', [0, 99]);
+      const patched = patchMapReferences(plan.instructions, plan.references, (name) => object.map(name).fd, {
+        mode: 'fd-array',
+        fdArrayPrefix: [0, 99],
+      });
       expect(patched.fdArray.slice(0, 2)).toEqual([0, 99]);
       const indexes = plan.references.map((r) => (patched.instructions[r.insn] as { imm: number }).imm);
       expect(Math.min(...indexes)).toBe(2);

@@ -63,6 +63,8 @@ export { resolveKsyms } from './ksyms.js';
 export type { KsymReference, LinkedPiece, LinkedProgram, MapReference } from './link.js';
 export type { LoadAttachFeatures } from './load-attach-type.js';
 export { loadAttachType } from './load-attach-type.js';
+export type { MapPatchOptions, MapReferenceMode, PatchedInstructions } from './map-patch.js';
+export { patchMapReferences } from './map-patch.js';
 export { moduleName } from './module-name.js';
 export type { PlanOptions, ProgramPlan } from './plan.js';
 // Plan
@@ -73,3 +75,5 @@ export { entryPoints, isCodeSection, readCodeSections } from './programs.js';
 export type { SectionKind } from './section-names.js';
 export { classifySection, knownSectionPatterns } from './section-names.js';
 export { hasSyscallWrapper, syscallWrapperSymbol } from './syscall-wrapper.js';
+export type { VerifierFailureSource } from './verifier-source.js';
+export { formatSourceLine, locateVerifierFailure } from './verifier-source.js';
