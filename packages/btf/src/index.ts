@@ -36,6 +36,8 @@ export { alignOf, MAX_RESOLVE_DEPTH, POINTER_SIZE, resolveType, sizeOf, skipQual
 export { essentialName } from './names.js';
 export type { ObjectBtf } from './object.js';
 export { readObjectBtf } from './object.js';
+export type { KconfigPlacement, ObjectBtfFacts, PreparedObjectBtf } from './prepare.js';
+export { prepareObjectBtf } from './prepare.js';
 export type { ParseBtfOptions } from './spec.js';
 // Parse
 export { Btf, parseBtf } from './spec.js';

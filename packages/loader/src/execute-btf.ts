@@ -1,13 +1,4 @@
-import {
-  type Btf,
-  fixupDatasecs,
-  fixupKsyms,
-  parseBtf,
-  placeDatasecVariables,
-  reencode,
-  sanitizeBtf,
-  staticHiddenSubprograms,
-} from '@bpfkit/btf';
+import { type Btf, prepareObjectBtf } from '@bpfkit/btf';
 import type { ElfFile } from '@bpfkit/elf';
 import type { MapSpec } from '@bpfkit/maps';
 import { BpfSyscallError, btfFeatures, type Fd, loadBtf } from '@bpfkit/syscall';
@@ -16,12 +7,10 @@ import type { LoadLogger } from './log.js';
 import type { ResourceScope } from './scope.js';
 
 /**
- * Loads the object's BTF (DATASECs fixed up, `.kconfig` externs placed as the map lays
- * them out, `.ksyms` made acceptable to the kernel, hidden subprograms static, re-encoded) and
- * returns its fd (`undefined` when the object has none or the kernel refuses it) and a
- * function returning the fixed-up BTF, parsed on its first call. What is sent is
- * sanitised for this kernel (kinds its BTF loader lacks rewritten, ids kept, as libbpf
- * does). BTF is optional for maps and programs, so a refusal is logged with the kernel's
+ * Loads the object's BTF, prepared by {@link @bpfkit/btf!prepareObjectBtf} with the kconfig
+ * map's layout and this kernel's BTF features, and returns its fd (`undefined` when the
+ * object has none or the kernel refuses it) and a function returning the prepared BTF,
+ * parsed on its first call. BTF is optional for maps and programs, so a refusal is logged with the kernel's
  * reason, as libbpf does, and the load goes on without it, unless the object has
  * struct_ops maps, which need it.
  * @throws {@link LoadError} `load-btf` when the kernel refuses BTF the object cannot do without.
@@ -34,23 +23,16 @@ export function loadObjectBtf(
   log: LoadLogger,
 ): { fd: Fd | undefined; fixed: () => Btf | undefined } {
   if (btf === undefined) return { fd: undefined, fixed: () => undefined };
-  const types = fixupDatasecs(btf, elf);
   const kconfig = maps.find((m) => m.source === 'kconfig');
-  if (kconfig !== undefined) placeDatasecVariables(types, '.kconfig', kconfig.externs, kconfig.valueSize);
-  fixupKsyms(types);
-  staticHiddenSubprograms(types, elf);
-  const bytes = reencode(types, btf);
-  // The fixed-up BTF also types the maps' values (DATASEC offsets and sizes included),
-  // parsed when a map first decodes a value.
-  let parsed: Btf | undefined;
-  const fixed = () => {
-    parsed ??= parseBtf(bytes, elf.name === undefined ? {} : { name: elf.name });
-    return parsed;
-  };
-  const sanitized = sanitizeBtf(types, btfFeatures());
-  const rewritten = sanitized.filter((t, i) => t !== types[i]).length;
+  const {
+    parse: fixed,
+    sent,
+    rewritten,
+  } = prepareObjectBtf(btf, elf, {
+    features: btfFeatures(),
+    ...(kconfig === undefined ? {} : { kconfig: { placements: kconfig.externs, size: kconfig.valueSize } }),
+  });
   if (rewritten > 0) log(`BTF sanitised for this kernel: ${rewritten} types rewritten into kinds it knows`);
-  const sent = rewritten > 0 ? reencode(sanitized, btf) : bytes;
   try {
     const fd = scope.own(loadBtf(sent, elf.name ?? 'object'));
     log(`BTF loaded (${sent.length} bytes), fd=${fd.fd}`);

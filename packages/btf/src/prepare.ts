@@ -1,0 +1,71 @@
+import type { ElfFile } from '@bpfkit/elf';
+import { reencode } from './encode.js';
+import {
+  allBtfFeatures,
+  type BtfFeatures,
+  fixupDatasecs,
+  fixupKsyms,
+  placeDatasecVariables,
+  sanitizeBtf,
+} from './fixups.js';
+import { staticHiddenSubprograms } from './hidden-funcs.js';
+import { type Btf, parseBtf } from './spec.js';
+
+/** Where a `.kconfig` variable lives in the kconfig map's value (what `@bpfkit/maps` lays out). */
+export interface KconfigPlacement {
+  /** The variable's name. */
+  readonly name: string;
+  /** Its byte offset in the value. */
+  readonly offset: number;
+  /** Its size in bytes. */
+  readonly size: number;
+}
+
+/** What {@link prepareObjectBtf} needs from outside the object. */
+export interface ObjectBtfFacts {
+  /** The `.kconfig` map's layout: its variables and value size (from the object's kconfig `MapSpec`). */
+  readonly kconfig?: { readonly placements: readonly KconfigPlacement[]; readonly size: number };
+  /** What the target kernel's BTF loader understands (`btfFeatures()` of `@bpfkit/syscall`); all by default. */
+  readonly features?: BtfFeatures;
+}
+
+/** An object's BTF made ready for the kernel by {@link prepareObjectBtf}. */
+export interface PreparedObjectBtf {
+  /** The fixed-up BTF: what the kernel gets before sanitising. */
+  readonly bytes: Uint8Array;
+  /**
+   * {@link PreparedObjectBtf.bytes} parsed (on the first call, then kept): map values, DATASEC sizes and
+   * offsets included, decode through it with the ids maps were created with.
+   */
+  parse(): Btf;
+  /** What to send to `BPF_BTF_LOAD`: `bytes`, or (same ids) with kinds the kernel lacks rewritten. */
+  readonly sent: Uint8Array;
+  /** Types rewritten into kinds the kernel knows (0: `sent` is `bytes`). */
+  readonly rewritten: number;
+}
+
+/**
+ * Prepares an object's BTF for loading, as libbpf does between open and `BPF_BTF_LOAD`:
+ * DATASECs sized and their variables placed from the ELF ({@link fixupDatasecs}), `.kconfig`
+ * variables placed where the kconfig map holds them, `.ksyms` made acceptable
+ * ({@link fixupKsyms}), hidden subprograms made static, then encoded (and parsed on demand); a copy
+ * for the target kernel has kinds it lacks rewritten ({@link sanitizeBtf}). Pure: the
+ * kernel's facts come in `facts`.
+ * @throws BtfError `bad-fixup` (from {@link fixupDatasecs}) naming the DATASEC and variable that cannot be placed.
+ */
+export function prepareObjectBtf(btf: Btf, elf: ElfFile, facts: ObjectBtfFacts = {}): PreparedObjectBtf {
+  const types = fixupDatasecs(btf, elf);
+  if (facts.kconfig !== undefined)
+    placeDatasecVariables(types, '.kconfig', facts.kconfig.placements, facts.kconfig.size);
+  fixupKsyms(types);
+  staticHiddenSubprograms(types, elf);
+  const bytes = reencode(types, btf);
+  let parsed: Btf | undefined;
+  const parse = () => {
+    parsed ??= parseBtf(bytes, btf.name === undefined ? {} : { name: btf.name });
+    return parsed;
+  };
+  const sanitized = sanitizeBtf(types, facts.features ?? allBtfFeatures);
+  const rewritten = sanitized.filter((t, i) => t !== types[i]).length;
+  return { bytes, parse, sent: rewritten > 0 ? reencode(sanitized, btf) : bytes, rewritten };
+}
