@@ -1,3 +1,5 @@
+import { BpfkitError, type BpfkitErrorOptions, type ErrorPlace } from '@bpfkit/errors';
+
 /** Broad classes of generation and generated-code failure; stable strings callers can switch on. */
 export type GenErrorCode =
   /** A type has no JavaScript value (void, a function, a forward declaration, an odd-sized float). */
@@ -25,39 +27,24 @@ export interface GenErrorContext {
   readonly actual?: string;
 }
 
-const bpfkitErrorBrand = Symbol.for('@bpfkit/error');
-
 /** The error `@bpfkit/gen` and the code it generates throw: what failed, where, and what would fit. */
-export class GenError extends Error {
-  /** Marks every bpfkit error, so guards work across duplicated module copies. */
-  readonly [bpfkitErrorBrand] = true;
-  /** Always `GenError`. */
-  override readonly name = 'GenError';
+export class GenError extends BpfkitError<GenErrorCode, GenErrorContext> {
+  static override readonly errorName = 'GenError';
 
   constructor(
     /** Broad class of failure. */
-    readonly code: GenErrorCode,
+    code: GenErrorCode,
     /** The problem alone, without the location prefix. */
-    readonly problem: string,
+    problem: string,
     /** Which object, type, field and values. */
-    readonly context: GenErrorContext = {},
+    context: GenErrorContext = {},
+    options: BpfkitErrorOptions = {},
   ) {
-    const where = [
-      context.object === undefined ? undefined : `object '${context.object}'`,
-      context.field === undefined ? undefined : `'${context.field}'`,
-    ].filter((part) => part !== undefined);
-    const values =
+    const places: ErrorPlace[] = [];
+    if (context.object !== undefined) places.push({ kind: 'object', text: `object '${context.object}'` });
+    if (context.field !== undefined) places.push({ kind: 'field', text: `'${context.field}'` });
+    const detail =
       context.expected === undefined ? '' : ` (expected ${context.expected}, got ${context.actual ?? 'nothing'})`;
-    super(`${where.length > 0 ? `${where.join(': ')}: ` : ''}${problem}${values}`);
-  }
-
-  /** True for a `GenError` from any copy of this package. */
-  static is(value: unknown): value is GenError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[bpfkitErrorBrand] === true &&
-      (value as { name?: unknown }).name === 'GenError'
-    );
+    super(code, problem, context, { ...options, places, detail });
   }
 }
