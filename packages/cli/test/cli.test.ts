@@ -196,6 +196,14 @@ describe('examples', () => {
     expect(out).toMatch(/tenant 7 -> map id (\d+) \(acme is \1\)/);
   });
 
+  it('custom-loader.ts loads map-in-map from the stage packages alone, runs it and closes what it opened', () => {
+    const out = tsx('custom-loader.ts');
+    expect(out).toContain('maps created: acme, globex, initech, tenants, map_in_m.data');
+    expect(out).toContain("prog 'count_tenant' loaded");
+    expect(out).toContain('test run: retval 2, acme: 1 packets, 100 bytes');
+    expect(out).toMatch(/closed \d+ descriptors/);
+  });
+
   it('tail-calls.ts dispatches through declarative slots', () => {
     const out = tsx('tail-calls.ts');
     expect(out).toContain('selector 0: XDP_DROP');
