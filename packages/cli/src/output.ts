@@ -1,9 +1,24 @@
 import { styleText } from 'node:util';
 
-/** Colour only when writing to a terminal (and NO_COLOR is unset). */
+/** FORCE_COLOR values that turn colour on, as Node reads them (`0`, `false` and anything else turn it off). */
+const FORCE_COLOR_ON = new Set(['', '1', '2', '3', 'true']);
+
+/**
+ * Whether to colour output going to a stream: `FORCE_COLOR` decides when set (it wins over
+ * `NO_COLOR`, as in Node), then a non-empty `NO_COLOR` or `TERM=dumb` turns colour off, and
+ * otherwise only a terminal gets colour.
+ */
+export function colourEnabled(isTTY: boolean, env: Readonly<Record<string, string | undefined>>): boolean {
+  if (env.FORCE_COLOR !== undefined) return FORCE_COLOR_ON.has(env.FORCE_COLOR);
+  if ((env.NO_COLOR ?? '') !== '' || env.TERM === 'dumb') return false;
+  return isTTY;
+}
+
+/** A styling function for `stream`: colour as {@link colourEnabled} decides from this process's environment. */
 export function colours(stream: NodeJS.WriteStream): (style: Parameters<typeof styleText>[0], text: string) => string {
-  const enabled = stream.isTTY === true && process.env.NO_COLOR === undefined;
-  return (style, text) => (enabled ? styleText(style, text) : text);
+  const enabled = colourEnabled(stream.isTTY === true, process.env);
+  // Node's own stream check is skipped: the decision above is the one that holds.
+  return (style, text) => (enabled ? styleText(style, text, { validateStream: false }) : text);
 }
 
 /** A left-aligned text table with a header row. */

@@ -1,9 +1,9 @@
-import { Command, InvalidArgumentError } from 'commander';
-import { btfDump } from './commands/btf-dump.js';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { type BtfDumpFormat, btfDump, btfDumpFormats } from './commands/btf-dump.js';
 import { disasm } from './commands/disasm.js';
 import { events } from './commands/events.js';
 import { type GenSkeletonOptions, genSkeleton } from './commands/gen-skeleton.js';
-import { graph } from './commands/graph.js';
+import { type GraphFormat, graph, graphFormats } from './commands/graph.js';
 import { inspect } from './commands/inspect.js';
 import { load } from './commands/load.js';
 import { mapDump } from './commands/map-dump.js';
@@ -146,7 +146,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
   btf
     .command('dump')
     .argument('<file>', 'BPF object or raw BTF file (e.g. /sys/kernel/btf/vmlinux)')
-    .option('--format <c|json|raw>', 'output format (default: raw)')
+    .addOption(
+      new Option('--format <format>', 'output format (raw unless --json asks for json)').choices(btfDumpFormats),
+    )
     .option('--type <name>', 'only this type (and, for C, what it needs; a variable prints with its type)')
     .option('--json', 'JSON output (--format json unless --format says otherwise) and JSON errors')
     .description('print BTF types; the C output compiles with clang')
@@ -155,7 +157,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       '\nExamples:\n  bpfkit btf dump /sys/kernel/btf/vmlinux --format c > vmlinux.h\n  bpfkit btf dump examples/map-in-map.bpf.o --type tenant_counters --format c\n  bpfkit btf dump examples/map-in-map.bpf.o --type tenants --format c',
     )
     .action(
-      wrap((file: string, o: { format?: string; type?: string; json?: boolean }) =>
+      wrap((file: string, o: { format?: BtfDumpFormat; type?: string; json?: boolean }) =>
         btfDump(file, o.json && o.format === undefined ? { ...o, format: 'json' } : o),
       ),
     );
@@ -189,11 +191,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .command('graph')
     .argument('<object>', 'BPF ELF object')
-    .option('--format <svg|dot|mermaid>', 'output format', 'svg')
+    .addOption(new Option('--format <format>', 'output format').choices(graphFormats).default('svg'))
     .option('-o, --output <file>', 'write to a file instead of standard output')
     .description('draw programs, maps and the outer -> inner slot links')
     .addHelpText('after', '\nExample:\n  bpfkit graph examples/map-in-map.bpf.o -o map-in-map.svg')
-    .action(wrap((path: string, o: { format?: string; output?: string }) => graph(path, o)));
+    .action(wrap((path: string, o: { format: GraphFormat; output?: string }) => graph(path, o)));
 
   return program;
 }

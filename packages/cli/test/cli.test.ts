@@ -66,12 +66,12 @@ describe('bpfkit', () => {
     ]);
   });
 
-  it('loads with the libbpf-style step log', () => {
-    const { stdout, status } = bpfkit('load', example('map-in-map.bpf.o'), '-v');
+  it('loads with the libbpf-style step log (on stderr, as libbpf prints it)', () => {
+    const { stdout, stderr, status } = bpfkit('load', example('map-in-map.bpf.o'), '-v');
     expect(status).toBe(0);
-    expect(stdout).toMatch(/map 'tenants.inner': prototype created, fd=\d+/);
-    expect(stdout).toMatch(/map 'tenants': slot \[7\] set to map 'initech' fd=\d+/);
-    expect(stdout).toContain("map 'tenants.inner': prototype closed");
+    expect(stderr).toMatch(/map 'tenants.inner': prototype created, fd=\d+/);
+    expect(stderr).toMatch(/map 'tenants': slot \[7\] set to map 'initech' fd=\d+/);
+    expect(stderr).toContain("map 'tenants.inner': prototype closed");
     expect(stdout).toMatch(/count_tenant\s+\d+\s+xdp\s+\d+/);
   });
 

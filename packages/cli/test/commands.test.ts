@@ -86,3 +86,13 @@ describe.skipIf(bpfUnavailable() !== undefined)('load --pin', () => {
     expect(existsSync(join(dir, 'progs'))).toBe(false);
   });
 });
+
+describe.skipIf(bpfUnavailable() !== undefined)('load -v', () => {
+  it('with --json, keeps standard output one JSON document and writes the step log to standard error', async () => {
+    const { status, output, stderr } = await bpfkit('load', example('map-in-map.bpf.o'), '-v', '--json');
+    expect(status).toBe(0);
+    expect(JSON.parse(output).maps.map((m: { name: string }) => m.name)).toContain('tenants');
+    expect(stderr).toMatch(/map 'tenants': slot \[7\] set to map 'initech' fd=\d+/);
+    expect(output).not.toContain('prototype created');
+  });
+});

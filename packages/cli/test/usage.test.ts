@@ -47,3 +47,14 @@ describe('usage errors exit 2 (bad arguments), at every level of commands', () =
     expect((await usage('--version')).status).toBe(ExitCode.OK);
   });
 });
+
+describe('enumerated options accept only their choices', () => {
+  it.each([
+    [['btf', 'dump', 'x.o', '--format', 'yaml'], 'c, json, raw'],
+    [['graph', 'x.o', '--format', 'png'], 'svg, dot, mermaid'],
+  ])('%j', async (args, choices) => {
+    const { status, stderr } = await usage(...args);
+    expect(status).toBe(ExitCode.INPUT);
+    expect(stderr).toContain(`Allowed choices are ${choices}.`);
+  });
+});

@@ -88,13 +88,16 @@ function cOptions(btf: btfLib.Btf, name: string, ids: readonly number[]): btfLib
   return { roots, variables };
 }
 
+/** The output formats of `btf dump`: C declarations, bpftool's JSON, bpftool's raw listing. */
+export const btfDumpFormats = ['c', 'json', 'raw'] as const;
+
+/** One of {@link btfDumpFormats}. */
+export type BtfDumpFormat = (typeof btfDumpFormats)[number];
+
 /** `bpfkit btf dump FILE [--format c|json|raw] [--type NAME]`. */
-export function btfDump(path: string, options: { format?: string; type?: string }): number {
+export function btfDump(path: string, options: { format?: BtfDumpFormat; type?: string }): number {
   const btf = readBtf(path);
   const format = options.format ?? 'raw';
-  if (format !== 'c' && format !== 'json' && format !== 'raw') {
-    throw new UsageError(`--format is c, json or raw, not '${format}'`);
-  }
   const ids = options.type === undefined ? undefined : btf.idsByName(options.type);
   if (ids !== undefined && ids.length === 0) throw new UsageError(`no type named '${options.type}'`);
   if (format === 'c') {

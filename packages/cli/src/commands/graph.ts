@@ -1,7 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { describeObject, type ObjectDescription } from '../describe-object.js';
-import { UsageError } from '../values.js';
 
 const id = (kind: 'prog' | 'map', name: string) => `${kind}_${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
 const quote = (text: string) => `"${text.replace(/"/g, '\\"')}"`;
@@ -45,17 +44,23 @@ export function toMermaid(d: ObjectDescription): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The output formats of `graph`: SVG rendered in process, Graphviz source, a Mermaid flowchart. */
+export const graphFormats = ['svg', 'dot', 'mermaid'] as const;
+
+/** One of {@link graphFormats}. */
+export type GraphFormat = (typeof graphFormats)[number];
+
 /** `bpfkit graph OBJ [--format svg|dot|mermaid] [-o FILE]`: SVG is rendered in process (Graphviz in WebAssembly). */
-export async function graph(path: string, options: { format?: string; output?: string }): Promise<number> {
+export async function graph(path: string, options: { format?: GraphFormat; output?: string }): Promise<number> {
   const d = describeObject(new Uint8Array(readFileSync(path)), basename(path));
   const format = options.format ?? 'svg';
   let text: string;
   if (format === 'dot') text = toDot(d);
   else if (format === 'mermaid') text = toMermaid(d);
-  else if (format === 'svg') {
+  else {
     const { instance } = await import('@viz-js/viz');
     text = (await instance()).renderString(toDot(d), { format: 'svg' });
-  } else throw new UsageError(`--format is svg, dot or mermaid, not '${format}'`);
+  }
   if (options.output) writeFileSync(options.output, text);
   else process.stdout.write(text);
   return 0;

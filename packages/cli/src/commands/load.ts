@@ -58,9 +58,11 @@ export function load(
   if (options.pinMaps && !options.pin) throw new UsageError('--pin-maps needs --pin <dir>');
   const c = colours(process.stdout);
   const constants = Object.fromEntries((options.const ?? []).map(parseConstant));
+  // The step log is diagnostics, as libbpf's: on standard error, so `--json` output stays one document.
+  const log = colours(process.stderr);
   const obj = BpfObject.open(path, {
     constants,
-    ...(options.verbose ? { logger: (line: string) => console.log(c('dim', `  ${line}`)) } : {}),
+    ...(options.verbose ? { logger: (line: string) => process.stderr.write(`${log('dim', `  ${line}`)}\n`) } : {}),
     ...(options.pin ? { pinRoot: options.pin } : {}),
   });
   try {
