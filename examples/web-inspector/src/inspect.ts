@@ -1,48 +1,37 @@
-import { readObjectBtf } from '@bpfkit/btf';
+import { type Btf, type BtfType, readObjectBtf } from '@bpfkit/btf';
 import { parseElf } from '@bpfkit/elf';
-import { mapTypeName, resolveMaps, validateMaps } from '@bpfkit/maps';
-import { attachTypeName, planPrograms, programTypeName } from '@bpfkit/reloc';
+import { describeObject, type ObjectDescription } from '../../../packages/cli/src/describe-object.js';
+import { type ProgramListing, programListings } from '../../../packages/cli/src/program-listing.js';
 
-/** What the page shows about an object: built only on the pure packages. */
+/** What the page shows about an object: the CLI's `inspect` description, its BTF and the disassembly. */
 export interface Report {
-  readonly name: string;
-  readonly programs: { name: string; section: string; type: string; attach: string; insns: number }[];
-  readonly maps: { name: string; type: string; key: number; value: number; max: number }[];
-  readonly slots: { outer: string; slot: number; target: string }[];
-  readonly types: { id: number; kind: string; name: string }[];
-  readonly problems: string[];
+  readonly description: ObjectDescription;
+  /** The object's BTF, for drilling into types; undefined without a `.BTF` section. */
+  readonly btf: Btf | undefined;
+  /** Named types, in id order. */
+  readonly types: readonly BtfType[];
+  /**
+   * A program as `bpfkit disasm` prints it, worked out on first use (planning every program
+   * of a big object takes a while); undefined when the maps do not resolve.
+   */
+  readonly listing: (program: string) => ProgramListing | undefined;
 }
 
-/** Parses and resolves an object the way the loader would, without loading it. */
+/** Parses and resolves an object the way `bpfkit inspect` does, without loading it; pure packages only. */
 export function inspectObject(bytes: Uint8Array, name: string): Report {
-  const problems: string[] = [];
-  const elf = parseElf(bytes, { name });
-  const object = readObjectBtf(elf);
-  const maps = resolveMaps(elf, object?.btf);
-  problems.push(...validateMaps(maps, name).map((p) => p.message));
-  const plans = planPrograms(elf, maps, {
-    ...(object?.ext ? { ext: object.ext } : {}),
-    ...(object?.btf ? { btf: object.btf } : {}),
-  });
-  const types = object === undefined ? [] : object.btf.decodeAll().filter((t) => t.name !== '');
-  return {
-    name,
-    programs: plans.map((p) => ({
-      name: p.name,
-      section: p.section,
-      type: p.kind ? programTypeName(p.kind.programType) : 'unknown',
-      attach: attachTypeName(p.kind?.expectedAttachType),
-      insns: p.instructions.length,
-    })),
-    maps: maps.map((m) => ({
-      name: m.name,
-      type: mapTypeName(m.type),
-      key: m.keySize,
-      value: m.valueSize,
-      max: m.maxEntries,
-    })),
-    slots: maps.flatMap((m) => m.slots.map((s) => ({ outer: m.name, slot: s.index, target: s.target }))),
-    types: types.map((t) => ({ id: t.id, kind: t.kind, name: t.name })),
-    problems,
+  const description = describeObject(bytes, name);
+  const file = parseElf(bytes, { name });
+  const btf = readObjectBtf(file)?.btf;
+  let listings: readonly ProgramListing[] | undefined;
+  const listing = (program: string) => {
+    try {
+      listings ??= programListings(file);
+    } catch {
+      // The problems list already says why (a map definition the loader refuses).
+      listings = [];
+    }
+    return listings.find((l) => l.name === program);
   };
+  const types = btf === undefined ? [] : btf.decodeAll().filter((t) => t.name !== '');
+  return { description, btf, types, listing };
 }

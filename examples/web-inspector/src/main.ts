@@ -1,55 +1,86 @@
+import { el, table } from './dom.js';
+import { graphView } from './graph-view.js';
 import { inspectObject, type Report } from './inspect.js';
+import { listingView } from './listing.js';
+import { typeDetail } from './type-detail.js';
+import { typeList } from './type-list.js';
 
 const report = document.querySelector<HTMLDivElement>('#report') as HTMLDivElement;
 const drop = document.querySelector<HTMLDivElement>('#drop') as HTMLDivElement;
 const input = document.querySelector<HTMLInputElement>('#file') as HTMLInputElement;
 
-function table(caption: string, id: string, header: string[], rows: (string | number)[][]): string {
-  const escapeHtml = (v: string | number) =>
-    String(v).replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c] as string);
-  const head = header.map((h) => `<th>${h}</th>`).join('');
-  const body = rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('');
-  return `<h2>${caption}</h2><table id="${id}"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
+/** A button-like link that runs `action`. */
+function action(text: string, attributes: Record<string, string>, run: () => void): HTMLAnchorElement {
+  const link = el('a', { href: '#', ...attributes }, text);
+  link.addEventListener('click', (event) => {
+    event.preventDefault();
+    run();
+  });
+  return link;
 }
 
 function render(r: Report): void {
-  report.innerHTML = [
-    `<h2 id="object">${r.name}</h2>`,
-    table(
+  const d = r.description;
+  const disasm = el('div', { id: 'disasm-panel' });
+  const detail = el('div', { id: 'detail-panel' });
+  const openType = (id: number) => {
+    if (r.btf !== undefined) detail.replaceChildren(typeDetail(r.btf, id, openType));
+  };
+  const openProgram = (name: string) => {
+    const listing = r.listing(name);
+    disasm.replaceChildren(
+      listing === undefined
+        ? el('p', { id: 'disasm' }, 'No disassembly: the maps do not resolve.')
+        : listingView(listing),
+    );
+  };
+  report.replaceChildren(
+    el('h2', { id: 'object' }, d.name),
+    // What would fail comes first.
+    d.problems.length === 0
+      ? el('p', { id: 'problems' }, 'No problems found.')
+      : el(
+          'section',
+          {},
+          el('h2', { class: 'problem' }, 'Would fail to load'),
+          el('ul', { id: 'problems' }, ...d.problems.map((p) => el('li', { class: 'problem' }, p))),
+        ),
+    ...table(
       'Programs',
       'programs',
       ['name', 'section', 'type', 'attach', 'insns'],
-      r.programs.map((p) => [p.name, p.section, p.type, p.attach, p.insns]),
+      d.programs.map((p) => [
+        action(p.name, { class: 'program-link' }, () => openProgram(p.name)),
+        p.section,
+        p.type,
+        p.attachType,
+        p.instructions,
+      ]),
     ),
-    table(
+    disasm,
+    ...table(
       'Maps',
       'maps',
       ['name', 'type', 'key', 'value', 'max'],
-      r.maps.map((m) => [m.name, m.type, m.key, m.value, m.max]),
+      d.maps.map((m) => [m.name, m.type, m.keySize, m.valueSize, m.maxEntries]),
     ),
-    table(
+    ...table(
       'Slot links',
       'slots',
-      ['outer', 'slot', 'target'],
-      r.slots.map((s) => [s.outer, s.slot, s.target]),
+      ['outer', 'slot'],
+      d.maps.flatMap((m) => m.slots.map((s) => [m.name, s])),
     ),
-    table(
-      'BTF types',
-      'types',
-      ['id', 'kind', 'name'],
-      r.types.map((t) => [t.id, t.kind, t.name]),
-    ),
-    r.problems.length === 0
-      ? '<p id="problems">No problems found.</p>'
-      : `<ul id="problems">${r.problems.map((p) => `<li class="problem">${p}</li>`).join('')}</ul>`,
-  ].join('');
+    el('h2', {}, 'BTF types'),
+    el('div', { class: 'split' }, typeList(r.types, openType), detail),
+    graphView(d),
+  );
 }
 
 async function open(file: File): Promise<void> {
   try {
     render(inspectObject(new Uint8Array(await file.arrayBuffer()), file.name));
   } catch (error) {
-    report.innerHTML = `<p class="problem" id="error">${(error as Error).message}</p>`;
+    report.replaceChildren(el('p', { class: 'problem', id: 'error' }, (error as Error).message));
   }
 }
 

@@ -6,8 +6,8 @@
  * @module @bpfkit/cli
  */
 
-export { toDot, toMermaid } from './commands/graph.js';
 export type { ObjectDescription } from './describe-object.js';
 export { describeObject } from './describe-object.js';
 export { ExitCode } from './exit-codes.js';
+export { toDot, toMermaid } from './graph-formats.js';
 export { buildProgram } from './program.js';
