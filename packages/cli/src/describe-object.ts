@@ -2,6 +2,7 @@ import * as btfLib from '@bpfkit/btf';
 import * as elfLib from '@bpfkit/elf';
 import * as mapsLib from '@bpfkit/maps';
 import * as relocLib from '@bpfkit/reloc';
+import { kernelSupportProblems } from './kernel-support.js';
 
 type MapSpec = mapsLib.MapSpec;
 
@@ -71,9 +72,36 @@ export interface ObjectDescription {
     | undefined;
   /** CO-RE relocations in `.BTF.ext`. */
   readonly coreRelocations: number;
-  /** Definition and relocation problems found, as the loader would report them. */
+  /** What would fail to load: each a sentence naming the program, map or extern. */
   readonly problems: string[];
+  /** What loads, but not quite as written, and checks that could not run (feature probes without privileges). */
+  readonly notes: string[];
 }
+
+/** What {@link describeObject} hands to checks against the running system. */
+export interface ObjectParts {
+  /** The object's name, as messages show it. */
+  readonly name: string;
+  /** The object's byte order. */
+  readonly littleEndian: boolean;
+  /** Its `.BTF`, when it has one. */
+  readonly btf: btfLib.Btf | undefined;
+  /** Its map definitions, resolved (empty when they do not resolve). */
+  readonly maps: readonly MapSpec[];
+  /** Its programs, planned (empty when they cannot be). */
+  readonly plans: readonly relocLib.ProgramPlan[];
+}
+
+/** The running kernel, for {@link describeObject}: its BTF, and checks that need the system itself. */
+export interface KernelView {
+  /** The kernel's BTF: CO-RE relocations, program and attach types and helper ids are checked against it. */
+  readonly btf: btfLib.Btf;
+  /** Checks that ask the running system (feature probes, extern resolution): problems and notes. */
+  readonly check?: (parts: ObjectParts) => { problems: string[]; notes: string[] };
+}
+
+/** Page size the ring buffer note assumes when none is given (x86-64, arm64 with 4K pages). */
+const DEFAULT_PAGE_SIZE = 4096;
 
 const sectionTypeName = (type: number) =>
   Object.entries(elfLib.SectionType).find(([, v]) => v === type)?.[0] ?? `0x${type.toString(16)}`;
@@ -84,18 +112,31 @@ function shape(spec: MapSpec): string {
 
 /**
  * Reads an object the way `bpfkit inspect` shows it. Definition problems do not stop it:
- * they are collected in `problems`, as the loader would report them. With `kernelBtf`,
- * CO-RE relocations of the programs that load are resolved against it too (what load does
- * first), and a relocation that cannot be is a problem.
+ * they are collected in `problems`, as the loader or the kernel would report them: map
+ * definitions the kernel refuses to create, sections no loader knows. With a `kernel`,
+ * CO-RE relocations of the programs that load are resolved against its BTF too (what load
+ * does first), program types, attach types and helpers it does not list are problems, and
+ * its `check` adds what the running system says.
  */
-export function describeObject(bytes: Uint8Array, name: string, kernelBtf?: btfLib.Btf): ObjectDescription {
+export function describeObject(
+  bytes: Uint8Array,
+  name: string,
+  kernel?: KernelView,
+  pageSize = DEFAULT_PAGE_SIZE,
+): ObjectDescription {
   const problems: string[] = [];
+  const notes: string[] = [];
   const file = elfLib.parseElf(bytes, { name });
   const object = btfLib.readObjectBtf(file);
   let maps: MapSpec[] = [];
   try {
     maps = mapsLib.resolveMaps(file, object?.btf);
     problems.push(...mapsLib.validateMaps(maps, name).map((p) => p.message));
+    problems.push(...mapsLib.mapKernelRuleProblems(maps, name).map((p) => p.message));
+    for (const ring of mapsLib.roundedRingBuffers(maps, pageSize))
+      notes.push(
+        `map '${ring.map}': max_entries ${ring.size} is not a power-of-two number of ${pageSize}-byte pages: created with ${ring.created}, as libbpf does`,
+      );
   } catch (error) {
     problems.push((error as Error).message);
   }
@@ -106,14 +147,20 @@ export function describeObject(bytes: Uint8Array, name: string, kernelBtf?: btfL
     });
     for (const plan of plans) {
       if (plan.kind === undefined)
-        problems.push(`prog '${plan.name}': section '${plan.section}' names no program type`);
+        problems.push(`prog '${plan.name}': section '${plan.section}' names no program type a loader knows`);
     }
-    if (kernelBtf !== undefined) {
-      const targets = { kernel: kernelBtf };
+    if (kernel !== undefined) {
+      problems.push(...kernelSupportProblems(plans, kernel.btf));
+      const targets = { kernel: kernel.btf };
       relocLib.relocateCore(plans, { btf: object?.btf, targets, littleEndian: file.littleEndian, object: name });
     }
   } catch (error) {
     problems.push((error as Error).message);
+  }
+  if (kernel?.check !== undefined) {
+    const found = kernel.check({ name, littleEndian: file.littleEndian, btf: object?.btf, maps, plans });
+    problems.push(...found.problems);
+    notes.push(...found.notes);
   }
   return {
     name,
@@ -144,5 +191,6 @@ export function describeObject(bytes: Uint8Array, name: string, kernelBtf?: btfL
       object === undefined ? undefined : { types: object.btf.typeCount - 1, strings: object.btf.header.stringLength },
     coreRelocations: [...(object?.ext?.coreRelos.values() ?? [])].reduce((n, relos) => n + relos.length, 0),
     problems,
+    notes,
   };
 }

@@ -239,3 +239,13 @@ describe('bpfkit without capabilities', () => {
     expect(stdout.length).toBeGreaterThan(0);
   });
 });
+
+describe('bpfkit inspect without capabilities', () => {
+  it('still checks against the kernel BTF, and says the feature probes were skipped', () => {
+    const { stdout, status } = unprivilegedBpfkit('inspect', fixture('bad_helpers').path, '--json');
+    expect(status).toBe(2);
+    const { problems, notes } = JSON.parse(stdout) as { problems: string[]; notes: string[] };
+    expect(problems).toEqual(["prog 'future_helper': insn #0: calls helper #999, which this kernel does not have"]);
+    expect(notes).toEqual([expect.stringMatching(/^feature probes skipped: .*needs CAP_BPF/)]);
+  });
+});

@@ -23,7 +23,8 @@ export type MapErrorCode =
   | 'bad-constant'
   | 'pin-mismatch'
   | 'bad-name'
-  | 'not-found';
+  | 'not-found'
+  | 'kernel-rule';
 
 /** One field that differs between two map definitions. */
 export interface MapDifference {

@@ -1,14 +1,42 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { runningKernelBtf } from '@bpfkit/loader';
-import { describeObject } from '../describe-object.js';
+import { runningKernelBtf, runningModuleBtfs } from '@bpfkit/loader';
+import { describeObject, type KernelView } from '../describe-object.js';
+import { externProblems } from '../extern-check.js';
+import { featureProbeProblems } from '../feature-probes.js';
+import { kernelHelpers } from '../kernel-support.js';
 import { colours, table, toJson } from '../output.js';
 
-/** `bpfkit inspect OBJ [--json]`: what an object holds and what would fail (CO-RE included), without privileges. */
+/** Where the running kernel's BTF is; readable without privileges. */
+const KERNEL_BTF = '/sys/kernel/btf/vmlinux';
+
+/** The running kernel as inspect checks an object against it: its BTF, then extern resolution and feature probes. */
+function runningKernel(): KernelView | undefined {
+  if (!existsSync(KERNEL_BTF)) return undefined;
+  const btf = runningKernelBtf();
+  return {
+    btf,
+    check: (parts) => {
+      const probes = featureProbeProblems(parts.plans, parts.maps, kernelHelpers(btf));
+      const externs = externProblems(parts.plans, parts.maps, parts.btf, parts.littleEndian, {
+        btf,
+        modules: runningModuleBtfs,
+      });
+      return { problems: [...externs, ...probes.problems], notes: probes.notes };
+    },
+  };
+}
+
+/**
+ * `bpfkit inspect OBJ [--json]`: what an object holds and what would fail to load, found
+ * without loading it: definitions, then (with the kernel's BTF) CO-RE, types, helpers and
+ * externs, then (with CAP_BPF) feature probes.
+ */
 export function inspect(path: string, options: { json?: boolean }): number {
-  // CO-RE is checked against the running kernel's BTF when it has one (readable without privileges).
-  const kernelBtf = existsSync('/sys/kernel/btf/vmlinux') ? runningKernelBtf() : undefined;
-  const d = describeObject(new Uint8Array(readFileSync(path)), basename(path), kernelBtf);
+  const kernel = runningKernel();
+  const d = describeObject(new Uint8Array(readFileSync(path)), basename(path), kernel);
+  if (kernel === undefined)
+    d.notes.push(`no kernel BTF at ${KERNEL_BTF}: CO-RE relocations, program types, helpers and externs not checked`);
   if (options.json) {
     console.log(toJson(d));
     return d.problems.length === 0 ? 0 : 2;
@@ -58,6 +86,10 @@ export function inspect(path: string, options: { json?: boolean }): number {
       d.sections.map((s) => [s.name, s.type, s.size]),
     ),
   );
+  if (d.notes.length > 0) {
+    console.log(`\n${c('bold', 'Notes')}`);
+    for (const note of d.notes) console.log(`  ${note}`);
+  }
   if (d.problems.length > 0) {
     console.log(`\n${c('red', 'Would fail to load')}`);
     for (const problem of d.problems) console.log(`  ${problem}`);
