@@ -92,12 +92,20 @@ export interface ObjectParts {
   readonly plans: readonly relocLib.ProgramPlan[];
 }
 
+/** What checks against the running system found. */
+export interface KernelFindings {
+  /** What would fail to load. */
+  readonly problems: string[];
+  /** Checks that could not run, and what loads but not as written. */
+  readonly notes: string[];
+}
+
 /** The running kernel, for {@link describeObject}: its BTF, and checks that need the system itself. */
 export interface KernelView {
   /** The kernel's BTF: CO-RE relocations, program and attach types and helper ids are checked against it. */
   readonly btf: btfLib.Btf;
   /** Checks that ask the running system (feature probes, extern resolution): problems and notes. */
-  readonly check?: (parts: ObjectParts) => { problems: string[]; notes: string[] };
+  readonly check?: (parts: ObjectParts) => KernelFindings;
 }
 
 /** Page size the ring buffer note assumes when none is given (x86-64, arm64 with 4K pages). */

@@ -6,7 +6,7 @@
  * @module @bpfkit/cli
  */
 
-export type { ObjectDescription } from './describe-object.js';
+export type { KernelFindings, KernelView, ObjectDescription, ObjectParts } from './describe-object.js';
 export { describeObject } from './describe-object.js';
 export { ExitCode } from './exit-codes.js';
 export { toDot, toMermaid } from './graph-formats.js';

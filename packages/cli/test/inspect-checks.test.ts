@@ -34,7 +34,6 @@ describe('bpfkit inspect reports what it can know without loading', () => {
     expect(status).toBe(ExitCode.INPUT);
     expect(problems.map((p) => /map '([^']+)': the kernel refuses this (\w+)/.exec(p)?.slice(1))).toEqual([
       ['wide_index', 'key_size'],
-      ['huge_percpu', 'value_size'],
       ['keyed_ring', 'key_size'],
       ['mapped_hash', 'map_flags'],
       ['sized_storage', 'max_entries'],

@@ -21,6 +21,7 @@ export type { ConstantValue } from './global-data.js';
 export { isReadOnlySection, MAX_GLOBAL_DATA_SIZE, readGlobalData, readKconfig, setConstant } from './global-data.js';
 export type { MapKernelFacts } from './kernel-defaults.js';
 export { applyKernelDefaults, ringBufferSize } from './kernel-defaults.js';
+export type { RoundedRingBuffer } from './kernel-rules.js';
 export { mapKernelRuleProblems, roundedRingBuffers } from './kernel-rules.js';
 export { readLegacyMaps } from './legacy-maps.js';
 export { internalMapName, KERNEL_NAME_LENGTH, kernelMapName, objectNameFromPath } from './names.js';

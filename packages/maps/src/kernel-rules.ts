@@ -149,14 +149,21 @@ export function mapKernelRuleProblems(maps: readonly MapSpec[], object?: string)
   ]);
 }
 
+/** A ring buffer the loader creates larger than its definition says. */
+export interface RoundedRingBuffer {
+  /** The map's name. */
+  readonly map: string;
+  /** `max_entries` as defined, in bytes. */
+  readonly size: number;
+  /** The size it is created with: the next power-of-two number of pages. */
+  readonly created: number;
+}
+
 /**
  * Ring buffers whose size is not a power-of-two number of pages: they load, because the
  * loader rounds the size up as libbpf does, but get more memory than the object says.
  */
-export function roundedRingBuffers(
-  maps: readonly MapSpec[],
-  pageSize: number,
-): { map: string; size: number; created: number }[] {
+export function roundedRingBuffers(maps: readonly MapSpec[], pageSize: number): RoundedRingBuffer[] {
   return maps
     .filter((m) => m.type === MapType.RINGBUF || m.type === MapType.USER_RINGBUF)
     .map((m) => ({ map: m.name, size: m.maxEntries, created: ringBufferSize(m.maxEntries, pageSize) }))
