@@ -24,7 +24,12 @@ export interface KconfigPlacement {
 /** What {@link prepareObjectBtf} needs from outside the object. */
 export interface ObjectBtfFacts {
   /** The `.kconfig` map's layout: its variables and value size (from the object's kconfig `MapSpec`). */
-  readonly kconfig?: { readonly placements: readonly KconfigPlacement[]; readonly size: number };
+  readonly kconfig?: {
+    /** Each `.kconfig` variable's offset and size in the map's value. */
+    readonly placements: readonly KconfigPlacement[];
+    /** The map's value size: the DATASEC's size. */
+    readonly size: number;
+  };
   /** What the target kernel's BTF loader understands (`btfFeatures()` of `@bpfkit/syscall`); all by default. */
   readonly features?: BtfFeatures;
 }

@@ -15,7 +15,14 @@ export interface VerifierFailureSource {
    * When the instruction is one a CO-RE fix-up poisoned (`call 0xbad2310`): that fix-up and
    * a sentence saying why and what to do, which explain the failure better than the log.
    */
-  readonly core: { readonly fixup: CoreFixup; readonly explanation: string } | undefined;
+  readonly core:
+    | {
+        /** The fix-up that poisoned the instruction. */
+        readonly fixup: CoreFixup;
+        /** Why the kernel refused it, and what to do. */
+        readonly explanation: string;
+      }
+    | undefined;
 }
 
 /** `file.c:12: text` for a line record: the file's base name, the line, its text trimmed. */
