@@ -1,7 +1,5 @@
-import { closeSync, openSync } from 'node:fs';
-import { createLink } from '@bpfkit/syscall';
-import { kernelStep, LinkError } from './errors.js';
-import { Link } from './link.js';
+import type { Link } from './link.js';
+import { createNetnsLink } from './netns-link.js';
 
 /** `BPF_SK_LOOKUP`. */
 const ATTACH_SK_LOOKUP = 36;
@@ -13,25 +11,5 @@ const ATTACH_SK_LOOKUP = 36;
  * @throws {@link LinkError} `not-found` for a namespace file that cannot be opened, `kernel` when refused.
  */
 export function attachSkLookup(programFd: number, netns: string): Link {
-  const context = { kind: 'sk_lookup', target: netns, path: netns };
-  let ns: number;
-  try {
-    ns = openSync(netns, 'r');
-  } catch (error) {
-    throw new LinkError(
-      'not-found',
-      `cannot open the network namespace: ${(error as NodeJS.ErrnoException).code}`,
-      context,
-      undefined,
-      { cause: error, causeInMessage: false },
-    );
-  }
-  try {
-    const fd = kernelStep('create the sk_lookup link', context, () =>
-      createLink({ programFd, target: ns, attachType: ATTACH_SK_LOOKUP }, `sk_lookup ${netns}`),
-    );
-    return new Link('sk_lookup', fd);
-  } finally {
-    closeSync(ns);
-  }
+  return createNetnsLink(programFd, netns, ATTACH_SK_LOOKUP, 'sk_lookup');
 }

@@ -14,6 +14,7 @@ import {
   LinkError,
   queryTc,
   queryXdp,
+  TcLink,
   XdpAttached,
   XdpMode,
 } from '../src/index.js';
@@ -201,6 +202,27 @@ describe.skipIf(unavailable !== undefined)('XDP and tc through rtnetlink, on a v
       }),
     );
     expect(createTcHook(hostSide)).toBe(true);
+    destroyTcHook(hostSide);
+  });
+
+  it('program.attach() reaches netlink XDP, plain tc, sockmap and netns kinds by section name, and says what each needs', () => {
+    using xdp = obj.program('xdp_first').attach({ interface: hostSide, netlink: true, xdpMode: XdpMode.SKB });
+    expect([xdp.kind, queryXdp(hostSide).skbProgramId]).toEqual(['xdp (netlink)', programId('xdp_first')]);
+    using tc = obj.program('tc_count').attach({ interface: hostSide, direction: 'egress' });
+    expect(tc).toBeInstanceOf(TcLink);
+    expect(queryTc(hostSide, (tc as TcLink).place).programId).toBe(programId('tc_count'));
+    using sockmap = obj.program('msg_verdict').attach({ map: obj.map('sockets').fd });
+    expect(sockmap.info().type).toBe(14 /* BPF_LINK_TYPE_SOCKMAP */);
+    using dissector = obj.program('flow_count').attach({ netns: `/run/netns/${net.ns}` });
+    expect(dissector.info().type).toBe(5 /* BPF_LINK_TYPE_NETNS */);
+    expect(() => obj.program('tc_count').attach({ interface: hostSide })).toThrow(
+      expect.objectContaining({ code: 'needs-option', message: expect.stringContaining("direction: 'ingress'") }),
+    );
+    expect(() => obj.program('stream_verdict').attach()).toThrow(expect.objectContaining({ code: 'needs-option' }));
+    expect(() => obj.program('flow_count').attach()).toThrow(expect.objectContaining({ code: 'needs-option' }));
+    expect(() => obj.program('netkit_peer').attach({ interface: hostSide })).toThrow(
+      expect.objectContaining({ context: expect.objectContaining({ kind: 'netkit/peer', errno: 'EINVAL' }) }),
+    );
     destroyTcHook(hostSide);
   });
 });

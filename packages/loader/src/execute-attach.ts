@@ -1,11 +1,16 @@
 import {
   attachCgroup,
+  attachFlowDissector,
   attachIterator,
   attachKprobe,
   attachKprobeMulti,
   attachKsyscall,
+  attachNetkit,
   attachRawTracepoint,
+  attachSkLookup,
   attachSocketFilter,
+  attachSockmap,
+  attachTc,
   attachTcx,
   attachTracepoint,
   attachTracing,
@@ -13,9 +18,12 @@ import {
   attachUprobeMulti,
   attachUsdt,
   attachXdp,
+  attachXdpNetlink,
   type IteratorParameter,
   type Link,
   LinkError,
+  NetkitSide,
+  type TcDirection,
   TcxDirection,
 } from '@bpfkit/link';
 import { type AttachTarget, AttachType, attachTarget, type ProgramPlan } from '@bpfkit/reloc';
@@ -25,8 +33,18 @@ import { attachCookieSupported } from '@bpfkit/syscall';
 export interface AttachOptions {
   /** Replaces the attach target of the section name (`sys_enter`, `syscalls/sys_enter_kill`, `/bin/bash:readline`). */
   readonly target?: string;
-  /** Network interface for XDP and tcx: a name or an ifindex. */
+  /** Network interface for XDP, tc, tcx and netkit: a name or an ifindex. */
   readonly interface?: string | number;
+  /** XDP and tc through rtnetlink instead of a link, for kernels without XDP links (5.9) or tcx (6.6). */
+  readonly netlink?: boolean;
+  /** For XDP: one of `XdpMode` (generic, native, hardware). */
+  readonly xdpMode?: number;
+  /** For plain `tc` programs (attached through netlink): which direction. */
+  readonly direction?: TcDirection;
+  /** SOCKMAP or SOCKHASH fd for sk_msg and sk_skb programs. */
+  readonly map?: number;
+  /** Network namespace file for flow_dissector and sk_lookup programs (`/proc/self/ns/net`, `/run/netns/<name>`). */
+  readonly netns?: string;
   /** cgroup (v2) directory for cgroup programs. */
   readonly cgroup?: string;
   /** Socket fd for socket filters. */
@@ -153,11 +171,31 @@ function attachTo(
       return attachTracing(programFd, target.attachType, cookie);
     case 'netdev': {
       if (options.interface === undefined) return needs(plan, 'netdev', "an interface: attach({ interface: 'eth0' })");
+      if (target.attachType === NetkitSide.primary) return attachNetkit(programFd, options.interface, 'primary');
+      if (target.attachType === NetkitSide.peer) return attachNetkit(programFd, options.interface, 'peer');
       const direction = tcxDirections.get(target.attachType);
-      return direction === undefined
-        ? attachXdp(programFd, options.interface)
+      const mode = options.xdpMode === undefined ? {} : { mode: options.xdpMode };
+      if (direction === undefined)
+        return options.netlink
+          ? attachXdpNetlink(programFd, options.interface, mode)
+          : attachXdp(programFd, options.interface, mode);
+      return options.netlink
+        ? attachTc(programFd, options.interface, { direction })
         : attachTcx(programFd, options.interface, direction);
     }
+    case 'tc':
+      if (options.interface === undefined || options.direction === undefined)
+        return needs(plan, 'tc', "an interface and a direction: attach({ interface: 'eth0', direction: 'ingress' })");
+      return attachTc(programFd, options.interface, { direction: options.direction });
+    case 'sockmap':
+      if (options.map === undefined) return needs(plan, 'sockmap', 'a SOCKMAP or SOCKHASH: attach({ map: fd })');
+      return attachSockmap(programFd, options.map, target.attachType);
+    case 'netns':
+      if (options.netns === undefined)
+        return needs(plan, 'netns', "a network namespace: attach({ netns: '/proc/self/ns/net' })");
+      return target.attachType === AttachType.FLOW_DISSECTOR
+        ? attachFlowDissector(programFd, options.netns)
+        : attachSkLookup(programFd, options.netns);
     case 'cgroup':
       if (options.cgroup === undefined)
         return needs(plan, 'cgroup', "a cgroup: attach({ cgroup: '/sys/fs/cgroup/…' })");

@@ -88,6 +88,22 @@ export type AttachTarget =
       readonly attachType: number;
     }
   | {
+      /** Plain `tc` and `classifier` programs: a cls_bpf filter on an interface, through netlink. */
+      readonly kind: 'tc';
+    }
+  | {
+      /** sk_msg and sk_skb programs: they attach to a SOCKMAP or SOCKHASH. */
+      readonly kind: 'sockmap';
+      /** An {@link AttachType} value. */
+      readonly attachType: number;
+    }
+  | {
+      /** flow_dissector and sk_lookup programs: they attach to a network namespace. */
+      readonly kind: 'netns';
+      /** An {@link AttachType} value. */
+      readonly attachType: number;
+    }
+  | {
       /** cgroup programs: they attach to a cgroup. */
       readonly kind: 'cgroup';
       /** An {@link AttachType} value. */
@@ -186,12 +202,20 @@ export function attachTarget(plan: ProgramPlan, target = plan.attachTarget): Att
     case ProgramType.XDP:
       return { kind: 'netdev', attachType: AttachType.XDP };
     case ProgramType.SCHED_CLS:
+      // Plain 'tc' and 'classifier' programs attach as cls_bpf filters through netlink.
       return kind.expectedAttachType === undefined
-        ? {
-            kind: 'unsupported',
-            reason: "plain 'tc' programs attach through netlink; use 'tcx/ingress' or 'tcx/egress'",
-          }
+        ? { kind: 'tc' }
         : { kind: 'netdev', attachType: kind.expectedAttachType };
+    case ProgramType.SK_MSG:
+    case ProgramType.SK_SKB:
+      return kind.expectedAttachType === undefined
+        ? { kind: 'unsupported', reason: `'${plan.section}' does not say which sockmap hook` }
+        : { kind: 'sockmap', attachType: kind.expectedAttachType };
+    case ProgramType.FLOW_DISSECTOR:
+    case ProgramType.SK_LOOKUP:
+      return kind.expectedAttachType === undefined
+        ? { kind: 'unsupported', reason: `'${plan.section}' does not say which namespace hook` }
+        : { kind: 'netns', attachType: kind.expectedAttachType };
     case ProgramType.CGROUP_SKB:
     case ProgramType.CGROUP_SOCK:
     case ProgramType.CGROUP_SOCK_ADDR:
@@ -222,10 +246,9 @@ export function attachTarget(plan: ProgramPlan, target = plan.attachTarget): Att
 /**
  * Whether a program attaches from its section name alone, as a libbpf skeleton's
  * `attach()` does it: not when the target needs an interface, a cgroup or a socket, nor
- * when the section names no target (`uprobe` without a binary).
+ * when the section names no target (`uprobe` without a binary), nor when it needs a sockmap
+ * or a network namespace.
  */
 export function attachesBySection(target: AttachTarget): boolean {
-  return (
-    target.kind !== 'netdev' && target.kind !== 'cgroup' && target.kind !== 'socket' && target.kind !== 'unsupported'
-  );
+  return !['netdev', 'tc', 'cgroup', 'socket', 'sockmap', 'netns', 'unsupported'].includes(target.kind);
 }
