@@ -45,6 +45,17 @@ async function receivedWithin(socket: Socket, ms = 400): Promise<string> {
   return text;
 }
 
+/** What the server end receives of each of `messages`, written one at a time by the client end. */
+async function deliveredOf(pair: { client: Socket; server: Socket }, messages: string[]): Promise<string[]> {
+  const delivered: string[] = [];
+  for (const message of messages) {
+    const arriving = receivedWithin(pair.server);
+    pair.client.write(message);
+    delivered.push(await arriving);
+  }
+  return delivered;
+}
+
 describe.skipIf(unavailable !== undefined)('sockmap, sockops, flow dissector and netkit attachments', () => {
   let obj: BpfObject;
   let net: VethNamespace;
@@ -98,12 +109,7 @@ describe.skipIf(unavailable !== undefined)('sockmap, sockops, flow dissector and
     try {
       expect(verdict.fd).toBe(-1);
       obj.map('socket_hash').set(1, BigInt(fdOf(pair.server)));
-      let arriving = receivedWithin(pair.server);
-      pair.client.write('hello');
-      expect(await arriving).toBe('hello');
-      arriving = receivedWithin(pair.server);
-      pair.client.write('xdrop');
-      expect(await arriving).toBe('');
+      expect(await deliveredOf(pair, ['hello', 'xdrop'])).toEqual(['hello', '']);
       expect(counter('stream_parser_calls')).toBeGreaterThanOrEqual(2);
       expect(counter('stream_verdict_calls')).toBeGreaterThanOrEqual(2);
       // One program per attach type: a second verdict is refused.
@@ -130,12 +136,7 @@ describe.skipIf(unavailable !== undefined)('sockmap, sockops, flow dissector and
     const pair = await tcpPair();
     try {
       obj.map('sockets').set(2, BigInt(fdOf(pair.server)));
-      let arriving = receivedWithin(pair.server);
-      pair.client.write('hello');
-      expect(await arriving).toBe('hello');
-      arriving = receivedWithin(pair.server);
-      pair.client.write('xdrop');
-      expect(await arriving).toBe('');
+      expect(await deliveredOf(pair, ['hello', 'xdrop'])).toEqual(['hello', '']);
       expect(counter('skb_verdict_calls')).toBeGreaterThanOrEqual(2);
       expect(link.kind).toBe('sockmap');
     } finally {
