@@ -4,7 +4,12 @@ import { Link } from './link.js';
 import { interfaceIndex } from './netdev.js';
 
 /** `BPF_NETKIT_PRIMARY` and `BPF_NETKIT_PEER`: the netkit device's own side, or its peer's. */
-export const NetkitSide = { primary: 54, peer: 55 } as const;
+export const NetkitSide = {
+  /** `BPF_NETKIT_PRIMARY`: traffic of the netkit device in the host's namespace. */
+  primary: 54,
+  /** `BPF_NETKIT_PEER`: traffic of its peer device (in the container's namespace). */
+  peer: 55,
+} as const;
 
 /**
  * Attaches a `netkit/primary` or `netkit/peer` program to netkit device `device` through a

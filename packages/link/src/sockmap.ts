@@ -4,9 +4,13 @@ import { Link } from './link.js';
 
 /** The sockmap attach types (`BPF_SK_MSG_VERDICT`, `BPF_SK_SKB_*`), by what the program does. */
 export const SockmapAttachType = {
+  /** `BPF_SK_MSG_VERDICT`: an sk_msg program judging each message a socket sends. */
   msgVerdict: 7,
+  /** `BPF_SK_SKB_STREAM_PARSER`: an sk_skb program saying how long each received message is. */
   streamParser: 4,
+  /** `BPF_SK_SKB_STREAM_VERDICT`: an sk_skb program judging each parsed message received. */
   streamVerdict: 5,
+  /** `BPF_SK_SKB_VERDICT`: an sk_skb program judging each received skb, without a parser. */
   skbVerdict: 38,
 } as const;
 
