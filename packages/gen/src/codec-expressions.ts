@@ -1,6 +1,6 @@
 import { type BtfType, resolveType, sizeOf } from '@bpfkit/btf';
 import { type EmitContext, isCharType, memberName, propertyAccess, propertyKey, quote, valueType } from './context.js';
-import { MAX_TUPLE_LENGTH, typeExpression } from './type-expressions.js';
+import { declarationOf, MAX_TUPLE_LENGTH, typeExpression } from './type-expressions.js';
 
 /** A byte position in generated code: a variable (`at`) plus a constant. */
 export interface Position {
@@ -18,23 +18,10 @@ const at = (p: Position, delta: number): Position => ({ base: p.base, offset: p.
 
 /** The declaration whose codec reads and writes `id` (a named struct or union, or a typedef of one). */
 export function codecName(c: EmitContext, id: number): string | undefined {
-  for (let depth = 0, t = c.btf.type(id); depth < 64; depth++) {
-    const declaration = c.declarations.byId.get(t.id);
-    if (declaration !== undefined) {
-      const target = resolveType(c.btf, declaration.target);
-      return target.kind === 'struct' || target.kind === 'union' ? declaration.name : undefined;
-    }
-    if (
-      t.kind !== 'typedef' &&
-      t.kind !== 'const' &&
-      t.kind !== 'volatile' &&
-      t.kind !== 'restrict' &&
-      t.kind !== 'type_tag'
-    )
-      return undefined;
-    t = c.btf.type(t.type);
-  }
-  return undefined;
+  const declaration = declarationOf(c, id);
+  if (declaration === undefined) return undefined;
+  const target = resolveType(c.btf, declaration.target);
+  return target.kind === 'struct' || target.kind === 'union' ? declaration.name : undefined;
 }
 
 function intAccessor(size: number, signed: boolean): string | undefined {

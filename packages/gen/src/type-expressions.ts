@@ -1,14 +1,15 @@
 import { type BtfType, resolveType } from '@bpfkit/btf';
 import { cDeclaration, type EmitContext, isCharType, isWide, memberName, propertyKey, valueType } from './context.js';
+import type { Declaration } from './declarations.js';
 
 /** Arrays up to this length are typed as tuples (`[number, number]`), longer ones as `T[]`. */
 export const MAX_TUPLE_LENGTH = 8;
 
-/** The declaration name `id` carries, following qualifiers and typedefs until one has a name. */
-export function declaredName(c: EmitContext, id: number): string | undefined {
+/** The declaration `id` carries, following qualifiers and typedefs until one is declared. */
+export function declarationOf(c: EmitContext, id: number): Declaration | undefined {
   for (let depth = 0, t = c.btf.type(id); depth < 64; depth++) {
     const declaration = c.declarations.byId.get(t.id);
-    if (declaration !== undefined) return declaration.name;
+    if (declaration !== undefined) return declaration;
     if (
       t.kind !== 'typedef' &&
       t.kind !== 'const' &&
@@ -20,6 +21,11 @@ export function declaredName(c: EmitContext, id: number): string | undefined {
     t = c.btf.type(t.type);
   }
   return undefined;
+}
+
+/** The declaration name `id` carries, following qualifiers and typedefs until one has a name. */
+export function declaredName(c: EmitContext, id: number): string | undefined {
+  return declarationOf(c, id)?.name;
 }
 
 /** An enum's values in the signedness and width its size gives them: what a read of it returns. */
