@@ -11,9 +11,10 @@ import type { MapLayout } from './value-layout.js';
 /** A BPF_MAP_UPDATE_BATCH running on a pool thread; see {@link startMapUpdateBatch}. */
 export interface BackgroundBatch {
   /**
-   * The request's entry count as the kernel last wrote it: the full count until the kernel
-   * has finished writing entries, then the number it wrote (fewer when an entry failed). A
-   * full success leaves it unchanged, so success is seen in the map itself.
+   * The request's entry count field as it stands: the full count until the kernel starts,
+   * 0 while it writes entries (the kernel zeroes the field first), then the number it wrote
+   * (fewer when an entry failed). A full success ends at the full count again, so success
+   * is seen in the map itself.
    */
   readonly reportedCount: number;
   /** Settles when the call returns: the number of entries written, or -1 for a failure. */

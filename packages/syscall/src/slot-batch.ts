@@ -36,8 +36,10 @@ export interface SlotBatchOutcome {
  * every update of an ARRAY/HASH_OF_MAPS (10–25 ms per call here). Nothing runs the new map
  * yet, so no reader can hold an old value: the wait protects no one at load time. The
  * batch writes slots in order, so the last slot appearing in the map means all were
- * written; an entry the kernel refuses shows in the count it writes back. Slots not
- * written are left for the caller to write one by one, which names the failing slot.
+ * written; an entry the kernel refuses after the first shows in the count it writes back.
+ * A refused first slot cannot be told from a batch still writing (the kernel zeroes the
+ * count when it starts), so it ends as `no-start` at the timeout. Slots not written are
+ * left for the caller to write one by one, which names the failing slot.
  */
 export function writeSlotsInBackground(
   outerFd: number,
@@ -60,8 +62,9 @@ export function writeSlotsInBackground(
       batch.release();
       return { written: count, how: 'written' };
     }
+    // 0 is ambiguous (writing, or stopped at the first slot): only a count between says the kernel stopped.
     const reported = batch.reportedCount;
-    if (reported < count) {
+    if (reported > 0 && reported < count) {
       batch.release();
       return { written: reported, how: 'entry-failed' };
     }

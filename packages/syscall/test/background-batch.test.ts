@@ -89,6 +89,20 @@ describe.skipIf(unavailable !== undefined).each(['koffi', 'ffi-napi'] as Backend
       await backgroundBatchesSettled();
     });
 
+    it('keeps watching while the kernel is still writing a long batch (it zeroes the count first)', async () => {
+      setBackend(ffi);
+      const slots = 50_000;
+      using inner = createMap({ type: 2, keySize: 4, valueSize: 4, maxEntries: 1 });
+      const layout = { type: 12, keySize: 4, valueSize: 4, maxEntries: slots, innerMapFd: inner.fd };
+      using outer = createMap(layout);
+      const keys = new Uint8Array(Uint32Array.from({ length: slots }, (_, i) => i).buffer);
+      const values = new Uint8Array(new Uint32Array(slots).fill(inner.fd).buffer);
+      const outcome = writeSlotsInBackground(outer.fd, layout, keys, values, slots);
+      expect(['written', 'no-start']).toContain(outcome.how);
+      if (outcome.how === 'written') expect(mapLookup(outer.fd, u32(slots - 1), layout)).toBeDefined();
+      await backgroundBatchesSettled();
+    });
+
     it('names how many slots were written when the kernel refuses one', async () => {
       setBackend(ffi);
       using slots = slotsWithSecondRefused();
