@@ -28,11 +28,15 @@ export function toDot(d: ObjectDescription): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Text inside a Mermaid `"…"` label: names come from the ELF, so quotes and markup are written as entity codes. */
+const label = (text: string) =>
+  text.replace(/[&"<>]/g, (c) => ({ '&': '#amp;', '"': '#quot;', '<': '#lt;', '>': '#gt;' })[c] ?? c);
+
 /** The object as a Mermaid flowchart. */
 export function toMermaid(d: ObjectDescription): string {
   const lines = ['flowchart LR'];
-  for (const p of d.programs) lines.push(`  ${id('prog', p.name)}["${p.name}<br/>${p.type}"]`);
-  for (const m of d.maps) lines.push(`  ${id('map', m.name)}(["${m.name}<br/>${m.type}"])`);
+  for (const p of d.programs) lines.push(`  ${id('prog', p.name)}["${label(p.name)}<br/>${label(p.type)}"]`);
+  for (const m of d.maps) lines.push(`  ${id('map', m.name)}(["${label(m.name)}<br/>${label(m.type)}"])`);
   for (const p of d.programs) for (const m of p.maps) lines.push(`  ${id('prog', p.name)} --> ${id('map', m)}`);
   for (const m of d.maps) {
     for (const slot of m.slots) {

@@ -9,6 +9,14 @@ function isSystemError(error: unknown): error is Error & { code: string } {
   return error instanceof Error && typeof (error as { syscall?: unknown }).syscall === 'string';
 }
 
+/**
+ * True for a system error about a path the user gave (missing, a directory, unreadable…):
+ * the argument is wrong, whatever the errno. A missing file counts even when Node names no path.
+ */
+function namesAPath(error: Error & { code: string }): boolean {
+  return error.code === 'ENOENT' || typeof (error as { path?: unknown }).path === 'string';
+}
+
 /** True for the errors bpfkit throws on purpose: its packages' typed errors (bad arguments among them). */
 function isExpected(error: unknown): boolean {
   return isBpfkitError(error) || isSystemError(error);
@@ -39,7 +47,7 @@ export function reportError(error: unknown): number {
     // 'open' is a definition problem and 'use' asks for a map or program that is not there.
     return error.step === 'open' || error.step === 'use' ? ExitCode.INPUT : ExitCode.KERNEL;
   }
-  if (BpfSyscallError.is(error) || (isSystemError(error) && error.code !== 'ENOENT')) return ExitCode.KERNEL;
+  if (BpfSyscallError.is(error) || (isSystemError(error) && !namesAPath(error))) return ExitCode.KERNEL;
   return ExitCode.INPUT;
 }
 

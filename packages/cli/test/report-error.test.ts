@@ -36,6 +36,19 @@ describe('reportError', () => {
     expect(report(missing).status).toBe(ExitCode.INPUT);
   });
 
+  it.each(['EISDIR', 'EACCES', 'ENOTDIR'])(
+    'reports %s on a path the user gave as bad input, not a kernel refusal',
+    (code) => {
+      const unreadable = Object.assign(new Error(`${code}: cannot read`), { code, syscall: 'open', path: '/x' });
+      expect(report(unreadable).status).toBe(ExitCode.INPUT);
+    },
+  );
+
+  it('reports a system call failing on no path as the kernel refusing', () => {
+    const refused = Object.assign(new Error('EPERM: operation not permitted'), { code: 'EPERM', syscall: 'ioctl' });
+    expect(report(refused).status).toBe(ExitCode.KERNEL);
+  });
+
   it('reports a refused bpf(2) call as a kernel refusal', () => {
     expect(report(new syscall.BpfSyscallError('BPF_MAP_CREATE', 1)).status).toBe(ExitCode.KERNEL);
   });

@@ -130,10 +130,11 @@ export function setBackend(choice: BackendName | BpfBackend): BpfBackend | undef
 
 /**
  * The backend in use, loading the FFI on first use: the one chosen with {@link setBackend},
- * else `BPFKIT_FFI` (`koffi` or `ffi-napi`), else koffi.
+ * else `BPFKIT_FFI` (`koffi` or `ffi-napi`), else (unset or empty) koffi.
  */
 export function getBackend(): BpfBackend {
-  active ??= loadBackend((process.env.BPFKIT_FFI as BackendName | undefined) ?? 'koffi');
+  // Set but empty means unset, as shells make it easy to write (`BPFKIT_FFI= node …`).
+  active ??= loadBackend(((process.env.BPFKIT_FFI || undefined) as BackendName | undefined) ?? 'koffi');
   return active;
 }
 

@@ -53,6 +53,21 @@ describe('choosing the FFI with BPFKIT_FFI', () => {
   });
 });
 
+describe('BPFKIT_FFI set but empty', () => {
+  it('means the default, koffi, as if unset', () => {
+    const script = `
+      const syscall = await import(${JSON.stringify(fileURLToPath(new URL('../src/index.ts', import.meta.url)))});
+      console.log(syscall.getBackend().name);`;
+    const run = spawnSync('node', ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, BPFKIT_FFI: '' },
+    });
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('koffi');
+  });
+});
+
 describe('setBackend and getBackend', () => {
   it('setBackend takes a name or a backend object and returns the one it replaces', async () => {
     const { getBackend, setBackend } = await import('../src/index.js');
