@@ -1,4 +1,4 @@
-import { BpfSyscallError, Fd, getBackend } from '@bpfkit/syscall';
+import { BpfSyscallError, duplicateFd, type Fd } from '@bpfkit/syscall';
 import { EventsError } from './errors.js';
 
 /**
@@ -7,12 +7,12 @@ import { EventsError } from './errors.js';
  * @throws {@link EventsError} `kernel` when the fd cannot be duplicated (EBADF: it was closed).
  */
 export function ownDuplicate(fd: number, map: string | undefined, what = 'map'): Fd {
-  const copy = getBackend().duplicate(fd);
-  if (copy < 0) {
-    const cause = new BpfSyscallError('fcntl(F_DUPFD_CLOEXEC)', -copy, map === undefined ? {} : { map });
+  try {
+    return duplicateFd(fd, map === undefined ? `event channel ${what}` : `event channel ${what} '${map}'`);
+  } catch (cause) {
+    if (!BpfSyscallError.is(cause)) throw cause;
     throw new EventsError('kernel', `duplicate the ${what} fd ${fd}`, map === undefined ? {} : { map }, undefined, {
       cause,
     });
   }
-  return new Fd(copy, map === undefined ? `event channel ${what}` : `event channel ${what} '${map}'`);
 }

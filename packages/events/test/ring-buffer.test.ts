@@ -236,4 +236,16 @@ describe.skipIf(unavailable !== undefined)('ring buffer reader', () => {
     obj.program('produce').testRun({ ctx: args(1, 16, 2, 0, 0) });
     await expect.poll(() => calls, { interval: 5 }).toBe(1);
   });
+
+  it('refuses a descriptor that is not open with a typed error that names the map and carries the errno', () => {
+    const error = (() => {
+      try {
+        openRingBuffer(999_999, { name: 'events' }); // past any descriptor this process has open
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(EventsError.is(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'kernel', context: { map: 'events' }, cause: { errnoName: 'EBADF' } });
+  });
 });
