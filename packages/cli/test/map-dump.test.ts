@@ -7,7 +7,7 @@ import { fixture } from '@bpfkit/fixtures';
 import { createMap, type Fd, isPerCpuMapType, mapUpdate, perCpuStride, pinObject, possibleCpus } from '@bpfkit/syscall';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bpfUnavailable, u32 } from '../../syscall/test/kernel.js';
-import { elementBytes, MATRIX_CASES } from '../../syscall/test/layout-matrix.js';
+import { DUMP_CASES, elementBytes } from '../../syscall/test/layout-matrix.js';
 import { mapDump } from '../src/commands/map-dump.js';
 import { hexBytes } from '../src/output.js';
 
@@ -35,7 +35,7 @@ function rendered(type: number, valueSize: number, element: Uint8Array): unknown
 describe.skipIf(unavailable !== undefined)('bpfkit map dump of a pinned map', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bpfkit-dump-'));
   const maps: Fd[] = [];
-  const pins = MATRIX_CASES.map(([name, type, size]) => ({ path: join(dir, `${name}_${size}`), type, size }));
+  const pins = DUMP_CASES.map(([name, type, size]) => ({ path: join(dir, `${name}_${size}`), type, size }));
 
   beforeAll(() => {
     execFileSync('mount', ['-t', 'bpf', 'bpf', dir]);

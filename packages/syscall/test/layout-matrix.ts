@@ -1,17 +1,21 @@
+import { closeSync, mkdirSync, openSync, rmdirSync, statSync } from 'node:fs';
 import {
+  createLink,
   createMap,
+  loadProgram,
   type MapLayout,
   mapLookup,
   mapLookupAndDelete,
   mapLookupBatch,
+  mapNextKey,
   mapUpdate,
   perCpuStride,
   possibleCpus,
   valueBufferSize,
 } from '../src/index.js';
-import { u32 } from './kernel.js';
+import { assemble, u32, u64 } from './kernel.js';
 
-/** Map types the layout matrix covers, by name. */
+/** Map types the layout matrix covers, by name: every type whose values user space reads at a size of its choosing. */
 export const MATRIX_TYPES = {
   HASH: 1,
   ARRAY: 2,
@@ -19,13 +23,19 @@ export const MATRIX_TYPES = {
   PERCPU_ARRAY: 6,
   LRU_HASH: 9,
   LRU_PERCPU_HASH: 10,
+  CGROUP_STORAGE: 19,
+  PERCPU_CGROUP_STORAGE: 21,
+  QUEUE: 22,
+  STACK: 23,
 } as const;
 
 /** Value sizes the matrix covers: under a word, a word, a cache line, a page. */
 export const MATRIX_VALUE_SIZES = [1, 8, 64, 4096] as const;
 
-const PER_CPU: ReadonlySet<number> = new Set([5, 6, 10]);
+const PER_CPU: ReadonlySet<number> = new Set([5, 6, 10, 21]);
 const HASHES: ReadonlySet<number> = new Set([1, 5, 9, 10]);
+const KEYLESS: ReadonlySet<number> = new Set([22, 23]);
+const CGROUP_STORAGE: ReadonlySet<number> = new Set([19, 21]);
 
 /** Keys each case writes (arrays hold 4 entries, so all of them). */
 const KEYS = [0, 1, 2, 3];
@@ -43,46 +53,114 @@ export function elementBytes(type: number, valueSize: number, key: number): Uint
   return bytes;
 }
 
-/** What one matrix case read back, per operation, beside what it wrote. */
-export interface CaseResult {
-  readonly written: Uint8Array[];
-  readonly lookedUp: (Uint8Array | undefined)[];
-  /** Values by key from one batch lookup. */
-  readonly batched: Map<number, Uint8Array>;
-  /** Lookup-and-delete results and whether the key was gone after (hashes only). */
-  readonly lookedUpAndDeleted: (Uint8Array | undefined)[] | undefined;
-  readonly goneAfterDelete: boolean | undefined;
+/** One read of a matrix case: what the kernel gave back, beside what the writes make it give. */
+export interface CaseCheck {
+  readonly what: string;
+  readonly read: unknown;
+  readonly expected: unknown;
 }
 
 /**
- * Creates a map of `type` with `valueSize`, writes distinct bytes at every key, and reads
- * them back by lookup, by one batch lookup, and (hashes) by lookup-and-delete. Every
- * buffer the kernel fills is sized by the package; an undersized one corrupts the heap.
+ * Creates a map of `type` with `valueSize`, writes distinct bytes, and reads them back by
+ * every command the type answers: lookup and one batch lookup for keyed maps, lookup-and-
+ * delete for hashes, peek and pop for queues and stacks, lookup and next key for cgroup
+ * storage (whose element a program attached to a cgroup makes). Every buffer the kernel
+ * fills is sized by the package; an undersized one corrupts the heap.
  */
-export function runCase(type: number, valueSize: number): CaseResult {
+export function runCase(type: number, valueSize: number): CaseCheck[] {
+  if (KEYLESS.has(type)) return keylessCase(type, valueSize);
+  if (CGROUP_STORAGE.has(type)) return cgroupStorageCase(type, valueSize);
   const layout: MapLayout & { maxEntries: number } = { type, keySize: 4, valueSize, maxEntries: KEYS.length };
   using map = createMap(layout);
   const written = KEYS.map((key) => elementBytes(type, valueSize, key));
   KEYS.forEach((key, i) => {
     mapUpdate(map.fd, u32(key), written[i] as Uint8Array, layout);
   });
-  const lookedUp = KEYS.map((key) => mapLookup(map.fd, u32(key), layout));
+  const checks: CaseCheck[] = [
+    { what: 'lookup', read: KEYS.map((key) => mapLookup(map.fd, u32(key), layout)), expected: written },
+  ];
   const batch = mapLookupBatch(map.fd, { layout, count: KEYS.length });
   const size = valueBufferSize(layout);
   const batched = new Map<number, Uint8Array>();
   const keyView = new DataView(batch.keys.buffer);
   for (let i = 0; i < batch.count; i++)
     batched.set(keyView.getUint32(i * 4, true), batch.values.slice(i * size, (i + 1) * size));
-  let lookedUpAndDeleted: (Uint8Array | undefined)[] | undefined;
-  let goneAfterDelete: boolean | undefined;
+  checks.push({ what: 'batch lookup', read: KEYS.map((key) => batched.get(key)), expected: written });
   if (HASHES.has(type)) {
-    lookedUpAndDeleted = KEYS.map((key) => mapLookupAndDelete(map.fd, u32(key), layout));
-    goneAfterDelete = KEYS.every((key) => mapLookup(map.fd, u32(key), layout) === undefined);
+    const deleted = KEYS.map((key) => mapLookupAndDelete(map.fd, u32(key), layout));
+    checks.push({ what: 'lookup-and-delete', read: deleted, expected: written });
+    const left = KEYS.map((key) => mapLookup(map.fd, u32(key), layout));
+    checks.push({ what: 'gone after lookup-and-delete', read: left, expected: KEYS.map(() => undefined) });
   }
-  return { written, lookedUp, batched, lookedUpAndDeleted, goneAfterDelete };
+  return checks;
+}
+
+/** A queue (first in, first out) or stack (last in, first out): pushed by update, peeked by lookup, popped by lookup-and-delete. */
+function keylessCase(type: number, valueSize: number): CaseCheck[] {
+  const layout: MapLayout & { maxEntries: number } = { type, keySize: 0, valueSize, maxEntries: KEYS.length };
+  using map = createMap(layout);
+  const none = new Uint8Array(0);
+  const written = KEYS.map((key) => elementBytes(type, valueSize, key));
+  for (const value of written) mapUpdate(map.fd, none, value, layout);
+  const order = type === MATRIX_TYPES.QUEUE ? written : [...written].reverse();
+  return [
+    { what: 'peek (lookup)', read: mapLookup(map.fd, none, layout), expected: order[0] },
+    {
+      what: 'pop (lookup-and-delete)',
+      read: KEYS.map(() => mapLookupAndDelete(map.fd, undefined, layout)),
+      expected: order,
+    },
+    { what: 'empty after the pops', read: mapLookupAndDelete(map.fd, undefined, layout), expected: undefined },
+  ];
+}
+
+/** `BPF_PROG_TYPE_CGROUP_SKB` and `BPF_CGROUP_INET_EGRESS`. */
+const CGROUP_SKB = 8;
+const CGROUP_INET_EGRESS = 1;
+
+/**
+ * Cgroup storage has one element per cgroup a program using the map is attached to: a
+ * CGROUP_SKB program calling `bpf_get_local_storage` is linked to a cgroup made for the
+ * case, and the element is written and read by the cgroup's id (its inode number).
+ */
+function cgroupStorageCase(type: number, valueSize: number): CaseCheck[] {
+  const layout: MapLayout & { maxEntries: number } = { type, keySize: 8, valueSize, maxEntries: 0 };
+  using map = createMap(layout);
+  const instructions = assemble(
+    [0x18, 1, 1, 0, map.fd], // r1 = the map (BPF_PSEUDO_MAP_FD)
+    [0, 0, 0, 0, 0],
+    [0xb7, 2, 0, 0, 0], // r2 = 0
+    [0x85, 0, 0, 0, 81], // call bpf_get_local_storage
+    [0xb7, 0, 0, 0, 1], // r0 = 1 (let the packet through)
+    [0x95, 0, 0, 0, 0], // exit
+  );
+  using program = loadProgram({ type: CGROUP_SKB, instructions, license: 'GPL', name: 'storage' }).fd;
+  const dir = `/sys/fs/cgroup/unified/bpfkit-layout-${process.pid}-${type}-${valueSize}`;
+  mkdirSync(dir);
+  const cgroup = openSync(dir, 'r');
+  try {
+    const link = createLink({ programFd: program.fd, target: cgroup, attachType: CGROUP_INET_EGRESS });
+    try {
+      const key = u64(BigInt(statSync(dir).ino));
+      const written = elementBytes(type, valueSize, 1);
+      mapUpdate(map.fd, key, written, layout);
+      return [
+        { what: 'lookup', read: mapLookup(map.fd, key, layout), expected: written },
+        { what: 'next key', read: mapNextKey(map.fd, undefined, layout), expected: key },
+      ];
+    } finally {
+      link.close();
+    }
+  } finally {
+    closeSync(cgroup);
+    rmdirSync(dir);
+  }
 }
 
 /** Every (type name, type, value size) case of the matrix. */
 export const MATRIX_CASES = Object.entries(MATRIX_TYPES).flatMap(([name, type]) =>
   MATRIX_VALUE_SIZES.map((size) => [name, type, size] as const),
 );
+
+/** The cases `bpfkit map dump` reads: maps whose elements user space writes by key and walks by next key. */
+export const DUMP_CASES = MATRIX_CASES.filter(([, type]) => !KEYLESS.has(type) && !CGROUP_STORAGE.has(type));

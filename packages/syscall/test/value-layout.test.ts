@@ -80,15 +80,12 @@ describe.skipIf(unavailable !== undefined)('element buffers follow the map layou
   afterAll(() => expect(openFdCount()).toBe(fds));
 
   it.each(MATRIX_CASES)(
-    '%s (type %i) with %i-byte values: lookup, batch lookup and lookup-and-delete',
+    '%s (type %i) with %i-byte values: every read gives back what was written',
     (_name, type, size) => {
-      const result = runCase(type, size);
-      expect(result.lookedUp).toEqual(result.written);
-      expect(result.written.map((_, key) => result.batched.get(key))).toEqual(result.written);
-      if (result.lookedUpAndDeleted !== undefined) {
-        expect(result.lookedUpAndDeleted).toEqual(result.written);
-        expect(result.goneAfterDelete).toBe(true);
-      }
+      const checks = runCase(type, size);
+      expect(checks.length).toBeGreaterThan(0);
+      for (const check of checks)
+        expect({ what: check.what, read: check.read }).toEqual({ what: check.what, read: check.expected });
     },
   );
 
