@@ -50,6 +50,8 @@ describe('every documented exit status, from real commands', () => {
     ['a missing file', ['inspect', join(root, 'no-such.o')]],
     ['a definition the loader refuses', ['inspect', fixture('bad_slot_mismatch').path]],
     ['a program the object does not have', ['disasm', example('map-in-map.bpf.o'), 'no_such_program']],
+    ['a constant that is not an integer (1.5)', ['load', fixture('globals_subprogs').path, '--const', 'threshold=1.5']],
+    ['a constant that is not a number (abc)', ['load', fixture('globals_subprogs').path, '--const', 'threshold=abc']],
   ])('2: bad input: %s', async (_what, args) => {
     const { status } = await bpfkit(...args);
     expect(status).toBe(ExitCode.INPUT);

@@ -117,3 +117,24 @@ describe.skipIf(unavailable !== undefined)('BpfMap values: per-CPU layout, sizes
     expect([...totals.keys()]).toEqual([]);
   });
 });
+
+describe.skipIf(unavailable !== undefined)('BpfMap keys of maps without BTF', () => {
+  it('a number key of a 4-byte key outside the u32 range is refused, not wrapped onto key 0', () => {
+    using obj = BpfObject.open(fixture('legacy_maps').path);
+    obj.load();
+    const array = obj.map('legacy_array');
+    expect(array.spec.btfKeyTypeId).toBe(0);
+    const value = u32(7);
+    for (const key of [2 ** 33, 2 ** 32, -1, 1.5, 2n ** 32n, 'abc']) {
+      const error = thrown(() => array.set(key, value));
+      expect(LoadError.is(error)).toBe(true);
+      expect(error).toMatchObject({
+        step: 'use',
+        context: { map: 'legacy_array', expected: '0 to 4294967295', actual: String(key) },
+      });
+    }
+    expect(array.lookup(u32(0))).toEqual(new Uint8Array(4));
+    array.set(3, value);
+    expect(array.lookup(u32(3))).toEqual(value);
+  });
+});
