@@ -35,12 +35,16 @@ export const kill_event: rt.GeneratedCodec<kill_event> = rt.codec<kill_event>(
   },
 );
 
-/** `.rodata` of kill-watch.bpf.o: read from a copy after load (the map is frozen) */
+/** `.rodata` of kill-watch.bpf.o: initial values before load; after load, read from a copy (the map is frozen) */
 export class KillWatchRodata extends rt.LiveSection {
   /** `__u32 volatile const only_tgid` in `.rodata`, offset 0 */
   get only_tgid(): number {
     const v = this.$view;
     return v.getUint32(0, true);
+  }
+  set only_tgid(x: number) {
+    const v = this.$mutableView;
+    v.setUint32(0, rt.int(x, 32, false, 'only_tgid'), true);
   }
 }
 
@@ -50,13 +54,11 @@ export interface KillWatchRodataValues {
   only_tgid: number;
 }
 
-function fillKillWatchRodata(v: DataView, x: Partial<KillWatchRodataValues>): void {
-  if (x.only_tgid !== undefined) {
-    v.setUint32(0, rt.int(x.only_tgid, 32, false, 'only_tgid'), true);
-  }
+function fillKillWatchRodata(section: KillWatchRodata, x: Partial<KillWatchRodataValues>): void {
+  if (x.only_tgid !== undefined) section.only_tgid = x.only_tgid;
 }
 
-/** `.bss` of kill-watch.bpf.o: reads and writes go straight to kernel memory, no system call */
+/** `.bss` of kill-watch.bpf.o: initial values before load; after load, reads and writes go straight to kernel memory, no system call */
 export class KillWatchBss extends rt.LiveSection {
   /** `__u64 kills_seen` in `.bss`, offset 0 */
   get kills_seen(): bigint {
@@ -64,7 +66,7 @@ export class KillWatchBss extends rt.LiveSection {
     return v.getBigUint64(0, true);
   }
   set kills_seen(x: bigint) {
-    const v = this.$view;
+    const v = this.$mutableView;
     v.setBigUint64(0, rt.bigint(x, 64, false, 'kills_seen'), true);
   }
   /** `struct kill_event const *unused_kill_event` in `.bss`, offset 8 */
@@ -73,12 +75,12 @@ export class KillWatchBss extends rt.LiveSection {
     return v.getBigUint64(8, true);
   }
   set unused_kill_event(x: bigint) {
-    const v = this.$view;
+    const v = this.$mutableView;
     v.setBigUint64(8, rt.bigint(x, 64, false, 'unused_kill_event'), true);
   }
 }
 
-/** `.data` of kill-watch.bpf.o: reads and writes go straight to kernel memory, no system call */
+/** `.data` of kill-watch.bpf.o: initial values before load; after load, reads and writes go straight to kernel memory, no system call */
 export class KillWatchData extends rt.LiveSection {
   /** `_Bool enabled` in `.data`, offset 0 */
   get enabled(): boolean {
@@ -86,7 +88,7 @@ export class KillWatchData extends rt.LiveSection {
     return v.getUint8(0) !== 0;
   }
   set enabled(x: boolean) {
-    const v = this.$view;
+    const v = this.$mutableView;
     v.setUint8(0, x ? 1 : 0);
   }
 }
@@ -122,11 +124,11 @@ export interface KillWatchEvents {
  * programs, event readers and live global variables; `close()` (or `using`) releases it all.
  */
 export class KillWatch {
-  /** `.rodata` variables (read-only after load) */
+  /** `.rodata` variables: set them before load; read-only after load */
   readonly rodata = new KillWatchRodata('.rodata', 'kill-watch.bpf.o');
-  /** `.bss` variables, live in kernel memory after load */
+  /** `.bss` variables: set them before load; live in kernel memory after load */
   readonly bss = new KillWatchBss('.bss', 'kill-watch.bpf.o');
-  /** `.data` variables, live in kernel memory after load */
+  /** `.data` variables: set them before load; live in kernel memory after load */
   readonly data = new KillWatchData('.data', 'kill-watch.bpf.o');
   #maps: KillWatchMaps | undefined;
   #events: KillWatchEvents | undefined;
@@ -138,25 +140,35 @@ export class KillWatch {
   ) {}
 
   /**
-   * Opens kill-watch.bpf.o (no kernel call) with the given initial values of read-only globals.
+   * Opens kill-watch.bpf.o (no kernel call) with the given initial values of read-only globals;
+   * any global can be set through its section until {@link load}.
    * @throws a `LoadError`, `MapError` or `GenError` naming what does not fit.
    */
   static open(options: KillWatchOpenOptions = {}): KillWatch {
     const { object, rodata, ...rest } = options;
-    const bpf = loader.BpfObject.open(object ?? fileURLToPath(new URL('./kill-watch.bpf.o', import.meta.url)), { objectName: 'kill-watch', ...rest });
-    if (rodata !== undefined) fillKillWatchRodata(rt.initialData(bpf.maps, '.rodata'), rodata);
-    return new KillWatch(bpf);
+    const skel = new KillWatch(loader.BpfObject.open(object ?? fileURLToPath(new URL('./kill-watch.bpf.o', import.meta.url)), { objectName: 'kill-watch', ...rest }));
+    skel.rodata.$attach(rt.initialData(skel.object.maps, '.rodata'), true);
+    skel.bss.$attach(rt.initialData(skel.object.maps, '.bss'), true);
+    skel.data.$attach(rt.initialData(skel.object.maps, '.data'), true);
+    if (rodata !== undefined) fillKillWatchRodata(skel.rodata, rodata);
+    return skel;
   }
 
   /**
-   * Loads the object and maps its writable global-data sections into this process.
+   * Loads the object (with the global variables as set since open) and maps its writable
+   * global-data sections into this process. On a failure it closes what it opened.
    * @throws a `LoadError` naming the step, map or program that failed.
    */
   load(): this {
-    this.object.load();
-    this.rodata.$attach(rt.frozenCopy(this.object.map('.rodata')));
-    this.bss.$attach(this.object.map('.bss').memory());
-    this.data.$attach(this.object.map('.data').memory());
+    try {
+      this.object.load();
+      this.rodata.$attach(rt.frozenCopy(this.object.map('.rodata')), false);
+      this.bss.$attach(this.object.map('.bss').memory(), true);
+      this.data.$attach(this.object.map('.data').memory(), true);
+    } catch (error) {
+      this.close();
+      throw error;
+    }
     return this;
   }
 

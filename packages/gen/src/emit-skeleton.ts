@@ -1,7 +1,7 @@
 import { resolveType, sizeOf } from '@bpfkit/btf';
 import { mapTypeName } from '@bpfkit/maps';
 import { codecName, fillStatements, readExpression } from './codec-expressions.js';
-import { cDeclaration, type EmitContext, propertyKey, quote } from './context.js';
+import { cDeclaration, type EmitContext, propertyAccess, propertyKey, quote } from './context.js';
 import { encodeBase64 } from './runtime/base64.js';
 import type { SkeletonMap, SkeletonModel, SkeletonSection, SkeletonVariable } from './skeleton-model.js';
 import { typeExpression } from './type-expressions.js';
@@ -12,6 +12,11 @@ export type ObjectSource = { readonly embed: Uint8Array } | { readonly path: str
 const pascal = (text: string) =>
   text.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_, __, ch: string) => ch.toUpperCase());
 
+/** The class of section `s` in a skeleton called `name`: `Minimal` and `.data.custom` → `MinimalDataCustom`. */
+export function sectionClassName(name: string, s: SkeletonSection): string {
+  return `${name}${pascal(s.property)}`;
+}
+
 /** The names a skeleton called `name` declares, which generated types must not take. */
 export function skeletonNames(name: string, model: SkeletonModel): string[] {
   return [
@@ -20,7 +25,11 @@ export function skeletonNames(name: string, model: SkeletonModel): string[] {
     `${name}Maps`,
     `${name}Programs`,
     `${name}Events`,
-    ...model.sections.flatMap((s) => [`${name}${pascal(s.property)}`, `${name}${pascal(s.property)}Values`]),
+    ...model.sections.flatMap((s) => [
+      sectionClassName(name, s),
+      `${sectionClassName(name, s)}Values`,
+      `fill${sectionClassName(name, s)}`,
+    ]),
     'loader',
     'events',
     'fileURLToPath',
@@ -60,9 +69,9 @@ function variableDoc(c: EmitContext, s: SkeletonSection, variable: SkeletonVaria
 
 /** A live-section class: an accessor per variable at its fixed offset (getters only for read-only sections). */
 function emitSectionClass(c: EmitContext, name: string, s: SkeletonSection): string {
-  const className = `${name}${pascal(s.property)}`;
+  const className = sectionClassName(name, s);
   const lines = [
-    `/** \`${s.section}\` of ${c.object ?? 'the object'}: ${s.readOnly ? 'read from a copy after load (the map is frozen)' : 'reads and writes go straight to kernel memory, no system call'} */`,
+    `/** \`${s.section}\` of ${c.object ?? 'the object'}: initial values before load; after load, ${s.readOnly ? 'read from a copy (the map is frozen)' : 'reads and writes go straight to kernel memory, no system call'} */`,
     `export class ${className} extends rt.LiveSection {`,
   ];
   for (const variable of s.variables) {
@@ -75,13 +84,12 @@ function emitSectionClass(c: EmitContext, name: string, s: SkeletonSection): str
       `    return ${readExpression(c, variable.type, { base: '0', offset: variable.offset }, '    ')};`,
       '  }',
     );
-    if (!s.readOnly)
-      lines.push(
-        `  set ${key}(x: ${type}) {`,
-        '    const v = this.$view;',
-        ...assignStatements(c, variable.type, variable.offset, 'x', variable.name, '    '),
-        '  }',
-      );
+    lines.push(
+      `  set ${key}(x: ${type}) {`,
+      '    const v = this.$mutableView;',
+      ...assignStatements(c, variable.type, variable.offset, 'x', variable.name, '    '),
+      '  }',
+    );
   }
   lines.push('}', '');
   if (s.readOnly) {
@@ -94,14 +102,10 @@ function emitSectionClass(c: EmitContext, name: string, s: SkeletonSection): str
       ]),
       '}',
       '',
-      `function fill${className}(v: DataView, x: Partial<${className}Values>): void {`,
-      ...s.variables.flatMap((variable) => {
-        const member = `x.${variable.name}`;
-        return [
-          `  if (${member} !== undefined) {`,
-          ...assignStatements(c, variable.type, variable.offset, member, variable.name, '    '),
-          '  }',
-        ];
+      `function fill${className}(section: ${className}, x: Partial<${className}Values>): void {`,
+      ...s.variables.map((variable) => {
+        const given = propertyAccess('x', variable.name);
+        return `  if (${given} !== undefined) ${propertyAccess('section', variable.name)} = ${given};`;
       }),
       '}',
       '',
@@ -184,7 +188,7 @@ export function emitSkeleton(c: EmitContext, model: SkeletonModel, name: string,
     '  readonly object?: string | Uint8Array;',
     ...readOnly.flatMap((s) => [
       `  /** Initial values of \`${s.section}\` variables (\`const volatile\`); the others keep the object's. */`,
-      `  readonly ${s.property}?: Partial<${name}${pascal(s.property)}Values>;`,
+      `  readonly ${s.property}?: Partial<${sectionClassName(name, s)}Values>;`,
     ]),
     '}',
     '',
@@ -215,8 +219,8 @@ export function emitSkeleton(c: EmitContext, model: SkeletonModel, name: string,
     ` */`,
     `export class ${name} {`,
     ...sections.flatMap((s) => [
-      `  /** \`${s.section}\` variables${s.readOnly ? ' (read-only after load)' : ', live in kernel memory after load'} */`,
-      `  readonly ${s.property} = new ${name}${pascal(s.property)}(${quote(s.section)}, ${quote(model.object)});`,
+      `  /** \`${s.section}\` variables: set them before load; ${s.readOnly ? 'read-only after load' : 'live in kernel memory after load'} */`,
+      `  readonly ${s.property} = new ${sectionClassName(name, s)}(${quote(s.section)}, ${quote(model.object)});`,
     ]),
     `  #maps: ${name}Maps | undefined;`,
     `  #events: ${name}Events | undefined;`,
@@ -228,30 +232,40 @@ export function emitSkeleton(c: EmitContext, model: SkeletonModel, name: string,
     '  ) {}',
     '',
     '  /**',
-    `   * Opens ${model.object} (no kernel call) with the given initial values of read-only globals.`,
+    `   * Opens ${model.object} (no kernel call) with the given initial values of read-only globals;`,
+    '   * any global can be set through its section until {@link load}.',
     '   * @throws a `LoadError`, `MapError` or `GenError` naming what does not fit.',
     '   */',
     `  static open(options: ${name}OpenOptions = {}): ${name} {`,
     `    const { object, ${readOnly.map((s) => `${s.property}, `).join('')}...rest } = options;`,
-    `    const bpf = loader.BpfObject.open(object ?? ${defaultSource}, { objectName: ${quote(model.objectName)}, ...rest });`,
+    `    const skel = new ${name}(loader.BpfObject.open(object ?? ${defaultSource}, { objectName: ${quote(model.objectName)}, ...rest }));`,
+    ...sections.map(
+      (s) => `    skel.${s.property}.$attach(rt.initialData(skel.object.maps, ${quote(s.section)}), true);`,
+    ),
     ...readOnly.map(
       (s) =>
-        `    if (${s.property} !== undefined) fill${name}${pascal(s.property)}(rt.initialData(bpf.maps, ${quote(s.section)}), ${s.property});`,
+        `    if (${s.property} !== undefined) fill${sectionClassName(name, s)}(skel.${s.property}, ${s.property});`,
     ),
-    `    return new ${name}(bpf);`,
+    '    return skel;',
     '  }',
     '',
     '  /**',
-    '   * Loads the object and maps its writable global-data sections into this process.',
+    '   * Loads the object (with the global variables as set since open) and maps its writable',
+    '   * global-data sections into this process. On a failure it closes what it opened.',
     '   * @throws a `LoadError` naming the step, map or program that failed.',
     '   */',
     '  load(): this {',
-    '    this.object.load();',
+    '    try {',
+    '      this.object.load();',
     ...sections.map((s) =>
       s.readOnly
-        ? `    this.${s.property}.$attach(rt.frozenCopy(this.object.map(${quote(s.section)})));`
-        : `    this.${s.property}.$attach(this.object.map(${quote(s.section)}).memory());`,
+        ? `      this.${s.property}.$attach(rt.frozenCopy(this.object.map(${quote(s.section)})), false);`
+        : `      this.${s.property}.$attach(this.object.map(${quote(s.section)}).memory(), true);`,
     ),
+    '    } catch (error) {',
+    '      this.close();',
+    '      throw error;',
+    '    }',
     '    return this;',
     '  }',
     '',

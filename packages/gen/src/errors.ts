@@ -8,8 +8,10 @@ export type GenErrorCode =
   | 'type-not-found'
   /** A value given to generated code does not fit its C type. */
   | 'out-of-range'
-  /** A skeleton's live memory was used after `close()`, or before `load()`. */
+  /** A skeleton's global variables were used after `close()` or a failed `load()`. */
   | 'not-loaded'
+  /** A `.rodata` variable was written after `load()` froze its map. */
+  | 'read-only'
   /** The object cannot have a skeleton (no BTF, a bad name). */
   | 'bad-object';
 

@@ -4,16 +4,35 @@ import { btfCodec } from '@bpfkit/btf';
 import { fixture } from '@bpfkit/fixtures';
 import { GenError, generateSkeleton } from '@bpfkit/gen';
 import type { BpfObject } from '@bpfkit/loader';
+import { MapFlag } from '@bpfkit/maps';
+import { type BpfBackend, Errno, getBackend, setBackend } from '@bpfkit/syscall';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bpfUnavailable, openFdCount } from '../../loader/test/kernel.js';
 import { GeneratedModules } from './write-module.js';
 
 const unavailable = bpfUnavailable();
 
+/** The real backend, wrapped so that every native call (bpf, mmap, close, ioctl, …) is counted and `mmap` can be made to fail. */
+function countingBackend(real: BpfBackend, failMmap = false): { backend: BpfBackend; calls: string[] } {
+  const calls: string[] = [];
+  const backend = new Proxy(real, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        calls.push(String(property));
+        if (failMmap && property === 'mmap') return -Errno.ENOMEM;
+        return Reflect.apply(value, target, args);
+      };
+    },
+  });
+  return { backend, calls };
+}
+
 /** The parts of the generated skeleton module the test uses. */
 interface SkeletonModule {
   Skeleton: {
-    open(options?: Record<string, unknown>): Skeleton;
+    open(options?: Record<string, unknown>): Skeleton & { load(): Skeleton };
   };
   mode: Record<string, number>;
 }
@@ -25,7 +44,15 @@ interface Skeleton {
   readonly bss: Record<string, unknown>;
   readonly data: Record<string, unknown>;
   readonly data_custom: Record<string, unknown>;
-  readonly maps: Record<string, { get(key: unknown): unknown; set(key: unknown, value: unknown): void }>;
+  readonly maps: Record<
+    string,
+    {
+      readonly cpus?: number;
+      get(key: unknown): unknown;
+      set(key: unknown, value: unknown): void;
+      entries(): Iterable<[unknown, unknown]>;
+    }
+  >;
   readonly programs: Record<string, { testRun(options: { data: Uint8Array }): { retval: number } }>;
   readonly events: Record<string, AsyncIterable<unknown>>;
   attach(): unknown[];
@@ -109,6 +136,101 @@ describe.skipIf(unavailable !== undefined)('a generated skeleton on the kernel',
     }
     expect(openFdCount()).toBe(fds);
     expect(() => skel.bss.counter).toThrowError(expect.objectContaining({ name: 'GenError', code: 'not-loaded' }));
+  });
+
+  it('takes every global set between open and load (.rodata, .bss, .data, .data.*) into the loaded program; .rodata is frozen after', () => {
+    const skel = generated.Skeleton.open({ rodata: { targ_pid: 1 } });
+    try {
+      skel.rodata.targ_pid = 77; // over the value open() was given
+      skel.rodata.targ_limit = 3n;
+      skel.bss.counter = 41n;
+      skel.data.limit = 12;
+      skel.data.pair = { a: 5, b: 6 };
+      skel.data_custom.custom = 4;
+      expect(skel.bss.counter).toBe(41n); // read back before load, from the initial value
+      skel.load();
+      expect(skel.bss.counter).toBe(41n); // now from kernel memory
+      expect(skel.programs.count_packets?.testRun({ data: new Uint8Array(64) }).retval).toBe(2);
+      expect(skel.bss.counter).toBe(42n);
+      expect(skel.bss.last_pid).toBe(77);
+      expect(skel.maps.stats_by_key?.get({ cpu: 0, slot: 12 })).toEqual({
+        packets: 42n,
+        bytes: 3n,
+        hist: [4, 5, 6, 0],
+        small: [0, 0],
+      });
+      expect(() => {
+        skel.rodata.targ_pid = 1;
+      }).toThrowError(
+        expect.objectContaining({
+          name: 'GenError',
+          code: 'read-only',
+          context: expect.objectContaining({ field: '.rodata' }),
+          hint: expect.stringContaining('between open() and load()'),
+        }),
+      );
+      expect(skel.rodata.targ_pid).toBe(77);
+    } finally {
+      skel.close();
+    }
+  });
+
+  it('reads and writes live globals with no system call: the .bss map is BPF_F_MMAPABLE and mapped', () => {
+    using skel = generated.Skeleton.open().load();
+    const bss = skel.object.map('.bss');
+    expect(bss.info().flags & MapFlag.MMAPABLE).toBe(MapFlag.MMAPABLE);
+    const real = getBackend();
+    const counting = countingBackend(real);
+    setBackend(counting.backend);
+    let sum = 0n;
+    try {
+      for (let i = 0; i < 1000; i++) {
+        skel.bss.counter = BigInt(i);
+        sum += skel.bss.counter as bigint;
+        skel.data.limit = i;
+      }
+      expect(counting.calls).toEqual([]); // 3000 accesses, not one native call
+      bss.lookup(new Uint8Array(4)); // the counter does see a lookup's bpf(2)
+      expect(counting.calls).toContain('bpf');
+    } finally {
+      setBackend(real);
+    }
+    expect(sum).toBe(499500n);
+    expect(skel.programs.count_packets?.testRun({ data: new Uint8Array(64) }).retval).toBe(2);
+    expect(skel.bss.counter).toBe(1000n); // the program saw the last write
+  });
+
+  it('closes what it opened when load fails after the object loaded (mapping .bss refused)', () => {
+    const fds = openFdCount();
+    const skel = generated.Skeleton.open();
+    const real = getBackend();
+    setBackend(countingBackend(real, true).backend);
+    try {
+      expect(() => skel.load()).toThrowError(expect.objectContaining({ name: 'BpfSyscallError', errno: Errno.ENOMEM }));
+    } finally {
+      setBackend(real);
+    }
+    expect(openFdCount()).toBe(fds);
+    expect(() => skel.bss.counter).toThrowError(expect.objectContaining({ name: 'GenError', code: 'not-loaded' }));
+  });
+
+  it('writes and reads per-CPU values, one per possible CPU, as the loader decodes them; iterates typed entries', () => {
+    using skel = generated.Skeleton.open().load();
+    const hits = skel.maps.per_cpu_hits as NonNullable<Skeleton['maps'][string]>;
+    const values = Array.from({ length: hits.cpus ?? 0 }, (_, cpu) => BigInt(cpu) * 10n + 1n);
+    expect(values.length).toBe(skel.object.map('per_cpu_hits').lookupSize / 8);
+    hits.set(0, values);
+    expect(hits.get(0)).toEqual(values);
+    expect(skel.object.map('per_cpu_hits').get(0)).toEqual(values);
+    expect([...hits.entries()]).toEqual([[0, values]]);
+    expect(() => hits.set(0, values.slice(1))).toThrowError(expect.objectContaining({ code: 'out-of-range' }));
+    skel.maps.stats_by_key?.set({ cpu: 3, slot: 4 }, { packets: 1n, bytes: 2n, hist: [3, 4, 5, 6], small: [7, -8] });
+    expect([...(skel.maps.stats_by_key?.entries() ?? [])]).toEqual([
+      [
+        { cpu: 3, slot: 4 },
+        { packets: 1n, bytes: 2n, hist: [3, 4, 5, 6], small: [7, -8] },
+      ],
+    ]);
   });
 
   it('refuses values that do not fit their C type, naming the variable', () => {

@@ -11,15 +11,15 @@ export interface DataSpec {
 }
 
 /**
- * A view of the initial bytes of the global-data map of `section`, to write `const volatile`
- * values into before load.
+ * The initial bytes of the global-data map of `section` (what the loader writes into the map
+ * at load), for a skeleton's variables to be set in between open and load.
  * @throws {@link GenError} `bad-object` when the object has no such section.
  */
-export function initialData(specs: readonly DataSpec[], section: string): DataView {
+export function initialData(specs: readonly DataSpec[], section: string): Uint8Array {
   const bytes = specs.find((s) => s.source === 'data' && s.section === section)?.initialData;
   if (bytes === undefined)
     throw new GenError('bad-object', `the object has no ${section} section to set values in`, { field: section });
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return bytes;
 }
 
 /** What {@link frozenCopy} needs of a loaded map (`@bpfkit/loader`'s `BpfMap` has it). */

@@ -3,11 +3,15 @@ import { GenError } from '../errors.js';
 /**
  * A global-data section (`.bss`, `.data`, `.data.*`, `.rodata`) of a skeleton: generated
  * subclasses add one accessor per variable at its fixed offset, reading and writing
- * {@link $view}, which is kernel memory once the skeleton has loaded (a copy, for the
- * read-only `.rodata`). Before load and after close, any access throws a {@link GenError}.
+ * {@link $view}. Between `open()` and `load()` that is the section's initial value (what the
+ * loader writes into the map), so every section can be set before load, as with libbpf's
+ * skeletons; after load it is kernel memory mapped into this process for `.bss`, `.data`
+ * and `.data.*`, and a copy for the frozen `.rodata`, whose setters then throw.
+ * After `close()` (or a failed `load()`), any access throws a {@link GenError}.
  */
 export class LiveSection {
   #view: DataView | undefined;
+  #writable = false;
 
   constructor(
     /** The ELF section, e.g. `.bss`. */
@@ -17,30 +21,47 @@ export class LiveSection {
   ) {}
 
   /**
-   * The section's bytes.
-   * @throws {@link GenError} `not-loaded` before load and after close.
+   * The section's bytes, for reads.
+   * @throws {@link GenError} `not-loaded` after close or a failed load.
    */
   protected get $view(): DataView {
     const view = this.#view;
     if (view === undefined)
       throw new GenError(
         'not-loaded',
-        `${this.$section} is not in memory: load() the skeleton first, and use it before close()`,
-        {
-          object: this.$object,
-          field: this.$section,
-        },
+        'the variables are no longer in memory: the skeleton was closed, or its load() failed',
+        { object: this.$object, field: this.$section },
+        { hint: 'read and write globals between open() and close() of a skeleton that loaded' },
       );
     return view;
   }
 
-  /** @internal Points the accessors at `bytes` (the mapped map, or a copy); the skeleton calls it on load. */
-  $attach(bytes: Uint8Array): void {
+  /**
+   * The section's bytes, for writes.
+   * @throws {@link GenError} `read-only` for a section the kernel froze at load (`.rodata`),
+   * `not-loaded` after close or a failed load.
+   */
+  protected get $mutableView(): DataView {
+    const view = this.$view;
+    if (!this.#writable)
+      throw new GenError(
+        'read-only',
+        'the map was frozen at load, so its variables cannot change',
+        { object: this.$object, field: this.$section },
+        { hint: 'set them between open() and load(), or through open({ … })' },
+      );
+    return view;
+  }
+
+  /** @internal Points the accessors at `bytes` (initial values, the mapped map, or a copy); the skeleton calls it on open and load. */
+  $attach(bytes: Uint8Array, writable: boolean): void {
     this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#writable = writable;
   }
 
   /** @internal Forgets the memory; the skeleton calls it on close, before the object unmaps it. */
   $release(): void {
     this.#view = undefined;
+    this.#writable = false;
   }
 }

@@ -85,9 +85,7 @@ export class PerCpuTypedMap<K, V> {
   /** The values at `key`, one per possible CPU (index = CPU number), or `undefined`. */
   get(key: K): V[] | undefined {
     const bytes = this.raw.lookup(this.key.encode(key));
-    if (bytes === undefined) return undefined;
-    const v = view(bytes);
-    return Array.from({ length: this.cpus }, (_, cpu) => this.value.read(v, cpu * this.stride));
+    return bytes === undefined ? undefined : this.perCpu(bytes);
   }
 
   /**
@@ -117,5 +115,18 @@ export class PerCpuTypedMap<K, V> {
   /** Every key, in the kernel's order. */
   *keys(): Generator<K> {
     for (const key of this.raw.keys()) yield this.key.decode(key);
+  }
+
+  /** Every `[key, values]` pair still present while iterating, with one value per possible CPU. */
+  *entries(): Generator<[K, V[]]> {
+    for (const key of this.raw.keys()) {
+      const bytes = this.raw.lookup(key);
+      if (bytes !== undefined) yield [this.key.decode(key), this.perCpu(bytes)];
+    }
+  }
+
+  private perCpu(bytes: Uint8Array): V[] {
+    const v = view(bytes);
+    return Array.from({ length: this.cpus }, (_, cpu) => this.value.read(v, cpu * this.stride));
   }
 }
