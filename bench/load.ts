@@ -88,14 +88,29 @@ function libbpfMs(harness: string, figure: string, object: string, count: number
   return (JSON.parse(run.stdout.trim()) as { median_ns: number }).median_ns / 1e6;
 }
 
-/** Median ms of `count` runs of `fn` after two unmeasured ones (as the C harness), each after background slot batches settle. */
+/**
+ * Unmeasured runs before the warm samples: at least this many, and for at least
+ * {@link warmUpMs}. The C harness needs two (caches); JavaScript needs V8 to have compiled
+ * the load path (an open + load costs 4–6× its settled time for its first ten runs here).
+ * What a process pays before that is the cold row's figure.
+ */
+const warmUpRuns = 20;
+/** See {@link warmUpRuns}. */
+const warmUpMs = 200;
+
+/** Median ms of `count` runs of `fn` once warm ({@link warmUpRuns}), each after background slot batches settle. */
 async function ourMs(fn: () => void, count: number): Promise<number> {
+  const warming = performance.now();
+  for (let i = 0; i < warmUpRuns || performance.now() - warming < warmUpMs; i++) {
+    await backgroundBatchesSettled();
+    fn();
+  }
   const samples: number[] = [];
-  for (let i = -2; i < count; i++) {
+  for (let i = 0; i < count; i++) {
     await backgroundBatchesSettled();
     const started = performance.now();
     fn();
-    if (i >= 0) samples.push(performance.now() - started);
+    samples.push(performance.now() - started);
   }
   return medianOf(samples);
 }
