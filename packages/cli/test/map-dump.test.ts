@@ -7,7 +7,13 @@ import { fixture } from '@bpfkit/fixtures';
 import { createMap, type Fd, isPerCpuMapType, mapUpdate, perCpuStride, pinObject, possibleCpus } from '@bpfkit/syscall';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bpfUnavailable, u32 } from '../../syscall/test/kernel.js';
-import { DUMP_CASES, elementBytes } from '../../syscall/test/layout-matrix.js';
+import {
+  CGROUP_STORAGE_CASES,
+  type CgroupStorageElement,
+  cgroupStorageElement,
+  DUMP_CASES,
+  elementBytes,
+} from '../../syscall/test/layout-matrix.js';
 import { mapDump } from '../src/commands/map-dump.js';
 import { hexBytes } from '../src/output.js';
 
@@ -30,6 +36,21 @@ function rendered(type: number, valueSize: number, element: Uint8Array): unknown
   return Array.from({ length: possibleCpus() }, (_, cpu) =>
     plain(element.subarray(cpu * stride, cpu * stride + valueSize)),
   );
+}
+
+/** Runs `bpfkit map dump PATH --json` for every path in a child process with `ffi`; its { path: { status, output } }. */
+function dumpInChild(ffi: string, paths: readonly string[]): Record<string, { status: number; output: string }> {
+  const run = spawnSync('node', ['--expose-gc', '--import', 'tsx', 'packages/cli/test/dump-child.ts', ...paths], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, BPFKIT_FFI: ffi, NO_COLOR: '1' },
+  });
+  expect({ status: run.status, signal: run.signal, stderr: run.stderr }).toEqual({
+    status: 0,
+    signal: null,
+    stderr: '',
+  });
+  return JSON.parse(run.stdout) as Record<string, { status: number; output: string }>;
 }
 
 describe.skipIf(unavailable !== undefined)('bpfkit map dump of a pinned map', () => {
@@ -56,17 +77,10 @@ describe.skipIf(unavailable !== undefined)('bpfkit map dump of a pinned map', ()
   it.each(['koffi', 'ffi-napi'])(
     'with %s: every map type and value size, every CPU value, and the process exits 0',
     (ffi) => {
-      const run = spawnSync(
-        'node',
-        ['--expose-gc', '--import', 'tsx', 'packages/cli/test/dump-child.ts', ...pins.map((p) => p.path)],
-        { cwd: root, encoding: 'utf8', env: { ...process.env, BPFKIT_FFI: ffi, NO_COLOR: '1' } },
+      const results = dumpInChild(
+        ffi,
+        pins.map((p) => p.path),
       );
-      expect({ status: run.status, signal: run.signal, stderr: run.stderr }).toEqual({
-        status: 0,
-        signal: null,
-        stderr: '',
-      });
-      const results = JSON.parse(run.stdout) as Record<string, { status: number; output: string }>;
       for (const pin of pins) {
         const result = results[pin.path];
         expect({ path: pin.path, status: result?.status }).toEqual({ path: pin.path, status: 0 });
@@ -87,6 +101,44 @@ describe.skipIf(unavailable !== undefined)('bpfkit map dump of a pinned map', ()
             ),
           })),
         );
+      }
+    },
+    120_000,
+  );
+});
+
+describe.skipIf(unavailable !== undefined)('bpfkit map dump of pinned cgroup storage', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfkit-dump-storage-'));
+  const storages: { path: string; type: number; size: number; storage: CgroupStorageElement }[] = [];
+
+  beforeAll(() => {
+    execFileSync('mount', ['-t', 'bpf', 'bpf', dir]);
+    for (const [name, type, size] of CGROUP_STORAGE_CASES) {
+      const storage = cgroupStorageElement(type, size);
+      const path = join(dir, `${name}_${size}`);
+      storages.push({ path, type, size, storage });
+      pinObject(storage.map.fd, path);
+    }
+  });
+  afterAll(() => {
+    for (const { storage } of storages) storage.close();
+    execFileSync('umount', [dir]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each(['koffi', 'ffi-napi'])(
+    'with %s: the element a program made, every CPU value of the per-CPU kind, and the process exits 0',
+    (ffi) => {
+      const results = dumpInChild(
+        ffi,
+        storages.map((s) => s.path),
+      );
+      for (const { path, type, size, storage } of storages) {
+        expect({ path, status: results[path]?.status }).toEqual({ path, status: 0 });
+        const key = Number(new DataView(storage.key.buffer).getBigUint64(0, true));
+        expect(JSON.parse(results[path]?.output ?? '[]')).toEqual([
+          { key, value: rendered(type, size, storage.written) },
+        ]);
       }
     },
     120_000,

@@ -2,6 +2,7 @@ import { closeSync, mkdirSync, openSync, rmdirSync, statSync } from 'node:fs';
 import {
   createLink,
   createMap,
+  type Fd,
   loadProgram,
   type MapLayout,
   mapLookup,
@@ -118,42 +119,69 @@ function keylessCase(type: number, valueSize: number): CaseCheck[] {
 const CGROUP_SKB = 8;
 const CGROUP_INET_EGRESS = 1;
 
+/** A cgroup storage map holding one element, written with {@link elementBytes}; `close` undoes it all. */
+export interface CgroupStorageElement {
+  readonly map: Fd;
+  readonly layout: MapLayout;
+  /** The element's key: the cgroup's id (its inode number), as a u64. */
+  readonly key: Uint8Array;
+  readonly written: Uint8Array;
+  close(): void;
+}
+
 /**
  * Cgroup storage has one element per cgroup a program using the map is attached to: a
  * CGROUP_SKB program calling `bpf_get_local_storage` is linked to a cgroup made for the
- * case, and the element is written and read by the cgroup's id (its inode number).
+ * purpose, and the element is written by the cgroup's id. On a failure, what was made is undone.
  */
-function cgroupStorageCase(type: number, valueSize: number): CaseCheck[] {
+export function cgroupStorageElement(type: number, valueSize: number): CgroupStorageElement {
   const layout: MapLayout & { maxEntries: number } = { type, keySize: 8, valueSize, maxEntries: 0 };
-  using map = createMap(layout);
-  const instructions = assemble(
-    [0x18, 1, 1, 0, map.fd], // r1 = the map (BPF_PSEUDO_MAP_FD)
-    [0, 0, 0, 0, 0],
-    [0xb7, 2, 0, 0, 0], // r2 = 0
-    [0x85, 0, 0, 0, 81], // call bpf_get_local_storage
-    [0xb7, 0, 0, 0, 1], // r0 = 1 (let the packet through)
-    [0x95, 0, 0, 0, 0], // exit
-  );
-  using program = loadProgram({ type: CGROUP_SKB, instructions, license: 'GPL', name: 'storage' }).fd;
-  const dir = `/sys/fs/cgroup/unified/bpfkit-layout-${process.pid}-${type}-${valueSize}`;
-  mkdirSync(dir);
-  const cgroup = openSync(dir, 'r');
+  const undo: (() => void)[] = [];
+  const close = () => {
+    for (const step of undo.reverse()) step();
+    undo.length = 0;
+  };
   try {
+    const map = createMap(layout);
+    undo.push(() => map.close());
+    const instructions = assemble(
+      [0x18, 1, 1, 0, map.fd], // r1 = the map (BPF_PSEUDO_MAP_FD)
+      [0, 0, 0, 0, 0],
+      [0xb7, 2, 0, 0, 0], // r2 = 0
+      [0x85, 0, 0, 0, 81], // call bpf_get_local_storage
+      [0xb7, 0, 0, 0, 1], // r0 = 1 (let the packet through)
+      [0x95, 0, 0, 0, 0], // exit
+    );
+    const program = loadProgram({ type: CGROUP_SKB, instructions, license: 'GPL', name: 'storage' }).fd;
+    undo.push(() => program.close());
+    const dir = `/sys/fs/cgroup/unified/bpfkit-layout-${process.pid}-${type}-${valueSize}`;
+    mkdirSync(dir);
+    undo.push(() => rmdirSync(dir));
+    const cgroup = openSync(dir, 'r');
+    undo.push(() => closeSync(cgroup));
     const link = createLink({ programFd: program.fd, target: cgroup, attachType: CGROUP_INET_EGRESS });
-    try {
-      const key = u64(BigInt(statSync(dir).ino));
-      const written = elementBytes(type, valueSize, 1);
-      mapUpdate(map.fd, key, written, layout);
-      return [
-        { what: 'lookup', read: mapLookup(map.fd, key, layout), expected: written },
-        { what: 'next key', read: mapNextKey(map.fd, undefined, layout), expected: key },
-      ];
-    } finally {
-      link.close();
-    }
+    undo.push(() => link.close());
+    const key = u64(BigInt(statSync(dir).ino));
+    const written = elementBytes(type, valueSize, 1);
+    mapUpdate(map.fd, key, written, layout);
+    return { map, layout, key, written, close };
+  } catch (error) {
+    close();
+    throw error;
+  }
+}
+
+/** Cgroup storage, read back by lookup and walked by next key. */
+function cgroupStorageCase(type: number, valueSize: number): CaseCheck[] {
+  const storage = cgroupStorageElement(type, valueSize);
+  try {
+    const { map, layout, key, written } = storage;
+    return [
+      { what: 'lookup', read: mapLookup(map.fd, key, layout), expected: written },
+      { what: 'next key', read: mapNextKey(map.fd, undefined, layout), expected: key },
+    ];
   } finally {
-    closeSync(cgroup);
-    rmdirSync(dir);
+    storage.close();
   }
 }
 
@@ -162,5 +190,7 @@ export const MATRIX_CASES = Object.entries(MATRIX_TYPES).flatMap(([name, type]) 
   MATRIX_VALUE_SIZES.map((size) => [name, type, size] as const),
 );
 
-/** The cases `bpfkit map dump` reads: maps whose elements user space writes by key and walks by next key. */
+/** The cases `bpfkit map dump` reads: maps walked by next key (queues and stacks have no keys); cgroup storage apart, as a program makes its element. */
 export const DUMP_CASES = MATRIX_CASES.filter(([, type]) => !KEYLESS.has(type) && !CGROUP_STORAGE.has(type));
+/** The cgroup storage cases of the matrix. */
+export const CGROUP_STORAGE_CASES = MATRIX_CASES.filter(([, type]) => CGROUP_STORAGE.has(type));
