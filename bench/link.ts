@@ -1,18 +1,19 @@
 // Link rows of `npm run bench`: attaching a usdt program to every probe of a generated
 // binary (100 probes) beside libbpf's bpf_program__attach_usdt, and one uprobe.multi link
 // to its 1,000 functions beside bpf_program__attach_uprobe_multi. Debian's libbpf 1.1 has
-// no uprobe_multi: the references are a newer libbpf installed under the prefix named by
-// BPFKIT_NEWEST_LIBBPF (include/bpf/libbpf.h, lib/libbpf.a), which loads and attaches usdt
-// programs through uprobe_multi links as bpfkit does; without one the usdt row falls back to
-// libbpf 1.1 (a uprobe per site) and the uprobe.multi row says the reference is unavailable.
+// no uprobe_multi: the references are the newest libbpf 1.3+ installed (headers and a static
+// library) under the prefix BPFKIT_NEWEST_LIBBPF names, /usr/local or /opt/libbpf, which loads
+// and attaches usdt programs through uprobe_multi links as bpfkit does; without one the usdt
+// row falls back to libbpf 1.1 (a uprobe per site) and the uprobe.multi row says it has no
+// reference. Both sides describe the USDT maps once (libbpf's USDT manager, our openUsdtMaps).
 // ELF files are parsed afresh in every round on both sides (libbpf parses at every attach
 // call; bpfkit once per round, as its cache is cleared). Rounds run in blocks, ours then
 // libbpf's, alternating, so that both sides see the same load; each figure is the median of
 // all its side's rounds.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fixture } from '@bpfkit/fixtures';
-import { attachUprobeMulti, attachUsdt, clearBinaryCache, type Link } from '@bpfkit/link';
+import { attachUprobeMulti, attachUsdt, clearBinaryCache, type Link, openUsdtMaps } from '@bpfkit/link';
 import { BpfObject } from '@bpfkit/loader';
 import { AttachType } from '@bpfkit/reloc';
 import type { Figure } from './run.js';
@@ -32,24 +33,62 @@ function targetSource(): string {
   return `#include <sys/sdt.h>\n${functions.join('\n')}\nint main(int argc, char **argv)\n{\n\tif (argc > 1000) {\n${probes.join('\n')}\n\t}\n\treturn bench_f0(argc);\n}\n`;
 }
 
-/** The libbpf prefix BPFKIT_NEWEST_LIBBPF names, when it holds headers and a static library. */
-function newestLibbpf(): { include: string; library: string } | undefined {
-  const prefix = process.env.BPFKIT_NEWEST_LIBBPF;
-  if (prefix === undefined) return undefined;
-  const library = [`${prefix}/lib/libbpf.a`, `${prefix}/lib64/libbpf.a`].find(existsSync);
-  return library !== undefined && existsSync(`${prefix}/include/bpf/libbpf.h`)
-    ? { include: `${prefix}/include`, library }
-    : undefined;
+/** The oldest libbpf with `bpf_program__attach_uprobe_multi`. */
+const UPROBE_MULTI_LIBBPF = [1, 3] as const;
+
+/**
+ * Where a libbpf newer than Debian's may be installed: the prefix BPFKIT_NEWEST_LIBBPF names,
+ * then `make install`'s usual prefixes.
+ */
+function libbpfPrefixes(): string[] {
+  return [process.env.BPFKIT_NEWEST_LIBBPF, '/usr/local', '/opt/libbpf'].filter((p): p is string => p !== undefined);
 }
 
-function build(): { usdt: string; multi: string | undefined } {
+/** The version `include/bpf/libbpf_version.h` under `prefix` declares, if there is one. */
+function libbpfVersion(prefix: string): [number, number] | undefined {
+  const header = `${prefix}/include/bpf/libbpf_version.h`;
+  if (!existsSync(header)) return undefined;
+  const text = readFileSync(header, 'utf8');
+  const major = /LIBBPF_MAJOR_VERSION\s+(\d+)/.exec(text)?.[1];
+  const minor = /LIBBPF_MINOR_VERSION\s+(\d+)/.exec(text)?.[1];
+  return major === undefined || minor === undefined ? undefined : [Number(major), Number(minor)];
+}
+
+/**
+ * The newest libbpf installed under {@link libbpfPrefixes} with headers, a static library and
+ * `attach_uprobe_multi` (1.3+), if any.
+ */
+function newestLibbpf(): { include: string; library: string; version: string } | undefined {
+  const found = libbpfPrefixes().flatMap((prefix) => {
+    const version = libbpfVersion(prefix);
+    const library = [`${prefix}/lib/libbpf.a`, `${prefix}/lib64/libbpf.a`].find(existsSync);
+    if (version === undefined || library === undefined) return [];
+    const [major, minor] = version;
+    const recent =
+      major > UPROBE_MULTI_LIBBPF[0] || (major === UPROBE_MULTI_LIBBPF[0] && minor >= UPROBE_MULTI_LIBBPF[1]);
+    return recent
+      ? [{ include: `${prefix}/include`, library, version: `${major}.${minor}`, rank: major * 1000 + minor }]
+      : [];
+  });
+  const newest = found.sort((a, b) => b.rank - a.rank)[0];
+  return newest === undefined
+    ? undefined
+    : { include: newest.include, library: newest.library, version: newest.version };
+}
+
+function build(): { usdt: string; multi: string | undefined; version: string | undefined } {
   mkdirSync('.bench', { recursive: true });
   writeFileSync(`${target}.c`, targetSource());
   execFileSync('cc', ['-O1', '-o', target, `${target}.c`]);
   const usdt = '.bench/link-bench';
   execFileSync('cc', ['-O2', '-Wall', '-o', usdt, 'bench/link-bench.c', '-lbpf']);
   const newest = newestLibbpf();
-  if (newest === undefined) return { usdt, multi: undefined };
+  if (newest === undefined) {
+    process.stderr.write(
+      `bench: no libbpf ≥ ${UPROBE_MULTI_LIBBPF.join('.')} under ${libbpfPrefixes().join(', ')}: the uprobe.multi row has no reference (set BPFKIT_NEWEST_LIBBPF to an install prefix)\n`,
+    );
+    return { usdt, multi: undefined, version: undefined };
+  }
   const multi = '.bench/link-bench-newest';
   execFileSync('cc', [
     '-O2',
@@ -63,7 +102,7 @@ function build(): { usdt: string; multi: string | undefined } {
     '-lelf',
     '-lz',
   ]);
-  return { usdt, multi };
+  return { usdt, multi, version: newest.version };
 }
 
 /** Untimed rounds before ours are timed: the JIT compiles the ELF and attach paths. */
@@ -124,7 +163,11 @@ export function linkFigures(quick: boolean): Figure[] {
   const multiObject = fixture('link_kinds').path;
   using usdt = BpfObject.open(usdtObject);
   usdt.load();
-  const maps = { specs: usdt.map('__bpf_usdt_specs').fd, ipToSpec: usdt.map('__bpf_usdt_ip_to_spec_id').fd };
+  // Described once, as libbpf's USDT manager is once per object.
+  const maps = openUsdtMaps({
+    specs: usdt.map('__bpf_usdt_specs').fd,
+    ipToSpec: usdt.map('__bpf_usdt_ip_to_spec_id').fd,
+  });
   const onTick = usdt.program('on_tick');
   // Where uprobe_multi links work, the loader loads usdt programs for them (libbpf 1.5+ too),
   // and such a program attaches only through one.
@@ -160,7 +203,7 @@ export function linkFigures(quick: boolean): Figure[] {
       referenceName:
         harness.multi === undefined
           ? 'bpf_program__attach_usdt per probe (libbpf 1.1: a uprobe per site)'
-          : 'bpf_program__attach_usdt per probe',
+          : `bpf_program__attach_usdt per probe (libbpf ${harness.version}: one uprobe_multi link each)`,
       target: 1.5,
     },
     {
@@ -169,9 +212,10 @@ export function linkFigures(quick: boolean): Figure[] {
       ...multiFigures,
       referenceName:
         harness.multi === undefined
-          ? 'unavailable: libbpf 1.1 lacks attach_uprobe_multi (set BPFKIT_NEWEST_LIBBPF)'
-          : 'bpf_program__attach_uprobe_multi',
-      target: 1.2,
+          ? `no reference: Debian's libbpf 1.1 lacks attach_uprobe_multi and no libbpf ≥ 1.3 was found (set BPFKIT_NEWEST_LIBBPF); target ≤ 1.2`
+          : `bpf_program__attach_uprobe_multi (libbpf ${harness.version})`,
+      // Without a reference there is no ratio to hold to the target.
+      target: harness.multi === undefined ? undefined : 1.2,
     },
   ];
 }

@@ -64,10 +64,12 @@ export type { UprobeOptions } from './uprobe.js';
 export { attachUprobe } from './uprobe.js';
 export type { UprobeMultiOptions } from './uprobe-multi.js';
 export { attachUprobeMulti } from './uprobe-multi.js';
-export type { UsdtMaps, UsdtOptions } from './usdt.js';
+export type { UsdtOptions } from './usdt.js';
 export { attachUsdt } from './usdt.js';
 export type { UsdtArgSpec } from './usdt-args.js';
 export { encodeUsdtSpec, parseUsdtArgs, USDT_MAX_ARGS, USDT_SPEC_SIZE, UsdtArgType } from './usdt-args.js';
+export type { UsdtMaps } from './usdt-spec-maps.js';
+export { openUsdtMaps, UsdtSpecMaps } from './usdt-spec-maps.js';
 export {
   addressFileOffset,
   binaryElf,

@@ -1,6 +1,6 @@
 import { createLink, isLittleEndianHost, linkCreateAttr, nativeBuffer } from '@bpfkit/syscall';
 import { resolveBinaryPath } from './binary-path.js';
-import { kernelStep, LinkError } from './errors.js';
+import { kernelStep, LinkError, type LinkErrorContext } from './errors.js';
 import { cString } from './kprobe.js';
 import { Link } from './link.js';
 import { functionOffsetIn, functionsAt, openProbedBinary } from './user-symbols.js';
@@ -72,8 +72,25 @@ export function attachUprobeMulti(programFd: number, binary: string, options: Up
       throw new LinkError('bad-target', `${list.length} ${field} for ${offsets.length} probes`, context);
     }
   }
+  return createUprobeMultiLink(programFd, path, offsets, options, { ...context, path });
+}
+
+/**
+ * The BPF_LINK_CREATE of {@link attachUprobeMulti} for a resolved path and its file offsets
+ * (cookies and semaphore offsets already checked to pair up with them).
+ * @internal shared with USDT, which has the path and offsets at hand
+ */
+export function createUprobeMultiLink(
+  programFd: number,
+  path: string,
+  offsets: readonly number[],
+  options: Pick<UprobeMultiOptions, 'cookies' | 'refCtrOffsets' | 'retprobe' | 'pid'>,
+  context: LinkErrorContext,
+): Link {
+  const retprobe = options.retprobe ?? false;
+  const kind = retprobe ? 'uretprobe.multi' : 'uprobe.multi';
   const pathBytes = cString(path);
-  const fd = kernelStep('create the uprobe_multi link', { ...context, path }, () =>
+  const fd = kernelStep('create the uprobe_multi link', context, () =>
     createLink(
       {
         programFd,
@@ -96,7 +113,7 @@ export function attachUprobeMulti(programFd: number, binary: string, options: Up
             .u32(linkCreateAttr.uprobe_multi.pid, options.pid !== undefined && options.pid > 0 ? options.pid : 0);
         },
       },
-      `${kind} ${binary}`,
+      `${kind} ${path}`,
     ),
   );
   return new Link(kind, fd);

@@ -1,26 +1,13 @@
-import {
-  isLittleEndianHost,
-  type MapLayout,
-  mapDelete,
-  mapInfo,
-  mapLayout,
-  mapUpdate,
-  mapUpdateBatch,
-} from '@bpfkit/syscall';
-import { kernelStep, LinkError, type LinkErrorContext } from './errors.js';
+import type { SdtNote } from '@bpfkit/elf';
+import { isLittleEndianHost } from '@bpfkit/syscall';
+import { LinkError } from './errors.js';
 import type { Link } from './link.js';
+import type { ProbedBinary } from './probed-binary.js';
 import { attachUprobe } from './uprobe.js';
-import { attachUprobeMulti } from './uprobe-multi.js';
-import { encodeUsdtSpec, parseUsdtArgs, USDT_SPEC_SIZE } from './usdt-args.js';
+import { createUprobeMultiLink } from './uprobe-multi.js';
+import { encodeUsdtSpec, parseUsdtArgs } from './usdt-args.js';
+import { openUsdtMaps, type UsdtMaps } from './usdt-spec-maps.js';
 import { addressFileOffset, openProbedBinary } from './user-symbols.js';
-
-/** The maps `usdt.bpf.h` reads, from the program's object (libbpf's names: `__bpf_usdt_specs`, `__bpf_usdt_ip_to_spec_id`). */
-export interface UsdtMaps {
-  /** `__bpf_usdt_specs`: ARRAY of `struct __bpf_usdt_spec` by spec id. */
-  readonly specs: number;
-  /** `__bpf_usdt_ip_to_spec_id`: HASH of probe address to spec id, read when the kernel has no BPF cookies. */
-  readonly ipToSpec?: number;
-}
 
 /** Options for {@link attachUsdt}. */
 export interface UsdtOptions {
@@ -40,39 +27,23 @@ export interface UsdtOptions {
   readonly multi?: boolean;
 }
 
-/** Spec ids in use per `__bpf_usdt_specs` map (by map id), shared by every USDT link of the process. */
-const usedSpecIds = new Map<number, Set<number>>();
+/** Encoded specs per binary, by argument string and cookie: sites of a binary are parsed once while it stays unchanged. */
+const encodedSpecs = new WeakMap<ProbedBinary, Map<string, Uint8Array>>();
 
-/** `count` u32 keys (or values) in host order, in one buffer. */
-function u32Array(values: readonly number[]): Uint8Array {
-  const bytes = new Uint8Array(values.length * 4);
-  const view = new DataView(bytes.buffer);
-  values.forEach((value, i) => {
-    view.setUint32(i * 4, value, isLittleEndianHost);
-  });
-  return bytes;
-}
-
-function u64Key(value: bigint): Uint8Array {
-  const bytes = new Uint8Array(8);
-  new DataView(bytes.buffer).setBigUint64(0, value, isLittleEndianHost);
-  return bytes;
-}
-
-/** The lowest `count` spec ids not in `used`, below `max`, marked used. */
-function takeSpecIds(used: Set<number>, count: number, max: number, context: LinkErrorContext): number[] {
-  const ids: number[] = [];
-  for (let id = 0; ids.length < count; id++) {
-    if (id >= max) {
-      for (const taken of ids) used.delete(taken);
-      throw new LinkError('bad-target', `all ${max} USDT spec ids of the spec map are in use`, context);
-    }
-    if (!used.has(id)) {
-      used.add(id);
-      ids.push(id);
-    }
+/** The encoded `struct __bpf_usdt_spec` of argument string `args` with `cookie`, parsed once per binary. */
+function encodedSpec(binary: ProbedBinary, args: string, cookie: bigint, context: { kind: string }): Uint8Array {
+  let specs = encodedSpecs.get(binary);
+  if (specs === undefined) {
+    specs = new Map();
+    encodedSpecs.set(binary, specs);
   }
-  return ids;
+  const key = `${cookie}:${args}`;
+  let spec = specs.get(key);
+  if (spec === undefined) {
+    spec = encodeUsdtSpec(parseUsdtArgs(args, context), cookie, isLittleEndianHost);
+    specs.set(key, spec);
+  }
+  return spec;
 }
 
 /**
@@ -81,6 +52,7 @@ function takeSpecIds(used: Set<number>, count: number, max: number, context: Lin
  * spec id, and a uprobe per site (or one uprobe.multi link for all) carries it as BPF
  * cookie (or, without cookies, with the site's address mapped to it in `ipToSpec`); semaphores are
  * raised through `ref_ctr_offset`. Closing the link frees the spec ids and map entries.
+ * `maps` from {@link openUsdtMaps} are described once for many calls; plain fds are read at each.
  * @throws {@link LinkError} `not-found` for a binary without the probe, `bad-target` /
  * `not-supported` for argument specs that cannot be decoded, `kernel` when refused.
  */
@@ -107,56 +79,39 @@ export function attachUsdt(
       context,
     );
   }
-  const specMap = kernelStep('read the USDT spec map', context, () => mapInfo(maps.specs));
-  if (specMap.valueSize !== USDT_SPEC_SIZE) {
-    throw new LinkError(
-      'bad-target',
-      `the USDT spec map holds ${specMap.valueSize}-byte values, not the ${USDT_SPEC_SIZE} of usdt.bpf.h's struct __bpf_usdt_spec`,
-      context,
-    );
-  }
-  const site = (address: bigint) => addressFileOffset(probed, address, { ...context, path });
-  const offsets = notes.map((n) => site(n.address));
-  const refCtrOffsets = notes.map((n) => (n.semaphore === 0n ? 0 : site(n.semaphore)));
-  // One spec per distinct argument string, as sites of one probe usually share them.
-  const argStrings = [...new Set(notes.map((n) => n.args))];
-  const specs = argStrings.map((args) =>
-    encodeUsdtSpec(parseUsdtArgs(args, context), options.cookie ?? 0n, isLittleEndianHost),
-  );
-
-  const used = usedSpecIds.get(specMap.id) ?? new Set<number>();
-  usedSpecIds.set(specMap.id, used);
-  const specIds = takeSpecIds(used, argStrings.length, specMap.maxEntries, context);
-  const specIdByArgs = new Map(argStrings.map((args, i) => [args, specIds[i] as number]));
-  const siteSpecIds = notes.map((n) => specIdByArgs.get(n.args) as number);
+  const specMaps = openUsdtMaps(maps, context);
+  const where = { ...context, path };
+  const offsets = notes.map((n) => addressFileOffset(probed, n.address, where));
+  const refCtrOffsets = notes.map((n) => (n.semaphore === 0n ? 0 : addressFileOffset(probed, n.semaphore, where)));
+  const { args, argsOfSite } = distinctArgs(notes);
+  const specs = args.map((text) => encodedSpec(probed, text, options.cookie ?? 0n, context));
+  const ids = specMaps.takeSpecIds(specs.length, context);
+  const siteIds = argsOfSite.map((i) => ids[i] as number);
   const ipKeys: Uint8Array[] = [];
   const release = () => {
-    for (const key of ipKeys) {
-      if (maps.ipToSpec !== undefined) mapDelete(maps.ipToSpec, key, mapLayout(maps.ipToSpec));
-    }
-    for (const id of specIds) used.delete(id);
+    specMaps.unmapAddresses(ipKeys);
+    specMaps.releaseSpecIds(ids);
   };
   try {
-    writeSpecs(maps.specs, specMap, specIds, specs, context);
-    if (!cookies && maps.ipToSpec !== undefined) {
-      const ipMap = maps.ipToSpec;
-      const layout = kernelStep('read the USDT ip map', context, () => mapLayout(ipMap));
+    specMaps.writeSpecs(ids, specs, context);
+    if (!cookies) {
       notes.forEach((note, i) => {
-        const key = u64Key(note.address);
-        kernelStep('map the USDT site to its spec', context, () =>
-          mapUpdate(ipMap, key, u32Array([siteSpecIds[i] as number]), layout),
-        );
-        ipKeys.push(key);
+        ipKeys.push(specMaps.mapAddress(note.address, siteIds[i] as number, context));
       });
     }
     const pid = options.pid === undefined ? {} : { pid: options.pid };
     if (options.multi === true) {
-      const probes = attachUprobeMulti(programFd, path, {
+      const probes = createUprobeMultiLink(
+        programFd,
+        path,
         offsets,
-        ...(cookies ? { cookies: siteSpecIds.map(BigInt) } : {}),
-        ...(refCtrOffsets.some((o) => o !== 0) ? { refCtrOffsets } : {}),
-        ...pid,
-      });
+        {
+          ...(cookies ? { cookies: siteIds.map(BigInt) } : {}),
+          ...(refCtrOffsets.some((o) => o !== 0) ? { refCtrOffsets } : {}),
+          ...pid,
+        },
+        where,
+      );
       return probes.handOver('usdt', release);
     }
     const probes: Link[] = [];
@@ -165,7 +120,7 @@ export function attachUsdt(
         probes.push(
           attachUprobe(programFd, path, {
             offset,
-            ...(cookies ? { cookie: BigInt(siteSpecIds[i] as number) } : {}),
+            ...(cookies ? { cookie: BigInt(siteIds[i] as number) } : {}),
             ...(refCtrOffsets[i] === 0 ? {} : { refCtrOffset: refCtrOffsets[i] as number }),
             ...pid,
           }),
@@ -187,23 +142,18 @@ export function attachUsdt(
 }
 
 /**
- * Writes the specs under their ids: one BPF_MAP_UPDATE_BATCH for several (libbpf makes a
- * call per spec), one BPF_MAP_UPDATE_ELEM for one, as that is a call either way.
+ * The distinct argument strings of `notes` in order (one spec each, as sites of one probe
+ * usually share them), and per site the index of its string.
  */
-function writeSpecs(
-  mapFd: number,
-  layout: MapLayout,
-  ids: readonly number[],
-  specs: readonly Uint8Array[],
-  context: LinkErrorContext,
-): void {
-  if (ids.length === 1) {
-    kernelStep('write the USDT spec', context, () => mapUpdate(mapFd, u32Array(ids), specs[0] as Uint8Array, layout));
-    return;
-  }
-  const values = new Uint8Array(specs.length * USDT_SPEC_SIZE);
-  specs.forEach((spec, i) => {
-    values.set(spec, i * USDT_SPEC_SIZE);
+function distinctArgs(notes: readonly SdtNote[]): { args: string[]; argsOfSite: number[] } {
+  const index = new Map<string, number>();
+  const argsOfSite = notes.map((n) => {
+    let i = index.get(n.args);
+    if (i === undefined) {
+      i = index.size;
+      index.set(n.args, i);
+    }
+    return i;
   });
-  kernelStep('write the USDT specs', context, () => mapUpdateBatch(mapFd, u32Array(ids), values, ids.length, layout));
+  return { args: [...index.keys()], argsOfSite };
 }

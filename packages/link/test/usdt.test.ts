@@ -5,7 +5,15 @@ import { BpfObject } from '@bpfkit/loader';
 import { AttachType } from '@bpfkit/reloc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bpfUnavailable, openFdCount } from '../../loader/test/kernel.js';
-import { attachUsdt, binaryElf, encodeUsdtSpec, LinkError, parseUsdtArgs, UsdtArgType } from '../src/index.js';
+import {
+  attachUsdt,
+  binaryElf,
+  encodeUsdtSpec,
+  LinkError,
+  openUsdtMaps,
+  parseUsdtArgs,
+  UsdtArgType,
+} from '../src/index.js';
 import { buildProbed, probedUnavailable, runProbed } from './binaries.js';
 
 describe('USDT argument specs', () => {
@@ -128,6 +136,33 @@ describe.skipIf(skip !== undefined)('USDT probes of a binary we build', () => {
     runProbed(built.pie, 2);
     link.close();
     expect(state()).toMatchObject({ calls: 2n, last_cookie: 5n });
+  });
+
+  it('attach through maps described once, several links at a time, each with its own spec id', () => {
+    reset();
+    const described = openUsdtMaps(maps());
+    {
+      using _tick = attachUsdt(obj.program('on_tick').fd, built.noPie, 'bpfkit', 'tick', described, {
+        cookie: 1n,
+        multi,
+      });
+      using _again = attachUsdt(obj.program('on_tick').fd, built.pie, 'bpfkit', 'tick', described, {
+        cookie: 2n,
+        multi,
+      });
+      runProbed(built.noPie, 3);
+      expect(state()).toMatchObject({ calls: 3n, last_cookie: 1n });
+      runProbed(built.pie, 2);
+      expect(state()).toMatchObject({ calls: 5n, last_cookie: 2n });
+    }
+    // Both links freed their spec ids: the spec map's capacity is taken again from id 0.
+    expect(described.takeSpecIds(2, {})).toEqual([0, 1]);
+    described.releaseSpecIds([0, 1]);
+  });
+
+  it('refuse a spec map whose values are not struct __bpf_usdt_spec when described', () => {
+    const refuse = () => openUsdtMaps({ specs: obj.map('.bss').fd });
+    expect(refuse).toThrow(/the USDT spec map holds \d+-byte values, not the 208/);
   });
 
   it('say when the binary has no such probe', () => {
