@@ -102,6 +102,40 @@ describe.skipIf(unavailable !== undefined)('struct_ops: a TCP congestion control
     expect(openFdCount()).toBe(before);
   });
 
+  it("attachAll registers every struct_ops map, as a skeleton's attach does, and the object's close unregisters them", () => {
+    const object = open();
+    try {
+      const links = object.attachAll();
+      // One struct_ops link (.struct_ops.link) and one registration by value (.struct_ops); no program is attached alone.
+      expect(links.map((l) => [l.kind, l.fd >= 0])).toEqual([
+        ['struct_ops', true],
+        ['struct_ops', false],
+      ]);
+      expect(links[0]?.info().type).toBe(LINK_TYPE_STRUCT_OPS);
+      expect(connect('bpfkit_cc')).toBe('bpfkit_cc');
+      expect(connect('bpfkit_cc_plain')).toBe('bpfkit_cc_plain');
+      expect(counters(object).inits).toBeGreaterThanOrEqual(2n);
+    } finally {
+      object.close();
+    }
+    expect(connect('bpfkit_cc')).toMatch(/^refused:/);
+    expect(connect('bpfkit_cc_plain')).toMatch(/^refused:/);
+  });
+
+  it('attachAll closes what it registered when a struct_ops map is refused', () => {
+    using first = open();
+    using _taken = attachStructOps(first.map('bpfkit_cc_plain').fd, value(first, 'bpfkit_cc_plain'));
+    using second = open();
+    const before = openFdCount();
+    expect(() => second.attachAll()).toThrow(
+      expect.objectContaining({ code: 'kernel', context: expect.objectContaining({ target: 'bpfkit_cc_plain' }) }),
+    );
+    // The .struct_ops.link map registered first was unregistered again: its name is free.
+    expect(openFdCount()).toBe(before);
+    expect(connect('bpfkit_cc')).toMatch(/^refused:/);
+    expect(connect('bpfkit_cc_plain')).toBe('bpfkit_cc_plain');
+  });
+
   it('another map type is refused before any kernel write', () => {
     using object = open();
     expect(() => attachStructOps(object.map('.bss').fd, new Uint8Array(4))).toThrow(

@@ -11,7 +11,7 @@ import {
   recordDecoder,
   type Waiter,
 } from '@bpfkit/events';
-import type { Link as BpfLink } from '@bpfkit/link';
+import { attachStructOps, type Link as BpfLink } from '@bpfkit/link';
 import {
   applyKernelDefaults,
   type ConstantValue,
@@ -300,8 +300,10 @@ export class BpfObject {
    * `attach()` does): tracepoints, raw tracepoints, kprobes, ksyscalls, uprobes with a
    * binary, BTF-typed tracing programs and iterators. Programs that need something the
    * section cannot say (an interface, a cgroup, a socket, a uprobe's binary) are left for
-   * {@link BpfProgram.attach}. On a failure the links made so far are closed.
-   * @throws {@link @bpfkit/link!LinkError} naming the program that could not be attached.
+   * {@link BpfProgram.attach}. Then every struct_ops map is registered, as libbpf's skeleton
+   * attach does for `.struct_ops` and `.struct_ops.link` maps (through a struct_ops link where
+   * the map was made for one). On a failure the links made so far are closed.
+   * @throws {@link @bpfkit/link!LinkError} naming the program or struct_ops map that could not be attached.
    */
   attachAll(): BpfLink[] {
     this.requireLoaded();
@@ -310,6 +312,12 @@ export class BpfObject {
       for (const program of this.loadedPrograms.values()) {
         if (!attachesBySection(attachTarget(program.plan))) continue;
         made.push(program.attach());
+      }
+      for (const map of this.loadedMaps.values()) {
+        if (map.structOpsValue === undefined) continue;
+        const link = attachStructOps(map.fd, map.structOpsValue);
+        this.links.push(link);
+        made.push(link);
       }
       return made;
     } catch (error) {
