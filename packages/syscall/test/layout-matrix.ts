@@ -64,9 +64,9 @@ export interface CaseCheck {
 /**
  * Creates a map of `type` with `valueSize`, writes distinct bytes, and reads them back by
  * every command the type answers: lookup and one batch lookup for keyed maps, lookup-and-
- * delete for hashes, peek and pop for queues and stacks, lookup and next key for cgroup
- * storage (whose element a program attached to a cgroup makes). Every buffer the kernel
- * fills is sized by the package; an undersized one corrupts the heap.
+ * delete one by one and in a batch for hashes, peek and pop for queues and stacks, lookup
+ * and next key for cgroup storage (whose element a program attached to a cgroup makes).
+ * Every buffer the kernel fills is sized by the package; an undersized one corrupts the heap.
  */
 export function runCase(type: number, valueSize: number): CaseCheck[] {
   if (KEYLESS.has(type)) return keylessCase(type, valueSize);
@@ -80,20 +80,31 @@ export function runCase(type: number, valueSize: number): CaseCheck[] {
   const checks: CaseCheck[] = [
     { what: 'lookup', read: KEYS.map((key) => mapLookup(map.fd, u32(key), layout)), expected: written },
   ];
-  const batch = mapLookupBatch(map.fd, { layout, count: KEYS.length });
-  const size = valueBufferSize(layout);
-  const batched = new Map<number, Uint8Array>();
-  const keyView = new DataView(batch.keys.buffer);
-  for (let i = 0; i < batch.count; i++)
-    batched.set(keyView.getUint32(i * 4, true), batch.values.slice(i * size, (i + 1) * size));
-  checks.push({ what: 'batch lookup', read: KEYS.map((key) => batched.get(key)), expected: written });
+  checks.push({ what: 'batch lookup', read: batchRead(map.fd, layout, false), expected: written });
   if (HASHES.has(type)) {
     const deleted = KEYS.map((key) => mapLookupAndDelete(map.fd, u32(key), layout));
     checks.push({ what: 'lookup-and-delete', read: deleted, expected: written });
     const left = KEYS.map((key) => mapLookup(map.fd, u32(key), layout));
     checks.push({ what: 'gone after lookup-and-delete', read: left, expected: KEYS.map(() => undefined) });
+    KEYS.forEach((key, i) => {
+      mapUpdate(map.fd, u32(key), written[i] as Uint8Array, layout);
+    });
+    checks.push({ what: 'batch lookup-and-delete', read: batchRead(map.fd, layout, true), expected: written });
+    const emptied = KEYS.map((key) => mapLookup(map.fd, u32(key), layout));
+    checks.push({ what: 'gone after batch lookup-and-delete', read: emptied, expected: KEYS.map(() => undefined) });
   }
   return checks;
+}
+
+/** The values of keys 0 to 3, in key order, from one batch lookup (or lookup-and-delete) of the whole map. */
+function batchRead(mapFd: number, layout: MapLayout, andDelete: boolean): (Uint8Array | undefined)[] {
+  const batch = mapLookupBatch(mapFd, { layout, count: KEYS.length, andDelete });
+  const size = valueBufferSize(layout);
+  const byKey = new Map<number, Uint8Array>();
+  const keyView = new DataView(batch.keys.buffer);
+  for (let i = 0; i < batch.count; i++)
+    byKey.set(keyView.getUint32(i * 4, true), batch.values.slice(i * size, (i + 1) * size));
+  return KEYS.map((key) => byKey.get(key));
 }
 
 /** A queue (first in, first out) or stack (last in, first out): pushed by update, peeked by lookup, popped by lookup-and-delete. */
