@@ -1,18 +1,9 @@
 import { BtfError } from './errors.js';
-import { alignOf, resolveType, sizeOf } from './layout.js';
+import { kindNames } from './kinds.js';
+import { type AlignmentCache, alignOf, resolvedId, sizeOf } from './layout.js';
+import { NameClaims } from './name-claims.js';
 import type { Btf } from './spec.js';
-import type {
-  BtfArray,
-  BtfComposite,
-  BtfEnum,
-  BtfEnum64,
-  BtfMember,
-  BtfParam,
-  BtfPtr,
-  BtfReference,
-  BtfType,
-  BtfTypeTag,
-} from './types.js';
+import type { TypeRecords } from './type-records.js';
 
 /** Options for {@link formatC}. */
 export interface FormatCOptions {
@@ -31,8 +22,6 @@ export interface FormatCOptions {
 
 /** Typedefs that name compiler builtins and must not be redefined. */
 const builtinTypedefs = new Set(['__builtin_va_list', '__gnuc_va_list']);
-
-type Namespace = 'tag' | 'ident';
 
 /** Anonymous types and declarators nest at most this deep in C (clang's default bracket depth is 256). */
 const MAX_C_NESTING = 256;
@@ -82,7 +71,15 @@ enum State {
  * different types share a name.
  */
 export function formatC(btf: Btf, options: FormatCOptions = {}): string {
-  return new CWriter(btf).header(options);
+  return [...formatCChunks(btf, options)].join('');
+}
+
+/**
+ * {@link formatC}'s header in pieces of about `chunk` characters, made as they are written out:
+ * vmlinux's 2.8 MB need not sit in memory at once.
+ */
+export function formatCChunks(btf: Btf, options: FormatCOptions = {}, chunk = 1 << 16): Generator<string> {
+  return new CWriter(btf).header(options, chunk);
 }
 
 /**
@@ -93,30 +90,83 @@ export function formatCDeclaration(btf: Btf, id: number, name = ''): string {
   return new CWriter(btf).declaration(id, name, 0);
 }
 
+/** Tabs for each indent depth, built once per depth. */
+const tabs: string[] = [''];
+
+function indentOf(depth: number): string {
+  for (let d = tabs.length; d <= depth; d++) tabs.push(`${tabs[d - 1]}\t`);
+  return tabs[depth] as string;
+}
+
+/** Offset in bits of the member whose entry starts at word `w` (a bitfield keeps its width in the top byte). */
+function memberBitOffset(words: Uint32Array, w: number, bitfields: boolean): number {
+  const offset = words[w + 2] as number;
+  return bitfields ? offset & 0xffffff : offset;
+}
+
+/** Bitfield width of the member whose entry starts at word `w`, 0 when it is not one. */
+function memberBitfieldSize(words: Uint32Array, w: number, bitfields: boolean): number {
+  return bitfields ? (words[w + 2] as number) >>> 24 : 0;
+}
+
+/** Alignments by type id in a byte each (they are 1 to 8; 0 until worked out). */
+class AlignmentsById implements AlignmentCache {
+  private readonly bytes: Uint8Array;
+
+  constructor(count: number) {
+    this.bytes = new Uint8Array(count);
+  }
+
+  get(id: number): number | undefined {
+    const align = this.bytes[id] ?? 0;
+    return align === 0 ? undefined : align;
+  }
+
+  set(id: number, align: number): void {
+    this.bytes[id] = align;
+  }
+}
+
+// Kinds are compared as literal numbers (BtfKind's values) in the walks below: they run once
+// per type and member of vmlinux, and a switch over literals compiles to a jump table.
+
 class CWriter {
-  private readonly out: string[] = [];
+  /** The records read, by type id. */
+  private readonly r: TypeRecords;
   /** {@link State} flags by type id. */
   private readonly state: Uint8Array;
   /** Types some other type refers to (libbpf's rule), worked out when first needed. */
   private referenced: Uint8Array | undefined;
   /** Anonymous structs, unions and enums being printed inline (a repeat is a cycle). */
   private readonly inline = new Set<number>();
-  /** Alignment of each type worked out so far. */
-  private readonly alignments = new Map<number, number>();
+  /** Alignment of each type worked out so far, for {@link alignOf}. */
+  private readonly alignments: AlignmentsById;
+  /** One more than the bits a member of each type takes, by type id, 0 until worked out. */
+  private readonly bitsById: Float64Array;
   /** Declarations being printed, one inside the other. */
   private nesting = 0;
   private readonly order: number[] = [];
-  private readonly names = new Map<number, string>();
-  /** The C names given to each enum's enumerators, by enum id. */
-  private readonly enumeratorNames = new Map<number, string[]>();
-  private readonly used = { tag: new Map<string, number>(), ident: new Map<string, number>() };
+  /** The C name given to each named type, by type id. */
+  private readonly names: (string | undefined)[];
+  /** The claim counts ({@link NameClaims.claim}) of each enum's enumerators, by enum id, once printed. */
+  private readonly enumeratorClaims = new Map<number, Uint32Array>();
+  /** Names claimed in C's tag namespace (struct, union, enum) and its ordinary one (typedefs, enumerators). */
+  private readonly claims: { readonly tag: NameClaims; readonly ident: NameClaims };
+  /** Lines written and not yet handed out as a chunk, and their length. */
+  private pending: string[] = [];
+  private pendingLength = 0;
   /** Marks of the current forward-declaration walk: a type is seen when its mark equals {@link walk}. */
   private readonly walkMarks: Uint32Array;
   private walk = 0;
 
   constructor(private readonly btf: Btf) {
+    this.r = btf.records();
     this.state = new Uint8Array(btf.typeCount);
     this.walkMarks = new Uint32Array(btf.typeCount);
+    this.alignments = new AlignmentsById(btf.typeCount);
+    this.bitsById = new Float64Array(btf.typeCount);
+    this.names = new Array(btf.typeCount);
+    this.claims = { tag: new NameClaims(btf.strings), ident: new NameClaims(btf.strings) };
   }
 
   private has(id: number, flag: State): boolean {
@@ -131,44 +181,46 @@ class CWriter {
     (this.state as Uint8Array)[id] = (this.state[id] as number) & ~flag;
   }
 
-  header(options: FormatCOptions): string {
+  /** The header in pieces of at least `chunk` characters (the last may be shorter). */
+  *header(options: FormatCOptions, chunk: number): Generator<string> {
     const guard = options.guard ?? '__VMLINUX_H__';
     const variables = (options.variables ?? []).map((id) => this.btf.type(id));
-    const roots = options.roots ?? (variables.length === 0 ? this.allIds() : []);
-    for (const id of roots) this.orderType(id, false);
+    if (options.roots !== undefined) {
+      for (const id of options.roots) this.orderType(id, false);
+    } else if (variables.length === 0) {
+      for (let id = 1; id < this.r.count; id++) this.orderType(id, false);
+    }
     for (const v of variables) if (v.kind === 'var') this.orderType(v.type, false);
     // clang warns about the pragma when no record follows it.
     const hasRecord = this.order.some((id) => {
-      const kind = this.btf.kindOf(id);
-      return kind === 'struct' || kind === 'union';
+      const kind = this.r.kind(id);
+      return kind === 4 /* STRUCT */ || kind === 5 /* UNION */;
     });
     const pragma = (options.preserveAccessIndex ?? true) && hasRecord;
-    this.out.push(`#ifndef ${guard}`, `#define ${guard}`, '');
+    this.write(`#ifndef ${guard}`, `#define ${guard}`, '');
     if (pragma) {
-      this.out.push(
+      this.write(
         '#ifndef BPF_NO_PRESERVE_ACCESS_INDEX',
         '#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)',
         '#endif',
         '',
       );
     }
-    for (const id of this.order) this.emitDefinition(id);
+    for (const id of this.order) {
+      this.emitDefinition(id);
+      const text = this.take(chunk);
+      if (text !== undefined) yield text;
+    }
     for (const v of variables) {
       if (v.kind !== 'var') continue;
-      this.forwardDeclareReferences(this.btf.type(v.type));
-      this.out.push(`${this.declaration(v.type, v.name, 0)};`, '');
+      this.forwardDeclareReferences(v.type);
+      this.write(`${this.declaration(v.type, v.name, 0)};`, '');
     }
     if (pragma) {
-      this.out.push('#ifndef BPF_NO_PRESERVE_ACCESS_INDEX', '#pragma clang attribute pop', '#endif', '');
+      this.write('#ifndef BPF_NO_PRESERVE_ACCESS_INDEX', '#pragma clang attribute pop', '#endif', '');
     }
-    this.out.push(`#endif /* ${guard} */`, '');
-    return this.out.join('\n');
-  }
-
-  private allIds(): number[] {
-    const ids: number[] = [];
-    for (let id = 1; id < this.btf.typeCount; id++) ids.push(id);
-    return ids;
+    this.write(`#endif /* ${guard} */`);
+    yield this.take(0) as string;
   }
 
   /**
@@ -183,7 +235,7 @@ class CWriter {
       switch (((next & 7) >> 1) as Op) {
         case Op.Finish:
           this.clear(id, State.Ordering);
-          if (this.btf.nameOf(id) !== '') this.order.push(id);
+          if (this.r.named(id)) this.order.push(id);
           this.set(id, State.Ordered);
           break;
         case Op.Place:
@@ -202,61 +254,70 @@ class CWriter {
 
   /** Orders `id` now or pushes the steps that will (children last, so they run first). */
   private visit(id: number, throughPointer: boolean, stack: number[]): void {
-    const kind = this.btf.kindOf(id);
-    if (kind === 'typedef') {
+    const r = this.r;
+    const kind = r.kind(id);
+    if (kind === 8 /* TYPEDEF */) {
       this.orderTypedef(id, throughPointer, stack);
       return;
     }
     if (this.has(id, State.Ordered)) return;
     switch (kind) {
-      case 'struct':
-      case 'union': {
-        if (throughPointer && this.btf.nameOf(id) !== '') return;
-        if (this.has(id, State.Ordering)) return;
-        this.set(id, State.Ordering);
-        stack.push(step(Op.Finish, id, false));
-        const members = (this.btf.type(id) as BtfComposite).members;
-        for (let i = members.length - 1; i >= 0; i--) {
-          stack.push(step(Op.Visit, (members[i] as BtfMember).type, false));
-        }
-        return;
-      }
-      case 'enum':
-      case 'enum64':
-        // An anonymous enum no other type refers to declares constants only: print it on its own.
-        if (this.btf.nameOf(id) !== '' || !this.isReferenced(id)) this.order.push(id);
-        this.set(id, State.Ordered);
-        return;
-      case 'fwd':
-        if (this.btf.nameOf(id) !== '') this.order.push(id);
-        this.set(id, State.Ordered);
-        return;
-      case 'ptr':
-      case 'array':
-      case 'const':
-      case 'volatile':
-      case 'restrict':
-      case 'type_tag':
-      case 'func_proto': {
-        if (this.has(id, throughPointer ? State.ChainThroughPointer : State.ChainByValue)) return;
-        const t = this.btf.type(id);
-        if (this.has(id, State.OnChainPath)) this.cycle(t);
-        this.set(id, State.OnChainPath);
-        stack.push(step(Op.Leave, id, throughPointer));
-        if (t.kind === 'func_proto') {
-          for (let i = t.params.length - 1; i >= 0; i--) {
-            stack.push(step(Op.Visit, (t.params[i] as BtfParam).type, throughPointer));
+      case 4 /* STRUCT */:
+      case 5 /* UNION */:
+        {
+          if (throughPointer && r.named(id)) return;
+          if (this.has(id, State.Ordering)) return;
+          this.set(id, State.Ordering);
+          stack.push(step(Op.Finish, id, false));
+          const words = r.words;
+          const first = r.entries(id);
+          for (let w = first + 3 * (r.vlen(id) - 1); w >= first; w -= 3) {
+            stack.push(step(Op.Visit, words[w + 1] as number, false));
           }
-          stack.push(step(Op.Visit, t.returnType, throughPointer));
-        } else {
-          const target = (t as BtfPtr | BtfArray | BtfReference | BtfTypeTag).type;
-          stack.push(step(Op.Visit, target, throughPointer || t.kind === 'ptr'));
+          return;
         }
+      case 6 /* ENUM */:
+      case 19 /* ENUM64 */:
+        // An anonymous enum no other type refers to declares constants only: print it on its own.
+        if (r.named(id) || !this.isReferenced(id)) this.order.push(id);
+        this.set(id, State.Ordered);
         return;
-      }
+      case 7 /* FWD */:
+        if (r.named(id)) this.order.push(id);
+        this.set(id, State.Ordered);
+        return;
+      case 2 /* PTR */:
+      case 3 /* ARRAY */:
+      case 9 /* VOLATILE */:
+      case 10 /* CONST */:
+      case 11 /* RESTRICT */:
+      case 18 /* TYPE_TAG */:
+      case 13 /* FUNC_PROTO */:
+        {
+          if (this.has(id, throughPointer ? State.ChainThroughPointer : State.ChainByValue)) return;
+          if (this.has(id, State.OnChainPath)) this.cycle(id);
+          this.set(id, State.OnChainPath);
+          stack.push(step(Op.Leave, id, throughPointer));
+          if (kind === 13 /* FUNC_PROTO */) {
+            const words = r.words;
+            const first = r.entries(id);
+            for (let w = first + 2 * (r.vlen(id) - 1); w >= first; w -= 2) {
+              stack.push(step(Op.Visit, words[w + 1] as number, throughPointer));
+            }
+            stack.push(step(Op.Visit, r.sizeOrType(id), throughPointer));
+          } else {
+            stack.push(step(Op.Visit, this.target(id, kind), throughPointer || kind === 2 /* PTR */));
+          }
+          return;
+        }
       default:
         this.set(id, State.Ordered);
     }
+  }
+
+  /** The type a pointer, array, qualifier or typedef `id` of kind `kind` leads to. */
+  private target(id: number, kind: number): number {
+    return kind === 3 /* ARRAY */ ? (this.r.words[this.r.entries(id)] as number) : this.r.sizeOrType(id);
   }
 
   /** True when another type names `id` ({@link Btf.referencedTypes}). */
@@ -271,7 +332,8 @@ class CWriter {
    * Used by value, its target must be complete before the user, so that is ordered too.
    */
   private orderTypedef(id: number, throughPointer: boolean, stack: number[]): void {
-    const target = (this.btf.type(id) as BtfReference).type;
+    const r = this.r;
+    const target = r.sizeOrType(id);
     // Once its target is ordered by value, a typedef used by value again needs nothing more.
     if (!throughPointer && !this.has(id, State.TypedefByValue)) {
       this.set(id, State.TypedefByValue);
@@ -279,177 +341,265 @@ class CWriter {
     }
     if (this.has(id, State.Ordered)) return;
     this.set(id, State.Ordered);
-    const under = skipQualifierIds(this.btf, target);
-    const underKind = this.btf.kindOf(under);
+    const under = this.skipQualifiers(target);
+    const underKind = r.kind(under);
     const namedTag =
-      (underKind === 'struct' || underKind === 'union' || underKind === 'fwd') && this.btf.nameOf(under) !== '';
-    if (!builtinTypedefs.has(this.btf.nameOf(id))) stack.push(step(Op.Place, id, false));
+      (underKind === 4 /* STRUCT */ || underKind === 5 /* UNION */ || underKind === 7) /* FWD */ && r.named(under);
+    if (!builtinTypedefs.has(r.name(id))) stack.push(step(Op.Place, id, false));
     if (!namedTag) stack.push(step(Op.Visit, target, throughPointer));
   }
 
-  private cycle(t: BtfType): never {
-    throw new BtfError('reference-cycle', `${t.kind} [${t.id}] reaches itself through types without a name`, {
-      ...(this.btf.name === undefined ? {} : { object: this.btf.name }),
-      typeId: t.id,
-      kind: t.kind,
-    });
+  /** Follows const, volatile and type tags (at most 32 of them) to the type underneath. */
+  private skipQualifiers(id: number): number {
+    for (let depth = 0; depth < 32; depth++) {
+      const kind = this.r.kind(id);
+      if (kind !== 10 /* CONST */ && kind !== 9 /* VOLATILE */ && kind !== 18 /* TYPE_TAG */) break;
+      id = this.r.sizeOrType(id);
+    }
+    return id;
   }
 
-  private tooDeep(t: BtfType, what: string): never {
-    throw new BtfError('too-deep', `${what} at ${t.kind} [${t.id}]`, {
+  /** The error context naming type `id`. */
+  private context(id: number): BtfError['context'] {
+    return {
       ...(this.btf.name === undefined ? {} : { object: this.btf.name }),
-      typeId: t.id,
-      kind: t.kind,
-    });
+      typeId: id,
+      kind: kindNames[this.r.kind(id)] as string,
+    };
   }
 
-  /** The C name of a named type, with `___N` when an earlier different type took it. */
-  private nameOf(t: BtfType): string {
-    let name = this.names.get(t.id);
+  private cycle(id: number): never {
+    throw new BtfError(
+      'reference-cycle',
+      `${kindNames[this.r.kind(id)]} [${id}] reaches itself through types without a name`,
+      this.context(id),
+    );
+  }
+
+  /** The C name of named type `id`, with `___N` when an earlier different type took it. */
+  private nameOf(id: number): string {
+    let name = this.names[id];
     if (name === undefined) {
-      const namespace: Namespace = t.kind === 'typedef' ? 'ident' : 'tag';
-      name = t.kind === 'fwd' ? t.name : this.claim(namespace, t.name);
-      this.names.set(t.id, name);
+      const kind = this.r.kind(id);
+      const offset = this.r.nameOffset(id);
+      const count = kind === 7 /* FWD */ ? 1 : this.claims[kind === 8 /* TYPEDEF */ ? 'ident' : 'tag'].claim(offset);
+      name = suffixed(this.r.name(id), count);
+      this.names[id] = name;
     }
     return name;
   }
 
-  private claim(namespace: Namespace, name: string): string {
-    const count = (this.used[namespace].get(name) ?? 0) + 1;
-    this.used[namespace].set(name, count);
-    return count === 1 ? name : `${name}___${count}`;
+  /** Adds lines to the output. */
+  private write(...lines: string[]): void {
+    for (const line of lines) {
+      this.pending.push(line);
+      this.pendingLength += line.length + 1;
+    }
+  }
+
+  /** The lines written so far as one piece of text (each ended by a newline), or undefined below `atLeast` characters. */
+  private take(atLeast: number): string | undefined {
+    if (this.pendingLength < atLeast || this.pending.length === 0) return undefined;
+    const text = `${this.pending.join('\n')}\n`;
+    this.pending = [];
+    this.pendingLength = 0;
+    return text;
   }
 
   private emitDefinition(id: number): void {
     if (this.has(id, State.Emitted)) return;
-    const t = this.btf.type(id);
-    switch (t.kind) {
-      case 'struct':
-      case 'union':
-        this.forwardDeclareReferences(t);
-        this.out.push(`${this.compositeBody(t, 0)};`, '');
+    const r = this.r;
+    switch (r.kind(id)) {
+      case 4 /* STRUCT */:
+      case 5 /* UNION */:
+        this.forwardDeclareReferences(id);
+        this.write(`${this.compositeBody(id, 0)};`, '');
         break;
-      case 'enum':
-      case 'enum64':
-        this.out.push(`${this.enumBody(t, 0)};`, '');
+      case 6 /* ENUM */:
+      case 19 /* ENUM64 */:
+        this.write(`${this.enumBody(id, 0)};`, '');
         break;
-      case 'fwd':
-        if (!this.has(id, State.Declared)) this.out.push(`${t.union ? 'union' : 'struct'} ${this.nameOf(t)};`, '');
+      case 7 /* FWD */:
+        if (!this.has(id, State.Declared)) this.write(`${r.kindFlag(id) ? 'union' : 'struct'} ${this.nameOf(id)};`, '');
         break;
-      case 'typedef':
-        this.forwardDeclareReferences(t);
-        this.out.push(`typedef ${this.declaration(t.type, this.nameOf(t), 0)};`, '');
+      case 8 /* TYPEDEF */:
+        this.forwardDeclareReferences(id);
+        this.write(`typedef ${this.declaration(r.sizeOrType(id), this.nameOf(id), 0)};`, '');
         break;
     }
     this.set(id, State.Emitted | State.Declared);
   }
 
-  /** Declares `struct X;` for each named composite this type reaches through pointers before it exists. */
-  private forwardDeclareReferences(root: BtfType): void {
+  /** Declares `struct X;` for each named composite type `root` reaches through pointers before it exists. */
+  private forwardDeclareReferences(root: number): void {
+    const r = this.r;
+    const words = r.words;
     const walk = ++this.walk;
     const marks = this.walkMarks;
-    const stack: number[] = [root.id];
-    const push = (id: number) => {
-      if (marks[id] !== walk) stack.push(id);
-    };
+    const stack: number[] = [root];
     for (let id = stack.pop(); id !== undefined; id = stack.pop()) {
       if (marks[id] === walk) continue;
       marks[id] = walk;
-      const top = id === root.id;
-      const t = this.btf.type(id);
-      switch (t.kind) {
-        case 'struct':
-        case 'union':
-          if (t.name !== '' && !top) {
-            if (!this.has(id, State.Declared)) {
-              this.out.push(`${t.kind} ${this.nameOf(t)};`, '');
-              this.set(id, State.Declared);
+      const top = id === root;
+      const kind = r.kind(id);
+      switch (kind) {
+        case 4 /* STRUCT */:
+        case 5 /* UNION */:
+          {
+            if (r.named(id) && !top) {
+              if (!this.has(id, State.Declared)) {
+                this.write(`${kindNames[kind]} ${this.nameOf(id)};`, '');
+                this.set(id, State.Declared);
+              }
+              break;
+            }
+            const first = r.entries(id);
+            for (let w = first + 3 * (r.vlen(id) - 1); w >= first; w -= 3) {
+              const member = words[w + 1] as number;
+              if (marks[member] !== walk) stack.push(member);
             }
             break;
           }
-          for (let i = t.members.length - 1; i >= 0; i--) push((t.members[i] as BtfMember).type);
+        case 8 /* TYPEDEF */:
+          if (top) stack.push(r.sizeOrType(id));
           break;
-        case 'typedef':
-          if (top) push(t.type);
-          break;
-        case 'ptr':
-        case 'array':
-        case 'const':
-        case 'volatile':
-        case 'restrict':
-        case 'type_tag':
-          push(t.type);
-          break;
-        case 'func_proto':
-          for (let i = t.params.length - 1; i >= 0; i--) push((t.params[i] as BtfParam).type);
-          push(t.returnType);
-          break;
+        case 2 /* PTR */:
+        case 3 /* ARRAY */:
+        case 9 /* VOLATILE */:
+        case 10 /* CONST */:
+        case 11 /* RESTRICT */:
+        case 18 /* TYPE_TAG */:
+          {
+            const target = this.target(id, kind);
+            if (marks[target] !== walk) stack.push(target);
+            break;
+          }
+        case 13 /* FUNC_PROTO */:
+          {
+            const first = r.entries(id);
+            for (let w = first + 2 * (r.vlen(id) - 1); w >= first; w -= 2) {
+              const param = words[w + 1] as number;
+              if (marks[param] !== walk) stack.push(param);
+            }
+            const returned = r.sizeOrType(id);
+            if (marks[returned] !== walk) stack.push(returned);
+            break;
+          }
       }
     }
   }
 
-  private compositeBody(t: BtfComposite, depth: number): string {
-    const indent = '\t'.repeat(depth + 1);
-    const isUnion = t.kind === 'union';
-    const packed = !isUnion && this.needsPacking(t);
+  private compositeBody(id: number, depth: number): string {
+    const r = this.r;
+    const words = r.words;
+    const indent = indentOf(depth + 1);
+    const kind = r.kind(id);
+    const isUnion = kind === 5 /* UNION */;
+    const size = r.sizeOrType(id);
+    const packed = !isUnion && this.needsPacking(id);
+    const bitfields = r.kindFlag(id);
     const lines: string[] = [];
     let endBits = 0;
-    for (const m of t.members) {
+    const first = r.entries(id);
+    const end = first + 3 * r.vlen(id);
+    for (let w = first; w < end; w += 3) {
+      const type = words[w + 1] as number;
+      const bitOffset = memberBitOffset(words, w, bitfields);
+      const bitfieldSize = memberBitfieldSize(words, w, bitfields);
       if (!isUnion) {
         // Where C would put the member; anything before its BTF offset is explicit padding.
-        const align = m.bitfieldSize > 0 || packed ? 1 : alignOf(this.btf, m.type, this.alignments);
-        const natural = m.bitfieldSize > 0 ? endBits : alignUp(endBits, align * 8);
-        if (m.bitOffset > natural) lines.push(...padding(indent, endBits, m.bitOffset));
+        const align = bitfieldSize > 0 || packed ? 1 : this.alignment(type);
+        const natural = bitfieldSize > 0 ? endBits : alignUp(endBits, align * 8);
+        if (bitOffset > natural) addPadding(lines, indent, endBits, bitOffset);
       }
-      const declaration = this.declaration(m.type, m.name, depth + 1);
-      lines.push(`${indent}${declaration}${m.bitfieldSize > 0 ? `: ${m.bitfieldSize}` : ''};`);
-      if (!isUnion) endBits = m.bitOffset + this.memberBits(m.type, m.bitfieldSize);
+      const declaration = this.declaration(type, r.text(words[w] as number), depth + 1);
+      lines.push(bitfieldSize > 0 ? `${indent}${declaration}: ${bitfieldSize};` : `${indent}${declaration};`);
+      if (!isUnion) endBits = bitOffset + this.memberBits(type, bitfieldSize);
     }
     if (!isUnion) {
-      const tail = alignUp(endBits, (packed ? 1 : this.naturalAlign(t)) * 8);
-      if (tail < t.size * 8) lines.push(...padding(indent, endBits, t.size * 8));
+      const tail = alignUp(endBits, (packed ? 1 : this.naturalAlign(id)) * 8);
+      if (tail < size * 8) addPadding(lines, indent, endBits, size * 8);
     }
-    const name = t.name === '' ? '' : ` ${this.nameOf(t)}`;
-    const body = lines.length === 0 ? '{}' : `{\n${lines.join('\n')}\n${'\t'.repeat(depth)}}`;
-    return `${t.kind}${name} ${body}${packed ? ' __attribute__((packed))' : ''}`;
+    const name = r.name(id) === '' ? '' : ` ${this.nameOf(id)}`;
+    const body = lines.length === 0 ? '{}' : `{\n${lines.join('\n')}\n${indentOf(depth)}}`;
+    return `${kindNames[kind]}${name} ${body}${packed ? ' __attribute__((packed))' : ''}`;
   }
 
   /** True when C's natural layout cannot reach the BTF offsets or size: a member sits below its alignment. */
-  private needsPacking(t: BtfComposite): boolean {
+  private needsPacking(id: number): boolean {
+    const r = this.r;
+    const words = r.words;
+    const bitfields = r.kindFlag(id);
     let endBits = 0;
-    for (const m of t.members) {
-      if (m.bitfieldSize === 0) {
-        const align = alignOf(this.btf, m.type, this.alignments);
-        if (m.bitOffset % (align * 8) !== 0 || m.bitOffset < alignUp(endBits, align * 8)) return true;
+    const first = r.entries(id);
+    const end = first + 3 * r.vlen(id);
+    for (let w = first; w < end; w += 3) {
+      const type = words[w + 1] as number;
+      const bitOffset = memberBitOffset(words, w, bitfields);
+      const bitfieldSize = memberBitfieldSize(words, w, bitfields);
+      if (bitfieldSize === 0) {
+        const align = this.alignment(type);
+        if (bitOffset % (align * 8) !== 0 || bitOffset < alignUp(endBits, align * 8)) return true;
       }
-      endBits = m.bitOffset + this.memberBits(m.type, m.bitfieldSize);
+      endBits = bitOffset + this.memberBits(type, bitfieldSize);
     }
-    return alignUp(endBits, this.naturalAlign(t) * 8) > t.size * 8 || t.size % this.naturalAlign(t) !== 0;
+    const size = r.sizeOrType(id);
+    const natural = this.naturalAlign(id);
+    return alignUp(endBits, natural * 8) > size * 8 || size % natural !== 0;
   }
 
+  /** {@link alignOf} type `id`, worked out once. */
+  private alignment(id: number): number {
+    return alignOf(this.btf, id, this.alignments);
+  }
+
+  /** Bits a member of type `type` takes: its bitfield width, else its size (none for a forward declaration). */
   private memberBits(type: number, bitfieldSize: number): number {
     if (bitfieldSize > 0) return bitfieldSize;
-    return resolveType(this.btf, type).kind === 'fwd' ? 0 : sizeOf(this.btf, type) * 8;
+    const known = this.bitsById[type] ?? 0;
+    if (known > 0) return known - 1;
+    const bits = this.r.kind(resolvedId(this.btf, type)) === 7 /* FWD */ ? 0 : sizeOf(this.btf, type) * 8;
+    this.bitsById[type] = bits + 1;
+    return bits;
   }
 
-  /** Alignment C gives the struct from its members alone (no packing). */
-  private naturalAlign(t: BtfComposite): number {
+  /** Alignment C gives struct `id` from its members alone (no packing). */
+  private naturalAlign(id: number): number {
+    const words = this.r.words;
     let align = 1;
-    for (const m of t.members) align = Math.max(align, alignOf(this.btf, m.type, this.alignments));
+    const first = this.r.entries(id);
+    const end = first + 3 * this.r.vlen(id);
+    for (let w = first; w < end; w += 3) align = Math.max(align, this.alignment(words[w + 1] as number));
     return align;
   }
 
-  private enumBody(t: BtfEnum | BtfEnum64, depth: number): string {
-    const indent = '\t'.repeat(depth + 1);
-    let names = this.enumeratorNames.get(t.id);
-    if (names === undefined) {
-      names = t.values.map((v) => this.claim('ident', v.name));
-      this.enumeratorNames.set(t.id, names);
+  private enumBody(id: number, depth: number): string {
+    const r = this.r;
+    const words = r.words;
+    const indent = indentOf(depth + 1);
+    const wide = r.kind(id) === 19; /* ENUM64 */
+    const stride = wide ? 3 : 2;
+    const signed = r.kindFlag(id);
+    const first = r.entries(id);
+    const count = r.vlen(id);
+    let claims = this.enumeratorClaims.get(id);
+    if (claims === undefined) {
+      claims = new Uint32Array(count);
+      for (let i = 0; i < count; i++) claims[i] = this.claims.ident.claim(words[first + i * stride] as number);
+      this.enumeratorClaims.set(id, claims);
     }
-    const values = t.values.map((v, i) => `${indent}${names[i]} = ${enumLiteral(t, v.value)},`);
-    const name = t.name === '' ? '' : ` ${this.nameOf(t)}`;
-    const packed = t.size < 4 ? ' __attribute__((packed))' : '';
-    return `enum${name} {\n${values.join('\n')}\n${'\t'.repeat(depth)}}${packed}`;
+    const values = new Array<string>(count);
+    for (let i = 0; i < count; i++) {
+      const w = first + i * stride;
+      const literal = wide
+        ? enum64Literal(signed, words[w + 1] as number, words[w + 2] as number)
+        : enumLiteral(signed, words[w + 1] as number);
+      const name = suffixed(r.text(words[w] as number), claims[i] as number);
+      values[i] = `${indent}${name} = ${literal},`;
+    }
+    const name = r.name(id) === '' ? '' : ` ${this.nameOf(id)}`;
+    const packed = r.sizeOrType(id) < 4 ? ' __attribute__((packed))' : '';
+    return `enum${name} {\n${values.join('\n')}\n${indentOf(depth)}}${packed}`;
   }
 
   /**
@@ -458,8 +608,7 @@ class CWriter {
    * {@link MAX_C_NESTING} levels.
    */
   declaration(id: number, inner: string, depth: number): string {
-    if (this.nesting >= MAX_C_NESTING)
-      this.tooDeep(this.btf.type(id), `declarations nest deeper than ${MAX_C_NESTING} levels`);
+    if (this.nesting >= MAX_C_NESTING) this.tooDeep(id, `declarations nest deeper than ${MAX_C_NESTING} levels`);
     this.nesting++;
     try {
       return this.declarator(id, inner, depth);
@@ -468,99 +617,110 @@ class CWriter {
     }
   }
 
+  private tooDeep(id: number, what: string): never {
+    throw new BtfError('too-deep', `${what} at ${kindNames[this.r.kind(id)]} [${id}]`, this.context(id));
+  }
+
   private declarator(id: number, inner: string, depth: number): string {
+    const r = this.r;
     for (let steps = 0; ; steps++) {
-      const t = this.btf.type(id);
-      if (steps > this.btf.typeCount) this.cycle(t);
+      const kind = r.kind(id);
+      if (steps > r.count) this.cycle(id);
       if (inner.length > MAX_DECLARATION_LENGTH) {
         throw new BtfError(
           'too-large',
-          `the declaration of type [${t.id}] grows past ${MAX_DECLARATION_LENGTH} characters`,
-          {
-            ...(this.btf.name === undefined ? {} : { object: this.btf.name }),
-            typeId: t.id,
-            kind: t.kind,
-          },
+          `the declaration of type [${id}] grows past ${MAX_DECLARATION_LENGTH} characters`,
+          this.context(id),
         );
       }
-      switch (t.kind) {
-        case 'ptr': {
-          const pointee = this.btf.type(t.type);
-          const needsParens = pointee.kind === 'array' || pointee.kind === 'func_proto';
-          inner = needsParens ? `(*${inner})` : `*${inner}`;
-          id = t.type;
+      switch (kind) {
+        case 2 /* PTR */:
+          {
+            const pointee = r.sizeOrType(id);
+            const pointeeKind = r.kind(pointee);
+            const needsParens = pointeeKind === 3 /* ARRAY */ || pointeeKind === 13; /* FUNC_PROTO */
+            inner = needsParens ? `(*${inner})` : `*${inner}`;
+            id = pointee;
+            continue;
+          }
+        case 3 /* ARRAY */:
+          {
+            const at = r.entries(id);
+            inner = `${inner}[${r.words[at + 2]}]`;
+            id = r.words[at] as number;
+            continue;
+          }
+        case 13 /* FUNC_PROTO */:
+          {
+            const count = r.vlen(id);
+            let params = count === 0 ? 'void' : '';
+            const first = r.entries(id);
+            for (let i = 0; i < count; i++) {
+              const type = r.words[first + 2 * i + 1] as number;
+              const param = type === 0 ? '...' : this.declaration(type, '', depth);
+              params = i === 0 ? param : `${params}, ${param}`;
+            }
+            inner = `${inner}(${params})`;
+            id = r.sizeOrType(id);
+            continue;
+          }
+        case 9 /* VOLATILE */:
+        case 10 /* CONST */:
+        case 11 /* RESTRICT */:
+          {
+            const keyword = kindNames[kind] as string;
+            const repeated = inner === keyword || inner.startsWith(`${keyword} `);
+            if (!repeated) inner = join(keyword, inner);
+            id = r.sizeOrType(id);
+            continue;
+          }
+        case 18 /* TYPE_TAG */:
+          id = r.sizeOrType(id);
           continue;
-        }
-        case 'array':
-          inner = `${inner}[${t.length}]`;
-          id = t.type;
-          continue;
-        case 'func_proto': {
-          const params = t.params.map((p) => (p.type === 0 ? '...' : this.declaration(p.type, '', depth)));
-          inner = `${inner}(${params.length === 0 ? 'void' : params.join(', ')})`;
-          id = t.returnType;
-          continue;
-        }
-        case 'const':
-        case 'volatile':
-        case 'restrict': {
-          const repeated = inner === t.kind || inner.startsWith(`${t.kind} `);
-          if (!repeated) inner = join(t.kind, inner);
-          id = t.type;
-          continue;
-        }
-        case 'type_tag':
-          id = t.type;
-          continue;
-        case 'void':
+        case 0 /* VOID */:
           return join('void', inner);
-        case 'int':
-        case 'float':
-          return join(t.name, inner);
-        case 'typedef':
-          return join(this.nameOf(t), inner);
-        case 'struct':
-        case 'union':
-          return join(
-            t.name === '' ? this.inlineBody(t, () => this.compositeBody(t, depth)) : `${t.kind} ${this.nameOf(t)}`,
-            inner,
-          );
-        case 'enum':
-        case 'enum64':
-          return join(
-            t.name === '' ? this.inlineBody(t, () => this.enumBody(t, depth)) : `enum ${this.nameOf(t)}`,
-            inner,
-          );
-        case 'fwd':
-          return join(`${t.union ? 'union' : 'struct'} ${this.nameOf(t)}`, inner);
+        case 1 /* INT */:
+        case 16 /* FLOAT */:
+          return join(r.name(id), inner);
+        case 8 /* TYPEDEF */:
+          return join(this.nameOf(id), inner);
+        case 4 /* STRUCT */:
+        case 5 /* UNION */:
+        case 6 /* ENUM */:
+        case 19 /* ENUM64 */:
+          {
+            const tag = kind === 4 || kind === 5 ? (kindNames[kind] as string) : 'enum';
+            return join(r.name(id) === '' ? this.inlineBody(id, kind, depth) : `${tag} ${this.nameOf(id)}`, inner);
+          }
+        case 7 /* FWD */:
+          return join(`${r.kindFlag(id) ? 'union' : 'struct'} ${this.nameOf(id)}`, inner);
         default:
-          return join(`/* ${t.kind} */ void`, inner);
+          return join(`/* ${kindNames[kind]} */ void`, inner);
       }
     }
   }
 
   /** The body of an anonymous type printed where it is used; one that contains itself is a cycle. */
-  private inlineBody(t: BtfType, body: () => string): string {
-    if (this.inline.has(t.id)) this.cycle(t);
-    this.inline.add(t.id);
+  private inlineBody(id: number, kind: number, depth: number): string {
+    if (this.inline.has(id)) this.cycle(id);
+    this.inline.add(id);
     try {
-      return body();
+      return kind === 4 /* STRUCT */ || kind === 5 /* UNION */
+        ? this.compositeBody(id, depth)
+        : this.enumBody(id, depth);
     } finally {
-      this.inline.delete(t.id);
+      this.inline.delete(id);
     }
   }
 }
 
-function join(base: string, inner: string): string {
-  return inner === '' ? base : `${base} ${inner}`;
+/** `name` as claimed the `count`th time: itself the first time, then `name___2`, `name___3`… */
+function suffixed(name: string, count: number): string {
+  return count === 1 ? name : `${name}___${count}`;
 }
 
-function skipQualifierIds(btf: Btf, id: number): number {
-  let t = btf.type(id);
-  for (let depth = 0; depth < 32 && (t.kind === 'const' || t.kind === 'volatile' || t.kind === 'type_tag'); depth++) {
-    t = btf.type(t.type);
-  }
-  return t.id;
+function join(base: string, inner: string): string {
+  return inner === '' ? base : `${base} ${inner}`;
 }
 
 function alignUp(bits: number, alignBits: number): number {
@@ -570,8 +730,8 @@ function alignUp(bits: number, alignBits: number): number {
 /** Most padding lines one gap may take (512 KB of padding): only a hostile size needs more. */
 const MAX_PADDING_LINES = 1 << 16;
 
-/** Anonymous bitfields that fill `[from, to)` bits without raising the struct's alignment. */
-function padding(indent: string, from: number, to: number): string[] {
+/** Adds to `lines` the anonymous bitfields that fill `[from, to)` bits without raising the struct's alignment. */
+function addPadding(lines: string[], indent: string, from: number, to: number): void {
   if ((to - from) / 64 > MAX_PADDING_LINES) {
     throw new BtfError(
       'too-large',
@@ -582,7 +742,6 @@ function padding(indent: string, from: number, to: number): string[] {
       },
     );
   }
-  const lines: string[] = [];
   let at = from;
   while (at < to) {
     const roomInWord = 64 - (at % 64);
@@ -590,16 +749,16 @@ function padding(indent: string, from: number, to: number): string[] {
     lines.push(`${indent}long: ${bits};`);
     at += bits;
   }
-  return lines;
 }
 
-function enumLiteral(t: BtfEnum | BtfEnum64, value: number | bigint): string {
-  if (t.kind === 'enum64') {
-    const v = BigInt(value);
-    return t.signed ? `${v}LL` : `${BigInt.asUintN(64, v)}ULL`;
-  }
-  const v = Number(value);
-  if (!t.signed && v > 0x7fffffff) return `${v}U`;
-  if (t.signed && v === -2147483648) return '(-2147483647 - 1)';
-  return `${v}`;
+/** A 32-bit enumerator's C literal from its record word, read as signed for a signed enum. */
+function enumLiteral(signed: boolean, raw: number): string {
+  if (signed) return raw === 0x80000000 ? '(-2147483647 - 1)' : `${raw | 0}`;
+  return raw > 0x7fffffff ? `${raw}U` : `${raw}`;
+}
+
+/** A 64-bit enumerator's C literal from its two record words. */
+function enum64Literal(signed: boolean, low: number, high: number): string {
+  const raw = (BigInt(high) << 32n) | BigInt(low);
+  return signed ? `${BigInt.asIntN(64, raw)}LL` : `${raw}ULL`;
 }

@@ -26,12 +26,13 @@ export type { BtfFeatures } from './fixups.js';
 export { allBtfFeatures, fixupDatasecs, fixupKsyms, placeDatasecVariables, sanitizeBtf } from './fixups.js';
 export type { FormatCOptions } from './format-c.js';
 // Print as C
-export { formatC, formatCDeclaration } from './format-c.js';
+export { formatC, formatCChunks, formatCDeclaration } from './format-c.js';
 export type { BtfHeader } from './header.js';
 export { staticHiddenSubprograms } from './hidden-funcs.js';
 export type { BtfKindName } from './kinds.js';
 // Types and queries
 export { BtfKind, FuncLinkage, IntEncoding, kindNames, VarLinkage } from './kinds.js';
+export type { AlignmentCache } from './layout.js';
 export { alignOf, MAX_RESOLVE_DEPTH, POINTER_SIZE, resolveType, sizeOf, skipQualifiers } from './layout.js';
 export { essentialName } from './names.js';
 export type { ObjectBtf } from './object.js';

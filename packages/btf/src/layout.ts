@@ -1,6 +1,8 @@
 import { BtfError } from './errors.js';
+import { kindNames } from './kinds.js';
 import type { Btf } from './spec.js';
-import type { BtfMember, BtfType } from './types.js';
+import type { TypeRecords } from './type-records.js';
+import type { BtfType } from './types.js';
 
 /** How deep typedef/qualifier/array chains may go before they count as a cycle (libbpf uses 32). */
 export const MAX_RESOLVE_DEPTH = 32;
@@ -30,12 +32,31 @@ export function skipQualifiers(btf: Btf, id: number): BtfType {
 
 /** Follows typedefs and qualifiers to the concrete type underneath. */
 export function resolveType(btf: Btf, id: number): BtfType {
-  let type = btf.type(id);
-  for (let depth = 0; type.kind === 'typedef' || qualifiers.has(type.kind); depth++) {
+  return btf.type(resolvedId(btf, id));
+}
+
+/** {@link resolveType}'s answer as a type id, read from the records without decoding a type. */
+export function resolvedId(btf: Btf, id: number): number {
+  const r = btf.records();
+  let at = id;
+  for (let depth = 0; isTypedefOrQualifier(r.kind(at)); depth++) {
     if (depth >= MAX_RESOLVE_DEPTH) cycle(btf, id, 'typedef and qualifier chain');
-    type = btf.type((type as { type: number }).type);
+    at = r.sizeOrType(at);
   }
-  return type;
+  return at;
+}
+
+/** True for TYPEDEF, VOLATILE, CONST, RESTRICT and TYPE_TAG kind numbers. */
+function isTypedefOrQualifier(kind: number): boolean {
+  return (kind >= 8 /* TYPEDEF */ && kind <= 11) /* RESTRICT */ || kind === 18; /* TYPE_TAG */
+}
+
+function noSuch(btf: Btf, id: number, kind: number, what: string): never {
+  throw new BtfError('bad-record', `a ${kindNames[kind]} has no ${what}`, {
+    ...(btf.name === undefined ? {} : { object: btf.name }),
+    typeId: id,
+    kind: kindNames[kind] as string,
+  });
 }
 
 /**
@@ -44,41 +65,50 @@ export function resolveType(btf: Btf, id: number): BtfType {
  * declarations) and `reference-cycle` for chains that never end.
  */
 export function sizeOf(btf: Btf, id: number): number {
+  const r = btf.records();
   let multiplier = 1;
-  let type = btf.type(id);
+  let at = id;
   for (let depth = 0; ; depth++) {
     if (depth > MAX_RESOLVE_DEPTH) cycle(btf, id, 'size computation');
-    switch (type.kind) {
-      case 'int':
-      case 'enum':
-      case 'enum64':
-      case 'struct':
-      case 'union':
-      case 'float':
-      case 'datasec':
-        return multiplier * type.size;
-      case 'ptr':
+    const kind = r.kind(at);
+    switch (kind) {
+      case 1 /* INT */:
+      case 6 /* ENUM */:
+      case 19 /* ENUM64 */:
+      case 4 /* STRUCT */:
+      case 5 /* UNION */:
+      case 16 /* FLOAT */:
+      case 15 /* DATASEC */:
+        return multiplier * r.sizeOrType(at);
+      case 2 /* PTR */:
         return multiplier * POINTER_SIZE;
-      case 'array':
-        multiplier *= type.length;
-        type = btf.type(type.type);
-        break;
-      case 'typedef':
-      case 'const':
-      case 'volatile':
-      case 'restrict':
-      case 'type_tag':
-      case 'var':
-        type = btf.type(type.type);
+      case 3 /* ARRAY */:
+        {
+          const array = r.entries(at);
+          multiplier *= r.words[array + 2] as number;
+          at = r.words[array] as number;
+          break;
+        }
+      case 8 /* TYPEDEF */:
+      case 9 /* VOLATILE */:
+      case 10 /* CONST */:
+      case 11 /* RESTRICT */:
+      case 18 /* TYPE_TAG */:
+      case 14 /* VAR */:
+        at = r.sizeOrType(at);
         break;
       default:
-        throw new BtfError('bad-record', `a ${type.kind} has no size`, {
-          ...(btf.name === undefined ? {} : { object: btf.name }),
-          typeId: type.id,
-          kind: type.kind,
-        });
+        noSuch(btf, at, kind, 'size');
     }
   }
+}
+
+/** Where alignments worked out are kept between calls: a `Map`, or anything with its `get` and `set`. */
+export interface AlignmentCache {
+  /** The alignment of type `id`, if worked out. */
+  get(id: number): number | undefined;
+  /** Keeps the alignment of type `id`. */
+  set(id: number, align: number): unknown;
 }
 
 /**
@@ -87,57 +117,57 @@ export function sizeOf(btf: Btf, id: number): number {
  * shows the struct is packed. Each type is worked out once per `cache` (pass one to share
  * it between calls), so types that reuse each other many times over stay linear.
  */
-export function alignOf(btf: Btf, id: number, cache: Map<number, number> = new Map()): number {
-  return alignAt(btf, id, 0, cache);
+export function alignOf(btf: Btf, id: number, cache: AlignmentCache = new Map()): number {
+  return alignAt(btf, btf.records(), id, 0, cache);
 }
 
-function alignAt(btf: Btf, id: number, depth: number, cache: Map<number, number>): number {
+function alignAt(btf: Btf, r: TypeRecords, id: number, depth: number, cache: AlignmentCache): number {
   if (depth > MAX_RESOLVE_DEPTH) cycle(btf, id, 'alignment computation');
   const known = cache.get(id);
   if (known !== undefined) return known;
-  const type = resolveType(btf, id);
+  const at = resolvedId(btf, id);
+  const kind = r.kind(at);
   let align: number;
-  switch (type.kind) {
-    case 'int':
-    case 'enum':
-    case 'enum64':
-    case 'float':
-      align = Math.min(Math.max(type.size, 1), POINTER_SIZE);
+  switch (kind) {
+    case 1 /* INT */:
+    case 6 /* ENUM */:
+    case 19 /* ENUM64 */:
+    case 16 /* FLOAT */:
+      align = Math.min(Math.max(r.sizeOrType(at), 1), POINTER_SIZE);
       break;
-    case 'ptr':
+    case 2 /* PTR */:
       align = POINTER_SIZE;
       break;
-    case 'array':
-    case 'var':
-      align = alignAt(btf, type.type, depth + 1, cache);
+    case 3 /* ARRAY */:
+      align = alignAt(btf, r, r.words[r.entries(at)] as number, depth + 1, cache);
       break;
-    case 'struct':
-    case 'union':
-      align = compositeAlign(btf, type.members, type.size, depth, cache);
+    case 14 /* VAR */:
+      align = alignAt(btf, r, r.sizeOrType(at), depth + 1, cache);
+      break;
+    case 4 /* STRUCT */:
+    case 5 /* UNION */:
+      align = compositeAlign(btf, r, at, depth, cache);
       break;
     default:
-      throw new BtfError('bad-record', `a ${type.kind} has no alignment`, {
-        ...(btf.name === undefined ? {} : { object: btf.name }),
-        typeId: type.id,
-        kind: type.kind,
-      });
+      noSuch(btf, at, kind, 'alignment');
   }
   cache.set(id, align);
   return align;
 }
 
-function compositeAlign(
-  btf: Btf,
-  members: readonly BtfMember[],
-  size: number,
-  depth: number,
-  cache: Map<number, number>,
-): number {
+function compositeAlign(btf: Btf, r: TypeRecords, id: number, depth: number, cache: AlignmentCache): number {
+  const words = r.words;
+  const bitfields = r.kindFlag(id);
   let align = 1;
-  for (const member of members) {
-    const memberAlign = alignAt(btf, member.type, depth + 1, cache);
-    if (member.bitfieldSize === 0 && member.bitOffset % (8 * memberAlign) !== 0) return 1;
+  const first = r.entries(id);
+  const end = first + 3 * r.vlen(id);
+  for (let w = first; w < end; w += 3) {
+    const memberAlign = alignAt(btf, r, words[w + 1] as number, depth + 1, cache);
+    const offset = words[w + 2] as number;
+    const bitfieldSize = bitfields ? offset >>> 24 : 0;
+    const bitOffset = bitfields ? offset & 0xffffff : offset;
+    if (bitfieldSize === 0 && bitOffset % (8 * memberAlign) !== 0) return 1;
     align = Math.max(align, memberAlign);
   }
-  return size % align !== 0 ? 1 : align;
+  return r.sizeOrType(id) % align !== 0 ? 1 : align;
 }

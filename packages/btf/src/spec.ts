@@ -7,6 +7,7 @@ import { essentialName } from './names.js';
 import { markReferencedTypes } from './references.js';
 import { scanTypes } from './scan.js';
 import { BtfStrings } from './strings.js';
+import { TypeRecords } from './type-records.js';
 import type { BtfType } from './types.js';
 import { encodeUtf8 } from './utf8.js';
 import { typeSectionWords } from './words.js';
@@ -67,6 +68,7 @@ export class Btf {
   private everyType: readonly BtfType[] | undefined;
   private nameIndex: NameIndex | undefined;
   private scannedOnce = false;
+  private typeRecords: TypeRecords | undefined;
   private readonly recordSource: RecordSource;
 
   /** @internal use {@link parseBtf} */
@@ -235,6 +237,20 @@ export class Btf {
     const inBase = this.base?.referencedTypes() ?? [];
     for (let id = 0; id < inBase.length; id++) marks[id] = (marks[id] as number) | (inBase[id] as number);
     return marks;
+  }
+
+  /**
+   * Every type (the base's too) as typed arrays indexed by id, built once: for walks over
+   * every type that would otherwise decode each one into objects.
+   * @internal
+   */
+  records(): TypeRecords {
+    this.typeRecords ??= new TypeRecords(
+      this,
+      { words: this.words, starts: this.starts, kinds: this.kinds },
+      this.base?.records(),
+    );
+    return this.typeRecords;
   }
 
   /** The cache page holding index `index`, allocated on first use. */

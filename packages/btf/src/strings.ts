@@ -39,6 +39,22 @@ export class BtfStrings {
     return this.section.at(offset - start);
   }
 
+  /** True when the strings at offsets `a` and `b` are the same bytes; compares without decoding. */
+  same(a: number, b: number): boolean {
+    if (a === b) return true;
+    const ownerA = this.owner(a);
+    const ownerB = this.owner(b);
+    const bytesA = ownerA.bytes;
+    const bytesB = ownerB.bytes;
+    let i = a - ownerA.start;
+    let j = b - ownerB.start;
+    for (;;) {
+      const byte = bytesA[i++] ?? 0;
+      if (byte !== (bytesB[j++] ?? 0)) return false;
+      if (byte === 0) return true;
+    }
+  }
+
   /** True when the string at `offset`, NUL included, equals `name`; compares bytes without decoding. */
   equals(offset: number, name: Uint8Array): boolean {
     const start = this.start;

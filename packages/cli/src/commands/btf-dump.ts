@@ -9,7 +9,8 @@ const KERNEL_BTF_DIR = '/sys/kernel/btf/';
 
 /** The BTF of an object file (its `.BTF`) or of a raw BTF file (`/sys/kernel/btf/vmlinux`). */
 function readBtf(path: string): btfLib.Btf {
-  const bytes = new Uint8Array(readFileSync(path));
+  const file = readFileSync(path);
+  const bytes = new Uint8Array(file.buffer, file.byteOffset, file.byteLength);
   const name = basename(path);
   const isElf = bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
   if (!isElf) return btfLib.parseBtf(bytes, { name, verified: resolve(path).startsWith(KERNEL_BTF_DIR) });
@@ -101,7 +102,9 @@ export function btfDump(path: string, options: { format?: BtfDumpFormat; type?: 
   const ids = options.type === undefined ? undefined : btf.idsByName(options.type);
   if (ids !== undefined && ids.length === 0) throw new UsageError(`no type named '${options.type}'`);
   if (format === 'c') {
-    process.stdout.write(btfLib.formatC(btf, ids === undefined ? {} : cOptions(btf, options.type as string, ids)));
+    // Written piece by piece, as the JSON below: the header is never one string in memory.
+    const chunks = btfLib.formatCChunks(btf, ids === undefined ? {} : cOptions(btf, options.type as string, ids));
+    for (const chunk of chunks) process.stdout.write(chunk);
   } else if (format === 'json') {
     // Written piece by piece: vmlinux's 18 MB never sit in memory as one string.
     for (const chunk of btfLib.bpftoolJsonChunks(btf, ids)) process.stdout.write(chunk);
