@@ -56,14 +56,16 @@ function assignStatements(
   ];
 }
 
+/** True when a variable reads as an object or array: a copy, frozen, that is written by assigning it whole. */
+function readsAsCopy(c: EmitContext, variable: SkeletonVariable): boolean {
+  const t = resolveType(c.btf, variable.type);
+  return (
+    t.kind === 'struct' || t.kind === 'union' || (t.kind === 'array' && typeExpression(c, variable.type) !== 'string')
+  );
+}
+
 function variableDoc(c: EmitContext, s: SkeletonSection, variable: SkeletonVariable, indent: string): string {
-  const copy = resolveType(c.btf, variable.type);
-  const whole =
-    copy.kind === 'struct' ||
-    copy.kind === 'union' ||
-    (copy.kind === 'array' && typeExpression(c, variable.type) !== 'string')
-      ? ' (read as a copy: assign the whole value to write it)'
-      : '';
+  const whole = readsAsCopy(c, variable) ? ' (read as a frozen copy: assign the whole value to write it)' : '';
   return `${indent}/** \`${cDeclaration(c, variable.type, variable.name)}\` in \`${s.section}\`, offset ${variable.offset}${whole} */`;
 }
 
@@ -77,16 +79,31 @@ function emitSectionClass(c: EmitContext, name: string, s: SkeletonSection): str
   for (const variable of s.variables) {
     const type = typeExpression(c, variable.type, '  ');
     const key = propertyKey(variable.name);
+    const read = readExpression(c, variable.type, { base: '0', offset: variable.offset }, '    ');
+    if (!readsAsCopy(c, variable)) {
+      lines.push(
+        variableDoc(c, s, variable, '  '),
+        `  get ${key}(): ${type} {`,
+        '    const v = this.$view;',
+        `    return ${read};`,
+        '  }',
+        `  set ${key}(x: ${type}) {`,
+        '    const v = this.$mutableView;',
+        ...assignStatements(c, variable.type, variable.offset, 'x', variable.name, '    '),
+        '  }',
+      );
+      continue;
+    }
+    // The setter takes what the getter gives too: the codec only reads the value.
     lines.push(
       variableDoc(c, s, variable, '  '),
-      `  get ${key}(): ${type} {`,
+      `  get ${key}(): rt.DeepReadonly<${type}> {`,
       '    const v = this.$view;',
-      `    return ${readExpression(c, variable.type, { base: '0', offset: variable.offset }, '    ')};`,
+      `    return rt.frozen<${type}>(${read});`,
       '  }',
-    );
-    lines.push(
-      `  set ${key}(x: ${type}) {`,
+      `  set ${key}(given: rt.DeepReadonly<${type}>) {`,
       '    const v = this.$mutableView;',
+      `    const x = given as ${type};`,
       ...assignStatements(c, variable.type, variable.offset, 'x', variable.name, '    '),
       '  }',
     );

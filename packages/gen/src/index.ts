@@ -20,6 +20,8 @@ export { findNamedTypes, generateTypes } from './generate-types.js';
 export { decodeBase64, encodeBase64 } from './runtime/base64.js';
 export type { GeneratedCodec } from './runtime/codec.js';
 export { codec } from './runtime/codec.js';
+export type { DeepReadonly } from './runtime/frozen.js';
+export { frozen } from './runtime/frozen.js';
 export type { DataSpec, LookupMap } from './runtime/global-data.js';
 export { frozenCopy, initialData } from './runtime/global-data.js';
 export { LiveSection } from './runtime/live-section.js';

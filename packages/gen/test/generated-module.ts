@@ -45,6 +45,9 @@ export function typeCheck(files: Record<string, string>, root: string): string[]
   const generated = new Map(Object.entries(files).map(([name, text]) => [`${root}/.generated/${name}`, text]));
   host.readFile = (file) => generated.get(file) ?? read(file);
   host.fileExists = (file) => generated.has(file) || exists(file);
+  // Generated modules import each other: their directory exists only in memory.
+  const directoryExists = host.directoryExists?.bind(host);
+  host.directoryExists = (dir) => dir === `${root}/.generated` || (directoryExists?.(dir) ?? true);
   const program = ts.createProgram([...generated.keys()], options, host);
   return ts
     .getPreEmitDiagnostics(program)

@@ -97,6 +97,10 @@ describe.skipIf(unavailable !== undefined)('a generated skeleton on the kernel',
       expect(skel.bss.counter).toBe(101n);
       expect(skel.bss.last_pid).toBe(4242);
       expect(skel.bss.totals).toEqual({ packets: 1n, bytes: 7n, hist: [0, 0, 0, 0], small: [0, 0] });
+      // A struct global reads as a frozen copy: changing a member of it throws instead of being lost.
+      expect(() => {
+        (skel.bss.totals as { hist: number[] }).hist[0] = 1;
+      }).toThrowError(TypeError);
       // The same bytes through the loader's map, decoded by the BTF codec.
       expect(skel.object.map('.bss').get(0)).toMatchObject({ counter: 101n, last_pid: 4242 });
 

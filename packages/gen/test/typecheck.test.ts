@@ -29,10 +29,21 @@ describe('generated code type-checks with tsc --strict', () => {
       files[`${example}.skeleton.ts`] = generateSkeleton(new Uint8Array(readFileSync(`${root}/examples/${example}`)), {
         object: example,
       });
+    // A tool on a skeleton: a struct global is written whole (also from what it read); changing a
+    // member of the frozen copy it reads, which would not reach the map, fails to type-check.
+    files['uses-skeleton.ts'] = [
+      "import { Skeleton } from './skeleton.el.skeleton.js';",
+      'const skel = Skeleton.open({ rodata: { targ_pid: 1, targ_comm: "x" } });',
+      'skel.bss.totals = { ...skel.bss.totals, packets: 1n };',
+      'skel.data.pair = skel.data.pair;',
+      'skel.bss.totals.packets = 2n;',
+      '',
+    ].join('\n');
     // The check can fail: one planted type error must be reported, and nothing else.
     files['planted.ts'] = "export const broken: number = 'text';\n";
     expect(typeCheck(files, root)).toEqual([
       ".generated/planted.ts:1: Type 'string' is not assignable to type 'number'.",
+      ".generated/uses-skeleton.ts:5: Cannot assign to 'packets' because it is a read-only property.",
     ]);
   });
 });
