@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,5 +86,35 @@ describe.skipIf(unavailable !== undefined || !tools || newestBpftool === undefin
     it.each(['usdt_probe'])('%s', (name) =>
       compareProgLoad(newestBpftool as string, name, fixture(name).path, dirs.bpffs.dir, dirs.logs),
     );
+  },
+);
+
+describe.skipIf(unavailable !== undefined || !tools)(
+  'freplace: refused here (EPERM before the verifier) for libbpf too, with the same BPF_PROG_LOAD',
+  () => {
+    const dirs = straceDirs();
+
+    it('libbpf (bpf_program__set_attach_target) and bpfkit (attachProgramFd) send equal attributes', () => {
+      const object = fixture('freplace').path;
+      const tool = join(dirs.logs, 'freplace-libbpf');
+      const source = fileURLToPath(new URL('./programs/freplace-libbpf.c', import.meta.url));
+      execFileSync('cc', ['-O1', '-Wall', '-o', tool, source, '-lbpf']);
+      const theirs = traced([tool, object], join(dirs.logs, 'freplace.libbpf'));
+      const child = fileURLToPath(new URL('./freplace-once.ts', import.meta.url));
+      const ours = traced([process.execPath, '--import', 'tsx', child, object], join(dirs.logs, 'freplace.bpfkit'));
+      // The target program's fd differs between the processes: compared as sent or not.
+      const load = (log: string) => {
+        const fields = progLoad(log, 'keep_all');
+        return { ...fields, attach_prog_fd: Number(fields.attach_prog_fd) > 0 ? 'set' : fields.attach_prog_fd };
+      };
+      expect(load(ours)).toEqual(load(theirs));
+      expect(load(ours)).toMatchObject({ prog_type: 'BPF_PROG_TYPE_EXT', attach_prog_fd: 'set' });
+      // Both refused with EPERM, so neither reached the BPF_LINK_CREATE that attaches it.
+      for (const log of [theirs, ours]) {
+        const line = log.split('\n').find((l) => l.includes('BPF_PROG_LOAD') && l.includes('prog_name="keep_all"'));
+        expect(line).toMatch(/= -1 EPERM/);
+        expect(log).not.toContain('BPF_LINK_CREATE');
+      }
+    });
   },
 );
