@@ -1,5 +1,11 @@
 import type { ObjectDescription } from './describe-object.js';
 
+/** The output formats of `graph`: SVG rendered in process, Graphviz source, a Mermaid flowchart. */
+export const graphFormats = ['svg', 'dot', 'mermaid'] as const;
+
+/** One of {@link graphFormats}. */
+export type GraphFormat = (typeof graphFormats)[number];
+
 const id = (kind: 'prog' | 'map', name: string) => `${kind}_${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
 /** A DOT string: names come from the ELF, so backslashes are escaped as well as quotes. */
 const quote = (text: string) => `"${text.replace(/[\\"]/g, '\\$&')}"`;

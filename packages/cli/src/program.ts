@@ -1,15 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { type BtfDumpFormat, btfDump, btfDumpFormats } from './commands/btf-dump.js';
-import { disasm } from './commands/disasm.js';
-import { events } from './commands/events.js';
-import { type GenSkeletonOptions, genSkeleton } from './commands/gen-skeleton.js';
-import { type GraphFormat, graph, graphFormats } from './commands/graph.js';
-import { inspect } from './commands/inspect.js';
-import { load } from './commands/load.js';
-import { mapDump } from './commands/map-dump.js';
-import { run } from './commands/run.js';
-import { trace } from './commands/trace.js';
+import type { GenSkeletonOptions } from './commands/gen-skeleton.js';
 import { ExitCode } from './exit-codes.js';
+import { type GraphFormat, graphFormats } from './graph-formats.js';
 import { errorJson, reportError } from './report-error.js';
 import { version } from './version.js';
 
@@ -28,7 +21,10 @@ function positiveCount(text: string): number {
   return n;
 }
 
-/** The bpfkit command line; each action resolves to an exit status. */
+/**
+ * The bpfkit command line; each action resolves to an exit status. A command's module is
+ * imported when it runs, so `btf dump` does not load the loader, the FFI or Graphviz.
+ */
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('bpfkit')
     .description('Inspect, load, run and draw BPF objects (a TypeScript loader compatible with libbpf).')
@@ -60,7 +56,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--json', 'machine-readable output')
     .description('show sections, programs, maps, slots, BTF and what would fail to load (no privileges needed)')
     .addHelpText('after', '\nExample:\n  bpfkit inspect examples/map-in-map.bpf.o')
-    .action(wrap((path: string, o: { json?: boolean }) => inspect(path, o)));
+    .action(
+      wrap((path: string, o: { json?: boolean }) =>
+        import('./commands/inspect.js').then((command) => command.inspect(path, o)),
+      ),
+    );
 
   program
     .command('load')
@@ -81,7 +81,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(
       wrap(
         (path: string, o: { pin?: string; pinMaps?: boolean; const?: string[]; verbose?: boolean; json?: boolean }) =>
-          load(path, o),
+          import('./commands/load.js').then((command) => command.load(path, o)),
       ),
     );
 
@@ -98,7 +98,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
       '\nExample:\n  bpfkit run examples/tail-calls.bpf.o dispatch --data 00112233445566778899aabbccdd',
     )
     .action(
-      wrap((path: string, name: string, o: { data?: string; repeat?: number; json?: boolean }) => run(path, name, o)),
+      wrap((path: string, name: string, o: { data?: string; repeat?: number; json?: boolean }) =>
+        import('./commands/run.js').then((command) => command.run(path, name, o)),
+      ),
     );
 
   program
@@ -113,7 +115,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addHelpText('after', '\nExample:\n  bpfkit events examples/execsnoop.bpf.o events --type event')
     .action(
       wrap((path: string, name: string, o: { type?: string; json?: boolean; count?: string; pageCount?: string }) =>
-        events(path, name, o),
+        import('./commands/events.js').then((command) => command.events(path, name, o)),
       ),
     );
 
@@ -126,7 +128,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description("print bpf_printk output (tracefs's trace_pipe) as it comes (Ctrl-C to stop)")
     .addHelpText('after', '\nExamples:\n  bpfkit trace\n  bpfkit trace examples/tracepoint.bpf.o --count 10')
     .action(
-      wrap((path: string | undefined, o: { instance?: string; json?: boolean; count?: string }) => trace(path, o)),
+      wrap((path: string | undefined, o: { instance?: string; json?: boolean; count?: string }) =>
+        import('./commands/trace.js').then((command) => command.trace(path, o)),
+      ),
     );
 
   const map = program.command('map').description('map commands');
@@ -140,7 +144,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
       'after',
       '\nExamples:\n  bpfkit map dump examples/map-in-map.bpf.o tenants\n  bpfkit map dump /sys/fs/bpf/demo/acme',
     )
-    .action(wrap((source: string, name: string | undefined, o: { json?: boolean }) => mapDump(source, name, o)));
+    .action(
+      wrap((source: string, name: string | undefined, o: { json?: boolean }) =>
+        import('./commands/map-dump.js').then((command) => command.mapDump(source, name, o)),
+      ),
+    );
 
   const btf = program.command('btf').description('BTF commands');
   btf
@@ -178,7 +186,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
       'after',
       '\nExamples:\n  bpfkit gen skeleton examples/kill-watch.bpf.o -o kill-watch.skel.ts\n  bpfkit gen skeleton examples/kill-watch.bpf.o --embed --event events=kill_event -o kill-watch.ts',
     )
-    .action(wrap((path: string, o: GenSkeletonOptions) => genSkeleton(path, o)));
+    .action(
+      wrap((path: string, o: GenSkeletonOptions) =>
+        import('./commands/gen-skeleton.js').then((command) => command.genSkeleton(path, o)),
+      ),
+    );
 
   program
     .command('disasm')
@@ -186,7 +198,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('[program]', 'only this program')
     .description('disassemble programs as they will load (subprograms appended), with source lines')
     .addHelpText('after', '\nExample:\n  bpfkit disasm examples/map-in-map.bpf.o')
-    .action(wrap((path: string, name: string | undefined) => disasm(path, name)));
+    .action(
+      wrap((path: string, name: string | undefined) =>
+        import('./commands/disasm.js').then((command) => command.disasm(path, name)),
+      ),
+    );
 
   program
     .command('graph')
@@ -195,7 +211,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-o, --output <file>', 'write to a file instead of standard output')
     .description('draw programs, maps and the outer -> inner slot links')
     .addHelpText('after', '\nExample:\n  bpfkit graph examples/map-in-map.bpf.o -o map-in-map.svg')
-    .action(wrap((path: string, o: { format: GraphFormat; output?: string }) => graph(path, o)));
+    .action(
+      wrap((path: string, o: { format: GraphFormat; output?: string }) =>
+        import('./commands/graph.js').then((command) => command.graph(path, o)),
+      ),
+    );
 
   return program;
 }

@@ -1,6 +1,6 @@
 import { isBpfkitError } from '@bpfkit/errors';
-import { LoadError } from '@bpfkit/loader';
-import { BpfSyscallError } from '@bpfkit/syscall';
+import type { LoadError } from '@bpfkit/loader';
+import type { BpfSyscallError } from '@bpfkit/syscall';
 import { ExitCode } from './exit-codes.js';
 import { colours, toJson } from './output.js';
 
@@ -15,6 +15,15 @@ function isSystemError(error: unknown): error is Error & { code: string } {
  */
 function namesAPath(error: Error & { code: string }): boolean {
   return error.code === 'ENOENT' || typeof (error as { path?: unknown }).path === 'string';
+}
+
+/**
+ * True for a `LoadError` or a `BpfSyscallError` from any copy of its package, checked as their
+ * static `is` checks (brand and name) without importing the loader or the FFI just to report
+ * an error from `btf dump`.
+ */
+function isBpfkitErrorNamed<T>(error: unknown, name: 'LoadError' | 'BpfSyscallError'): error is T {
+  return isBpfkitError(error) && error.name === name;
 }
 
 /** True for the errors bpfkit throws on purpose: its packages' typed errors (bad arguments among them). */
@@ -38,16 +47,17 @@ export function reportError(error: unknown): number {
     return ExitCode.BUG;
   }
   process.stderr.write(`${c('red', 'error:')} ${message}\n`);
-  if (LoadError.is(error)) {
+  if (isBpfkitErrorNamed<LoadError>(error, 'LoadError')) {
     const cause = (error as { cause?: unknown }).cause;
-    if (BpfSyscallError.is(cause) && cause.log.length > 0) {
+    if (isBpfkitErrorNamed<BpfSyscallError>(cause, 'BpfSyscallError') && cause.log.length > 0) {
       process.stderr.write(`${c('dim', 'verifier log (last lines):')}\n`);
       for (const line of cause.log.filter((l) => l.trim() !== '').slice(-6)) process.stderr.write(`  ${line}\n`);
     }
     // 'open' is a definition problem and 'use' asks for a map or program that is not there.
     return error.step === 'open' || error.step === 'use' ? ExitCode.INPUT : ExitCode.KERNEL;
   }
-  if (BpfSyscallError.is(error) || (isSystemError(error) && !namesAPath(error))) return ExitCode.KERNEL;
+  if (isBpfkitErrorNamed<BpfSyscallError>(error, 'BpfSyscallError') || (isSystemError(error) && !namesAPath(error)))
+    return ExitCode.KERNEL;
   return ExitCode.INPUT;
 }
 

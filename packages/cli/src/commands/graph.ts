@@ -1,13 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { describeObject } from '../describe-object.js';
-import { toDot, toMermaid } from '../graph-formats.js';
-
-/** The output formats of `graph`: SVG rendered in process, Graphviz source, a Mermaid flowchart. */
-export const graphFormats = ['svg', 'dot', 'mermaid'] as const;
-
-/** One of {@link graphFormats}. */
-export type GraphFormat = (typeof graphFormats)[number];
+import { type GraphFormat, toDot, toMermaid } from '../graph-formats.js';
 
 /** `bpfkit graph OBJ [--format svg|dot|mermaid] [-o FILE]`: SVG is rendered in process (Graphviz in WebAssembly). */
 export async function graph(path: string, options: { format?: GraphFormat; output?: string }): Promise<number> {
