@@ -38,6 +38,12 @@ export function findNamedTypes(btf: Btf, names: readonly string[], object?: stri
   });
 }
 
+/**
+ * Names generated code uses for itself, which a declaration must not shadow: the helpers'
+ * namespace, and the parameters and locals of codecs and accessors (`x1`, `x2`… too).
+ */
+const GENERATED_LOCALS = ['rt', 'v', 'at', 'x', 'given', ...Array.from({ length: 32 }, (_, i) => `x${i + 1}`)];
+
 /** The context every emitter shares, for `btf` and the declarations `roots` need (`reserved`: names the caller uses). */
 export function emitContext(
   btf: Btf,
@@ -46,7 +52,7 @@ export function emitContext(
 ): EmitContext {
   return {
     btf,
-    declarations: collectDeclarations(btf, roots, ['rt', ...(options.reserved ?? [])]),
+    declarations: collectDeclarations(btf, roots, [...GENERATED_LOCALS, ...(options.reserved ?? [])]),
     littleEndian: options.littleEndian ?? btf.littleEndian,
     ...(options.object === undefined ? {} : { object: options.object }),
   };

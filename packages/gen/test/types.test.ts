@@ -1,4 +1,4 @@
-import { type BtfValue, btfCodec, readObjectBtf } from '@bpfkit/btf';
+import { BtfBuilder, type BtfValue, btfCodec, parseBtf, readObjectBtf } from '@bpfkit/btf';
 import { parseElf } from '@bpfkit/elf';
 import { readFixture } from '@bpfkit/fixtures';
 import { GenError, type GeneratedCodec, generateTypes } from '@bpfkit/gen';
@@ -62,6 +62,30 @@ describe('generateTypes', () => {
     expect(generateTypes(skeletonBtf(), { types: ['delete', 'node', 'event'] })).toBe(
       generateTypes(skeletonBtf(), { types: ['delete', 'node', 'event'] }),
     );
+  });
+
+  it("renames C types that would shadow the generated code's own names (v, at, x, x1, given), and their codecs still agree", () => {
+    const b = new BtfBuilder();
+    const int = b.add({ kind: 'int', name: 'int', size: 4, bits: 32, bitOffset: 0, encoding: 1 });
+    const member = (name: string, type: number, at: number) => ({ name, type, bitOffset: at * 8, bitfieldSize: 0 });
+    const struct = (name: string, size: number, members: ReturnType<typeof member>[]) =>
+      b.add({ kind: 'struct', name, size, bitfieldEncoding: false, members });
+    const x1 = struct('x1', 4, [member('a', int, 0)]);
+    const pair = b.add({ kind: 'array', name: '', type: x1, indexType: int, length: 2 });
+    const at = struct('at', 12, [member('inner', x1, 0), member('pair', pair, 4)]);
+    const given = struct('given', 4, [member('b', int, 0)]);
+    const v = struct('v', 16, [member('m', at, 0), member('g', given, 12)]);
+    const x = struct('x', 20, [member('y', v, 0), member('z', x1, 16)]);
+    const btf = parseBtf(b.encode({ littleEndian: true }));
+    const text = generateTypes(btf, { roots: [x] });
+    for (const name of ['x1', 'at', 'given', 'v', 'x']) expect(text).toContain(`export interface ${name}_struct {`);
+    const module = runGenerated(text);
+    const reference = btfCodec(btf, x);
+    const bytes = new Uint8Array(20).map((_, i) => i * 7);
+    const value = reference.decode(bytes);
+    const generated = module.x_struct as GeneratedCodec<BtfValue>;
+    expect(generated.decode(bytes)).toEqual(value);
+    expect(generated.encode(value)).toEqual(reference.encode(value));
   });
 
   it('refuses a type name the BTF lacks, saying how to make clang emit it', () => {
