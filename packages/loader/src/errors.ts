@@ -14,6 +14,7 @@ export type LoadStep =
   | 'pin'
   | 'load-program'
   | 'fill-program-slots'
+  | 'cancelled'
   | 'use';
 
 /** What a {@link LoadError} is about; JSON-safe. */

@@ -29,8 +29,9 @@ import {
   type Fd,
   failingInstruction,
   isLittleEndianHost,
-  loadProgram,
+  type LoadedProgram,
   mapUpdate,
+  type ProgramLoadOptions,
   uprobeMultiLinkSupported,
 } from '@bpfkit/syscall';
 import { u32s } from './bytes.js';
@@ -156,10 +157,14 @@ function bindMaps(p: ProgramLoading, plan: ProgramPlan, program: Fd): void {
 
 /**
  * Loads every autoload program with its maps' fds patched in, and func/line info when BTF
- * is loaded; then fills prog-array slots with program fds.
- * @throws {@link LoadError}: an unknown section, a verifier rejection (with instruction and source line), a slot write.
+ * is loaded. A generator: it yields each BPF_PROG_LOAD request and is given the loaded
+ * program (or has the call's error thrown in), so a driver runs the calls in place or on a
+ * pool thread (see `load-driver.ts`).
+ * @throws {@link LoadError}: an unknown section, a verifier rejection (with instruction and source line).
  */
-export function loadPrograms(p: ProgramLoading): Map<string, BpfProgram> {
+export function* loadPrograms(
+  p: ProgramLoading,
+): Generator<ProgramLoadOptions, Map<string, BpfProgram>, LoadedProgram> {
   const loaded = new Map<string, BpfProgram>();
   for (const plan of p.programs) {
     if (!plan.autoload) {
@@ -212,7 +217,7 @@ export function loadPrograms(p: ProgramLoading): Map<string, BpfProgram> {
     // (kfuncs such as bpf_obj_new need it), func and line info each when the program has them.
     const btfFd = p.btfFd?.fd;
     try {
-      const result = loadProgram({
+      const result = yield {
         name: plan.name.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 15),
         type: kind.programType,
         instructions,
@@ -242,7 +247,7 @@ export function loadPrograms(p: ProgramLoading): Map<string, BpfProgram> {
             }),
         logLevel: p.verifierLogLevel,
         ...(patched.fdArray.length > 0 ? { fdArray: patched.fdArray } : {}),
-      });
+      };
       p.scope.own(result.fd);
       bindMaps(p, plan, result.fd);
       loaded.set(
@@ -259,6 +264,7 @@ export function loadPrograms(p: ProgramLoading): Map<string, BpfProgram> {
       );
       p.log(`prog '${plan.name}': loaded, fd=${result.fd.fd} (${plan.instructions.length} insns)`);
     } catch (error) {
+      if (LoadError.is(error)) throw error; // thrown in by the driver (a cancelled load)
       if (BpfSyscallError.is(error) && error.log.length > 0) throw verifierError(plan, error, p.object, core);
       const errno = BpfSyscallError.is(error) ? error.errnoName : undefined;
       throw new LoadError(

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { type Btf, type BtfExt, type BtfValue, readObjectBtf } from '@bpfkit/btf';
 import { type ElfFile, parseElf, requireBpfObject } from '@bpfkit/elf';
@@ -47,6 +48,7 @@ import { fillProgramSlots, loadPrograms } from './execute-programs.js';
 import { prepareStructOps, structOpsModuleFds, structOpsValues } from './execute-struct-ops.js';
 import { BpfMap, type BpfProgram } from './handles.js';
 import { runningKernelBtf, runningModuleBtfs } from './kernel-btf.js';
+import { type LoadSequence, runInBackground, runInPlace } from './load-driver.js';
 import { type LoadLogger, silent } from './log.js';
 import { ModuleBtfFds } from './module-btf-fds.js';
 import { ResourceScope } from './scope.js';
@@ -118,7 +120,9 @@ export class BpfObject {
   readonly programs: ProgramPlan[];
   private readonly options: OpenOptions;
   private readonly log: LoadLogger;
-  private state: 'opened' | 'loaded' | 'failed' | 'closed' = 'opened';
+  private state: 'opened' | 'loading' | 'loaded' | 'failed' | 'closed' = 'opened';
+  /** Cancels a {@link loadAsync} under way (what {@link close} does to one). */
+  private abortLoad: ((reason: unknown) => void) | undefined;
   private loadedMaps = new Map<string, BpfMap>();
   private loadedPrograms = new Map<string, BpfProgram>();
   private readonly scope = new ResourceScope();
@@ -152,8 +156,26 @@ export class BpfObject {
    */
   static open(pathOrBytes: string | Uint8Array, options: OpenOptions = {}): BpfObject {
     const bytes = typeof pathOrBytes === 'string' ? new Uint8Array(readFileSync(pathOrBytes)) : pathOrBytes;
-    const name = typeof pathOrBytes === 'string' ? basename(pathOrBytes) : (options.objectName ?? 'object');
-    const elf = parseElf(bytes, { name });
+    return BpfObject.parse(bytes, typeof pathOrBytes === 'string' ? basename(pathOrBytes) : undefined, options);
+  }
+
+  /**
+   * {@link open} for a server: the file is read with `fs/promises`, so the event loop runs
+   * while the disk works. Parsing is the same (no kernel call, no kernel BTF).
+   * @throws (as a rejection) the file's read error, or what {@link open} throws.
+   * @example
+   * ```ts
+   * const obj = await BpfObject.openAsync('counter.bpf.o');
+   * await obj.loadAsync({ signal: AbortSignal.timeout(10_000) });
+   * ```
+   */
+  static async openAsync(pathOrBytes: string | Uint8Array, options: OpenOptions = {}): Promise<BpfObject> {
+    if (typeof pathOrBytes !== 'string') return BpfObject.parse(pathOrBytes, undefined, options);
+    return BpfObject.parse(new Uint8Array(await readFile(pathOrBytes)), basename(pathOrBytes), options);
+  }
+
+  private static parse(bytes: Uint8Array, fileName: string | undefined, options: OpenOptions): BpfObject {
+    const elf = parseElf(bytes, { name: fileName ?? options.objectName ?? 'object' });
     requireBpfObject(elf);
     return new BpfObject(elf, options);
   }
@@ -177,9 +199,47 @@ export class BpfObject {
    * @throws {@link LoadError} naming the step, map, slot, program, instruction and source line.
    */
   load(): void {
+    runInPlace(this.loading());
+  }
+
+  /**
+   * {@link load} for a Node application: every program load (the verifier's work, which can
+   * take seconds for a big program) runs on a libuv pool thread, so the event loop keeps
+   * running. The steps, their order, the errors and the clean-up are those of {@link load};
+   * the steps between program loads (kernel BTF, maps, CO-RE) still run on the main thread.
+   * With the ffi-napi backend the program loads run in place.
+   * @param options.signal - Aborting it cancels the load: once the program load under way
+   * returns, everything opened is closed and the promise rejects with a {@link LoadError}
+   * `cancelled` (its cause is the signal's reason). Already aborted, nothing starts.
+   * @throws (as a rejection) what {@link load} throws, or a {@link LoadError} `cancelled`.
+   * @example
+   * ```ts
+   * const obj = await BpfObject.openAsync('xdp.bpf.o');
+   * try {
+   *   await obj.loadAsync({ signal: AbortSignal.timeout(5_000) });
+   * } catch (error) {
+   *   if (LoadError.is(error) && error.step === 'cancelled') console.error('gave up after 5 s');
+   *   throw error;
+   * }
+   * ```
+   */
+  async loadAsync(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
+    const closing = new AbortController();
+    const signal = options.signal === undefined ? closing.signal : AbortSignal.any([options.signal, closing.signal]);
+    this.abortLoad = (reason) => closing.abort(reason);
+    try {
+      await runInBackground(this.loading(), this.name, signal);
+    } finally {
+      this.abortLoad = undefined;
+    }
+  }
+
+  /** The load, once for both drivers: it yields each program load (see `load-driver.ts`). */
+  private *loading(): LoadSequence<void> {
     if (this.state !== 'opened') {
       throw new LoadError('use', `cannot load: the object is ${this.state}`, { object: this.name });
     }
+    this.state = 'loading';
     try {
       applyKernelDefaults(this.maps, { possibleCpus: possibleCpus(), pageSize: pageSize() });
       const [problem] = validateMaps(this.maps, this.name);
@@ -228,7 +288,7 @@ export class BpfObject {
         moduleFds,
         bpfCookies: () => this.bpfCookies(),
       };
-      const programs = loadPrograms(loading);
+      const programs = yield* loadPrograms(loading);
       const programSlots = new Map(
         plan.afterPrograms.flatMap((step) =>
           step.kind === 'fill-program-slots' ? [[step.map, step.slots] as const] : [],
@@ -246,7 +306,7 @@ export class BpfObject {
       this.state = 'loaded';
     } catch (error) {
       this.scope.closeAll();
-      this.state = 'failed';
+      if (this.state === 'loading') this.state = 'failed'; // not when closed meanwhile
       this.log(`failed to load object '${this.name}'`);
       if (LoadError.is(error)) throw error;
       // A definition problem found before any kernel call (e.g. a map edited into an invalid state).
@@ -377,9 +437,19 @@ export class BpfObject {
     return channel;
   }
 
-  /** Closes its event readers, detaches every link it made and closes every map and program fd; idempotent. Pins stay. */
+  /**
+   * Closes its event readers, detaches every link it made and closes every map and program
+   * fd; idempotent. Pins stay. During a {@link loadAsync}, cancels it: what it opened is
+   * closed once the program load under way returns.
+   */
   close(): void {
     if (this.state === 'closed') return;
+    if (this.state === 'loading') {
+      // The load closes what it opened itself, once the call under way returns (it may still use those fds).
+      this.abortLoad?.(new LoadError('use', 'the object was closed while loading', { object: this.name }));
+      this.state = 'closed';
+      return;
+    }
     for (const channel of this.channels) channel.close();
     for (const link of this.links.reverse()) link.close();
     for (const map of this.loadedMaps.values()) map.unmapMemory();

@@ -1,79 +1,19 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixture, loadableFixtures } from '@bpfkit/fixtures';
-import {
-  BpfAttr,
-  type BpfBackend,
-  BpfCommand,
-  Errno,
-  getBackend,
-  isLittleEndianHost,
-  nativeBuffer,
-  type ObjectKind,
-  objectFdById,
-  setBackend,
-} from '@bpfkit/syscall';
+import { Errno, getBackend, setBackend } from '@bpfkit/syscall';
 import { describe, expect, it } from 'vitest';
 import { BpfObject, LoadError } from '../src/index.js';
-import { bpfUnavailable, openFdCount, privateBpffs, settled } from './kernel.js';
+import { bpfUnavailable, openFdCount, privateBpffs } from './kernel.js';
+import { recordingBackend, stillAlive } from './recording-backend.js';
 
 const unavailable = bpfUnavailable();
 
-/**
- * A backend that fails the `failAt`-th bpf(2) call with `errno`, counts every call, and
- * records the kernel id of every map, program and BTF object it sees created.
- */
-function recordingBackend(real: BpfBackend, failAt: number, errno: number) {
-  const created: { kind: ObjectKind; id: number }[] = [];
-  const recorder = {
-    ...real,
-    name: `recording(${real.name})`,
-    real,
-    calls: 0,
-    created,
-    bpf(command: number, attr: Uint8Array, size: number) {
-      recorder.calls++;
-      if (recorder.calls === failAt) return -errno;
-      const result = real.bpf(command, attr, size);
-      const kind = createdKind[command];
-      if (kind !== undefined && result >= 0) created.push({ kind, id: objectId(real, result) });
-      return result;
-    },
-    // A background call is a bpf(2) call too: failing it means the kernel refused it at once.
-    bpfInBackground(command: number, attr: Uint8Array, size: number, done: (result: number) => void) {
-      recorder.calls++;
-      if (recorder.calls === failAt) done(-1);
-      else real.bpfInBackground(command, attr, size, done);
-    },
-  };
-  return recorder;
-}
-
-const createdKind: Record<number, ObjectKind> = {
-  [BpfCommand.MAP_CREATE]: 'map',
-  [BpfCommand.PROG_LOAD]: 'program',
-  [BpfCommand.BTF_LOAD]: 'btf',
-};
-
-/** The kernel id behind `fd`, read with the real backend (id is at byte 4 of every info struct). */
-function objectId(real: BpfBackend, fd: number): number {
-  const info = nativeBuffer(8);
-  const attr = new BpfAttr(16).u32(0, fd).u32(4, 8).pointer(8, info);
-  real.bpf(BpfCommand.OBJ_GET_INFO_BY_FD, attr.bytes, attr.size);
-  return new DataView(info.buffer).getUint32(4, isLittleEndianHost);
-}
-
-/** Of these objects, the ones the kernel still has once pending frees (RCU) have run. */
-async function stillAlive(objects: readonly { kind: ObjectKind; id: number }[]): Promise<string[]> {
-  return settled(() =>
-    objects.flatMap(({ kind, id }) => {
-      const fd = objectFdById(kind, id);
-      if (fd === undefined) return [];
-      fd.close();
-      return [`${kind} ${id}`];
-    }),
-  );
-}
+/** The two ways to load, which must fail alike: in place, and with program loads on a pool thread. */
+const loads = {
+  load: async (obj: BpfObject) => obj.load(),
+  loadAsync: (obj: BpfObject) => obj.loadAsync(),
+} as const;
 
 describe.skipIf(unavailable !== undefined)('every failure path closes what it opened', () => {
   it('a verifier rejection names the instruction and the source line', () => {
@@ -147,9 +87,9 @@ describe.skipIf(unavailable !== undefined)('every failure path closes what it op
     expect(openFdCount()).toBe(before);
   });
 
-  it.each(loadableFixtures().map((f) => [f.name, f] as const))(
-    'failing each bpf(2) call of loading %s in turn leaves no fd and no kernel object',
-    async (_name, f) => {
+  it.each(loadableFixtures().flatMap((f) => (['load', 'loadAsync'] as const).map((how) => [f.name, how, f] as const)))(
+    'failing each bpf(2) call of loading %s (%s) in turn leaves no fd and no kernel object',
+    async (_name, how, f) => {
       const real = getBackend();
       const bpffs = privateBpffs();
       const pinRoot = bpffs.dir;
@@ -163,7 +103,7 @@ describe.skipIf(unavailable !== undefined)('every failure path closes what it op
       setBackend(counter);
       try {
         const clean = BpfObject.open(f.path, { pinRoot });
-        clean.load();
+        await loads[how](clean);
         clean.close();
       } finally {
         setBackend(real);
@@ -179,7 +119,7 @@ describe.skipIf(unavailable !== undefined)('every failure path closes what it op
         try {
           const obj = BpfObject.open(f.path, { pinRoot });
           try {
-            obj.load();
+            await loads[how](obj);
             obj.close(); // the BTF load is optional: failing it is not fatal
           } catch (error) {
             expect(LoadError.is(error)).toBe(true);

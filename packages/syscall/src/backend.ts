@@ -73,8 +73,7 @@ export interface BpfBackend {
   write(fd: number, buffer: Uint8Array): number;
   /**
    * `syscall(__NR_bpf, command, attr, size)` on a libuv pool thread, returning at once;
-   * `done` gets the result on the event loop (-1 for any failure: errno does not cross
-   * threads). `attr` is passed by address, so what the kernel writes into it is visible
+   * `done` gets the result, or `-errno`, on the event loop. `attr` is passed by address, so what the kernel writes into it is visible
    * while the call runs; it must stay alive (and unchanged) until `done`. A backend may
    * instead run the call in place and call `done` before returning (ffi-napi does).
    */
@@ -245,8 +244,9 @@ function loadKoffi(): BpfBackend {
   return {
     name: 'koffi',
     bpfInBackground(command, attr, size, done) {
+      // koffi sets errno to the pool thread's around the callback, so koffi.errno() reads the call's own.
       bpfByAddress.async(n.bpf, command, koffi.address(attr), size, (error: unknown, value: number) =>
-        done(error ? -1 : value),
+        done(error ? -Errno.EFAULT : result(value)),
       );
     },
     duplicate: (fd) => result(fcntl(fd, F_DUPFD_CLOEXEC, 0)),
@@ -332,8 +332,7 @@ function loadFfiNapi(): BpfBackend {
     // ffi-napi's async calls abort the whole process when the worker thread that made one is
     // terminated before it returns, so here the call runs in place (and waits as the kernel does).
     bpfInBackground(command, attr, size, done) {
-      const value = Number((libc.syscall as Fn)(n.bpf, command, buffer(attr), size));
-      done(value < 0 ? -1 : value);
+      done(result((libc.syscall as Fn)(n.bpf, command, buffer(attr), size)));
     },
     pageSize: () => Number((libc.sysconf as Fn)(_SC_PAGESIZE)),
     epollCreate: () => result((libc.epoll_create1 as Fn)(O_CLOEXEC)),

@@ -47,6 +47,29 @@ export function bpfTry(command: number, attr: BpfAttr): number {
 }
 
 /**
+ * Like {@link bpfTry}, but the call runs on a libuv pool thread and the promise settles with
+ * its result (or `-errno`) on the event loop, which keeps running meanwhile. `attr`, and the
+ * buffers it points at, stay alive until then. When the FFI cannot queue a background call
+ * (its queue is full, or the backend has none) the call runs in place.
+ */
+export function bpfTryInBackground(command: number, attr: BpfAttr): Promise<number> {
+  const b = getBackend();
+  return new Promise((resolve) => {
+    const send = (attempt: number) => {
+      try {
+        b.bpfInBackground(command, attr.bytes, attr.size, (result) => {
+          if (result === -Errno.EINTR && attempt < 5) send(attempt + 1);
+          else resolve(result);
+        });
+      } catch {
+        resolve(bpfTry(command, attr));
+      }
+    };
+    send(0);
+  });
+}
+
+/**
  * The error for a bpf(2) call made without {@link bpfCall} (hot paths call the backend
  * directly), with a hint fitted to `subject`.
  */

@@ -123,7 +123,7 @@ export {
 export { openPinned, PinDirectory, type PinOptions, pinAt } from './pin-directory.js';
 export type { LoadedProgram, ProgramLoadOptions, TestRunOptions, TestRunResult } from './programs.js';
 // Programs and BTF
-export { bindMap, loadProgram, testRun } from './programs.js';
+export { bindMap, loadProgram, loadProgramInBackground, testRun } from './programs.js';
 export { type SlotBatchOutcome, writeSlotsInBackground } from './slot-batch.js';
 export { closeDescriptorsOfEndedThreads, shareDescriptorTable } from './thread-descriptors.js';
 export type { MapLayout } from './value-layout.js';

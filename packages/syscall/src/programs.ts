@@ -1,5 +1,5 @@
 import { BPF_OBJ_NAME_LEN, BpfAttr, isLittleEndianHost, nativeBuffer } from './attr.js';
-import { bpfCall, bpfTry } from './call.js';
+import { bpfCall, bpfTry, bpfTryInBackground } from './call.js';
 import { BpfCommand } from './commands.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
@@ -83,11 +83,8 @@ function fdArrayBytes(fds: readonly number[]): Uint8Array {
   return bytes;
 }
 
-function attempt(
-  options: ProgramLoadOptions,
-  logLevel: number,
-  log: Uint8Array | undefined,
-): { result: number; attr: BpfAttr } {
+/** The PROG_LOAD attr of one attempt; it keeps the buffers it points at alive. */
+function programLoadAttr(options: ProgramLoadOptions, logLevel: number, log: Uint8Array | undefined): BpfAttr {
   const license = nativeBuffer(options.license.length + 1);
   for (let i = 0; i < options.license.length; i++) license[i] = options.license.charCodeAt(i) & 0x7f;
   const attr = new BpfAttr(PROG_LOAD_SIZE)
@@ -120,27 +117,27 @@ function attempt(
   }
   if (options.fdArray !== undefined && options.fdArray.length > 0)
     attr.pointer(progLoadAttr.fd_array, fdArrayBytes(options.fdArray));
-  let result = bpfTry(BpfCommand.PROG_LOAD, attr);
-  for (let sent = 1; result === -Errno.EAGAIN && sent < PROG_LOAD_ATTEMPTS; sent++)
-    result = bpfTry(BpfCommand.PROG_LOAD, attr);
-  return { result, attr };
+  return attr;
 }
 
 /**
- * BPF_PROG_LOAD, sent up to `PROG_LOAD_ATTEMPTS` (5) times while the kernel answers EAGAIN
- * (a signal interrupted the verifier). A quiet first try that fails is retried with the verifier log on; the log
- * buffer grows on ENOSPC up to the kernel's maximum. The log is returned on success when
- * `logLevel` asked for it, and attached to the error on failure.
- * @throws {@link BpfSyscallError} with the verifier log lines.
+ * The decisions of a BPF_PROG_LOAD, as a generator: it yields each attr to send and is
+ * given the result (or `-errno`), so the same sequence runs in place ({@link loadProgram})
+ * or on a pool thread ({@link loadProgramInBackground}). An attr is resent up to
+ * `PROG_LOAD_ATTEMPTS` (5) times while the kernel answers EAGAIN (a signal interrupted the
+ * verifier); a quiet first try that fails is retried with the verifier log on; the log
+ * buffer grows on ENOSPC up to the kernel's maximum.
  */
-export function loadProgram(options: ProgramLoadOptions): LoadedProgram {
+function* programLoadAttempts(options: ProgramLoadOptions): Generator<BpfAttr, LoadedProgram, number> {
   const name = options.name ?? '';
   let logLevel = options.logLevel ?? 0;
   // The kernel refuses log_size above its maximum with EINVAL, so larger requests are clamped.
   let size = Math.min(options.logSize ?? 1 << 16, MAX_LOG_SIZE);
   let log = logLevel > 0 ? nativeBuffer(size) : undefined;
   for (;;) {
-    const { result, attr } = attempt(options, logLevel, log);
+    const attr = programLoadAttr(options, logLevel, log);
+    let result = yield attr;
+    for (let sent = 1; result === -Errno.EAGAIN && sent < PROG_LOAD_ATTEMPTS; sent++) result = yield attr;
     if (result >= 0) {
       return { fd: new Fd(result, `prog '${name}'`), log: log === undefined ? [] : logLines(log) };
     }
@@ -165,6 +162,37 @@ export function loadProgram(options: ProgramLoadOptions): LoadedProgram {
       facts,
     );
   }
+}
+
+/**
+ * BPF_PROG_LOAD, sent up to `PROG_LOAD_ATTEMPTS` (5) times while the kernel answers EAGAIN
+ * (a signal interrupted the verifier). A quiet first try that fails is retried with the verifier log on; the log
+ * buffer grows on ENOSPC up to the kernel's maximum. The log is returned on success when
+ * `logLevel` asked for it, and attached to the error on failure.
+ * @throws {@link BpfSyscallError} with the verifier log lines.
+ */
+export function loadProgram(options: ProgramLoadOptions): LoadedProgram {
+  const attempts = programLoadAttempts(options);
+  let step = attempts.next();
+  while (!step.done) step = attempts.next(bpfTry(BpfCommand.PROG_LOAD, step.value));
+  return step.value;
+}
+
+/**
+ * {@link loadProgram} with every BPF_PROG_LOAD run on a libuv pool thread, so the event loop
+ * keeps running while the verifier works (which can take seconds for a big program): the
+ * same attempts, results and errors.
+ * @throws {@link BpfSyscallError} (as a rejection) with the verifier log lines.
+ * @example
+ * ```ts
+ * const { fd } = await loadProgramInBackground({ type: ProgramType.SOCKET_FILTER, instructions, license: 'GPL' });
+ * ```
+ */
+export async function loadProgramInBackground(options: ProgramLoadOptions): Promise<LoadedProgram> {
+  const attempts = programLoadAttempts(options);
+  let step = attempts.next();
+  while (!step.done) step = attempts.next(await bpfTryInBackground(BpfCommand.PROG_LOAD, step.value));
+  return step.value;
 }
 
 /** Options for {@link testRun}. */
