@@ -79,7 +79,7 @@ describe.skipIf(unavailable !== undefined)('map-in-map slots written in the back
     }
     // Each late call found its descriptor pointed at /dev/null and failed; none is left open.
     expect(late.length).toBeGreaterThan(0);
-    expect(late.every((r) => r === -1)).toBe(true);
+    expect(late.every((r) => r < 0)).toBe(true);
     expect(openFdCount()).toBe(before);
   }, 10_000);
 
