@@ -1,4 +1,6 @@
+import { kindNames } from './kinds.js';
 import type { Btf } from './spec.js';
+import type { TypeRecords } from './type-records.js';
 import type { BtfType } from './types.js';
 
 /** One type as `bpftool -j btf dump file …` prints it: `id`, upper-case `kind`, `name` (`(anon)` when empty), then its fields. */
@@ -89,15 +91,87 @@ export function toBpftoolJson(type: BtfType): BpftoolJsonType {
   }
 }
 
-/** One type as compact JSON text, 64-bit enumerators written as exact integers (JSON.stringify refuses bigints). */
-function typeJson(type: BtfType): string {
-  const json = toBpftoolJson(type);
-  if (type.kind !== 'enum64') return JSON.stringify(json);
-  const { values: _, ...rest } = json;
-  const entries = type.values.map(
-    (v) => `{"name":${JSON.stringify(v.name === '' ? '(anon)' : v.name)},"val":${v.value}}`,
-  );
-  return `${JSON.stringify(rest).slice(0, -1)},"values":[${entries.join(',')}]}`;
+/** A name as a JSON string, `(anon)` when empty. */
+function jsonName(name: string): string {
+  return JSON.stringify(anon(name));
+}
+
+/**
+ * Type `id` as compact JSON text, read straight from the records: the text `JSON.stringify`
+ * gives {@link toBpftoolJson}'s object, 64-bit enumerators written as exact integers (which
+ * JSON.stringify refuses as bigints), without making the object.
+ */
+function typeJson(r: TypeRecords, id: number): string {
+  const kind = r.kind(id);
+  const base = `{"id":${id},"kind":"${(kindNames[kind] as string).toUpperCase()}","name":${jsonName(r.name(id))}`;
+  if (kind === 0 /* VOID */) return `${base}}`;
+  const words = r.words;
+  const first = r.entries(id);
+  const word2 = r.sizeOrType(id);
+  const vlen = r.vlen(id);
+  const list: string[] = [];
+  switch (kind) {
+    case 1 /* INT */:
+      {
+        const bits = words[first] as number;
+        const encoding = intEncodings[(bits >>> 24) & 0x0f] ?? 'UNKN';
+        return `${base},"size":${word2},"bits_offset":${(bits >>> 16) & 0xff},"nr_bits":${bits & 0xff},"encoding":"${encoding}"}`;
+      }
+    case 3 /* ARRAY */:
+      return `${base},"type_id":${words[first]},"index_type_id":${words[first + 1]},"nr_elems":${words[first + 2]}}`;
+    case 4 /* STRUCT */:
+    case 5 /* UNION */:
+      {
+        const bitfields = r.kindFlag(id);
+        for (let w = first; w < first + 3 * vlen; w += 3) {
+          const offset = words[w + 2] as number;
+          const bitfieldSize = bitfields ? offset >>> 24 : 0;
+          const bitOffset = bitfields ? offset & 0xffffff : offset;
+          const member = `{"name":${jsonName(r.text(words[w] as number))},"type_id":${words[w + 1]},"bits_offset":${bitOffset}`;
+          list.push(bitfieldSize !== 0 ? `${member},"bitfield_size":${bitfieldSize}}` : `${member}}`);
+        }
+        return `${base},"size":${word2},"vlen":${vlen},"members":[${list.join(',')}]}`;
+      }
+    case 6 /* ENUM */:
+    case 19 /* ENUM64 */:
+      {
+        const signed = r.kindFlag(id);
+        const stride = kind === 6 ? 2 : 3;
+        for (let w = first; w < first + stride * vlen; w += stride) {
+          const low = words[w + 1] as number;
+          const value =
+            kind === 6
+              ? `${signed ? low | 0 : low}`
+              : `${signed ? BigInt.asIntN(64, (BigInt(words[w + 2] as number) << 32n) | BigInt(low)) : (BigInt(words[w + 2] as number) << 32n) | BigInt(low)}`;
+          list.push(`{"name":${jsonName(r.text(words[w] as number))},"val":${value}}`);
+        }
+        const encoding = signed ? 'SIGNED' : 'UNSIGNED';
+        return `${base},"encoding":"${encoding}","size":${word2},"vlen":${vlen},"values":[${list.join(',')}]}`;
+      }
+    case 7 /* FWD */:
+      return `${base},"fwd_kind":"${r.kindFlag(id) ? 'union' : 'struct'}"}`;
+    case 12 /* FUNC */:
+      return `${base},"type_id":${word2},"linkage":"${linkages[vlen] ?? 'UNKN'}"}`;
+    case 13 /* FUNC_PROTO */:
+      for (let w = first; w < first + 2 * vlen; w += 2) {
+        list.push(`{"name":${jsonName(r.text(words[w] as number))},"type_id":${words[w + 1]}}`);
+      }
+      return `${base},"ret_type_id":${word2},"vlen":${vlen},"params":[${list.join(',')}]}`;
+    case 14 /* VAR */:
+      return `${base},"type_id":${word2},"linkage":"${linkages[words[first] as number] ?? 'UNKN'}"}`;
+    case 15 /* DATASEC */:
+      for (let w = first; w < first + 3 * vlen; w += 3) {
+        list.push(`{"type_id":${words[w]},"offset":${words[w + 1]},"size":${words[w + 2]}}`);
+      }
+      return `${base},"size":${word2},"vlen":${vlen},"vars":[${list.join(',')}]}`;
+    case 16 /* FLOAT */:
+      return `${base},"size":${word2}}`;
+    case 17 /* DECL_TAG */:
+      return `${base},"type_id":${word2},"component_idx":${(words[first] as number) | 0}}`;
+    default:
+      // PTR, TYPEDEF, VOLATILE, CONST, RESTRICT, TYPE_TAG: the type they name.
+      return `${base},"type_id":${word2}}`;
+  }
 }
 
 /**
@@ -106,13 +180,14 @@ function typeJson(type: BtfType): string {
  * `ids` picks the types (every type of the blob by default).
  */
 export function* bpftoolJsonChunks(btf: Btf, ids?: Iterable<number>, chunk = 1 << 16): Generator<string> {
+  const records = btf.records();
   let text = '{"types":[';
   let first = true;
   const all = function* () {
     for (let id = btf.firstId; id < btf.typeCount; id++) yield id;
   };
   for (const id of ids ?? all()) {
-    text += (first ? '' : ',') + typeJson(btf.type(id));
+    text += (first ? '' : ',') + typeJson(records, id);
     first = false;
     if (text.length >= chunk) {
       yield text;
