@@ -28,6 +28,7 @@ import {
 import {
   attachesBySection,
   attachTarget,
+  checkExternDeclarations,
   describeCoreFixup,
   fillKconfig,
   hasSyscallWrapper,
@@ -136,6 +137,8 @@ export class BpfObject {
     const objectBtf = readObjectBtf(elf);
     this.btf = objectBtf?.btf;
     this.ext = objectBtf?.ext;
+    // As libbpf at open, before maps: externs another object defines (a link not yet made) are refused.
+    checkExternDeclarations(elf, this.btf);
     this.maps = resolveMaps(elf, this.btf, {
       objectName: options.objectName ?? objectNameFromPath(elf.name ?? 'object'),
       ...(options.innerMaps === undefined ? {} : { innerMaps: options.innerMaps }),
@@ -508,12 +511,14 @@ export class BpfObject {
   /**
    * Resolves externs: `__ksym` kfuncs and symbols against the running kernel's BTF and
    * kallsyms, then `.kconfig` values (running kernel's config, then the `kconfig` option).
+   * As libbpf, every program's externs must resolve, loaded or not: a missing one that is
+   * not `__weak` fails the object even when only a program with autoload off uses it.
    */
   private resolveExterns(moduleFds: ModuleBtfFds): void {
-    const failed = (error: unknown, where: { program: string } | { map: string }) =>
+    const failed = (error: unknown, where: { program: string; hint?: string } | { map: string }) =>
       new LoadError('resolve-externs', '', { object: this.name, ...where }, { cause: error });
     for (const plan of this.programs) {
-      if (!plan.autoload || plan.ksyms.length === 0) continue;
+      if (plan.ksyms.length === 0) continue;
       try {
         const decisions = resolveKsyms(plan, this.btf, {
           btf: this.options.kernelBtf ?? runningKernelBtf(),
@@ -528,7 +533,9 @@ export class BpfObject {
           this.log(`prog '${plan.name}': ksym '${d.name}' → ${d.resolution} ${value}${where}`);
         }
       } catch (error) {
-        throw failed(error, { program: plan.name });
+        const hint =
+          'externs resolve for every program, autoload off or not (as libbpf), so turning it off does not help';
+        throw failed(error, { program: plan.name, ...(plan.autoload ? {} : { hint }) });
       }
     }
     const kconfig = this.maps.find((m) => m.source === 'kconfig');

@@ -34,6 +34,7 @@ export type { RelocErrorCode, RelocErrorContext } from './errors.js';
 export { RelocError } from './errors.js';
 export type { ProgramExtInfo, ProgramFuncInfo, ProgramLineInfo } from './ext-info.js';
 export { encodeFuncInfo, encodeLineInfo, requireExtInfo, sourceLineAt } from './ext-info.js';
+export { checkExternDeclarations } from './extern-declarations.js';
 export type { Register } from './insn/builder.js';
 export { ProgramBuilder } from './insn/builder.js';
 export type { Labeler } from './insn/disasm.js';
