@@ -2,7 +2,9 @@
 // application would (programs whose section starts with '?' stay off, as libbpf decides),
 // then pins each loaded program under PIN_DIR by its name, for the translated instructions
 // to be compared. Maps pinned by name go under PIN_DIR-maps, never /sys/fs/bpf. libbpf's
-// messages go to stderr; the exit status is 0 only when everything loaded.
+// messages go to stderr; the exit status is 0 only when everything loaded. For each arena it
+// prints `arena NAME ADDRESS SIZE` (hex address, bytes) on stdout: where libbpf mapped it,
+// the user address the verifier wrote into the programs, so that it can be normalised.
 // Build against any libbpf: cc -O2 -o compat-libbpf scripts/compat-libbpf.c -lbpf
 // (or -I<libbpf>/include ... <libbpf>/libbpf.a -lelf -lz for one built from source).
 #include <bpf/libbpf.h>
@@ -10,6 +12,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+/* BPF_MAP_TYPE_ARENA, newer than some UAPI headers this builds against. */
+#define MAP_TYPE_ARENA 33
 
 static int print(enum libbpf_print_level level, const char *format, va_list args)
 {
@@ -21,6 +27,9 @@ int main(int argc, char **argv)
 	char path[4096];
 	struct bpf_object *object;
 	struct bpf_program *program;
+	struct bpf_map *map;
+	size_t size;
+	const void *start;
 	int err;
 
 	if (argc != 3) {
@@ -44,6 +53,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "compat-libbpf: load failed: %d\n", err);
 		bpf_object__close(object);
 		return 1;
+	}
+	bpf_object__for_each_map(map, object) {
+		if (bpf_map__type(map) != MAP_TYPE_ARENA || !(start = bpf_map__initial_value(map, &size)))
+			continue;
+		printf("arena %s %#lx %lu\n", bpf_map__name(map), (unsigned long)start,
+		       (unsigned long)bpf_map__max_entries(map) * (unsigned long)sysconf(_SC_PAGESIZE));
 	}
 	bpf_object__for_each_program(program, object) {
 		if (!bpf_program__autoload(program))

@@ -1,13 +1,15 @@
 // The child half of `npm run compat`: loads one object with bpfkit and compares each of its
 // programs' translated instructions with those of libbpf's load of the same object, pinned
 // under a folder. Runs in a process of its own so that a crash or hang stops only this object.
-//   tsx scripts/compat-load.ts OBJECT PIN_ROOT [LIBBPF_PROGRAMS_DIR]
+// Arena addresses are normalised with the ranges libbpf's loader printed (ARENAS_JSON) and bpfkit's own.
+//   tsx scripts/compat-load.ts OBJECT PIN_ROOT [LIBBPF_PROGRAMS_DIR [ARENAS_JSON]]
 // Prints one JSON line: a {@link BpfkitResult}.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { mapNameById, normalizeXlated } from '@bpfkit/fixtures';
+import { type ArenaRange, mapNameById, normalizeXlated } from '@bpfkit/fixtures';
 import { BpfObject } from '@bpfkit/loader';
-import { getPinnedObject, programInfo } from '@bpfkit/syscall';
+import { MapType } from '@bpfkit/maps';
+import { getBackend, getPinnedObject, programInfo } from '@bpfkit/syscall';
 
 /** Where one program's translated instructions first differ between bpfkit and libbpf. */
 export interface ProgramDifference {
@@ -39,22 +41,38 @@ function firstDifference(program: string, libbpf: string[], bpfkit: string[]): P
   return undefined;
 }
 
-function pinnedXlated(path: string): string[] {
+function pinnedXlated(path: string, arenas: readonly ArenaRange[]): string[] {
   const pinned = getPinnedObject(path);
   try {
-    return normalizeXlated(programInfo(pinned.fd, { xlated: true }).xlated as Uint8Array, mapNameById);
+    return normalizeXlated(programInfo(pinned.fd, { xlated: true }).xlated as Uint8Array, mapNameById, arenas);
   } finally {
     pinned.close();
   }
 }
 
-function compare(object: BpfObject, programs: string[], libbpfDir: string): ProgramDifference[] {
+/** Where bpfkit mapped the object's arenas in this process. */
+function bpfkitArenas(object: BpfObject): ArenaRange[] {
+  return object.maps
+    .filter((spec) => spec.type === MapType.ARENA)
+    .map((spec) => {
+      const memory = object.map(spec.name).memory();
+      return { name: spec.name, start: getBackend().address(memory), size: BigInt(memory.length) };
+    });
+}
+
+function compare(
+  object: BpfObject,
+  programs: string[],
+  libbpfDir: string,
+  libbpfArenas: readonly ArenaRange[],
+): ProgramDifference[] {
   const theirs = readdirSync(libbpfDir).sort();
+  const ourArenas = bpfkitArenas(object);
   const differences: ProgramDifference[] = [];
   for (const name of [...new Set([...theirs, ...programs])].sort()) {
-    const libbpf = theirs.includes(name) ? pinnedXlated(join(libbpfDir, name)) : undefined;
+    const libbpf = theirs.includes(name) ? pinnedXlated(join(libbpfDir, name), libbpfArenas) : undefined;
     const bpfkit = programs.includes(name)
-      ? normalizeXlated(object.program(name).info({ xlated: true }).xlated as Uint8Array, mapNameById)
+      ? normalizeXlated(object.program(name).info({ xlated: true }).xlated as Uint8Array, mapNameById, ourArenas)
       : undefined;
     const difference =
       libbpf === undefined || bpfkit === undefined
@@ -65,7 +83,12 @@ function compare(object: BpfObject, programs: string[], libbpfDir: string): Prog
   return differences;
 }
 
-function run(objectPath: string, pinRoot: string, libbpfDir: string | undefined): BpfkitResult {
+function run(
+  objectPath: string,
+  pinRoot: string,
+  libbpfDir: string | undefined,
+  libbpfArenas: readonly ArenaRange[],
+): BpfkitResult {
   let object: BpfObject | undefined;
   try {
     object = BpfObject.open(objectPath, { pinRoot });
@@ -82,16 +105,21 @@ function run(objectPath: string, pinRoot: string, libbpfDir: string | undefined)
   try {
     const programs = object.programs.filter((p) => p.autoload).map((p) => p.name);
     const differences =
-      libbpfDir !== undefined && existsSync(libbpfDir) ? compare(object, programs, libbpfDir) : undefined;
+      libbpfDir !== undefined && existsSync(libbpfDir) ? compare(object, programs, libbpfDir, libbpfArenas) : undefined;
     return { loaded: true, programs, ...(differences === undefined ? {} : { differences }) };
   } finally {
     object.close();
   }
 }
 
-const [objectPath, pinRoot, libbpfDir] = process.argv.slice(2);
+const [objectPath, pinRoot, libbpfDir, arenasJson] = process.argv.slice(2);
 if (objectPath === undefined || pinRoot === undefined) {
-  console.error('usage: tsx scripts/compat-load.ts OBJECT PIN_ROOT [LIBBPF_PROGRAMS_DIR]');
+  console.error('usage: tsx scripts/compat-load.ts OBJECT PIN_ROOT [LIBBPF_PROGRAMS_DIR [ARENAS_JSON]]');
   process.exit(2);
 }
-process.stdout.write(`${JSON.stringify(run(objectPath, pinRoot, libbpfDir))}\n`);
+const libbpfArenas = (JSON.parse(arenasJson ?? '[]') as { name: string; start: string; size: string }[]).map((a) => ({
+  name: a.name,
+  start: BigInt(a.start),
+  size: BigInt(a.size),
+}));
+process.stdout.write(`${JSON.stringify(run(objectPath, pinRoot, libbpfDir, libbpfArenas))}\n`);

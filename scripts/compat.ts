@@ -83,12 +83,28 @@ function loadWithLibbpf(loader: LibbpfLoader, object: string, programs: string, 
     ],
     { encoding: 'utf8', timeout: timeoutSeconds * 1000 },
   );
-  if (run.status === 0) return { loaded: true };
+  if (run.status === 0) return { loaded: true, arenas: arenasMapped(run.stdout) };
   return { loaded: false, error: run.status === null ? abnormalEnd(run, timeoutSeconds) : libbpfReason(run.stderr) };
 }
 
-function loadWithBpfkit(object: string, pinRoot: string, programs: string, timeoutSeconds: number): BpfkitResult {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', childScript, object, pinRoot, programs], {
+/** The `arena NAME ADDRESS SIZE` lines a loader prints (scripts/compat-libbpf.c), as JSON for the child. */
+function arenasMapped(stdout: string): string {
+  const arenas = [...stdout.matchAll(/^arena (\S+) (0x[0-9a-f]+) (\d+)$/gm)].map(([, name, start, size]) => ({
+    name,
+    start,
+    size,
+  }));
+  return JSON.stringify(arenas);
+}
+
+function loadWithBpfkit(
+  object: string,
+  pinRoot: string,
+  programs: string,
+  arenas: string,
+  timeoutSeconds: number,
+): BpfkitResult {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', childScript, object, pinRoot, programs, arenas], {
     cwd: repoRoot,
     encoding: 'utf8',
     timeout: timeoutSeconds * 1000,
@@ -146,8 +162,8 @@ async function main(): Promise<number> {
       const work = join(bpffs, String(index));
       const [programs, pinRoot] = [join(work, 'libbpf'), join(work, 'bpfkit')];
       mkdirSync(pinRoot, { recursive: true });
-      const libbpf = loadWithLibbpf(loader, object, programs, timeoutSeconds);
-      const bpfkit = loadWithBpfkit(object, pinRoot, programs, timeoutSeconds);
+      const { arenas = '[]', ...libbpf } = loadWithLibbpf(loader, object, programs, timeoutSeconds);
+      const bpfkit = loadWithBpfkit(object, pinRoot, programs, arenas, timeoutSeconds);
       rmSync(work, { recursive: true, force: true });
       await new Promise((next) => setImmediate(next));
       if (stopping) break; // a Ctrl-C reached the children too: this object's result is not one

@@ -14,6 +14,7 @@ import {
   batchUpdateSupported,
   createMap,
   type Fd,
+  type Mapping,
   mapFdMemory,
   mapFreeze,
   mapInfo,
@@ -40,6 +41,8 @@ export interface MapCreation {
   readonly log: LoadLogger;
   /** The module BTF object fd of each struct_ops map whose value type a kernel module defines, by map name. */
   readonly structOpsModuleFds?: ReadonlyMap<string, Fd>;
+  /** Receives each arena's mapping in this process, by map name (unmapped when the scope closes). */
+  readonly arenas?: Map<string, Mapping>;
 }
 
 /** Wraps a syscall failure of `step` into a LoadError carrying the errno and context. */
@@ -107,6 +110,7 @@ function mapArena(spec: MapSpec, fd: Fd, c: MapCreation): void {
     { map: spec.name },
   );
   c.scope.onClose(() => mapping.unmap());
+  c.arenas?.set(spec.name, mapping);
   mapping.bytes.set(globals);
   c.log(`map '${spec.name}': arena mapped (${length} bytes), ${globals.length} bytes of __arena globals written`);
 }

@@ -86,7 +86,11 @@ export class BpfMap {
      * other maps.
      */
     readonly structOpsValue?: Uint8Array,
-  ) {}
+    /** For an arena, its memory as the load mapped it (what {@link memory} returns). */
+    arena?: Mapping,
+  ) {
+    this.mapping = arena;
+  }
 
   /**
    * The BTF its `spec.btfKeyTypeId` and `spec.btfValueTypeId` refer to: the object's BTF as
@@ -285,6 +289,8 @@ export class BpfMap {
    * created `BPF_F_MMAPABLE` (as `.bss`, `.data` and `.data.*` are when they hold a global
    * variable); entry `i` starts at `i × valueSize` rounded up to 8. Mapped once; the object's
    * `close()` unmaps it, after which the bytes must not be touched (the memory is gone).
+   * For an arena (`BPF_MAP_TYPE_ARENA`), the whole arena as the load mapped it: at
+   * `map_extra`, or where the kernel chose, the address programs use for it.
    * @throws {@link LoadError} (step `use`) for a map that is not mmapable or is frozen (read
    * its unchanging values with {@link lookup}); {@link @bpfkit/syscall!BpfSyscallError} when the mapping fails.
    */

@@ -41,7 +41,7 @@ import {
   resolveKsyms,
 } from '@bpfkit/reloc';
 import { kernelFacts, kernelSymbolAddress, kernelSymbolAddressesHidden, kprobesAvailable } from '@bpfkit/reloc/node';
-import { attachCookieSupported, isLittleEndianHost, pageSize, possibleCpus } from '@bpfkit/syscall';
+import { attachCookieSupported, isLittleEndianHost, type Mapping, pageSize, possibleCpus } from '@bpfkit/syscall';
 import { LoadError } from './errors.js';
 import { loadObjectBtf } from './execute-btf.js';
 import { createMaps } from './execute-maps.js';
@@ -262,6 +262,7 @@ export class BpfObject {
       const core = this.relocateCore();
       const plan = planCreation(this.maps);
       const { fd: btfFd, fixed: typedBtf } = loadObjectBtf(this.elf, this.btf, this.maps, this.scope, this.log);
+      const arenas = new Map<string, Mapping>();
       const mapFds = createMaps({
         object: this.name,
         maps: this.maps,
@@ -271,6 +272,7 @@ export class BpfObject {
         scope: this.scope,
         log: this.log,
         structOpsModuleFds: structOpsModuleFds(structOps, moduleFds),
+        arenas,
       });
       const loading = {
         adopt: (link: BpfLink) => this.links.push(link),
@@ -302,7 +304,8 @@ export class BpfObject {
       const values = structOpsValues(structOps, programs);
       for (const spec of this.maps) {
         const fd = mapFds.get(spec.name);
-        if (fd !== undefined) this.loadedMaps.set(spec.name, new BpfMap(spec, fd, typedBtf, values.get(spec.name)));
+        if (fd !== undefined)
+          this.loadedMaps.set(spec.name, new BpfMap(spec, fd, typedBtf, values.get(spec.name), arenas.get(spec.name)));
       }
       this.loadedPrograms = programs;
       this.scope.commit();

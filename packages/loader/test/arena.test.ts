@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { fixture } from '@bpfkit/fixtures';
+import { fixture, mapNameById, normalizeXlated } from '@bpfkit/fixtures';
 import { MapType } from '@bpfkit/maps';
+import { getBackend } from '@bpfkit/syscall';
 import { describe, expect, it } from 'vitest';
 import { BpfObject } from '../src/index.js';
 import { bpfUnavailable } from './kernel.js';
@@ -43,5 +44,34 @@ describe.skipIf(unavailable !== undefined)('arena maps and __arena globals', () 
     object.load();
     expect(arenaMappings()).not.toContain(1n << 44n);
     expect(object.program('bump').testRun().retval).toBe(6);
+  });
+
+  it('memory() is the arena where the kernel put it, and that address, normalised, makes two loads compare equal', () => {
+    const loadAnywhere = () => {
+      const object = BpfObject.open(fixture('arena').path);
+      (object.maps.find((m) => m.name === 'arena') as { mapExtra: bigint }).mapExtra = 0n;
+      object.load();
+      return object;
+    };
+    using first = loadAnywhere();
+    using second = loadAnywhere();
+    const memory = first.map('arena').memory();
+    expect(memory.length).toBe(2 * 4096);
+    const view = new DataView(memory.buffer, memory.byteOffset, memory.byteLength);
+    expect(view.getInt32(0, true)).toBe(5); // counter, copied in at load
+    first.program('bump').testRun();
+    expect(view.getInt32(0, true)).toBe(6); // the program's write, seen through the mapping
+    const ranges = (object: BpfObject) => {
+      const bytes = object.map('arena').memory();
+      return [{ name: 'arena', start: getBackend().address(bytes), size: BigInt(bytes.length) }];
+    };
+    const [a, b] = [ranges(first), ranges(second)];
+    expect(arenaMappings()).toEqual(expect.arrayContaining([a[0]?.start, b[0]?.start]));
+    expect(a[0]?.start).not.toBe(b[0]?.start);
+    const xlated = (object: BpfObject) => object.program('bump').info({ xlated: true }).xlated as Uint8Array;
+    expect(normalizeXlated(xlated(first), mapNameById)).not.toEqual(normalizeXlated(xlated(second), mapNameById));
+    const normalized = normalizeXlated(xlated(first), mapNameById, a);
+    expect(normalized).toContain("ld_imm64 r1 arena 'arena' off 0");
+    expect(normalizeXlated(xlated(second), mapNameById, b)).toEqual(normalized);
   });
 });
