@@ -378,6 +378,11 @@ export class BpfProgram {
    * `socket`), through `@bpfkit/link`; `options` supply what the name cannot. The link
    * belongs to the object: closing the object closes it.
    * @throws {@link @bpfkit/link!LinkError} naming the program and what the attachment needs.
+   * @example
+   * ```ts
+   * const link = obj.program('handle_exec').attach(); // SEC("tp/sched/sched_process_exec")
+   * const xdp = obj.program('drop_all').attach({ interface: 'eth0' });
+   * ```
    */
   attach(options: AttachOptions = {}): BpfLink {
     const link = attachProgram(

@@ -156,6 +156,11 @@ export class BpfObject {
    * (CO-RE relocations are recorded, resolved at load); makes no kernel call and reads no
    * kernel BTF.
    * @throws ElfError, BtfError, MapError or RelocError for bad input, naming where.
+   * @example
+   * ```ts
+   * using obj = BpfObject.open('counter.bpf.o', { constants: { target_pid: process.pid } });
+   * obj.load();
+   * ```
    */
   static open(pathOrBytes: string | Uint8Array, options: OpenOptions = {}): BpfObject {
     const bytes = typeof pathOrBytes === 'string' ? new Uint8Array(readFileSync(pathOrBytes)) : pathOrBytes;
@@ -200,6 +205,15 @@ export class BpfObject {
    * rounded up to a power-of-two number of pages), so after load they show what was created.
    * One attempt: after a failure everything opened is closed and the object cannot load again.
    * @throws {@link LoadError} naming the step, map, slot, program, instruction and source line.
+   * @example
+   * ```ts
+   * try {
+   *   obj.load();
+   * } catch (error) {
+   *   if (LoadError.is(error)) console.error(error.step, error.context.program, error.context.source);
+   *   throw error;
+   * }
+   * ```
    */
   load(): void {
     runInPlace(this.loading());
@@ -324,6 +338,12 @@ export class BpfObject {
    * A loaded map by name: the variable name, libbpf's global-data name (`obj.bss`), or a
    * data section name (`.bss`, `.data.custom`).
    * @throws {@link LoadError} before load or for a name the object does not define.
+   * @example
+   * ```ts
+   * const counts = obj.map('counts');
+   * counts.update(Uint32Array.of(0), BigUint64Array.of(0n));
+   * obj.map('.bss').lookup(Uint32Array.of(0)); // the .bss section's bytes
+   * ```
    */
   map(name: string): BpfMap {
     this.requireLoaded();
@@ -344,6 +364,10 @@ export class BpfObject {
   /**
    * A loaded program by name.
    * @throws {@link LoadError} before load or for a program that was not loaded.
+   * @example
+   * ```ts
+   * const { retval } = obj.program('filter').testRun({ data: new Uint8Array(64) });
+   * ```
    */
   program(name: string): BpfProgram {
     this.requireLoaded();
@@ -400,6 +424,10 @@ export class BpfObject {
    * (`for await`), zero-copy views (`consume`, `on('data')`), or with `type`, objects decoded
    * through the BTF struct of that name. Closed with the object.
    * @throws an `EventsError` for another map type or a type not in the object's BTF.
+   * @example
+   * ```ts
+   * for await (const event of obj.ringBuffer('events', { type: 'event' })) console.log(event.pid, event.comm);
+   * ```
    */
   ringBuffer(name: string, options?: EventChannelOptions & { readonly type?: undefined }): RingBuffer;
   ringBuffer(name: string, options: EventChannelOptions & { readonly type: string }): RingBuffer<BtfValue>;
@@ -415,6 +443,11 @@ export class BpfObject {
    * with the object.
    * @throws an `EventsError` for another map type, a bad page count, or a CPU whose perf
    * event cannot be opened.
+   * @example
+   * ```ts
+   * const perf = obj.perfBuffer('samples', { pageCount: 8 });
+   * perf.on('data', (sample) => console.log(sample.cpu, sample.data.length));
+   * ```
    */
   perfBuffer(name: string, options?: PerfChannelOptions & { readonly type?: undefined }): PerfBuffer;
   perfBuffer(name: string, options: PerfChannelOptions & { readonly type: string }): PerfBuffer<BtfValue>;
