@@ -4,6 +4,8 @@
  * read func/line info and CO-RE records, fix up and sanitise BTF for a kernel, encode it
  * back byte for byte, and print it as C. Kernel BTF lives in `@bpfkit/btf/node`.
  *
+ * {@include ../README.md}
+ *
  * @packageDocumentation
  * @module @bpfkit/btf
  */

@@ -2,6 +2,8 @@
  * The `bpfkit` command, also usable as a library: the program definition (for embedding or
  * testing), the object description behind `inspect` and `graph`, and the graph formats.
  *
+ * {@include ../README.md}
+ *
  * @packageDocumentation
  * @module @bpfkit/cli
  */

@@ -3,6 +3,8 @@
  * header, sections (with extended numbering), symbols, and REL/RELA relocations, decoded
  * lazily over the caller's bytes without copies. Reading from disk lives in `@bpfkit/elf/node`.
  *
+ * {@include ../README.md}
+ *
  * @packageDocumentation
  * @module @bpfkit/elf
  */

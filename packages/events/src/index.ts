@@ -5,6 +5,8 @@
  * their mapped pages on the event loop: zero-copy views in `consume()` and `'data'`
  * listeners, copies (or BTF-decoded objects) from the async iterator.
  *
+ * {@include ../README.md}
+ *
  * @packageDocumentation
  * @module @bpfkit/events
  */

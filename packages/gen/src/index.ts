@@ -4,6 +4,8 @@
  * and typed skeletons (typed rodata, maps, programs, event readers, and `.bss`/`.data`
  * variables read and written in kernel memory). The helpers generated code calls live here too.
  *
+ * {@include ../README.md}
+ *
  * @packageDocumentation
  * @module @bpfkit/gen
  */

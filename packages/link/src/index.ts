@@ -5,6 +5,8 @@
  * iterators, perf events, XDP, tcx, cgroups and socket filters. Each returns a
  * {@link Link} that detaches on close and can be inspected, updated and pinned.
  *
+ * {@include ../README.md}
+ *
  * @packageDocumentation
  * @module @bpfkit/link
  */

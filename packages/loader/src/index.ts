@@ -3,6 +3,8 @@
  * load it (BTF, maps with declarative map-in-map and prog-array slots, programs), use its
  * maps and programs, close it. Every failure closes what the load opened.
  *
+ * {@include ../README.md}
+ *
  * @packageDocumentation
  * @module @bpfkit/loader
  */

@@ -4,6 +4,8 @@
  * `.rel.maps`, legacy `maps` definitions, global data and `.kconfig`, pinning, and an
  * ordered creation plan the loader runs.
  *
+ * {@include ../README.md}
+ *
  * @packageDocumentation
  * @module @bpfkit/maps
  */

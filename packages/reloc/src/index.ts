@@ -4,6 +4,8 @@
  * fixed, map and global-data references located, func and line info moved along, and the
  * BPF instruction set to decode and encode.
  *
+ * {@include ../README.md}
+ *
  * @packageDocumentation
  * @module @bpfkit/reloc
  */

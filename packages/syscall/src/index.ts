@@ -5,6 +5,8 @@
  * verifier logs, and file descriptors that close themselves. The FFI loads on the first
  * kernel call.
  *
+ * {@include ../README.md}
+ *
  * @packageDocumentation
  * @module @bpfkit/syscall
  */
