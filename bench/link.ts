@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fixture } from '@bpfkit/fixtures';
 import { attachUprobeMulti, attachUsdt, clearBinaryCache, type Link, openUsdtMaps } from '@bpfkit/link';
 import { BpfObject } from '@bpfkit/loader';
-import { AttachType } from '@bpfkit/reloc';
+import { AttachType } from '@bpfkit/uapi';
 import type { Figure } from './run.js';
 
 const FUNCTIONS = 1000;

@@ -13,7 +13,6 @@ import { BpfObject } from '@bpfkit/loader';
 import {
   backgroundBatchesSettled,
   createMap,
-  MapType,
   mapFileReadOnly,
   mapLookup,
   mapLookupBatch,
@@ -22,6 +21,7 @@ import {
   mapUpdateBatch,
   setBackend,
 } from '@bpfkit/syscall';
+import { MapType } from '@bpfkit/uapi';
 import { Bench } from 'tinybench';
 import { btfDumpFigures } from './btf-dump.js';
 import { complexityFigures } from './complexity.js';

@@ -7,18 +7,19 @@
  */
 export const mayUse: Readonly<Record<string, readonly string[]>> = {
   errors: [],
-  elf: ['errors'],
-  btf: ['errors', 'elf'],
-  maps: ['errors', 'elf', 'btf'],
-  reloc: ['errors', 'elf', 'btf', 'maps'],
-  gen: ['errors', 'elf', 'btf', 'maps', 'reloc'],
-  syscall: ['errors'],
-  events: ['errors', 'btf', 'syscall'],
-  link: ['errors', 'elf', 'btf', 'maps', 'reloc', 'syscall'],
-  loader: ['errors', 'elf', 'btf', 'maps', 'reloc', 'syscall', 'events', 'link'],
-  cli: ['errors', 'elf', 'btf', 'maps', 'reloc', 'syscall', 'events', 'link', 'loader', 'gen'],
-  fixtures: ['btf', 'syscall'],
+  uapi: [],
+  elf: ['errors', 'uapi'],
+  btf: ['errors', 'uapi', 'elf'],
+  maps: ['errors', 'uapi', 'elf', 'btf'],
+  reloc: ['errors', 'uapi', 'elf', 'btf', 'maps'],
+  gen: ['errors', 'uapi', 'elf', 'btf', 'maps', 'reloc'],
+  syscall: ['errors', 'uapi'],
+  events: ['errors', 'uapi', 'btf', 'syscall'],
+  link: ['errors', 'uapi', 'elf', 'btf', 'maps', 'reloc', 'syscall'],
+  loader: ['errors', 'uapi', 'elf', 'btf', 'maps', 'reloc', 'syscall', 'events', 'link'],
+  cli: ['errors', 'uapi', 'elf', 'btf', 'maps', 'reloc', 'syscall', 'events', 'link', 'loader', 'gen'],
+  fixtures: ['uapi', 'btf', 'syscall'],
 };
 
 /** The packages that must stay pure (no Node API, no kernel): they run in browsers. */
-export const purePackages: readonly string[] = ['errors', 'elf', 'btf', 'maps', 'reloc', 'gen'];
+export const purePackages: readonly string[] = ['errors', 'uapi', 'elf', 'btf', 'maps', 'reloc', 'gen'];

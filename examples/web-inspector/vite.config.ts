@@ -8,7 +8,7 @@ export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: './',
   resolve: {
-    alias: [{ find: /^@bpfkit\/(errors|elf|btf|maps|reloc)$/, replacement: `${packages}$1/src/index.ts` }],
+    alias: [{ find: /^@bpfkit\/(errors|uapi|elf|btf|maps|reloc)$/, replacement: `${packages}$1/src/index.ts` }],
   },
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022' },
 });

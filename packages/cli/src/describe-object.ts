@@ -2,6 +2,7 @@ import * as btfLib from '@bpfkit/btf';
 import * as elfLib from '@bpfkit/elf';
 import * as mapsLib from '@bpfkit/maps';
 import * as relocLib from '@bpfkit/reloc';
+import * as uapi from '@bpfkit/uapi';
 import { kernelSupportProblems } from './kernel-support.js';
 
 type MapSpec = mapsLib.MapSpec;
@@ -115,7 +116,7 @@ const sectionTypeName = (type: number) =>
   Object.entries(elfLib.SectionType).find(([, v]) => v === type)?.[0] ?? `0x${type.toString(16)}`;
 
 function shape(spec: MapSpec): string {
-  return `${mapsLib.mapTypeName(spec.type)} key ${spec.keySize} value ${spec.valueSize} max ${spec.maxEntries}`;
+  return `${uapi.mapTypeName(spec.type)} key ${spec.keySize} value ${spec.valueSize} max ${spec.maxEntries}`;
 }
 
 /**
@@ -177,8 +178,8 @@ export function describeObject(
     programs: plans.map((p) => ({
       name: p.name,
       section: p.section,
-      type: p.kind ? relocLib.programTypeName(p.kind.programType) : 'unknown',
-      attachType: relocLib.attachTypeName(p.kind?.expectedAttachType),
+      type: p.kind ? uapi.programTypeName(p.kind.programType) : 'unknown',
+      attachType: uapi.attachTypeName(p.kind?.expectedAttachType),
       instructions: p.instructions.length,
       subprograms: p.subprograms.map((s) => s.name),
       maps: [...new Set(p.references.map((r) => r.map))],
@@ -186,7 +187,7 @@ export function describeObject(
     maps: maps.map((m) => ({
       name: m.name,
       source: m.source,
-      type: mapsLib.mapTypeName(m.type),
+      type: uapi.mapTypeName(m.type),
       keySize: m.keySize,
       valueSize: m.valueSize,
       maxEntries: m.maxEntries,

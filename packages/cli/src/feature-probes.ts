@@ -1,14 +1,15 @@
-import * as mapsLib from '@bpfkit/maps';
-import * as reloc from '@bpfkit/reloc';
+import type * as mapsLib from '@bpfkit/maps';
+import type * as reloc from '@bpfkit/reloc';
 import { helperSupported, mapTypeSupported, programTypeSupported } from '@bpfkit/syscall';
+import * as uapi from '@bpfkit/uapi';
 import { helperCalls, type KernelHelpers } from './kernel-support.js';
 
 /** Program types that load only with a BTF attach target: a bare probe program says nothing about them. */
 const needsTarget: ReadonlySet<number> = new Set([
-  reloc.ProgramType.TRACING,
-  reloc.ProgramType.STRUCT_OPS,
-  reloc.ProgramType.EXT,
-  reloc.ProgramType.LSM,
+  uapi.ProgramType.TRACING,
+  uapi.ProgramType.STRUCT_OPS,
+  uapi.ProgramType.EXT,
+  uapi.ProgramType.LSM,
 ]);
 
 /** What the feature probes found, and a note when they could not run. */
@@ -28,7 +29,7 @@ export function featureProbeProblems(
   helpers: KernelHelpers,
 ): ProbeFindings {
   // A socket filter loads on every kernel with BPF: when even that fails, the probes lack the privilege.
-  if (!programTypeSupported(reloc.ProgramType.SOCKET_FILTER)) {
+  if (!programTypeSupported(uapi.ProgramType.SOCKET_FILTER)) {
     return {
       problems: [],
       notes: [
@@ -40,7 +41,7 @@ export function featureProbeProblems(
   for (const plan of plans) {
     const type = plan.kind?.programType;
     if (type === undefined || needsTarget.has(type)) continue;
-    const typeName = reloc.programTypeName(type);
+    const typeName = uapi.programTypeName(type);
     if (!programTypeSupported(type)) {
       problems.push(`prog '${plan.name}': this kernel cannot load ${typeName} programs (feature probe)`);
       continue;
@@ -55,9 +56,7 @@ export function featureProbeProblems(
   }
   for (const map of maps) {
     if (!mapTypeSupported(map.type))
-      problems.push(
-        `map '${map.name}': this kernel cannot create ${mapsLib.mapTypeName(map.type)} maps (feature probe)`,
-      );
+      problems.push(`map '${map.name}': this kernel cannot create ${uapi.mapTypeName(map.type)} maps (feature probe)`);
   }
   return { problems, notes: [] };
 }

@@ -1,5 +1,6 @@
 import type * as btfLib from '@bpfkit/btf';
 import * as reloc from '@bpfkit/reloc';
+import * as uapi from '@bpfkit/uapi';
 
 /**
  * The values of the kernel's enum `name` (e.g. `bpf_prog_type`) and their names, without its
@@ -56,13 +57,13 @@ export function kernelSupportProblems(plans: readonly reloc.ProgramPlan[], kerne
     const kind = plan.kind;
     if (kind !== undefined && programTypes !== undefined && !programTypes.has(kind.programType)) {
       problems.push(
-        `${where}: program type ${reloc.programTypeName(kind.programType)} (${kind.programType}) of section '${plan.section}' is unknown to this kernel (its enum bpf_prog_type ends before it)`,
+        `${where}: program type ${uapi.programTypeName(kind.programType)} (${kind.programType}) of section '${plan.section}' is unknown to this kernel (its enum bpf_prog_type ends before it)`,
       );
     }
     const attach = kind?.expectedAttachType;
     if (attach !== undefined && attachTypes !== undefined && !attachTypes.has(attach)) {
       problems.push(
-        `${where}: attach type ${reloc.attachTypeName(attach)} (${attach}) of section '${plan.section}' is unknown to this kernel`,
+        `${where}: attach type ${uapi.attachTypeName(attach)} (${attach}) of section '${plan.section}' is unknown to this kernel`,
       );
     }
     for (const [helper, insn] of helperCalls(plan.instructions)) {

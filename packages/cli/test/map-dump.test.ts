@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fixture } from '@bpfkit/fixtures';
-import { createMap, type Fd, isPerCpuMapType, mapUpdate, perCpuStride, pinObject, possibleCpus } from '@bpfkit/syscall';
+import { createMap, type Fd, mapUpdate, perCpuStride, pinObject, possibleCpus } from '@bpfkit/syscall';
+import { isPerCpuMapType } from '@bpfkit/uapi';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bpfUnavailable, u32 } from '../../syscall/test/kernel.js';
 import {

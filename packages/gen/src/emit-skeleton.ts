@@ -1,5 +1,5 @@
 import { resolveType, sizeOf } from '@bpfkit/btf';
-import { mapTypeName } from '@bpfkit/maps';
+import { mapTypeName } from '@bpfkit/uapi';
 import { codecName, fillStatements, readExpression } from './codec-expressions.js';
 import { cDeclaration, type EmitContext, propertyAccess, propertyKey, quote } from './context.js';
 import { encodeBase64 } from './runtime/base64.js';

@@ -1,16 +1,8 @@
 import { type Btf, type BtfType, fixupDatasecs, readObjectBtf, VarLinkage } from '@bpfkit/btf';
 import { type ElfFile, parseElf, requireBpfObject } from '@bpfkit/elf';
-import {
-  isPerCpuMap,
-  isReadOnlySection,
-  MapFlag,
-  type MapSpec,
-  MapType,
-  mapTypeName,
-  objectNameFromPath,
-  resolveMaps,
-} from '@bpfkit/maps';
+import { isReadOnlySection, MapFlag, type MapSpec, objectNameFromPath, resolveMaps } from '@bpfkit/maps';
 import { planPrograms } from '@bpfkit/reloc';
+import { isPerCpuMapType, MapType, mapTypeName } from '@bpfkit/uapi';
 import { GenError } from './errors.js';
 
 /** A global variable of a section, at its fixed offset. */
@@ -138,7 +130,7 @@ export function readSkeletonModel(
       const plain = spec.inner === undefined && spec.type !== MapType.PROG_ARRAY && spec.btfValueTypeId !== 0;
       const key = spec.btfKeyTypeId !== 0 ? spec.btfKeyTypeId : spec.keySize === 4 ? 'u32' : undefined;
       if (!plain || key === undefined) return { form: 'raw', spec };
-      return { form: 'typed', spec, key, value: spec.btfValueTypeId, perCpu: isPerCpuMap(spec.type) };
+      return { form: 'typed', spec, key, value: spec.btfValueTypeId, perCpu: isPerCpuMapType(spec.type) };
     });
   const programs = planPrograms(elf, specs).map((plan) => ({ name: plan.name, section: plan.section }));
   const namedTypes = (options.types ?? []).map((name) => findType(btf, name));

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readSdtNotes } from '@bpfkit/elf';
 import { fixture } from '@bpfkit/fixtures';
 import { BpfObject } from '@bpfkit/loader';
-import { AttachType } from '@bpfkit/reloc';
+import { AttachType } from '@bpfkit/uapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bpfUnavailable, openFdCount } from '../../loader/test/kernel.js';
 import {

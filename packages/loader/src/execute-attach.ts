@@ -26,8 +26,9 @@ import {
   type TcDirection,
   TcxDirection,
 } from '@bpfkit/link';
-import { type AttachTarget, AttachType, attachTarget, type ProgramPlan } from '@bpfkit/reloc';
+import { type AttachTarget, attachTarget, type ProgramPlan } from '@bpfkit/reloc';
 import { attachCookieSupported } from '@bpfkit/syscall';
+import { AttachType } from '@bpfkit/uapi';
 
 /** Where and how to attach, beyond what the section name says. */
 export interface AttachOptions {

@@ -5,7 +5,6 @@ import {
   MapFlag,
   type MapSlot,
   type MapSpec,
-  MapType,
   mapCreateAttributes,
   pinPath,
 } from '@bpfkit/maps';
@@ -24,6 +23,7 @@ import {
   pageSize,
   writeSlotsInBackground,
 } from '@bpfkit/syscall';
+import { MapType } from '@bpfkit/uapi';
 import { u32s } from './bytes.js';
 import { LoadError, type LoadErrorContext } from './errors.js';
 import type { LoadLogger } from './log.js';

@@ -13,7 +13,6 @@ import {
   needsAttachBtf,
   type PatchedInstructions,
   type ProgramPlan,
-  ProgramType,
   patchMapReferences,
   type RelocatedProgram,
   RelocError,
@@ -34,6 +33,7 @@ import {
   type ProgramLoadOptions,
   uprobeMultiLinkSupported,
 } from '@bpfkit/syscall';
+import { ProgramType } from '@bpfkit/uapi';
 import { u32s } from './bytes.js';
 import { LoadError } from './errors.js';
 import { BpfProgram } from './handles.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fixture, mapNameById, normalizeXlated } from '@bpfkit/fixtures';
-import { MapType } from '@bpfkit/maps';
 import { getBackend } from '@bpfkit/syscall';
+import { MapType } from '@bpfkit/uapi';
 import { describe, expect, it } from 'vitest';
 import { BpfObject } from '../src/index.js';
 import { bpfUnavailable } from './kernel.js';

@@ -1,5 +1,6 @@
 import { fixture } from '@bpfkit/fixtures';
-import { type BpfBackend, BpfCommand, getBackend, setBackend } from '@bpfkit/syscall';
+import { type BpfBackend, getBackend, setBackend } from '@bpfkit/syscall';
+import { BpfCommand } from '@bpfkit/uapi';
 import { describe, expect, it } from 'vitest';
 import { BpfObject } from '../src/index.js';
 import { bpfUnavailable } from './kernel.js';

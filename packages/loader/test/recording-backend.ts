@@ -1,12 +1,12 @@
 import {
   BpfAttr,
   type BpfBackend,
-  BpfCommand,
   isLittleEndianHost,
   nativeBuffer,
   type ObjectKind,
   objectFdById,
 } from '@bpfkit/syscall';
+import { BpfCommand } from '@bpfkit/uapi';
 import { settled } from './kernel.js';
 
 /**

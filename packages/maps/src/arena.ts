@@ -1,5 +1,5 @@
 import type { ElfFile } from '@bpfkit/elf';
-import { MapType } from './constants.js';
+import { MapType } from '@bpfkit/uapi';
 import { MapError } from './errors.js';
 import type { MapSpec } from './spec.js';
 

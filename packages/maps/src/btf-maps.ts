@@ -9,7 +9,8 @@ import {
   VarLinkage,
 } from '@bpfkit/btf';
 import type { ElfFile } from '@bpfkit/elf';
-import { isMapInMap, MapType, PinType } from './constants.js';
+import { isMapInMapType, MapType } from '@bpfkit/uapi';
+import { PinType } from './constants.js';
 import { MapError, type MapErrorCode } from './errors.js';
 import { kernelMapName } from './names.js';
 import { type MapSpec, makeMapSpec } from './spec.js';
@@ -175,7 +176,7 @@ function parseDefinition(p: Parse, definition: BtfComposite, spec: MapSpec, inne
       if (index !== definition.members.length - 1) fail(p, 'bad-values', "'values' must be the last member", { field });
       if (!typeSeen) fail(p, 'missing-type', "'type' must come before 'values'", { field });
       const holdsPrograms = spec.type === MapType.PROG_ARRAY;
-      if (!isMapInMap(spec.type) && !holdsPrograms) {
+      if (!isMapInMapType(spec.type) && !holdsPrograms) {
         fail(p, 'bad-values', `'values' needs a map-in-map or prog-array type`, {
           field,
           expected: 'ARRAY_OF_MAPS, HASH_OF_MAPS or PROG_ARRAY',

@@ -1,6 +1,7 @@
 import { alignOf, type Btf, type BtfType, fixupDatasecs, sizeOf, VarLinkage } from '@bpfkit/btf';
 import { type ElfFile, SectionType, SymbolBinding, SymbolType } from '@bpfkit/elf';
-import { MapFlag, MapType } from './constants.js';
+import { MapType } from '@bpfkit/uapi';
+import { MapFlag } from './constants.js';
 import { MapError } from './errors.js';
 import { internalMapName } from './names.js';
 import { type KconfigExtern, type MapSpec, makeMapSpec } from './spec.js';

@@ -1,4 +1,4 @@
-import { MapType } from './constants.js';
+import { MapType } from '@bpfkit/uapi';
 import type { MapSpec } from './spec.js';
 
 /** What the running system decides about map sizes: read by the loader, passed in here. */

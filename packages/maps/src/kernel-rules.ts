@@ -1,4 +1,5 @@
-import { MapFlag, MapType } from './constants.js';
+import { MapType } from '@bpfkit/uapi';
+import { MapFlag } from './constants.js';
 import { MapError } from './errors.js';
 import { ringBufferSize } from './kernel-defaults.js';
 import type { MapSpec } from './spec.js';

@@ -1,4 +1,4 @@
-import { isMapInMap, MapType, mapTypeName } from './constants.js';
+import { isMapInMapType, MapType, mapTypeName } from '@bpfkit/uapi';
 import type { MapSlot, MapSpec } from './spec.js';
 
 /** One step of creating an object's maps, in the order the loader must run them. */
@@ -73,7 +73,7 @@ export function planCreation(maps: readonly MapSpec[]): CreationPlan {
   const visit = (spec: MapSpec): void => {
     if (done.has(spec.name) || visiting.has(spec.name)) return;
     visiting.add(spec.name);
-    if (isMapInMap(spec.type)) {
+    if (isMapInMapType(spec.type)) {
       for (const slot of spec.slots) {
         const target = byName.get(slot.target);
         if (target !== undefined) visit(target);

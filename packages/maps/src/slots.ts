@@ -1,6 +1,6 @@
 import { type ElfFile, type ElfSymbol, SectionFlag, SymbolType } from '@bpfkit/elf';
+import { isMapInMapType, MapType } from '@bpfkit/uapi';
 import type { BtfMapDefinition } from './btf-maps.js';
-import { isMapInMap, MapType } from './constants.js';
 import { MapError, type MapErrorCode } from './errors.js';
 import type { MapSlot } from './spec.js';
 
@@ -51,7 +51,7 @@ export function readSlots(elf: ElfFile, definitions: readonly BtfMapDefinition[]
     }
     const index = relative / SLOT_SIZE;
 
-    if (isMapInMap(outer.type)) {
+    if (isMapInMapType(outer.type)) {
       if (symbol.sectionIndex !== maps.index) {
         fail('slot-not-a-map', `'${target}' isn't a BTF-defined map`, { map: outer.name, slot: index });
       }

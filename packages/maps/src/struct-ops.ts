@@ -1,6 +1,7 @@
 import { type Btf, type BtfComposite, type BtfType, fixupDatasecs, resolveType, sizeOf } from '@bpfkit/btf';
 import { type ElfFile, SectionFlag, SymbolType } from '@bpfkit/elf';
-import { MapFlag, MapType } from './constants.js';
+import { MapType } from '@bpfkit/uapi';
+import { MapFlag } from './constants.js';
 import { MapError, type MapErrorCode } from './errors.js';
 import { kernelMapName } from './names.js';
 import { type MapSpec, makeMapSpec } from './spec.js';

@@ -1,4 +1,5 @@
-import { isMapInMap, MapFlag, MapType, mapTypeName } from './constants.js';
+import { isMapInMapType, MapType, mapTypeName } from '@bpfkit/uapi';
+import { MapFlag } from './constants.js';
 import { type MapDifference, MapError, type MapErrorContext } from './errors.js';
 import type { MapSpec } from './spec.js';
 
@@ -34,7 +35,7 @@ export function validateMaps(maps: readonly MapSpec[], object?: string): MapErro
   const byName = new Map(maps.map((m) => [m.name, m]));
   const where = object === undefined ? {} : { object };
   for (const outer of maps) {
-    if (isMapInMap(outer.type) && outer.inner === undefined) {
+    if (isMapInMapType(outer.type) && outer.inner === undefined) {
       problems.push(
         new MapError(
           'no-inner-definition',
@@ -63,7 +64,7 @@ export function validateMaps(maps: readonly MapSpec[], object?: string): MapErro
           ),
         );
       }
-      if (slot.targetKind !== 'map' || !isMapInMap(outer.type)) return;
+      if (slot.targetKind !== 'map' || !isMapInMapType(outer.type)) return;
       const target = byName.get(slot.target);
       if (target === undefined) {
         problems.push(
@@ -71,7 +72,7 @@ export function validateMaps(maps: readonly MapSpec[], object?: string): MapErro
         );
         return;
       }
-      if (isMapInMap(target.type)) {
+      if (isMapInMapType(target.type)) {
         problems.push(
           new MapError(
             'slot-nested',

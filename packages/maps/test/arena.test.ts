@@ -1,8 +1,9 @@
 import { readObjectBtf } from '@bpfkit/btf';
 import { parseElf } from '@bpfkit/elf';
 import { readFixture } from '@bpfkit/fixtures';
+import { MapType } from '@bpfkit/uapi';
 import { describe, expect, it } from 'vitest';
-import { MapType, resolveMaps } from '../src/index.js';
+import { resolveMaps } from '../src/index.js';
 
 describe('arena maps', () => {
   it('the ARENA map carries the initial bytes of the __arena globals (.addr_space.1)', () => {

@@ -1,13 +1,13 @@
 import { BtfError, readObjectBtf } from '@bpfkit/btf';
 import { ElfError, parseElf } from '@bpfkit/elf';
 import { allFixtures, readFixture } from '@bpfkit/fixtures';
+import { MapType } from '@bpfkit/uapi';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import {
   assertPinnedMapCompatible,
   MapError,
   type MapSpec,
-  MapType,
   makeMapSpec,
   pinPath,
   resolveMaps,

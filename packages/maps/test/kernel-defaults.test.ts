@@ -1,5 +1,6 @@
+import { MapType } from '@bpfkit/uapi';
 import { describe, expect, it } from 'vitest';
-import { applyKernelDefaults, MapType, makeMapSpec, mapCreateAttributes, ringBufferSize } from '../src/index.js';
+import { applyKernelDefaults, makeMapSpec, mapCreateAttributes, ringBufferSize } from '../src/index.js';
 
 const facts = { possibleCpus: 6, pageSize: 4096 };
 const map = (type: number, maxEntries: number) =>

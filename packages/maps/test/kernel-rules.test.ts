@@ -1,8 +1,9 @@
 import { readObjectBtf } from '@bpfkit/btf';
 import { parseElf } from '@bpfkit/elf';
 import { loadableFixtures, readFixture } from '@bpfkit/fixtures';
+import { MapType } from '@bpfkit/uapi';
 import { describe, expect, it } from 'vitest';
-import { MapType, makeMapSpec, mapKernelRuleProblems, resolveMaps, roundedRingBuffers } from '../src/index.js';
+import { makeMapSpec, mapKernelRuleProblems, resolveMaps, roundedRingBuffers } from '../src/index.js';
 
 const mapsOf = (name: string) => {
   const file = parseElf(readFixture(name), { name: `${name}.el.o` });

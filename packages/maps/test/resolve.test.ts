@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { readObjectBtf } from '@bpfkit/btf';
 import { type ElfFile, parseElf } from '@bpfkit/elf';
 import { readFixture } from '@bpfkit/fixtures';
+import { MapType } from '@bpfkit/uapi';
 import { describe, expect, it } from 'vitest';
 import {
   describeStep,
@@ -9,7 +10,6 @@ import {
   MapError,
   MapFlag,
   type MapSpec,
-  MapType,
   makeMapSpec,
   planCreation,
   resolveMaps,

@@ -1,13 +1,13 @@
 import { type Btf, BtfBuilder, parseBtf, readObjectBtf } from '@bpfkit/btf';
 import { parseElf } from '@bpfkit/elf';
 import { readFixture } from '@bpfkit/fixtures';
+import { MapType } from '@bpfkit/uapi';
 import { describe, expect, it } from 'vitest';
 import {
   layoutStructOps,
   MapError,
   MapFlag,
   type MapSpec,
-  MapType,
   resolveMaps,
   structOpsAttachments,
   structOpsValue,

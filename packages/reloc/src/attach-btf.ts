@@ -1,8 +1,8 @@
 import type { Btf } from '@bpfkit/btf';
+import { AttachType, ProgramType } from '@bpfkit/uapi';
 import { RelocError } from './errors.js';
 import { moduleName } from './module-name.js';
 import type { ProgramPlan } from './plan.js';
-import { AttachType, ProgramType } from './program-types.js';
 
 /**
  * The kernel BTF type a program's attach target names, by libbpf's conventions: a BTF

@@ -1,5 +1,5 @@
+import { AttachType, ProgramType } from '@bpfkit/uapi';
 import type { ProgramPlan } from './plan.js';
-import { AttachType, ProgramType } from './program-types.js';
 
 /** How a program attaches, decided from its section name (and any override). */
 export type AttachTarget =

@@ -1,4 +1,4 @@
-import { AttachType } from './program-types.js';
+import { AttachType } from '@bpfkit/uapi';
 import type { SectionKind } from './section-names.js';
 
 /** What the kernel offers that changes a program's expected attach type at load. */

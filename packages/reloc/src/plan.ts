@@ -1,13 +1,13 @@
 import type { Btf, BtfExt } from '@bpfkit/btf';
 import { decodeUtf8, type ElfFile } from '@bpfkit/elf';
 import type { MapSpec } from '@bpfkit/maps';
+import { attachTypeName, programTypeName } from '@bpfkit/uapi';
 import { coreKindNames } from './core/kinds.js';
 import { type CoreRelocation, coreRelocationsOf } from './core/relocation.js';
 import { RelocError } from './errors.js';
 import { moveExtInfo, type ProgramExtInfo, type ProgramFuncInfo, type ProgramLineInfo } from './ext-info.js';
 import type { Instruction } from './insn/instruction.js';
 import { type KsymReference, linkProgram, type MapReference } from './link.js';
-import { attachTypeName, programTypeName } from './program-types.js';
 import { entryPoints, readCodeSections } from './programs.js';
 import { classifySection, type SectionKind } from './section-names.js';
 

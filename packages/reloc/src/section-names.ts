@@ -1,4 +1,5 @@
-import { AttachType as A, ProgramType as P, ProgramFlag } from './program-types.js';
+import { AttachType as A, ProgramType as P } from '@bpfkit/uapi';
+import { ProgramFlag } from './program-types.js';
 
 /** What a program's ELF section name says about it, by libbpf's conventions. */
 export interface SectionKind {

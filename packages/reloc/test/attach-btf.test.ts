@@ -2,9 +2,9 @@ import { BtfBuilder, parseBtf, readObjectBtf } from '@bpfkit/btf';
 import { parseElf } from '@bpfkit/elf';
 import { readFixture } from '@bpfkit/fixtures';
 import { resolveMaps } from '@bpfkit/maps';
+import { AttachType } from '@bpfkit/uapi';
 import { describe, expect, it } from 'vitest';
 import {
-  AttachType,
   attachBtfName,
   attachProgramFd,
   attachTarget,

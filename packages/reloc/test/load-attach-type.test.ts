@@ -1,6 +1,6 @@
+import { AttachType } from '@bpfkit/uapi';
 import { describe, expect, it } from 'vitest';
 import { loadAttachType } from '../src/load-attach-type.js';
-import { AttachType } from '../src/program-types.js';
 import { classifySection } from '../src/section-names.js';
 
 const kind = (section: string) => {

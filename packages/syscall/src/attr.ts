@@ -28,9 +28,6 @@ export function addressOf(buffer: Uint8Array): bigint {
  */
 export const BPF_ATTR_ROOM = attrSizes.union;
 
-/** `BPF_OBJ_NAME_LEN`: the bytes of a map or program name field, its NUL included. */
-export const BPF_OBJ_NAME_LEN = 16;
-
 const hostLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**

@@ -1,6 +1,6 @@
+import { BpfCommand } from '@bpfkit/uapi';
 import type { BpfAttr } from './attr.js';
 import { getBackend } from './backend.js';
-import { BpfCommand } from './commands.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError, type BpfSyscallErrorContext } from './errors.js';
 import { type FailureSubject, failureFacts, subjectOf } from './failure-facts.js';

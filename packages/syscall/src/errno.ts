@@ -1,3 +1,4 @@
+import { AttachType, MapType, ProgramType } from '@bpfkit/uapi';
 /** Linux errno numbers bpf(2) returns, by name. */
 export const Errno = {
   /** `EPERM`: operation not permitted */
@@ -89,16 +90,46 @@ export interface FailureFacts {
 }
 
 /** Map types indexed by a u32 below max_entries; E2BIG on an update means an index past the end. */
-const indexedMapTypes = new Set([2, 3, 4, 6, 8, 12, 14, 15, 16, 17]);
+const indexedMapTypes: ReadonlySet<number> = new Set([
+  MapType.ARRAY,
+  MapType.PROG_ARRAY,
+  MapType.PERF_EVENT_ARRAY,
+  MapType.PERCPU_ARRAY,
+  MapType.CGROUP_ARRAY,
+  MapType.ARRAY_OF_MAPS,
+  MapType.DEVMAP,
+  MapType.SOCKMAP,
+  MapType.CPUMAP,
+  MapType.XSKMAP,
+]);
 /** Map types that hold at most max_entries elements; E2BIG on an update means the map is full. */
-const hashMapTypes = new Set([1, 5, 13, 18, 25]);
+const hashMapTypes: ReadonlySet<number> = new Set([
+  MapType.HASH,
+  MapType.PERCPU_HASH,
+  MapType.HASH_OF_MAPS,
+  MapType.SOCKHASH,
+  MapType.DEVMAP_HASH,
+]);
 /** Program types whose test runs take a packet starting with an Ethernet header (14 bytes). */
-const packetProgramTypes = new Set([1, 3, 4, 6, 8, 10, 11, 12, 19]);
+const packetProgramTypes: ReadonlySet<number> = new Set([
+  ProgramType.SOCKET_FILTER,
+  ProgramType.SCHED_CLS,
+  ProgramType.SCHED_ACT,
+  ProgramType.XDP,
+  ProgramType.CGROUP_SKB,
+  ProgramType.LWT_IN,
+  ProgramType.LWT_OUT,
+  ProgramType.LWT_XMIT,
+  ProgramType.LWT_SEG6LOCAL,
+]);
 /** Attach types of tracing and LSM programs that run through a BPF trampoline: fentry, fexit, fmod_ret, lsm, lsm_cgroup. */
-const trampolineAttachTypes = new Set([24, 25, 26, 27, 43]);
-const BPF_PROG_TYPE_TRACING = 26;
-const BPF_PROG_TYPE_EXT = 28;
-const BPF_PROG_TYPE_LSM = 29;
+const trampolineAttachTypes: ReadonlySet<number> = new Set([
+  AttachType.TRACE_FENTRY,
+  AttachType.TRACE_FEXIT,
+  AttachType.MODIFY_RETURN,
+  AttachType.LSM_MAC,
+  AttachType.LSM_CGROUP,
+]);
 const mapWrites = new Set([
   'BPF_MAP_UPDATE_ELEM',
   'BPF_MAP_DELETE_ELEM',
@@ -121,8 +152,8 @@ function permissionHint(command: string, facts: FailureFacts): string {
     return 'the directory is not on a bpf filesystem, and only a bpffs holds pins: mount one (mount -t bpf bpf DIR) or pin below /sys/fs/bpf';
   }
   const trampoline =
-    facts.programType === BPF_PROG_TYPE_EXT ||
-    ((facts.programType === BPF_PROG_TYPE_TRACING || facts.programType === BPF_PROG_TYPE_LSM) &&
+    facts.programType === ProgramType.EXT ||
+    ((facts.programType === ProgramType.TRACING || facts.programType === ProgramType.LSM) &&
       trampolineAttachTypes.has(facts.attachType ?? -1));
   if (command === 'BPF_PROG_LOAD' && trampoline && facts.privileged) {
     return 'the process is privileged, so this kernel (or a security module) refuses BPF trampolines, which fentry, fexit, fmod_ret, lsm and freplace programs need: use a kprobe, tracepoint, raw_tp or tp_btf program instead';

@@ -1,5 +1,5 @@
 import { BpfkitError, type ErrorPlace } from '@bpfkit/errors';
-import { commandName } from './commands.js';
+import { commandName } from '@bpfkit/uapi';
 import { Errno, errnoHint, errnoName, type FailureFacts } from './errno.js';
 
 /** Broad classes of bpf(2) failure; stable strings callers can switch on. */

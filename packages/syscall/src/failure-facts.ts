@@ -1,7 +1,7 @@
 import { readFileSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { BpfCommand } from '@bpfkit/uapi';
 import type { BpfAttr } from './attr.js';
-import { BpfCommand } from './commands.js';
 import { Errno, type FailureFacts } from './errno.js';
 import { batchAttr, mapElemAttr, progLoadAttr, testAttr } from './generated/attr.js';
 

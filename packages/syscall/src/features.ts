@@ -1,7 +1,7 @@
+import { BpfCommand, isMapInMapType, MapType } from '@bpfkit/uapi';
 import { BpfAttr, nativeBuffer } from './attr.js';
 import { getBackend } from './backend.js';
 import { bpfTry } from './call.js';
-import { BpfCommand } from './commands.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
 import {
@@ -130,8 +130,8 @@ export function mapTypeSupported(type: number): boolean {
 
 /** A small map of `type` for probing (map-in-map types get an inner array): its fd, or `-errno`. */
 function createProbeMap(type: number): number {
-  if (type === 12 || type === 13) {
-    const inner = bpfTry(BpfCommand.MAP_CREATE, mapCreateAttr(2, 4, 4, 1));
+  if (isMapInMapType(type)) {
+    const inner = bpfTry(BpfCommand.MAP_CREATE, mapCreateAttr(MapType.ARRAY, 4, 4, 1));
     if (inner < 0) return inner;
     try {
       return bpfTry(BpfCommand.MAP_CREATE, mapCreateAttr(type, 4, 4, 1, 0, inner));
@@ -277,7 +277,7 @@ export function batchSupported(type: number): boolean {
 
 /** True when array maps can be created with BPF_F_MMAPABLE. */
 export function mmapableArraysSupported(): boolean {
-  return cached('mmapable', () => creates(BpfCommand.MAP_CREATE, mapCreateAttr(2, 4, 4, 1, 0x400)));
+  return cached('mmapable', () => creates(BpfCommand.MAP_CREATE, mapCreateAttr(MapType.ARRAY, 4, 4, 1, 0x400)));
 }
 
 /** True when kprobe programs can call `bpf_get_attach_cookie` (kernel 5.15). */

@@ -18,7 +18,6 @@ export { getBackend, setBackend } from './backend.js';
 export type { BackgroundBatch } from './background-batch.js';
 export { backgroundBatchesInFlight, backgroundBatchesSettled, startMapUpdateBatch } from './background-batch.js';
 export { loadBtf } from './btf.js';
-export { BpfCommand, commandName } from './commands.js';
 export { countCpuList, ONLINE_CPUS_PATH, onlineCpus, POSSIBLE_CPUS_PATH, parseCpuList, possibleCpus } from './cpus.js';
 // Event channels: epoll, eventfd, fd memory
 export {
@@ -56,9 +55,6 @@ export {
 } from './features.js';
 export { mapFileReadOnly } from './files.js';
 export { linkCreateAttr } from './generated/attr.js';
-export type { AttachTypeValue, MapTypeValue, ProgramTypeValue } from './generated/enums.js';
-// Kernel enums users pass: map, program and attach types
-export { AttachType, MapType, ProgramType } from './generated/enums.js';
 export type { LinkCreateOptions, ProgramQuery } from './links.js';
 // Links and attachment
 export {
@@ -131,7 +127,6 @@ export { closeDescriptorsOfEndedThreads, shareDescriptorTable } from './thread-d
 export type { MapLayout } from './value-layout.js';
 // Map layouts: the sizes of every buffer the element commands pass
 export {
-  isPerCpuMapType,
   joinPerCpu,
   keyBufferSize,
   mapLayout,

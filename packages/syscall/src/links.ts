@@ -1,7 +1,7 @@
+import { BpfCommand } from '@bpfkit/uapi';
 import { BpfAttr, isLittleEndianHost, nativeBuffer } from './attr.js';
 import { getBackend } from './backend.js';
 import { bpfCall } from './call.js';
-import { BpfCommand } from './commands.js';
 import { BpfSyscallError } from './errors.js';
 import { Fd } from './fd.js';
 import {

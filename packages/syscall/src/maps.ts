@@ -1,7 +1,7 @@
-import { BPF_OBJ_NAME_LEN, BpfAttr, nativeBuffer } from './attr.js';
+import { BPF_OBJ_NAME_LEN, BpfCommand } from '@bpfkit/uapi';
+import { BpfAttr, nativeBuffer } from './attr.js';
 import { getBackend, type Mapping } from './backend.js';
 import { bpfCall, bpfTry, syscallError } from './call.js';
-import { BpfCommand } from './commands.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
 import { Fd } from './fd.js';

@@ -1,6 +1,6 @@
+import { BpfCommand } from '@bpfkit/uapi';
 import { addressOf, BpfAttr, isLittleEndianHost, nativeBuffer } from './attr.js';
 import { bpfCall, bpfTry } from './call.js';
-import { BpfCommand } from './commands.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
 import { Fd } from './fd.js';

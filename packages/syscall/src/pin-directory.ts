@@ -10,7 +10,7 @@ import {
   unlinkSync,
 } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { BpfCommand } from './commands.js';
+import { BpfCommand } from '@bpfkit/uapi';
 import { Errno } from './errno.js';
 import { BpfSyscallError, type BpfSyscallErrorContext } from './errors.js';
 import type { Fd } from './fd.js';

@@ -1,6 +1,6 @@
-import { BPF_OBJ_NAME_LEN, BpfAttr, isLittleEndianHost, nativeBuffer } from './attr.js';
+import { BPF_OBJ_NAME_LEN, BpfCommand } from '@bpfkit/uapi';
+import { BpfAttr, isLittleEndianHost, nativeBuffer } from './attr.js';
 import { bpfCall, bpfTry, bpfTryInBackground } from './call.js';
-import { BpfCommand } from './commands.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
 import { failureFacts } from './failure-facts.js';

@@ -1,4 +1,5 @@
 import { readlinkSync } from 'node:fs';
+import { isPerCpuMapType, MapType } from '@bpfkit/uapi';
 import { POSSIBLE_CPUS_PATH, possibleCpus } from './cpus.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
@@ -19,21 +20,13 @@ export interface MapLayout {
   readonly valueSize: number;
 }
 
-/** `BPF_MAP_TYPE_*` numbers whose elements hold one value per possible CPU. */
-const PER_CPU_TYPES: ReadonlySet<number> = new Set([
-  5, // PERCPU_HASH
-  6, // PERCPU_ARRAY
-  10, // LRU_PERCPU_HASH
-  21, // PERCPU_CGROUP_STORAGE
-]);
-
 /** Map types whose values user space reads back as a 4-byte id or fd (the kernel's `IS_FD_MAP`). */
 const FD_TYPES: ReadonlySet<number> = new Set([
-  3, // PROG_ARRAY
-  4, // PERF_EVENT_ARRAY
-  8, // CGROUP_ARRAY
-  12, // ARRAY_OF_MAPS
-  13, // HASH_OF_MAPS
+  MapType.PROG_ARRAY,
+  MapType.PERF_EVENT_ARRAY,
+  MapType.CGROUP_ARRAY,
+  MapType.ARRAY_OF_MAPS,
+  MapType.HASH_OF_MAPS,
 ]);
 
 /** `BPF_F_CPU` and `BPF_F_ALL_CPUS`: element flags that make a per-CPU call move one CPU's value. */
@@ -42,11 +35,6 @@ const ONE_CPU_FLAGS = 8 | 16;
 /** True for a whole number from 0 to 2^32-1 (what a u32 field of `union bpf_attr` holds). */
 function isU32(value: number): boolean {
   return value >>> 0 === value;
-}
-
-/** True when maps of `type` hold one value per possible CPU for each key. */
-export function isPerCpuMapType(type: number): boolean {
-  return PER_CPU_TYPES.has(type);
 }
 
 /** The distance between two CPUs' values in a per-CPU buffer: the value size rounded up to 8. */
@@ -63,7 +51,7 @@ export function perCpuStride(valueSize: number): number {
  */
 export function valueBufferSize(layout: MapLayout, count = 1, flags = 0): number {
   let one: number;
-  if (PER_CPU_TYPES.has(layout.type))
+  if (isPerCpuMapType(layout.type))
     one = perCpuStride(layout.valueSize) * ((flags & ONE_CPU_FLAGS) !== 0 ? 1 : possibleCpus());
   else if (FD_TYPES.has(layout.type)) one = 4;
   else one = layout.valueSize;
@@ -188,7 +176,7 @@ export function checkBufferSize(
   map: string | undefined,
 ): void {
   if (actual === expected) return;
-  const perCpu = (field === 'value' || field === 'values') && PER_CPU_TYPES.has(layout.type);
+  const perCpu = (field === 'value' || field === 'values') && isPerCpuMapType(layout.type);
   const hint = perCpu
     ? `a per-CPU value is ${possibleCpus()} values (one per possible CPU), each ${layout.valueSize} bytes padded to ${perCpuStride(layout.valueSize)}`
     : SIZE_HINTS[field];

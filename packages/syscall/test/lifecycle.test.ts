@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { BpfCommand } from '@bpfkit/uapi';
 import { describe, expect, it } from 'vitest';
-import { BpfCommand } from '../src/commands.js';
 import { Errno } from '../src/errno.js';
 import {
   createMap,

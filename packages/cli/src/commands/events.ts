@@ -1,5 +1,5 @@
 import { BpfObject } from '@bpfkit/loader';
-import * as mapsLib from '@bpfkit/maps';
+import * as uapi from '@bpfkit/uapi';
 import { hexBytes, toJsonLine } from '../output.js';
 import { attachAndSay, interruptSignal, untilAborted } from '../streaming.js';
 import { UsageError } from '../values.js';
@@ -37,7 +37,7 @@ export async function events(
   const spec = obj.maps.find((m) => m.name === mapName);
   if (spec !== undefined && spec.type !== RINGBUF && spec.type !== PERF_EVENT_ARRAY) {
     throw new UsageError(
-      `map '${mapName}' is a ${mapsLib.mapTypeName(spec.type)}: events reads ring buffers and perf event arrays (print other maps with 'bpfkit map dump')`,
+      `map '${mapName}' is a ${uapi.mapTypeName(spec.type)}: events reads ring buffers and perf event arrays (print other maps with 'bpfkit map dump')`,
     );
   }
   obj.load();

@@ -1,7 +1,7 @@
 import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BpfObject, type BpfObject as Loaded } from '@bpfkit/loader';
-import * as mapsLib from '@bpfkit/maps';
+import * as uapi from '@bpfkit/uapi';
 import { colours, table, toJson } from '../output.js';
 import { parseConstant, UsageError } from '../values.js';
 
@@ -71,7 +71,7 @@ export function load(
       const map = obj.map(spec.name);
       return {
         name: map.name,
-        type: mapsLib.mapTypeName(spec.type),
+        type: uapi.mapTypeName(spec.type),
         id: map.info().id,
         keySize: map.keySize,
         valueSize: map.valueSize,

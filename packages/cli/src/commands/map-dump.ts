@@ -1,8 +1,8 @@
 import { existsSync, statfsSync, statSync } from 'node:fs';
 import * as btfLib from '@bpfkit/btf';
 import { BpfObject } from '@bpfkit/loader';
-import * as mapsLib from '@bpfkit/maps';
 import * as syscall from '@bpfkit/syscall';
+import * as uapi from '@bpfkit/uapi';
 import { hexBytes, toJson } from '../output.js';
 import { UsageError } from '../values.js';
 
@@ -74,9 +74,9 @@ function warn(what: string, typeId: number, error: unknown): void {
 
 /** Map types whose slots hold program or map ids (an empty slot reads as ENOENT). */
 const slotTypes: ReadonlySet<number> = new Set([
-  mapsLib.MapType.PROG_ARRAY,
-  mapsLib.MapType.ARRAY_OF_MAPS,
-  mapsLib.MapType.HASH_OF_MAPS,
+  uapi.MapType.PROG_ARRAY,
+  uapi.MapType.ARRAY_OF_MAPS,
+  uapi.MapType.HASH_OF_MAPS,
 ]);
 
 /**
@@ -94,11 +94,11 @@ function readRows(
   const layout = syscall.mapLayout(fd);
   const key = decoder(btf, keyTypeId, `map '${name}': a key`);
   const one = decoder(btf, valueTypeId, `map '${name}': a value`);
-  const value: Decode = syscall.isPerCpuMapType(layout.type)
+  const value: Decode = uapi.isPerCpuMapType(layout.type)
     ? (bytes) => syscall.splitPerCpu(layout, bytes).map(one)
     : one;
   const holdsIds = slotTypes.has(layout.type);
-  const idField = layout.type === mapsLib.MapType.PROG_ARRAY ? 'progId' : 'mapId';
+  const idField = layout.type === uapi.MapType.PROG_ARRAY ? 'progId' : 'mapId';
   const rows: Row[] = [];
   for (let k = syscall.mapNextKey(fd, undefined, layout); k !== undefined; k = syscall.mapNextKey(fd, k, layout)) {
     const bytes = syscall.mapLookup(fd, k, layout);
