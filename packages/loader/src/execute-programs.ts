@@ -218,7 +218,7 @@ export function* loadPrograms(
     const btfFd = p.btfFd?.fd;
     try {
       const result = yield {
-        name: plan.name.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 15),
+        name: plan.kernelName,
         type: kind.programType,
         instructions,
         license: plan.license,

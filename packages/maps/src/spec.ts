@@ -1,3 +1,4 @@
+import { BPF_OBJ_NAME_LEN } from '@bpfkit/uapi';
 import type { StructOpsDefinition } from './struct-ops.js';
 
 /** Where a map definition came from. */
@@ -90,7 +91,7 @@ export interface MapSpec {
 /** A complete spec with defaults for everything not given. */
 export function makeMapSpec(fields: Partial<MapSpec> & Pick<MapSpec, 'name' | 'source' | 'section'>): MapSpec {
   return {
-    kernelName: fields.name.slice(0, 15),
+    kernelName: fields.name.slice(0, BPF_OBJ_NAME_LEN - 1),
     sectionOffset: 0,
     type: 0,
     keySize: 0,

@@ -72,6 +72,7 @@ export { moduleName } from './module-name.js';
 export type { PlanOptions, ProgramPlan } from './plan.js';
 // Plan
 export { describePlan, planPrograms, requireKind } from './plan.js';
+export { kernelProgramName } from './program-name.js';
 export { ProgramFlag } from './program-types.js';
 export type { CodeFunction, CodeSection } from './programs.js';
 export { entryPoints, isCodeSection, readCodeSections } from './programs.js';

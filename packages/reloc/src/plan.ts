@@ -8,6 +8,7 @@ import { RelocError } from './errors.js';
 import { moveExtInfo, type ProgramExtInfo, type ProgramFuncInfo, type ProgramLineInfo } from './ext-info.js';
 import type { Instruction } from './insn/instruction.js';
 import { type KsymReference, linkProgram, type MapReference } from './link.js';
+import { kernelProgramName } from './program-name.js';
 import { entryPoints, readCodeSections } from './programs.js';
 import { classifySection, type SectionKind } from './section-names.js';
 
@@ -19,6 +20,8 @@ import { classifySection, type SectionKind } from './section-names.js';
 export interface ProgramPlan {
   /** Entry function name. */
   readonly name: string;
+  /** Name given to the kernel: {@link kernelProgramName} of `name` (at most 15 characters of `[A-Za-z0-9_.]`). */
+  readonly kernelName: string;
   /** ELF section, e.g. `xdp` or `raw_tp/sys_enter`. */
   readonly section: string;
   /** What the section name means; `undefined` when no libbpf convention matches. */
@@ -136,6 +139,7 @@ export function planPrograms(elf: ElfFile, maps: readonly MapSpec[], options: Pl
     const kind = classifySection(entry.section.name);
     return {
       name: entry.name,
+      kernelName: kernelProgramName(entry.name),
       section: entry.section.name,
       kind,
       autoload: kind?.autoload ?? true,
