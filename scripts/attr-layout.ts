@@ -21,7 +21,7 @@ function camel(name: string): string {
 }
 
 /** The composite a member's type is, through typedefs and qualifiers, or undefined. */
-function composite(btf: Btf, id: number): BtfComposite | undefined {
+export function composite(btf: Btf, id: number): BtfComposite | undefined {
   const type = resolveType(btf, id);
   return type.kind === 'struct' || type.kind === 'union' ? type : undefined;
 }
@@ -35,33 +35,41 @@ function fieldNames(btf: Btf, type: BtfComposite): string[] {
 }
 
 /** Field names to byte offsets (or, for a named struct or union, to its own fields), anonymous members looked through. */
-type FieldOffsets = Map<string, number | FieldOffsets>;
+export type FieldOffsets = Map<string, number | FieldOffsets>;
 
-/** The fields of `members` placed at `base`; the first of two same-named fields of a union wins. */
-function fieldOffsets(
+/**
+ * The fields of `members` placed at `base`; the first of two same-named fields of a union
+ * wins. Bitfields go to `bits` (name to bit offset from the start of the outermost
+ * composite); without `bits`, a bitfield is an error.
+ */
+export function fieldOffsets(
   btf: Btf,
   members: readonly BtfMember[],
   base: number,
   into: FieldOffsets = new Map(),
+  bits?: Map<string, number>,
 ): FieldOffsets {
   for (const m of members) {
     if (m.bitfieldSize !== 0 || m.bitOffset % 8 !== 0) {
-      throw new Error(`field '${m.name}' is a bitfield: the generator does not place bitfields`);
+      if (bits === undefined)
+        throw new Error(`field '${m.name}' is a bitfield: the generator does not place bitfields here`);
+      if (!bits.has(m.name)) bits.set(m.name, base * 8 + m.bitOffset);
+      continue;
     }
     const offset = base + m.bitOffset / 8;
     const inner = composite(btf, m.type);
     if (m.name === '') {
       if (inner === undefined) throw new Error('an anonymous member that is not a struct or union');
-      fieldOffsets(btf, inner.members, offset, into);
+      fieldOffsets(btf, inner.members, offset, into, bits);
     } else if (!into.has(m.name)) {
-      into.set(m.name, inner === undefined ? offset : fieldOffsets(btf, inner.members, offset));
+      into.set(m.name, inner === undefined ? offset : fieldOffsets(btf, inner.members, offset, new Map(), bits));
     }
   }
   return into;
 }
 
 /** The lines of an object literal holding `fields`, each with a doc comment (the API docs require one). */
-function fieldLines(fields: FieldOffsets, indent: string): string[] {
+export function fieldLines(fields: FieldOffsets, indent: string): string[] {
   return [...fields].flatMap(([name, value]) =>
     typeof value === 'number'
       ? [`${indent}/** Byte offset of \`${name}\`. */`, `${indent}${name}: ${value},`]

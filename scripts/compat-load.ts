@@ -8,8 +8,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ArenaRange, mapNameById, normalizeXlated } from '@bpfkit/fixtures';
 import { BpfObject } from '@bpfkit/loader';
-import { MapType } from '@bpfkit/maps';
 import { getBackend, getPinnedObject, programInfo } from '@bpfkit/syscall';
+import { MapType } from '@bpfkit/uapi';
 
 /** Where one program's translated instructions first differ between bpfkit and libbpf. */
 export interface ProgramDifference {

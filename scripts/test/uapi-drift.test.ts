@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { readKernelBtf } from '@bpfkit/btf/node';
 import { describe, expect, it } from 'vitest';
 import { bpfAttrSource } from '../attr-layout.js';
+import { structLayoutsSource } from '../struct-layouts.js';
 import { bpfEnumsSource } from '../uapi-enums.js';
 import { bpfLimitsSource } from '../uapi-limits.js';
 
@@ -25,6 +26,7 @@ describe('the generated UAPI files', () => {
   it("match the running kernel's BTF (run `npx tsx scripts/gen-uapi.ts` when they drift)", () => {
     const btf = readKernelBtf();
     expect(committed('syscall/src/generated/attr.ts')).toBe(fresh(bpfAttrSource(btf, kernel)));
+    expect(committed('syscall/src/generated/structs.ts')).toBe(fresh(structLayoutsSource(btf, kernel)));
     expect(committed('uapi/src/generated/enums.ts')).toBe(fresh(bpfEnumsSource(btf, kernel)));
     expect(committed('uapi/src/generated/limits.ts')).toBe(fresh(bpfLimitsSource(btf, kernel)));
   });
@@ -38,6 +40,17 @@ describe('the generated UAPI files', () => {
     expect(mapElemAttr.flags).toBe(24);
     expect(progLoadAttr.fd_array).toBe(120);
     expect(attrSizes.union).toBeGreaterThanOrEqual(attrSizes.progLoad);
+  });
+
+  it('place the info, perf_event_attr and epoll_event fields syscall reads and writes where the UAPI puts them', async () => {
+    const { epollEvent, mapInfo, perfEventAttr, perfEventAttrBits, progInfo, structSizes } = await import(
+      '../../packages/syscall/src/generated/structs.js'
+    );
+    expect([progInfo.name, progInfo.verified_insns, progInfo.run_cnt]).toEqual([64, 216, 200]);
+    expect([mapInfo.name, mapInfo.map_extra]).toEqual([24, 80]);
+    expect([perfEventAttr.config1, perfEventAttr.wakeup_watermark]).toEqual([56, 48]);
+    expect([perfEventAttrBits.disabled, perfEventAttrBits.freq, perfEventAttrBits.watermark]).toEqual([320, 330, 334]);
+    expect([epollEvent.data, structSizes.epollEvent]).toEqual([4, 12]);
   });
 
   it('hold the values the UAPI headers define', async () => {

@@ -5,7 +5,7 @@ import type { MapSpec } from './spec.js';
 export interface MapCreateAttributes {
   /** Kernel-visible name. */
   readonly name: string;
-  /** Map type: a {@link MapType} value. */
+  /** Map type: a {@link @bpfkit/uapi!MapType} value. */
   readonly type: number;
   /** Key size in bytes. */
   readonly keySize: number;

@@ -29,7 +29,7 @@ export function pinPath(spec: MapSpec, pinRoot = DEFAULT_PIN_ROOT): string | und
 
 /** What the kernel reports about an existing map (from BPF_OBJ_GET_INFO_BY_FD). */
 export interface ExistingMapInfo {
-  /** Map type: a {@link MapType} value. */
+  /** Map type: a {@link @bpfkit/uapi!MapType} value. */
   readonly type: number;
   /** Key size in bytes. */
   readonly keySize: number;

@@ -4,7 +4,7 @@ import { bpfTry } from './call.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
 import { Fd } from './fd.js';
-import { btfLoadAttr } from './generated/attr.js';
+import { attrSizes, btfLoadAttr } from './generated/attr.js';
 import { logLines, MAX_LOG_SIZE } from './verifier-log.js';
 
 /**
@@ -17,7 +17,7 @@ export function loadBtf(bytes: Uint8Array, name = 'BTF'): Fd {
   let log: Uint8Array | undefined;
   let size = 1 << 16;
   for (;;) {
-    const attr = new BpfAttr(btfLoadAttr.btf_log_true_size + 4)
+    const attr = new BpfAttr(attrSizes.btfLoad)
       .pointer(btfLoadAttr.btf, bytes)
       .pointer(btfLoadAttr.btf_log_buf, log)
       .u32(btfLoadAttr.btf_size, bytes.length)

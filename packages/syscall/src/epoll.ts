@@ -2,6 +2,7 @@ import { isLittleEndianHost, nativeBuffer } from './attr.js';
 import { getBackend } from './backend.js';
 import { BpfSyscallError } from './errors.js';
 import { Fd } from './fd.js';
+import { epollEvent, structSizes } from './generated/structs.js';
 
 /** `EPOLL*` event bits used with {@link epollControl}. */
 export const EpollEvent = {
@@ -28,13 +29,14 @@ export const EpollOp = {
 } as const;
 
 /**
- * `struct epoll_event` is packed on x86-64 only (12 bytes, `data` at 4); elsewhere `data`
- * is 8-aligned (16 bytes).
+ * `struct epoll_event` is packed on x86-64 only: there its layout is the one generated from
+ * the kernel's BTF (12 bytes, `data` at 4). Elsewhere `data` is 8-aligned (16 bytes); the
+ * generated file, made on x86-64, does not describe those.
  */
 const packed = process.arch === 'x64';
 /** Size of one `struct epoll_event`. */
-const EVENT_SIZE = packed ? 12 : 16;
-const DATA_OFFSET = packed ? 4 : 8;
+const EVENT_SIZE = packed ? structSizes.epollEvent : 16;
+const DATA_OFFSET = packed ? epollEvent.data : 8;
 
 /** epoll_create1(EPOLL_CLOEXEC). @throws {@link BpfSyscallError} (command `epoll_create1`). */
 export function epollCreate(description = 'epoll'): Fd {
@@ -52,7 +54,7 @@ const controlView = new DataView(controlEvent.buffer);
  * @throws {@link BpfSyscallError} (command `epoll_ctl`).
  */
 export function epollControl(epfd: number, op: number, fd: number, events: number, token: number): void {
-  controlView.setUint32(0, events >>> 0, isLittleEndianHost);
+  controlView.setUint32(epollEvent.events, events >>> 0, isLittleEndianHost);
   controlView.setBigUint64(DATA_OFFSET, BigInt(token >>> 0), isLittleEndianHost);
   const result = getBackend().epollCtl(epfd, op, fd, controlEvent);
   if (result < 0) throw new BpfSyscallError('epoll_ctl', -result, { object: `fd ${fd}` });
@@ -74,7 +76,7 @@ export class EpollReadyList {
 
   /** The event bits of ready entry `index`. */
   events(index: number): number {
-    return this.view.getUint32(index * EVENT_SIZE, isLittleEndianHost);
+    return this.view.getUint32(index * EVENT_SIZE + epollEvent.events, isLittleEndianHost);
   }
 
   /** The token of ready entry `index` (as given to {@link epollControl}). */

@@ -68,7 +68,7 @@ export interface FailureFacts {
   readonly privileged?: boolean;
   /** The map the call was about, from `/proc/self/fdinfo`. */
   readonly map?: {
-    /** Map type: a {@link MapType} value. */
+    /** Map type: a {@link @bpfkit/uapi!MapType} value. */
     readonly type: number;
     /** Capacity (`max_entries`). */
     readonly maxEntries: number;

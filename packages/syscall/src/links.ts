@@ -102,7 +102,7 @@ export function attachProgram(options: {
   flags?: number;
   replaceProgramFd?: number;
 }): void {
-  const attr = new BpfAttr(progAttachAttr.replace_bpf_fd + 4)
+  const attr = new BpfAttr(attrSizes.progAttach)
     .u32(progAttachAttr.target_fd, options.targetFd)
     .u32(progAttachAttr.attach_bpf_fd, options.programFd)
     .u32(progAttachAttr.attach_type, options.attachType)
@@ -115,7 +115,7 @@ export function attachProgram(options: {
 export function detachProgram(targetFd: number, programFd: number, attachType: number): void {
   bpfCall(
     BpfCommand.PROG_DETACH,
-    new BpfAttr(progAttachAttr.attach_type + 4)
+    new BpfAttr(attrSizes.progAttach)
       .u32(progAttachAttr.target_fd, targetFd)
       .u32(progAttachAttr.attach_bpf_fd, programFd)
       .u32(progAttachAttr.attach_type, attachType),

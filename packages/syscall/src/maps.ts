@@ -14,7 +14,7 @@ import { checkBufferSize, checkLayout, keyBufferSize, type MapLayout, valueBuffe
 export interface MapCreateOptions {
   /** Kernel-visible name (at most 15 characters). */
   readonly name?: string;
-  /** Map type: a {@link MapType} value (`MapType.HASH`…). */
+  /** Map type: a {@link @bpfkit/uapi!MapType} value (`MapType.HASH`…). */
   readonly type: number;
   /** Key size in bytes (`key_size`; 4 for arrays). */
   readonly keySize: number;
@@ -229,7 +229,7 @@ export function mapNextKey(
 export function mapFreeze(mapFd: number, name?: string): void {
   bpfCall(
     BpfCommand.MAP_FREEZE,
-    new BpfAttr(mapElemAttr.map_fd + 4).u32(mapElemAttr.map_fd, mapFd),
+    new BpfAttr(attrSizes.mapElem).u32(mapElemAttr.map_fd, mapFd),
     name ? { map: name } : {},
   );
 }

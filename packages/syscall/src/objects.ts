@@ -1,10 +1,17 @@
-import { BpfCommand } from '@bpfkit/uapi';
+import { BPF_OBJ_NAME_LEN, BpfCommand } from '@bpfkit/uapi';
 import { addressOf, BpfAttr, isLittleEndianHost, nativeBuffer } from './attr.js';
 import { bpfCall, bpfTry } from './call.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
 import { Fd } from './fd.js';
 import { attrSizes, getIdAttr, infoAttr, objPinAttr } from './generated/attr.js';
+import {
+  btfInfo as btfInfoLayout,
+  linkInfo as linkInfoLayout,
+  mapInfo as mapInfoLayout,
+  progInfo,
+  structSizes,
+} from './generated/structs.js';
 
 function pathBytes(path: string): Uint8Array {
   const encoded = new TextEncoder().encode(path);
@@ -20,7 +27,7 @@ function pathBytes(path: string): Uint8Array {
 export function pinObject(fd: number, path: string, shownPath = path): void {
   bpfCall(
     BpfCommand.OBJ_PIN,
-    new BpfAttr(objPinAttr.file_flags + 4).pointer(objPinAttr.pathname, pathBytes(path)).u32(objPinAttr.bpf_fd, fd),
+    new BpfAttr(attrSizes.objPin).pointer(objPinAttr.pathname, pathBytes(path)).u32(objPinAttr.bpf_fd, fd),
     { path: shownPath },
   );
 }
@@ -38,7 +45,7 @@ export const ObjectFlag = {
  * kernel always does). `shownPath` is the path errors name, when `path` is an alias.
  */
 export function getPinnedObject(path: string, flags = 0, shownPath = path): Fd {
-  const attr = new BpfAttr(objPinAttr.file_flags + 4)
+  const attr = new BpfAttr(attrSizes.objPin)
     .pointer(objPinAttr.pathname, pathBytes(path))
     .u32(objPinAttr.file_flags, flags);
   const fd = bpfCall(BpfCommand.OBJ_GET, attr, { path: shownPath });
@@ -47,7 +54,7 @@ export function getPinnedObject(path: string, flags = 0, shownPath = path): Fd {
 
 /** What BPF_OBJ_GET_INFO_BY_FD reports about a map. */
 export interface MapInfo {
-  /** Map type: a {@link MapType} value. */
+  /** Map type: a {@link @bpfkit/uapi!MapType} value. */
   readonly type: number;
   /** The map's kernel-wide id. */
   readonly id: number;
@@ -75,7 +82,7 @@ export interface MapInfo {
 
 /** What BPF_OBJ_GET_INFO_BY_FD reports about a program. */
 export interface ProgramInfo {
-  /** Program type: a {@link ProgramType} value. */
+  /** Program type: a {@link @bpfkit/uapi!ProgramType} value. */
   readonly type: number;
   /** The program's kernel-wide id. */
   readonly id: number;
@@ -128,54 +135,58 @@ function cString(view: DataView, offset: number, length: number): string {
 
 /** BPF_OBJ_GET_INFO_BY_FD for a map. */
 export function mapInfo(fd: number): MapInfo {
-  const v = info(fd, 88);
+  const v = info(fd, structSizes.mapInfo);
   const le = isLittleEndianHost;
+  const at = mapInfoLayout;
   return {
-    type: v.getUint32(0, le),
-    id: v.getUint32(4, le),
-    keySize: v.getUint32(8, le),
-    valueSize: v.getUint32(12, le),
-    maxEntries: v.getUint32(16, le),
-    flags: v.getUint32(20, le),
-    name: cString(v, 24, 16),
-    btfId: v.getUint32(64, le),
-    btfKeyTypeId: v.getUint32(68, le),
-    btfValueTypeId: v.getUint32(72, le),
-    btfVmlinuxValueTypeId: v.getUint32(44, le),
-    mapExtra: v.getBigUint64(80, le),
+    type: v.getUint32(at.type, le),
+    id: v.getUint32(at.id, le),
+    keySize: v.getUint32(at.key_size, le),
+    valueSize: v.getUint32(at.value_size, le),
+    maxEntries: v.getUint32(at.max_entries, le),
+    flags: v.getUint32(at.map_flags, le),
+    name: cString(v, at.name, BPF_OBJ_NAME_LEN),
+    btfId: v.getUint32(at.btf_id, le),
+    btfKeyTypeId: v.getUint32(at.btf_key_type_id, le),
+    btfValueTypeId: v.getUint32(at.btf_value_type_id, le),
+    btfVmlinuxValueTypeId: v.getUint32(at.btf_vmlinux_value_type_id, le),
+    mapExtra: v.getBigUint64(at.map_extra, le),
   };
 }
 
 /** BPF_OBJ_GET_INFO_BY_FD for a program; `xlated` also fetches the translated instructions. */
 export function programInfo(fd: number, options: { xlated?: boolean } = {}): ProgramInfo {
   const le = isLittleEndianHost;
-  const first = info(fd, 232);
-  const mapCount = first.getUint32(52, le);
-  const xlatedLength = options.xlated ? first.getUint32(20, le) : 0;
+  const at = progInfo;
+  const first = info(fd, structSizes.progInfo);
+  const mapCount = first.getUint32(at.nr_map_ids, le);
+  const xlatedLength = options.xlated ? first.getUint32(at.xlated_prog_len, le) : 0;
   const mapIds = nativeBuffer(mapCount * 4);
   const xlated = nativeBuffer(xlatedLength);
-  const buffer = nativeBuffer(232);
+  const buffer = nativeBuffer(structSizes.progInfo);
   const view = new DataView(buffer.buffer);
-  view.setUint32(52, mapCount, le);
-  view.setBigUint64(56, addressOf(mapIds), le);
-  view.setUint32(20, xlatedLength, le);
-  view.setBigUint64(32, addressOf(xlated), le);
+  view.setUint32(at.nr_map_ids, mapCount, le);
+  view.setBigUint64(at.map_ids, addressOf(mapIds), le);
+  view.setUint32(at.xlated_prog_len, xlatedLength, le);
+  view.setBigUint64(at.xlated_prog_insns, addressOf(xlated), le);
   const attr = infoCallAttr(fd, buffer);
   bpfCall(BpfCommand.OBJ_GET_INFO_BY_FD, attr);
   const ids = new DataView(mapIds.buffer);
-  const tag = Array.from(buffer.subarray(8, 16), (b) => b.toString(16).padStart(2, '0')).join('');
+  // BPF_TAG_SIZE bytes: the tag runs up to the field after it.
+  const tagBytes = buffer.subarray(at.tag, at.jited_prog_len);
+  const tag = Array.from(tagBytes, (b) => b.toString(16).padStart(2, '0')).join('');
   return {
-    type: view.getUint32(0, le),
-    id: view.getUint32(4, le),
+    type: view.getUint32(at.type, le),
+    id: view.getUint32(at.id, le),
     tag,
-    name: cString(view, 64, 16),
+    name: cString(view, at.name, BPF_OBJ_NAME_LEN),
     mapIds: Array.from({ length: mapCount }, (_, i) => ids.getUint32(i * 4, le)),
-    btfId: view.getUint32(128, le),
-    verifiedInstructions: view.getUint32(216, le),
-    attachBtfObjectId: view.getUint32(220, le),
-    attachBtfId: view.getUint32(224, le),
-    runTimeNs: view.getBigUint64(192, le),
-    runCount: view.getBigUint64(200, le),
+    btfId: view.getUint32(at.btf_id, le),
+    verifiedInstructions: view.getUint32(at.verified_insns, le),
+    attachBtfObjectId: view.getUint32(at.attach_btf_obj_id, le),
+    attachBtfId: view.getUint32(at.attach_btf_id, le),
+    runTimeNs: view.getBigUint64(at.run_time_ns, le),
+    runCount: view.getBigUint64(at.run_cnt, le),
     xlated: options.xlated ? xlated : undefined,
   };
 }
@@ -199,7 +210,7 @@ const getNextId: Record<ObjectKind, number> = {
 
 /** *_GET_FD_BY_ID: opens the object with `id`, or `undefined` when it no longer exists. */
 export function objectFdById(kind: ObjectKind, id: number): Fd | undefined {
-  const result = bpfTry(getFdById[kind], new BpfAttr(getIdAttr.open_flags + 4).u32(getIdAttr.start_id, id));
+  const result = bpfTry(getFdById[kind], new BpfAttr(attrSizes.getId).u32(getIdAttr.start_id, id));
   if (result === -Errno.ENOENT) return undefined;
   if (result < 0) throw new BpfSyscallError(getFdById[kind], -result);
   return new Fd(result, `${kind} id ${id}`);
@@ -210,7 +221,7 @@ export function objectIds(kind: ObjectKind): number[] {
   const ids: number[] = [];
   let start = 0;
   for (;;) {
-    const attr = new BpfAttr(getIdAttr.open_flags + 4).u32(getIdAttr.start_id, start);
+    const attr = new BpfAttr(attrSizes.getId).u32(getIdAttr.start_id, start);
     const result = bpfTry(getNextId[kind], attr);
     if (result === -Errno.ENOENT) return ids;
     if (result < 0) throw new BpfSyscallError(getNextId[kind], -result);
@@ -234,17 +245,18 @@ export interface BtfInfo {
 /** BPF_OBJ_GET_INFO_BY_FD for a BTF object. */
 export function btfInfo(fd: number): BtfInfo {
   const le = isLittleEndianHost;
+  const at = btfInfoLayout;
   const name = nativeBuffer(64);
-  const buffer = nativeBuffer(32);
+  const buffer = nativeBuffer(structSizes.btfInfo);
   const view = new DataView(buffer.buffer);
-  view.setBigUint64(16, addressOf(name), le);
-  view.setUint32(24, name.length, le);
+  view.setBigUint64(at.name, addressOf(name), le);
+  view.setUint32(at.name_len, name.length, le);
   bpfCall(BpfCommand.OBJ_GET_INFO_BY_FD, infoCallAttr(fd, buffer));
   return {
-    id: view.getUint32(12, le),
-    size: view.getUint32(8, le),
-    name: cString(new DataView(name.buffer), 0, 64),
-    kernel: view.getUint32(28, le) !== 0,
+    id: view.getUint32(at.id, le),
+    size: view.getUint32(at.btf_size, le),
+    name: cString(new DataView(name.buffer), 0, name.length),
+    kernel: view.getUint32(at.kernel_btf, le) !== 0,
   };
 }
 
@@ -260,9 +272,10 @@ export interface LinkInfo {
 
 /** BPF_OBJ_GET_INFO_BY_FD for a link. */
 export function linkInfo(fd: number): LinkInfo {
-  const v = info(fd, 64);
+  const v = info(fd, structSizes.linkInfo);
   const le = isLittleEndianHost;
-  return { type: v.getUint32(0, le), id: v.getUint32(4, le), programId: v.getUint32(8, le) };
+  const at = linkInfoLayout;
+  return { type: v.getUint32(at.type, le), id: v.getUint32(at.id, le), programId: v.getUint32(at.prog_id, le) };
 }
 
 /** The raw BTF of a BTF object (as BTF_LOAD got it, or the kernel's own), via OBJ_GET_INFO_BY_FD. */
@@ -270,10 +283,10 @@ export function btfData(fd: number): Uint8Array {
   const le = isLittleEndianHost;
   const size = btfInfo(fd).size;
   const data = nativeBuffer(size);
-  const buffer = nativeBuffer(32);
+  const buffer = nativeBuffer(structSizes.btfInfo);
   const view = new DataView(buffer.buffer);
-  view.setBigUint64(0, addressOf(data), le);
-  view.setUint32(8, size, le);
+  view.setBigUint64(btfInfoLayout.btf, addressOf(data), le);
+  view.setUint32(btfInfoLayout.btf_size, size, le);
   bpfCall(BpfCommand.OBJ_GET_INFO_BY_FD, infoCallAttr(fd, buffer));
   return data;
 }

@@ -4,6 +4,7 @@ import { getBackend } from './backend.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
 import { Fd } from './fd.js';
+import { perfEventAttr, perfEventAttrBits } from './generated/structs.js';
 
 /** `perf_event_attr.type` values used for BPF attachment. */
 export const PerfType = {
@@ -21,10 +22,16 @@ export const PERF_COUNT_SW_BPF_OUTPUT = 10;
 /** `PERF_SAMPLE_RAW`: samples carry the raw bytes a program output. */
 export const PERF_SAMPLE_RAW = 1 << 10;
 
+/** The byte offset of the 64-bit word holding `perf_event_attr`'s flag bitfields (`disabled` is its first bit). */
+const FLAGS_WORD = (perfEventAttrBits.disabled >> 6) << 3;
+/** The bit of the flags word that holds `bitfield` (a one-bit field of `perf_event_attr`). */
+function attrFlag(bitfield: keyof typeof perfEventAttrBits): bigint {
+  return 1n << BigInt(perfEventAttrBits[bitfield] - FLAGS_WORD * 8);
+}
 /** `perf_event_attr` flag bit `watermark`: wake-ups count bytes, not events. */
-const ATTR_WATERMARK = 1n << 14n;
+const ATTR_WATERMARK = attrFlag('watermark');
 /** `perf_event_attr` flag bit `freq`: the period field holds a sampling frequency (Hz). */
-const ATTR_FREQ = 1n << 10n;
+const ATTR_FREQ = attrFlag('freq');
 
 /** perf ioctls (`PERF_EVENT_IOC_*`). */
 export const PerfIoctl = {
@@ -38,8 +45,12 @@ export const PerfIoctl = {
 
 /** `PERF_FLAG_FD_CLOEXEC`. */
 const PERF_FLAG_FD_CLOEXEC = 8;
-/** Size of `struct perf_event_attr` we write (PERF_ATTR_SIZE_VER5). */
-const PERF_ATTR_SIZE = 112;
+/**
+ * Size of `struct perf_event_attr` we write: `PERF_ATTR_SIZE_VER5`, everything before
+ * `aux_sample_size`, as Debian's libbpf sends (its headers' sizeof); the fields past it are
+ * ones bpfkit never sets.
+ */
+const PERF_ATTR_SIZE = perfEventAttr.aux_sample_size;
 
 /** A perf event opened with perf_event_open(2). */
 export interface PerfEventOptions {
@@ -85,21 +96,24 @@ export function openPerfEvent(options: PerfEventOptions, description = 'perf eve
   const view = new DataView(attr.buffer);
   const le = isLittleEndianHost;
   const b = getBackend();
-  view.setUint32(0, options.type, le);
-  view.setUint32(4, PERF_ATTR_SIZE, le);
-  view.setBigUint64(8, BigInt(options.config), le);
+  const at = perfEventAttr;
+  view.setUint32(at.type, options.type, le);
+  view.setUint32(at.size, PERF_ATTR_SIZE, le);
+  view.setBigUint64(at.config, BigInt(options.config), le);
   const frequency = options.sampleFrequency;
-  view.setBigUint64(16, frequency === undefined ? (options.samplePeriod ?? 1n) : BigInt(frequency), le);
-  view.setBigUint64(24, BigInt(options.sampleType ?? 0), le);
+  if (frequency === undefined) view.setBigUint64(at.sample_period, options.samplePeriod ?? 1n, le);
+  else view.setBigUint64(at.sample_freq, BigInt(frequency), le);
+  view.setBigUint64(at.sample_type, BigInt(options.sampleType ?? 0), le);
   let flags = frequency === undefined ? 0n : ATTR_FREQ;
   if (options.wakeup !== undefined) {
-    const byBytes = 'bytes' in options.wakeup;
-    if (byBytes) flags |= ATTR_WATERMARK;
-    view.setUint32(48, byBytes ? options.wakeup.bytes : options.wakeup.events, le);
+    if ('bytes' in options.wakeup) {
+      flags |= ATTR_WATERMARK;
+      view.setUint32(at.wakeup_watermark, options.wakeup.bytes, le);
+    } else view.setUint32(at.wakeup_events, options.wakeup.events, le);
   }
-  view.setBigUint64(40, flags, le);
-  if (options.config1 !== undefined) view.setBigUint64(56, b.address(options.config1), le);
-  if (options.config2 !== undefined) view.setBigUint64(64, options.config2, le);
+  view.setBigUint64(FLAGS_WORD, flags, le);
+  if (options.config1 !== undefined) view.setBigUint64(at.config1, b.address(options.config1), le);
+  if (options.config2 !== undefined) view.setBigUint64(at.config2, options.config2, le);
   const fd = b.perfEventOpen(attr, options.pid ?? -1, options.cpu ?? 0, -1, PERF_FLAG_FD_CLOEXEC);
   if (fd < 0) throw new BpfSyscallError('perf_event_open', -fd, { object: description });
   return new Fd(fd, description);

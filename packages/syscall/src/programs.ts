@@ -12,7 +12,7 @@ import { logLines, MAX_LOG_SIZE } from './verifier-log.js';
 export interface ProgramLoadOptions {
   /** Kernel-visible name (at most 15 characters). */
   readonly name?: string;
-  /** Program type: a {@link ProgramType} value (`ProgramType.XDP`…). */
+  /** Program type: a {@link @bpfkit/uapi!ProgramType} value (`ProgramType.XDP`…). */
   readonly type: number;
   /** Instructions, 8 bytes each, in host byte order. */
   readonly instructions: Uint8Array;
@@ -24,7 +24,7 @@ export interface ProgramLoadOptions {
   readonly flags?: number;
   /** Network interface to offload the program to (0: none). */
   readonly ifindex?: number;
-  /** Expected attach type: an {@link AttachType} value. */
+  /** Expected attach type: an {@link @bpfkit/uapi!AttachType} value. */
   readonly expectedAttachType?: number;
   /** BTF object fd of the program's types (for func and line info). */
   readonly btfFd?: number;
@@ -231,7 +231,7 @@ export interface TestRunResult {
 export function testRun(programFd: number, options: TestRunOptions = {}, name?: string): TestRunResult {
   const dataOut = nativeBuffer(options.dataOutSize ?? Math.max(options.data?.length ?? 0, 0));
   const ctxOut = options.ctxOutSize ? nativeBuffer(options.ctxOutSize) : undefined;
-  const attr = new BpfAttr(testAttr.batch_size + 4)
+  const attr = new BpfAttr(attrSizes.test)
     .u32(testAttr.prog_fd, programFd)
     .u32(testAttr.data_size_in, options.data?.length ?? 0)
     .u32(testAttr.data_size_out, dataOut.length)

@@ -1,13 +1,6 @@
+import { BpfCommand, ProgramType } from '@bpfkit/uapi';
 import { describe, expect, it } from 'vitest';
-import {
-  BpfCommand,
-  Errno,
-  getBackend,
-  loadProgram,
-  loadProgramInBackground,
-  ProgramType,
-  setBackend,
-} from '../src/index.js';
+import { Errno, getBackend, loadProgram, loadProgramInBackground, setBackend } from '../src/index.js';
 import { assemble, bpfUnavailable, openFdCount } from './kernel.js';
 
 const unavailable = bpfUnavailable();

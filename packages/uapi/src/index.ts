@@ -4,6 +4,8 @@
  * `scripts/gen-uapi.ts`), their names, `BPF_OBJ_NAME_LEN`, and which map types are per-CPU or
  * hold maps. It depends on nothing and uses no Node API, so it runs in a browser too.
  *
+ * {@include ../README.md}
+ *
  * @packageDocumentation
  * @module @bpfkit/uapi
  */
