@@ -66,4 +66,18 @@ describe.skipIf(unavailable !== undefined || ffiNapi)('descriptors of worker thr
     expect(bpfDescriptors()).toBe(before);
     expect(syscall.closeDescriptorsOfEndedThreads()).toBe(0);
   }, 60_000);
+
+  it('are closed when the worker is terminated while its background slot batches wait in the kernel', async () => {
+    syscall.shareDescriptorTable();
+    const before = bpfDescriptors();
+    const worker = new Worker(new URL('./batch-worker.mjs', import.meta.url), { workerData: { batches: 8 } });
+    await new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    await worker.terminate();
+    // Two maps, plus the duplicate of each batch whose result never reached the worker's event loop.
+    expect(syscall.closeDescriptorsOfEndedThreads()).toBeGreaterThanOrEqual(2);
+    expect(bpfDescriptors()).toBe(before);
+  }, 60_000);
 });

@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
 
 register();
-const { createMap, startMapUpdateBatch } = await import('../src/index.ts');
+const { createMap, startMapUpdateBatch } = await import('../../syscall/src/index.ts');
 
 const inner = createMap({ type: 2, keySize: 4, valueSize: 4, maxEntries: 1 });
 const layout = { type: 12, keySize: 4, valueSize: 4, maxEntries: 1, innerMapFd: inner.fd };
