@@ -4,6 +4,8 @@ import { Errno, getBackend, loadProgram, loadProgramInBackground, setBackend } f
 import { assemble, bpfUnavailable, openFdCount } from './kernel.js';
 
 const unavailable = bpfUnavailable();
+/** ffi-napi runs "background" calls in place (its async calls crash terminated workers): nothing overlaps them. */
+const inPlaceBackend = unavailable === undefined && getBackend().name === 'ffi-napi';
 
 /** A socket filter the verifier walks `iterations` times round a bounded loop: slow to load, quick to write. */
 function countingLoop(iterations: number): Uint8Array {
@@ -30,15 +32,18 @@ async function ticksDuring<T>(work: () => Promise<T> | T): Promise<{ value: T; t
 describe.skipIf(unavailable !== undefined)('BPF_PROG_LOAD on a pool thread', () => {
   const slow = { type: ProgramType.SOCKET_FILTER, license: 'GPL', instructions: countingLoop(150_000) };
 
-  it('keeps the event loop running while the verifier works, where the call in place blocks it', async () => {
-    const inPlace = await ticksDuring(() => loadProgram(slow));
-    inPlace.value.fd.close();
-    expect(inPlace.ticks).toBe(0);
-    const background = await ticksDuring(() => loadProgramInBackground(slow));
-    expect(background.ticks).toBeGreaterThan(0);
-    expect(background.value.fd.fd).toBeGreaterThan(0);
-    background.value.fd.close();
-  });
+  it.skipIf(inPlaceBackend)(
+    'keeps the event loop running while the verifier works, where the call in place blocks it',
+    async () => {
+      const inPlace = await ticksDuring(() => loadProgram(slow));
+      inPlace.value.fd.close();
+      expect(inPlace.ticks).toBe(0);
+      const background = await ticksDuring(() => loadProgramInBackground(slow));
+      expect(background.ticks).toBeGreaterThan(0);
+      expect(background.value.fd.fd).toBeGreaterThan(0);
+      background.value.fd.close();
+    },
+  );
 
   it('rejects as the call in place throws: the same errno and verifier log, and no fd left open', async () => {
     const before = openFdCount();
