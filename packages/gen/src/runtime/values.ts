@@ -58,6 +58,19 @@ export function writeWide(view: DataView, at: number, size: number, value: bigin
 
 /** The text of a `char` array: its bytes up to the first NUL, as UTF-8. */
 export function readString(view: DataView, at: number, length: number): string {
+  // ASCII, the usual case (comm, paths, names), is built directly: a decoder call costs more than the text.
+  let text = '';
+  for (let i = 0; i < length; i++) {
+    const byte = view.getUint8(at + i);
+    if (byte === 0) return text;
+    if (byte >= 0x80) return readUtf8(view, at, length);
+    text += String.fromCharCode(byte);
+  }
+  return text;
+}
+
+/** The text of a `char` array that holds UTF-8 beyond ASCII, up to its first NUL. */
+function readUtf8(view: DataView, at: number, length: number): string {
   const bytes = new Uint8Array(view.buffer, view.byteOffset + at, length);
   const end = bytes.indexOf(0);
   return decodeUtf8(end < 0 ? bytes : bytes.subarray(0, end));
