@@ -14,6 +14,7 @@ import {
   cgroupStorageElement,
   DUMP_CASES,
   elementBytes,
+  matrixMaxEntries,
 } from '../../syscall/test/layout-matrix.js';
 import { mapDump } from '../src/commands/map-dump.js';
 import { hexBytes } from '../src/output.js';
@@ -62,7 +63,7 @@ describe.skipIf(unavailable !== undefined)('bpfkit map dump of a pinned map', ()
   beforeAll(() => {
     execFileSync('mount', ['-t', 'bpf', 'bpf', dir]);
     for (const pin of pins) {
-      const layout = { type: pin.type, keySize: 4, valueSize: pin.size, maxEntries: 4 };
+      const layout = { type: pin.type, keySize: 4, valueSize: pin.size, maxEntries: matrixMaxEntries(pin.type) };
       const map = createMap(layout);
       maps.push(map);
       for (const key of KEYS) mapUpdate(map.fd, u32(key), elementBytes(pin.type, pin.size, key), layout);

@@ -37,9 +37,21 @@ const PER_CPU: ReadonlySet<number> = new Set([5, 6, 10, 21]);
 const HASHES: ReadonlySet<number> = new Set([1, 5, 9, 10]);
 const KEYLESS: ReadonlySet<number> = new Set([22, 23]);
 const CGROUP_STORAGE: ReadonlySet<number> = new Set([19, 21]);
+const LRU: ReadonlySet<number> = new Set([9, 10]);
 
 /** Keys each case writes (arrays hold 4 entries, so all of them). */
 const KEYS = [0, 1, 2, 3];
+
+/**
+ * The `max_entries` a keyed case creates its map with: 4, the keys it writes, except for
+ * LRU hashes. Their free elements sit in per-CPU lists of up to 128, and an update on a CPU
+ * whose list and the shared one are empty evicts a live element, so a 4-entry LRU map loses
+ * a key when the process moves to another CPU between writes. Room for every CPU's list
+ * keeps all four.
+ */
+export function matrixMaxEntries(type: number): number {
+  return LRU.has(type) ? possibleCpus() * 128 + KEYS.length : KEYS.length;
+}
 
 /**
  * The element a test writes at `key`: for per-CPU maps one value per possible CPU, each
@@ -71,7 +83,12 @@ export interface CaseCheck {
 export function runCase(type: number, valueSize: number): CaseCheck[] {
   if (KEYLESS.has(type)) return keylessCase(type, valueSize);
   if (CGROUP_STORAGE.has(type)) return cgroupStorageCase(type, valueSize);
-  const layout: MapLayout & { maxEntries: number } = { type, keySize: 4, valueSize, maxEntries: KEYS.length };
+  const layout: MapLayout & { maxEntries: number } = {
+    type,
+    keySize: 4,
+    valueSize,
+    maxEntries: matrixMaxEntries(type),
+  };
   using map = createMap(layout);
   const written = KEYS.map((key) => elementBytes(type, valueSize, key));
   KEYS.forEach((key, i) => {
