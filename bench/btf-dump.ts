@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { medianOf } from './load.js';
-import type { Figure } from './run.js';
+import type { Figure } from './table.js';
 
 const vmlinux = '/sys/kernel/btf/vmlinux';
 const cli = 'packages/cli/dist/main.js';

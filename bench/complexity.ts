@@ -11,7 +11,7 @@
 // per-item time is marginal cost.
 import { syntheticMapInMapObject } from '@bpfkit/fixtures';
 import { BpfObject } from '@bpfkit/loader';
-import type { Figure } from './run.js';
+import type { Figure } from './table.js';
 
 /** CPU time a sample should last, in ms: long against the clock's and the scheduler's granularity. */
 const SAMPLE_MS = 40;

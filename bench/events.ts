@@ -7,7 +7,7 @@ import { openPerfBuffer, openRingBuffer } from '@bpfkit/events';
 import { fixture } from '@bpfkit/fixtures';
 import { BpfObject } from '@bpfkit/loader';
 import { testRun } from '@bpfkit/syscall';
-import type { Figure } from './run.js';
+import type { Figure } from './table.js';
 
 /** The producer's u64 arguments (records, size, flags, discard interval, first sequence). */
 function args(...values: number[]): Uint8Array {

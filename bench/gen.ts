@@ -6,7 +6,7 @@ import { btfCodec } from '@bpfkit/btf';
 import { fixture } from '@bpfkit/fixtures';
 import { generateSkeleton } from '@bpfkit/gen';
 import type { BpfObject } from '@bpfkit/loader';
-import type { Figure } from './run.js';
+import type { Figure } from './table.js';
 
 /** Median ns per call of `run`, over `batches` batches of `calls` calls each. */
 function nsPerCall(batches: number, calls: number, run: () => unknown): number {

@@ -16,7 +16,7 @@ import { fixture } from '@bpfkit/fixtures';
 import { attachUprobeMulti, attachUsdt, clearBinaryCache, type Link, openUsdtMaps } from '@bpfkit/link';
 import { BpfObject } from '@bpfkit/loader';
 import { AttachType } from '@bpfkit/uapi';
-import type { Figure } from './run.js';
+import type { Figure } from './table.js';
 
 const FUNCTIONS = 1000;
 const PROBES = 100;

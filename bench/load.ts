@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { libbpfComparableFixtures } from '@bpfkit/fixtures';
 import { BpfObject } from '@bpfkit/loader';
 import { backgroundBatchesSettled } from '@bpfkit/syscall';
-import type { Figure } from './run.js';
+import type { Figure } from './table.js';
 
 /** What the load rows run on and how long. */
 export interface LoadBenchOptions {

@@ -29,25 +29,13 @@ import { eventFigures } from './events.js';
 import { genFigures } from './gen.js';
 import { linkFigures } from './link.js';
 import { corpusFolders, loadFigures, medianOf } from './load.js';
+import { type Figure, formatTable, replaceTableSection, row, tableHeader, tableLine } from './table.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const jsonPath = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
 const vmlinux = '/sys/kernel/btf/vmlinux';
 const harness = '.bench/libbpf-bench';
-
-/** One row of the table: ours, the reference, and the target ratio from the issues. */
-export interface Figure {
-  readonly name: string;
-  readonly unit: 'ms' | 'µs' | 'MB' | 'x file' | 'x' | 'M/s';
-  readonly ours: number;
-  readonly reference: number | undefined;
-  readonly referenceName: string;
-  /** The largest acceptable ours / reference ratio (the smallest, when {@link higherIsBetter}). */
-  readonly target: number | undefined;
-  /** For rates (records per second): the target is a floor, as the issue states it (≥ 0.7). */
-  readonly higherIsBetter?: boolean;
-}
 
 function buildHarness(): void {
   if (!existsHeader('/usr/include/bpf/btf.h')) {
@@ -358,35 +346,6 @@ function pinRoot(): string {
   return privatePins;
 }
 
-const tableHeader = ['figure', 'bpfkit', 'reference', 'reference is', 'ratio', 'target', 'meets'];
-
-/** One Markdown table line. */
-function tableLine(cells: readonly string[]): string {
-  return `| ${cells.join(' | ')} |`;
-}
-
-/** A figure's cells, in {@link tableHeader}'s order. */
-function row(f: Figure): string[] {
-  const ratio = f.reference === undefined ? f.ours : f.ours / f.reference;
-  const floor = f.higherIsBetter === true;
-  const met = f.target === undefined ? undefined : floor ? ratio >= f.target : ratio <= f.target;
-  const meets = met === undefined ? '' : met ? 'yes' : 'no';
-  const value = (v: number | undefined) => {
-    if (v === undefined) return '-';
-    if (f.unit !== 'ms' || v === 0) return `${v.toFixed(2)} ${f.unit}`;
-    // Times in the unit that shows three significant digits: per-call times in µs or ns, not "0.00 ms".
-    const [scaled, unit] =
-      v >= 1000 ? [v / 1000, 's'] : v >= 1 ? [v, 'ms'] : v >= 1e-3 ? [v * 1e3, 'µs'] : [v * 1e6, 'ns'];
-    return `${scaled.toPrecision(3)} ${unit}`;
-  };
-  const target = `${floor ? '≥' : '≤'} ${f.target ?? '-'}`;
-  return [f.name, value(f.ours), value(f.reference), f.referenceName, ratio.toFixed(2), target, meets];
-}
-
-function format(figures: Figure[]): string {
-  return [tableHeader, tableHeader.map(() => '---'), ...figures.map(row)].map(tableLine).join('\n');
-}
-
 function machine(): string {
   return `${new Date().toISOString().slice(0, 10)}, Linux ${release()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}${quick ? ', quick run' : ''}`;
 }
@@ -414,13 +373,13 @@ for (const [label, measure] of groups) {
   for (const figure of rows) process.stderr.write(`${tableLine(row(figure))}\n`);
   figures.push(...rows);
 }
-const table = format(figures);
+const table = formatTable(figures);
 console.log(`\nbpfkit vs libbpf (${machine()})\n\n${table}\n`);
 if (jsonPath !== undefined) writeFileSync(jsonPath, `${JSON.stringify({ machine: machine(), figures }, null, 2)}\n`);
 if (args.includes('--update-page')) {
   const page = readFileSync('docs/benchmark.md', 'utf8');
-  const section = `<!-- bench:start -->\nMeasured by \`npm run bench\` on ${machine()}; ratio = bpfkit ÷ reference. Times are medians; full BTF decodes are sampled one event-loop turn apart, as an application would run them (the collector's scheduled work runs in between), except in the back-to-back row.\n\n${table}\n<!-- bench:end -->`;
-  writeFileSync('docs/benchmark.md', page.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, section));
+  const section = `Measured by \`npm run bench\` on ${machine()}; ratio = bpfkit ÷ reference. Times are medians (per-call figures in µs); full BTF decodes are sampled one event-loop turn apart, as an application would run them (the collector's scheduled work runs in between), except in the back-to-back row.\n\n${table}`;
+  writeFileSync('docs/benchmark.md', replaceTableSection(page, section));
   // Biome lays the table out as the lint step expects.
   execFileSync('npx', ['biome', 'format', '--write', 'docs/benchmark.md'], { stdio: 'inherit' });
 }

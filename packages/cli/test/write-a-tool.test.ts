@@ -3,30 +3,13 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { requireTool } from '@bpfkit/fixtures';
+import { codeBlocks, requireTool, runTypeScript } from '@bpfkit/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bpfUnavailable } from '../../syscall/test/kernel.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const tsx = join(root, 'node_modules/.bin/tsx');
 const ready = bpfUnavailable() === undefined && requireTool('clang-19', 'clang-19');
-
-/** A fenced code block: its language, `file=` name if any, and text. */
-interface Block {
-  readonly language: string;
-  readonly file: string | undefined;
-  readonly text: string;
-}
-
-/** The code blocks of a Markdown file, in order. */
-function codeBlocks(path: string): Block[] {
-  const markdown = readFileSync(join(root, path), 'utf8');
-  return [...markdown.matchAll(/^```(\w+)([^\n]*)\n([\s\S]*?)^```$/gm)].map(([, language, info, text]) => ({
-    language: language as string,
-    file: /file=(\S+)/.exec(info ?? '')?.[1],
-    text: text as string,
-  }));
-}
 
 describe.skipIf(!ready)('docs/write-a-tool.md: every code block runs, in order', { timeout: 600_000 }, () => {
   const work = mkdtempSync(join(tmpdir(), 'bpfkit-write-a-tool-'));
@@ -39,7 +22,7 @@ describe.skipIf(!ready)('docs/write-a-tool.md: every code block runs, in order',
     PIN_DIR: bpffs,
     TSX_TSCONFIG_PATH: join(root, 'tsconfig.json'),
   };
-  const blocks = codeBlocks('docs/write-a-tool.md');
+  const blocks = codeBlocks(readFileSync(join(root, 'docs/write-a-tool.md'), 'utf8'));
 
   beforeAll(() => {
     mkdirSync(bpffs);
@@ -70,7 +53,7 @@ describe.skipIf(!ready)('docs/write-a-tool.md: every code block runs, in order',
       const run =
         block.language === 'sh'
           ? spawnSync('bash', ['-eo', 'pipefail', file], { cwd: work, env, encoding: 'utf8' })
-          : spawnSync(tsx, [file], { cwd: work, env, encoding: 'utf8' });
+          : runTypeScript(file, work, env);
       expect({ block: index, status: run.status, stderr: run.stderr }).toEqual({
         block: index,
         status: 0,
