@@ -53,7 +53,7 @@ describe.skipIf(!ready)('docs/write-a-tool.md: every code block runs, in order',
       const run =
         block.language === 'sh'
           ? spawnSync('bash', ['-eo', 'pipefail', file], { cwd: work, env, encoding: 'utf8' })
-          : runTypeScript(file, work, env);
+          : runTypeScript(file, work, { env });
       expect({ block: index, status: run.status, stderr: run.stderr }).toEqual({
         block: index,
         status: 0,
