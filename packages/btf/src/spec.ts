@@ -330,6 +330,15 @@ export class Btf {
  * Parses a raw BTF blob (the `.BTF` section of an object, or `/sys/kernel/btf/*`), in
  * either byte order.
  * @throws {@link BtfError} for a bad header or a type record that is unknown or truncated.
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { formatC, parseBtf, sizeOf } from '@bpfkit/btf';
+ *
+ * const kernel = parseBtf(new Uint8Array(readFileSync('/sys/kernel/btf/vmlinux')));
+ * const task = kernel.byName('task_struct', 'struct');
+ * console.log(sizeOf(kernel, task!.id), formatC(kernel, { roots: [task!.id] }).length);
+ * ```
  */
 export function parseBtf(bytes: Uint8Array, options: ParseBtfOptions = {}): Btf {
   return new Btf(bytes, options);

@@ -196,6 +196,15 @@ export class ElfFile {
 /**
  * Opens an ELF64 file held in memory. Only the header is decoded now.
  * @throws {@link ElfError} for anything that is not a well-formed ELF64 header.
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { parseElf } from '@bpfkit/elf';
+ *
+ * const elf = parseElf(new Uint8Array(readFileSync('probe.bpf.o')), { name: 'probe.bpf.o' });
+ * const maps = elf.sectionByName('.maps');
+ * for (const r of elf.relocationsFor(maps!.index)?.entries ?? []) console.log(r.offset, elf.symbol(r.symbol).name);
+ * ```
  */
 export function parseElf(bytes: Uint8Array, options: ParseElfOptions = {}): ElfFile {
   return new ElfFile(bytes, options);

@@ -341,6 +341,16 @@ function openRing(
  * map. The reader keeps its own duplicate of `mapFd`; closing it empties the slots it filled.
  * @throws {@link EventsError} `wrong-map-type`, `bad-size` (page count not a power of two),
  * or `kernel` naming the CPU whose event could not be opened, mapped or stored.
+ * @example
+ * ```ts
+ * import { openPerfBuffer } from '@bpfkit/events';
+ * import { BpfObject } from '@bpfkit/loader';
+ *
+ * using obj = BpfObject.open('tool.bpf.o');
+ * obj.load();
+ * using samples = openPerfBuffer(obj.map('samples').fd, { pageCount: 8 });
+ * samples.on('data', (sample) => console.log(sample.cpu, sample.data.length));
+ * ```
  */
 export function openPerfBuffer<Item = Uint8Array>(
   mapFd: number,

@@ -211,6 +211,17 @@ export class RingBuffer<Item = Uint8Array> extends EventReader<Item, RecordView>
  * to release its fd, mappings and wake-ups.
  * @throws {@link EventsError} `wrong-map-type` for another map type, `kernel` when the map
  * cannot be mapped or watched.
+ * @example
+ * ```ts
+ * import { openRingBuffer } from '@bpfkit/events';
+ * import { BpfObject } from '@bpfkit/loader';
+ *
+ * using obj = BpfObject.open('tool.bpf.o');
+ * obj.load();
+ * using events = openRingBuffer(obj.map('events').fd); // or obj.ringBuffer('events')
+ * events.consume((view) => console.log(view.u32(0))); // zero-copy, what is there now
+ * for await (const record of events) console.log(record.length); // copies, as they come
+ * ```
  */
 export function openRingBuffer<Item = Uint8Array>(
   mapFd: number,

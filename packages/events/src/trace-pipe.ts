@@ -152,6 +152,13 @@ export class TracePipe extends EventReader<string, string> {
  * Opens tracefs's `trace_pipe` (of `instance`, when given) for reading `bpf_printk` lines.
  * @throws {@link EventsError} `kernel` when no tracefs is mounted (nothing is mounted here), or
  * when the pipe cannot be opened (e.g. EACCES without root, ENOENT for an unknown instance).
+ * @example
+ * ```ts
+ * import { openTracePipe } from '@bpfkit/events';
+ *
+ * using pipe = openTracePipe(); // tracefs where it is mounted; an EventsError if none is
+ * for await (const line of pipe) console.log(line); // bpf_printk output, a line at a time
+ * ```
  */
 export function openTracePipe(options: TracePipeOptions = {}): TracePipe {
   const root = options.tracefs ?? tracefsMount();

@@ -192,6 +192,17 @@ export class UserRingBuffer {
  * own duplicate of the fd.
  * @throws {@link EventsError} `wrong-map-type` for another map type, `kernel` when the map
  * cannot be mapped or watched.
+ * @example
+ * ```ts
+ * import { openUserRingBuffer } from '@bpfkit/events';
+ * import { BpfObject } from '@bpfkit/loader';
+ *
+ * using obj = BpfObject.open('tool.bpf.o');
+ * obj.load();
+ * using commands = openUserRingBuffer(obj.map('commands').fd);
+ * commands.write(Uint8Array.of(1, 0, 0, 0)); // false when the ring is full
+ * // the program drains it with bpf_user_ringbuf_drain() when it next runs
+ * ```
  */
 export function openUserRingBuffer(mapFd: number, options: UserRingBufferOptions = {}): UserRingBuffer {
   const fd = ownDuplicate(mapFd, options.name);

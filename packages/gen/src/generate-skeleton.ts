@@ -32,7 +32,16 @@ export interface GenerateSkeletonOptions {
 
 const identifier = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
-/** `minimal.bpf.o` → `Minimal`, `map-in-map.bpf.o` → `MapInMap`. */
+/**
+ * `minimal.bpf.o` → `Minimal`, `map-in-map.bpf.o` → `MapInMap`: the class name
+ * {@link generateSkeleton} gives an object's skeleton unless told another.
+ * @example
+ * ```ts
+ * import { skeletonClassName } from '@bpfkit/gen';
+ *
+ * skeletonClassName('map-in-map.bpf.o'); // MapInMap
+ * ```
+ */
 export function skeletonClassName(object: string): string {
   const base = object.slice(object.lastIndexOf('/') + 1);
   const stem = base.slice(0, base.indexOf('.') < 0 ? undefined : base.indexOf('.'));
@@ -49,6 +58,17 @@ export function skeletonClassName(object: string): string {
  * @throws {@link GenError} `bad-object` (no BTF, a bad class name, an event type for a map
  * that has no records), `type-not-found`, `unsupported-type`; `ElfError`, `BtfError`,
  * `MapError`, `RelocError` for bad input.
+ * @example
+ * ```ts
+ * import { readFileSync, writeFileSync } from 'node:fs';
+ * import { generateSkeleton } from '@bpfkit/gen';
+ *
+ * // As `bpfkit gen skeleton tool.bpf.o -o tool.skel.ts --event events=event` does:
+ * const bytes = new Uint8Array(readFileSync('tool.bpf.o'));
+ * writeFileSync('tool.skel.ts', generateSkeleton(bytes, { object: 'tool.bpf.o', events: { events: 'event' } }));
+ * // Then, in the tool: `using skel = Tool.open({ rodata: { parent: 1 } }).load();`
+ * // `skel.attach(); skel.bss.counter; for await (const e of skel.events.events) console.log(e.comm);`
+ * ```
  */
 export function generateSkeleton(bytes: Uint8Array, options: GenerateSkeletonOptions): string {
   const name = options.name ?? skeletonClassName(options.object);

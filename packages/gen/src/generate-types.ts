@@ -67,6 +67,17 @@ export function emitContext(
  * `@bpfkit/btf`'s `btfCodec`. Deterministic: the same BTF and options give the same text.
  * @throws {@link GenError} `type-not-found` for a name the BTF lacks, `unsupported-type`
  * for a type with no value (a function, a 16-byte float).
+ * @example
+ * ```ts
+ * import { readFileSync, writeFileSync } from 'node:fs';
+ * import { readObjectBtf } from '@bpfkit/btf';
+ * import { parseElf } from '@bpfkit/elf';
+ * import { generateTypes } from '@bpfkit/gen';
+ *
+ * const { btf } = readObjectBtf(parseElf(new Uint8Array(readFileSync('tool.bpf.o'))))!;
+ * // interface event { pid: number; comm: string; … } and a codec: event.decode(bytes)
+ * writeFileSync('types.ts', generateTypes(btf, { types: ['event'] }));
+ * ```
  */
 export function generateTypes(btf: Btf, options: GenerateTypesOptions = {}): string {
   const roots = [...(options.roots ?? []), ...findNamedTypes(btf, options.types ?? [], options.object)];

@@ -9,6 +9,17 @@ import { Link } from './link.js';
  * runs alongside programs others attached (the kernel's multi-program mode).
  * @throws {@link LinkError} `not-found` for a directory that cannot be opened, `kernel`
  * when the kernel refuses the attach type.
+ * @example
+ * ```ts
+ * import { attachCgroup } from '@bpfkit/link';
+ * import { BpfObject } from '@bpfkit/loader';
+ * import { AttachType } from '@bpfkit/uapi';
+ *
+ * using obj = BpfObject.open('cgroup.bpf.o');
+ * obj.load();
+ * const egress = obj.program('count_egress').fd;
+ * using link = attachCgroup(egress, '/sys/fs/cgroup/my.slice', AttachType.CGROUP_INET_EGRESS);
+ * ```
  */
 export function attachCgroup(programFd: number, cgroup: string, attachType: number): Link {
   const context = { kind: 'cgroup', target: cgroup, path: cgroup };

@@ -66,6 +66,16 @@ function iterInfo(parameter: IteratorParameter): Uint8Array {
  * Attaches an `iter/…` program (BPF_LINK_CREATE with `BPF_TRACE_ITER`), with the parameter
  * iterators over a map, a cgroup or a task take; `link.read()` then runs it.
  * @throws {@link LinkError} `kernel` when the kernel refuses the parameter.
+ * @example
+ * ```ts
+ * import { attachIterator } from '@bpfkit/link';
+ * import { BpfObject } from '@bpfkit/loader';
+ *
+ * using obj = BpfObject.open('iter.bpf.o');
+ * obj.load(); // SEC("iter/task")
+ * using link = attachIterator(obj.program('dump_tasks').fd);
+ * console.log(new TextDecoder().decode(link.read())); // what the program wrote with bpf_seq_printf
+ * ```
  */
 export function attachIterator(programFd: number, parameter?: IteratorParameter): Link {
   const fd = kernelStep('create the iterator link', { kind: 'iter' }, () =>

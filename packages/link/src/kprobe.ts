@@ -33,6 +33,16 @@ export function cString(text: string): Uint8Array {
  * there is none, through tracefs `kprobe_events` (removed again when the link closes).
  * @throws {@link LinkError} `not-supported` when the kernel has neither (`CONFIG_KPROBES`
  * off), `kernel` for a function that cannot be probed.
+ * @example
+ * ```ts
+ * import { attachKprobe } from '@bpfkit/link';
+ * import { BpfObject } from '@bpfkit/loader';
+ *
+ * using obj = BpfObject.open('probe.bpf.o');
+ * obj.load();
+ * using entry = attachKprobe(obj.program('on_openat').fd, 'do_sys_openat2');
+ * using exit = attachKprobe(obj.program('on_openat_ret').fd, 'do_sys_openat2', { retprobe: true });
+ * ```
  */
 export function attachKprobe(programFd: number, func: string, options: KprobeOptions = {}): Link {
   const retprobe = options.retprobe ?? false;

@@ -119,6 +119,18 @@ export class Link {
  * is not a bpffs or one others could swap pins in: closing the returned {@link Link} closes
  * this process's fd only; the attachment stays until the pin is removed.
  * @throws {@link LinkError} `kernel` (ENOENT when nothing is pinned there; the check refused, with the reason).
+ * @example
+ * ```ts
+ * import { attachTracepoint, openPinnedLink } from '@bpfkit/link';
+ * import { BpfObject } from '@bpfkit/loader';
+ *
+ * using obj = BpfObject.open('tracepoint.bpf.o');
+ * obj.load();
+ * attachTracepoint(obj.program('count_kill').fd, 'syscalls', 'sys_enter_kill').pin('/sys/fs/bpf/count_kill');
+ * // later, in another process: the link stays attached until its pin is removed
+ * using link = openPinnedLink('/sys/fs/bpf/count_kill');
+ * console.log(link.info());
+ * ```
  */
 export function openPinnedLink(path: string): Link {
   const fd = kernelStep('open pinned link', { kind: 'pinned', path }, () => openPinned(path));

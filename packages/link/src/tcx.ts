@@ -30,6 +30,15 @@ export interface TcxOptions {
  * Attaches a `tcx/ingress` or `tcx/egress` program to network interface `device` through
  * a tcx link (Linux 6.6+); several programs can be attached, in an order the options set.
  * @throws {@link LinkError} `not-found` for an unknown interface, `kernel` when refused.
+ * @example
+ * ```ts
+ * import { attachTcx } from '@bpfkit/link';
+ * import { BpfObject } from '@bpfkit/loader';
+ *
+ * using obj = BpfObject.open('tc.bpf.o');
+ * obj.load();
+ * using link = attachTcx(obj.program('count_ingress').fd, 'eth0', 'ingress');
+ * ```
  */
 export function attachTcx(
   programFd: number,

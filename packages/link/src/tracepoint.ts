@@ -9,6 +9,15 @@ import { tracefsRoot } from './tracefs.js';
  * tracepoint's id from tracefs, a perf event on it, a perf link.
  * @throws {@link LinkError} `not-supported` without tracefs, `kernel` (ENOENT) for an
  * unknown tracepoint.
+ * @example
+ * ```ts
+ * import { attachTracepoint } from '@bpfkit/link';
+ * import { BpfObject } from '@bpfkit/loader';
+ *
+ * using obj = BpfObject.open('tracepoint.bpf.o');
+ * obj.load();
+ * using link = attachTracepoint(obj.program('count_kill').fd, 'syscalls', 'sys_enter_kill');
+ * ```
  */
 export function attachTracepoint(
   programFd: number,

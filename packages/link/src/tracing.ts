@@ -17,6 +17,16 @@ export interface TracingOptions {
  * `fmod_ret`, `lsm`, `freplace`) through BPF_LINK_CREATE with its `attachType`
  * (`BPF_TRACE_RAW_TP`, `BPF_TRACE_FENTRY`, …; 0 for freplace).
  * @throws {@link LinkError} `kernel` when refused.
+ * @example
+ * ```ts
+ * import { attachTracing } from '@bpfkit/link';
+ * import { BpfObject } from '@bpfkit/loader';
+ * import { AttachType } from '@bpfkit/uapi';
+ *
+ * using obj = BpfObject.open('tracing.bpf.o');
+ * obj.load(); // SEC("tp_btf/sched_switch"): the target is fixed at load
+ * using link = attachTracing(obj.program('on_switch').fd, AttachType.TRACE_RAW_TP, { cookie: 7n });
+ * ```
  */
 export function attachTracing(programFd: number, attachType: number, options: TracingOptions = {}): Link {
   const kind = 'tracing';

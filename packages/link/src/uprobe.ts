@@ -34,6 +34,16 @@ const REF_CTR_SHIFT = 32n;
  * offset through the ELF symbol tables. Uses the uprobe PMU, else tracefs `uprobe_events`.
  * @throws {@link LinkError} `not-found` for a missing binary or function, `kernel` when the
  * kernel refuses the probe.
+ * @example
+ * ```ts
+ * import { attachUprobe } from '@bpfkit/link';
+ * import { BpfObject } from '@bpfkit/loader';
+ *
+ * using obj = BpfObject.open('probe.bpf.o');
+ * obj.load();
+ * // malloc in the libc of process 1234 (the library is found through the search path)
+ * using link = attachUprobe(obj.program('on_malloc').fd, 'libc.so.6', { function: 'malloc', pid: 1234 });
+ * ```
  */
 export function attachUprobe(programFd: number, binary: string, options: UprobeOptions = {}): Link {
   const retprobe = options.retprobe ?? false;

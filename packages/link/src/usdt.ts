@@ -55,6 +55,16 @@ function encodedSpec(binary: ProbedBinary, args: string, cookie: bigint, context
  * `maps` from {@link openUsdtMaps} are described once for many calls; plain fds are read at each.
  * @throws {@link LinkError} `not-found` for a binary without the probe, `bad-target` /
  * `not-supported` for argument specs that cannot be decoded, `kernel` when refused.
+ * @example
+ * ```ts
+ * import { attachUsdt } from '@bpfkit/link';
+ * import { BpfObject } from '@bpfkit/loader';
+ *
+ * using obj = BpfObject.open('usdt.bpf.o'); // a program written with libbpf's usdt.bpf.h
+ * obj.load();
+ * const maps = { specs: obj.map('__bpf_usdt_specs').fd, ipToSpec: obj.map('__bpf_usdt_ip_to_spec_id').fd };
+ * using link = attachUsdt(obj.program('on_query').fd, '/usr/bin/myserver', 'myserver', 'query', maps);
+ * ```
  */
 export function attachUsdt(
   programFd: number,

@@ -27,6 +27,15 @@ export interface XdpOptions {
  * link (Linux 5.9+): only one XDP link per interface and mode.
  * @throws {@link LinkError} `not-found` for an unknown interface, `kernel` (EBUSY when
  * another XDP program is attached).
+ * @example
+ * ```ts
+ * import { attachXdp } from '@bpfkit/link';
+ * import { BpfObject } from '@bpfkit/loader';
+ *
+ * using obj = BpfObject.open('xdp.bpf.o');
+ * obj.load();
+ * using link = attachXdp(obj.program('drop_all').fd, 'eth0'); // detached when the link closes
+ * ```
  */
 export function attachXdp(programFd: number, device: string | number, options: XdpOptions = {}): Link {
   const context = { kind: 'xdp', target: String(device) };

@@ -25,6 +25,18 @@ export interface ResolveMapsOptions {
  * inner definition, a missing inner map) is not refused here: {@link validateMaps} reports
  * it, and the loader runs it at load.
  * @throws {@link MapError} for the first definition or slot relocation that is wrong.
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { readObjectBtf } from '@bpfkit/btf';
+ * import { parseElf } from '@bpfkit/elf';
+ * import { resolveMaps, validateMaps } from '@bpfkit/maps';
+ *
+ * const elf = parseElf(new Uint8Array(readFileSync('probe.bpf.o')), { name: 'probe.bpf.o' });
+ * const maps = resolveMaps(elf, readObjectBtf(elf)?.btf);
+ * for (const map of maps) console.log(map.name, map.type, map.maxEntries);
+ * console.log(validateMaps(maps)); // what the loader would refuse, before any kernel call
+ * ```
  */
 export function resolveMaps(elf: ElfFile, btf: Btf | undefined, options: ResolveMapsOptions = {}): MapSpec[] {
   const objectName = options.objectName ?? objectNameFromPath(elf.name ?? 'object');

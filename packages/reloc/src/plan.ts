@@ -76,8 +76,8 @@ export interface ProgramPlan {
 
 /** Options for {@link planPrograms}. */
 export interface PlanOptions {
-  /** `.BTF.ext` of the object: func/line info and CO-RE records. */
-  readonly ext?: BtfExt;
+  /** `.BTF.ext` of the object: func/line info and CO-RE records (as `readObjectBtf` gives it, absent or not). */
+  readonly ext?: BtfExt | undefined;
   /** The object's BTF: `exception_callback:` decl tags name subprograms to append. */
   readonly btf?: Btf;
 }
@@ -126,6 +126,21 @@ function exceptionCallbacks(btf: Btf | undefined): Map<string, string> {
  * A plan for every program of the object: entry points in code sections other than `.text`,
  * each linked with the subprograms it reaches, map references resolved against `maps`.
  * @throws {@link RelocError} for a relocation or call that cannot be applied.
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { readObjectBtf } from '@bpfkit/btf';
+ * import { parseElf } from '@bpfkit/elf';
+ * import { resolveMaps } from '@bpfkit/maps';
+ * import { describePlan, disassemble, planPrograms } from '@bpfkit/reloc';
+ *
+ * const elf = parseElf(new Uint8Array(readFileSync('probe.bpf.o')), { name: 'probe.bpf.o' });
+ * const { btf, ext } = readObjectBtf(elf)!;
+ * for (const plan of planPrograms(elf, resolveMaps(elf, btf), { btf, ext })) {
+ *   console.log(describePlan(plan).join('\n'));
+ *   console.log(disassemble(plan.instructions).join('\n'));
+ * }
+ * ```
  */
 export function planPrograms(elf: ElfFile, maps: readonly MapSpec[], options: PlanOptions = {}): ProgramPlan[] {
   const { ext, btf } = options;

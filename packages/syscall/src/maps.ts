@@ -55,6 +55,17 @@ const MAP_CREATE_SIZE_WITH_VALUE_TYPE_OBJ = mapCreateAttr.value_type_btf_obj_fd 
 /**
  * BPF_MAP_CREATE.
  * @throws {@link BpfSyscallError} naming the map.
+ * @example
+ * ```ts
+ * import { createMap, mapLookup, mapUpdate } from '@bpfkit/syscall';
+ * import { MapType } from '@bpfkit/uapi';
+ *
+ * const counts = { name: 'counts', type: MapType.HASH, keySize: 4, valueSize: 8, maxEntries: 64 };
+ * using map = createMap(counts);
+ * const key = Uint8Array.of(1, 0, 0, 0); // bytes in the host's order
+ * mapUpdate(map.fd, key, new Uint8Array(BigUint64Array.of(5n).buffer), counts);
+ * console.log(mapLookup(map.fd, key, counts));
+ * ```
  */
 export function createMap(options: MapCreateOptions): Fd {
   const valueTypeObj = options.valueTypeBtfObjFd;

@@ -170,6 +170,17 @@ function* programLoadAttempts(options: ProgramLoadOptions): Generator<BpfAttr, L
  * buffer grows on ENOSPC up to the kernel's maximum. The log is returned on success when
  * `logLevel` asked for it, and attached to the error on failure.
  * @throws {@link BpfSyscallError} with the verifier log lines.
+ * @example
+ * ```ts
+ * import { loadProgram } from '@bpfkit/syscall';
+ * import { ProgramType } from '@bpfkit/uapi';
+ *
+ * // r0 = 0; exit: a socket filter that drops every packet
+ * const instructions = Uint8Array.of(0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0);
+ * const { fd, log } = loadProgram({ type: ProgramType.SOCKET_FILTER, instructions, license: 'GPL', logLevel: 1 });
+ * console.log(log);
+ * fd.close();
+ * ```
  */
 export function loadProgram(options: ProgramLoadOptions): LoadedProgram {
   const attempts = programLoadAttempts(options);
