@@ -376,8 +376,11 @@ export class BpfProgram {
    * Attaches the program as its section name says (`raw_tp/…`, `tp/…`, `kprobe/…`,
    * `ksyscall/…`, `uprobe/…`, `tp_btf/…`, `xdp`, `tcx/…`, `cgroup_skb/…`, `iter/…`,
    * `socket`), through `@bpfkit/link`; `options` supply what the name cannot. The link
-   * belongs to the object: closing the object closes it.
-   * @throws {@link @bpfkit/link!LinkError} naming the program and what the attachment needs.
+   * belongs to the object: closing the object closes it. Tracepoints (and probes on kernels
+   * without a probe PMU) use tracefs where `/proc/self/mounts` shows it; attaching never
+   * mounts it ({@link @bpfkit/link!mountTracefs} does, when asked).
+   * @throws {@link @bpfkit/link!LinkError} naming the program and what the attachment needs
+   * (`not-supported` when tracefs is needed and none is mounted).
    * @example
    * ```ts
    * const link = obj.program('handle_exec').attach(); // SEC("tp/sched/sched_process_exec")
