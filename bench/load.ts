@@ -137,7 +137,7 @@ function medianOfRuns(samples: number, measure: () => number | undefined): numbe
 function tryLoad(bytes: Uint8Array, name: string, pinRoot: string): { core: boolean } | undefined {
   try {
     using object = BpfObject.open(bytes, { objectName: name, pinRoot });
-    const core = object.programs.some((p) => p.core.length > 0);
+    const core = object.programs.some((p) => p.instructions.some((insn) => insn.core !== undefined));
     object.load();
     return { core };
   } catch {

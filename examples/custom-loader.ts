@@ -11,9 +11,11 @@ import {
   encodeFuncInfo,
   encodeInstructions,
   encodeLineInfo,
-  patchMapReferences,
+  funcInfoOf,
+  lineInfoOf,
   planPrograms,
   requireKind,
+  writeInstructions,
 } from '@bpfkit/reloc';
 import {
   btfFeatures,
@@ -73,10 +75,14 @@ try {
   }
   console.log(`maps created: ${[...fds.keys()].join(', ')}`);
 
-  // 4. Programs: map fds patched into copies of the instructions, then loaded with func and line info.
+  // 4. Programs: map fds written into a copy of the instructions (each instruction names the map
+  //    it refers to), then loaded with the func and line info its instructions carry. The object
+  //    has no CO-RE relocations or __ksym externs, which would be written in the same step.
   for (const plan of programs) {
     const kind = requireKind(plan, elf.name);
-    const patched = patchMapReferences(plan.instructions, plan.references, (name) => fds.get(name)?.fd);
+    const patched = writeInstructions(plan.instructions, (name) => fds.get(name)?.fd);
+    const funcInfo = funcInfoOf(plan.instructions);
+    const lineInfo = lineInfoOf(plan.instructions);
     const program = own(
       loadProgram({
         name: plan.name.slice(0, 15),
@@ -84,16 +90,8 @@ try {
         instructions: encodeInstructions(patched.instructions, isLittleEndianHost),
         license: plan.license,
         btfFd: btfFd.fd,
-        funcInfo: {
-          records: encodeFuncInfo(plan.funcInfo, isLittleEndianHost),
-          recordSize: 8,
-          count: plan.funcInfo.length,
-        },
-        lineInfo: {
-          records: encodeLineInfo(plan.lineInfo, isLittleEndianHost),
-          recordSize: 16,
-          count: plan.lineInfo.length,
-        },
+        funcInfo: { records: encodeFuncInfo(funcInfo, isLittleEndianHost), recordSize: 8, count: funcInfo.length },
+        lineInfo: { records: encodeLineInfo(lineInfo, isLittleEndianHost), recordSize: 16, count: lineInfo.length },
       }).fd,
     );
     console.log(`prog '${plan.name}' loaded (${plan.instructions.length} insns)`);

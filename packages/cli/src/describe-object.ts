@@ -182,7 +182,7 @@ export function describeObject(
       attachType: uapi.attachTypeName(p.kind?.expectedAttachType),
       instructions: p.instructions.length,
       subprograms: p.subprograms.map((s) => s.name),
-      maps: [...new Set(p.references.map((r) => r.map))],
+      maps: [...new Set(relocLib.mapReferencesOf(p.instructions).map((r) => r.map))],
     })),
     maps: maps.map((m) => ({
       name: m.name,

@@ -18,7 +18,7 @@ export function externProblems(
 ): string[] {
   const problems: string[] = [];
   for (const plan of plans) {
-    if (!plan.autoload || plan.ksyms.length === 0) continue;
+    if (!plan.autoload || reloc.ksymReferencesOf(plan.instructions).length === 0) continue;
     try {
       reloc.resolveKsyms(plan, objectBtf, {
         btf: kernel.btf,

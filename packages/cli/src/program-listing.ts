@@ -38,21 +38,20 @@ export function programListings(file: elfLib.ElfFile, program?: string): Program
   return plans.map((plan) => {
     const starts = [{ name: plan.name, start: 0 }, ...plan.subprograms].sort((a, b) => a.start - b.start);
     const labeler = (index: number) => [...starts].reverse().find((s) => s.start <= index);
-    const sources = new Map(plan.lineInfo.map((l) => [l.insn, l]));
-    const references = new Map(plan.references.map((r) => [r.insn, r]));
     const lines: ListingLine[] = [];
     for (const { index, text } of reloc.disassemble(plan.instructions, labeler)) {
       const subprogram = plan.subprograms.find((s) => s.start === index);
       if (subprogram !== undefined) lines.push({ kind: 'function', name: subprogram.name });
-      const source = sources.get(index);
+      const insn = plan.instructions[index];
+      const source = insn?.line;
       if (source !== undefined)
         lines.push({ kind: 'source', text: source.source.trim(), file: baseName(source.fileName), line: source.line });
-      const ref = references.get(index);
+      const ref = insn?.reference;
       lines.push({
         kind: 'insn',
         index,
         text,
-        ...(ref === undefined
+        ...(!reloc.isMapReference(ref)
           ? {}
           : { map: { name: ref.map, offset: ref.kind === 'map-value' ? ref.offset : undefined } }),
       });

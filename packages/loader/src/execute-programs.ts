@@ -6,20 +6,23 @@ import {
   encodeFuncInfo,
   encodeInstructions,
   encodeLineInfo,
+  funcInfoOf,
+  type KsymDecision,
+  lineInfoOf,
   loadAttachType,
   locateVerifierFailure,
   type MapReferenceMode,
   mapsBoundToPrograms,
   needsAttachBtf,
-  type PatchedInstructions,
   type ProgramPlan,
-  patchMapReferences,
   type RelocatedProgram,
   RelocError,
   requireExtInfo,
   requireKind,
   resolveAttachBtf,
   resolveAttachProgramBtf,
+  type WrittenInstructions,
+  writeInstructions,
 } from '@bpfkit/reloc';
 import { runningVersionCode } from '@bpfkit/reloc/node';
 import {
@@ -46,8 +49,10 @@ import type { ResourceScope } from './scope.js';
 export interface ProgramLoading {
   readonly object: string | undefined;
   readonly programs: readonly ProgramPlan[];
-  /** Programs with CO-RE applied (their instructions replace the plan's) and the fix-ups. */
+  /** The CO-RE fix-ups of each program, written into its instructions at load. */
   readonly core?: ReadonlyMap<string, RelocatedProgram>;
+  /** The resolved `__ksym` externs of each program, written into its instructions at load. */
+  readonly ksyms?: ReadonlyMap<string, readonly KsymDecision[]>;
   readonly maps: readonly MapSpec[];
   readonly mapFds: ReadonlyMap<string, Fd>;
   readonly btfFd: Fd | undefined;
@@ -78,7 +83,7 @@ function verifierError(
   object: string | undefined,
   core: RelocatedProgram | undefined,
 ): LoadError {
-  const failure = locateVerifierFailure(failingInstruction(error.log), plan.lineInfo, plan.instructions, core?.fixups);
+  const failure = locateVerifierFailure(failingInstruction(error.log), plan.instructions, core?.fixups);
   const { insn, line } = failure;
   const source = failure.where === '' ? '' : ` (${failure.where})`;
   const context = {
@@ -191,19 +196,15 @@ export function* loadPrograms(
     }
     const expectedAttachType = loadAttachType(kind, { uprobeMultiLink: uprobeMultiLinkSupported });
     const core = p.core?.get(plan.name);
-    let patched: PatchedInstructions;
+    let patched: WrittenInstructions;
     try {
-      patched = patchMapReferences(
-        core?.instructions ?? plan.instructions,
-        plan.references,
-        (map) => p.mapFds.get(map)?.fd,
-        {
-          mode: p.mapReferences,
-          fdArrayPrefix: p.fdArrayPrefix ?? [],
-          program: plan.name,
-          ...(p.object === undefined ? {} : { object: p.object }),
-        },
-      );
+      patched = writeInstructions(plan.instructions, (map) => p.mapFds.get(map)?.fd, {
+        patches: [core?.fixups ?? [], p.ksyms?.get(plan.name) ?? []],
+        mode: p.mapReferences,
+        fdArrayPrefix: p.fdArrayPrefix ?? [],
+        program: plan.name,
+        ...(p.object === undefined ? {} : { object: p.object }),
+      });
     } catch (error) {
       throw new LoadError(
         'load-program',
@@ -216,6 +217,8 @@ export function* loadPrograms(
     // As libbpf: the program BTF goes with every program once the object's BTF is loaded
     // (kfuncs such as bpf_obj_new need it), func and line info each when the program has them.
     const btfFd = p.btfFd?.fd;
+    const funcInfo = btfFd === undefined ? [] : funcInfoOf(plan.instructions);
+    const lineInfo = btfFd === undefined ? [] : lineInfoOf(plan.instructions);
     try {
       const result = yield {
         name: plan.kernelName,
@@ -227,22 +230,22 @@ export function* loadPrograms(
         ...(expectedAttachType === undefined ? {} : { expectedAttachType }),
         ...attach,
         ...(btfFd === undefined ? {} : { btfFd }),
-        ...(btfFd === undefined || plan.funcInfo.length === 0
+        ...(funcInfo.length === 0
           ? {}
           : {
               funcInfo: {
-                records: encodeFuncInfo(plan.funcInfo, isLittleEndianHost),
+                records: encodeFuncInfo(funcInfo, isLittleEndianHost),
                 recordSize: 8,
-                count: plan.funcInfo.length,
+                count: funcInfo.length,
               },
             }),
-        ...(btfFd === undefined || plan.lineInfo.length === 0
+        ...(lineInfo.length === 0
           ? {}
           : {
               lineInfo: {
-                records: encodeLineInfo(plan.lineInfo, isLittleEndianHost),
+                records: encodeLineInfo(lineInfo, isLittleEndianHost),
                 recordSize: 16,
-                count: plan.lineInfo.length,
+                count: lineInfo.length,
               },
             }),
         logLevel: p.verifierLogLevel,

@@ -32,6 +32,8 @@ import {
   describeCoreFixup,
   fillKconfig,
   hasSyscallWrapper,
+  isKsymReference,
+  type KsymDecision,
   type MapReferenceMode,
   type ProgramPlan,
   planPrograms,
@@ -262,7 +264,7 @@ export class BpfObject {
       const [problem] = validateMaps(this.maps, this.name);
       if (problem !== undefined) throw problem;
       const moduleFds = new ModuleBtfFds(this.scope, this.name);
-      this.resolveExterns(moduleFds);
+      const ksyms = this.resolveExterns(moduleFds);
       // struct_ops types are the running kernel's and its modules', whatever BTF CO-RE was given (as libbpf).
       const structOps = prepareStructOps(
         this.name,
@@ -272,7 +274,6 @@ export class BpfObject {
         () => [runningKernelBtf(), ...runningModuleBtfs()],
         this.log,
       );
-      // CO-RE works on copies of the instructions: take them once the externs are in place.
       const core = this.relocateCore();
       const plan = planCreation(this.maps);
       const { fd: btfFd, fixed: typedBtf } = loadObjectBtf(this.elf, this.btf, this.maps, this.scope, this.log);
@@ -293,6 +294,7 @@ export class BpfObject {
         object: this.name,
         programs: this.programs,
         core,
+        ksyms,
         maps: this.maps,
         mapFds,
         btfFd,
@@ -503,13 +505,14 @@ export class BpfObject {
 
   /**
    * Resolves CO-RE for the programs that would load now (`autoload`), against `kernelBtf` or
-   * the running kernel's BTF (and module BTFs for types it lacks), and applies it to copies
-   * of their instructions: what {@link load} does first. No kernel call, no state change:
+   * the running kernel's BTF (and module BTFs for types it lacks), as the fix-ups each
+   * program's load writes into its instructions: what {@link load} does first. No kernel call, no state change:
    * call it early to find relocation problems, then turn such programs off or fix the object.
    * @throws {@link LoadError} `relocate-core` naming program, section, instruction and relocation.
    */
   relocateCore(): ReadonlyMap<string, RelocatedProgram> {
-    if (!this.programs.some((p) => p.autoload && p.core.length > 0)) return new Map();
+    if (!this.programs.some((p) => p.autoload && p.instructions.some((insn) => insn.core !== undefined)))
+      return new Map();
     try {
       const relocated = relocateCore(this.programs, {
         btf: this.btf,
@@ -519,8 +522,7 @@ export class BpfObject {
         object: this.name,
       });
       for (const plan of this.programs) {
-        for (const fixup of relocated.get(plan.name)?.fixups ?? [])
-          this.log(describeCoreFixup(plan.name, fixup, plan.instructions[fixup.insn]));
+        for (const fixup of relocated.get(plan.name)?.fixups ?? []) this.log(describeCoreFixup(plan.name, fixup));
       }
       return relocated;
     } catch (error) {
@@ -549,12 +551,14 @@ export class BpfObject {
    * kallsyms, then `.kconfig` values (running kernel's config, then the `kconfig` option).
    * As libbpf, every program's externs must resolve, loaded or not: a missing one that is
    * not `__weak` fails the object even when only a program with autoload off uses it.
+   * Returns each program's `__ksym` decisions, which its load writes into its instructions.
    */
-  private resolveExterns(moduleFds: ModuleBtfFds): void {
+  private resolveExterns(moduleFds: ModuleBtfFds): Map<string, readonly KsymDecision[]> {
+    const ksyms = new Map<string, readonly KsymDecision[]>();
     const failed = (error: unknown, where: { program: string; hint?: string } | { map: string }) =>
       new LoadError('resolve-externs', '', { object: this.name, ...where }, { cause: error });
     for (const plan of this.programs) {
-      if (plan.ksyms.length === 0) continue;
+      if (!plan.instructions.some((insn) => isKsymReference(insn.reference))) continue;
       try {
         const decisions = resolveKsyms(plan, this.btf, {
           btf: this.options.kernelBtf ?? runningKernelBtf(),
@@ -568,6 +572,7 @@ export class BpfObject {
           const where = d.module === undefined ? '' : ` in module ${d.module}`;
           this.log(`prog '${plan.name}': ksym '${d.name}' → ${d.resolution} ${value}${where}`);
         }
+        ksyms.set(plan.name, decisions);
       } catch (error) {
         const hint =
           'externs resolve for every program, autoload off or not (as libbpf), so turning it off does not help';
@@ -575,7 +580,7 @@ export class BpfObject {
       }
     }
     const kconfig = this.maps.find((m) => m.source === 'kconfig');
-    if (kconfig === undefined || this.btf === undefined) return;
+    if (kconfig === undefined || this.btf === undefined) return ksyms;
     const facts = kernelFacts();
     const config = new Map([...facts.config, ...Object.entries(this.options.kconfig ?? {})]);
     try {
@@ -595,6 +600,7 @@ export class BpfObject {
       throw failed(error, { map: kconfig.name });
     }
     this.log(`map '${kconfig.name}': ${kconfig.externs.length} kconfig externs resolved`);
+    return ksyms;
   }
 
   /** Whether programs get BPF cookies: the kernel has them and the options do not refuse them. */

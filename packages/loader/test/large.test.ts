@@ -1,4 +1,5 @@
 import { largeFixture } from '@bpfkit/fixtures';
+import { mapReferencesOf } from '@bpfkit/reloc';
 import { describe, expect, it } from 'vitest';
 import { BpfObject } from '../src/index.js';
 import { bpfUnavailable, openFdCount, u32 } from './kernel.js';
@@ -13,7 +14,7 @@ describe('an object with 2000 maps and 2000 programs', () => {
     expect(object.maps).toHaveLength(count);
     expect(object.programs).toHaveLength(count);
     const last = object.programs.find((p) => p.name === `count_${count - 1}`);
-    expect(last?.references.map((r) => r.map)).toEqual([`counter_${count - 1}`]);
+    expect(mapReferencesOf(last?.instructions ?? []).map((r) => r.map)).toEqual([`counter_${count - 1}`]);
   });
 
   it.skipIf(unavailable !== undefined)(

@@ -1,6 +1,6 @@
 import { BtfBuilder, parseBtf } from '@bpfkit/btf';
 import { fixture } from '@bpfkit/fixtures';
-import { patchMapReferences } from '@bpfkit/reloc';
+import { mapReferencesOf, writeInstructions } from '@bpfkit/reloc';
 import { btfInfo } from '@bpfkit/syscall';
 import { describe, expect, it } from 'vitest';
 import { BpfObject, LoadError, ResourceScope } from '../src/index.js';
@@ -46,12 +46,14 @@ describe.skipIf(unavailable !== undefined)('module BTF fds for kfunc calls', () 
     try {
       const plan = object.programs[0];
       if (plan === undefined) throw new Error('no program');
-      const patched = patchMapReferences(plan.instructions, plan.references, (name) => object.map(name).fd, {
+      const patched = writeInstructions(plan.instructions, (name) => object.map(name).fd, {
         mode: 'fd-array',
         fdArrayPrefix: [0, 99],
       });
       expect(patched.fdArray.slice(0, 2)).toEqual([0, 99]);
-      const indexes = plan.references.map((r) => (patched.instructions[r.insn] as { imm: number }).imm);
+      const indexes = mapReferencesOf(plan.instructions).map(
+        (r) => (patched.instructions[r.insn] as { imm: number }).imm,
+      );
       expect(Math.min(...indexes)).toBe(2);
     } finally {
       object.close();

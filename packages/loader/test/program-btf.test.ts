@@ -1,4 +1,5 @@
 import { fixture } from '@bpfkit/fixtures';
+import { lineInfoOf, type ProgramInstruction } from '@bpfkit/reloc';
 import { type BpfBackend, getBackend, setBackend } from '@bpfkit/syscall';
 import { describe, expect, it } from 'vitest';
 import { BpfObject } from '../src/index.js';
@@ -31,9 +32,12 @@ describe.skipIf(unavailable !== undefined)('program BTF, func info and line info
     using object = BpfObject.open(fixture('linux_externs').path);
     const [plan] = object.programs;
     if (plan === undefined) throw new Error('no program');
-    const lines = plan.lineInfo.length;
+    const lines = lineInfoOf(plan.instructions).length;
     // As for an entry point clang gave no func record: the other kind still goes.
-    (plan as { funcInfo: readonly unknown[] }).funcInfo = [];
+    (plan as { instructions: readonly ProgramInstruction[] }).instructions = plan.instructions.map((insn) => ({
+      ...insn,
+      func: undefined,
+    }));
     const load = recordedLoads(object).at(-1); // after the feature probes
     expect(load?.getUint32(72, true)).not.toBe(0); // prog_btf_fd
     expect(load?.getUint32(88, true)).toBe(0); // func_info_cnt

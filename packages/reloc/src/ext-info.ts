@@ -1,7 +1,8 @@
-import type { BtfExt, LineInfo } from '@bpfkit/btf';
+import type { BtfExt } from '@bpfkit/btf';
 import { RelocError } from './errors.js';
-import type { LinkedPiece } from './link.js';
+import { INSN_SIZE } from './insn/instruction.js';
 import type { ProgramPlan } from './plan.js';
+import type { CoreRecord, ProgramInstruction, SourceLine } from './program-instruction.js';
 
 /** A `bpf_func_info` record of the final program. */
 export interface ProgramFuncInfo {
@@ -12,81 +13,112 @@ export interface ProgramFuncInfo {
 }
 
 /** A `bpf_line_info` record of the final program: the object's record, placed by instruction index. */
-export interface ProgramLineInfo extends Omit<LineInfo, 'insnOffset'> {
+export interface ProgramLineInfo extends SourceLine {
   /** Instruction index in the final program. */
   readonly insn: number;
 }
 
-/** Func and line info of a final program, or why one kind cannot be sent. */
-export interface ProgramExtInfo {
-  /** `bpf_func_info` records, at their final instruction offsets. */
-  readonly funcInfo: ProgramFuncInfo[];
-  /** `bpf_line_info` records, at their final instruction offsets. */
-  readonly lineInfo: ProgramLineInfo[];
-  /**
-   * A subprogram without records of a kind its entry point has (e.g. a function written in
-   * assembly): libbpf refuses to load such a program, and so does the loader.
-   */
-  readonly missing:
-    | {
-        /** Which records it lacks. */
-        readonly kind: 'func' | 'line';
-        /** The subprogram lacking them. */
-        readonly subprogram: string;
-      }
-    | undefined;
+/**
+ * A subprogram without records of a kind its entry point has (e.g. a function written in
+ * assembly): libbpf refuses to load such a program, and so does the loader.
+ */
+export interface MissingExtInfo {
+  /** Which records it lacks. */
+  readonly kind: 'func' | 'line';
+  /** The subprogram lacking them. */
+  readonly subprogram: string;
+}
+
+/** The `.BTF.ext` records of one code section, by instruction index in the section. */
+export interface SectionRecords {
+  /** FUNC type id of the function starting at each instruction. */
+  readonly func: readonly (number | undefined)[];
+  /** Source line starting at each instruction. */
+  readonly line: readonly (SourceLine | undefined)[];
+  /** CO-RE record on each instruction. */
+  readonly core: readonly (CoreRecord | undefined)[];
+}
+
+/** The instruction index of a record's byte offset. @throws {@link RelocError} `bad-ext` off an instruction boundary. */
+function recordInsn(what: string, section: string, offset: number): number {
+  const insn = offset / INSN_SIZE;
+  if (!Number.isInteger(insn)) {
+    throw new RelocError('bad-ext', `${what} record at byte ${offset} is not on an instruction boundary`, {
+      section,
+      offset,
+    });
+  }
+  return insn;
 }
 
 /**
- * Func and line info of every linked piece, moved to its place in the final program, each
- * kind on its own as libbpf does: an entry point without records of a kind sends none of
- * that kind; a subprogram without them, when the entry point has them, is reported in
- * `missing`.
+ * Func, line and CO-RE records of every section of `.BTF.ext`, indexed by instruction, read
+ * once per object: linking attaches them to the instructions it copies. CO-RE records are
+ * numbered in `.BTF.ext` order (libbpf resolves in that order).
+ * @throws {@link RelocError} `bad-ext` for a record that does not point at an instruction boundary.
  */
-export function moveExtInfo(ext: BtfExt | undefined, pieces: readonly LinkedPiece[]): ProgramExtInfo {
-  const funcInfo: ProgramFuncInfo[] = [];
-  const lineInfo: ProgramLineInfo[] = [];
-  if (ext === undefined) return { funcInfo, lineInfo, missing: undefined };
-  let missing: ProgramExtInfo['missing'];
-  let withFunc = true;
-  let withLine = true;
-  for (const [index, { function: fn, base }] of pieces.entries()) {
-    const section = fn.section.name;
-    const start = fn.start * 8;
-    const end = fn.end * 8;
-    if (withFunc) {
-      const before = funcInfo.length;
-      for (const record of ext.funcInfo.get(section) ?? []) {
-        if (record.insnOffset >= start && record.insnOffset < end)
-          funcInfo.push({ insn: base + (record.insnOffset - start) / 8, typeId: record.typeId });
-      }
-      if (funcInfo.length === before) {
-        withFunc = false;
-        if (index > 0) missing ??= { kind: 'func', subprogram: fn.name };
-      }
+export function recordsBySection(ext: BtfExt | undefined): Map<string, SectionRecords> {
+  const sections = new Map<string, { func: number[]; line: SourceLine[]; core: CoreRecord[] }>();
+  if (ext === undefined) return sections;
+  const of = (section: string) => {
+    let records = sections.get(section);
+    if (records === undefined) {
+      records = { func: [], line: [], core: [] };
+      sections.set(section, records);
     }
-    if (withLine) {
-      const before = lineInfo.length;
-      for (const line of ext.lineInfo.get(section) ?? []) {
-        if (line.insnOffset < start || line.insnOffset >= end) continue;
-        // Fields listed rather than spread: this runs for every line of every program.
-        lineInfo.push({
-          insn: base + (line.insnOffset - start) / 8,
-          fileName: line.fileName,
-          fileNameOffset: line.fileNameOffset,
-          source: line.source,
-          sourceOffset: line.sourceOffset,
-          line: line.line,
-          column: line.column,
-        });
-      }
-      if (lineInfo.length === before) {
-        withLine = false;
-        if (index > 0) missing ??= { kind: 'line', subprogram: fn.name };
-      }
+    return records;
+  };
+  for (const [section, records] of ext.funcInfo) {
+    const func = of(section).func;
+    for (const r of records) func[recordInsn('func info', section, r.insnOffset)] = r.typeId;
+  }
+  for (const [section, records] of ext.lineInfo) {
+    const line = of(section).line;
+    for (const r of records) {
+      // Fields listed rather than spread: this runs for every line of the object.
+      line[recordInsn('line info', section, r.insnOffset)] = {
+        fileName: r.fileName,
+        fileNameOffset: r.fileNameOffset,
+        source: r.source,
+        sourceOffset: r.sourceOffset,
+        line: r.line,
+        column: r.column,
+      };
     }
   }
-  return { funcInfo: withFunc ? funcInfo : [], lineInfo: withLine ? lineInfo : [], missing };
+  let order = 0;
+  for (const [section, relos] of ext.coreRelos) {
+    const core = of(section).core;
+    for (const relo of relos) {
+      const sectionInsn = recordInsn('CO-RE', section, relo.insnOffset);
+      core[sectionInsn] = { section, sectionInsn, order: order++, relo };
+    }
+  }
+  return sections;
+}
+
+/** True when a record of `list` falls in instructions `[start, end)`. */
+export function hasRecordIn(list: readonly unknown[], start: number, end: number): boolean {
+  for (let i = start; i < end && i < list.length; i++) if (list[i] !== undefined) return true;
+  return false;
+}
+
+/** `bpf_func_info` of a program, read from its instructions. */
+export function funcInfoOf(instructions: readonly ProgramInstruction[]): ProgramFuncInfo[] {
+  const out: ProgramFuncInfo[] = [];
+  instructions.forEach((insn, i) => {
+    if (insn.func !== undefined) out.push({ insn: i, typeId: insn.func });
+  });
+  return out;
+}
+
+/** `bpf_line_info` of a program, read from its instructions. */
+export function lineInfoOf(instructions: readonly ProgramInstruction[]): ProgramLineInfo[] {
+  const out: ProgramLineInfo[] = [];
+  instructions.forEach((insn, i) => {
+    if (insn.line !== undefined) out.push({ insn: i, ...insn.line });
+  });
+  return out;
 }
 
 /**
@@ -135,8 +167,10 @@ export function encodeLineInfo(records: readonly ProgramLineInfo[], littleEndian
 }
 
 /** The source line nearest at or before instruction `insn`, for explaining verifier errors. */
-export function sourceLineAt(lines: readonly ProgramLineInfo[], insn: number): ProgramLineInfo | undefined {
-  let best: ProgramLineInfo | undefined;
-  for (const line of lines) if (line.insn <= insn && (best === undefined || line.insn >= best.insn)) best = line;
-  return best;
+export function sourceLineAt(instructions: readonly ProgramInstruction[], insn: number): ProgramLineInfo | undefined {
+  for (let i = Math.min(insn, instructions.length - 1); i >= 0; i--) {
+    const line = (instructions[i] as ProgramInstruction).line;
+    if (line !== undefined) return { insn: i, ...line };
+  }
+  return undefined;
 }

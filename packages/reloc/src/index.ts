@@ -24,18 +24,24 @@ export { mapsBoundToPrograms } from './bound-maps.js';
 export type { Candidate, CoreTargets } from './core/candidates.js';
 export { findCandidates } from './core/candidates.js';
 export type { CoreFixup } from './core/fixup.js';
-export { applyCoreFixups, CORE_POISON, poisons } from './core/fixup.js';
+export { CORE_POISON, poisons } from './core/fixup.js';
 export { coreKindNames } from './core/kinds.js';
 export type { CoreOptions, RelocatedProgram } from './core/relocate.js';
 export { describeCoreFixup, relocateCore } from './core/relocate.js';
-export type { CoreRelocation } from './core/relocation.js';
 export type { CoreResolution } from './core/resolve.js';
 export { CoreResolver } from './core/resolve.js';
 export type { RelocErrorCode, RelocErrorContext } from './errors.js';
 // Errors
 export { RelocError } from './errors.js';
-export type { ProgramExtInfo, ProgramFuncInfo, ProgramLineInfo } from './ext-info.js';
-export { encodeFuncInfo, encodeLineInfo, requireExtInfo, sourceLineAt } from './ext-info.js';
+export type { MissingExtInfo, ProgramFuncInfo, ProgramLineInfo } from './ext-info.js';
+export {
+  encodeFuncInfo,
+  encodeLineInfo,
+  funcInfoOf,
+  lineInfoOf,
+  requireExtInfo,
+  sourceLineAt,
+} from './ext-info.js';
 export { checkExternDeclarations } from './extern-declarations.js';
 export type { Register } from './insn/builder.js';
 export { ProgramBuilder } from './insn/builder.js';
@@ -63,15 +69,29 @@ export type { KernelRelease } from './kernel-version.js';
 export { kernelVersionCode, linuxVersionCode } from './kernel-version.js';
 export type { KsymDecision, KsymSource, ModuleBtfHandle } from './ksyms.js';
 export { resolveKsyms } from './ksyms.js';
-export type { KsymReference, LinkedPiece, LinkedProgram, MapReference } from './link.js';
+export type { LinkedPiece, LinkedProgram } from './link.js';
 export type { LoadAttachFeatures } from './load-attach-type.js';
 export { loadAttachType } from './load-attach-type.js';
-export type { MapPatchOptions, MapReferenceMode, PatchedInstructions } from './map-patch.js';
-export { patchMapReferences } from './map-patch.js';
 export { moduleName } from './module-name.js';
 export type { PlanOptions, ProgramPlan } from './plan.js';
 // Plan
 export { describePlan, planPrograms, requireKind } from './plan.js';
+export type {
+  CoreRecord,
+  CoreRelocation,
+  KsymReference,
+  MapReference,
+  ProgramInstruction,
+  SourceLine,
+} from './program-instruction.js';
+// Instruction metadata
+export {
+  coreRelocationsOf,
+  isKsymReference,
+  isMapReference,
+  ksymReferencesOf,
+  mapReferencesOf,
+} from './program-instruction.js';
 export { kernelProgramName } from './program-name.js';
 export { ProgramFlag } from './program-types.js';
 export type { CodeFunction, CodeSection } from './programs.js';
@@ -81,3 +101,10 @@ export { classifySection, knownSectionPatterns } from './section-names.js';
 export { hasSyscallWrapper, syscallWrapperSymbol } from './syscall-wrapper.js';
 export type { VerifierFailureSource } from './verifier-source.js';
 export { formatSourceLine, locateVerifierFailure } from './verifier-source.js';
+export type {
+  InstructionPatch,
+  InstructionWrites,
+  MapReferenceMode,
+  WrittenInstructions,
+} from './write-instructions.js';
+export { writeInstructions } from './write-instructions.js';

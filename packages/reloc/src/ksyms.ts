@@ -3,9 +3,10 @@ import { typesCompatible } from './core/compat.js';
 import { RelocError } from './errors.js';
 import type { Instruction } from './insn/instruction.js';
 import { PseudoSource } from './insn/opcodes.js';
-import type { KsymReference } from './link.js';
 import { moduleName } from './module-name.js';
 import type { ProgramPlan } from './plan.js';
+import { type KsymReference, ksymReferencesOf } from './program-instruction.js';
+import type { InstructionPatch } from './write-instructions.js';
 
 /** How a program refers to a module's BTF: kfunc calls by fd_array index, variables by fd. */
 export interface ModuleBtfHandle {
@@ -29,10 +30,8 @@ export interface KsymSource {
   addressesHidden?(): boolean;
 }
 
-/** How one `__ksym` extern of a program was resolved. */
-export interface KsymDecision {
-  /** Index of the instruction written, in the final program. */
-  readonly insn: number;
+/** How one `__ksym` extern of a program was resolved, and the instruction the load writes for it. */
+export interface KsymDecision extends InstructionPatch {
   /** The extern. */
   readonly name: string;
   /** `kfunc` (BTF id of the function), `btf-id` (typed variable), `address`, or `missing` (weak, 0). */
@@ -55,20 +54,25 @@ function isUntyped(objectBtf: Btf | undefined, name: string): boolean {
   return true;
 }
 
-/** Writes a 64-bit ld_imm64 value (and its pseudo source) across the instruction pair at `at`. */
-function writeLoad(insns: Instruction[], at: number, src: number, value: bigint): void {
+/** The ld_imm64 pair at `at` loading a 64-bit value with its pseudo source. */
+function loadOf(insns: readonly Instruction[], at: number, src: number, value: bigint): Instruction[] {
   const [first, second] = [insns[at] as Instruction, insns[at + 1] as Instruction];
-  first.src = src;
-  first.imm = Number(BigInt.asIntN(32, value));
-  second.imm = Number(BigInt.asIntN(32, value >> 32n));
+  return [
+    { code: first.code, dst: first.dst, src, off: first.off, imm: Number(BigInt.asIntN(32, value)) },
+    {
+      code: second.code,
+      dst: second.dst,
+      src: second.src,
+      off: second.off,
+      imm: Number(BigInt.asIntN(32, value >> 32n)),
+    },
+  ];
 }
 
-/** Writes a kfunc call to BTF id `id`; `off` 0 for vmlinux, else the module BTF's fd_array index. */
-function writeKfuncCall(insns: Instruction[], at: number, id: number, off = 0): void {
+/** The call at `at` made a kfunc call to BTF id `id`; `off` 0 for vmlinux, else the module BTF's fd_array index. */
+function kfuncCallOf(insns: readonly Instruction[], at: number, id: number, off = 0): Instruction[] {
   const insn = insns[at] as Instruction;
-  insn.src = PseudoSource.KFUNC_CALL;
-  insn.imm = id;
-  insn.off = off;
+  return [{ code: insn.code, dst: insn.dst, src: PseudoSource.KFUNC_CALL, off, imm: id }];
 }
 
 /** Where `name` of `kind` is defined: vmlinux first, then each module's own types. */
@@ -88,8 +92,8 @@ function findKernelType(
 }
 
 function resolveOne(
-  ref: KsymReference,
-  insns: Instruction[],
+  ref: KsymReference & { readonly insn: number },
+  insns: readonly Instruction[],
   objectBtf: Btf | undefined,
   source: KsymSource,
 ): Omit<KsymDecision, 'insn' | 'name'> | undefined {
@@ -97,29 +101,28 @@ function resolveOne(
     // As libbpf: `name___flavor` names the kfunc `name`, taken only if the prototypes agree.
     const found = findKernelType(source, essentialName(ref.name), 'func');
     if (found === undefined || !prototypeFits(ref.name, objectBtf, found, source)) return undefined;
-    writeKfuncCall(insns, ref.insn, found.id, found.module?.handle.fdArrayIndex ?? 0);
-    return { resolution: 'kfunc', value: BigInt(found.id), ...moduleOf(found) };
+    const replacement = kfuncCallOf(insns, ref.insn, found.id, found.module?.handle.fdArrayIndex ?? 0);
+    return { resolution: 'kfunc', value: BigInt(found.id), replacement, ...moduleOf(found) };
   }
   if (objectBtf?.byName(ref.name, 'func') !== undefined) {
     // A kfunc's address (`bpf_ksym_exists(kfunc)`): its BTF id, which the verifier turns into the address.
     const found = findKernelType(source, essentialName(ref.name), 'func');
     if (found === undefined || !prototypeFits(ref.name, objectBtf, found, source)) return undefined;
     const btfFd = BigInt(found.module?.handle.fd ?? 0);
-    writeLoad(insns, ref.insn, PseudoSource.BTF_ID, BigInt(found.id) | (btfFd << 32n));
-    return { resolution: 'btf-id', value: BigInt(found.id), ...moduleOf(found) };
+    const replacement = loadOf(insns, ref.insn, PseudoSource.BTF_ID, BigInt(found.id) | (btfFd << 32n));
+    return { resolution: 'btf-id', value: BigInt(found.id), replacement, ...moduleOf(found) };
   }
   if (isUntyped(objectBtf, ref.name)) {
     const address = source.address(ref.name);
     if (address === undefined) return undefined;
-    writeLoad(insns, ref.insn, 0, address);
-    return { resolution: 'address', value: address };
+    return { resolution: 'address', value: address, replacement: loadOf(insns, ref.insn, 0, address) };
   }
   const found = findKernelType(source, ref.name, 'var');
   if (found === undefined) return undefined;
   // The high half names the BTF: 0 for vmlinux, else the module BTF's fd.
   const btfFd = BigInt(found.module?.handle.fd ?? 0);
-  writeLoad(insns, ref.insn, PseudoSource.BTF_ID, BigInt(found.id) | (btfFd << 32n));
-  return { resolution: 'btf-id', value: BigInt(found.id), ...moduleOf(found) };
+  const replacement = loadOf(insns, ref.insn, PseudoSource.BTF_ID, BigInt(found.id) | (btfFd << 32n));
+  return { resolution: 'btf-id', value: BigInt(found.id), replacement, ...moduleOf(found) };
 }
 
 /** True when the object's declaration of kfunc `name` has a prototype compatible with the kernel's (or declares none). */
@@ -142,14 +145,15 @@ function moduleOf(found: { module?: { btf: Btf } }): { module?: string } {
 }
 
 /**
- * Writes the `__ksym` externs of `plan` into its instructions, as libbpf does: kfunc calls
- * get the function's kernel BTF id, typed variables their BTF id (`BPF_PSEUDO_BTF_ID`),
- * untyped ones their address; a weak extern the kernel lacks becomes 0.
+ * Resolves the `__ksym` externs of `plan` as libbpf does, each to the instruction the load
+ * writes for it (`writeInstructions`): kfunc calls get the function's kernel BTF id, typed
+ * variables their BTF id (`BPF_PSEUDO_BTF_ID`), untyped ones their address; a weak extern
+ * the kernel lacks becomes 0. The plan is left as it is.
  * @throws {@link RelocError} `unresolved-extern` for a non-weak extern the kernel lacks.
  */
 export function resolveKsyms(plan: ProgramPlan, objectBtf: Btf | undefined, source: KsymSource): KsymDecision[] {
-  const insns = plan.instructions as Instruction[];
-  return plan.ksyms.map((ref) => {
+  const insns = plan.instructions;
+  return ksymReferencesOf(insns).map((ref) => {
     const resolved = resolveOne(ref, insns, objectBtf, source);
     if (resolved !== undefined) return { insn: ref.insn, name: ref.name, ...resolved };
     if (!ref.weak) {
@@ -164,8 +168,7 @@ export function resolveKsyms(plan: ProgramPlan, objectBtf: Btf | undefined, sour
     }
     // libbpf's convention for a missing weak kfunc is a call to id 0, which the verifier
     // accepts only in dead code (behind bpf_ksym_exists()); a missing variable loads 0.
-    if (ref.kind === 'kfunc') writeKfuncCall(insns, ref.insn, 0);
-    else writeLoad(insns, ref.insn, 0, 0n);
-    return { insn: ref.insn, name: ref.name, resolution: 'missing', value: 0n };
+    const replacement = ref.kind === 'kfunc' ? kfuncCallOf(insns, ref.insn, 0) : loadOf(insns, ref.insn, 0, 0n);
+    return { insn: ref.insn, name: ref.name, resolution: 'missing', value: 0n, replacement };
   });
 }

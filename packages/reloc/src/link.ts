@@ -1,33 +1,11 @@
 import { type ElfFile, type ElfSymbol, isReservedSectionIndex, SymbolBinding } from '@bpfkit/elf';
 import { ARENA_SECTION, type MapSpec } from '@bpfkit/maps';
 import { RelocError } from './errors.js';
+import { hasRecordIn, type MissingExtInfo, type SectionRecords } from './ext-info.js';
 import type { Instruction } from './insn/instruction.js';
 import { CALL, LD_IMM64, PseudoSource } from './insn/opcodes.js';
+import type { MapReference, ProgramInstruction } from './program-instruction.js';
 import type { CodeFunction, CodeSection } from './programs.js';
-
-/** A map the final program refers to: the loader writes the map's fd (and offset) there. */
-export interface MapReference {
-  /** Index of the ld_imm64 in the final instructions. */
-  readonly insn: number;
-  /** `map-fd` (BPF_PSEUDO_MAP_FD) or `map-value` (BPF_PSEUDO_MAP_VALUE, global data). */
-  readonly kind: 'map-fd' | 'map-value';
-  /** Name of the {@link MapSpec} referred to. */
-  readonly map: string;
-  /** Offset into the map value, for `map-value`. */
-  readonly offset: number;
-}
-
-/** A `__ksym` extern a program uses, resolved against the running kernel at load time. */
-export interface KsymReference {
-  /** Index of the call (`kfunc`) or ld_imm64 (`variable`) in the final instructions. */
-  readonly insn: number;
-  /** A kernel function called directly (kfunc), or a kernel symbol whose address is loaded. */
-  readonly kind: 'kfunc' | 'variable';
-  /** The extern's name. */
-  readonly name: string;
-  /** Declared `__weak`: resolves to 0 when the kernel lacks it instead of failing. */
-  readonly weak: boolean;
-}
 
 /** A run of instructions copied into a program: its own code or a subprogram. */
 export interface LinkedPiece {
@@ -39,22 +17,25 @@ export interface LinkedPiece {
 
 /** A program's instructions with subprograms appended and calls fixed. */
 export interface LinkedProgram {
-  /** The entry point followed by every subprogram it reaches, calls fixed. */
-  readonly instructions: Instruction[];
+  /** The entry point followed by every subprogram it reaches, calls fixed, each with its metadata. */
+  readonly instructions: readonly ProgramInstruction[];
   /** Where each function copied in starts. */
   readonly pieces: readonly LinkedPiece[];
-  /** Map and global-data references to patch with map fds. */
-  readonly references: readonly MapReference[];
-  /** `__ksym` references to resolve against the kernel. */
-  readonly ksyms: readonly KsymReference[];
+  /** A subprogram lacking func or line info its entry point has. */
+  readonly missingExtInfo: MissingExtInfo | undefined;
 }
+
+/** An instruction while it is linked: calls and references are written into it once. */
+type LinkingInstruction = { -readonly [K in keyof ProgramInstruction]: ProgramInstruction[K] };
 
 const dataSection = /^\.(data|rodata|bss)(\..+)?$/;
 
 /**
  * Copies `entry` and every subprogram it reaches (bpf-to-bpf calls and callbacks, found
  * through relocations or same-section calls) into one instruction stream, each subprogram
- * once, and fixes call offsets; records where map and global-data references need fds.
+ * once, and fixes call offsets. Each instruction carries its metadata: the map, global data
+ * or `__ksym` it refers to, and from `records` its func and line info (each kind only when
+ * the entry point has it, as libbpf sends them) and its CO-RE relocation.
  * `exceptionCallback` (a `.text` function the entry names with an `exception_callback:`
  * decl tag) is appended last when nothing calls it, as libbpf does: the kernel finds it by
  * its func_info.
@@ -65,13 +46,16 @@ export function linkProgram(
   code: ReadonlyMap<number, CodeSection>,
   entry: CodeFunction,
   maps: readonly MapSpec[],
+  records: ReadonlyMap<string, SectionRecords>,
   exceptionCallback?: string,
 ): LinkedProgram {
   const object = elf.name;
-  const instructions: Instruction[] = [];
+  const instructions: LinkingInstruction[] = [];
   const pieces: LinkedPiece[] = [];
-  const references: MapReference[] = [];
-  const ksyms: KsymReference[] = [];
+  const entryRecords = records.get(entry.section.name);
+  const withFunc = entryRecords !== undefined && hasRecordIn(entryRecords.func, entry.start, entry.end);
+  const withLine = entryRecords !== undefined && hasRecordIn(entryRecords.line, entry.start, entry.end);
+  let missingExtInfo: MissingExtInfo | undefined;
   const fixups: { at: number; section: number; target: number }[] = [];
 
   const fail = (code_: RelocError['code'], problem: string, section: string, insn: number, symbol?: string): never => {
@@ -86,8 +70,28 @@ export function linkProgram(
 
   const append = (fn: CodeFunction): void => {
     const source = code.get(fn.section.index) as CodeSection;
+    const own = records.get(fn.section.name);
+    if (pieces.length > 0 && missingExtInfo === undefined) {
+      if (withFunc && (own === undefined || !hasRecordIn(own.func, fn.start, fn.end)))
+        missingExtInfo = { kind: 'func', subprogram: fn.name };
+      else if (withLine && (own === undefined || !hasRecordIn(own.line, fn.start, fn.end)))
+        missingExtInfo = { kind: 'line', subprogram: fn.name };
+    }
     pieces.push({ function: fn, base: instructions.length });
-    for (let i = fn.start; i < fn.end; i++) instructions.push({ ...(source.instructions[i] as Instruction) });
+    for (let i = fn.start; i < fn.end; i++) {
+      const { code: opcode, dst, src, off, imm } = source.instructions[i] as Instruction;
+      instructions.push({
+        code: opcode,
+        dst,
+        src,
+        off,
+        imm,
+        reference: undefined,
+        func: withFunc ? own?.func[i] : undefined,
+        line: withLine ? own?.line[i] : undefined,
+        core: own?.core[i],
+      });
+    }
   };
 
   const functionAt = (
@@ -117,11 +121,11 @@ export function linkProgram(
     const sectionName = fn.section.name;
     for (let i = fn.start; i < fn.end; i++) {
       const at = piece.base + (i - fn.start);
-      const insn = instructions[at] as Instruction;
+      const insn = instructions[at] as LinkingInstruction;
       const symbol = source.relocations.get(i);
       const before = fixups.length;
       if (insn.code === CALL && insn.src === PseudoSource.CALL && symbol?.sectionIndex === 0) {
-        ksyms.push({ insn: at, kind: 'kfunc', name: symbol.name, weak: symbol.bind === SymbolBinding.WEAK });
+        insn.reference = { kind: 'kfunc', name: symbol.name, weak: symbol.bind === SymbolBinding.WEAK };
       } else if (insn.code === CALL && insn.src === PseudoSource.CALL) {
         if (symbol === undefined) {
           fixups.push({ at, section: fn.section.index, target: i + insn.imm + 1 });
@@ -140,7 +144,7 @@ export function linkProgram(
             symbol.name,
           );
         }
-        resolveLoad(elf, code, maps, symbol, insn, at, i, sectionName, fixups, references, ksyms, fail);
+        resolveLoad(elf, code, maps, symbol, insn, at, i, sectionName, fixups, fail);
       }
       for (const fixup of fixups.slice(before)) {
         if (containing(fixup.section, fixup.target) === undefined) {
@@ -167,9 +171,9 @@ export function linkProgram(
   for (const fixup of fixups) {
     const piece = containing(fixup.section, fixup.target) as LinkedPiece;
     const target = piece.base + (fixup.target - piece.function.start);
-    (instructions[fixup.at] as Instruction).imm = target - (fixup.at + 1);
+    (instructions[fixup.at] as LinkingInstruction).imm = target - (fixup.at + 1);
   }
-  return { instructions, pieces, references, ksyms };
+  return { instructions, pieces, missingExtInfo };
 }
 
 function resolveLoad(
@@ -177,13 +181,11 @@ function resolveLoad(
   code: ReadonlyMap<number, CodeSection>,
   maps: readonly MapSpec[],
   symbol: ElfSymbol,
-  insn: Instruction,
+  insn: LinkingInstruction,
   at: number,
   index: number,
   sectionName: string,
   fixups: { at: number; section: number; target: number }[],
-  references: MapReference[],
-  ksyms: KsymReference[],
   fail: (code: RelocError['code'], problem: string, section: string, insn: number, symbol?: string) => never,
 ): void {
   if (isReservedSectionIndex(symbol.sectionIndex)) {
@@ -192,15 +194,14 @@ function resolveLoad(
       const extern = kconfig?.externs.find((e) => e.name === symbol.name);
       if (kconfig === undefined || extern === undefined) {
         // Not a __kconfig value, so a __ksym: the kernel symbol's address (or BTF id) goes here.
-        ksyms.push({ insn: at, kind: 'variable', name: symbol.name, weak: symbol.bind === SymbolBinding.WEAK });
+        insn.reference = { kind: 'variable', name: symbol.name, weak: symbol.bind === SymbolBinding.WEAK };
         return;
       }
-      references.push({
-        insn: at,
+      insn.reference = {
         kind: 'map-value',
         map: (kconfig as MapSpec).name,
         offset: (extern as { offset: number }).offset,
-      });
+      };
       return;
     }
     fail(
@@ -246,5 +247,5 @@ function resolveLoad(
   if (map === undefined) {
     fail('missing-map', `no map is defined for '${symbol.name}' in '${target}'`, sectionName, index, symbol.name);
   }
-  references.push({ insn: at, kind, map: (map as MapSpec).name, offset });
+  insn.reference = { kind, map: (map as MapSpec).name, offset };
 }

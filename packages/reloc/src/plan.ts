@@ -3,19 +3,18 @@ import { decodeUtf8, type ElfFile } from '@bpfkit/elf';
 import type { MapSpec } from '@bpfkit/maps';
 import { attachTypeName, programTypeName } from '@bpfkit/uapi';
 import { coreKindNames } from './core/kinds.js';
-import { type CoreRelocation, coreRelocationsOf } from './core/relocation.js';
 import { RelocError } from './errors.js';
-import { moveExtInfo, type ProgramExtInfo, type ProgramFuncInfo, type ProgramLineInfo } from './ext-info.js';
-import type { Instruction } from './insn/instruction.js';
-import { type KsymReference, linkProgram, type MapReference } from './link.js';
+import { type MissingExtInfo, recordsBySection } from './ext-info.js';
+import { linkProgram } from './link.js';
+import { coreRelocationsOf, mapReferencesOf, type ProgramInstruction } from './program-instruction.js';
 import { kernelProgramName } from './program-name.js';
 import { entryPoints, readCodeSections } from './programs.js';
 import { classifySection, type SectionKind } from './section-names.js';
 
 /**
- * Everything needed to load one program except map fds: the final instructions with
- * subprograms appended and calls fixed, where each map fd goes, and the func and line info
- * to send. Fields are adjustable before load (`autoload`, `attachTarget`, `attachProgramFd`).
+ * Everything needed to load one program except what the kernel decides: the final
+ * instructions with subprograms appended and calls fixed, each carrying the map or extern it
+ * refers to, its func and line info and its CO-RE relocation. Fields are adjustable before load (`autoload`, `attachTarget`, `attachProgramFd`).
  */
 export interface ProgramPlan {
   /** Entry function name. */
@@ -47,12 +46,11 @@ export interface ProgramPlan {
    * running kernel's version code as `kern_version`, as libbpf does).
    */
   readonly kernelVersion: number | undefined;
-  /** Final instructions; map references hold 0 until the loader writes fds. */
-  readonly instructions: readonly Instruction[];
-  /** Where map fds and global-data offsets go. */
-  readonly references: readonly MapReference[];
-  /** `__ksym` externs (kfuncs and kernel symbols) the loader resolves against the running kernel. */
-  readonly ksyms: readonly KsymReference[];
+  /**
+   * Final instructions, as compiled (map references hold 0, CO-RE relocations the compiled
+   * values), each with its metadata; the values are written at load (`writeInstructions`).
+   */
+  readonly instructions: readonly ProgramInstruction[];
   /** Subprograms appended, in order, with where each starts. */
   readonly subprograms: readonly {
     /** The subprogram's name. */
@@ -60,18 +58,8 @@ export interface ProgramPlan {
     /** Its first instruction's index in the final program. */
     readonly start: number;
   }[];
-  /** `bpf_func_info` for the final program (empty without BTF.ext, or when the entry point has none). */
-  readonly funcInfo: readonly ProgramFuncInfo[];
-  /** `bpf_line_info` for the final program (empty when the entry point has none). */
-  readonly lineInfo: readonly ProgramLineInfo[];
   /** A subprogram lacking func or line info its entry point has; the load refuses such a program. */
-  readonly missingExtInfo: ProgramExtInfo['missing'];
-  /**
-   * CO-RE relocations, with `insn` as an index into the final program. {@link instructions}
-   * hold the compiled values: they are resolved against the target kernel at load
-   * (`relocateCore`), only for programs that load.
-   */
-  readonly core: readonly CoreRelocation[];
+  readonly missingExtInfo: MissingExtInfo | undefined;
 }
 
 /** Options for {@link planPrograms}. */
@@ -148,9 +136,9 @@ export function planPrograms(elf: ElfFile, maps: readonly MapSpec[], options: Pl
   const code = readCodeSections(elf);
   const lic = license(elf);
   const version = kernelVersion(elf);
+  const records = recordsBySection(ext);
   return entryPoints(elf, code).map((entry) => {
-    const linked = linkProgram(elf, code, entry, maps, callbacks.get(entry.name));
-    const info = moveExtInfo(ext, linked.pieces);
+    const linked = linkProgram(elf, code, entry, maps, records, callbacks.get(entry.name));
     const kind = classifySection(entry.section.name);
     return {
       name: entry.name,
@@ -162,13 +150,8 @@ export function planPrograms(elf: ElfFile, maps: readonly MapSpec[], options: Pl
       license: lic,
       kernelVersion: version,
       instructions: linked.instructions,
-      references: linked.references,
-      ksyms: linked.ksyms,
       subprograms: linked.pieces.slice(1).map((p) => ({ name: p.function.name, start: p.base })),
-      funcInfo: info.funcInfo,
-      lineInfo: info.lineInfo,
-      missingExtInfo: info.missing,
-      core: coreRelocationsOf(ext, linked.pieces),
+      missingExtInfo: linked.missingExtInfo,
     };
   });
 }
@@ -194,12 +177,12 @@ export function describePlan(plan: ProgramPlan): string[] {
   ];
   for (const s of plan.subprograms)
     lines.push(`prog '${plan.name}': subprogram '${s.name}' appended at insn ${s.start}`);
-  for (const r of plan.core) {
+  for (const r of coreRelocationsOf(plan.instructions)) {
     lines.push(
       `prog '${plan.name}': insn #${r.insn}: CO-RE ${coreKindNames[r.relo.kind] ?? r.relo.kind} of [${r.relo.typeId}] ${r.relo.accessString}, resolved at load`,
     );
   }
-  for (const r of plan.references) {
+  for (const r of mapReferencesOf(plan.instructions)) {
     lines.push(
       r.kind === 'map-fd'
         ? `prog '${plan.name}': insn #${r.insn} refers to map '${r.map}'`

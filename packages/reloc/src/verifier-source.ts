@@ -1,7 +1,7 @@
 import type { CoreFixup } from './core/fixup.js';
 import { poisons } from './core/fixup.js';
 import { type ProgramLineInfo, sourceLineAt } from './ext-info.js';
-import type { Instruction } from './insn/instruction.js';
+import type { ProgramInstruction } from './program-instruction.js';
 
 /** Where in the source a verifier rejection points, and the CO-RE fix-up behind it, if one is. */
 export interface VerifierFailureSource {
@@ -34,17 +34,17 @@ export function formatSourceLine(line: ProgramLineInfo): string {
  * Maps the instruction a verifier log blames (see `failingInstruction` in `@bpfkit/syscall`)
  * back to the program's source through its line info, and says whether a CO-RE fix-up
  * poisoned it: a field or type the kernel's BTF lacks, or a load whose size differs there.
- * `instructions` are the program's instructions before CO-RE, `fixups` what was applied.
+ * `instructions` are the program's planned instructions (their lines), `fixups` the CO-RE
+ * fix-ups its load wrote.
  */
 export function locateVerifierFailure(
   insn: number | undefined,
-  lineInfo: readonly ProgramLineInfo[],
-  instructions: readonly Instruction[],
+  instructions: readonly ProgramInstruction[],
   fixups: readonly CoreFixup[] = [],
 ): VerifierFailureSource {
-  const line = insn === undefined ? undefined : sourceLineAt(lineInfo, insn);
+  const line = insn === undefined ? undefined : sourceLineAt(instructions, insn);
   const where = line === undefined ? '' : formatSourceLine(line);
-  const fixup = insn === undefined ? undefined : fixups.find((f) => f.insn === insn && poisons(f, instructions[insn]));
+  const fixup = insn === undefined ? undefined : fixups.find((f) => f.insn === insn && poisons(f));
   if (fixup === undefined) return { insn, line, where, core: undefined };
   const explanation = fixup.poisoned
     ? `${fixup.local} has no match in the kernel's BTF; guard it with bpf_core_field_exists() or bpf_core_type_exists()`

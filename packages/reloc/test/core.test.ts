@@ -18,12 +18,14 @@ import {
   CORE_POISON,
   type CoreFixup,
   type CoreTargets,
+  coreRelocationsOf,
   InsnSize,
   type ProgramPlan,
   planPrograms,
   RelocError,
   readCodeSections,
   relocateCore,
+  writeInstructions,
 } from '../src/index.js';
 
 /** An object's BTF and plans, from a fixture. */
@@ -93,12 +95,14 @@ describe('CO-RE against this machine’s vmlinux', () => {
     expect(fixup(CoreReloKind.ENUMVAL_EXISTS, /NO_SUCH___mine/).newValue).toBe(0n);
   });
 
-  it('poisons an offset that cannot resolve, with libbpf’s marker, in a copy of the instructions', () => {
+  it('poisons an offset that cannot resolve, with libbpf’s marker, when the load writes the instructions', () => {
     const poisoned = relocated?.fixups.filter((f) => f.poisoned) ?? [];
     expect(poisoned.map((f) => f.local)).toEqual([expect.stringContaining('no_such_field_xyz')]);
     const at = poisoned[0]?.insn ?? -1;
-    expect(relocated?.instructions[at]).toMatchObject({ code: 0x85, imm: CORE_POISON });
-    expect(core.plans[0]?.instructions[at]?.imm).not.toBe(CORE_POISON);
+    const plan = core.plans[0] as ProgramPlan;
+    const written = writeInstructions(plan.instructions, () => 1, { patches: [relocated?.fixups ?? []] });
+    expect(written.instructions[at]).toMatchObject({ code: 0x85, imm: CORE_POISON });
+    expect(plan.instructions[at]?.imm).not.toBe(CORE_POISON);
   });
 });
 
@@ -106,8 +110,12 @@ describe('CO-RE is recorded at planning and resolved for the programs that load'
   it('plans keep the compiled instructions and list every relocation with its record', () => {
     const [plan] = core.plans;
     const section = [...readCodeSections(core.elf).values()].find((s) => s.section.name === 'socket');
-    expect(plan?.instructions).toEqual(section?.instructions);
-    expect(plan?.core.map((r) => r.relo)).toEqual(core.object.ext?.coreRelos.get('socket'));
+    expect(plan?.instructions.map(({ code, dst, src, off, imm }) => ({ code, dst, src, off, imm }))).toEqual(
+      section?.instructions,
+    );
+    expect(coreRelocationsOf(plan?.instructions ?? []).map((r) => r.relo)).toEqual(
+      core.object.ext?.coreRelos.get('socket'),
+    );
   });
 
   it('resolves nothing for a program that does not load, so its failures do not count', () => {
@@ -156,7 +164,10 @@ describe('CO-RE decisions libbpf makes its own way (core_cases against vmlinux)'
   });
 
   it('load sizes: resized from the local to the target field size, left alone when those agree', () => {
-    const program = relocated.get('load_sizes');
+    const plan = cases.plans.find((p) => p.name === 'load_sizes') as ProgramPlan;
+    const program = writeInstructions(plan.instructions, () => 1, {
+      patches: [relocated.get('load_sizes')?.fixups ?? []],
+    });
     const wide = fixup('load_sizes', CoreReloKind.FIELD_BYTE_OFFSET, /__sk_buff___wide\.len/);
     expect(wide).toMatchObject({ oldSize: 8, newSize: 4, resizeUnsafe: false });
     expect((program?.instructions[wide.insn]?.code ?? 0) & 0x18).toBe(InsnSize.W);

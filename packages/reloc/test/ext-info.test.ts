@@ -3,7 +3,7 @@ import { parseElf } from '@bpfkit/elf';
 import { readFixture } from '@bpfkit/fixtures';
 import { resolveMaps } from '@bpfkit/maps';
 import { describe, expect, it } from 'vitest';
-import { type ProgramPlan, planPrograms, RelocError, requireExtInfo } from '../src/index.js';
+import { funcInfoOf, lineInfoOf, type ProgramPlan, planPrograms, RelocError, requireExtInfo } from '../src/index.js';
 
 function plan(fixture: string, program: string, edit: (ext: BtfExt) => BtfExt = (ext) => ext): ProgramPlan {
   const elf = parseElf(readFixture(fixture), { name: `${fixture}.el.o` });
@@ -25,19 +25,22 @@ const without =
 describe('func and line info of a linked program', () => {
   it('cover the entry point and every subprogram, each at its place in the final program', () => {
     const p = plan('globals_subprogs', 'entry');
-    expect(p.funcInfo.map((f) => f.insn)).toEqual([0, ...p.subprograms.map((s) => s.start)]);
-    expect(p.lineInfo.length).toBeGreaterThan(p.funcInfo.length);
+    expect(funcInfoOf(p.instructions).map((f) => f.insn)).toEqual([0, ...p.subprograms.map((s) => s.start)]);
+    expect(lineInfoOf(p.instructions).length).toBeGreaterThan(funcInfoOf(p.instructions).length);
     expect(p.missingExtInfo).toBeUndefined();
   });
 
   it('are taken kind by kind: an entry point without func info still sends its line info', () => {
     const whole = plan('globals_subprogs', 'entry');
     const p = plan('globals_subprogs', 'entry', without('funcInfo', whole.section));
-    expect(p.funcInfo).toEqual([]);
-    expect(p.lineInfo).toEqual(whole.lineInfo);
+    expect(funcInfoOf(p.instructions)).toEqual([]);
+    expect(lineInfoOf(p.instructions)).toEqual(lineInfoOf(whole.instructions));
     expect(p.missingExtInfo).toBeUndefined();
     const noLines = plan('globals_subprogs', 'entry', without('lineInfo', whole.section));
-    expect([noLines.funcInfo, noLines.lineInfo]).toEqual([whole.funcInfo, []]);
+    expect([funcInfoOf(noLines.instructions), lineInfoOf(noLines.instructions)]).toEqual([
+      funcInfoOf(whole.instructions),
+      [],
+    ]);
   });
 
   it('refuse a subprogram lacking a kind its entry point has, naming it (libbpf refuses the load)', () => {

@@ -8,6 +8,7 @@ import {
   hasSyscallWrapper,
   kernelVersionCode,
   linuxVersionCode,
+  mapReferencesOf,
   parseKernelConfig,
   planPrograms,
   RelocError,
@@ -56,7 +57,9 @@ describe('.kconfig externs', () => {
     const maps = resolveMaps(elf, btf);
     const [plan] = planPrograms(elf, maps);
     // One reference per extern, at the extern's offset (an index into an array goes in the load's own offset).
-    const offsets = plan?.references.filter((r) => r.map === 'kconfig.kconfig').map((r) => r.offset);
+    const offsets = mapReferencesOf(plan?.instructions ?? [])
+      .filter((r) => r.map === 'kconfig.kconfig')
+      .map((r) => r.offset);
     expect(offsets?.sort((a, b) => a - b)).toEqual([0, 4, 8, 12, 16, 17]);
   });
 

@@ -4,7 +4,16 @@ import { parseElf } from '@bpfkit/elf';
 import { readFixture } from '@bpfkit/fixtures';
 import { resolveMaps } from '@bpfkit/maps';
 import { describe, expect, it } from 'vitest';
-import { type Instruction, type KsymSource, planPrograms, RelocError, resolveKsyms } from '../src/index.js';
+import {
+  type InstructionPatch,
+  type KsymSource,
+  ksymReferencesOf,
+  type ProgramPlan,
+  planPrograms,
+  RelocError,
+  resolveKsyms,
+  writeInstructions,
+} from '../src/index.js';
 import { parseKallsyms } from '../src/node.js';
 
 const elf = parseElf(readFixture('ksyms'), { name: 'ksyms.el.o' });
@@ -27,9 +36,15 @@ function kernel(options: { withoutLock?: boolean } = {}): KsymSource {
   return { btf: parseBtf(b.encode()), address: (name) => addresses.get(name) };
 }
 
+/** The program's instructions as its load writes them with `decisions`, by index. */
+const written = (program: ProgramPlan, decisions: readonly InstructionPatch[]) => {
+  const { instructions } = writeInstructions(program.instructions, () => 100, { patches: [decisions] });
+  return (i: number) => instructions[i] ?? expect.unreachable(`no instruction ${i}`);
+};
+
 describe('__ksym externs', () => {
   it('are found where the program calls or loads them, with their weak flag', () => {
-    expect(plan().ksyms.map((k) => [k.insn, k.kind, k.name, k.weak])).toEqual([
+    expect(ksymReferencesOf(plan().instructions).map((k) => [k.insn, k.kind, k.name, k.weak])).toEqual([
       [0, 'kfunc', 'bpf_rcu_read_lock', false],
       [3, 'variable', '_stext', false],
       [6, 'kfunc', 'bpf_rcu_read_unlock', false],
@@ -40,9 +55,12 @@ describe('__ksym externs', () => {
 
   it('resolve kfuncs to BTF ids, untyped symbols to addresses, typed ones to BTF ids, missing weak ones to 0', () => {
     const program = plan();
+    const compiled = structuredClone(program.instructions);
     const source = kernel();
     const decisions = resolveKsyms(program, btf, source);
-    const insn = (i: number) => program.instructions[i] as Instruction;
+    // Decided, not written: the plan keeps the compiled instructions; the load writes the decisions.
+    expect(program.instructions).toEqual(compiled);
+    const insn = written(program, decisions);
     expect(decisions.map((d) => [d.name, d.resolution])).toEqual([
       ['bpf_rcu_read_lock', 'kfunc'],
       ['_stext', 'address'],
@@ -125,7 +143,7 @@ describe('__ksym externs', () => {
         return { fdArrayIndex: 1, fd: 42 };
       },
     });
-    const insn = (i: number) => program.instructions[i] as Instruction;
+    const insn = written(program, decisions);
     expect(decisions[0]).toMatchObject({ name: 'bpf_rcu_read_lock', resolution: 'kfunc', module: 'bpfkit_mod' });
     expect(insn(0)).toMatchObject({ src: 2, imm: lock, off: 1 });
     // vmlinux has the variable: the module's copy is not used, and the high half stays 0.
@@ -153,7 +171,7 @@ describe('__ksym externs', () => {
       moduleHandle: () => ({ fdArrayIndex: 3, fd: 42 }),
     });
     expect(decisions[3]).toMatchObject({ resolution: 'btf-id', value: BigInt(variable), module: 'bpfkit_mod' });
-    const insn = (i: number) => program.instructions[i] as Instruction;
+    const insn = written(program, decisions);
     expect([insn(9).src, insn(9).imm, insn(10).imm]).toEqual([3, variable, 42]);
   });
 });

@@ -3,7 +3,14 @@ import { parseElf } from '@bpfkit/elf';
 import { readFixture } from '@bpfkit/fixtures';
 import { resolveMaps } from '@bpfkit/maps';
 import { describe, expect, it } from 'vitest';
-import { type ProgramPlan, PseudoSource, patchMapReferences, planPrograms, RelocError } from '../src/index.js';
+import {
+  mapReferencesOf,
+  type ProgramPlan,
+  PseudoSource,
+  planPrograms,
+  RelocError,
+  writeInstructions,
+} from '../src/index.js';
 
 function plans(name: string): ProgramPlan[] {
   const elf = parseElf(readFixture(name), { name: `${name}.el.o` });
@@ -16,24 +23,26 @@ function plans(name: string): ProgramPlan[] {
 
 /** A program of the fixture with map-fd and map-value references both. */
 function withBothKinds(): ProgramPlan {
-  const found = plans('skeleton').find(
-    (p) => p.references.some((r) => r.kind === 'map-fd') && p.references.some((r) => r.kind === 'map-value'),
-  );
+  const found = plans('skeleton').find((p) => {
+    const references = mapReferencesOf(p.instructions);
+    return references.some((r) => r.kind === 'map-fd') && references.some((r) => r.kind === 'map-value');
+  });
   if (found === undefined) throw new Error('skeleton has no program with both reference kinds');
   return found;
 }
 
 const fds = (names: readonly string[]) => new Map(names.map((name, i) => [name, 100 + i]));
 
-describe('patchMapReferences', () => {
+describe('writeInstructions: map references', () => {
   it("writes each map's fd and each value offset into a copy, leaving the plan's instructions as they were", () => {
     const plan = withBothKinds();
-    const before = plan.instructions.map((insn) => ({ ...insn }));
-    const byName = fds([...new Set(plan.references.map((r) => r.map))]);
-    const { instructions, fdArray } = patchMapReferences(plan.instructions, plan.references, (m) => byName.get(m));
+    const before = structuredClone(plan.instructions);
+    const references = mapReferencesOf(plan.instructions);
+    const byName = fds([...new Set(references.map((r) => r.map))]);
+    const { instructions, fdArray } = writeInstructions(plan.instructions, (m) => byName.get(m));
     expect(fdArray).toEqual([]);
     expect(plan.instructions).toEqual(before);
-    for (const ref of plan.references) {
+    for (const ref of references) {
       const first = instructions[ref.insn];
       expect(first?.imm).toBe(byName.get(ref.map));
       expect(first?.src).toBe(ref.kind === 'map-fd' ? PseudoSource.MAP_FD : PseudoSource.MAP_VALUE);
@@ -43,14 +52,15 @@ describe('patchMapReferences', () => {
 
   it('in fd-array mode writes indexes after the prefix, one per map in first-use order', () => {
     const plan = withBothKinds();
-    const byName = fds([...new Set(plan.references.map((r) => r.map))]);
-    const { instructions, fdArray } = patchMapReferences(plan.instructions, plan.references, (m) => byName.get(m), {
+    const references = mapReferencesOf(plan.instructions);
+    const byName = fds([...new Set(references.map((r) => r.map))]);
+    const { instructions, fdArray } = writeInstructions(plan.instructions, (m) => byName.get(m), {
       mode: 'fd-array',
       fdArrayPrefix: [0, 7],
     });
-    const firstUse = [...new Set(plan.references.map((r) => byName.get(r.map)))];
+    const firstUse = [...new Set(references.map((r) => byName.get(r.map)))];
     expect(fdArray).toEqual([0, 7, ...firstUse]);
-    for (const ref of plan.references) {
+    for (const ref of references) {
       const first = instructions[ref.insn];
       expect(fdArray[first?.imm ?? -1]).toBe(byName.get(ref.map));
       expect(first?.src).toBe(ref.kind === 'map-fd' ? PseudoSource.MAP_IDX : PseudoSource.MAP_IDX_VALUE);
@@ -59,9 +69,9 @@ describe('patchMapReferences', () => {
 
   it('names the program, instruction and map when a map has no fd', () => {
     const plan = withBothKinds();
-    const ref = plan.references[0];
+    const ref = mapReferencesOf(plan.instructions)[0];
     try {
-      patchMapReferences(plan.instructions, plan.references, () => undefined, { program: plan.name, object: 'o.o' });
+      writeInstructions(plan.instructions, () => undefined, { program: plan.name, object: 'o.o' });
       expect.unreachable();
     } catch (error) {
       expect(RelocError.is(error) && error.code).toBe('missing-map');
