@@ -9,6 +9,7 @@
  */
 export class CopyArena {
   private bytes = new Uint8Array(0);
+  private chunkWords: Int32Array = new Int32Array(0);
   private used = 0;
   private readonly chunk: number;
 
@@ -22,6 +23,11 @@ export class CopyArena {
     return this.bytes.buffer as ArrayBuffer;
   }
 
+  /** The buffer of the last {@link copy} as 32-bit words (host order), to read copied headers. */
+  get words(): Int32Array {
+    return this.chunkWords;
+  }
+
   /**
    * Copies `source[start, end)` into the arena and returns where the copy starts in
    * {@link buffer}: a multiple of 8, so data 8-aligned in the source stays aligned.
@@ -29,7 +35,8 @@ export class CopyArena {
   copy(source: Uint8Array, start: number, end: number): number {
     const length = end - start;
     if (this.used + length > this.bytes.length) {
-      this.bytes = new Uint8Array(Math.max(this.chunk, length));
+      this.bytes = new Uint8Array(Math.max(this.chunk, (length + 7) & ~7));
+      this.chunkWords = new Int32Array(this.bytes.buffer);
       this.used = 0;
     }
     const at = this.used;

@@ -18,6 +18,7 @@ export { MAP_TYPE_PERF_EVENT_ARRAY, openPerfBuffer, PerfBuffer } from './perf-bu
 export type { WaitOptions } from './reader.js';
 export { EventReader } from './reader.js';
 export { recordDecoder } from './record-decoder.js';
+export { NO_RECORD } from './record-iterator.js';
 export { RecordView } from './record-view.js';
 export type { RingBufferOptions } from './ring-buffer.js';
 export { MAP_TYPE_RINGBUF, openRingBuffer, RingBuffer } from './ring-buffer.js';

@@ -21,9 +21,13 @@ import { EventsError, kernelStep } from './errors.js';
 import { onlineCpus } from './online-cpus.js';
 import { ownDuplicate } from './own-fd.js';
 import { EventReader } from './reader.js';
+import { NO_RECORD } from './record-iterator.js';
 import { RecordView } from './record-view.js';
 import { RingPosition } from './ring-layout.js';
 import { sharedWaiter, type Waiter, type Watch } from './waiter.js';
+
+/** Samples the iterator takes from the rings at once (copied out, then yielded one by one). */
+const TAKE_LIMIT = 64;
 
 /** `BPF_MAP_TYPE_PERF_EVENT_ARRAY`. */
 export const MAP_TYPE_PERF_EVENT_ARRAY = 4;
@@ -116,6 +120,9 @@ export class PerfBuffer<Item = Uint8Array> extends EventReader<PerfSample<Item>,
   private scratch = new Uint8Array(256);
   private scratchView = new DataView(this.scratch.buffer);
   private next = 0;
+  /** Samples the last take copied out, and how many of them the iterator has yielded. */
+  private readonly taken: PerfSample<Item>[] = [];
+  private takenNext = 0;
 
   /** @internal Use {@link openPerfBuffer}. */
   constructor(
@@ -149,7 +156,19 @@ export class PerfBuffer<Item = Uint8Array> extends EventReader<PerfSample<Item>,
     return false;
   }
 
-  protected take(items: PerfSample<Item>[], limit: number): void {
+  protected nextRecord(): PerfSample<Item> | typeof NO_RECORD {
+    const taken = this.taken;
+    if (this.takenNext === taken.length) {
+      taken.length = 0;
+      this.takenNext = 0;
+      this.take(taken, TAKE_LIMIT);
+      if (taken.length === 0) return NO_RECORD;
+    }
+    return taken[this.takenNext++] as PerfSample<Item>;
+  }
+
+  /** Appends up to `limit` waiting samples to `items`, as items the caller may keep. */
+  private take(items: PerfSample<Item>[], limit: number): void {
     const rings = this.rings;
     // Start from the next CPU each time, so that one busy CPU does not starve the others.
     for (let i = 0; i < rings.length && items.length < limit; i++) {

@@ -1,3 +1,4 @@
+import { type NO_RECORD, type PendingWait, RecordIterator, type RecordSource } from './record-iterator.js';
 import type { Watch } from './waiter.js';
 
 /** Options for a wait on a reader. */
@@ -5,15 +6,6 @@ export interface WaitOptions {
   /** Ends the wait (and an iteration) at once, rejecting with the signal's reason. */
   readonly signal?: AbortSignal;
 }
-
-interface Pending {
-  readonly resolve: (readable: boolean) => void;
-}
-
-const finished: IteratorReturnResult<undefined> = { done: true, value: undefined };
-
-/** Records an iterator takes from the ring at once (copied out, then yielded one by one). */
-const ITERATOR_BATCH = 64;
 
 /**
  * What the ring buffer and perf buffer readers share: waiting for data without polling,
@@ -25,9 +17,21 @@ const ITERATOR_BATCH = 64;
  * that is not consumed takes nothing, and the ring fills until the kernel drops records.
  */
 export abstract class EventReader<Item, View> implements AsyncIterable<Item> {
-  private readonly waits = new Set<Pending>();
+  private readonly waits = new Set<PendingWait>();
   private readonly listeners = new Set<(view: View) => void>();
   private isClosed = false;
+  /** What this reader's iterators read through. */
+  private readonly source: RecordSource<Item> = {
+    isClosed: () => this.isClosed,
+    nextRecord: () => this.nextRecord(),
+    wait: (options, track) => this.wait(options, track),
+    cancel: (entry) => {
+      if (this.waits.delete(entry)) {
+        entry.resolve(false);
+        this.updateWatches();
+      }
+    },
+  };
 
   /** True once {@link close} ran (or the owning object closed). */
   get closed(): boolean {
@@ -36,8 +40,12 @@ export abstract class EventReader<Item, View> implements AsyncIterable<Item> {
 
   /** True when at least one record is waiting to be read. */
   protected abstract hasData(): boolean;
-  /** Appends up to `limit` waiting records to `items` as items the caller may keep. */
-  protected abstract take(items: Item[], limit: number): void;
+  /**
+   * The next record for an iterator, as an item the caller may keep, or {@link NO_RECORD}
+   * when none is ready: from what an earlier call took out of the ring, else from a new take.
+   * Records taken and not yet handed out stay with the reader, for the next iteration.
+   */
+  protected abstract nextRecord(): Item | typeof NO_RECORD;
   /** Calls `callback` with a view of each waiting record, up to `limit`; returns the count. */
   protected abstract consumeViews(callback: (view: View) => void, limit: number): number;
   /** The waiter's watches of the reader's fds (one per ring), armed while someone waits. */
@@ -64,7 +72,7 @@ export abstract class EventReader<Item, View> implements AsyncIterable<Item> {
   }
 
   /** {@link readable}, handing the waiting entry to `track` so an iterator can end it. */
-  private wait(options: WaitOptions, track?: (entry: Pending | undefined) => void): Promise<boolean> {
+  private wait(options: WaitOptions, track?: (entry: PendingWait | undefined) => void): Promise<boolean> {
     if (this.isClosed) return Promise.resolve(false);
     if (this.hasData()) return Promise.resolve(true);
     const { signal } = options;
@@ -76,7 +84,7 @@ export abstract class EventReader<Item, View> implements AsyncIterable<Item> {
         this.updateWatches();
         reject(signal?.reason);
       };
-      const entry: Pending = {
+      const entry: PendingWait = {
         resolve: (readable) => {
           signal?.removeEventListener('abort', onAbort);
           track?.(undefined);
@@ -93,51 +101,14 @@ export abstract class EventReader<Item, View> implements AsyncIterable<Item> {
   /**
    * The records as they come, each a copy the caller may keep; the iteration ends when the
    * reader closes, and throws the signal's reason when `signal` aborts. Records are taken
-   * from the ring a batch at a time (up to 64, only when the previous batch is used up), so
-   * an iteration holds at most one batch the ring no longer has. Leaving the loop early
-   * (`break`) keeps the reader open: records not taken stay in the ring.
+   * from the ring only when those taken before are used up, so an iteration that is not
+   * consumed holds at most one take (a ring buffer's: the records ready then, up to 64 KiB;
+   * a perf buffer's: up to 64 samples) and the ring fills. Leaving the loop early (`break`)
+   * keeps the reader open: records not taken stay in the ring, and records taken but not
+   * yet yielded come first in the next iteration.
    */
   records(options: WaitOptions = {}): AsyncIterableIterator<Item> {
-    let done = false;
-    let wait: Pending | undefined;
-    let batch: Item[] = [];
-    let next = 0;
-    const iterator: AsyncIterableIterator<Item> = {
-      next: (): Promise<IteratorResult<Item>> => {
-        if (done || this.isClosed) {
-          done = true;
-          return Promise.resolve(finished);
-        }
-        if (next === batch.length) {
-          batch.length = 0;
-          next = 0;
-          this.take(batch, ITERATOR_BATCH);
-        }
-        if (next < batch.length) {
-          return Promise.resolve({ done: false, value: batch[next++] as Item });
-        }
-        return this.wait(options, (entry) => {
-          wait = entry;
-        }).then((readable) => {
-          if (readable && !done) return iterator.next();
-          done = true;
-          return finished;
-        });
-      },
-      return: (): Promise<IteratorResult<Item>> => {
-        done = true;
-        batch = [];
-        // A next() still waiting ends now, and no wake-up is asked for on its behalf.
-        const entry = wait;
-        if (entry !== undefined && this.waits.delete(entry)) {
-          entry.resolve(false);
-          this.updateWatches();
-        }
-        return Promise.resolve(finished);
-      },
-      [Symbol.asyncIterator]: () => iterator,
-    };
-    return iterator;
+    return new RecordIterator(this.source, options);
   }
 
   /** Same as {@link records} without options: `for await (const record of reader)`. */

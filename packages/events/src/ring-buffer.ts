@@ -3,6 +3,7 @@ import { CopyArena } from './copy-arena.js';
 import { EventsError } from './errors.js';
 import { ownDuplicate } from './own-fd.js';
 import { EventReader } from './reader.js';
+import { NO_RECORD } from './record-iterator.js';
 import { RecordView } from './record-view.js';
 import {
   BUSY_BIT,
@@ -13,7 +14,6 @@ import {
   mapRingPages,
   plainLoadIsAcquire,
   type RingPages,
-  recordSpan,
   unmapRingPages,
 } from './ring-layout.js';
 import { sharedWaiter, type Waiter, type Watch } from './waiter.js';
@@ -29,16 +29,20 @@ export interface RingBufferOptions<Item> {
   readonly waiter?: Waiter;
   /**
    * Turns a record's bytes (a view, valid during the call) into the item the iterator
-   * yields. By default the iterator yields copies: Uint8Arrays over one copy of the span of
-   * the ring a batch took, in a shared arena (so `record.buffer` holds other records too:
+   * yields (the bytes are a copy the decoder may keep). By default the iterator yields
+   * copies: Uint8Arrays over one copy of the span of the ring a take held, in a shared arena (so `record.buffer` holds other records too:
    * use `record.byteOffset`). Decoders from
    * {@link recordDecoder} fit here.
    */
   readonly decode?: (view: Uint8Array) => Item;
 }
 
-/** Largest span of the ring the iterator copies out at once (its records share that copy). */
-const COPY_CHUNK = 64 * 1024;
+/**
+ * Largest span of the ring the iterator takes at once (one copy its records share; a single
+ * larger record is taken alone). A take costs two atomic position loads, a copy and an atomic
+ * store: taking every record ready, rather than a few at a time, pays that once per run.
+ */
+const TAKE_LIMIT = 64 * 1024;
 
 /**
  * A reader of a `BPF_MAP_TYPE_RINGBUF`, as the kernel defines the protocol: it maps the
@@ -62,6 +66,11 @@ export class RingBuffer<Item = Uint8Array> extends EventReader<Item, RecordView>
   private consumed: number;
   /** True while records are being read: a nested read (from a callback) would reread them. */
   private reading = false;
+  /** The copy of the last take: its buffer and words, and where its next record and its end are. */
+  private taken: ArrayBuffer = new ArrayBuffer(0);
+  private takenWords: Int32Array = new Int32Array(0);
+  private takenNext = 0;
+  private takenEnd = 0;
 
   /** @internal Use {@link openRingBuffer}. */
   constructor(fd: Fd, pages: RingPages, waiter: Waiter, decode: ((view: Uint8Array) => Item) | undefined) {
@@ -92,40 +101,63 @@ export class RingBuffer<Item = Uint8Array> extends EventReader<Item, RecordView>
     return (header & BUSY_BIT) === 0;
   }
 
-  protected take(items: Item[], limit: number): void {
-    const decode = this.decode;
-    if (decode !== undefined) {
-      this.consumeViews((view) => items.push(decode(view.bytes())), limit);
-      return;
+  protected nextRecord(): Item | typeof NO_RECORD {
+    // Module constants in locals, as in consumeViews.
+    const lengthMask = LENGTH_MASK;
+    const discarded = DISCARD_BIT;
+    let at = this.takenNext;
+    for (;;) {
+      if (at === this.takenEnd) {
+        if (!this.takeReady()) return NO_RECORD;
+        at = this.takenNext;
+      }
+      const header = this.takenWords[at >>> 2] as number;
+      const length = header & lengthMask;
+      const start = at + 8; // HEADER_SIZE
+      at += (length + 15) & ~7; // recordSpan(length)
+      this.takenNext = at;
+      if ((header & discarded) === 0) {
+        const bytes = new Uint8Array(this.taken, start, length);
+        const decode = this.decode;
+        return decode === undefined ? (bytes as Item) : decode(bytes);
+      }
     }
-    if (this.reading) return;
+  }
+
+  /**
+   * Takes every record ready now (up to {@link TAKE_LIMIT} bytes of the ring, at least one
+   * record) with one copy into the arena, and gives their space back to producers; false
+   * when none is ready. The data is mapped twice, so a run that wraps is contiguous.
+   */
+  private takeReady(): boolean {
+    if (this.reading) return false;
     const { data, words, producerPos, consumerPos } = this.pages;
     const start = this.consumed;
-    // Offsets from `start`, as in consumeViews; the data is mapped twice, so `base + done`
-    // (below twice the ring's size) never needs wrapping.
     const base = start & this.mask;
-    const available = Math.min(producerPos.load() - start, COPY_CHUNK);
+    const available = producerPos.load() - start;
+    const busy = BUSY_BIT;
+    const lengthMask = LENGTH_MASK;
+    const plain = plainLoadIsAcquire;
     let done = 0;
-    let kept = 0;
-    while (done < available && kept < limit) {
-      const header = loadHeader(words, (base + done) >>> 2);
-      if ((header & BUSY_BIT) !== 0) break;
-      done += recordSpan(header & LENGTH_MASK);
-      if ((header & DISCARD_BIT) === 0) kept++;
+    while (done < available) {
+      const index = (base + done) >>> 2;
+      const header = plain ? (words[index] as number) : Atomics.load(words, index);
+      if ((header & busy) !== 0) break;
+      const span = ((header & lengthMask) + 15) & ~7; // recordSpan
+      if (done !== 0 && done + span > TAKE_LIMIT) break;
+      done += span;
     }
-    if (done === 0) return;
-    // One copy of the span, which its records share; their headers, read committed above,
-    // cannot change before the consumer position moves, so plain loads read them again.
+    if (done === 0) return false;
+    // The headers were read committed above and cannot change before the consumer position
+    // moves, so the copy holds whole records; from here on the iterator reads the copy.
     const at = this.arena.copy(data, base, base + done);
-    const buffer = this.arena.buffer;
-    for (let offset = 0; offset < done; ) {
-      const header = words[(base + offset) >>> 2] as number;
-      const length = header & LENGTH_MASK;
-      if ((header & DISCARD_BIT) === 0) items.push(new Uint8Array(buffer, at + offset + HEADER_SIZE, length) as Item);
-      offset += recordSpan(length);
-    }
+    this.taken = this.arena.buffer;
+    this.takenWords = this.arena.words;
+    this.takenNext = at;
+    this.takenEnd = at + done;
     consumerPos.store(start + done, start);
     this.consumed = start + done;
+    return true;
   }
 
   protected consumeViews(callback: (view: RecordView) => void, limit: number): number {

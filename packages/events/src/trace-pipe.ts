@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { EpollEvent } from '@bpfkit/syscall';
 import { EventsError } from './errors.js';
 import { EventReader } from './reader.js';
+import { NO_RECORD } from './record-iterator.js';
 import { sharedWaiter, type Waiter, type Watch } from './waiter.js';
 
 /** Bytes read from `trace_pipe` per read call. */
@@ -104,8 +105,8 @@ export class TracePipe extends EventReader<string, string> {
     return this.lines.length > 0;
   }
 
-  protected take(items: string[], limit: number): void {
-    this.consumeViews((line) => items.push(line), limit);
+  protected nextRecord(): string | typeof NO_RECORD {
+    return this.hasData() ? (this.lines.shift() as string) : NO_RECORD;
   }
 
   protected consumeViews(callback: (line: string) => void, limit: number): number {

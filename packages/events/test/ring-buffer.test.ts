@@ -186,6 +186,19 @@ describe.skipIf(unavailable !== undefined)('ring buffer reader', () => {
     expect(produce.testRun({ ctx: args(10, 256, 0, 0, 0) }).retval).toBe(10);
   });
 
+  it('hands records an iteration took but did not yield to the next iteration, in order, none lost', async () => {
+    using obj = loadEvents();
+    using rb = openRingBuffer(obj.map('events').fd);
+    // 100 records of 16 bytes are ready at once, so the first next() takes them all.
+    expect(obj.program('produce').testRun({ ctx: args(100, 16, 0, 0, 0) }).retval).toBe(100);
+    const sequence = (record: Uint8Array) => new DataView(record.buffer, record.byteOffset).getUint32(0, true);
+    const seen: number[] = [];
+    for await (const record of rb) if (seen.push(sequence(record)) === 10) break;
+    expect(rb.unreadBytes).toBe(0);
+    for await (const record of rb) if (seen.push(sequence(record)) === 100) break;
+    expect(seen).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+
   it('ends an iteration that waits when its signal aborts, and a closed reader yields nothing (its pages are gone)', async () => {
     using obj = loadEvents();
     const rb = openRingBuffer(obj.map('events').fd);
