@@ -64,10 +64,12 @@ describe.skipIf(!ready)('docs/index.md, the landing page', { timeout: 300_000 },
     // With CAP_BPF alone the tracepoint program is refused, as the capability table says.
     const refused = run(['bpf'], 'count-kills.ts');
     expect(refused.status).not.toBe(0);
-    expect(refused.stderr).toMatch(/LoadError: .*prog 'count_kill'.*EPERM/);
+    expect(refused.stderr).toMatch(
+      /LoadError: .*prog 'count_kill'.*EPERM — TRACEPOINT programs need CAP_PERFMON besides CAP_BPF/,
+    );
   });
 
-  it("capability table: each row's capabilities load its program types, and CAP_BPF alone loads only the first row's", () => {
+  it("capability table: each row's capabilities load its program types, and CAP_BPF alone loads only the first row's (the others refused with a hint naming the row's capability)", () => {
     const rows = capabilityRows();
     expect(rows.map((r) => r.capabilities)).toEqual([['bpf'], ['bpf', 'perfmon'], ['bpf', 'net_admin']]);
     const child = fileURLToPath(new URL('./load-program-types.ts', import.meta.url));
@@ -85,9 +87,14 @@ describe.skipIf(!ready)('docs/index.md, the landing page', { timeout: 300_000 },
       expect(types.length).toBeGreaterThan(0);
       const loaded = outcomes(row.capabilities, types);
       expect(loaded).toEqual(Object.fromEntries(types.map((t) => [t, 'ok'])));
-      const expectedAlone = index === 0 ? 'ok' : 'EPERM';
+      // Refused with CAP_BPF alone, with a hint that names the capability the row adds.
+      const missing = row.capabilities.filter((c) => c !== 'bpf').map((c) => `CAP_${c.toUpperCase()}`);
+      const expectedAlone = (t: string) =>
+        index === 0
+          ? 'ok'
+          : expect.stringMatching(new RegExp(`^EPERM: ${t} programs need ${missing.join(' and ')} besides CAP_BPF`));
       expect(Object.fromEntries(types.map((t) => [t, bpfOnly[t]]))).toEqual(
-        Object.fromEntries(types.map((t) => [t, expectedAlone])),
+        Object.fromEntries(types.map((t) => [t, expectedAlone(t)])),
       );
     }
   });

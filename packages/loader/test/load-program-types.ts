@@ -1,6 +1,6 @@
 // Child-process side of the landing page's capability test: loads a two-instruction program
 // (r0 = 0; exit) of each program type named on the command line and prints, as JSON, 'ok'
-// or the errno name of the refusal for each. Run with fewer capabilities than root's.
+// or the errno name and hint of the refusal for each. Run with fewer capabilities than root's.
 import { BpfSyscallError, loadProgram } from '@bpfkit/syscall';
 import { AttachType, ProgramType } from '@bpfkit/uapi';
 
@@ -30,7 +30,7 @@ for (const name of process.argv.slice(2)) {
     outcomes[name] = 'ok';
   } catch (error) {
     if (!BpfSyscallError.is(error)) throw error;
-    outcomes[name] = error.errnoName;
+    outcomes[name] = `${error.errnoName}: ${error.hint}`;
   }
 }
 console.log(JSON.stringify(outcomes));

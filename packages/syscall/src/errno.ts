@@ -1,4 +1,4 @@
-import { AttachType, MapType, ProgramType } from '@bpfkit/uapi';
+import { AttachType, MapType, ProgramType, programTypeName } from '@bpfkit/uapi';
 /** Linux errno numbers bpf(2) returns, by name. */
 export const Errno = {
   /** `EPERM`: operation not permitted */
@@ -66,6 +66,8 @@ export function errnoName(errno: number): string {
 export interface FailureFacts {
   /** The process holds CAP_BPF or CAP_SYS_ADMIN. */
   readonly privileged?: boolean;
+  /** For a program load: the capabilities its type needs besides CAP_BPF that the process lacks (`CAP_PERFMON`, `CAP_NET_ADMIN`). */
+  readonly missingCapabilities?: readonly string[];
   /** The map the call was about, from `/proc/self/fdinfo`. */
   readonly map?: {
     /** Map type: a {@link @bpfkit/uapi!MapType} value. */
@@ -150,6 +152,13 @@ function permissionHint(command: string, facts: FailureFacts): string {
   }
   if (command === 'BPF_OBJ_PIN' && facts.pinDirectoryOnBpffs === false) {
     return 'the directory is not on a bpf filesystem, and only a bpffs holds pins: mount one (mount -t bpf bpf DIR) or pin below /sys/fs/bpf';
+  }
+  const missing = facts.missingCapabilities ?? [];
+  if (command === 'BPF_PROG_LOAD' && facts.privileged && missing.length > 0) {
+    const type =
+      facts.programType === undefined ? 'programs of this type' : `${programTypeName(facts.programType)} programs`;
+    const them = missing.length === 1 ? 'it' : 'them';
+    return `${type} need ${missing.join(' and ')} besides CAP_BPF, and the process lacks ${them} (CAP_SYS_ADMIN would also do): grant ${them}, or run as root`;
   }
   const trampoline =
     facts.programType === ProgramType.EXT ||

@@ -4,6 +4,7 @@ import { BpfCommand } from '@bpfkit/uapi';
 import type { BpfAttr } from './attr.js';
 import { Errno, type FailureFacts } from './errno.js';
 import { batchAttr, mapElemAttr, progLoadAttr, testAttr } from './generated/attr.js';
+import { programLoadCapabilities } from './program-capabilities.js';
 
 /** What a failed call was about, as far as its caller knows: the kernel is asked for the rest. */
 export interface FailureSubject {
@@ -23,8 +24,8 @@ export interface FailureSubject {
 
 /** `statfs(2)` f_type of a bpf filesystem (BPF_FS_MAGIC). */
 const BPF_FS_MAGIC = 0xcafe4a11;
-const CAP_SYS_ADMIN = 21n;
-const CAP_BPF = 39n;
+/** Capability numbers (`linux/capability.h`). */
+const capabilityBits = { CAP_NET_ADMIN: 12n, CAP_SYS_ADMIN: 21n, CAP_PERFMON: 38n, CAP_BPF: 39n } as const;
 /** Errnos whose hint depends on facts; for the others nothing is read. */
 const factDependent = new Set<number>([Errno.EPERM, Errno.E2BIG, Errno.EINVAL]);
 
@@ -38,11 +39,20 @@ function procFields(path: string): Map<string, string> {
   }
 }
 
-function privileged(): boolean | undefined {
+/** The process's effective capabilities (`CapEff`), or `undefined` when `/proc` cannot tell. */
+function effectiveCapabilities(): bigint | undefined {
   const effective = procFields('/proc/self/status').get('CapEff');
-  if (effective === undefined) return undefined;
-  const caps = BigInt(`0x${effective}`);
-  return ((caps >> CAP_BPF) & 1n) === 1n || ((caps >> CAP_SYS_ADMIN) & 1n) === 1n;
+  return effective === undefined ? undefined : BigInt(`0x${effective}`);
+}
+
+function holds(caps: bigint, name: keyof typeof capabilityBits): boolean {
+  return ((caps >> capabilityBits[name]) & 1n) === 1n;
+}
+
+/** The capabilities a load of `programType` needs that the process lacks (CAP_SYS_ADMIN stands in for any). */
+function missingLoadCapabilities(caps: bigint, programType: number): string[] {
+  if (holds(caps, 'CAP_SYS_ADMIN')) return [];
+  return programLoadCapabilities(programType).filter((name) => !holds(caps, name));
 }
 
 function mapFacts(fd: number): FailureFacts['map'] {
@@ -66,7 +76,7 @@ function onBpffs(path: string): boolean | undefined {
 }
 
 /**
- * Facts for the hint of a failure with `errno`: capabilities, the map's type, size, frozen
+ * Facts for the hint of a failure with `errno`: capabilities (and those a program load lacks), the map's type, size, frozen
  * state and whether the descriptor may write, the program's type, whether a pin directory is a bpffs. Read only
  * after a failure, and only for errnos whose hint depends on them; never throws.
  */
@@ -77,8 +87,12 @@ export function failureFacts(errno: number, subject: FailureSubject): FailureFac
     (subject.programFd === undefined
       ? undefined
       : Number(procFields(`/proc/self/fdinfo/${subject.programFd}`).get('prog_type') ?? Number.NaN));
+  const caps = effectiveCapabilities();
+  const missing =
+    caps === undefined || subject.programType === undefined ? [] : missingLoadCapabilities(caps, subject.programType);
   const facts: Record<string, unknown> = {
-    privileged: privileged(),
+    privileged: caps === undefined ? undefined : holds(caps, 'CAP_BPF') || holds(caps, 'CAP_SYS_ADMIN'),
+    missingCapabilities: missing.length === 0 ? undefined : missing,
     map: subject.mapFd === undefined ? undefined : mapFacts(subject.mapFd),
     programType: Number.isNaN(programType) ? undefined : programType,
     attachType: subject.attachType,

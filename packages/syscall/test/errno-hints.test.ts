@@ -45,6 +45,18 @@ describe('errno hints without facts', () => {
     expect(errnoHint(1, 'BPF_MAP_CREATE', { privileged: true })).not.toContain(CAPABILITY_HINT);
     expect(errnoHint(7)).toContain('the kernel may be older');
   });
+
+  it('name the capability a program load lacks besides CAP_BPF', () => {
+    const tracepoint = { privileged: true, programType: 5, missingCapabilities: ['CAP_PERFMON'] };
+    expect(errnoHint(1, 'BPF_PROG_LOAD', tracepoint)).toBe(
+      'TRACEPOINT programs need CAP_PERFMON besides CAP_BPF, and the process lacks it (CAP_SYS_ADMIN would also do): grant it, or run as root',
+    );
+    const freplace = { privileged: true, programType: 28, missingCapabilities: ['CAP_PERFMON', 'CAP_NET_ADMIN'] };
+    expect(errnoHint(1, 'BPF_PROG_LOAD', freplace)).toMatch(
+      /^EXT programs need CAP_PERFMON and CAP_NET_ADMIN besides CAP_BPF, and the process lacks them/,
+    );
+    expect(errnoHint(1, 'BPF_PROG_LOAD', { privileged: true, programType: 5 })).toContain('something else refused it');
+  });
 });
 
 describe.skipIf(unavailable !== undefined)('errno hints that fit the command and the object', () => {
