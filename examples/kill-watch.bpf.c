@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 // Watches kill(2) from the syscalls/sys_enter_kill tracepoint, for a TypeScript tool written
 // on a generated skeleton (kill-watch.skel.ts): a const volatile filter set at open, a .bss
-// counter and a .data switch shared live with user space, and a ring buffer of typed events.
+// counter, a .bss array and a .data switch shared live with user space, and a ring buffer of
+// typed events.
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -29,6 +30,8 @@ const volatile __u32 only_tgid = 0;
 
 /* Calls seen; user space reads it straight from the mapped .bss. */
 __u64 kills_seen = 0;
+/* Calls seen per signal number (0 to 31); user space reads an element in place. */
+__u32 by_signal[32];
 /* While false, calls are neither counted nor sent; user space flips it in the mapped .data. */
 _Bool enabled = 1;
 
@@ -45,6 +48,8 @@ int watch_kill(struct sys_enter_kill_args *ctx)
 	if (!enabled || (only_tgid != 0 && tgid != only_tgid))
 		return 0;
 	__sync_fetch_and_add(&kills_seen, 1);
+	if (ctx->sig < 32)
+		__sync_fetch_and_add(&by_signal[ctx->sig], 1);
 	struct kill_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e)
 		return 0;

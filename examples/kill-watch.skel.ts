@@ -35,6 +35,7 @@ export const kill_event: rt.GeneratedCodec<kill_event> = rt.codec<kill_event>(
   },
 );
 
+
 /** `.rodata` of kill-watch.bpf.o: initial values before load; after load, read from a copy (the map is frozen) */
 export class KillWatchRodata extends rt.LiveSection {
   /** `__u32 volatile const only_tgid` in `.rodata`, offset 0 */
@@ -43,7 +44,7 @@ export class KillWatchRodata extends rt.LiveSection {
     return v.getUint32(0, true);
   }
   set only_tgid(x: number) {
-    const v = this.$mutableView;
+    const v = this.$writable('only_tgid');
     v.setUint32(0, rt.int(x, 32, false, 'only_tgid'), true);
   }
 }
@@ -60,23 +61,49 @@ function fillKillWatchRodata(section: KillWatchRodata, x: Partial<KillWatchRodat
 
 /** `.bss` of kill-watch.bpf.o: initial values before load; after load, reads and writes go straight to kernel memory, no system call */
 export class KillWatchBss extends rt.LiveSection {
+  #v1: rt.LiveArray<number> | undefined;
   /** `__u64 kills_seen` in `.bss`, offset 0 */
   get kills_seen(): bigint {
     const v = this.$view;
     return v.getBigUint64(0, true);
   }
   set kills_seen(x: bigint) {
-    const v = this.$mutableView;
+    const v = this.$writable('kills_seen');
     v.setBigUint64(0, rt.bigint(x, 64, false, 'kills_seen'), true);
   }
-  /** `struct kill_event const *unused_kill_event` in `.bss`, offset 8 */
+  /** `__u32 by_signal[32]` in `.bss`, offset 8 (members and elements read and written in place) */
+  get by_signal(): rt.LiveArray<number> {
+    return (this.#v1 ??= new rt.LiveArray<number>(
+      this,
+      8,
+      32,
+      4,
+      'by_signal',
+      (s, at) => {
+        const v = s.$view;
+        return v.getUint32(at, true);
+      },
+      (v, at, x, field) => {
+        v.setUint32(at, rt.int(x, 32, false, field), true);
+      },
+    ));
+  }
+  set by_signal(x: number[]) {
+    const v = this.$writable('by_signal');
+    rt.writeWhole(v, 8, 128, (v) => {
+      rt.writeArray(v, 0, 32, 4, x, (v, at, x1) => {
+        v.setUint32(at, rt.int(x1, 32, false, 'by_signal[]'), true);
+      }, 'by_signal');
+    });
+  }
+  /** `struct kill_event const *unused_kill_event` in `.bss`, offset 136 */
   get unused_kill_event(): bigint {
     const v = this.$view;
-    return v.getBigUint64(8, true);
+    return v.getBigUint64(136, true);
   }
   set unused_kill_event(x: bigint) {
-    const v = this.$mutableView;
-    v.setBigUint64(8, rt.bigint(x, 64, false, 'unused_kill_event'), true);
+    const v = this.$writable('unused_kill_event');
+    v.setBigUint64(136, rt.bigint(x, 64, false, 'unused_kill_event'), true);
   }
 }
 
@@ -88,7 +115,7 @@ export class KillWatchData extends rt.LiveSection {
     return v.getUint8(0) !== 0;
   }
   set enabled(x: boolean) {
-    const v = this.$mutableView;
+    const v = this.$writable('enabled');
     v.setUint8(0, x ? 1 : 0);
   }
 }

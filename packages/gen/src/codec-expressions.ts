@@ -39,7 +39,8 @@ function intAccessor(size: number, signed: boolean): string | undefined {
   }
 }
 
-const integerOf = (t: BtfType): { size: number; signed: boolean } | undefined =>
+/** The size and signedness of an integer, enum or pointer type (undefined for others). */
+export const integerOf = (t: BtfType): { size: number; signed: boolean } | undefined =>
   t.kind === 'int'
     ? { size: t.size, signed: (t.encoding & 1) !== 0 }
     : t.kind === 'enum' || t.kind === 'enum64'
@@ -106,7 +107,8 @@ export function readExpression(c: EmitContext, id: number, p: Position, indent: 
 /**
  * Statements writing `value` (an expression) of type `id` at `p` into `v`, over what is
  * there (the fill of a codec), as the BTF codec encodes it; `field` names it in errors. A
- * declared type is written through its codec unless `own` (the codec's own body).
+ * declared type is written through its codec unless `own` (the codec's own body). `fieldName`
+ * turns a member path into the expression errors name it by (a string literal by default).
  */
 export function fillStatements(
   c: EmitContext,
@@ -117,13 +119,14 @@ export function fillStatements(
   indent: string,
   depth = 0,
   own = false,
+  fieldName: (field: string) => string = quote,
 ): string[] {
   const named = own ? undefined : codecName(c, id);
   const pos = positionText(p);
   if (named !== undefined) return [`${indent}${named}.fill(v, ${pos}, ${value});`];
   const t = valueType(c, id);
   const le = String(c.littleEndian);
-  const name = quote(field);
+  const name = fieldName(field);
   switch (t.kind) {
     case 'float':
       return [`${indent}v.setFloat${t.size * 8}(${pos}, rt.float(${value}, ${name}), ${le});`];
@@ -135,7 +138,7 @@ export function fillStatements(
       const x = `x${depth + 1}`;
       const writer =
         elementCodec === undefined
-          ? `(v, at, ${x}) => {\n${fillStatements(c, t.type, { base: 'at', offset: 0 }, x, `${field}[]`, `${indent}  `, depth + 1).join('\n')}\n${indent}}`
+          ? `(v, at, ${x}) => {\n${fillStatements(c, t.type, { base: 'at', offset: 0 }, x, `${field}[]`, `${indent}  `, depth + 1, false, fieldName).join('\n')}\n${indent}}`
           : `${elementCodec}.fill`;
       return [`${indent}rt.writeArray(v, ${pos}, ${t.length}, ${step}, ${value}, ${writer}, ${name});`];
     }
@@ -152,11 +155,21 @@ export function fillStatements(
         if (m.bitfieldSize > 0) {
           const signed = integerOf(resolveType(c.btf, m.type))?.signed ?? false;
           lines.push(
-            `${inner}if (${member} !== undefined) rt.writeBits(v, ${pos}, ${m.bitOffset}, ${m.bitfieldSize}, ${le}, rt.bitsValue(${member}, ${m.bitfieldSize}, ${signed}, ${quote(path)}));`,
+            `${inner}if (${member} !== undefined) rt.writeBits(v, ${pos}, ${m.bitOffset}, ${m.bitfieldSize}, ${le}, rt.bitsValue(${member}, ${m.bitfieldSize}, ${signed}, ${fieldName(path)}));`,
           );
           return;
         }
-        const body = fillStatements(c, m.type, at(p, m.bitOffset / 8), member, path, `${inner}  `, depth + 1);
+        const body = fillStatements(
+          c,
+          m.type,
+          at(p, m.bitOffset / 8),
+          member,
+          path,
+          `${inner}  `,
+          depth + 1,
+          false,
+          fieldName,
+        );
         if (body.length === 1 && !(body[0] as string).includes('\n'))
           lines.push(`${inner}if (${member} !== undefined) ${(body[0] as string).trimStart()}`);
         else lines.push(`${inner}if (${member} !== undefined) {`, ...body, `${inner}}`);
@@ -180,4 +193,32 @@ export function fillStatements(
       return [`${indent}v.set${accessor}(${pos}, ${checked}${int.size === 1 ? '' : `, ${le}`});`];
     }
   }
+}
+
+/**
+ * Statements assigning `value` to a value of type `id` at `p` of `v`, as a whole and all or
+ * nothing: a number is checked then written by one DataView call, text is checked then
+ * written with its NUL and zeros after it, and anything else is written into zeroed scratch
+ * bytes first and copied only once it all fitted (a value that does not fit leaves the
+ * memory, often the kernel's, as it was).
+ */
+export function assignStatements(
+  c: EmitContext,
+  id: number,
+  p: Position,
+  value: string,
+  field: string,
+  indent: string,
+  fieldName: (field: string) => string = quote,
+): string[] {
+  const t = resolveType(c.btf, id);
+  const scalar = t.kind === 'int' || t.kind === 'enum' || t.kind === 'enum64' || t.kind === 'ptr' || t.kind === 'float';
+  const text = t.kind === 'array' && isCharType(resolveType(c.btf, t.type));
+  if (scalar || text) return fillStatements(c, id, p, value, field, indent, 0, false, fieldName);
+  const scratch = { base: '0', offset: 0 };
+  return [
+    `${indent}rt.writeWhole(v, ${positionText(p)}, ${sizeOf(c.btf, id)}, (v) => {`,
+    ...fillStatements(c, id, scratch, value, field, `${indent}  `, 0, false, fieldName),
+    `${indent}});`,
+  ];
 }

@@ -48,7 +48,8 @@ const kindRank: Record<Declaration['cKind'], number> = { struct: 0, union: 1, en
  * not followed (a pointer is a `bigint`). Names are the C names; a C name used by two
  * declarations (`struct x` and `union x`), or a reserved word, gets a suffix, decided by
  * kind, then name, then id, so the same BTF always gives the same names. `reserved` are
- * names the caller's own code uses.
+ * names the caller's own code uses. Names never hold a `$` (clang accepts it in C names), so
+ * the skeleton's live-view classes (`stats$View`) cannot clash with them.
  */
 export function collectDeclarations(
   btf: Btf,
@@ -148,7 +149,7 @@ function assignNames<T extends Omit<Declaration, 'name'>>(drafts: readonly T[], 
   );
   const names = new Map<T, string>();
   for (const draft of order) {
-    const base = draft.cName.replace(/[^A-Za-z0-9_$]/g, '_').replace(/^(?=[0-9])/, '_');
+    const base = draft.cName.replace(/[^A-Za-z0-9_]/g, '_').replace(/^(?=[0-9])/, '_');
     let name = base;
     if (used.has(name)) name = `${base}_${draft.cKind}`;
     for (let n = 2; used.has(name); n++) name = `${base}_${draft.cKind}${n}`;

@@ -1,7 +1,8 @@
-import { resolveType, sizeOf } from '@bpfkit/btf';
+import { sizeOf } from '@bpfkit/btf';
 import { mapTypeName } from '@bpfkit/uapi';
-import { codecName, fillStatements, readExpression } from './codec-expressions.js';
+import { assignStatements, codecName, fillStatements, readExpression } from './codec-expressions.js';
 import { cDeclaration, type EmitContext, propertyAccess, propertyKey, quote } from './context.js';
+import { LiveViews, readsInPlace } from './emit-live-views.js';
 import { encodeBase64 } from './runtime/base64.js';
 import type { SkeletonMap, SkeletonModel, SkeletonSection, SkeletonVariable } from './skeleton-model.js';
 import { typeExpression } from './type-expressions.js';
@@ -37,77 +38,53 @@ export function skeletonNames(name: string, model: SkeletonModel): string[] {
   ];
 }
 
-/** Statements assigning `value` to a variable of type `id` at `offset` of `v`: cleared first unless one DataView call writes it all. */
-function assignStatements(
-  c: EmitContext,
-  id: number,
-  offset: number,
-  value: string,
-  field: string,
-  indent: string,
-): string[] {
-  const named = codecName(c, id);
-  if (named !== undefined) return [`${indent}${named}.write(v, ${offset}, ${value});`];
-  const t = resolveType(c.btf, id);
-  const scalar = t.kind === 'int' || t.kind === 'enum' || t.kind === 'enum64' || t.kind === 'ptr' || t.kind === 'float';
-  return [
-    ...(scalar ? [] : [`${indent}rt.zero(v, ${offset}, ${sizeOf(c.btf, id)});`]),
-    ...fillStatements(c, id, { base: '0', offset }, value, field, indent),
-  ];
-}
-
-/** True when a variable reads as an object or array: a copy, frozen, that is written by assigning it whole. */
-function readsAsCopy(c: EmitContext, variable: SkeletonVariable): boolean {
-  const t = resolveType(c.btf, variable.type);
-  return (
-    t.kind === 'struct' || t.kind === 'union' || (t.kind === 'array' && typeExpression(c, variable.type) !== 'string')
-  );
-}
-
 function variableDoc(c: EmitContext, s: SkeletonSection, variable: SkeletonVariable, indent: string): string {
-  const whole = readsAsCopy(c, variable) ? ' (read as a frozen copy: assign the whole value to write it)' : '';
-  return `${indent}/** \`${cDeclaration(c, variable.type, variable.name)}\` in \`${s.section}\`, offset ${variable.offset}${whole} */`;
+  const live = readsInPlace(c, variable.type) ? ' (members and elements read and written in place)' : '';
+  return `${indent}/** \`${cDeclaration(c, variable.type, variable.name)}\` in \`${s.section}\`, offset ${variable.offset}${live} */`;
 }
 
-/** A live-section class: an accessor per variable at its fixed offset (getters only for read-only sections). */
-function emitSectionClass(c: EmitContext, name: string, s: SkeletonSection): string {
+/** A live-section class: an accessor per variable at its fixed offset, a live view for struct, union and array variables. */
+function emitSectionClass(c: EmitContext, views: LiveViews, name: string, s: SkeletonSection): string {
   const className = sectionClassName(name, s);
+  const fields: string[] = [];
+  const accessors = s.variables.flatMap((variable, i) => {
+    const type = typeExpression(c, variable.type, '  ');
+    const key = propertyKey(variable.name);
+    const position = { base: '0', offset: variable.offset };
+    const setter = [
+      `  set ${key}(x: ${type}) {`,
+      `    const v = this.$writable(${quote(variable.name)});`,
+      ...assignStatements(c, variable.type, position, 'x', variable.name, '    '),
+      '  }',
+    ];
+    if (readsInPlace(c, variable.type)) {
+      const anonymous = `${className}$${variable.name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+      const live = views.type(variable.type, anonymous);
+      const place = { section: 'this', position, path: quote(variable.name) };
+      fields.push(`  #v${i}: ${live} | undefined;`);
+      return [
+        variableDoc(c, s, variable, '  '),
+        `  get ${key}(): ${live} {`,
+        `    return (this.#v${i} ??= ${views.create(variable.type, place, anonymous, '    ')});`,
+        '  }',
+        ...setter,
+      ];
+    }
+    return [
+      variableDoc(c, s, variable, '  '),
+      `  get ${key}(): ${type} {`,
+      '    const v = this.$view;',
+      `    return ${readExpression(c, variable.type, position, '    ')};`,
+      '  }',
+      ...setter,
+    ];
+  });
   const lines = [
     `/** \`${s.section}\` of ${c.object ?? 'the object'}: initial values before load; after load, ${s.readOnly ? 'read from a copy (the map is frozen)' : 'reads and writes go straight to kernel memory, no system call'} */`,
     `export class ${className} extends rt.LiveSection {`,
+    ...fields,
+    ...accessors,
   ];
-  for (const variable of s.variables) {
-    const type = typeExpression(c, variable.type, '  ');
-    const key = propertyKey(variable.name);
-    const read = readExpression(c, variable.type, { base: '0', offset: variable.offset }, '    ');
-    if (!readsAsCopy(c, variable)) {
-      lines.push(
-        variableDoc(c, s, variable, '  '),
-        `  get ${key}(): ${type} {`,
-        '    const v = this.$view;',
-        `    return ${read};`,
-        '  }',
-        `  set ${key}(x: ${type}) {`,
-        '    const v = this.$mutableView;',
-        ...assignStatements(c, variable.type, variable.offset, 'x', variable.name, '    '),
-        '  }',
-      );
-      continue;
-    }
-    // The setter takes what the getter gives too: the codec only reads the value.
-    lines.push(
-      variableDoc(c, s, variable, '  '),
-      `  get ${key}(): rt.DeepReadonly<${type}> {`,
-      '    const v = this.$view;',
-      `    return rt.frozen<${type}>(${read});`,
-      '  }',
-      `  set ${key}(given: rt.DeepReadonly<${type}>) {`,
-      '    const v = this.$mutableView;',
-      `    const x = given as ${type};`,
-      ...assignStatements(c, variable.type, variable.offset, 'x', variable.name, '    '),
-      '  }',
-    );
-  }
   lines.push('}', '');
   if (s.readOnly) {
     lines.push(
@@ -184,7 +161,9 @@ export function emitSkeleton(c: EmitContext, model: SkeletonModel, name: string,
   const sections = model.sections;
   const readOnly = sections.filter((s) => s.readOnly);
   const channels = model.maps.filter((m): m is Extract<SkeletonMap, { form: 'events' }> => m.form === 'events');
-  const out: string[] = sections.map((s) => emitSectionClass(c, name, s));
+  const views = new LiveViews(c);
+  const classes = sections.map((s) => emitSectionClass(c, views, name, s));
+  const out: string[] = [views.text(), ...classes];
   if ('embed' in source) {
     const text = encodeBase64(source.embed);
     const lines = text.match(/.{1,100}/g) ?? [''];

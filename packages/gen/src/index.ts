@@ -22,11 +22,12 @@ export { findNamedTypes, generateTypes } from './generate-types.js';
 export { decodeBase64, encodeBase64 } from './runtime/base64.js';
 export type { GeneratedCodec } from './runtime/codec.js';
 export { codec } from './runtime/codec.js';
-export type { DeepReadonly } from './runtime/frozen.js';
-export { frozen } from './runtime/frozen.js';
 export type { DataSpec, LookupMap } from './runtime/global-data.js';
 export { frozenCopy, initialData } from './runtime/global-data.js';
+export type { ElementReader, ElementWriter, LiveTuple } from './runtime/live-array.js';
+export { LiveArray } from './runtime/live-array.js';
 export { LiveSection } from './runtime/live-section.js';
+export { LiveView } from './runtime/live-view.js';
 export type { RawMap } from './runtime/typed-map.js';
 export { PerCpuTypedMap, TypedMap } from './runtime/typed-map.js';
 export {
@@ -42,6 +43,6 @@ export {
   writeArray,
   writeBits,
   writeString,
+  writeWhole,
   writeWide,
-  zero,
 } from './runtime/values.js';

@@ -19,7 +19,7 @@ describe('the kill-watch example, a tool written on a generated skeleton', () =>
   });
 
   it.skipIf(unavailable !== undefined)(
-    'runs: typed rodata filter, tracepoint attached, live counter and switch, typed events',
+    'runs: typed rodata filter, tracepoint attached, live counter, array element and switch, typed events',
     { timeout: 120_000 },
     () => {
       const run = spawnSync('npx', ['tsx', 'examples/kill-watch.ts'], {
@@ -30,7 +30,7 @@ describe('the kill-watch example, a tool written on a generated skeleton', () =>
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
       const lines = run.stdout.trim().split('\n');
-      expect(lines[0]).toBe('kill(2) calls seen while enabled: 3');
+      expect(lines[0]).toBe("kill(2) calls seen while enabled: 3, signal 0's count from 100: 103");
       expect(lines.slice(1)).toHaveLength(3);
       for (const line of lines.slice(1)) expect(line).toMatch(/^\S+ \((\d+)\) sent signal 0 to \1$/);
     },

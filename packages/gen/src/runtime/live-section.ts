@@ -6,7 +6,9 @@ import { GenError } from '../errors.js';
  * {@link $view}. Between `open()` and `load()` that is the section's initial value (what the
  * loader writes into the map), so every section can be set before load, as with libbpf's
  * skeletons; after load it is kernel memory mapped into this process for `.bss`, `.data`
- * and `.data.*`, and a copy for the frozen `.rodata`, whose setters then throw.
+ * and `.data.*`, and a copy for the frozen `.rodata`, whose setters then throw. Struct, union
+ * and array variables read as live views ({@link LiveView}, {@link LiveArray}) over the same
+ * bytes, so a member or element is read and written in place.
  * After `close()` (or a failed `load()`), any access throws a {@link GenError}.
  */
 export class LiveSection {
@@ -21,10 +23,10 @@ export class LiveSection {
   ) {}
 
   /**
-   * The section's bytes, for reads.
+   * The section's bytes, for reads (generated accessors and live views read through it).
    * @throws {@link GenError} `not-loaded` after close or a failed load.
    */
-  protected get $view(): DataView {
+  get $view(): DataView {
     const view = this.#view;
     if (view === undefined)
       throw new GenError(
@@ -37,17 +39,18 @@ export class LiveSection {
   }
 
   /**
-   * The section's bytes, for writes.
-   * @throws {@link GenError} `read-only` for a section the kernel froze at load (`.rodata`),
-   * `not-loaded` after close or a failed load.
+   * The section's bytes, for a write to `field` (a variable, or a member or element of one:
+   * `cfg.inner.a[2]`).
+   * @throws {@link GenError} `read-only` naming `field` for a section the kernel froze at load
+   * (`.rodata`), `not-loaded` after close or a failed load.
    */
-  protected get $mutableView(): DataView {
+  $writable(field: string): DataView {
     const view = this.$view;
     if (!this.#writable)
       throw new GenError(
         'read-only',
-        'the map was frozen at load, so its variables cannot change',
-        { object: this.$object, field: this.$section },
+        `${this.$section} was frozen at load, so its variables cannot change`,
+        { object: this.$object, field },
         { hint: 'set them between open() and load(), or through open({ … })' },
       );
     return view;

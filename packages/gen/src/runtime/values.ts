@@ -77,15 +77,17 @@ function readUtf8(view: DataView, at: number, length: number): string {
 }
 
 /**
- * Writes `value` into a `char` array of `length` bytes as UTF-8 (its NUL and the rest are the
- * zeros a whole-value write clears first, as the BTF codec's fresh buffer has them).
- * @throws {@link GenError} `out-of-range` when the text and its NUL do not fit.
+ * Writes `value` into a `char` array of `length` bytes as UTF-8, followed by zeros to the
+ * array's end (as the BTF codec's fresh buffer has them), so the text replaces what was there.
+ * @throws {@link GenError} `out-of-range` when the text and its NUL do not fit; nothing is written then.
  */
 export function writeString(view: DataView, at: number, length: number, value: string, field: string): void {
   if (typeof value !== 'string') outOfRange(field, 'a string', value);
   const bytes = encodeUtf8(value);
   if (bytes.length >= length) outOfRange(field, `at most ${length - 1} bytes of UTF-8`, `${bytes.length} bytes`);
-  new Uint8Array(view.buffer, view.byteOffset + at, length).set(bytes);
+  const array = new Uint8Array(view.buffer, view.byteOffset + at, length);
+  array.set(bytes);
+  array.fill(0, bytes.length);
 }
 
 /**
@@ -173,9 +175,15 @@ export function writeArray<T>(
   for (let i = 0; i < value.length; i++) write(view, at + i * step, value[i] as T);
 }
 
-/** Sets `size` bytes at `at` to zero. */
-export function zero(view: DataView, at: number, size: number): void {
-  new Uint8Array(view.buffer, view.byteOffset + at, size).fill(0);
+/**
+ * Writes a whole value of `size` bytes at `at`, all or nothing: `fill` writes it into zeroed
+ * scratch bytes, which are copied over the old value only when `fill` returns.
+ * @throws what `fill` throws (a value that does not fit), leaving `view` as it was.
+ */
+export function writeWhole(view: DataView, at: number, size: number, fill: (scratch: DataView) => void): void {
+  const bytes = new Uint8Array(size);
+  fill(new DataView(bytes.buffer));
+  new Uint8Array(view.buffer, view.byteOffset + at, size).set(bytes);
 }
 
 /**
