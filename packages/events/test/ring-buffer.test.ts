@@ -186,6 +186,29 @@ describe.skipIf(unavailable !== undefined)('ring buffer reader', () => {
     expect(produce.testRun({ ctx: args(10, 256, 0, 0, 0) }).retval).toBe(10);
   });
 
+  it('skips discarded records in what the iterator took, across wraps, and yields the others in order', async () => {
+    using obj = loadEvents();
+    using rb = openRingBuffer(obj.map('events').fd);
+    const produce = obj.program('produce');
+    const seen: number[] = [];
+    let seq = 0;
+    // 40 records of 8 to 256 bytes a run, every 7th discarded: 20 runs wrap the 16 KiB ring.
+    for (let run = 0; run < 20; run++) {
+      const kept = Array.from({ length: 40 }, (_, i) => seq + i).filter((s) => s % 7 !== 0).length;
+      expect(produce.testRun({ ctx: args(40, 0, 0, 7, seq) }).retval).toBe(kept);
+      let read = 0;
+      for await (const record of rb) {
+        const s = new DataView(record.buffer, record.byteOffset).getUint32(0, true);
+        expectRecord(record, s);
+        seen.push(s);
+        if (++read === kept) break;
+      }
+      seq += 40;
+    }
+    expect(seen).toEqual(Array.from({ length: seq }, (_, i) => i).filter((s) => s % 7 !== 0));
+    expect(rb.unreadBytes).toBe(0);
+  });
+
   it('hands records an iteration took but did not yield to the next iteration, in order, none lost', async () => {
     using obj = loadEvents();
     using rb = openRingBuffer(obj.map('events').fd);
