@@ -1,6 +1,7 @@
 import { BTF_HEADER_SIZE, BTF_MAGIC } from './header.js';
 import { kindNumber } from './kinds.js';
 import { extraSize, makeInfo, TYPE_HEADER_SIZE } from './records.js';
+import type { Btf } from './spec.js';
 import type { BtfType } from './types.js';
 import { encodeUtf8 } from './utf8.js';
 
@@ -134,16 +135,40 @@ function kindFlagOf(type: BtfType): boolean {
  * fields are not consulted); references between them are written as given.
  */
 export function encodeBtf(types: readonly BtfType[], options: EncodeBtfOptions = {}): Uint8Array {
+  return encodeTypes(types, options, () => undefined);
+}
+
+/**
+ * {@link encodeBtf}, except that a type for which `recordOf(index)` gives bytes is written as
+ * those bytes (a record already encoded in the output's byte order, with name offsets valid
+ * in the string table) instead of being encoded field by field.
+ */
+function encodeTypes(
+  types: readonly BtfType[],
+  options: EncodeBtfOptions,
+  recordOf: (index: number) => Uint8Array | undefined,
+): Uint8Array {
   const le = options.littleEndian ?? true;
   const base = options.base;
   const strings =
     options.strings ?? (base ? new BtfStringTable(new Uint8Array(0), base.strings.end) : new BtfStringTable());
+  const records = types.map((_, index) => recordOf(index));
   let typeLength = 0;
-  for (const type of types) typeLength += TYPE_HEADER_SIZE + extraSize(kindNumber(type.kind), vlenOf(type));
+  types.forEach((type, index) => {
+    typeLength += records[index]?.length ?? TYPE_HEADER_SIZE + extraSize(kindNumber(type.kind), vlenOf(type));
+  });
   const typeBytes = new Uint8Array(typeLength);
   const view = new DataView(typeBytes.buffer);
   let at = 0;
-  for (const type of types) at = writeType(view, at, type, strings, le);
+  types.forEach((type, index) => {
+    const record = records[index];
+    if (record === undefined) {
+      at = writeType(view, at, type, strings, le);
+    } else {
+      typeBytes.set(record, at);
+      at += record.length;
+    }
+  });
   const stringBytes = strings.finish();
 
   const out = new Uint8Array(BTF_HEADER_SIZE + typeLength + stringBytes.length);
@@ -275,10 +300,20 @@ export class BtfBuilder {
   }
 }
 
-/** Re-encodes a parsed blob's own types, reusing its string section (byte-identical when unchanged). */
-export function reencode(
-  types: readonly BtfType[],
-  original: { readonly littleEndian: boolean; readonly strings: { readonly bytes: Uint8Array } },
-): Uint8Array {
-  return encodeBtf(types, { littleEndian: original.littleEndian, strings: new BtfStringTable(original.strings.bytes) });
+/**
+ * Re-encodes a parsed blob's own types, reusing its string section (byte-identical when
+ * unchanged). A type that is still the object `original` decoded for its id is copied from
+ * the blob's record rather than encoded again: a fix-up that edits a few DATASECs in an
+ * object's BTF encodes only those.
+ */
+export function reencode(types: readonly BtfType[], original: Btf): Uint8Array {
+  const own = original.base === undefined ? original.typeCount - 1 : 0;
+  return encodeTypes(
+    types,
+    { littleEndian: original.littleEndian, strings: new BtfStringTable(original.strings.bytes) },
+    (index) =>
+      index < own && original.decodedAs(index + 1, types[index] as BtfType)
+        ? original.recordBytes(index + 1)
+        : undefined,
+  );
 }

@@ -253,6 +253,31 @@ export class Btf {
     return this.typeRecords;
   }
 
+  /**
+   * True when `type` is the object this blob decoded for `id` (and still caches), not an
+   * edited copy; nothing is decoded to answer.
+   * @internal for `reencode`
+   */
+  decodedAs(id: number, type: BtfType): boolean {
+    const index = id - this.firstId;
+    if (index < 0 || index >= this.starts.length) return false;
+    const cached =
+      this.everyType === undefined ? this.decoded[index >>> PAGE_BITS]?.[index & (PAGE - 1)] : this.everyType[index];
+    return cached === type;
+  }
+
+  /**
+   * The bytes of this blob's record for type `id` (its own types only), in the blob's byte order.
+   * @internal for `reencode`
+   */
+  recordBytes(id: number): Uint8Array {
+    const index = id - this.firstId;
+    const start = this.starts[index] as number;
+    const end = index + 1 < this.starts.length ? (this.starts[index + 1] as number) : this.words.length;
+    const typeStart = this.recordSource.typeStart;
+    return this.bytes.subarray(typeStart + start * 4, typeStart + end * 4);
+  }
+
   /** The cache page holding index `index`, allocated on first use. */
   private page(index: number): (BtfType | undefined)[] {
     let page = this.decoded[index >>> PAGE_BITS];
