@@ -38,6 +38,8 @@ function docExamples(): DocExample[] {
 
 /** The exports that must show a whole program in an `@example`: each package's main entry points. */
 const entryPoints: Readonly<Record<string, readonly string[]>> = {
+  'errors/src/bpfkit-error.ts': ['isBpfkitError'],
+  'uapi/src/type-names.ts': ['mapTypeName'],
   'elf/src/file.ts': ['parseElf'],
   'btf/src/spec.ts': ['parseBtf'],
   'maps/src/resolve.ts': ['resolveMaps'],
@@ -60,9 +62,10 @@ const entryPoints: Readonly<Record<string, readonly string[]>> = {
   'link/src/link.ts': ['openPinnedLink'],
   'syscall/src/maps.ts': ['createMap'],
   'syscall/src/programs.ts': ['loadProgram'],
+  'cli/src/describe-object.ts': ['describeObject'],
 };
 
-describe('@example blocks in doc comments', () => {
+describe('@example blocks in doc comments', { timeout: 180_000 }, () => {
   const examples = docExamples();
   const work = mkdtempSync(join(tmpdir(), 'bpfkit-doc-examples-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -126,6 +126,15 @@ function shape(spec: MapSpec): string {
  * CO-RE relocations of the programs that load are resolved against its BTF too (what load
  * does first), program types, attach types and helpers it does not list are problems, and
  * its `check` adds what the running system says.
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { describeObject } from '@bpfkit/cli';
+ *
+ * // What `bpfkit inspect probe.bpf.o --json` prints, without a kernel
+ * const described = describeObject(new Uint8Array(readFileSync('probe.bpf.o')), 'probe.bpf.o');
+ * for (const problem of described.problems) console.error(problem);
+ * ```
  */
 export function describeObject(
   bytes: Uint8Array,

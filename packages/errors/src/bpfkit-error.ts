@@ -30,7 +30,21 @@ export interface ErrorParts extends BpfkitErrorOptions {
   readonly detail?: string;
 }
 
-/** True for an error thrown by any bpfkit package, from any copy of it (checks the brand, not `instanceof`). */
+/**
+ * True for an error thrown by any bpfkit package, from any copy of it (checks the brand, not `instanceof`).
+ * @example
+ * ```ts
+ * import { isBpfkitError } from '@bpfkit/errors';
+ * import { BpfObject } from '@bpfkit/loader';
+ *
+ * try {
+ *   BpfObject.open('probe.bpf.o').load();
+ * } catch (error) {
+ *   if (!isBpfkitError(error)) throw error;
+ *   console.error(error.name, error.code, JSON.stringify(error.context), error.hint);
+ * }
+ * ```
+ */
 export function isBpfkitError(value: unknown): value is BpfkitError<string, object> {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[bpfkitErrorBrand] === true;
 }

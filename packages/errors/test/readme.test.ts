@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
-describe('README: how a package extends the base', () => {
+describe('README: how a package extends the base', { timeout: 120_000 }, () => {
   const work = mkdtempSync(join(tmpdir(), 'bpfkit-errors-readme-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 

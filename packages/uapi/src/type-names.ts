@@ -15,7 +15,17 @@ function enumeratorName(values: Readonly<Record<string, number>>, value: number)
   return found;
 }
 
-/** The `BPF_MAP_TYPE_*` name of a map type number without its prefix, e.g. `ARRAY_OF_MAPS`; `UNKNOWN(n)` for others. */
+/**
+ * The `BPF_MAP_TYPE_*` name of a map type number without its prefix, e.g. `ARRAY_OF_MAPS`; `UNKNOWN(n)` for others.
+ * @example
+ * ```ts
+ * import { MapType, mapTypeName, programTypeName, ProgramType } from '@bpfkit/uapi';
+ *
+ * mapTypeName(MapType.ARRAY_OF_MAPS); // 'ARRAY_OF_MAPS'
+ * programTypeName(ProgramType.XDP); // 'XDP'
+ * mapTypeName(999); // 'UNKNOWN(999)'
+ * ```
+ */
 export function mapTypeName(type: number): string {
   return enumeratorName(MapType, type) ?? `UNKNOWN(${type})`;
 }
