@@ -77,6 +77,7 @@ export type { PlanOptions, ProgramPlan } from './plan.js';
 // Plan
 export { describePlan, planPrograms, requireKind } from './plan.js';
 export type {
+  AtInstruction,
   CoreRecord,
   CoreRelocation,
   KsymReference,

@@ -40,8 +40,14 @@ export interface CoreRecord {
   readonly relo: CoreRelo;
 }
 
+/** Where in a program a piece of instruction metadata sits. */
+export interface AtInstruction {
+  /** The instruction's index in the program (in instructions, not bytes). */
+  readonly insn: number;
+}
+
 /** A CO-RE relocation of a planned program, at its instruction's index in the program. */
-export type CoreRelocation = CoreRecord & { readonly insn: number };
+export type CoreRelocation = CoreRecord & AtInstruction;
 
 /**
  * One instruction of a planned program with what is known about it (as cilium's
@@ -87,12 +93,12 @@ function located<K extends 'reference' | 'func' | 'line' | 'core', T>(
 const present = <V>(value: V): value is V & NonNullable<V> => value !== undefined;
 
 /** Every map and global-data reference of a program, with its instruction's index. */
-export function mapReferencesOf(instructions: readonly ProgramInstruction[]): (MapReference & { insn: number })[] {
+export function mapReferencesOf(instructions: readonly ProgramInstruction[]): (MapReference & AtInstruction)[] {
   return located(instructions, 'reference', isMapReference).map(({ insn, value }) => ({ insn, ...value }));
 }
 
 /** Every `__ksym` reference of a program, with its instruction's index. */
-export function ksymReferencesOf(instructions: readonly ProgramInstruction[]): (KsymReference & { insn: number })[] {
+export function ksymReferencesOf(instructions: readonly ProgramInstruction[]): (KsymReference & AtInstruction)[] {
   return located(instructions, 'reference', isKsymReference).map(({ insn, value }) => ({ insn, ...value }));
 }
 
