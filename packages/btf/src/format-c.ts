@@ -1,5 +1,5 @@
 import { BtfError } from './errors.js';
-import { kindNames } from './kinds.js';
+import { BtfKind, kindNames } from './kinds.js';
 import { type AlignmentCache, alignOf, resolvedId, sizeOf } from './layout.js';
 import { NameClaims } from './name-claims.js';
 import type { Btf } from './spec.js';
@@ -127,9 +127,6 @@ class AlignmentsById implements AlignmentCache {
   }
 }
 
-// Kinds are compared as literal numbers (BtfKind's values) in the walks below: they run once
-// per type and member of vmlinux, and a switch over literals compiles to a jump table.
-
 class CWriter {
   /** The records read, by type id. */
   private readonly r: TypeRecords;
@@ -146,15 +143,14 @@ class CWriter {
   /** Declarations being printed, one inside the other. */
   private nesting = 0;
   private readonly order: number[] = [];
-  /** The C name given to each named type, by type id. */
+  /** The C name given to each named type (and each base type's name), by type id. */
   private readonly names: (string | undefined)[];
   /** The claim counts ({@link NameClaims.claim}) of each enum's enumerators, by enum id, once printed. */
   private readonly enumeratorClaims = new Map<number, Uint32Array>();
   /** Names claimed in C's tag namespace (struct, union, enum) and its ordinary one (typedefs, enumerators). */
   private readonly claims: { readonly tag: NameClaims; readonly ident: NameClaims };
-  /** Lines written and not yet handed out as a chunk, and their length. */
-  private pending: string[] = [];
-  private pendingLength = 0;
+  /** Text written and not yet handed out as a chunk. */
+  private pending = '';
   /** Marks of the current forward-declaration walk: a type is seen when its mark equals {@link walk}. */
   private readonly walkMarks: Uint32Array;
   private walk = 0;
@@ -194,16 +190,15 @@ class CWriter {
     // clang warns about the pragma when no record follows it.
     const hasRecord = this.order.some((id) => {
       const kind = this.r.kind(id);
-      return kind === 4 /* STRUCT */ || kind === 5 /* UNION */;
+      return kind === BtfKind.STRUCT || kind === BtfKind.UNION;
     });
     const pragma = (options.preserveAccessIndex ?? true) && hasRecord;
-    this.write(`#ifndef ${guard}`, `#define ${guard}`, '');
+    this.write(`#ifndef ${guard}\n#define ${guard}\n\n`);
     if (pragma) {
       this.write(
-        '#ifndef BPF_NO_PRESERVE_ACCESS_INDEX',
-        '#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)',
-        '#endif',
-        '',
+        '#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n' +
+          '#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)\n' +
+          '#endif\n\n',
       );
     }
     for (const id of this.order) {
@@ -214,12 +209,10 @@ class CWriter {
     for (const v of variables) {
       if (v.kind !== 'var') continue;
       this.forwardDeclareReferences(v.type);
-      this.write(`${this.declaration(v.type, v.name, 0)};`, '');
+      this.write(`${this.declaration(v.type, v.name, 0)};\n\n`);
     }
-    if (pragma) {
-      this.write('#ifndef BPF_NO_PRESERVE_ACCESS_INDEX', '#pragma clang attribute pop', '#endif', '');
-    }
-    this.write(`#endif /* ${guard} */`);
+    if (pragma) this.write('#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n\n');
+    this.write(`#endif /* ${guard} */\n`);
     yield this.take(0) as string;
   }
 
@@ -256,60 +249,58 @@ class CWriter {
   private visit(id: number, throughPointer: boolean, stack: number[]): void {
     const r = this.r;
     const kind = r.kind(id);
-    if (kind === 8 /* TYPEDEF */) {
+    if (kind === BtfKind.TYPEDEF) {
       this.orderTypedef(id, throughPointer, stack);
       return;
     }
     if (this.has(id, State.Ordered)) return;
     switch (kind) {
-      case 4 /* STRUCT */:
-      case 5 /* UNION */:
-        {
-          if (throughPointer && r.named(id)) return;
-          if (this.has(id, State.Ordering)) return;
-          this.set(id, State.Ordering);
-          stack.push(step(Op.Finish, id, false));
-          const words = r.words;
-          const first = r.entries(id);
-          for (let w = first + 3 * (r.vlen(id) - 1); w >= first; w -= 3) {
-            stack.push(step(Op.Visit, words[w + 1] as number, false));
-          }
-          return;
+      case BtfKind.STRUCT:
+      case BtfKind.UNION: {
+        if (throughPointer && r.named(id)) return;
+        if (this.has(id, State.Ordering)) return;
+        this.set(id, State.Ordering);
+        stack.push(step(Op.Finish, id, false));
+        const words = r.words;
+        const first = r.entries(id);
+        for (let w = first + 3 * (r.vlen(id) - 1); w >= first; w -= 3) {
+          stack.push(step(Op.Visit, words[w + 1] as number, false));
         }
-      case 6 /* ENUM */:
-      case 19 /* ENUM64 */:
+        return;
+      }
+      case BtfKind.ENUM:
+      case BtfKind.ENUM64:
         // An anonymous enum no other type refers to declares constants only: print it on its own.
         if (r.named(id) || !this.isReferenced(id)) this.order.push(id);
         this.set(id, State.Ordered);
         return;
-      case 7 /* FWD */:
+      case BtfKind.FWD:
         if (r.named(id)) this.order.push(id);
         this.set(id, State.Ordered);
         return;
-      case 2 /* PTR */:
-      case 3 /* ARRAY */:
-      case 9 /* VOLATILE */:
-      case 10 /* CONST */:
-      case 11 /* RESTRICT */:
-      case 18 /* TYPE_TAG */:
-      case 13 /* FUNC_PROTO */:
-        {
-          if (this.has(id, throughPointer ? State.ChainThroughPointer : State.ChainByValue)) return;
-          if (this.has(id, State.OnChainPath)) this.cycle(id);
-          this.set(id, State.OnChainPath);
-          stack.push(step(Op.Leave, id, throughPointer));
-          if (kind === 13 /* FUNC_PROTO */) {
-            const words = r.words;
-            const first = r.entries(id);
-            for (let w = first + 2 * (r.vlen(id) - 1); w >= first; w -= 2) {
-              stack.push(step(Op.Visit, words[w + 1] as number, throughPointer));
-            }
-            stack.push(step(Op.Visit, r.sizeOrType(id), throughPointer));
-          } else {
-            stack.push(step(Op.Visit, this.target(id, kind), throughPointer || kind === 2 /* PTR */));
+      case BtfKind.PTR:
+      case BtfKind.ARRAY:
+      case BtfKind.VOLATILE:
+      case BtfKind.CONST:
+      case BtfKind.RESTRICT:
+      case BtfKind.TYPE_TAG:
+      case BtfKind.FUNC_PROTO: {
+        if (this.has(id, throughPointer ? State.ChainThroughPointer : State.ChainByValue)) return;
+        if (this.has(id, State.OnChainPath)) this.cycle(id);
+        this.set(id, State.OnChainPath);
+        stack.push(step(Op.Leave, id, throughPointer));
+        if (kind === BtfKind.FUNC_PROTO) {
+          const words = r.words;
+          const first = r.entries(id);
+          for (let w = first + 2 * (r.vlen(id) - 1); w >= first; w -= 2) {
+            stack.push(step(Op.Visit, words[w + 1] as number, throughPointer));
           }
-          return;
+          stack.push(step(Op.Visit, r.sizeOrType(id), throughPointer));
+        } else {
+          stack.push(step(Op.Visit, this.target(id, kind), throughPointer || kind === BtfKind.PTR));
         }
+        return;
+      }
       default:
         this.set(id, State.Ordered);
     }
@@ -317,7 +308,7 @@ class CWriter {
 
   /** The type a pointer, array, qualifier or typedef `id` of kind `kind` leads to. */
   private target(id: number, kind: number): number {
-    return kind === 3 /* ARRAY */ ? (this.r.words[this.r.entries(id)] as number) : this.r.sizeOrType(id);
+    return kind === BtfKind.ARRAY ? (this.r.words[this.r.entries(id)] as number) : this.r.sizeOrType(id);
   }
 
   /** True when another type names `id` ({@link Btf.referencedTypes}). */
@@ -344,7 +335,7 @@ class CWriter {
     const under = this.skipQualifiers(target);
     const underKind = r.kind(under);
     const namedTag =
-      (underKind === 4 /* STRUCT */ || underKind === 5 /* UNION */ || underKind === 7) /* FWD */ && r.named(under);
+      (underKind === BtfKind.STRUCT || underKind === BtfKind.UNION || underKind === BtfKind.FWD) && r.named(under);
     if (!builtinTypedefs.has(r.name(id))) stack.push(step(Op.Place, id, false));
     if (!namedTag) stack.push(step(Op.Visit, target, throughPointer));
   }
@@ -353,7 +344,7 @@ class CWriter {
   private skipQualifiers(id: number): number {
     for (let depth = 0; depth < 32; depth++) {
       const kind = this.r.kind(id);
-      if (kind !== 10 /* CONST */ && kind !== 9 /* VOLATILE */ && kind !== 18 /* TYPE_TAG */) break;
+      if (kind !== BtfKind.CONST && kind !== BtfKind.VOLATILE && kind !== BtfKind.TYPE_TAG) break;
       id = this.r.sizeOrType(id);
     }
     return id;
@@ -382,27 +373,33 @@ class CWriter {
     if (name === undefined) {
       const kind = this.r.kind(id);
       const offset = this.r.nameOffset(id);
-      const count = kind === 7 /* FWD */ ? 1 : this.claims[kind === 8 /* TYPEDEF */ ? 'ident' : 'tag'].claim(offset);
+      const count = kind === BtfKind.FWD ? 1 : this.claims[kind === BtfKind.TYPEDEF ? 'ident' : 'tag'].claim(offset);
       name = suffixed(this.r.name(id), count);
       this.names[id] = name;
     }
     return name;
   }
 
-  /** Adds lines to the output. */
-  private write(...lines: string[]): void {
-    for (const line of lines) {
-      this.pending.push(line);
-      this.pendingLength += line.length + 1;
+  /** The name of base type (INT or FLOAT) `id`: base types repeat in most declarations, so it is decoded once. */
+  private baseName(id: number): string {
+    let name = this.names[id];
+    if (name === undefined) {
+      name = this.r.name(id);
+      this.names[id] = name;
     }
+    return name;
   }
 
-  /** The lines written so far as one piece of text (each ended by a newline), or undefined below `atLeast` characters. */
+  /** Adds text (whole lines, each ended by a newline) to the output. */
+  private write(text: string): void {
+    this.pending += text;
+  }
+
+  /** The text written so far, or undefined below `atLeast` characters or when there is none. */
   private take(atLeast: number): string | undefined {
-    if (this.pendingLength < atLeast || this.pending.length === 0) return undefined;
-    const text = `${this.pending.join('\n')}\n`;
-    this.pending = [];
-    this.pendingLength = 0;
+    const text = this.pending;
+    if (text.length < atLeast || text.length === 0) return undefined;
+    this.pending = '';
     return text;
   }
 
@@ -410,21 +407,21 @@ class CWriter {
     if (this.has(id, State.Emitted)) return;
     const r = this.r;
     switch (r.kind(id)) {
-      case 4 /* STRUCT */:
-      case 5 /* UNION */:
+      case BtfKind.STRUCT:
+      case BtfKind.UNION:
         this.forwardDeclareReferences(id);
-        this.write(`${this.compositeBody(id, 0)};`, '');
+        this.write(`${this.compositeBody(id, 0)};\n\n`);
         break;
-      case 6 /* ENUM */:
-      case 19 /* ENUM64 */:
-        this.write(`${this.enumBody(id, 0)};`, '');
+      case BtfKind.ENUM:
+      case BtfKind.ENUM64:
+        this.write(`${this.enumBody(id, 0)};\n\n`);
         break;
-      case 7 /* FWD */:
-        if (!this.has(id, State.Declared)) this.write(`${r.kindFlag(id) ? 'union' : 'struct'} ${this.nameOf(id)};`, '');
+      case BtfKind.FWD:
+        if (!this.has(id, State.Declared)) this.write(`${r.kindFlag(id) ? 'union' : 'struct'} ${this.nameOf(id)};\n\n`);
         break;
-      case 8 /* TYPEDEF */:
+      case BtfKind.TYPEDEF:
         this.forwardDeclareReferences(id);
-        this.write(`typedef ${this.declaration(r.sizeOrType(id), this.nameOf(id), 0)};`, '');
+        this.write(`typedef ${this.declaration(r.sizeOrType(id), this.nameOf(id), 0)};\n\n`);
         break;
     }
     this.set(id, State.Emitted | State.Declared);
@@ -443,48 +440,45 @@ class CWriter {
       const top = id === root;
       const kind = r.kind(id);
       switch (kind) {
-        case 4 /* STRUCT */:
-        case 5 /* UNION */:
-          {
-            if (r.named(id) && !top) {
-              if (!this.has(id, State.Declared)) {
-                this.write(`${kindNames[kind]} ${this.nameOf(id)};`, '');
-                this.set(id, State.Declared);
-              }
-              break;
-            }
-            const first = r.entries(id);
-            for (let w = first + 3 * (r.vlen(id) - 1); w >= first; w -= 3) {
-              const member = words[w + 1] as number;
-              if (marks[member] !== walk) stack.push(member);
+        case BtfKind.STRUCT:
+        case BtfKind.UNION: {
+          if (r.named(id) && !top) {
+            if (!this.has(id, State.Declared)) {
+              this.write(`${kindNames[kind]} ${this.nameOf(id)};\n\n`);
+              this.set(id, State.Declared);
             }
             break;
           }
-        case 8 /* TYPEDEF */:
+          const first = r.entries(id);
+          for (let w = first + 3 * (r.vlen(id) - 1); w >= first; w -= 3) {
+            const member = words[w + 1] as number;
+            if (marks[member] !== walk) stack.push(member);
+          }
+          break;
+        }
+        case BtfKind.TYPEDEF:
           if (top) stack.push(r.sizeOrType(id));
           break;
-        case 2 /* PTR */:
-        case 3 /* ARRAY */:
-        case 9 /* VOLATILE */:
-        case 10 /* CONST */:
-        case 11 /* RESTRICT */:
-        case 18 /* TYPE_TAG */:
-          {
-            const target = this.target(id, kind);
-            if (marks[target] !== walk) stack.push(target);
-            break;
+        case BtfKind.PTR:
+        case BtfKind.ARRAY:
+        case BtfKind.VOLATILE:
+        case BtfKind.CONST:
+        case BtfKind.RESTRICT:
+        case BtfKind.TYPE_TAG: {
+          const target = this.target(id, kind);
+          if (marks[target] !== walk) stack.push(target);
+          break;
+        }
+        case BtfKind.FUNC_PROTO: {
+          const first = r.entries(id);
+          for (let w = first + 2 * (r.vlen(id) - 1); w >= first; w -= 2) {
+            const param = words[w + 1] as number;
+            if (marks[param] !== walk) stack.push(param);
           }
-        case 13 /* FUNC_PROTO */:
-          {
-            const first = r.entries(id);
-            for (let w = first + 2 * (r.vlen(id) - 1); w >= first; w -= 2) {
-              const param = words[w + 1] as number;
-              if (marks[param] !== walk) stack.push(param);
-            }
-            const returned = r.sizeOrType(id);
-            if (marks[returned] !== walk) stack.push(returned);
-            break;
-          }
+          const returned = r.sizeOrType(id);
+          if (marks[returned] !== walk) stack.push(returned);
+          break;
+        }
       }
     }
   }
@@ -494,11 +488,12 @@ class CWriter {
     const words = r.words;
     const indent = indentOf(depth + 1);
     const kind = r.kind(id);
-    const isUnion = kind === 5 /* UNION */;
+    const isUnion = kind === BtfKind.UNION;
     const size = r.sizeOrType(id);
     const packed = !isUnion && this.needsPacking(id);
     const bitfields = r.kindFlag(id);
-    const lines: string[] = [];
+    // The member lines, each ended by a newline.
+    let lines = '';
     let endBits = 0;
     const first = r.entries(id);
     const end = first + 3 * r.vlen(id);
@@ -510,18 +505,18 @@ class CWriter {
         // Where C would put the member; anything before its BTF offset is explicit padding.
         const align = bitfieldSize > 0 || packed ? 1 : this.alignment(type);
         const natural = bitfieldSize > 0 ? endBits : alignUp(endBits, align * 8);
-        if (bitOffset > natural) addPadding(lines, indent, endBits, bitOffset);
+        if (bitOffset > natural) lines += padding(indent, endBits, bitOffset);
       }
       const declaration = this.declaration(type, r.text(words[w] as number), depth + 1);
-      lines.push(bitfieldSize > 0 ? `${indent}${declaration}: ${bitfieldSize};` : `${indent}${declaration};`);
+      lines += bitfieldSize > 0 ? `${indent}${declaration}: ${bitfieldSize};\n` : `${indent}${declaration};\n`;
       if (!isUnion) endBits = bitOffset + this.memberBits(type, bitfieldSize);
     }
     if (!isUnion) {
       const tail = alignUp(endBits, (packed ? 1 : this.naturalAlign(id)) * 8);
-      if (tail < size * 8) addPadding(lines, indent, endBits, size * 8);
+      if (tail < size * 8) lines += padding(indent, endBits, size * 8);
     }
-    const name = r.name(id) === '' ? '' : ` ${this.nameOf(id)}`;
-    const body = lines.length === 0 ? '{}' : `{\n${lines.join('\n')}\n${indentOf(depth)}}`;
+    const name = r.named(id) ? ` ${this.nameOf(id)}` : '';
+    const body = lines === '' ? '{}' : `{\n${lines}${indentOf(depth)}}`;
     return `${kindNames[kind]}${name} ${body}${packed ? ' __attribute__((packed))' : ''}`;
   }
 
@@ -558,7 +553,7 @@ class CWriter {
     if (bitfieldSize > 0) return bitfieldSize;
     const known = this.bitsById[type] ?? 0;
     if (known > 0) return known - 1;
-    const bits = this.r.kind(resolvedId(this.btf, type)) === 7 /* FWD */ ? 0 : sizeOf(this.btf, type) * 8;
+    const bits = this.r.kind(resolvedId(this.btf, type)) === BtfKind.FWD ? 0 : sizeOf(this.btf, type) * 8;
     this.bitsById[type] = bits + 1;
     return bits;
   }
@@ -577,7 +572,7 @@ class CWriter {
     const r = this.r;
     const words = r.words;
     const indent = indentOf(depth + 1);
-    const wide = r.kind(id) === 19; /* ENUM64 */
+    const wide = r.kind(id) === BtfKind.ENUM64;
     const stride = wide ? 3 : 2;
     const signed = r.kindFlag(id);
     const first = r.entries(id);
@@ -588,18 +583,19 @@ class CWriter {
       for (let i = 0; i < count; i++) claims[i] = this.claims.ident.claim(words[first + i * stride] as number);
       this.enumeratorClaims.set(id, claims);
     }
-    const values = new Array<string>(count);
+    // The enumerator lines, each ended by a newline.
+    let values = '';
     for (let i = 0; i < count; i++) {
       const w = first + i * stride;
       const literal = wide
         ? enum64Literal(signed, words[w + 1] as number, words[w + 2] as number)
         : enumLiteral(signed, words[w + 1] as number);
       const name = suffixed(r.text(words[w] as number), claims[i] as number);
-      values[i] = `${indent}${name} = ${literal},`;
+      values += `${indent}${name} = ${literal},\n`;
     }
-    const name = r.name(id) === '' ? '' : ` ${this.nameOf(id)}`;
+    const name = r.named(id) ? ` ${this.nameOf(id)}` : '';
     const packed = r.sizeOrType(id) < 4 ? ' __attribute__((packed))' : '';
-    return `enum${name} {\n${values.join('\n')}\n${indentOf(depth)}}${packed}`;
+    return `enum${name} {\n${values}${indentOf(depth)}}${packed}`;
   }
 
   /**
@@ -634,65 +630,60 @@ class CWriter {
         );
       }
       switch (kind) {
-        case 2 /* PTR */:
-          {
-            const pointee = r.sizeOrType(id);
-            const pointeeKind = r.kind(pointee);
-            const needsParens = pointeeKind === 3 /* ARRAY */ || pointeeKind === 13; /* FUNC_PROTO */
-            inner = needsParens ? `(*${inner})` : `*${inner}`;
-            id = pointee;
-            continue;
+        case BtfKind.PTR: {
+          const pointee = r.sizeOrType(id);
+          const pointeeKind = r.kind(pointee);
+          const needsParens = pointeeKind === BtfKind.ARRAY || pointeeKind === BtfKind.FUNC_PROTO;
+          inner = needsParens ? `(*${inner})` : `*${inner}`;
+          id = pointee;
+          continue;
+        }
+        case BtfKind.ARRAY: {
+          const at = r.entries(id);
+          inner = `${inner}[${r.words[at + 2]}]`;
+          id = r.words[at] as number;
+          continue;
+        }
+        case BtfKind.FUNC_PROTO: {
+          const count = r.vlen(id);
+          let params = count === 0 ? 'void' : '';
+          const first = r.entries(id);
+          for (let i = 0; i < count; i++) {
+            const type = r.words[first + 2 * i + 1] as number;
+            const param = type === 0 ? '...' : this.declaration(type, '', depth);
+            params = i === 0 ? param : `${params}, ${param}`;
           }
-        case 3 /* ARRAY */:
-          {
-            const at = r.entries(id);
-            inner = `${inner}[${r.words[at + 2]}]`;
-            id = r.words[at] as number;
-            continue;
-          }
-        case 13 /* FUNC_PROTO */:
-          {
-            const count = r.vlen(id);
-            let params = count === 0 ? 'void' : '';
-            const first = r.entries(id);
-            for (let i = 0; i < count; i++) {
-              const type = r.words[first + 2 * i + 1] as number;
-              const param = type === 0 ? '...' : this.declaration(type, '', depth);
-              params = i === 0 ? param : `${params}, ${param}`;
-            }
-            inner = `${inner}(${params})`;
-            id = r.sizeOrType(id);
-            continue;
-          }
-        case 9 /* VOLATILE */:
-        case 10 /* CONST */:
-        case 11 /* RESTRICT */:
-          {
-            const keyword = kindNames[kind] as string;
-            const repeated = inner === keyword || inner.startsWith(`${keyword} `);
-            if (!repeated) inner = join(keyword, inner);
-            id = r.sizeOrType(id);
-            continue;
-          }
-        case 18 /* TYPE_TAG */:
+          inner = `${inner}(${params})`;
           id = r.sizeOrType(id);
           continue;
-        case 0 /* VOID */:
+        }
+        case BtfKind.VOLATILE:
+        case BtfKind.CONST:
+        case BtfKind.RESTRICT: {
+          const keyword = kindNames[kind] as string;
+          const repeated = inner === keyword || inner.startsWith(`${keyword} `);
+          if (!repeated) inner = join(keyword, inner);
+          id = r.sizeOrType(id);
+          continue;
+        }
+        case BtfKind.TYPE_TAG:
+          id = r.sizeOrType(id);
+          continue;
+        case BtfKind.VOID:
           return join('void', inner);
-        case 1 /* INT */:
-        case 16 /* FLOAT */:
-          return join(r.name(id), inner);
-        case 8 /* TYPEDEF */:
+        case BtfKind.INT:
+        case BtfKind.FLOAT:
+          return join(this.baseName(id), inner);
+        case BtfKind.TYPEDEF:
           return join(this.nameOf(id), inner);
-        case 4 /* STRUCT */:
-        case 5 /* UNION */:
-        case 6 /* ENUM */:
-        case 19 /* ENUM64 */:
-          {
-            const tag = kind === 4 || kind === 5 ? (kindNames[kind] as string) : 'enum';
-            return join(r.name(id) === '' ? this.inlineBody(id, kind, depth) : `${tag} ${this.nameOf(id)}`, inner);
-          }
-        case 7 /* FWD */:
+        case BtfKind.STRUCT:
+        case BtfKind.UNION:
+        case BtfKind.ENUM:
+        case BtfKind.ENUM64: {
+          const tag = kind === BtfKind.STRUCT || kind === BtfKind.UNION ? (kindNames[kind] as string) : 'enum';
+          return join(!r.named(id) ? this.inlineBody(id, kind, depth) : `${tag} ${this.nameOf(id)}`, inner);
+        }
+        case BtfKind.FWD:
           return join(`${r.kindFlag(id) ? 'union' : 'struct'} ${this.nameOf(id)}`, inner);
         default:
           return join(`/* ${kindNames[kind]} */ void`, inner);
@@ -705,7 +696,7 @@ class CWriter {
     if (this.inline.has(id)) this.cycle(id);
     this.inline.add(id);
     try {
-      return kind === 4 /* STRUCT */ || kind === 5 /* UNION */
+      return kind === BtfKind.STRUCT || kind === BtfKind.UNION
         ? this.compositeBody(id, depth)
         : this.enumBody(id, depth);
     } finally {
@@ -730,8 +721,8 @@ function alignUp(bits: number, alignBits: number): number {
 /** Most padding lines one gap may take (512 KB of padding): only a hostile size needs more. */
 const MAX_PADDING_LINES = 1 << 16;
 
-/** Adds to `lines` the anonymous bitfields that fill `[from, to)` bits without raising the struct's alignment. */
-function addPadding(lines: string[], indent: string, from: number, to: number): void {
+/** The lines of anonymous bitfields that fill `[from, to)` bits without raising the struct's alignment. */
+function padding(indent: string, from: number, to: number): string {
   if ((to - from) / 64 > MAX_PADDING_LINES) {
     throw new BtfError(
       'too-large',
@@ -742,13 +733,15 @@ function addPadding(lines: string[], indent: string, from: number, to: number): 
       },
     );
   }
+  let lines = '';
   let at = from;
   while (at < to) {
     const roomInWord = 64 - (at % 64);
     const bits = Math.min(roomInWord, to - at);
-    lines.push(`${indent}long: ${bits};`);
+    lines += `${indent}long: ${bits};\n`;
     at += bits;
   }
+  return lines;
 }
 
 /** A 32-bit enumerator's C literal from its record word, read as signed for a signed enum. */

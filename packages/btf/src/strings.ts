@@ -27,6 +27,12 @@ export class BtfStrings {
     return this.start + this.bytes.length;
   }
 
+  /** Decodes this blob's and its base's strings whole now, for a reader about to read most of them. */
+  decodeWhole(): void {
+    this.base?.decodeWhole();
+    this.section.decodeWhole();
+  }
+
   /** The blob (this one or a base) whose own strings hold `offset`. */
   owner(offset: number): BtfStrings {
     return this.base !== undefined && offset < this.start ? this.base.owner(offset) : this;

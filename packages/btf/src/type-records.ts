@@ -33,6 +33,8 @@ export class TypeRecords {
   private readonly shift: number;
   /** 1 for each id whose record has been checked; absent when the kernel checked them all. */
   private readonly checked: Uint8Array | undefined;
+  /** True once the strings are decoded whole: a reader of names here reads most of them. */
+  private stringsDecoded = false;
 
   /** @internal built by {@link Btf.records} */
   constructor(
@@ -90,7 +92,7 @@ export class TypeRecords {
     return this.starts[id - this.shift] as number;
   }
 
-  /** The name of type `id` (its kind read first), decoded on each call. */
+  /** The name of type `id` (its kind read first), a new string on each call. */
   name(id: number): string {
     return id === 0 ? '' : this.text(this.words[this.start(id)] as number);
   }
@@ -100,9 +102,18 @@ export class TypeRecords {
     return id === 0 ? 0 : (this.words[this.start(id)] as number);
   }
 
-  /** The string at `offset` in the string section, `''` for none. */
+  /**
+   * The string at `offset` in the string section, `''` for none. The first call decodes the
+   * whole section (one decoder call for vmlinux's 2 MB when it is ASCII, as kernel BTF is):
+   * each name is then a slice of it.
+   */
   text(offset: number): string {
-    return offset === 0 ? '' : (this.btf.strings.tryAt(offset) ?? '');
+    if (offset === 0) return '';
+    if (!this.stringsDecoded) {
+      this.stringsDecoded = true;
+      this.btf.strings.decodeWhole();
+    }
+    return this.btf.strings.tryAt(offset) ?? '';
   }
 
   /** True when type `id` has a name. */

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { type BtfDumpFormat, btfDump, btfDumpFormats } from './commands/btf-dump.js';
+import { type BtfDumpFormat, btfDumpFormats } from './btf-dump-formats.js';
 import type { GenSkeletonOptions } from './commands/gen-skeleton.js';
 import { ExitCode } from './exit-codes.js';
 import { type GraphFormat, graphFormats } from './graph-formats.js';
@@ -23,7 +23,8 @@ function positiveCount(text: string): number {
 
 /**
  * The bpfkit command line; each action resolves to an exit status. A command's module is
- * imported when it runs, so `btf dump` does not load the loader, the FFI or Graphviz.
+ * imported when it runs, so `btf dump` does not load the loader, the FFI or Graphviz, and
+ * `--version` or `--help` loads neither the BTF nor the ELF reader.
  */
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('bpfkit')
@@ -166,7 +167,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     )
     .action(
       wrap((file: string, o: { format?: BtfDumpFormat; type?: string; json?: boolean }) =>
-        btfDump(file, o.json && o.format === undefined ? { ...o, format: 'json' } : o),
+        import('./commands/btf-dump.js').then((command) =>
+          command.btfDump(file, o.json && o.format === undefined ? { ...o, format: 'json' } : o),
+        ),
       ),
     );
 

@@ -1,11 +1,5 @@
 import { decodeUtf8 } from './text.js';
 
-interface TextDecoderLike {
-  decode(bytes: Uint8Array): string;
-}
-
-let latin1: TextDecoderLike | undefined;
-
 /** Sections up to this size are decoded whole on first use; larger ones string by string. */
 const WHOLE_LIMIT = 256 * 1024;
 
@@ -16,8 +10,9 @@ const WHOLE_LIMIT = 256 * 1024;
  * strings one by one; anything else is decoded as UTF-8 string by string.
  */
 export class StringSection {
+  /** The section as text once tried and found all ASCII. */
   private whole: string | undefined;
-  private decidedWhole = false;
+  private triedWhole = false;
 
   constructor(
     /** The section's bytes (aliased, not copied). */
@@ -26,7 +21,7 @@ export class StringSection {
 
   /** The string at `offset`, or `undefined` when `offset` is past the end or no NUL follows it. */
   at(offset: number): string | undefined {
-    const whole = this.wholeText();
+    const whole = this.wholeText(WHOLE_LIMIT);
     if (whole !== undefined) {
       if (offset < 0 || offset >= whole.length) return undefined;
       const end = whole.indexOf('\0', offset);
@@ -37,19 +32,29 @@ export class StringSection {
     return end < 0 ? undefined : decodeUtf8(this.bytes.subarray(offset, end));
   }
 
-  private wholeText(): string | undefined {
-    if (!this.decidedWhole) {
-      this.decidedWhole = true;
-      if (this.bytes.length <= WHOLE_LIMIT) {
-        latin1 ??= new (globalThis as unknown as { TextDecoder: new (label: string) => TextDecoderLike }).TextDecoder(
-          'latin1',
-        );
-        // Every byte becomes one character, and only bytes below 0x80 become characters
-        // below 0x80: an all-ASCII result means offsets and UTF-8 agree.
-        const text = latin1.decode(this.bytes);
-        if (!/[\u0080-\uffff]/.test(text)) this.whole = text;
-      }
+  /**
+   * Decodes the whole section now, whatever its size, when it is all ASCII: for a reader
+   * about to read most of its strings (a dump of every BTF type), which then costs one
+   * decoder call instead of one per string.
+   */
+  decodeWhole(): void {
+    this.wholeText(Number.POSITIVE_INFINITY);
+  }
+
+  /** The whole section as text, tried once if it is at most `limit` bytes; `undefined` when not all ASCII. */
+  private wholeText(limit: number): string | undefined {
+    if (!this.triedWhole && this.bytes.length <= limit) {
+      this.triedWhole = true;
+      this.whole = asciiText(this.bytes);
     }
     return this.whole;
   }
+}
+
+/** `bytes` as text when every byte is ASCII, else `undefined`. */
+function asciiText(bytes: Uint8Array): string | undefined {
+  // A byte past ASCII decodes to a character past ASCII (U+FFFD when it is not UTF-8) or
+  // to none (a leading byte-order mark): either way the text is not the bytes one to one.
+  const text = decodeUtf8(bytes);
+  return text.length !== bytes.length || /[\u0080-\uffff]/.test(text) ? undefined : text;
 }

@@ -2,7 +2,11 @@ import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import * as btfLib from '@bpfkit/btf';
 import * as elfLib from '@bpfkit/elf';
+import type { BtfDumpFormat } from '../btf-dump-formats.js';
 import { UsageError } from '../values.js';
+
+/** Characters handed to each write to standard output: vmlinux's header goes out in three writes. */
+const WRITE_CHUNK = 1 << 20;
 
 /** Where the kernel hands out its BTF: it checked every name and type id when it loaded it. */
 const KERNEL_BTF_DIR = '/sys/kernel/btf/';
@@ -89,12 +93,6 @@ function cOptions(btf: btfLib.Btf, name: string, ids: readonly number[]): btfLib
   return { roots, variables };
 }
 
-/** The output formats of `btf dump`: C declarations, bpftool's JSON, bpftool's raw listing. */
-export const btfDumpFormats = ['c', 'json', 'raw'] as const;
-
-/** One of {@link btfDumpFormats}. */
-export type BtfDumpFormat = (typeof btfDumpFormats)[number];
-
 /** `bpfkit btf dump FILE [--format c|json|raw] [--type NAME]`. */
 export function btfDump(path: string, options: { format?: BtfDumpFormat; type?: string }): number {
   const btf = readBtf(path);
@@ -103,11 +101,15 @@ export function btfDump(path: string, options: { format?: BtfDumpFormat; type?: 
   if (ids !== undefined && ids.length === 0) throw new UsageError(`no type named '${options.type}'`);
   if (format === 'c') {
     // Written piece by piece, as the JSON below: the header is never one string in memory.
-    const chunks = btfLib.formatCChunks(btf, ids === undefined ? {} : cOptions(btf, options.type as string, ids));
+    const chunks = btfLib.formatCChunks(
+      btf,
+      ids === undefined ? {} : cOptions(btf, options.type as string, ids),
+      WRITE_CHUNK,
+    );
     for (const chunk of chunks) process.stdout.write(chunk);
   } else if (format === 'json') {
     // Written piece by piece: vmlinux's 18 MB never sit in memory as one string.
-    for (const chunk of btfLib.bpftoolJsonChunks(btf, ids)) process.stdout.write(chunk);
+    for (const chunk of btfLib.bpftoolJsonChunks(btf, ids, WRITE_CHUNK)) process.stdout.write(chunk);
     process.stdout.write('\n');
   } else {
     for (const t of ids?.map((id) => btf.type(id)) ?? btf.decodeAll()) console.log(raw(t));
