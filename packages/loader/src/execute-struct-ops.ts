@@ -63,7 +63,7 @@ export function prepareStructOps(
     if (!MapError.is(error)) throw error;
     throw new LoadError(
       'create-map',
-      error.problem,
+      "lay out the struct_ops value against the kernel's BTF",
       { object, ...(error.context.map === undefined ? {} : { map: error.context.map }) },
       { cause: error },
     );

@@ -130,7 +130,14 @@ describe.skipIf(unavailable !== undefined)('struct_ops maps and programs', () =>
     }
     expect(LoadError.is(error)).toBe(true);
     expect((error as LoadError).context.map).toBe('missing');
-    expect((error as LoadError).message).toMatch(/bpf_struct_ops_bpfkit_no_such_ops is not found in the kernel's BTF/);
+    const message = (error as LoadError).message;
+    expect(message).toMatch(/bpf_struct_ops_bpfkit_no_such_ops is not found in the kernel's BTF/);
+    // The loader adds its step in front of the maps package's text, which appears once, and a hint follows.
+    expect(message.split('is not found').length - 1).toBe(1);
+    expect(message).toMatch(
+      /^object '[^']+': map 'missing': lay out the struct_ops value against the kernel's BTF: struct /,
+    );
+    expect(message).toMatch(/ — struct_ops types come from the kernel or a loaded module: .*'bpfkit_no_such_ops'/);
     expect(openFdCount()).toBe(before);
   });
 });

@@ -206,13 +206,18 @@ const VALUE_TYPE_PREFIX = 'bpf_struct_ops_';
  */
 export function layoutStructOps(spec: MapSpec, btf: Btf, kernelBtfs: readonly Btf[], object?: string): StructOpsLayout {
   const definition = spec.structOps;
-  const fail = (code: MapErrorCode, problem: string, field?: string): never => {
-    throw new MapError(code, problem, {
-      ...(object === undefined ? {} : { object }),
-      section: spec.section,
-      map: spec.name,
-      ...(field === undefined ? {} : { field }),
-    });
+  const fail = (code: MapErrorCode, problem: string, field?: string, hint?: string): never => {
+    throw new MapError(
+      code,
+      problem,
+      {
+        ...(object === undefined ? {} : { object }),
+        section: spec.section,
+        map: spec.name,
+        ...(field === undefined ? {} : { field }),
+      },
+      { hint },
+    );
   };
   if (definition === undefined) return fail('bad-definition', 'not a struct_ops map');
   const own = btf.type(definition.typeId) as BtfComposite;
@@ -222,6 +227,8 @@ export function layoutStructOps(spec: MapSpec, btf: Btf, kernelBtfs: readonly Bt
     return fail(
       'missing-type',
       `struct ${VALUE_TYPE_PREFIX}${name} is not found in the kernel's BTF: this kernel has no struct_ops '${name}'`,
+      undefined,
+      `struct_ops types come from the kernel or a loaded module: load the module that registers '${name}', or run on a kernel that has it`,
     );
   }
   const { btf: kernel, struct, valueType, dataOffset } = found;

@@ -108,7 +108,11 @@ describe('struct_ops layout against a kernel BTF', () => {
   it('refuses a kernel without the value type, naming it', () => {
     const empty = parseBtf(new BtfBuilder().encode());
     expect(() => layoutStructOps(dummy, btf, [empty], 'o')).toThrow(
-      expect.objectContaining({ code: 'missing-type', context: expect.objectContaining({ map: 'dummy' }) }),
+      expect.objectContaining({
+        code: 'missing-type',
+        context: expect.objectContaining({ map: 'dummy' }),
+        hint: expect.stringContaining('load the module that registers'),
+      }),
     );
   });
 
