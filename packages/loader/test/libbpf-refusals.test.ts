@@ -64,4 +64,34 @@ describe.skipIf(unavailable !== undefined || !bpftool)('what libbpf refuses, bpf
     expect(openFdCount()).toBe(fds);
     expect(() => object.program('on_by_default')).toThrow(/failed/);
   });
+
+  it("a strong kfunc declared with another prototype than the kernel's: refused at load as a mismatch, not as missing", () => {
+    const libbpf = libbpfRefusal('bad_kfunc_prototype', bpffs.dir);
+    expect(libbpf.stage).toBe('load');
+    expect(libbpf.reason).toMatch(/'bpf_rcu_read_lock'.*incompatible/);
+    const object = BpfObject.open(fixture('bad_kfunc_prototype').path);
+    const fds = openFdCount();
+    try {
+      object.load();
+      expect.unreachable();
+    } catch (error) {
+      expect(LoadError.is(error) && error.step).toBe('resolve-externs');
+      const cause = (error as LoadError).cause;
+      expect(RelocError.is(cause) && cause.code).toBe('kfunc-mismatch');
+      expect((cause as RelocError).context).toMatchObject({
+        symbol: 'bpf_rcu_read_lock',
+        expected: 'void bpf_rcu_read_lock(void)',
+        actual: 'int bpf_rcu_read_lock(int)',
+      });
+      expect((error as Error).message).toContain(
+        "object 'bad_kfunc_prototype.el.o': prog 'wrong_prototype': section 'tc': insn #",
+      );
+      expect((error as Error).message).toContain(
+        "kfunc 'bpf_rcu_read_lock' is declared with a prototype that does not",
+      );
+      expect((error as Error).message).not.toContain('no kfunc');
+    }
+    expect(openFdCount()).toBe(fds);
+    object.close();
+  });
 });

@@ -8,6 +8,7 @@ export type RelocErrorCode =
   | 'bad-call'
   | 'unsupported-extern'
   | 'unresolved-extern'
+  | 'kfunc-mismatch'
   | 'missing-map'
   | 'bad-instruction'
   | 'bad-ext'

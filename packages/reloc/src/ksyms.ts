@@ -1,4 +1,4 @@
-import { type Btf, essentialName, skipQualifiers } from '@bpfkit/btf';
+import { type Btf, essentialName, formatCDeclaration, skipQualifiers } from '@bpfkit/btf';
 import { typesCompatible } from './core/compat.js';
 import { RelocError } from './errors.js';
 import type { Instruction } from './insn/instruction.js';
@@ -92,6 +92,7 @@ function findKernelType(
 }
 
 function resolveOne(
+  plan: ProgramPlan,
   ref: KsymReference & { readonly insn: number },
   insns: readonly Instruction[],
   objectBtf: Btf | undefined,
@@ -100,14 +101,14 @@ function resolveOne(
   if (ref.kind === 'kfunc') {
     // As libbpf: `name___flavor` names the kfunc `name`, taken only if the prototypes agree.
     const found = findKernelType(source, essentialName(ref.name), 'func');
-    if (found === undefined || !prototypeFits(ref.name, objectBtf, found, source)) return undefined;
+    if (found === undefined || !prototypeFits(plan, ref, objectBtf, found, source)) return undefined;
     const replacement = kfuncCallOf(insns, ref.insn, found.id, found.module?.handle.fdArrayIndex ?? 0);
     return { resolution: 'kfunc', value: BigInt(found.id), replacement, ...moduleOf(found) };
   }
   if (objectBtf?.byName(ref.name, 'func') !== undefined) {
     // A kfunc's address (`bpf_ksym_exists(kfunc)`): its BTF id, which the verifier turns into the address.
     const found = findKernelType(source, essentialName(ref.name), 'func');
-    if (found === undefined || !prototypeFits(ref.name, objectBtf, found, source)) return undefined;
+    if (found === undefined || !prototypeFits(plan, ref, objectBtf, found, source)) return undefined;
     const btfFd = BigInt(found.module?.handle.fd ?? 0);
     const replacement = loadOf(insns, ref.insn, PseudoSource.BTF_ID, BigInt(found.id) | (btfFd << 32n));
     return { resolution: 'btf-id', value: BigInt(found.id), replacement, ...moduleOf(found) };
@@ -125,19 +126,42 @@ function resolveOne(
   return { resolution: 'btf-id', value: BigInt(found.id), replacement, ...moduleOf(found) };
 }
 
-/** True when the object's declaration of kfunc `name` has a prototype compatible with the kernel's (or declares none). */
+/**
+ * True when the object's declaration of kfunc `ref` has a prototype compatible with the
+ * kernel's (or declares none); false for a weak one that does not, which then stays
+ * unresolved, as in libbpf.
+ * @throws {@link RelocError} `kfunc-mismatch` for a strong one that does not, with both prototypes.
+ */
 function prototypeFits(
-  name: string,
+  plan: ProgramPlan,
+  ref: KsymReference & { readonly insn: number },
   objectBtf: Btf | undefined,
   found: { id: number; module?: { btf: Btf } },
   source: KsymSource,
 ): boolean {
-  const local = objectBtf?.byName(name, 'func');
+  const local = objectBtf?.byName(ref.name, 'func');
   if (objectBtf === undefined || local?.kind !== 'func') return true;
   const kernel = found.module?.btf ?? source.btf;
   const kernelFunc = kernel.type(found.id);
   if (kernelFunc.kind !== 'func') return false;
-  return typesCompatible(objectBtf, local.type, kernel, kernelFunc.type);
+  if (typesCompatible(objectBtf, local.type, kernel, kernelFunc.type)) return true;
+  if (ref.weak) return false;
+  const where = found.module === undefined ? 'vmlinux' : `module '${moduleName(found.module.btf)}'`;
+  throw new RelocError(
+    'kfunc-mismatch',
+    `kfunc '${ref.name}' is declared with a prototype that does not match the one in ${where}`,
+    {
+      program: plan.name,
+      section: plan.section,
+      insn: ref.insn,
+      symbol: ref.name,
+      expected: formatCDeclaration(kernel, kernelFunc.type, kernelFunc.name),
+      actual: formatCDeclaration(objectBtf, local.type, ref.name),
+    },
+    {
+      hint: "declare it as the running kernel does (its vmlinux.h, or 'bpftool btf dump file /sys/kernel/btf/vmlinux format c'), or __weak to load without it",
+    },
+  );
 }
 
 function moduleOf(found: { module?: { btf: Btf } }): { module?: string } {
@@ -148,13 +172,15 @@ function moduleOf(found: { module?: { btf: Btf } }): { module?: string } {
  * Resolves the `__ksym` externs of `plan` as libbpf does, each to the instruction the load
  * writes for it (`writeInstructions`): kfunc calls get the function's kernel BTF id, typed
  * variables their BTF id (`BPF_PSEUDO_BTF_ID`), untyped ones their address; a weak extern
- * the kernel lacks becomes 0. The plan is left as it is.
- * @throws {@link RelocError} `unresolved-extern` for a non-weak extern the kernel lacks.
+ * the kernel lacks becomes 0, and so does a weak kfunc declared with another prototype than
+ * the kernel's. The plan is left as it is.
+ * @throws {@link RelocError} `unresolved-extern` for a non-weak extern the kernel lacks,
+ * `kfunc-mismatch` for a non-weak kfunc declared with another prototype than the kernel's.
  */
 export function resolveKsyms(plan: ProgramPlan, objectBtf: Btf | undefined, source: KsymSource): KsymDecision[] {
   const insns = plan.instructions;
   return ksymReferencesOf(insns).map((ref) => {
-    const resolved = resolveOne(ref, insns, objectBtf, source);
+    const resolved = resolveOne(plan, ref, insns, objectBtf, source);
     if (resolved !== undefined) return { insn: ref.insn, name: ref.name, ...resolved };
     if (!ref.weak) {
       const hidden = ref.kind !== 'kfunc' && isUntyped(objectBtf, ref.name) && source.addressesHidden?.() === true;

@@ -25,11 +25,14 @@ const plan = () => {
 };
 
 /** A stand-in kernel: BTF with the two kfuncs and `bpfkit_missing_variable` (typed), and one address. */
-function kernel(options: { withoutLock?: boolean } = {}): KsymSource {
+function kernel(options: { withoutLock?: boolean; lockTakesInt?: boolean } = {}): KsymSource {
   const b = new BtfBuilder();
   const int = b.add({ kind: 'int', name: 'int', size: 4, bits: 32, bitOffset: 0, encoding: 1 });
   const proto = b.add({ kind: 'func_proto', name: '', returnType: 0, params: [] });
-  if (!options.withoutLock) b.add({ kind: 'func', name: 'bpf_rcu_read_lock', type: proto, linkage: 0 });
+  const lockProto = options.lockTakesInt
+    ? b.add({ kind: 'func_proto', name: '', returnType: int, params: [{ name: 'how', type: int }] })
+    : proto;
+  if (!options.withoutLock) b.add({ kind: 'func', name: 'bpf_rcu_read_lock', type: lockProto, linkage: 0 });
   b.add({ kind: 'func', name: 'bpf_rcu_read_unlock', type: proto, linkage: 0 });
   b.add({ kind: 'var', name: 'bpfkit_missing_variable', type: int, linkage: 1 });
   const addresses = new Map([['_stext', 0xffffffff81000000n]]);
@@ -89,6 +92,33 @@ describe('__ksym externs', () => {
       context: { program: 'use_ksyms', insn: 0, symbol: 'bpf_rcu_read_lock' },
     });
     expect((error as Error).message).toContain('declare it __weak');
+  });
+
+  it("that are not weak and declared with another prototype than the kernel's fail with both prototypes, not as missing", () => {
+    const error = (() => {
+      try {
+        resolveKsyms(plan(), btf, kernel({ lockTakesInt: true }));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(RelocError.is(error)).toBe(true);
+    expect(error).toMatchObject({
+      code: 'kfunc-mismatch',
+      context: {
+        program: 'use_ksyms',
+        insn: 0,
+        symbol: 'bpf_rcu_read_lock',
+        expected: 'int bpf_rcu_read_lock(int)',
+        actual: 'void bpf_rcu_read_lock(void)',
+      },
+    });
+    const message = (error as RelocError).message;
+    expect(message).toContain(
+      "kfunc 'bpf_rcu_read_lock' is declared with a prototype that does not match the one in vmlinux (expected int bpf_rcu_read_lock(int), got void bpf_rcu_read_lock(void))",
+    );
+    expect(message).not.toContain('has no kfunc');
+    expect((error as RelocError).hint).toContain('__weak');
   });
 
   it('missing only because /proc/kallsyms hides addresses say so instead of blaming the kernel', () => {
