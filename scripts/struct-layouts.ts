@@ -1,4 +1,4 @@
-import type { Btf } from '@bpfkit/btf';
+import { type Btf, resolveType } from '@bpfkit/btf';
 import { fieldLines, fieldOffsets } from './attr-layout.js';
 
 /** The kernel structs syscall reads or writes besides `union bpf_attr`, and the constant each becomes. */
@@ -12,9 +12,25 @@ const structs: readonly (readonly [kernel: string, constant: string, use: string
 ];
 
 /**
+ * The length of the kernel's `char name[]` in `struct btf`, the bytes of a BTF object's name
+ * (`vmlinux` or a module's, its NUL included: `MODULE_NAME_LEN`), which
+ * BPF_OBJ_GET_INFO_BY_FD copies into `bpf_btf_info.name` (a shorter buffer gets ENOSPC).
+ * @throws Error when the struct or its `name` array is missing.
+ */
+function btfNameLength(btf: Btf): number {
+  const struct = btf.byName('btf', 'struct');
+  if (struct?.kind !== 'struct') throw new Error("the kernel's BTF has no struct btf");
+  const member = struct.members.find((m) => m.name === 'name');
+  const array = member === undefined ? undefined : resolveType(btf, member.type);
+  if (array?.kind !== 'array') throw new Error("struct btf has no name array in the kernel's BTF");
+  return array.length;
+}
+
+/**
  * The TypeScript source of `packages/syscall/src/generated/structs.ts`: for each struct above,
  * its fields' byte offsets (bitfields as bit offsets from the struct's start, in a second
- * object), and the size of each, all read from `btf` (the kernel's own BTF).
+ * object), and the size of each, and the room a BTF object's name needs, all read from `btf`
+ * (the kernel's own BTF).
  * @throws Error when a struct is missing.
  */
 export function structLayoutsSource(btf: Btf, kernel: string): string {
@@ -52,6 +68,9 @@ export function structLayoutsSource(btf: Btf, kernel: string): string {
     'export const structSizes = {',
     ...sizes,
     '} as const;',
+    '',
+    "/** `sizeof(((struct btf *)0)->name)` (`MODULE_NAME_LEN`): room for a BTF object's name, its NUL included, in `bpf_btf_info.name`. */",
+    `export const BTF_NAME_LEN = ${btfNameLength(btf)};`,
     '',
   ].join('\n');
 }

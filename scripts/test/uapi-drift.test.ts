@@ -43,9 +43,11 @@ describe('the generated UAPI files', () => {
   });
 
   it('place the info, perf_event_attr and epoll_event fields syscall reads and writes where the UAPI puts them', async () => {
-    const { epollEvent, mapInfo, perfEventAttr, perfEventAttrBits, progInfo, structSizes } = await import(
+    const { BTF_NAME_LEN, epollEvent, mapInfo, perfEventAttr, perfEventAttrBits, progInfo, structSizes } = await import(
       '../../packages/syscall/src/generated/structs.js'
     );
+    // A BTF object's name is a module's name at most: MODULE_NAME_LEN, 64 - sizeof(unsigned long).
+    expect(BTF_NAME_LEN).toBe(56);
     expect([progInfo.name, progInfo.verified_insns, progInfo.run_cnt]).toEqual([64, 216, 200]);
     expect([mapInfo.name, mapInfo.map_extra]).toEqual([24, 80]);
     expect([perfEventAttr.config1, perfEventAttr.wakeup_watermark]).toEqual([56, 48]);

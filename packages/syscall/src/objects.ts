@@ -6,6 +6,7 @@ import { BpfSyscallError } from './errors.js';
 import { Fd } from './fd.js';
 import { attrSizes, getIdAttr, infoAttr, objPinAttr } from './generated/attr.js';
 import {
+  BTF_NAME_LEN,
   btfInfo as btfInfoLayout,
   linkInfo as linkInfoLayout,
   mapInfo as mapInfoLayout,
@@ -246,7 +247,7 @@ export interface BtfInfo {
 export function btfInfo(fd: number): BtfInfo {
   const le = isLittleEndianHost;
   const at = btfInfoLayout;
-  const name = nativeBuffer(64);
+  const name = nativeBuffer(BTF_NAME_LEN);
   const buffer = nativeBuffer(structSizes.btfInfo);
   const view = new DataView(buffer.buffer);
   view.setBigUint64(at.name, addressOf(name), le);

@@ -511,3 +511,6 @@ export const structSizes = {
   /** `sizeof(struct epoll_event)`. */
   epollEvent: 12,
 } as const;
+
+/** `sizeof(((struct btf *)0)->name)` (`MODULE_NAME_LEN`): room for a BTF object's name, its NUL included, in `bpf_btf_info.name`. */
+export const BTF_NAME_LEN = 56;
