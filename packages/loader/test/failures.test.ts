@@ -1,7 +1,8 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixture, loadableFixtures } from '@bpfkit/fixtures';
-import { Errno, getBackend, setBackend } from '@bpfkit/syscall';
+import { Errno, getBackend, PROG_LOAD_ATTEMPTS, setBackend } from '@bpfkit/syscall';
+import { BpfCommand } from '@bpfkit/uapi';
 import { describe, expect, it } from 'vitest';
 import { BpfObject, LoadError } from '../src/index.js';
 import { bpfUnavailable, openFdCount, privateBpffs } from './kernel.js';
@@ -86,6 +87,49 @@ describe.skipIf(unavailable !== undefined)('every failure path closes what it op
     }
     expect(openFdCount()).toBe(before);
   });
+
+  it.each(['load', 'loadAsync'] as const)(
+    'program loads the kernel interrupts (EAGAIN) are sent again as libbpf does: up to PROG_LOAD_ATTEMPTS, then the load fails closing everything (%s)',
+    async (how) => {
+      const real = getBackend();
+      /** Answers EAGAIN to all but every `every`-th BPF_PROG_LOAD, in place and in the background alike. */
+      const interrupting = (every: number) => {
+        const counts = { sends: 0 };
+        const interrupted = () => ++counts.sends % every !== 0;
+        setBackend({
+          ...real,
+          bpf: (command, attr, size) =>
+            command === BpfCommand.PROG_LOAD && interrupted() ? -Errno.EAGAIN : real.bpf(command, attr, size),
+          bpfInBackground: (command, attr, size, done) =>
+            command === BpfCommand.PROG_LOAD && interrupted()
+              ? done(-Errno.EAGAIN)
+              : real.bpfInBackground(command, attr, size, done),
+        });
+        return counts;
+      };
+      const before = openFdCount();
+      try {
+        // The last of the attempts gets through: every program loads.
+        const patient = interrupting(PROG_LOAD_ATTEMPTS);
+        const obj = BpfObject.open(fixture('map_in_map').path);
+        await loads[how](obj);
+        const loaded = obj.programs.filter((p) => p.autoload).length;
+        expect(loaded).toBeGreaterThan(0);
+        expect(patient.sends).toBe(loaded * PROG_LOAD_ATTEMPTS);
+        obj.close();
+        // Always interrupted: the quiet load and the one with the verifier log each give up after the attempts.
+        interrupting(Number.POSITIVE_INFINITY);
+        const failing = BpfObject.open(fixture('map_in_map').path);
+        await expect(loads[how](failing)).rejects.toMatchObject({
+          step: 'load-program',
+          context: expect.objectContaining({ errno: 'EAGAIN' }),
+        });
+      } finally {
+        setBackend(real);
+      }
+      expect(openFdCount()).toBe(before);
+    },
+  );
 
   it.each(loadableFixtures().flatMap((f) => (['load', 'loadAsync'] as const).map((how) => [f.name, how, f] as const)))(
     'failing each bpf(2) call of loading %s (%s) in turn leaves no fd and no kernel object',

@@ -6,12 +6,24 @@ import { BpfSyscallError, type BpfSyscallErrorContext } from './errors.js';
 import { type FailureSubject, failureFacts, subjectOf } from './failure-facts.js';
 
 /**
- * Whether a failed bpf(2) call is sent again: EINTR for any command, EAGAIN only for
- * BPF_PROG_LOAD (the verifier's answer when a signal is pending), as libbpf retries. Other
- * commands' EAGAIN means something (a full queue, a busy map) and reaches the caller.
+ * How many times one BPF_PROG_LOAD is sent while the kernel answers EAGAIN, as libbpf does
+ * (its PROG_LOAD_ATTEMPTS): the verifier gives up with EAGAIN when a signal is pending (a
+ * profiler's timer, a child exiting), which says nothing about the program.
  */
-function retried(command: number, errno: number): boolean {
-  return errno === Errno.EINTR || (errno === Errno.EAGAIN && command === BpfCommand.PROG_LOAD);
+export const PROG_LOAD_ATTEMPTS = 5;
+
+/** How many times a bpf(2) call a signal interrupted (EINTR) is sent again. */
+const EINTR_RETRIES = 5;
+
+/**
+ * Whether a bpf(2) call that failed with `errno` after `retries` earlier resends is sent
+ * again: EINTR for any command, EAGAIN only for BPF_PROG_LOAD (up to
+ * {@link PROG_LOAD_ATTEMPTS} sends in all). Other commands' EAGAIN means something (a full
+ * queue, a busy map) and reaches the caller.
+ */
+function sentAgain(command: number, errno: number, retries: number): boolean {
+  if (errno === Errno.EINTR) return retries < EINTR_RETRIES;
+  return errno === Errno.EAGAIN && command === BpfCommand.PROG_LOAD && retries < PROG_LOAD_ATTEMPTS - 1;
 }
 
 /**
@@ -31,18 +43,21 @@ export function bpfCall(
     const result = b.bpf(command, attr.bytes, attr.size);
     if (result >= 0) return result;
     const errno = -result;
-    if (retried(command, errno) && attempt < 5) continue;
+    if (sentAgain(command, errno, attempt)) continue;
     const facts = failureFacts(errno, subjectOf(command, attr, context.path));
     throw new BpfSyscallError(command, errno, context, log?.() ?? [], facts);
   }
 }
 
-/** Like {@link bpfCall}, but returns `-errno` instead of throwing (for expected failures such as ENOENT). */
+/**
+ * Like {@link bpfCall} (the same resends on EINTR and, for BPF_PROG_LOAD, EAGAIN), but returns
+ * `-errno` instead of throwing (for expected failures such as ENOENT).
+ */
 export function bpfTry(command: number, attr: BpfAttr): number {
   const b = getBackend();
   for (let attempt = 0; ; attempt++) {
     const result = b.bpf(command, attr.bytes, attr.size);
-    if (result >= 0 || result !== -Errno.EINTR || attempt >= 5) return result;
+    if (result >= 0 || !sentAgain(command, -result, attempt)) return result;
   }
 }
 
@@ -58,7 +73,7 @@ export function bpfTryInBackground(command: number, attr: BpfAttr): Promise<numb
     const send = (attempt: number) => {
       try {
         b.bpfInBackground(command, attr.bytes, attr.size, (result) => {
-          if (result === -Errno.EINTR && attempt < 5) send(attempt + 1);
+          if (result < 0 && sentAgain(command, -result, attempt)) send(attempt + 1);
           else resolve(result);
         });
       } catch {

@@ -18,6 +18,7 @@ export { getBackend, setBackend } from './backend.js';
 export type { BackgroundBatch } from './background-batch.js';
 export { backgroundBatchesInFlight, backgroundBatchesSettled, startMapUpdateBatch } from './background-batch.js';
 export { loadBtf } from './btf.js';
+export { PROG_LOAD_ATTEMPTS } from './call.js';
 export { countCpuList, ONLINE_CPUS_PATH, onlineCpus, POSSIBLE_CPUS_PATH, parseCpuList, possibleCpus } from './cpus.js';
 // Event channels: epoll, eventfd, fd memory
 export {

@@ -69,13 +69,6 @@ export interface LoadedProgram {
 /** Size of the PROG_LOAD attr up to `log_true_size`, which the kernel writes back. */
 const PROG_LOAD_SIZE = progLoadAttr.log_true_size + 4;
 
-/**
- * How many times one BPF_PROG_LOAD is sent while the kernel answers EAGAIN, as libbpf does:
- * the verifier gives up with EAGAIN when a signal is pending (a profiler's timer, a child
- * exiting), which says nothing about the program.
- */
-export const PROG_LOAD_ATTEMPTS = 5;
-
 function fdArrayBytes(fds: readonly number[]): Uint8Array {
   const bytes = nativeBuffer(fds.length * 4);
   const view = new DataView(bytes.buffer);
@@ -123,10 +116,9 @@ function programLoadAttr(options: ProgramLoadOptions, logLevel: number, log: Uin
 /**
  * The decisions of a BPF_PROG_LOAD, as a generator: it yields each attr to send and is
  * given the result (or `-errno`), so the same sequence runs in place ({@link loadProgram})
- * or on a pool thread ({@link loadProgramInBackground}). An attr is resent up to
- * `PROG_LOAD_ATTEMPTS` (5) times while the kernel answers EAGAIN (a signal interrupted the
- * verifier); a quiet first try that fails is retried with the verifier log on; the log
- * buffer grows on ENOSPC up to the kernel's maximum.
+ * or on a pool thread ({@link loadProgramInBackground}), each of which resends an attr
+ * while the kernel answers EAGAIN (`bpfTry`); a quiet first try that fails is retried with
+ * the verifier log on; the log buffer grows on ENOSPC up to the kernel's maximum.
  */
 function* programLoadAttempts(options: ProgramLoadOptions): Generator<BpfAttr, LoadedProgram, number> {
   const name = options.name ?? '';
@@ -136,8 +128,7 @@ function* programLoadAttempts(options: ProgramLoadOptions): Generator<BpfAttr, L
   let log = logLevel > 0 ? nativeBuffer(size) : undefined;
   for (;;) {
     const attr = programLoadAttr(options, logLevel, log);
-    let result = yield attr;
-    for (let sent = 1; result === -Errno.EAGAIN && sent < PROG_LOAD_ATTEMPTS; sent++) result = yield attr;
+    const result = yield attr;
     if (result >= 0) {
       return { fd: new Fd(result, `prog '${name}'`), log: log === undefined ? [] : logLines(log) };
     }
@@ -165,7 +156,7 @@ function* programLoadAttempts(options: ProgramLoadOptions): Generator<BpfAttr, L
 }
 
 /**
- * BPF_PROG_LOAD, sent up to `PROG_LOAD_ATTEMPTS` (5) times while the kernel answers EAGAIN
+ * BPF_PROG_LOAD, sent up to {@link PROG_LOAD_ATTEMPTS} (5) times while the kernel answers EAGAIN
  * (a signal interrupted the verifier). A quiet first try that fails is retried with the verifier log on; the log
  * buffer grows on ENOSPC up to the kernel's maximum. The log is returned on success when
  * `logLevel` asked for it, and attached to the error on failure.

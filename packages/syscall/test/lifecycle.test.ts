@@ -1,10 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { BpfCommand } from '@bpfkit/uapi';
+import { BpfCommand, ProgramType } from '@bpfkit/uapi';
 import { describe, expect, it } from 'vitest';
+import { PROG_LOAD_ATTEMPTS } from '../src/call.js';
 import { Errno } from '../src/errno.js';
 import {
+  clearFeatureCache,
   createMap,
   getBackend,
   loadProgram,
@@ -15,10 +17,10 @@ import {
   PerfIoctl,
   PerfType,
   perfIoctl,
+  programTypeSupported,
   setBackend,
   tracepointId,
 } from '../src/index.js';
-import { PROG_LOAD_ATTEMPTS } from '../src/programs.js';
 import { assemble, bpfUnavailable, u32 } from './kernel.js';
 
 const unavailable = bpfUnavailable();
@@ -84,6 +86,27 @@ describe.skipIf(unavailable !== undefined)('file descriptors and logs', () => {
       expect(always()).toBe(2 * PROG_LOAD_ATTEMPTS);
     } finally {
       setBackend(real);
+    }
+  });
+
+  it('sends a feature probe\'s BPF_PROG_LOAD again on EAGAIN too, so an interrupted probe does not report (and cache) "unsupported"', () => {
+    const real = getBackend();
+    let sends = 0;
+    setBackend({
+      ...real,
+      bpf(command, attr, size) {
+        if (command !== BpfCommand.PROG_LOAD) return real.bpf(command, attr, size);
+        sends++;
+        return sends < PROG_LOAD_ATTEMPTS ? -Errno.EAGAIN : real.bpf(command, attr, size);
+      },
+    });
+    try {
+      clearFeatureCache();
+      expect(programTypeSupported(ProgramType.SOCKET_FILTER)).toBe(true);
+      expect(sends).toBe(PROG_LOAD_ATTEMPTS);
+    } finally {
+      setBackend(real);
+      clearFeatureCache();
     }
   });
 
