@@ -91,6 +91,8 @@ export interface ObjectParts {
   readonly maps: readonly MapSpec[];
   /** Its programs, planned (empty when they cannot be). */
   readonly plans: readonly relocLib.ProgramPlan[];
+  /** Its externs no loader can supply, already a problem (load refuses them at open): checks that resolve externs leave them out. */
+  readonly refusedExterns: ReadonlySet<string>;
 }
 
 /** What checks against the running system found. */
@@ -146,6 +148,8 @@ export function describeObject(
   const notes: string[] = [];
   const file = elfLib.parseElf(bytes, { name });
   const object = btfLib.readObjectBtf(file);
+  const refused = relocLib.externDeclarationProblems(file, object?.btf);
+  problems.push(...refused.map((e) => e.message));
   let maps: MapSpec[] = [];
   try {
     maps = mapsLib.resolveMaps(file, object?.btf);
@@ -176,7 +180,15 @@ export function describeObject(
     problems.push((error as Error).message);
   }
   if (kernel?.check !== undefined) {
-    const found = kernel.check({ name, littleEndian: file.littleEndian, btf: object?.btf, maps, plans });
+    const refusedExterns = new Set(refused.map((e) => e.context.symbol ?? ''));
+    const found = kernel.check({
+      name,
+      littleEndian: file.littleEndian,
+      btf: object?.btf,
+      maps,
+      plans,
+      refusedExterns,
+    });
     problems.push(...found.problems);
     notes.push(...found.notes);
   }

@@ -6,7 +6,8 @@ import { kernelFacts, kernelSymbolAddress, kernelSymbolAddressesHidden } from '@
 /**
  * The externs the running kernel cannot satisfy, resolved as load resolves them: `__ksym`
  * kfuncs and variables against its BTF (modules too) and `/proc/kallsyms`, `__kconfig`
- * values against its config. Each failure is one problem. The plans' instructions are
+ * values against its config. Each failure is one problem, except for the `refused` externs
+ * (already a problem: load refuses them at open). The plans' instructions are
  * written on the way (inspect discards them); module BTFs get placeholder handles, since nothing loads.
  */
 export function externProblems(
@@ -15,6 +16,7 @@ export function externProblems(
   objectBtf: btfLib.Btf | undefined,
   littleEndian: boolean,
   kernel: { readonly btf: btfLib.Btf; readonly modules: () => readonly btfLib.Btf[] },
+  refused: ReadonlySet<string> = new Set(),
 ): string[] {
   const problems: string[] = [];
   for (const plan of plans) {
@@ -28,6 +30,7 @@ export function externProblems(
         addressesHidden: kernelSymbolAddressesHidden,
       });
     } catch (error) {
+      if (reloc.RelocError.is(error) && refused.has(error.context.symbol ?? '')) continue;
       problems.push((error as Error).message);
     }
   }

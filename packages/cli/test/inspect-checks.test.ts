@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import { BtfBuilder, parseBtf, readObjectBtf } from '@bpfkit/btf';
 import { parseElf } from '@bpfkit/elf';
 import { fixture, readFixture } from '@bpfkit/fixtures';
+import { BpfObject } from '@bpfkit/loader';
 import { resolveMaps } from '@bpfkit/maps';
-import { planPrograms } from '@bpfkit/reloc';
+import { planPrograms, RelocError } from '@bpfkit/reloc';
 import { BpfSyscallError, createMap, Errno } from '@bpfkit/syscall';
 import { AttachType } from '@bpfkit/uapi';
 import { describe, expect, it } from 'vitest';
@@ -86,6 +87,35 @@ describe('bpfkit inspect reports what it can know without loading', () => {
     expect(problems).toEqual([
       expect.stringMatching(/^prog 'call_missing': .*the running kernel has no kfunc 'bpfkit_no_such_kfunc'/),
       expect.stringMatching(/^map '[^']*\.kconfig': extern 'CONFIG_BPFKIT_NO_SUCH_OPTION': \(strong\) not found/),
+    ]);
+  });
+
+  it('an extern no object defines, with the text load refuses the object with at open', async () => {
+    const { status, problems } = await inspect('bad_unlinked_extern');
+    let refused: unknown;
+    try {
+      BpfObject.open(fixture('bad_unlinked_extern').path);
+    } catch (error) {
+      refused = error;
+    }
+    expect(RelocError.is(refused) && refused.code).toBe('unsupported-extern');
+    expect(status).toBe(ExitCode.INPUT);
+    expect(problems).toContain((refused as RelocError).message);
+    expect(problems.filter((p) => p.includes("'bpfkit_defined_elsewhere'"))).toHaveLength(1);
+  });
+
+  it('bpfkit gen skeleton refuses that object as load does, with the same text', async () => {
+    const { status, stderr } = await bpfkit('gen', 'skeleton', fixture('bad_unlinked_extern').path);
+    expect(status).toBe(ExitCode.INPUT);
+    expect(stderr).toContain(
+      "object 'bad_unlinked_extern.el.o': extern function 'bpfkit_defined_elsewhere' is defined by no object",
+    );
+  });
+
+  it.skipIf(noKernelBtf)("a kfunc declared with another prototype than the kernel's, as a mismatch", async () => {
+    const { problems } = await inspect('bad_kfunc_prototype');
+    expect(problems).toEqual([
+      expect.stringMatching(/^prog 'wrong_prototype': .*kfunc 'bpf_rcu_read_lock' is declared with a prototype that/),
     ]);
   });
 

@@ -1,7 +1,7 @@
 import { type Btf, type BtfType, fixupDatasecs, readObjectBtf, VarLinkage } from '@bpfkit/btf';
 import { type ElfFile, parseElf, requireBpfObject } from '@bpfkit/elf';
 import { isReadOnlySection, MapFlag, type MapSpec, objectNameFromPath, resolveMaps } from '@bpfkit/maps';
-import { planPrograms } from '@bpfkit/reloc';
+import { checkExternDeclarations, planPrograms } from '@bpfkit/reloc';
 import { isPerCpuMapType, MapType, mapTypeName } from '@bpfkit/uapi';
 import { GenError } from './errors.js';
 
@@ -74,7 +74,8 @@ function sectionProperty(section: string): string {
  * their non-static variables at the offsets libbpf gives them, each map with its key and
  * value types (or its event channel and record type), each program.
  * @throws {@link GenError} `bad-object` for an object without BTF, `type-not-found` for an
- * event or named type the BTF lacks; `ElfError`, `BtfError`, `MapError` or `RelocError` for bad input.
+ * event or named type the BTF lacks; `RelocError` `unsupported-extern` for an extern no loader
+ * can supply (as the loader's open); `ElfError`, `BtfError`, `MapError` or `RelocError` for bad input.
  */
 export function readSkeletonModel(
   bytes: Uint8Array,
@@ -89,6 +90,8 @@ export function readSkeletonModel(
     throw new GenError('bad-object', 'the object has no BTF, so its types are unknown: compile it with clang -g', {
       object,
     });
+  // As bpftool gen skeleton: an object libbpf's open refuses (an extern nothing supplies) gets no skeleton.
+  checkExternDeclarations(elf, btf);
   const objectName = objectNameFromPath(object);
   const specs = resolveMaps(elf, btf, { objectName });
   const fixed = fixupDatasecs(btf, elf);

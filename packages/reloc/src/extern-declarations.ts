@@ -39,25 +39,29 @@ function sectionsListing(btf: Btf): Map<number, string> {
 }
 
 /**
- * Checks, as libbpf does when it opens an object, that every extern the object uses is one a
- * loader can supply: declared in the BTF as an extern variable or function listed in `.ksyms`
- * (`__ksym`: a kernel function or symbol) or `.kconfig` (`__kconfig`, variables only). Any
- * other extern, typically a function another object defines, is refused whether or not a
- * program that loads uses it: such objects are linked first (`bpftool gen object`).
- * @throws {@link RelocError} `unsupported-extern` naming the object and the symbol.
+ * Every extern the object uses that no loader can supply, as libbpf checks when it opens an
+ * object: each must be declared in the BTF as an extern variable or function listed in
+ * `.ksyms` (`__ksym`: a kernel function or symbol) or `.kconfig` (`__kconfig`, variables
+ * only). Any other extern, typically a function another object defines, is refused whether
+ * or not a program that loads uses it: such objects are linked first (`bpftool gen object`).
+ * One error (`unsupported-extern`, naming the object and the symbol) per refused extern, in
+ * symbol table order; empty when all can be supplied.
  */
-export function checkExternDeclarations(elf: ElfFile, btf: Btf | undefined): void {
-  const refuse = (symbol: string, problem: string, hint: string): never => {
-    throw new RelocError(
-      'unsupported-extern',
-      problem,
-      { ...(elf.name === undefined ? {} : { object: elf.name }), symbol },
-      { hint },
+export function externDeclarationProblems(elf: ElfFile, btf: Btf | undefined): RelocError[] {
+  const problems: RelocError[] = [];
+  const refuse = (symbol: string, problem: string, hint: string): void => {
+    problems.push(
+      new RelocError(
+        'unsupported-extern',
+        problem,
+        { ...(elf.name === undefined ? {} : { object: elf.name }), symbol },
+        { hint },
+      ),
     );
   };
   const link = 'link it with the object that defines it first (bpftool gen object out.o a.o b.o)';
   const externs = elf.symbols.filter(isExtern);
-  if (externs.length === 0) return;
+  if (externs.length === 0) return problems;
   const listing = btf === undefined ? new Map<number, string>() : sectionsListing(btf);
   for (const { name } of externs) {
     if (btf === undefined) {
@@ -66,8 +70,9 @@ export function checkExternDeclarations(elf: ElfFile, btf: Btf | undefined): voi
         `extern '${name}' cannot be resolved: the object has no BTF to say what it is`,
         `compile with -g, or ${link}`,
       );
+      continue;
     }
-    const declared = externDeclaration(btf as Btf, name);
+    const declared = externDeclaration(btf, name);
     const section = declared === undefined ? undefined : listing.get(declared.id);
     if (declared === undefined || section === undefined) {
       const what = declared?.kind === 'func' ? 'function' : 'symbol';
@@ -76,14 +81,25 @@ export function checkExternDeclarations(elf: ElfFile, btf: Btf | undefined): voi
         `extern ${what} '${name}' is defined by no object and is neither a __ksym nor a __kconfig extern`,
         `${link}, or declare it __ksym if the kernel provides it`,
       );
-    }
-    if (section === KCONFIG && declared?.kind === 'func')
+    } else if (section === KCONFIG && declared.kind === 'func') {
       refuse(
         name,
         `extern function '${name}' is declared __kconfig`,
         'only variables can be __kconfig; declare kernel functions __ksym',
       );
-    if (section !== KCONFIG && section !== KSYMS)
+    } else if (section !== KCONFIG && section !== KSYMS) {
       refuse(name, `extern '${name}' is declared in section '${section}'`, 'externs are either __ksym or __kconfig');
+    }
   }
+  return problems;
+}
+
+/**
+ * Refuses an object with an extern no loader can supply, as libbpf's open does (see
+ * {@link externDeclarationProblems}).
+ * @throws {@link RelocError} `unsupported-extern` naming the object and the first such symbol.
+ */
+export function checkExternDeclarations(elf: ElfFile, btf: Btf | undefined): void {
+  const [first] = externDeclarationProblems(elf, btf);
+  if (first !== undefined) throw first;
 }

@@ -42,7 +42,7 @@ export {
   requireExtInfo,
   sourceLineAt,
 } from './ext-info.js';
-export { checkExternDeclarations } from './extern-declarations.js';
+export { checkExternDeclarations, externDeclarationProblems } from './extern-declarations.js';
 export type { Register } from './insn/builder.js';
 export { ProgramBuilder } from './insn/builder.js';
 export type { Labeler } from './insn/disasm.js';

@@ -18,10 +18,17 @@ function runningKernel(): KernelView | undefined {
     btf,
     check: (parts) => {
       const probes = featureProbeProblems(parts.plans, parts.maps, kernelHelpers(btf));
-      const externs = externProblems(parts.plans, parts.maps, parts.btf, parts.littleEndian, {
-        btf,
-        modules: runningModuleBtfs,
-      });
+      const externs = externProblems(
+        parts.plans,
+        parts.maps,
+        parts.btf,
+        parts.littleEndian,
+        {
+          btf,
+          modules: runningModuleBtfs,
+        },
+        parts.refusedExterns,
+      );
       return { problems: [...externs, ...probes.problems], notes: probes.notes };
     },
   };
