@@ -2,6 +2,7 @@ import { type Btf, readObjectBtf } from '@bpfkit/btf';
 import { parseElf } from '@bpfkit/elf';
 import { allFixtures, type Fixture, readFixture } from '@bpfkit/fixtures';
 import { resolveMaps } from '@bpfkit/maps';
+import { externDeclarationProblems } from '@bpfkit/reloc';
 
 /** A fixture's BTF and the type ids its maps, variables and named structs and unions reach, for generating types from it. */
 export interface FixtureTypes {
@@ -11,12 +12,12 @@ export interface FixtureTypes {
   readonly roots: number[];
 }
 
-/** Every fixture (both byte orders) that has BTF and whose maps resolve. */
+/** Every fixture (both byte orders) that has BTF, whose maps resolve and that a loader opens (no extern nothing supplies). */
 export function fixtureTypes(): FixtureTypes[] {
   return allFixtures().flatMap((fixture) => {
     const elf = parseElf(readFixture(fixture.name, fixture.order), { name: fixture.name });
     const btf = readObjectBtf(elf)?.btf;
-    if (btf === undefined) return [];
+    if (btf === undefined || externDeclarationProblems(elf, btf).length > 0) return [];
     let maps: ReturnType<typeof resolveMaps>;
     try {
       maps = resolveMaps(elf, btf, { objectName: fixture.name });
