@@ -1,4 +1,4 @@
-import type { Btf } from '@bpfkit/btf';
+import type { Btf, BtfEnum } from '@bpfkit/btf';
 
 /** The kernel enums bpfkit uses, the constant each becomes, the prefix its names drop, and what takes its values. */
 const enums: readonly (readonly [kernel: string, constant: string, prefix: string, use: string])[] = [
@@ -9,22 +9,49 @@ const enums: readonly (readonly [kernel: string, constant: string, prefix: strin
 ];
 
 /**
+ * The kernel's anonymous enums bpfkit uses, each found by one of its enumerators, the constant
+ * it becomes, the prefix its names drop, and what takes its values.
+ */
+const anonymousEnums: readonly (readonly [member: string, constant: string, prefix: string, use: string])[] = [
+  ['BPF_F_NO_PREALLOC', 'MapFlag', 'BPF_F_', 'the `map_flags` of `createMap` (`BPF_F_*` flags of BPF_MAP_CREATE)'],
+];
+
+/** The anonymous enum of `btf` that has an enumerator named `member`. */
+function anonymousEnumWith(btf: Btf, member: string): BtfEnum | undefined {
+  for (let id = btf.firstId; id < btf.typeCount; id++) {
+    if (btf.kindOf(id) !== 'enum') continue;
+    const type = btf.type(id);
+    if (type.kind === 'enum' && type.name === '' && type.values.some((v) => v.name === member)) return type;
+  }
+  return undefined;
+}
+
+/**
  * The TypeScript source of `packages/uapi/src/generated/enums.ts`: `MapType`, `ProgramType`,
  * `AttachType` and `BpfCommand` as `as const` objects with every enumerator of the kernel's
  * `enum bpf_map_type`, `enum bpf_prog_type`, `enum bpf_attach_type` and `enum bpf_cmd` (the
- * `__MAX_*` counts left out), each with the union type of its values, all read from `btf` (the
+ * `__MAX_*` counts left out), and `MapFlag` with every enumerator of the anonymous enum that
+ * holds `BPF_F_NO_PREALLOC`, each with the union type of its values, all read from `btf` (the
  * kernel's own BTF).
  * @throws Error when one of the enums is missing.
  */
 export function bpfEnumsSource(btf: Btf, kernel: string): string {
-  const parts = enums.flatMap(([kernelName, constant, prefix, use]) => {
+  const named = enums.map(([kernelName, constant, prefix, use]) => {
     const type = btf.byName(kernelName, 'enum');
     if (type?.kind !== 'enum') throw new Error(`the kernel's BTF has no enum ${kernelName}`);
+    return { type, title: `enum ${kernelName}`, constant, prefix, use };
+  });
+  const anonymous = anonymousEnums.map(([member, constant, prefix, use]) => {
+    const type = anonymousEnumWith(btf, member);
+    if (type === undefined) throw new Error(`the kernel's BTF has no enum holding ${member}`);
+    return { type, title: `enum { ${member}, … }`, constant, prefix, use };
+  });
+  const parts = [...named, ...anonymous].flatMap(({ type, title, constant, prefix, use }) => {
     const members = type.values
       .filter((v) => !v.name.startsWith('__'))
       .flatMap((v) => [`  /** \`${v.name}\` */`, `  ${v.name.slice(prefix.length)}: ${v.value},`]);
     return [
-      `/** \`enum ${kernelName}\`: ${use}. */`,
+      `/** \`${title}\`: ${use}. */`,
       `export const ${constant} = {`,
       ...members,
       '} as const;',

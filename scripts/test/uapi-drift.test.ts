@@ -56,8 +56,11 @@ describe('the generated UAPI files', () => {
   });
 
   it('hold the values the UAPI headers define', async () => {
-    const { BPF_OBJ_NAME_LEN, BpfCommand, MapType, ProgramType } = await import('@bpfkit/uapi');
+    const { BPF_OBJ_NAME_LEN, BpfCommand, MapFlag, MapType, ProgramType } = await import('@bpfkit/uapi');
     expect(MapType.HASH).toBe(1);
+    expect([MapFlag.NO_PREALLOC, MapFlag.RDONLY_PROG, MapFlag.MMAPABLE, MapFlag.INNER_MAP]).toEqual([
+      1, 0x80, 0x400, 0x1000,
+    ]);
     expect(ProgramType.XDP).toBe(6);
     expect(BpfCommand.PROG_LOAD).toBe(5);
     expect(BPF_OBJ_NAME_LEN).toBe(16);
@@ -66,7 +69,7 @@ describe('the generated UAPI files', () => {
 
 describe('the kernel enums', () => {
   it('are defined once, in @bpfkit/uapi: no other package writes a table of them', () => {
-    const tables = /export const (MapType|ProgramType|AttachType|BpfCommand) =|BPF_OBJ_NAME_LEN = \d/;
+    const tables = /export const (MapType|ProgramType|AttachType|BpfCommand|MapFlag) =|BPF_OBJ_NAME_LEN = \d/;
     const found: string[] = [];
     const walk = (dir: string): void => {
       for (const entry of readdirSync(dir, { withFileTypes: true })) {

@@ -1,8 +1,8 @@
 import { type Btf, type BtfType, fixupDatasecs, readObjectBtf, VarLinkage } from '@bpfkit/btf';
 import { type ElfFile, parseElf, requireBpfObject } from '@bpfkit/elf';
-import { isReadOnlySection, MapFlag, type MapSpec, objectNameFromPath, resolveMaps } from '@bpfkit/maps';
+import { isReadOnlySection, type MapSpec, objectNameFromPath, resolveMaps } from '@bpfkit/maps';
 import { checkExternDeclarations, planPrograms } from '@bpfkit/reloc';
-import { isPerCpuMapType, MapType, mapTypeName } from '@bpfkit/uapi';
+import { isPerCpuMapType, MapFlag, MapType, mapTypeName } from '@bpfkit/uapi';
 import { GenError } from './errors.js';
 
 /** A global variable of a section, at its fixed offset. */

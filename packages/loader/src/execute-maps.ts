@@ -2,7 +2,6 @@ import {
   assertPinnedMapCompatible,
   type CreationPlan,
   type CreationStep,
-  MapFlag,
   type MapSlot,
   type MapSpec,
   mapCreateAttributes,
@@ -23,7 +22,7 @@ import {
   pageSize,
   writeSlotsInBackground,
 } from '@bpfkit/syscall';
-import { MapType } from '@bpfkit/uapi';
+import { MapFlag, MapType } from '@bpfkit/uapi';
 import { u32s } from './bytes.js';
 import { LoadError, type LoadErrorContext } from './errors.js';
 import type { LoadLogger } from './log.js';

@@ -1,6 +1,6 @@
 import { type Btf, type BtfCodec, BtfError, type BtfValue, btfCodec, resolveType } from '@bpfkit/btf';
 import type { Link as BpfLink } from '@bpfkit/link';
-import { MapFlag, type MapSpec } from '@bpfkit/maps';
+import type { MapSpec } from '@bpfkit/maps';
 import type { ProgramPlan } from '@bpfkit/reloc';
 import {
   type Fd,
@@ -28,7 +28,7 @@ import {
   testRun,
   valueBufferSize,
 } from '@bpfkit/syscall';
-import { isPerCpuMapType, MapType } from '@bpfkit/uapi';
+import { isPerCpuMapType, MapFlag, MapType } from '@bpfkit/uapi';
 import { LoadError } from './errors.js';
 import { type AttachOptions, attachProgram } from './execute-attach.js';
 

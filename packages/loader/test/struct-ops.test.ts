@@ -1,6 +1,6 @@
 import { type Btf, BtfBuilder, type BtfComposite, parseBtf } from '@bpfkit/btf';
 import { fixture } from '@bpfkit/fixtures';
-import { MapFlag, planCreation } from '@bpfkit/maps';
+import { planCreation } from '@bpfkit/maps';
 import {
   BpfAttr,
   btfInfo,
@@ -12,7 +12,7 @@ import {
   objectIds,
   setBackend,
 } from '@bpfkit/syscall';
-import { MapType } from '@bpfkit/uapi';
+import { MapFlag, MapType } from '@bpfkit/uapi';
 import { describe, expect, it } from 'vitest';
 import { createMaps } from '../src/execute-maps.js';
 import { prepareStructOps, structOpsModuleFds } from '../src/execute-struct-ops.js';

@@ -1,23 +1,5 @@
 import { MapType } from '@bpfkit/uapi';
 
-/** `BPF_F_*` map flags this package reasons about. */
-export const MapFlag = {
-  /** `BPF_F_NO_PREALLOC` */
-  NO_PREALLOC: 0x1,
-  /** `BPF_F_NUMA_NODE` */
-  NUMA_NODE: 0x4,
-  /** `BPF_F_RDONLY_PROG`: programs may only read (set on `.rodata` and `.kconfig`). */
-  RDONLY_PROG: 0x80,
-  /** `BPF_F_MMAPABLE`: user space may mmap an array map. */
-  MMAPABLE: 0x400,
-  /** `BPF_F_INNER_MAP`: inner array maps of any `max_entries` fit the prototype. */
-  INNER_MAP: 0x1000,
-  /** `BPF_F_LINK`: a struct_ops map registered through a link, not by its update. */
-  LINK: 0x2000,
-  /** `BPF_F_VTYPE_BTF_OBJ_FD`: a struct_ops map's value type is in the module BTF `value_type_btf_obj_fd` names. */
-  VTYPE_BTF_OBJ_FD: 0x8000,
-} as const;
-
 /** `pinning` attribute values (`LIBBPF_PIN_*`). */
 export const PinType = {
   /** `LIBBPF_PIN_NONE` */

@@ -1,7 +1,6 @@
 import { alignOf, type Btf, type BtfType, fixupDatasecs, sizeOf, VarLinkage } from '@bpfkit/btf';
 import { type ElfFile, SectionType, SymbolBinding, SymbolType } from '@bpfkit/elf';
-import { MapType } from '@bpfkit/uapi';
-import { MapFlag } from './constants.js';
+import { MapFlag, MapType } from '@bpfkit/uapi';
 import { MapError } from './errors.js';
 import { internalMapName } from './names.js';
 import { type KconfigExtern, type MapSpec, makeMapSpec } from './spec.js';

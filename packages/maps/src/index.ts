@@ -13,7 +13,7 @@
 export { ARENA_SECTION } from './arena.js';
 export type { BtfMapDefinition } from './btf-maps.js';
 export { readBtfMaps } from './btf-maps.js';
-export { MapFlag, PinType, takesBtfIds } from './constants.js';
+export { PinType, takesBtfIds } from './constants.js';
 export type { MapCreateAttributes } from './create-attributes.js';
 export { mapCreateAttributes } from './create-attributes.js';
 export type { MapDifference, MapErrorCode, MapErrorContext } from './errors.js';

@@ -1,5 +1,4 @@
-import { MapType } from '@bpfkit/uapi';
-import { MapFlag } from './constants.js';
+import { MapFlag, MapType } from '@bpfkit/uapi';
 import { MapError } from './errors.js';
 import { ringBufferSize } from './kernel-defaults.js';
 import type { MapSpec } from './spec.js';

@@ -1,7 +1,6 @@
 import { type Btf, type BtfComposite, type BtfType, fixupDatasecs, resolveType, sizeOf } from '@bpfkit/btf';
 import { type ElfFile, SectionFlag, SymbolType } from '@bpfkit/elf';
-import { MapType } from '@bpfkit/uapi';
-import { MapFlag } from './constants.js';
+import { MapFlag, MapType } from '@bpfkit/uapi';
 import { MapError, type MapErrorCode } from './errors.js';
 import { kernelMapName } from './names.js';
 import { type MapSpec, makeMapSpec } from './spec.js';

@@ -1,5 +1,4 @@
-import { isMapInMapType, MapType, mapTypeName } from '@bpfkit/uapi';
-import { MapFlag } from './constants.js';
+import { isMapInMapType, MapFlag, MapType, mapTypeName } from '@bpfkit/uapi';
 import { type MapDifference, MapError, type MapErrorContext } from './errors.js';
 import type { MapSpec } from './spec.js';
 

@@ -2,13 +2,12 @@ import { readFileSync } from 'node:fs';
 import { readObjectBtf } from '@bpfkit/btf';
 import { type ElfFile, parseElf } from '@bpfkit/elf';
 import { readFixture } from '@bpfkit/fixtures';
-import { MapType } from '@bpfkit/uapi';
+import { MapFlag, MapType } from '@bpfkit/uapi';
 import { describe, expect, it } from 'vitest';
 import {
   describeStep,
   internalMapName,
   MapError,
-  MapFlag,
   type MapSpec,
   makeMapSpec,
   planCreation,

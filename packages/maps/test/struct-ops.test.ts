@@ -1,12 +1,11 @@
 import { type Btf, BtfBuilder, parseBtf, readObjectBtf } from '@bpfkit/btf';
 import { parseElf } from '@bpfkit/elf';
 import { readFixture } from '@bpfkit/fixtures';
-import { MapType } from '@bpfkit/uapi';
+import { MapFlag, MapType } from '@bpfkit/uapi';
 import { describe, expect, it } from 'vitest';
 import {
   layoutStructOps,
   MapError,
-  MapFlag,
   type MapSpec,
   resolveMaps,
   structOpsAttachments,

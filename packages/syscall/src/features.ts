@@ -1,4 +1,4 @@
-import { BpfCommand, isMapInMapType, MapType } from '@bpfkit/uapi';
+import { BpfCommand, isMapInMapType, MapFlag, MapType } from '@bpfkit/uapi';
 import { BpfAttr, nativeBuffer } from './attr.js';
 import { getBackend } from './backend.js';
 import { bpfTry } from './call.js';
@@ -277,7 +277,9 @@ export function batchSupported(type: number): boolean {
 
 /** True when array maps can be created with BPF_F_MMAPABLE. */
 export function mmapableArraysSupported(): boolean {
-  return cached('mmapable', () => creates(BpfCommand.MAP_CREATE, mapCreateAttr(MapType.ARRAY, 4, 4, 1, 0x400)));
+  return cached('mmapable', () =>
+    creates(BpfCommand.MAP_CREATE, mapCreateAttr(MapType.ARRAY, 4, 4, 1, MapFlag.MMAPABLE)),
+  );
 }
 
 /** True when kprobe programs can call `bpf_get_attach_cookie` (kernel 5.15). */

@@ -1,6 +1,6 @@
 /**
  * The kernel's BPF UAPI facts every bpfkit package shares, in one place: the map, program and
- * attach type enums and the bpf(2) commands (generated from the kernel's BTF by
+ * attach type enums, the bpf(2) commands and the map flags (generated from the kernel's BTF by
  * `scripts/gen-uapi.ts`), their names, `BPF_OBJ_NAME_LEN`, and which map types are per-CPU or
  * hold maps. It depends on nothing and uses no Node API, so it runs in a browser too.
  *
@@ -15,6 +15,8 @@ export {
   type AttachTypeValue,
   BpfCommand,
   type BpfCommandValue,
+  MapFlag,
+  type MapFlagValue,
   MapType,
   type MapTypeValue,
   ProgramType,

@@ -360,3 +360,48 @@ export const BpfCommand = {
 
 /** One value of {@link BpfCommand}. */
 export type BpfCommandValue = (typeof BpfCommand)[keyof typeof BpfCommand];
+
+/** `enum { BPF_F_NO_PREALLOC, … }`: the `map_flags` of `createMap` (`BPF_F_*` flags of BPF_MAP_CREATE). */
+export const MapFlag = {
+  /** `BPF_F_NO_PREALLOC` */
+  NO_PREALLOC: 1,
+  /** `BPF_F_NO_COMMON_LRU` */
+  NO_COMMON_LRU: 2,
+  /** `BPF_F_NUMA_NODE` */
+  NUMA_NODE: 4,
+  /** `BPF_F_RDONLY` */
+  RDONLY: 8,
+  /** `BPF_F_WRONLY` */
+  WRONLY: 16,
+  /** `BPF_F_STACK_BUILD_ID` */
+  STACK_BUILD_ID: 32,
+  /** `BPF_F_ZERO_SEED` */
+  ZERO_SEED: 64,
+  /** `BPF_F_RDONLY_PROG` */
+  RDONLY_PROG: 128,
+  /** `BPF_F_WRONLY_PROG` */
+  WRONLY_PROG: 256,
+  /** `BPF_F_CLONE` */
+  CLONE: 512,
+  /** `BPF_F_MMAPABLE` */
+  MMAPABLE: 1024,
+  /** `BPF_F_PRESERVE_ELEMS` */
+  PRESERVE_ELEMS: 2048,
+  /** `BPF_F_INNER_MAP` */
+  INNER_MAP: 4096,
+  /** `BPF_F_LINK` */
+  LINK: 8192,
+  /** `BPF_F_PATH_FD` */
+  PATH_FD: 16384,
+  /** `BPF_F_VTYPE_BTF_OBJ_FD` */
+  VTYPE_BTF_OBJ_FD: 32768,
+  /** `BPF_F_TOKEN_FD` */
+  TOKEN_FD: 65536,
+  /** `BPF_F_SEGV_ON_FAULT` */
+  SEGV_ON_FAULT: 131072,
+  /** `BPF_F_NO_USER_CONV` */
+  NO_USER_CONV: 262144,
+} as const;
+
+/** One value of {@link MapFlag}. */
+export type MapFlagValue = (typeof MapFlag)[keyof typeof MapFlag];
