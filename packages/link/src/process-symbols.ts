@@ -1,34 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { LinkError } from './errors.js';
 import type { SymbolAt } from './kernel-symbols.js';
 import type { ProbedBinary } from './probed-binary.js';
+import { type ExecutableMapping, executableMappings } from './process-mappings.js';
 import { lastAtOrBefore } from './sorted-search.js';
 import { openProbedBinary } from './user-symbols.js';
-
-/** One executable mapping of a process (`/proc/PID/maps`). */
-interface Mapping {
-  readonly start: bigint;
-  readonly end: bigint;
-  /** File offset of `start`. */
-  readonly offset: bigint;
-  readonly path: string;
-}
-
-/** The executable, file-backed mappings listed in `/proc/PID/maps` text. */
-function executableMappings(text: string): Mapping[] {
-  const mappings: Mapping[] = [];
-  for (const line of text.split('\n')) {
-    const match = /^([0-9a-f]+)-([0-9a-f]+) ..x. ([0-9a-f]+) \S+ \d+\s+(\/.*)$/.exec(line);
-    if (match === null) continue;
-    mappings.push({
-      start: BigInt(`0x${match[1]}`),
-      end: BigInt(`0x${match[2]}`),
-      offset: BigInt(`0x${match[3]}`),
-      path: (match[4] as string).replace(/ \(deleted\)$/, ''),
-    });
-  }
-  return mappings;
-}
 
 /**
  * User-space symbols of one process, for its stack addresses (`bpf_get_stack` with
@@ -43,7 +17,7 @@ export class ProcessSymbols {
   private constructor(
     /** The process. */
     readonly pid: number,
-    private readonly mappings: readonly Mapping[],
+    private readonly mappings: readonly ExecutableMapping[],
   ) {}
 
   /**
@@ -51,22 +25,7 @@ export class ProcessSymbols {
    * @throws {@link LinkError} `not-found` when the process does not exist (or cannot be read).
    */
   static read(pid: number): ProcessSymbols {
-    const path = `/proc/${pid}/maps`;
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (error) {
-      throw new LinkError(
-        'not-found',
-        `cannot read '${path}': no such process?`,
-        { kind: 'symbols', path },
-        undefined,
-        {
-          cause: error,
-        },
-      );
-    }
-    return new ProcessSymbols(pid, executableMappings(text));
+    return new ProcessSymbols(pid, executableMappings(pid, { kind: 'symbols' }));
   }
 
   /**

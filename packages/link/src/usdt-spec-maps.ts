@@ -6,6 +6,7 @@ import {
   mapLayout,
   mapUpdate,
   mapUpdateBatch,
+  UpdateFlag,
 } from '@bpfkit/syscall';
 import { kernelStep, LinkError, type LinkErrorContext } from './errors.js';
 import { USDT_SPEC_SIZE } from './usdt-args.js';
@@ -100,7 +101,10 @@ export class UsdtSpecMaps implements UsdtMaps {
     );
   }
 
-  /** Maps probe address `address` (as the program sees it in `pt_regs`) to `specId`; returns the key written. */
+  /**
+   * Maps probe address `address` (as the program sees it in `pt_regs`) to `specId`; returns the key written.
+   * @throws {@link LinkError} `bad-target` when another link maps that address already.
+   */
   mapAddress(address: bigint, specId: number, context: LinkErrorContext): Uint8Array {
     const ipMap = this.ipToSpec;
     if (ipMap === undefined) throw new LinkError('bad-target', 'the object has no USDT ip-to-spec map', context);
@@ -108,7 +112,21 @@ export class UsdtSpecMaps implements UsdtMaps {
     const key = new Uint8Array(8);
     new DataView(key.buffer).setBigUint64(0, address, isLittleEndianHost);
     const layout = this.ipLayout;
-    kernelStep('map the USDT site to its spec', context, () => mapUpdate(ipMap, key, u32Array([specId]), layout));
+    // As libbpf: a site another link already maps keeps its spec (EEXIST), not silently this one's.
+    try {
+      kernelStep('map the USDT site to its spec', context, () =>
+        mapUpdate(ipMap, key, u32Array([specId]), layout, UpdateFlag.NOEXIST),
+      );
+    } catch (error) {
+      if (!LinkError.is(error) || error.context.errno !== 'EEXIST') throw error;
+      throw new LinkError(
+        'bad-target',
+        `another USDT link already maps the site at 0x${address.toString(16)} to its spec`,
+        context,
+        'without BPF cookies, a probe site is attached once per object at a time: close the other link first',
+        { cause: error },
+      );
+    }
     return key;
   }
 

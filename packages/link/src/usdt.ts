@@ -1,8 +1,9 @@
 import type { SdtNote } from '@bpfkit/elf';
 import { isLittleEndianHost } from '@bpfkit/syscall';
-import { LinkError } from './errors.js';
+import { LinkError, type LinkErrorContext } from './errors.js';
 import type { Link } from './link.js';
 import type { ProbedBinary } from './probed-binary.js';
+import { mappedAddresses } from './process-mappings.js';
 import { attachUprobe } from './uprobe.js';
 import { createUprobeMultiLink } from './uprobe-multi.js';
 import { encodeUsdtSpec, parseUsdtArgs } from './usdt-args.js';
@@ -17,7 +18,8 @@ export interface UsdtOptions {
   readonly pid?: number;
   /**
    * Whether the kernel passes BPF cookies (5.15+), which carry each probe's spec id; without
-   * them the spec id is found by address in `ipToSpec` (non-PIE executables only). Default true.
+   * them the spec id is found by address in `ipToSpec`, which for a PIE executable or a
+   * shared library needs `pid`: the addresses are that process's. Default true.
    */
   readonly cookies?: boolean;
   /**
@@ -26,6 +28,9 @@ export interface UsdtOptions {
    */
   readonly multi?: boolean;
 }
+
+/** `e_type` of an executable linked at fixed addresses (not PIE). */
+const ET_EXEC = 2;
 
 /** Encoded specs per binary, by argument string and cookie: sites of a binary are parsed once while it stays unchanged. */
 const encodedSpecs = new WeakMap<ProbedBinary, Map<string, Uint8Array>>();
@@ -82,11 +87,20 @@ export function attachUsdt(
     throw new LinkError('not-found', `no USDT probe ${provider}:${name} in '${path}'`, { ...context, path });
   }
   const cookies = options.cookies ?? true;
-  if (!cookies && (maps.ipToSpec === undefined || probed.elf.header.type !== 2) /* ET_EXEC */) {
+  if (!cookies && maps.ipToSpec === undefined) {
+    throw new LinkError(
+      'bad-target',
+      'without BPF cookies, USDT spec ids are found by address, in the ip-to-spec map the object lacks',
+      context,
+      "build the program with libbpf's usdt.bpf.h, which declares __bpf_usdt_ip_to_spec_id",
+    );
+  }
+  if (!cookies && probed.elf.header.type !== ET_EXEC && (options.pid === undefined || options.pid < 0)) {
     throw new LinkError(
       'not-supported',
-      'without BPF cookies, USDT spec ids are found by address: that needs the ip-to-spec map and a non-PIE executable',
-      context,
+      `without BPF cookies, the probe addresses of a PIE executable or shared library are known only in one process`,
+      { ...context, path },
+      'give the pid of a process that runs the executable or has loaded the library',
     );
   }
   const specMaps = openUsdtMaps(maps, context);
@@ -105,8 +119,9 @@ export function attachUsdt(
   try {
     specMaps.writeSpecs(ids, specs, context);
     if (!cookies) {
-      notes.forEach((note, i) => {
-        ipKeys.push(specMaps.mapAddress(note.address, siteIds[i] as number, context));
+      const addresses = siteAddresses(probed, notes, offsets, options.pid ?? -1, where);
+      addresses.forEach((address, i) => {
+        ipKeys.push(specMaps.mapAddress(address, siteIds[i] as number, context));
       });
     }
     const pid = options.pid === undefined ? {} : { pid: options.pid };
@@ -149,6 +164,22 @@ export function attachUsdt(
     release();
     throw error;
   }
+}
+
+/**
+ * Where each probe site is in the traced process, what the program's instruction pointer
+ * is there: the linked address in an executable (ET_EXEC), else (PIE executables and shared
+ * libraries) the address at which process `pid` mapped the site's file offset.
+ */
+function siteAddresses(
+  probed: ProbedBinary,
+  notes: readonly SdtNote[],
+  offsets: readonly number[],
+  pid: number,
+  context: LinkErrorContext,
+): bigint[] {
+  if (probed.elf.header.type === ET_EXEC) return notes.map((n) => n.address);
+  return mappedAddresses(pid, probed.path, offsets, context);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +33,81 @@ export function runProbed(path: string, calls: number): number {
   } catch (error) {
     return (error as { status: number }).status;
   }
+}
+
+/**
+ * The test programs `programs/probed-host.c` (a PIE executable) and `programs/probed-library.c`
+ * (`libprobed.so`, which the executable links), built in a fresh directory.
+ */
+export function buildProbedHost(): { host: string; library: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfkit-link-'));
+  const library = join(dir, 'libprobed.so');
+  const host = join(dir, 'probed-host');
+  const program = (name: string) => new URL(`./programs/${name}`, import.meta.url).pathname;
+  execFileSync('cc', ['-O1', '-g', '-fPIC', '-shared', '-o', library, program('probed-library.c')]);
+  execFileSync('cc', [
+    '-O1',
+    '-g',
+    '-fPIE',
+    '-pie',
+    '-o',
+    host,
+    program('probed-host.c'),
+    library,
+    `-Wl,-rpath,${dir}`,
+  ]);
+  return { host, library, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A running `probed-host`: its pid, a way to fire its probes, and to end it. */
+export interface RunningHost {
+  /** The process id. */
+  readonly pid: number;
+  /** Fires the executable's or the library's probe `calls` times; resolves once it did. */
+  fire(where: 'exec' | 'library', calls: number): Promise<void>;
+  /** Closes its standard input and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/** Starts `probed-host` at `path` and resolves once it is ready (its library loaded). */
+export async function startProbedHost(path: string): Promise<RunningHost> {
+  const child = spawn(path, [], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const waiting: { resolve: (line: string) => void; reject: (error: Error) => void }[] = [];
+  let pending = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (data: string) => {
+    pending += data;
+    for (let end = pending.indexOf('\n'); end >= 0; end = pending.indexOf('\n')) {
+      const line = pending.slice(0, end);
+      pending = pending.slice(end + 1);
+      waiting.shift()?.resolve(line);
+    }
+  });
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (status) => {
+      for (const waiter of waiting.splice(0)) waiter.reject(new Error(`probed-host exited (${status})`));
+      resolve();
+    }),
+  );
+  child.once('error', (error) => {
+    for (const waiter of waiting.splice(0)) waiter.reject(error);
+  });
+  const nextLine = () => new Promise<string>((resolve, reject) => waiting.push({ resolve, reject }));
+  const ready = await nextLine();
+  if (ready !== 'ready') throw new Error(`probed-host printed '${ready}' instead of 'ready'`);
+  return {
+    pid: child.pid as number,
+    async fire(where, calls) {
+      const fired = nextLine();
+      child.stdin.write(`${where} ${calls}\n`);
+      const line = await fired;
+      if (line !== 'fired') throw new Error(`probed-host printed '${line}' instead of 'fired'`);
+    },
+    async stop() {
+      child.stdin.end();
+      await exited;
+    },
+  };
 }
 
 /** The test program `programs/congestion.c`, built in a fresh directory. */

@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readSdtNotes } from '@bpfkit/elf';
 import { fixture } from '@bpfkit/fixtures';
 import { BpfObject } from '@bpfkit/loader';
-import { AttachType } from '@bpfkit/uapi';
+import { AttachType, BpfCommand } from '@bpfkit/uapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countedCommands } from '../../loader/test/counted-commands.js';
 import { bpfUnavailable, openFdCount } from '../../loader/test/kernel.js';
 import {
   attachUsdt,
@@ -14,7 +16,14 @@ import {
   parseUsdtArgs,
   UsdtArgType,
 } from '../src/index.js';
-import { buildProbed, probedUnavailable, runProbed } from './binaries.js';
+import {
+  buildProbed,
+  buildProbedHost,
+  probedUnavailable,
+  type RunningHost,
+  runProbed,
+  startProbedHost,
+} from './binaries.js';
 
 describe('USDT argument specs', () => {
   it('decode registers, sub-registers, constants and memory operands with their sizes and signs', () => {
@@ -138,6 +147,17 @@ describe.skipIf(skip !== undefined)('USDT probes of a binary we build', () => {
     expect(state()).toMatchObject({ calls: 2n, last_cookie: 5n });
   });
 
+  it("attach from the loader through the object's USDT maps described once: later attaches read nothing back", () => {
+    const target = `${built.pie}:bpfkit:tick`;
+    obj.program('on_tick').attach({ target }).close();
+    const sent = countedCommands(() => {
+      obj.program('on_tick').attach({ target, cookie: 6n }).close();
+    });
+    expect(sent.get(BpfCommand.MAP_UPDATE_ELEM)).toBe(1); // the spec
+    expect(sent.get(BpfCommand.LINK_CREATE)).toBe(1); // the uprobe_multi link
+    expect(sent.get(BpfCommand.OBJ_GET_INFO_BY_FD)).toBeUndefined();
+  });
+
   it('attach through maps described once, several links at a time, each with its own spec id', () => {
     reset();
     const described = openUsdtMaps(maps());
@@ -204,12 +224,95 @@ describe.skipIf(skip !== undefined)('USDT without BPF cookies (spec ids by addre
     expect(ipEntries()).toBe(0);
   });
 
-  it('a PIE executable is refused (its probe addresses move), leaving nothing behind', () => {
+  it('a PIE executable without a pid is refused (its probe addresses differ per process), leaving nothing behind', () => {
     const before = openFdCount();
     expect(() => obj.program('on_tick').attach({ target: `${built.pie}:bpfkit:tick` })).toThrow(
-      expect.objectContaining({ code: 'not-supported', context: expect.objectContaining({ program: 'on_tick' }) }),
+      expect.objectContaining({
+        code: 'not-supported',
+        context: expect.objectContaining({ program: 'on_tick' }),
+        hint: expect.stringMatching(/pid/),
+      }),
     );
     expect(ipEntries()).toBe(0);
     expect(openFdCount()).toBe(before);
+  });
+
+  describe('in one process: a PIE executable and a shared library, by the addresses the process mapped them at', () => {
+    let programs: ReturnType<typeof buildProbedHost>;
+    let host: RunningHost;
+    const reset = () =>
+      obj.map('.bss').set(0, { calls: 0n, first_sum: 0n, second_sum: 0n, last_cookie: 0n, arg_count: 0n });
+    /** The addresses in the ip-to-spec map. */
+    const ipKeys = () =>
+      [...obj.map('__bpf_usdt_ip_to_spec_id').keys()].map((key) => new DataView(key.buffer).getBigUint64(0, true));
+    /** Where the process mapped `path`'s executable part, from its own /proc/PID/maps. */
+    const executableRange = (path: string) => {
+      const line = readFileSync(`/proc/${host.pid}/maps`, 'utf8')
+        .split('\n')
+        .find((l) => l.endsWith(path) && / r-xp /.test(l));
+      const [, start, end] = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line ?? '') ?? [];
+      return { start: BigInt(`0x${start}`), end: BigInt(`0x${end}`) };
+    };
+
+    beforeAll(async () => {
+      programs = buildProbedHost();
+      host = await startProbedHost(programs.host);
+    });
+    afterAll(async () => {
+      await host.stop();
+      programs.remove();
+    });
+
+    it.each(['exec', 'library'] as const)(
+      'the program reads its arguments and cookie at the sites of the %s, and only there',
+      async (where) => {
+        const path = where === 'exec' ? programs.host : programs.library;
+        const other = where === 'exec' ? 'library' : 'exec';
+        reset();
+        {
+          using _link = obj.program('on_tick').attach({ target: `${path}:bpfkit:tick`, pid: host.pid, cookie: 31n });
+          // Each site's key is an address inside the process's executable mapping of the file.
+          const range = executableRange(path);
+          const keys = ipKeys();
+          expect(keys.length).toBe(readSdtNotes(binaryElf(path)).filter((n) => n.name === 'tick').length);
+          for (const key of keys) expect(key >= range.start && key < range.end).toBe(true);
+          await host.fire(where, 5);
+          await host.fire(other, 3);
+        }
+        // The spec was found by address: arguments and cookie read, the other file's probe not counted.
+        expect(state()).toEqual({ calls: 5n, first_sum: 10n, second_sum: 210n, last_cookie: 31n, arg_count: 2n });
+        expect(ipKeys()).toEqual([]);
+      },
+    );
+
+    it('refuse a library the process has not loaded, leaving nothing behind', () => {
+      const before = openFdCount();
+      expect(() =>
+        obj.program('on_tick').attach({ target: `${programs.library}:bpfkit:tick`, pid: process.pid }),
+      ).toThrow(
+        expect.objectContaining({
+          code: 'not-found',
+          message: expect.stringMatching(`process ${process.pid} does not map file offset 0x[0-9a-f]+ of`),
+        }),
+      );
+      expect(ipKeys()).toEqual([]);
+      expect(openFdCount()).toBe(before);
+    });
+
+    it('refuse a second link on the same sites, as libbpf does, and keep the first', async () => {
+      reset();
+      using _first = obj
+        .program('on_tick')
+        .attach({ target: `${programs.host}:bpfkit:tick`, pid: host.pid, cookie: 1n });
+      const keys = ipKeys();
+      expect(() =>
+        obj.program('on_tick').attach({ target: `${programs.host}:bpfkit:tick`, pid: host.pid, cookie: 2n }),
+      ).toThrow(
+        expect.objectContaining({ code: 'bad-target', message: expect.stringMatching(/already maps the site/) }),
+      );
+      expect(ipKeys()).toEqual(keys);
+      await host.fire('exec', 2);
+      expect(state()).toMatchObject({ calls: 2n, last_cookie: 1n });
+    });
   });
 });

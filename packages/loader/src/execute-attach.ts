@@ -23,8 +23,10 @@ import {
   type Link,
   LinkError,
   NetkitSide,
+  openUsdtMaps,
   type TcDirection,
   TcxDirection,
+  type UsdtSpecMaps,
 } from '@bpfkit/link';
 import { type AttachTarget, attachTarget, type ProgramPlan } from '@bpfkit/reloc';
 import { attachCookieSupported } from '@bpfkit/syscall';
@@ -50,7 +52,10 @@ export interface AttachOptions {
   readonly cgroup?: string;
   /** Socket fd for socket filters. */
   readonly socket?: number;
-  /** Process to probe for uprobes (-1, the default: every process). */
+  /**
+   * Process to probe for uprobes and USDT (-1, the default: every process). USDT in a PIE
+   * executable or a shared library needs it when the kernel has no BPF cookies.
+   */
   readonly pid?: number;
   /** The value `bpf_get_attach_cookie()` returns (perf-event based kinds, raw tracepoints, tracing). */
   readonly cookie?: bigint;
@@ -58,12 +63,36 @@ export interface AttachOptions {
   readonly iterator?: IteratorParameter;
 }
 
-/** The fd of the object's map called `name`, if it has one. */
-export type ObjectMapFd = (name: string) => number | undefined;
-
 /** libbpf's names of the maps `usdt.bpf.h` reads. */
 const USDT_SPECS = '__bpf_usdt_specs';
 const USDT_IP_TO_SPEC = '__bpf_usdt_ip_to_spec_id';
+
+/** An object's USDT maps, described on first use and then reused by every USDT attach of its programs. */
+export type ObjectUsdtMaps = () => UsdtSpecMaps;
+
+/**
+ * The USDT maps of an object whose maps are `mapFds`, described by {@link openUsdtMaps} on
+ * the first USDT attach and kept (libbpf's per-object USDT manager), so later attaches read
+ * nothing back from the kernel.
+ * @throws {@link @bpfkit/link!LinkError} `bad-target` when the object has no `__bpf_usdt_specs` map.
+ */
+export function objectUsdtMaps(mapFds: ReadonlyMap<string, { readonly fd: number }>): ObjectUsdtMaps {
+  let described: UsdtSpecMaps | undefined;
+  return () => {
+    if (described !== undefined) return described;
+    const specs = mapFds.get(USDT_SPECS)?.fd;
+    const context = { kind: 'usdt' };
+    if (specs === undefined) {
+      throw new LinkError(
+        'bad-target',
+        `the object has no '${USDT_SPECS}' map: is the program built with usdt.bpf.h?`,
+        context,
+      );
+    }
+    described = openUsdtMaps({ specs, ipToSpec: mapFds.get(USDT_IP_TO_SPEC)?.fd }, context);
+    return described;
+  };
+}
 
 const tcxDirections = new Map<number, keyof typeof TcxDirection>([
   [TcxDirection.ingress, 'ingress'],
@@ -83,13 +112,13 @@ export function attachProgram(
   plan: ProgramPlan,
   programFd: number,
   options: AttachOptions,
-  mapFd: ObjectMapFd,
+  usdtMaps: ObjectUsdtMaps,
   expectedAttachType?: number,
   bpfCookies = attachCookieSupported(),
 ): Link {
   try {
     const target = attachTarget(plan, options.target);
-    return attachTo(target, plan, programFd, options, mapFd, expectedAttachType, bpfCookies);
+    return attachTo(target, plan, programFd, options, usdtMaps, expectedAttachType, bpfCookies);
   } catch (error) {
     if (LinkError.is(error) && error.context.program === undefined) {
       throw new LinkError(error.code, error.problem, { ...error.context, program: plan.name }, error.hint, {
@@ -110,7 +139,7 @@ function attachTo(
   plan: ProgramPlan,
   programFd: number,
   options: AttachOptions,
-  mapFd: ObjectMapFd,
+  usdtMaps: ObjectUsdtMaps,
   expectedAttachType: number | undefined,
   bpfCookies: boolean,
 ): Link {
@@ -128,34 +157,14 @@ function attachTo(
         ...(options.pid === undefined ? {} : { pid: options.pid }),
         ...cookie,
       });
-    case 'usdt': {
-      const specs = mapFd(USDT_SPECS);
-      if (specs === undefined) {
-        throw new LinkError(
-          'bad-target',
-          `the object has no '${USDT_SPECS}' map: is the program built with usdt.bpf.h?`,
-          {
-            kind: 'usdt',
-            program: plan.name,
-          },
-        );
-      }
-      const ipToSpec = mapFd(USDT_IP_TO_SPEC);
-      return attachUsdt(
-        programFd,
-        target.path,
-        target.provider,
-        target.name,
-        { specs, ...(ipToSpec === undefined ? {} : { ipToSpec }) },
-        {
-          cookies: bpfCookies,
-          // A program loaded for uprobe_multi links attaches through nothing else.
-          multi: expectedAttachType === AttachType.TRACE_UPROBE_MULTI,
-          ...(options.pid === undefined ? {} : { pid: options.pid }),
-          ...(options.cookie === undefined ? {} : { cookie: options.cookie }),
-        },
-      );
-    }
+    case 'usdt':
+      return attachUsdt(programFd, target.path, target.provider, target.name, usdtMaps(), {
+        cookies: bpfCookies,
+        // A program loaded for uprobe_multi links attaches through nothing else.
+        multi: expectedAttachType === AttachType.TRACE_UPROBE_MULTI,
+        ...(options.pid === undefined ? {} : { pid: options.pid }),
+        ...(options.cookie === undefined ? {} : { cookie: options.cookie }),
+      });
     case 'kprobe':
       return attachKprobe(programFd, target.function, { offset: target.offset, retprobe: target.retprobe, ...cookie });
     case 'kprobe-multi':

@@ -39,6 +39,7 @@ import {
 import { ProgramType } from '@bpfkit/uapi';
 import { u32s } from './bytes.js';
 import { LoadError } from './errors.js';
+import type { ObjectUsdtMaps } from './execute-attach.js';
 import { BpfProgram } from './handles.js';
 import { loadedProgramBtf } from './kernel-btf.js';
 import type { LoadLogger } from './log.js';
@@ -72,6 +73,8 @@ export interface ProgramLoading {
   readonly moduleFds: ModuleBtfFds;
   /** Hands links made by `attach()` to the object, which closes them. */
   readonly adopt: (link: BpfLink) => void;
+  /** The object's USDT maps, described once for every USDT attach of its programs. */
+  readonly usdtMaps: ObjectUsdtMaps;
   /** Whether attachments pass BPF cookies (USDT spec ids), as `LINUX_HAS_BPF_COOKIE` told the programs. */
   readonly bpfCookies: () => boolean;
 }
@@ -260,7 +263,7 @@ export function* loadPrograms(
           result.fd,
           result.log,
           p.adopt,
-          p.mapFds,
+          p.usdtMaps,
           attach.expectedAttachType ?? expectedAttachType,
           p.bpfCookies,
         ),

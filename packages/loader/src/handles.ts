@@ -30,7 +30,7 @@ import {
 } from '@bpfkit/syscall';
 import { isPerCpuMapType, MapFlag, MapType } from '@bpfkit/uapi';
 import { LoadError } from './errors.js';
-import { type AttachOptions, attachProgram } from './execute-attach.js';
+import { type AttachOptions, attachProgram, type ObjectUsdtMaps } from './execute-attach.js';
 
 /** Slots of map-in-map and prog arrays read back as 4-byte ids. */
 const idCodec: BtfCodec = {
@@ -336,8 +336,8 @@ export class BpfProgram {
     /** Verifier log, when the load asked for one. */
     readonly verifierLog: readonly string[],
     private readonly adopt: (link: BpfLink) => void,
-    /** The object's maps by name (USDT attachment fills libbpf's spec maps). */
-    private readonly objectMaps: ReadonlyMap<string, Fd>,
+    /** The object's USDT maps (libbpf's spec maps), which USDT attachment fills. */
+    private readonly usdtMaps: ObjectUsdtMaps,
     /** `BPF_*` expected attach type it was loaded with (usdt: UPROBE_MULTI when the kernel has those links). */
     readonly expectedAttachType: number | undefined,
     /** Whether its attachments pass BPF cookies (false: USDT spec ids go by address). */
@@ -388,14 +388,7 @@ export class BpfProgram {
    * ```
    */
   attach(options: AttachOptions = {}): BpfLink {
-    const link = attachProgram(
-      this.plan,
-      this.fd,
-      options,
-      (name) => this.objectMaps.get(name)?.fd,
-      this.expectedAttachType,
-      this.bpfCookies(),
-    );
+    const link = attachProgram(this.plan, this.fd, options, this.usdtMaps, this.expectedAttachType, this.bpfCookies());
     this.adopt(link);
     return link;
   }

@@ -45,6 +45,7 @@ import {
 import { kernelFacts, kernelSymbolAddress, kernelSymbolAddressesHidden, kprobesAvailable } from '@bpfkit/reloc/node';
 import { attachCookieSupported, isLittleEndianHost, type Mapping, pageSize, possibleCpus } from '@bpfkit/syscall';
 import { LoadError } from './errors.js';
+import { objectUsdtMaps } from './execute-attach.js';
 import { loadObjectBtf } from './execute-btf.js';
 import { createMaps } from './execute-maps.js';
 import { fillProgramSlots, loadPrograms } from './execute-programs.js';
@@ -297,6 +298,7 @@ export class BpfObject {
         ksyms,
         maps: this.maps,
         mapFds,
+        usdtMaps: objectUsdtMaps(mapFds),
         btfFd,
         scope: this.scope,
         log: this.log,

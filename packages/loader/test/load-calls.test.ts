@@ -1,31 +1,11 @@
 import { fixture } from '@bpfkit/fixtures';
-import { type BpfBackend, getBackend, setBackend } from '@bpfkit/syscall';
 import { BpfCommand } from '@bpfkit/uapi';
 import { describe, expect, it } from 'vitest';
 import { BpfObject } from '../src/index.js';
+import { countedCommands } from './counted-commands.js';
 import { bpfUnavailable } from './kernel.js';
 
 const unavailable = bpfUnavailable();
-
-/** Runs `work` through a backend that counts the bpf(2) commands it sends, by command. */
-function countedCommands(work: () => void): Map<number, number> {
-  const real = getBackend();
-  const counts = new Map<number, number>();
-  const counter: BpfBackend = {
-    ...real,
-    bpf(command: number, attr: Uint8Array, size: number) {
-      counts.set(command, (counts.get(command) ?? 0) + 1);
-      return real.bpf(command, attr, size);
-    },
-  };
-  setBackend(counter);
-  try {
-    work();
-  } finally {
-    setBackend(real);
-  }
-  return counts;
-}
 
 describe.skipIf(unavailable !== undefined)('the calls a load makes', () => {
   it('a load after the first sends what libbpf sends: no feature probe again, no map info read back', () => {
