@@ -15,6 +15,7 @@ export { resolveBinaryPath, searchDirectories } from './binary-path.js';
 export { attachCgroup } from './cgroup.js';
 export type { LinkErrorCode, LinkErrorContext } from './errors.js';
 export { LinkError } from './errors.js';
+export type { FlowDissectorOptions } from './flow-dissector.js';
 export { attachFlowDissector } from './flow-dissector.js';
 export { globMatcher } from './glob.js';
 export type { IteratorParameter } from './iter.js';

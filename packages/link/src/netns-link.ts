@@ -1,6 +1,6 @@
 import { closeSync, openSync } from 'node:fs';
 import { createLink } from '@bpfkit/syscall';
-import { kernelStep, LinkError } from './errors.js';
+import { kernelStep, LinkError, type LinkErrorContext } from './errors.js';
 import { Link } from './link.js';
 
 /**
@@ -14,13 +14,7 @@ export function createNetnsLink(programFd: number, netns: string, attachType: nu
   try {
     ns = openSync(netns, 'r');
   } catch (error) {
-    throw new LinkError(
-      'not-found',
-      `cannot open the network namespace: ${(error as NodeJS.ErrnoException).code}`,
-      context,
-      'give a namespace file such as /proc/self/ns/net or /run/netns/<name>',
-      { cause: error, causeInMessage: false },
-    );
+    throw netnsNotFound(error, context);
   }
   try {
     const fd = kernelStep(`create the ${kind} link`, context, () =>
@@ -30,4 +24,15 @@ export function createNetnsLink(programFd: number, netns: string, attachType: nu
   } finally {
     closeSync(ns);
   }
+}
+
+/** The error for a namespace file that cannot be opened (`error`, from the file system). */
+export function netnsNotFound(error: unknown, context: LinkErrorContext): LinkError {
+  return new LinkError(
+    'not-found',
+    `cannot open the network namespace: ${(error as NodeJS.ErrnoException).code}`,
+    context,
+    'give a namespace file such as /proc/self/ns/net or /run/netns/<name>',
+    { cause: error, causeInMessage: false },
+  );
 }

@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { childLines } from './child-lines.js';
 
 const source = new URL('./programs/probed.c', import.meta.url).pathname;
 
@@ -72,27 +73,7 @@ export interface RunningHost {
 /** Starts `probed-host` at `path` and resolves once it is ready (its library loaded). */
 export async function startProbedHost(path: string): Promise<RunningHost> {
   const child = spawn(path, [], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const waiting: { resolve: (line: string) => void; reject: (error: Error) => void }[] = [];
-  let pending = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (data: string) => {
-    pending += data;
-    for (let end = pending.indexOf('\n'); end >= 0; end = pending.indexOf('\n')) {
-      const line = pending.slice(0, end);
-      pending = pending.slice(end + 1);
-      waiting.shift()?.resolve(line);
-    }
-  });
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', (status) => {
-      for (const waiter of waiting.splice(0)) waiter.reject(new Error(`probed-host exited (${status})`));
-      resolve();
-    }),
-  );
-  child.once('error', (error) => {
-    for (const waiter of waiting.splice(0)) waiter.reject(error);
-  });
-  const nextLine = () => new Promise<string>((resolve, reject) => waiting.push({ resolve, reject }));
+  const { nextLine, exited } = childLines(child, 'probed-host');
   const ready = await nextLine();
   if (ready !== 'ready') throw new Error(`probed-host printed '${ready}' instead of 'ready'`);
   return {

@@ -1,15 +1,20 @@
-import { mkdirSync, rmdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, rmdirSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { fixture } from '@bpfkit/fixtures';
 import { BpfObject } from '@bpfkit/loader';
+import { queryPrograms } from '@bpfkit/syscall';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bpfUnavailable, openFdCount } from '../../loader/test/kernel.js';
 import { attachCgroup, attachFlowDissector, attachNetkit, attachSockmap, SockmapAttachType } from '../src/index.js';
+import { childLines } from './child-lines.js';
 import { createVethNamespace, sh, type VethNamespace } from './veth-namespace.js';
 
 const unavailable = bpfUnavailable();
 /** `BPF_CGROUP_SOCK_OPS`. */
 const CGROUP_SOCK_OPS = 3;
+/** `BPF_FLOW_DISSECTOR`. */
+const ATTACH_FLOW_DISSECTOR = 17;
 
 /** A connected TCP pair on loopback: the client end and the server's end. */
 async function tcpPair(): Promise<{ client: Socket; server: Socket; close: () => void }> {
@@ -168,17 +173,19 @@ describe.skipIf(unavailable !== undefined)('sockmap, sockops, flow dissector and
     }
   });
 
+  /** Sends a raw IPv4 frame out of the namespace's veth end, which the namespace's flow dissector dissects. */
+  const sendRaw = () =>
+    sh(
+      'ip',
+      'netns',
+      'exec',
+      net.ns,
+      'python3',
+      '-c',
+      `import socket; s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind(("${net.nsSide}", 0)); s.send(b"\\xff" * 12 + b"\\x08\\x00" + b"\\x45" + b"\\x00" * 19)`,
+    );
+
   it('a flow dissector on a namespace runs for packets sent there, and stops on close', () => {
-    const sendRaw = () =>
-      sh(
-        'ip',
-        'netns',
-        'exec',
-        net.ns,
-        'python3',
-        '-c',
-        `import socket; s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind(("${net.nsSide}", 0)); s.send(b"\\xff" * 12 + b"\\x08\\x00" + b"\\x45" + b"\\x00" * 19)`,
-      );
     const link = attachFlowDissector(obj.program('flow_count').fd, `/run/netns/${net.ns}`);
     expect(link.info().type).toBe(5 /* BPF_LINK_TYPE_NETNS */);
     sendRaw();
@@ -190,6 +197,60 @@ describe.skipIf(unavailable !== undefined)('sockmap, sockops, flow dissector and
     expect(() => attachFlowDissector(obj.program('flow_count').fd, '/run/netns/nosuchns')).toThrow(
       expect.objectContaining({ code: 'not-found' }),
     );
+  });
+
+  it('a flow dissector attached with BPF_PROG_ATTACH by a process of the namespace runs for its packets, until detached', async () => {
+    const program = obj.program('flow_count');
+    const root = new URL('../../..', import.meta.url).pathname;
+    const child = spawn(
+      'ip',
+      ['netns', 'exec', net.ns, 'node', '--import', 'tsx', 'packages/link/test/flow-dissector-child.ts'],
+      { cwd: root, stdio: ['pipe', 'pipe', 'inherit', program.fd] },
+    );
+    const { nextLine, exited } = childLines(child, 'flow-dissector-child');
+    /** The ids of the flow dissectors attached (not linked) to the namespace at `file`. */
+    const attachedIn = (file: string) => {
+      const ns = openSync(file, 'r');
+      try {
+        return queryPrograms(ns, ATTACH_FLOW_DISSECTOR).ids;
+      } finally {
+        closeSync(ns);
+      }
+    };
+    try {
+      expect(await nextLine()).toBe('attached');
+      // In the child's namespace, not in the test's.
+      expect(attachedIn(`/run/netns/${net.ns}`)).toEqual([program.info().id]);
+      expect(attachedIn('/proc/self/ns/net')).toEqual([]);
+      // Attached directly, not by a link: a netns link is then refused with EEXIST (a second link gets E2BIG).
+      expect(() => attachFlowDissector(program.fd, `/run/netns/${net.ns}`)).toThrow(
+        expect.objectContaining({ context: expect.objectContaining({ errno: 'EEXIST' }) }),
+      );
+      const before = counter('flow_dissections');
+      sendRaw();
+      const seen = counter('flow_dissections');
+      expect(seen).toBeGreaterThan(before);
+      child.stdin?.write('detach\n');
+      expect(await nextLine()).toBe('detached');
+      expect(attachedIn(`/run/netns/${net.ns}`)).toEqual([]);
+      sendRaw();
+      expect(counter('flow_dissections')).toBe(seen);
+    } finally {
+      child.stdin?.end();
+      await exited;
+    }
+    expect(child.exitCode).toBe(0);
+  }, 120_000); // the child starts Node and tsx, slow on a loaded machine
+
+  it('BPF_PROG_ATTACH of a flow dissector is refused for another namespace than the caller’s, leaving nothing', () => {
+    const before = openFdCount();
+    expect(() => attachFlowDissector(obj.program('flow_count').fd, `/run/netns/${net.ns}`, { legacy: true })).toThrow(
+      expect.objectContaining({ code: 'bad-target', hint: expect.stringMatching(/ip netns exec/) }),
+    );
+    expect(() => attachFlowDissector(obj.program('flow_count').fd, '/run/netns/nosuchns', { legacy: true })).toThrow(
+      expect.objectContaining({ code: 'not-found' }),
+    );
+    expect(openFdCount()).toBe(before);
   });
 
   it('netkit: refused on a veth, as this kernel has no netkit (CONFIG_NETKIT), with what it needs', () => {
