@@ -5,7 +5,7 @@
 // library) under the prefix BPFKIT_NEWEST_LIBBPF names, /usr/local or /opt/libbpf, which loads
 // and attaches usdt programs through uprobe_multi links as bpfkit does; without one the usdt
 // row falls back to libbpf 1.1 (a uprobe per site) and the uprobe.multi row says it has no
-// reference. Both sides describe the USDT maps once (libbpf's USDT manager, our openUsdtMaps).
+// reference. CI (.ci/run) sets BPFKIT_NEWEST_LIBBPF to the machine's /tmp/link-libbpf when it has one. Both sides describe the USDT maps once (libbpf's USDT manager, our openUsdtMaps).
 // ELF files are parsed afresh in every round on both sides (libbpf parses at every attach
 // call; bpfkit once per round, as its cache is cleared). Rounds run in blocks, ours then
 // libbpf's, alternating, so that both sides see the same load; each figure is the median of
