@@ -70,42 +70,54 @@ export function parseUsdtArgs(text: string, context: LinkErrorContext, arch: str
   if (specs.length > USDT_MAX_ARGS) {
     throw new LinkError('bad-target', `${specs.length} USDT arguments, more than ${USDT_MAX_ARGS}`, context);
   }
-  return specs.map((spec) => {
-    const match = /^(-?)([1248])@(.+)$/.exec(spec);
-    const bad = (why: string): never => {
-      throw new LinkError('bad-target', `USDT argument '${spec}': ${why}`, context);
-    };
-    if (match === null) return bad('not <size>@<location>');
-    const [, sign, size, location] = match as unknown as [string, string, string, string];
-    const common = { signed: sign === '-', bitshift: 64 - Number(size) * 8 };
-    const register = (name: string) => registers.get(name) ?? bad(`unknown register %${name}`);
-    let m = /^\$(-?(?:0x[0-9a-fA-F]+|\d+))$/.exec(location);
-    if (m !== null) {
-      const value = (m[1] as string).startsWith('-') ? -BigInt((m[1] as string).slice(1)) : BigInt(m[1] as string);
-      return { type: UsdtArgType.CONST, valueOffset: BigInt.asUintN(64, value), registerOffset: 0, ...common };
-    }
-    m = /^%([a-z0-9]+)$/.exec(location);
-    if (m !== null)
-      return { type: UsdtArgType.REG, valueOffset: 0n, registerOffset: register(m[1] as string), ...common };
-    m = /^(-?(?:0x[0-9a-fA-F]+|\d+))?\(%([a-z0-9]+)\)$/.exec(location);
-    if (m !== null) {
-      const offset = m[1] === undefined ? 0 : Number.parseInt(m[1], m[1].replace('-', '').startsWith('0x') ? 16 : 10);
-      return {
-        type: UsdtArgType.REG_DEREF,
-        valueOffset: BigInt.asUintN(64, BigInt(offset)),
-        registerOffset: register(m[2] as string),
-        ...common,
-      };
-    }
-    if (location.includes(',')) {
+  return specs.map((spec) => parseUsdtArg(spec, registers, context));
+}
+
+/** `size@location` with the location's three forms: `$const`, `%reg`, `offset(%reg)`, matched at once. */
+const ARG_FORMS =
+  /^(-?)([1248])@(?:\$(-?(?:0x[0-9a-fA-F]+|\d+))|%([a-z0-9]+)|(-?(?:0x[0-9a-fA-F]+|\d+))?\(%([a-z0-9]+)\))$/;
+
+/** A decimal or `0x` number, maybe negative, as a u64 (two's complement). */
+function u64Of(text: string): bigint {
+  return BigInt.asUintN(64, text.startsWith('-') ? -BigInt(text.slice(1)) : BigInt(text));
+}
+
+/** One argument spec of {@link parseUsdtArgs}, through one regular expression for every form. */
+function parseUsdtArg(spec: string, registers: ReadonlyMap<string, number>, context: LinkErrorContext): UsdtArgSpec {
+  const match = ARG_FORMS.exec(spec);
+  if (match === null) {
+    if (!/^-?[1248]@./.test(spec)) throw badArg(spec, 'not <size>@<location>', context);
+    if (spec.includes(',')) {
       throw new LinkError(
         'not-supported',
         `USDT argument '${spec}': index-register addressing is not decoded by bpfkit yet`,
         context,
       );
     }
-    return bad('unknown location form');
-  });
+    throw badArg(spec, 'unknown location form', context);
+  }
+  const [, sign, size, constant, register, offset, base] = match;
+  const signed = sign === '-';
+  const bitshift = 64 - Number(size) * 8;
+  if (constant !== undefined) {
+    return { type: UsdtArgType.CONST, valueOffset: u64Of(constant), registerOffset: 0, signed, bitshift };
+  }
+  const name = (register ?? base) as string;
+  const registerOffset = registers.get(name);
+  if (registerOffset === undefined) throw badArg(spec, `unknown register %${name}`, context);
+  if (register !== undefined) return { type: UsdtArgType.REG, valueOffset: 0n, registerOffset, signed, bitshift };
+  return {
+    type: UsdtArgType.REG_DEREF,
+    valueOffset: offset === undefined ? 0n : u64Of(offset),
+    registerOffset,
+    signed,
+    bitshift,
+  };
+}
+
+/** The error for a malformed argument spec. */
+function badArg(spec: string, why: string, context: LinkErrorContext): LinkError {
+  return new LinkError('bad-target', `USDT argument '${spec}': ${why}`, context);
 }
 
 /** `sizeof(struct __bpf_usdt_arg_spec)`, `sizeof(struct __bpf_usdt_spec)` and its fields' offsets. */

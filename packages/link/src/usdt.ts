@@ -6,7 +6,7 @@ import type { ProbedBinary } from './probed-binary.js';
 import { mappedAddresses } from './process-mappings.js';
 import { attachUprobe } from './uprobe.js';
 import { createUprobeMultiLink } from './uprobe-multi.js';
-import { encodeUsdtSpec, parseUsdtArgs } from './usdt-args.js';
+import { encodeUsdtSpec, parseUsdtArgs, type UsdtArgSpec } from './usdt-args.js';
 import { openUsdtMaps, type UsdtMaps } from './usdt-spec-maps.js';
 import { addressFileOffset, openProbedBinary } from './user-symbols.js';
 
@@ -32,23 +32,22 @@ export interface UsdtOptions {
 /** `e_type` of an executable linked at fixed addresses (not PIE). */
 const ET_EXEC = 2;
 
-/** Encoded specs per binary, by argument string and cookie: sites of a binary are parsed once while it stays unchanged. */
-const encodedSpecs = new WeakMap<ProbedBinary, Map<string, Uint8Array>>();
+/** Parsed argument specs per binary, by argument string: sites of a binary are parsed once while it stays unchanged. */
+const parsedArgs = new WeakMap<ProbedBinary, Map<string, UsdtArgSpec[]>>();
 
-/** The encoded `struct __bpf_usdt_spec` of argument string `args` with `cookie`, parsed once per binary. */
+/** The encoded `struct __bpf_usdt_spec` of argument string `args` with `cookie`, the string parsed once per binary. */
 function encodedSpec(binary: ProbedBinary, args: string, cookie: bigint, context: { kind: string }): Uint8Array {
-  let specs = encodedSpecs.get(binary);
+  let parsed = parsedArgs.get(binary);
+  if (parsed === undefined) {
+    parsed = new Map();
+    parsedArgs.set(binary, parsed);
+  }
+  let specs = parsed.get(args);
   if (specs === undefined) {
-    specs = new Map();
-    encodedSpecs.set(binary, specs);
+    specs = parseUsdtArgs(args, context);
+    parsed.set(args, specs);
   }
-  const key = `${cookie}:${args}`;
-  let spec = specs.get(key);
-  if (spec === undefined) {
-    spec = encodeUsdtSpec(parseUsdtArgs(args, context), cookie, isLittleEndianHost);
-    specs.set(key, spec);
-  }
-  return spec;
+  return encodeUsdtSpec(specs, cookie, isLittleEndianHost);
 }
 
 /**

@@ -34,6 +34,10 @@ describe('USDT argument specs', () => {
       { type: UsdtArgType.REG_DEREF, valueOffset: 0n, registerOffset: 80, signed: false, bitshift: 48 },
       { type: UsdtArgType.REG, valueOffset: 0n, registerOffset: 64, signed: false, bitshift: 56 },
     ]);
+    expect(parseUsdtArgs(' 8@-0x10(%rsp)  -2@$0x20 ', {}, 'x64')).toEqual([
+      { type: UsdtArgType.REG_DEREF, valueOffset: 2n ** 64n - 16n, registerOffset: 152, signed: false, bitshift: 0 },
+      { type: UsdtArgType.CONST, valueOffset: 32n, registerOffset: 0, signed: true, bitshift: 48 },
+    ]);
     expect(parseUsdtArgs('', {}, 'x64')).toEqual([]);
   });
 
