@@ -380,6 +380,4 @@ if (args.includes('--update-page')) {
   const page = readFileSync('docs/benchmark.md', 'utf8');
   const section = `Measured by \`npm run bench\` on ${machine()}; ratio = bpfkit ÷ reference. Times are medians (per-call figures in µs); full BTF decodes are sampled one event-loop turn apart, as an application would run them (the collector's scheduled work runs in between), except in the back-to-back row.\n\n${table}`;
   writeFileSync('docs/benchmark.md', replaceTableSection(page, section));
-  // Biome lays the table out as the lint step expects.
-  execFileSync('npx', ['biome', 'format', '--write', 'docs/benchmark.md'], { stdio: 'inherit' });
 }
