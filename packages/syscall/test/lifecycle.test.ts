@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { PROG_LOAD_ATTEMPTS } from '../src/call.js';
 import { Errno } from '../src/errno.js';
 import {
+  type BpfBackend,
   clearFeatureCache,
   createMap,
   getBackend,
@@ -25,6 +26,24 @@ import { assemble, bpfUnavailable, u32 } from './kernel.js';
 
 const unavailable = bpfUnavailable();
 const root = fileURLToPath(new URL('../../..', import.meta.url));
+
+/**
+ * Puts a backend over `real` whose kernel answers EAGAIN to the first `failures` sends of
+ * `command` (the rest go through); returns how many sends of `command` it saw. The caller
+ * puts `real` back.
+ */
+function eagainFirst(real: BpfBackend, command: number, failures: number): () => number {
+  let sends = 0;
+  setBackend({
+    ...real,
+    bpf(sent, attr, size) {
+      if (sent !== command) return real.bpf(sent, attr, size);
+      sends++;
+      return sends <= failures ? -Errno.EAGAIN : real.bpf(sent, attr, size);
+    },
+  });
+  return () => sends;
+}
 
 describe.skipIf(unavailable !== undefined)('file descriptors and logs', () => {
   it('reports and closes a descriptor garbage-collected while open', () => {
@@ -61,18 +80,7 @@ describe.skipIf(unavailable !== undefined)('file descriptors and logs', () => {
   it('sends BPF_PROG_LOAD again while the kernel answers EAGAIN, as libbpf does, a bounded number of times', () => {
     const real = getBackend();
     // The kernel's verifier answers EAGAIN when a signal is pending; here the first few sends do.
-    const interrupted = (failures: number) => {
-      let sends = 0;
-      setBackend({
-        ...real,
-        bpf(command, attr, size) {
-          if (command !== BpfCommand.PROG_LOAD) return real.bpf(command, attr, size);
-          sends++;
-          return sends <= failures ? -Errno.EAGAIN : real.bpf(command, attr, size);
-        },
-      });
-      return () => sends;
-    };
+    const interrupted = (failures: number) => eagainFirst(real, BpfCommand.PROG_LOAD, failures);
     const load = () =>
       loadProgram({ type: 6, license: 'GPL', instructions: assemble([0xb7, 0, 0, 0, 1], [0x95, 0, 0, 0, 0]) });
     try {
@@ -91,19 +99,11 @@ describe.skipIf(unavailable !== undefined)('file descriptors and logs', () => {
 
   it('sends a feature probe\'s BPF_PROG_LOAD again on EAGAIN too, so an interrupted probe does not report (and cache) "unsupported"', () => {
     const real = getBackend();
-    let sends = 0;
-    setBackend({
-      ...real,
-      bpf(command, attr, size) {
-        if (command !== BpfCommand.PROG_LOAD) return real.bpf(command, attr, size);
-        sends++;
-        return sends < PROG_LOAD_ATTEMPTS ? -Errno.EAGAIN : real.bpf(command, attr, size);
-      },
-    });
+    const sends = eagainFirst(real, BpfCommand.PROG_LOAD, PROG_LOAD_ATTEMPTS - 1);
     try {
       clearFeatureCache();
       expect(programTypeSupported(ProgramType.SOCKET_FILTER)).toBe(true);
-      expect(sends).toBe(PROG_LOAD_ATTEMPTS);
+      expect(sends()).toBe(PROG_LOAD_ATTEMPTS);
     } finally {
       setBackend(real);
       clearFeatureCache();
@@ -112,20 +112,12 @@ describe.skipIf(unavailable !== undefined)('file descriptors and logs', () => {
 
   it("reports another command's EAGAIN at once: only BPF_PROG_LOAD is sent again", () => {
     const real = getBackend();
-    let creates = 0;
-    setBackend({
-      ...real,
-      bpf(command, attr, size) {
-        if (command !== BpfCommand.MAP_CREATE) return real.bpf(command, attr, size);
-        creates++;
-        return creates === 1 ? -Errno.EAGAIN : real.bpf(command, attr, size);
-      },
-    });
+    const creates = eagainFirst(real, BpfCommand.MAP_CREATE, 1);
     try {
       expect(() => createMap({ type: 2, keySize: 4, valueSize: 8, maxEntries: 1 })).toThrow(
         expect.objectContaining({ command: 'BPF_MAP_CREATE', errnoName: 'EAGAIN' }),
       );
-      expect(creates).toBe(1);
+      expect(creates()).toBe(1);
     } finally {
       setBackend(real);
     }
