@@ -1,9 +1,9 @@
 /**
  * BPF event channels for Node.js: a ring buffer reader, a perf buffer reader (one ring per
  * CPU) and a user ring buffer writer, each needing only a map fd. Readers are woken by the
- * kernel through one epoll fd waited on off the event loop (a libuv pool thread), and read
- * their mapped pages on the event loop: zero-copy views in `consume()` and `'data'`
- * listeners, copies (or BTF-decoded objects) from the async iterator.
+ * kernel through one epoll fd the event loop watches (in worker threads, a libuv pool thread
+ * waits on it), and read their mapped pages on the event loop: zero-copy views in
+ * `consume()` and `'data'` listeners, copies (or BTF-decoded objects) from the async iterator.
  *
  * {@include ../README.md}
  *

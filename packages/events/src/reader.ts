@@ -158,11 +158,21 @@ export abstract class EventReader<Item, View> implements AsyncIterable<Item> {
   /** What a watch calls when the kernel reports the ring ready. */
   protected woken(): void {
     if (this.isClosed) return;
-    if (this.listeners.size > 0) {
-      this.consumeViews((view) => {
-        for (const listener of this.listeners) listener(view);
-      }, Number.POSITIVE_INFINITY);
+    try {
+      if (this.listeners.size > 0) {
+        this.consumeViews((view) => {
+          for (const listener of this.listeners) listener(view);
+        }, Number.POSITIVE_INFINITY);
+      }
+    } finally {
+      // Also when a listener threw (its error goes on up): waits are settled and the reader
+      // asks for its next wake-up, or it would never be woken again.
+      if (!this.isClosed) this.settleWaits();
     }
+  }
+
+  /** Settles the pending waits when a record is there, and asks for a wake-up while someone waits. */
+  private settleWaits(): void {
     if (this.waits.size > 0 && this.hasData()) {
       const pending = [...this.waits];
       this.waits.clear();

@@ -1,14 +1,18 @@
 import {
+  BpfSyscallError,
   drainEventFd,
   EpollEvent,
   EpollOp,
   EpollReadyList,
   epollControl,
   epollCreate,
+  epollWaitNow,
   type Fd,
+  type LoopWatch,
   openEventFd,
   signalEventFd,
   startEpollWait,
+  watchOnEventLoop,
 } from '@bpfkit/syscall';
 
 /** One fd a {@link Waiter} watches, for one reader or writer. */
@@ -37,21 +41,28 @@ const INTERRUPT = 0;
 const MAX_FAILED_WAITS = 8;
 
 /**
- * Waits for many event channels at once, off the event loop: one epoll fd holds every
- * watched ring (as `ring_buffer__add` does), and one `epoll_wait` runs on a libuv pool
- * thread whenever some watch is armed, so an idle reader costs no CPU. Readiness is
- * reported on the event loop, where the readers read their mapped pages.
+ * Waits for many event channels at once, without blocking the event loop: one epoll fd holds
+ * every watched ring (as `ring_buffer__add` does). On the main thread the event loop itself
+ * watches that epoll fd (libuv's `uv_poll`), so the kernel wakes the loop directly, as it
+ * wakes a C reader blocked in `epoll_wait`; on a worker thread (whose loop cannot be reached)
+ * one `epoll_wait` runs on a libuv pool thread instead, and reports to the loop. Either way
+ * the wait is pending only while some watch is armed, so an idle reader costs no CPU.
+ * Readiness is reported on the event loop, where the readers read their mapped pages.
  *
  * Watches are one-shot (`EPOLLONESHOT`): a reader arms its watch when it has drained its
  * ring and wants more, so a reader that is not being consumed is never woken. While no
- * watch is armed no wait is pending, so the process can exit; an eventfd in the set ends a
- * pending wait at once when the last watch is disarmed or removed. The epoll fd and the
- * eventfd open with the first watch and close once the last is removed and the pool thread
- * has returned ({@link idle}).
+ * watch is armed no wait is pending, so the process can exit; on a pool thread an eventfd
+ * in the set ends a pending wait at once when the last watch is disarmed or removed. The
+ * epoll fd (and that eventfd) open with the first watch and close once the last is removed
+ * and no pool thread waits on them ({@link idle}).
  */
 export class Waiter {
   private epoll: Fd | undefined;
   private interrupt: Fd | undefined;
+  /** The event loop's watch of the epoll fd (main thread), else undefined (a pool thread waits). */
+  private loopWatch: LoopWatch | undefined;
+  /** True while {@link loopWatch} is started. */
+  private polling = false;
   private readonly entries = new Map<number, Entry>();
   private nextToken = INTERRUPT + 1;
   private armed = 0;
@@ -115,14 +126,8 @@ export class Waiter {
     if (this.epoll !== undefined) return this.epoll;
     const epoll = epollCreate('event waiter epoll');
     try {
-      const interrupt = openEventFd('event waiter eventfd');
-      try {
-        epollControl(epoll.fd, EpollOp.ADD, interrupt.fd, EpollEvent.IN, INTERRUPT);
-      } catch (error) {
-        interrupt.close();
-        throw error;
-      }
-      this.interrupt = interrupt;
+      this.loopWatch = watchOnEventLoop(epoll.fd, () => this.loopReadable());
+      if (this.loopWatch === undefined) this.interrupt = this.openInterrupt(epoll);
     } catch (error) {
       epoll.close();
       throw error;
@@ -131,12 +136,40 @@ export class Waiter {
     return epoll;
   }
 
+  /** The eventfd that ends a pool thread's wait, added to `epoll`. */
+  private openInterrupt(epoll: Fd): Fd {
+    const interrupt = openEventFd('event waiter eventfd');
+    try {
+      epollControl(epoll.fd, EpollOp.ADD, interrupt.fd, EpollEvent.IN, INTERRUPT);
+    } catch (error) {
+      interrupt.close();
+      throw error;
+    }
+    return interrupt;
+  }
+
   private startWait(): void {
-    if (this.waiting || this.dispatching || this.armed === 0 || this.epoll === undefined) return;
+    if (this.dispatching || this.armed === 0 || this.epoll === undefined) return;
+    if (this.loopWatch !== undefined) {
+      if (this.polling) return;
+      const started = this.loopWatch.start();
+      if (started < 0) throw new BpfSyscallError('uv_poll_start', -started, { object: 'event waiter epoll' });
+      this.polling = true;
+      return;
+    }
+    if (this.waiting) return;
     this.waiting = true;
     startEpollWait(this.epoll.fd, this.ready, (count) => this.woken(count));
   }
 
+  /** The event loop saw the epoll fd readable: read what is ready without blocking. */
+  private loopReadable(): void {
+    if (this.epoll === undefined) return;
+    this.dispatch(epollWaitNow(this.epoll.fd, this.ready));
+    if (this.armed === 0) this.stopPolling();
+  }
+
+  /** A pool thread's wait returned `count` ready entries (-1: it failed). */
   private woken(count: number): void {
     this.waiting = false;
     if (this.entries.size === 0) {
@@ -144,6 +177,12 @@ export class Waiter {
       this.settle();
       return;
     }
+    this.dispatch(count);
+    if (!this.waiting) this.settle();
+  }
+
+  /** Runs the callbacks of the `count` entries of {@link ready} (a failed wait when negative). */
+  private dispatch(count: number): void {
     // Read every ready token before running callbacks: one may re-arm and start the next
     // wait, which writes into the same list.
     const tokens: number[] = [];
@@ -171,21 +210,31 @@ export class Waiter {
       this.armed = 0;
     }
     this.startWait();
-    if (!this.waiting) this.settle();
+  }
+
+  private stopPolling(): void {
+    if (!this.polling) return;
+    this.polling = false;
+    this.loopWatch?.stop();
   }
 
   private interruptIfUnarmed(): void {
-    if (this.armed === 0 && this.waiting && this.interrupt !== undefined) signalEventFd(this.interrupt.fd);
+    if (this.armed !== 0) return;
+    this.stopPolling();
+    if (this.waiting && this.interrupt !== undefined) signalEventFd(this.interrupt.fd);
   }
 
   private shutDown(): void {
+    this.stopPolling();
     if (this.waiting && this.interrupt !== undefined) signalEventFd(this.interrupt.fd);
     else this.closeFds();
   }
 
   private closeFds(): void {
+    this.loopWatch?.close();
     this.interrupt?.close();
     this.epoll?.close();
+    this.loopWatch = undefined;
     this.interrupt = undefined;
     this.epoll = undefined;
   }

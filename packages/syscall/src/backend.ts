@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
+import { type LibuvCalls, type LoopWatch, LoopWatcher } from './loop-watch.js';
 
 /** A shared memory mapping of a map's values (mmapable array maps). */
 export interface Mapping {
@@ -67,6 +68,15 @@ export interface BpfBackend {
     timeoutMs: number,
     done: (result: number) => void,
   ): void;
+  /** `epoll_wait(epfd, events, maxEvents, 0)` in place: the number of ready events, or `-errno`. */
+  epollWaitNow(epfd: number, events: Uint8Array, maxEvents: number): number;
+  /**
+   * Watches `fd` for readability from the main thread's libuv loop (a `uv_poll_t` on
+   * `uv_default_loop()`, libuv as the running executable exports it): `onReadable` runs on
+   * the event loop, woken by the kernel directly. `-EOPNOTSUPP` on a worker thread (whose
+   * loop is not the default one), `-ENOSYS` when the executable exports no libuv.
+   */
+  watchOnLoop(fd: number, onReadable: () => void): LoopWatch | number;
   /** `eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)`: the fd, or `-errno`. */
   eventFd(): number;
   /** `write(fd, buffer)`: bytes written, or `-errno`. */
@@ -188,7 +198,10 @@ function requireFfiNapiPackage(require: NodeJS.Require, name: (typeof FFI_NAPI_P
 function loadKoffi(): BpfBackend {
   const require = createRequire(import.meta.url);
   const koffi = require('koffi') as {
-    load(name: string): { func(signature: string): (...args: unknown[]) => unknown };
+    load(name: string | null): { func(signature: string): (...args: unknown[]) => unknown };
+    register(callback: (...args: never[]) => void, type: unknown): unknown;
+    pointer(type: unknown): unknown;
+    proto(signature: string): unknown;
     errno(): number;
     address(value: unknown): bigint;
     view(pointer: unknown, length: number): ArrayBuffer;
@@ -238,9 +251,47 @@ function loadKoffi(): BpfBackend {
   const epollWait = libc.func('int epoll_wait(int epfd, uint64_t events, int max, int timeout)') as unknown as {
     async(...a: unknown[]): void;
   };
+  const epollWaitNow = libc.func('int epoll_wait(int epfd, void *events, int max, int timeout)') as (
+    ...a: unknown[]
+  ) => number;
   const eventfd = libc.func('int eventfd(unsigned int initial, int flags)') as (...a: unknown[]) => number;
   const write = libc.func('long write(int fd, void *buf, unsigned long count)') as (...a: unknown[]) => number;
   const result = (value: number) => (value < 0 ? -koffi.errno() : value);
+  /** libuv from the executable, with one poll and one close callback for every handle. */
+  const koffiLoopWatcher = (): LoopWatcher | number => {
+    if (!isMainThread) return -Errno.EOPNOTSUPP;
+    const self = koffi.load(null);
+    let loop: unknown;
+    try {
+      loop = self.func('void *uv_default_loop()')();
+    } catch {
+      return -Errno.ENOSYS;
+    }
+    const handleSize = self.func('size_t uv_handle_size(int type)');
+    const pollInit = self.func('int uv_poll_init(void *loop, uint64_t handle, int fd)');
+    const pollStart = self.func('int uv_poll_start(uint64_t handle, int events, void *cb)');
+    const pollStop = self.func('int uv_poll_stop(uint64_t handle)');
+    const close = self.func('void uv_close(uint64_t handle, void *cb)');
+    const onPoll = koffi.register(
+      (handle: unknown) => watcher.polled(koffi.address(handle)),
+      koffi.pointer(koffi.proto('void (void *handle, int status, int events)')),
+    );
+    const onClose = koffi.register(
+      (handle: unknown) => watcher.closed(koffi.address(handle)),
+      koffi.pointer(koffi.proto('void (void *handle)')),
+    );
+    const calls: LibuvCalls = {
+      handleSize: (type) => Number(handleSize(type)),
+      pollInit: (handle, fd) => pollInit(loop, koffi.address(handle), fd) as number,
+      pollStart: (handle, events) => pollStart(koffi.address(handle), events, onPoll) as number,
+      pollStop: (handle) => pollStop(koffi.address(handle)),
+      close: (handle) => close(koffi.address(handle), onClose),
+      address: (handle) => koffi.address(handle),
+    };
+    const watcher = new LoopWatcher(calls);
+    return watcher;
+  };
+  let loopWatcher: LoopWatcher | number | undefined;
   return {
     name: 'koffi',
     bpfInBackground(command, attr, size, done) {
@@ -258,6 +309,11 @@ function loadKoffi(): BpfBackend {
       epollWait.async(epfd, koffi.address(events), maxEvents, timeoutMs, (error: unknown, value: number) =>
         done(error ? -1 : value),
       );
+    },
+    epollWaitNow: (epfd, events, maxEvents) => result(epollWaitNow(epfd, events, maxEvents, 0)),
+    watchOnLoop(fd, onReadable) {
+      loopWatcher ??= koffiLoopWatcher();
+      return typeof loopWatcher === 'number' ? loopWatcher : loopWatcher.watch(fd, onReadable);
     },
     eventFd: () => result(eventfd(0, O_CLOEXEC | EFD_NONBLOCK)),
     write: (fd, buffer) => result(write(fd, buffer, buffer.length)),
@@ -296,6 +352,7 @@ function loadFfiNapi(): BpfBackend {
   type Fn = (...args: unknown[]) => unknown;
   const ffi = requireFfiNapiPackage(require, '@2060.io/ffi-napi') as {
     Library(name: null, functions: Record<string, [string, string[]]>): Record<string, Fn>;
+    Callback(returns: string, parameters: string[], callback: (...args: never[]) => void): Buffer;
     errno(): number;
   };
   const ref = requireFfiNapiPackage(require, '@2060.io/ref-napi') as {
@@ -327,6 +384,40 @@ function loadFfiNapi(): BpfBackend {
   const mmapAt = ffi.Library(null, { mmap: ['pointer', ['uint64', 'ulong', 'int', 'int', 'int', 'long']] });
   const buffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const result = (value: unknown) => (Number(value) < 0 ? -ffi.errno() : Number(value));
+  /** libuv from the executable, with one poll and one close callback for every handle. */
+  const ffiNapiLoopWatcher = (): LoopWatcher | number => {
+    // loadBackend refuses ffi-napi on worker threads; the main thread's loop is the default one.
+    let uv: Record<string, Fn>;
+    let loop: unknown;
+    try {
+      uv = ffi.Library(null, {
+        uv_default_loop: ['pointer', []],
+        uv_handle_size: ['size_t', ['int']],
+        uv_poll_init: ['int', ['pointer', 'pointer', 'int']],
+        uv_poll_start: ['int', ['pointer', 'int', 'pointer']],
+        uv_poll_stop: ['int', ['pointer']],
+        uv_close: ['void', ['pointer', 'pointer']],
+      });
+      loop = (uv.uv_default_loop as Fn)();
+    } catch {
+      return -Errno.ENOSYS;
+    }
+    const onPoll = ffi.Callback('void', ['pointer', 'int', 'int'], (handle: Buffer) =>
+      watcher.polled(BigInt(ref.address(handle))),
+    );
+    const onClose = ffi.Callback('void', ['pointer'], (handle: Buffer) => watcher.closed(BigInt(ref.address(handle))));
+    const calls: LibuvCalls = {
+      handleSize: (type) => Number((uv.uv_handle_size as Fn)(type)),
+      pollInit: (handle, fd) => Number((uv.uv_poll_init as Fn)(loop, buffer(handle), fd)),
+      pollStart: (handle, events) => Number((uv.uv_poll_start as Fn)(buffer(handle), events, onPoll)),
+      pollStop: (handle) => (uv.uv_poll_stop as Fn)(buffer(handle)),
+      close: (handle) => (uv.uv_close as Fn)(buffer(handle), onClose),
+      address: (handle) => BigInt(ref.address(buffer(handle))),
+    };
+    const watcher = new LoopWatcher(calls);
+    return watcher;
+  };
+  let loopWatcher: LoopWatcher | number | undefined;
   return {
     name: 'ffi-napi',
     // ffi-napi's async calls abort the whole process when the worker thread that made one is
@@ -348,6 +439,11 @@ function loadFfiNapi(): BpfBackend {
         timeoutMs,
         (error: unknown, value: unknown) => done(error ? -1 : Number(value)),
       );
+    },
+    epollWaitNow: (epfd, events, maxEvents) => result((libc.epoll_wait as Fn)(epfd, buffer(events), maxEvents, 0)),
+    watchOnLoop(fd, onReadable) {
+      loopWatcher ??= ffiNapiLoopWatcher();
+      return typeof loopWatcher === 'number' ? loopWatcher : loopWatcher.watch(fd, onReadable);
     },
     eventFd: () => result((libc.eventfd as Fn)(0, O_CLOEXEC | EFD_NONBLOCK)),
     write: (fd, bytes) => result((libc.write as Fn)(fd, buffer(bytes), bytes.length)),

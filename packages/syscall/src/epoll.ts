@@ -1,8 +1,10 @@
 import { isLittleEndianHost, nativeBuffer } from './attr.js';
 import { getBackend } from './backend.js';
+import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
 import { Fd } from './fd.js';
 import { epollEvent, structSizes } from './generated/structs.js';
+import type { LoopWatch } from './loop-watch.js';
 
 /** `EPOLL*` event bits used with {@link epollControl}. */
 export const EpollEvent = {
@@ -93,6 +95,28 @@ export class EpollReadyList {
  */
 export function startEpollWait(epfd: number, ready: EpollReadyList, done: (count: number) => void): void {
   getBackend().epollWaitInBackground(epfd, ready.bytes, ready.capacity, -1, done);
+}
+
+/**
+ * epoll_wait on `epfd` without blocking: the number of entries ready now, written into
+ * `ready`, or `-errno`.
+ */
+export function epollWaitNow(epfd: number, ready: EpollReadyList): number {
+  return getBackend().epollWaitNow(epfd, ready.bytes, ready.capacity);
+}
+
+/**
+ * Watches `fd` (an epoll fd, say) from the main thread's event loop: while the watch is
+ * started, the kernel wakes the loop itself when `fd` turns readable and `onReadable` runs
+ * there, one thread wake-up where {@link startEpollWait} needs two (the pool thread's, then
+ * the loop's). Undefined where the loop cannot be reached (a worker thread, an executable
+ * that exports no libuv): wait with {@link startEpollWait} there.
+ */
+export function watchOnEventLoop(fd: number, onReadable: () => void): LoopWatch | undefined {
+  const watch = getBackend().watchOnLoop(fd, onReadable);
+  if (typeof watch !== 'number') return watch;
+  if (watch === -Errno.EOPNOTSUPP || watch === -Errno.ENOSYS) return undefined;
+  throw new BpfSyscallError('uv_poll_init', -watch, { object: `fd ${fd}` });
 }
 
 /** eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK). @throws {@link BpfSyscallError} (command `eventfd`). */

@@ -28,9 +28,11 @@ export {
   EpollReadyList,
   epollControl,
   epollCreate,
+  epollWaitNow,
   openEventFd,
   signalEventFd,
   startEpollWait,
+  watchOnEventLoop,
 } from './epoll.js';
 export { Errno, errnoHint, errnoName, type FailureFacts } from './errno.js';
 export type { BpfSyscallErrorCode, BpfSyscallErrorContext } from './errors.js';
@@ -73,6 +75,7 @@ export {
   StatsType,
   updateLink,
 } from './links.js';
+export type { LoopWatch } from './loop-watch.js';
 export type { BatchLookup, MapCreateOptions } from './maps.js';
 // Maps
 export {
