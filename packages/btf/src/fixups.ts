@@ -120,6 +120,8 @@ export const allBtfFeatures: BtfFeatures = {
  */
 export function sanitizeBtf(types: readonly BtfType[], features: BtfFeatures): BtfType[] {
   const out = types.slice();
+  // A kernel with every feature (any 6.0+) takes the types as they are: no pass over them.
+  if (Object.values(features).every((present) => present)) return out;
   let placeholderId = 0;
   const byteInt = (id: number, name: string, nameOffset?: number): BtfType => ({
     id,

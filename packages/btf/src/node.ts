@@ -11,6 +11,9 @@ import { type Btf, type ParseBtfOptions, parseBtf } from './spec.js';
 /** Where the kernel exposes its BTF. */
 export const KERNEL_BTF_DIR = '/sys/kernel/btf';
 
+/** The running kernel's own BTF: the default of {@link readKernelBtf}, which every load may ask for. */
+const VMLINUX_BTF_PATH = `${KERNEL_BTF_DIR}/vmlinux`;
+
 const cache = new Map<string, Btf>();
 
 /** How kernel BTF files are read; see {@link KernelBtfOptions.read}. */
@@ -44,7 +47,7 @@ function servedByKernel(path: string): boolean {
  * const task = readKernelBtf().byName('task_struct', 'struct');
  * ```
  */
-export function readKernelBtf(path = join(KERNEL_BTF_DIR, 'vmlinux'), options: KernelBtfOptions = {}): Btf {
+export function readKernelBtf(path = VMLINUX_BTF_PATH, options: KernelBtfOptions = {}): Btf {
   let btf = cache.get(path);
   if (btf === undefined) {
     btf = parseBtf((options.read ?? readWithFs)(path), { name: path, verified: servedByKernel(path) });

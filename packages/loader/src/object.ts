@@ -584,7 +584,11 @@ export class BpfObject {
     const kconfig = this.maps.find((m) => m.source === 'kconfig');
     if (kconfig === undefined || this.btf === undefined) return ksyms;
     const facts = kernelFacts();
-    const config = new Map([...facts.config, ...Object.entries(this.options.kconfig ?? {})]);
+    // The kernel's config is thousands of entries: copied only when the options replace some.
+    const config =
+      this.options.kconfig === undefined
+        ? facts.config
+        : new Map([...facts.config, ...Object.entries(this.options.kconfig)]);
     try {
       fillKconfig(
         kconfig,

@@ -99,11 +99,17 @@ export function kernelSymbolAddressesHidden(path = '/proc/kallsyms'): boolean {
   return kernelSymbols(path).hidden;
 }
 
-/** Whether the kernel can make kprobes: a `kprobe` PMU, or tracefs `kprobe_events` (the legacy interface). */
+let kprobes: boolean | undefined;
+
+/**
+ * Whether the kernel can make kprobes: a `kprobe` PMU, or tracefs `kprobe_events` (the
+ * legacy interface). Looked up once per process, as the kernel's config is.
+ */
 export function kprobesAvailable(): boolean {
-  return [
+  kprobes ??= [
     '/sys/bus/event_source/devices/kprobe/type',
     '/sys/kernel/tracing/kprobe_events',
     '/sys/kernel/debug/tracing/kprobe_events',
   ].some((path) => existsSync(path));
+  return kprobes;
 }
