@@ -1,9 +1,12 @@
+import { decodeUtf8 } from '@bpfkit/elf';
+import { ByteOutput } from './byte-output.js';
 import { BtfError } from './errors.js';
 import { BtfKind, kindNames } from './kinds.js';
 import { type AlignmentCache, alignOf, resolvedId, sizeOf } from './layout.js';
 import { NameClaims } from './name-claims.js';
 import type { Btf } from './spec.js';
 import type { TypeRecords } from './type-records.js';
+import { encodeUtf8 } from './utf8.js';
 
 /** Options for {@link formatC}. */
 export interface FormatCOptions {
@@ -21,7 +24,7 @@ export interface FormatCOptions {
 }
 
 /** Typedefs that name compiler builtins and must not be redefined. */
-const builtinTypedefs = new Set(['__builtin_va_list', '__gnuc_va_list']);
+const builtinTypedefs = ['__builtin_va_list', '__gnuc_va_list'].map(encodeUtf8);
 
 /** Anonymous types and declarators nest at most this deep in C (clang's default bracket depth is 256). */
 const MAX_C_NESTING = 256;
@@ -40,6 +43,21 @@ enum Op {
   Leave = 3,
 }
 
+/**
+ * True for kinds that ordering only marks (base types, functions, variables, sections, tags):
+ * nothing reaches through them, so a pass over every type skips them.
+ */
+function placesNothing(kind: number): boolean {
+  return (
+    kind === BtfKind.INT ||
+    kind === BtfKind.FUNC ||
+    kind === BtfKind.VAR ||
+    kind === BtfKind.DATASEC ||
+    kind === BtfKind.FLOAT ||
+    kind === BtfKind.DECL_TAG
+  );
+}
+
 /** A step packed in one number (id, op, through-pointer flag), so ordering vmlinux allocates no step objects. */
 function step(op: Op, id: number, throughPointer: boolean): number {
   return id * 8 + op * 2 + (throughPointer ? 1 : 0);
@@ -52,10 +70,10 @@ enum State {
   Ordering = 2,
   /** A pointer, array, qualifier or prototype on the current ordering path (a repeat is a cycle). */
   OnChainPath = 4,
-  /** A pointer, array, qualifier or prototype ordered by value. */
-  ChainByValue = 8,
-  /** A pointer, array, qualifier or prototype ordered through a pointer. */
-  ChainThroughPointer = 16,
+  /** Ordering it again by value would add nothing (a walk need not visit it). */
+  SettledByValue = 8,
+  /** Ordering it again through a pointer would add nothing. */
+  SettledThroughPointer = 16,
   /** A typedef whose target has been ordered by value. */
   TypedefByValue = 32,
   Emitted = 64,
@@ -71,14 +89,16 @@ enum State {
  * different types share a name.
  */
 export function formatC(btf: Btf, options: FormatCOptions = {}): string {
-  return [...formatCChunks(btf, options)].join('');
+  const [header] = formatCBytes(btf, options, Number.POSITIVE_INFINITY);
+  return decodeUtf8(header as Uint8Array);
 }
 
 /**
- * {@link formatC}'s header in pieces of about `chunk` characters, made as they are written out:
- * vmlinux's 2.8 MB need not sit in memory at once.
+ * {@link formatC}'s header as UTF-8 bytes, in pieces of at least `chunk` bytes (the last may
+ * be shorter), made as they are written out: names are copied from the string section as
+ * they are, and vmlinux's 2.8 MB need not sit in memory at once. Each piece is the caller's.
  */
-export function formatCChunks(btf: Btf, options: FormatCOptions = {}, chunk = 1 << 16): Generator<string> {
+export function formatCBytes(btf: Btf, options: FormatCOptions = {}, chunk = 1 << 16): Generator<Uint8Array> {
   return new CWriter(btf).header(options, chunk);
 }
 
@@ -87,16 +107,41 @@ export function formatCChunks(btf: Btf, options: FormatCOptions = {}, chunk = 1 
  * names {@link formatC} would give; anonymous types are written inline.
  */
 export function formatCDeclaration(btf: Btf, id: number, name = ''): string {
-  return new CWriter(btf).declaration(id, name, 0);
+  const writer = new CWriter(btf);
+  const bytes = encodeUtf8(name);
+  writer.declaration(id, bytes, 0, bytes.length, 1, 0);
+  return writer.text();
 }
 
-/** Tabs for each indent depth, built once per depth. */
-const tabs: string[] = [''];
+/** ASCII codes the writer uses. */
+const TAB = 0x09;
+const SPACE = 0x20;
 
-function indentOf(depth: number): string {
-  for (let d = tabs.length; d <= depth; d++) tabs.push(`${tabs[d - 1]}\t`);
-  return tabs[depth] as string;
+/**
+ * What a pointer or qualifier puts in front of the name in a declarator (`*`, `(*`,
+ * `const `), decided while walking to the base type; arrays and prototypes put nothing.
+ */
+enum Prefix {
+  None = 0,
+  Star = 1,
+  /** A pointer to an array or a prototype: `(*` here, `)` after the name. */
+  ParenStar = 2,
+  /** A qualifier's keyword with nothing after it (the declarator is otherwise empty). */
+  Keyword = 3,
+  /** A qualifier's keyword and a space. */
+  KeywordSpace = 4,
 }
+
+/** What a declarator built so far starts with, as far as a qualifier's repeat check needs. */
+enum Lead {
+  /** The name, perhaps followed by `[N]` or `(…)`. */
+  Name = -1,
+  /** `*` or `(*`. */
+  Other = -2,
+  // Otherwise the kind number of the qualifier whose keyword leads.
+}
+
+const noBytes = new Uint8Array(0);
 
 /** Offset in bits of the member whose entry starts at word `w` (a bitfield keeps its width in the top byte). */
 function memberBitOffset(words: Uint32Array, w: number, bitfields: boolean): number {
@@ -143,14 +188,31 @@ class CWriter {
   /** Declarations being printed, one inside the other. */
   private nesting = 0;
   private readonly order: number[] = [];
-  /** The C name given to each named type (and each base type's name), by type id. */
-  private readonly names: (string | undefined)[];
+  /** The claim count ({@link NameClaims.claim}) of each named type's C name, by type id; 0 until claimed. */
+  private readonly nameCounts: Uint32Array;
   /** The claim counts ({@link NameClaims.claim}) of each enum's enumerators, by enum id, once printed. */
   private readonly enumeratorClaims = new Map<number, Uint32Array>();
   /** Names claimed in C's tag namespace (struct, union, enum) and its ordinary one (typedefs, enumerators). */
   private readonly claims: { readonly tag: NameClaims; readonly ident: NameClaims };
-  /** Text written and not yet handed out as a chunk. */
-  private pending = '';
+  /** The header written and not yet handed out. */
+  private readonly out = new ByteOutput();
+  /**
+   * The declarators being written, one inside the other: pairs of (type id, {@link Prefix})
+   * from the declared name's type inward, so chains of any depth need no call stack.
+   */
+  private readonly chain: number[] = [];
+  /** The pending steps of an ordering or forward-declaration walk (each starts it afresh), kept for reuse. */
+  private readonly stack: number[] = [];
+  /**
+   * The text around the name of declarations already written once, by type id, for the
+   * common case ({@link declarator} says which): `cachedHead[id]` is 1 + where the text
+   * before the name starts in {@link cachedTexts} (0: none), `cachedSplit[id]` where the
+   * text after the name starts and `cachedEnd[id]` where it ends.
+   */
+  private readonly cachedHead: Uint32Array;
+  private readonly cachedSplit: Uint32Array;
+  private readonly cachedEnd: Uint32Array;
+  private readonly cachedTexts = new ByteOutput();
   /** Marks of the current forward-declaration walk: a type is seen when its mark equals {@link walk}. */
   private readonly walkMarks: Uint32Array;
   private walk = 0;
@@ -161,8 +223,13 @@ class CWriter {
     this.walkMarks = new Uint32Array(btf.typeCount);
     this.alignments = new AlignmentsById(btf.typeCount);
     this.bitsById = new Float64Array(btf.typeCount);
-    this.names = new Array(btf.typeCount);
-    this.claims = { tag: new NameClaims(btf.strings), ident: new NameClaims(btf.strings) };
+    this.nameCounts = new Uint32Array(btf.typeCount);
+    this.cachedHead = new Uint32Array(btf.typeCount);
+    this.cachedSplit = new Uint32Array(btf.typeCount);
+    this.cachedEnd = new Uint32Array(btf.typeCount);
+    // Sized for about one name per two types, so that vmlinux's tables need not grow.
+    const expected = btf.typeCount >>> 1;
+    this.claims = { tag: new NameClaims(btf.strings, expected), ident: new NameClaims(btf.strings, expected) };
   }
 
   private has(id: number, flag: State): boolean {
@@ -177,14 +244,22 @@ class CWriter {
     (this.state as Uint8Array)[id] = (this.state[id] as number) & ~flag;
   }
 
-  /** The header in pieces of at least `chunk` characters (the last may be shorter). */
-  *header(options: FormatCOptions, chunk: number): Generator<string> {
+  /** What has been written and not handed out, as text. */
+  text(): string {
+    return decodeUtf8(this.out.take(0) ?? noBytes);
+  }
+
+  /** The header in pieces of at least `chunk` bytes (the last may be shorter). */
+  *header(options: FormatCOptions, chunk: number): Generator<Uint8Array> {
+    const out = this.out;
     const guard = options.guard ?? '__VMLINUX_H__';
     const variables = (options.variables ?? []).map((id) => this.btf.type(id));
     if (options.roots !== undefined) {
       for (const id of options.roots) this.orderType(id, false);
     } else if (variables.length === 0) {
-      for (let id = 1; id < this.r.count; id++) this.orderType(id, false);
+      for (let id = 1; id < this.r.count; id++) {
+        if (!placesNothing(this.r.kind(id)) && !this.has(id, State.SettledByValue)) this.orderType(id, false);
+      }
     }
     for (const v of variables) if (v.kind === 'var') this.orderType(v.type, false);
     // clang warns about the pragma when no record follows it.
@@ -193,9 +268,9 @@ class CWriter {
       return kind === BtfKind.STRUCT || kind === BtfKind.UNION;
     });
     const pragma = (options.preserveAccessIndex ?? true) && hasRecord;
-    this.write(`#ifndef ${guard}\n#define ${guard}\n\n`);
+    out.text(`#ifndef ${guard}\n#define ${guard}\n\n`);
     if (pragma) {
-      this.write(
+      out.text(
         '#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n' +
           '#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)\n' +
           '#endif\n\n',
@@ -203,17 +278,21 @@ class CWriter {
     }
     for (const id of this.order) {
       this.emitDefinition(id);
-      const text = this.take(chunk);
-      if (text !== undefined) yield text;
+      const piece = out.take(chunk);
+      if (piece !== undefined) yield piece;
     }
     for (const v of variables) {
       if (v.kind !== 'var') continue;
       this.forwardDeclareReferences(v.type);
-      this.write(`${this.declaration(v.type, v.name, 0)};\n\n`);
+      const nameOffset = this.r.nameOffset(v.id);
+      const owner = this.btf.strings.owner(nameOffset);
+      const start = nameOffset - owner.start;
+      this.declaration(v.type, owner.bytes, start, cStringEnd(owner.bytes, start), 1, 0);
+      out.text(';\n\n');
     }
-    if (pragma) this.write('#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n\n');
-    this.write(`#endif /* ${guard} */\n`);
-    yield this.take(0) as string;
+    if (pragma) out.text('#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n\n');
+    out.text(`#endif /* ${guard} */\n`);
+    yield out.take(0) as Uint8Array;
   }
 
   /**
@@ -221,7 +300,9 @@ class CWriter {
    * so chains of any depth are ordered; a cycle that no name breaks is refused.
    */
   private orderType(root: number, rootThroughPointer: boolean): void {
-    const stack: number[] = [step(Op.Visit, root, rootThroughPointer)];
+    const stack = this.stack;
+    stack.length = 0;
+    stack.push(step(Op.Visit, root, rootThroughPointer));
     for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
       const id = Math.floor(next / 8);
       const throughPointer = (next & 1) === 1;
@@ -229,14 +310,14 @@ class CWriter {
         case Op.Finish:
           this.clear(id, State.Ordering);
           if (this.r.named(id)) this.order.push(id);
-          this.set(id, State.Ordered);
+          this.set(id, State.Ordered | State.SettledByValue | State.SettledThroughPointer);
           break;
         case Op.Place:
           this.order.push(id);
           break;
         case Op.Leave:
           this.clear(id, State.OnChainPath);
-          this.set(id, throughPointer ? State.ChainThroughPointer : State.ChainByValue);
+          this.set(id, throughPointer ? State.SettledThroughPointer : State.SettledByValue);
           break;
         case Op.Visit:
           this.visit(id, throughPointer, stack);
@@ -257,14 +338,17 @@ class CWriter {
     switch (kind) {
       case BtfKind.STRUCT:
       case BtfKind.UNION: {
-        if (throughPointer && r.named(id)) return;
+        if (throughPointer && r.named(id)) {
+          this.set(id, State.SettledThroughPointer);
+          return;
+        }
         if (this.has(id, State.Ordering)) return;
         this.set(id, State.Ordering);
         stack.push(step(Op.Finish, id, false));
         const words = r.words;
         const first = r.entries(id);
         for (let w = first + 3 * (r.vlen(id) - 1); w >= first; w -= 3) {
-          stack.push(step(Op.Visit, words[w + 1] as number, false));
+          this.pushVisit(stack, words[w + 1] as number, false);
         }
         return;
       }
@@ -272,11 +356,11 @@ class CWriter {
       case BtfKind.ENUM64:
         // An anonymous enum no other type refers to declares constants only: print it on its own.
         if (r.named(id) || !this.isReferenced(id)) this.order.push(id);
-        this.set(id, State.Ordered);
+        this.set(id, State.Ordered | State.SettledByValue | State.SettledThroughPointer);
         return;
       case BtfKind.FWD:
         if (r.named(id)) this.order.push(id);
-        this.set(id, State.Ordered);
+        this.set(id, State.Ordered | State.SettledByValue | State.SettledThroughPointer);
         return;
       case BtfKind.PTR:
       case BtfKind.ARRAY:
@@ -285,7 +369,7 @@ class CWriter {
       case BtfKind.RESTRICT:
       case BtfKind.TYPE_TAG:
       case BtfKind.FUNC_PROTO: {
-        if (this.has(id, throughPointer ? State.ChainThroughPointer : State.ChainByValue)) return;
+        if (this.has(id, throughPointer ? State.SettledThroughPointer : State.SettledByValue)) return;
         if (this.has(id, State.OnChainPath)) this.cycle(id);
         this.set(id, State.OnChainPath);
         stack.push(step(Op.Leave, id, throughPointer));
@@ -293,17 +377,26 @@ class CWriter {
           const words = r.words;
           const first = r.entries(id);
           for (let w = first + 2 * (r.vlen(id) - 1); w >= first; w -= 2) {
-            stack.push(step(Op.Visit, words[w + 1] as number, throughPointer));
+            this.pushVisit(stack, words[w + 1] as number, throughPointer);
           }
-          stack.push(step(Op.Visit, r.sizeOrType(id), throughPointer));
+          this.pushVisit(stack, r.sizeOrType(id), throughPointer);
         } else {
-          stack.push(step(Op.Visit, this.target(id, kind), throughPointer || kind === BtfKind.PTR));
+          this.pushVisit(stack, this.target(id, kind), throughPointer || kind === BtfKind.PTR);
         }
         return;
       }
       default:
-        this.set(id, State.Ordered);
+        this.set(id, State.Ordered | State.SettledByValue | State.SettledThroughPointer);
     }
+  }
+
+  /**
+   * Pushes a visit of `id` unless it is settled for the way it is reached: settled flags are
+   * never cleared, so such a visit would find nothing to do whenever it ran.
+   */
+  private pushVisit(stack: number[], id: number, throughPointer: boolean): void {
+    const settled = throughPointer ? State.SettledThroughPointer : State.SettledByValue;
+    if (((this.state[id] as number) & settled) === 0) stack.push(step(Op.Visit, id, throughPointer));
   }
 
   /** The type a pointer, array, qualifier or typedef `id` of kind `kind` leads to. */
@@ -327,17 +420,27 @@ class CWriter {
     const target = r.sizeOrType(id);
     // Once its target is ordered by value, a typedef used by value again needs nothing more.
     if (!throughPointer && !this.has(id, State.TypedefByValue)) {
-      this.set(id, State.TypedefByValue);
-      stack.push(step(Op.Visit, target, false));
+      this.set(id, State.TypedefByValue | (this.has(id, State.Ordered) ? State.SettledByValue : 0));
+      this.pushVisit(stack, target, false);
     }
     if (this.has(id, State.Ordered)) return;
-    this.set(id, State.Ordered);
+    this.set(
+      id,
+      State.Ordered | State.SettledThroughPointer | (this.has(id, State.TypedefByValue) ? State.SettledByValue : 0),
+    );
     const under = this.skipQualifiers(target);
     const underKind = r.kind(under);
     const namedTag =
       (underKind === BtfKind.STRUCT || underKind === BtfKind.UNION || underKind === BtfKind.FWD) && r.named(under);
-    if (!builtinTypedefs.has(r.name(id))) stack.push(step(Op.Place, id, false));
-    if (!namedTag) stack.push(step(Op.Visit, target, throughPointer));
+    if (!this.isBuiltinTypedef(id)) stack.push(step(Op.Place, id, false));
+    if (!namedTag) this.pushVisit(stack, target, throughPointer);
+  }
+
+  /** True when typedef `id` names a compiler builtin ({@link builtinTypedefs}); compares bytes, decodes nothing. */
+  private isBuiltinTypedef(id: number): boolean {
+    const offset = this.r.nameOffset(id);
+    for (const name of builtinTypedefs) if (this.btf.strings.equals(offset, name)) return true;
+    return false;
   }
 
   /** Follows const, volatile and type tags (at most 32 of them) to the type underneath. */
@@ -367,62 +470,78 @@ class CWriter {
     );
   }
 
-  /** The C name of named type `id`, with `___N` when an earlier different type took it. */
-  private nameOf(id: number): string {
-    let name = this.names[id];
-    if (name === undefined) {
+  /** Claims the C name of named type `id` once: 1 for its first holder, `N` when it prints as `name___N`. */
+  private claimName(id: number): number {
+    let count = this.nameCounts[id] as number;
+    if (count === 0) {
       const kind = this.r.kind(id);
-      const offset = this.r.nameOffset(id);
-      const count = kind === BtfKind.FWD ? 1 : this.claims[kind === BtfKind.TYPEDEF ? 'ident' : 'tag'].claim(offset);
-      name = suffixed(this.r.name(id), count);
-      this.names[id] = name;
+      count =
+        kind === BtfKind.FWD ? 1 : this.claims[kind === BtfKind.TYPEDEF ? 'ident' : 'tag'].claim(this.r.nameOffset(id));
+      this.nameCounts[id] = count;
     }
-    return name;
+    return count;
   }
 
-  /** The name of base type (INT or FLOAT) `id`: base types repeat in most declarations, so it is decoded once. */
-  private baseName(id: number): string {
-    let name = this.names[id];
-    if (name === undefined) {
-      name = this.r.name(id);
-      this.names[id] = name;
-    }
-    return name;
+  /** Writes the C name of named type `id`, with `___N` when an earlier different type took it. */
+  private writeName(id: number): void {
+    const count = this.claimName(id);
+    this.writeString(this.r.nameOffset(id));
+    this.writeClaimSuffix(count);
   }
 
-  /** Adds text (whole lines, each ended by a newline) to the output. */
-  private write(text: string): void {
-    this.pending += text;
+  /** Writes the string at `offset` of the string section (a base's for split BTF) as its bytes. */
+  private writeString(offset: number): void {
+    if (offset === 0) return;
+    const owner = this.btf.strings.owner(offset);
+    this.out.cString(owner.bytes, offset - owner.start);
   }
 
-  /** The text written so far, or undefined below `atLeast` characters or when there is none. */
-  private take(atLeast: number): string | undefined {
-    const text = this.pending;
-    if (text.length < atLeast || text.length === 0) return undefined;
-    this.pending = '';
-    return text;
+  /** Writes `___N` for a name claimed the `count`th time (nothing the first time). */
+  private writeClaimSuffix(count: number): void {
+    if (count === 1) return;
+    this.out.text('___');
+    this.out.integer(count);
+  }
+
+  /** Writes `struct` or `union` (a forward declaration's kind flag says which). */
+  private writeTag(kind: number, union: boolean): void {
+    this.out.text(kind === BtfKind.UNION || (kind === BtfKind.FWD && union) ? 'union' : 'struct');
   }
 
   private emitDefinition(id: number): void {
     if (this.has(id, State.Emitted)) return;
     const r = this.r;
+    const out = this.out;
     switch (r.kind(id)) {
       case BtfKind.STRUCT:
       case BtfKind.UNION:
         this.forwardDeclareReferences(id);
-        this.write(`${this.compositeBody(id, 0)};\n\n`);
+        this.compositeBody(id, 0);
+        out.text(';\n\n');
         break;
       case BtfKind.ENUM:
       case BtfKind.ENUM64:
-        this.write(`${this.enumBody(id, 0)};\n\n`);
+        this.enumBody(id, 0);
+        out.text(';\n\n');
         break;
       case BtfKind.FWD:
-        if (!this.has(id, State.Declared)) this.write(`${r.kindFlag(id) ? 'union' : 'struct'} ${this.nameOf(id)};\n\n`);
+        if (!this.has(id, State.Declared)) {
+          this.writeTag(BtfKind.FWD, r.kindFlag(id));
+          out.byte(SPACE);
+          this.writeName(id);
+          out.text(';\n\n');
+        }
         break;
-      case BtfKind.TYPEDEF:
+      case BtfKind.TYPEDEF: {
         this.forwardDeclareReferences(id);
-        this.write(`typedef ${this.declaration(r.sizeOrType(id), this.nameOf(id), 0)};\n\n`);
+        const count = this.claimName(id);
+        const owner = this.btf.strings.owner(r.nameOffset(id));
+        const start = r.nameOffset(id) - owner.start;
+        out.text('typedef ');
+        this.declaration(r.sizeOrType(id), owner.bytes, start, cStringEnd(owner.bytes, start), count, 0);
+        out.text(';\n\n');
         break;
+      }
     }
     this.set(id, State.Emitted | State.Declared);
   }
@@ -433,7 +552,9 @@ class CWriter {
     const words = r.words;
     const walk = ++this.walk;
     const marks = this.walkMarks;
-    const stack: number[] = [root];
+    const stack = this.stack;
+    stack.length = 0;
+    stack.push(root);
     for (let id = stack.pop(); id !== undefined; id = stack.pop()) {
       if (marks[id] === walk) continue;
       marks[id] = walk;
@@ -444,7 +565,10 @@ class CWriter {
         case BtfKind.UNION: {
           if (r.named(id) && !top) {
             if (!this.has(id, State.Declared)) {
-              this.write(`${kindNames[kind]} ${this.nameOf(id)};\n\n`);
+              this.writeTag(kind, false);
+              this.out.byte(SPACE);
+              this.writeName(id);
+              this.out.text(';\n\n');
               this.set(id, State.Declared);
             }
             break;
@@ -483,17 +607,24 @@ class CWriter {
     }
   }
 
-  private compositeBody(id: number, depth: number): string {
+  /**
+   * Writes a struct or union's definition, `struct name {…}` (`struct {…}` inline). A name not
+   * claimed yet is claimed after the members, as they may claim names first (the head is then
+   * written last and moved in front).
+   */
+  private compositeBody(id: number, depth: number): void {
     const r = this.r;
+    const out = this.out;
     const words = r.words;
-    const indent = indentOf(depth + 1);
     const kind = r.kind(id);
     const isUnion = kind === BtfKind.UNION;
     const size = r.sizeOrType(id);
     const packed = !isUnion && this.needsPacking(id);
     const bitfields = r.kindFlag(id);
-    // The member lines, each ended by a newline.
-    let lines = '';
+    const named = r.named(id);
+    const headLast = named && this.nameCounts[id] === 0;
+    if (!headLast) this.compositeHead(kind, id, named);
+    const linesStart = out.length;
     let endBits = 0;
     const first = r.entries(id);
     const end = first + 3 * r.vlen(id);
@@ -505,19 +636,49 @@ class CWriter {
         // Where C would put the member; anything before its BTF offset is explicit padding.
         const align = bitfieldSize > 0 || packed ? 1 : this.alignment(type);
         const natural = bitfieldSize > 0 ? endBits : alignUp(endBits, align * 8);
-        if (bitOffset > natural) lines += padding(indent, endBits, bitOffset);
+        if (bitOffset > natural) this.padding(depth + 1, endBits, bitOffset);
       }
-      const declaration = this.declaration(type, r.text(words[w] as number), depth + 1);
-      lines += bitfieldSize > 0 ? `${indent}${declaration}: ${bitfieldSize};\n` : `${indent}${declaration};\n`;
+      out.repeat(TAB, depth + 1);
+      const owner = this.btf.strings.owner(words[w] as number);
+      const start = (words[w] as number) - owner.start;
+      this.declaration(type, owner.bytes, start, cStringEnd(owner.bytes, start), 1, depth + 1);
+      if (bitfieldSize > 0) {
+        out.text(': ');
+        out.integer(bitfieldSize);
+      }
+      out.text(';\n');
       if (!isUnion) endBits = bitOffset + this.memberBits(type, bitfieldSize);
     }
     if (!isUnion) {
       const tail = alignUp(endBits, (packed ? 1 : this.naturalAlign(id)) * 8);
-      if (tail < size * 8) lines += padding(indent, endBits, size * 8);
+      if (tail < size * 8) this.padding(depth + 1, endBits, size * 8);
     }
-    const name = r.named(id) ? ` ${this.nameOf(id)}` : '';
-    const body = lines === '' ? '{}' : `{\n${lines}${indentOf(depth)}}`;
-    return `${kindNames[kind]}${name} ${body}${packed ? ' __attribute__((packed))' : ''}`;
+    const linesEnd = out.length;
+    const noLines = linesEnd === linesStart;
+    if (headLast) {
+      this.compositeHead(kind, id, named);
+      if (!noLines) out.rotate(linesStart, linesEnd);
+    }
+    if (noLines) {
+      // `{}`: the newline after the brace goes.
+      out.drop(1);
+      out.byte(0x7d);
+    } else {
+      out.repeat(TAB, depth);
+      out.byte(0x7d);
+    }
+    if (packed) out.text(' __attribute__((packed))');
+  }
+
+  /** Writes `struct name {` and a newline. */
+  private compositeHead(kind: number, id: number, named: boolean): void {
+    this.writeTag(kind, false);
+    this.out.byte(SPACE);
+    if (named) {
+      this.writeName(id);
+      this.out.byte(SPACE);
+    }
+    this.out.text('{\n');
   }
 
   /** True when C's natural layout cannot reach the BTF offsets or size: a member sits below its alignment. */
@@ -568,10 +729,11 @@ class CWriter {
     return align;
   }
 
-  private enumBody(id: number, depth: number): string {
+  /** Writes an enum's definition, `enum name {…}` (`enum {…}` inline). */
+  private enumBody(id: number, depth: number): void {
     const r = this.r;
+    const out = this.out;
     const words = r.words;
-    const indent = indentOf(depth + 1);
     const wide = r.kind(id) === BtfKind.ENUM64;
     const stride = wide ? 3 : 2;
     const signed = r.kindFlag(id);
@@ -583,32 +745,168 @@ class CWriter {
       for (let i = 0; i < count; i++) claims[i] = this.claims.ident.claim(words[first + i * stride] as number);
       this.enumeratorClaims.set(id, claims);
     }
-    // The enumerator lines, each ended by a newline.
-    let values = '';
+    // The enum's own name is in the tag namespace, its enumerators in the ordinary one: either may be claimed first.
+    out.text('enum ');
+    if (r.named(id)) {
+      this.writeName(id);
+      out.byte(SPACE);
+    }
+    out.text('{\n');
     for (let i = 0; i < count; i++) {
       const w = first + i * stride;
-      const literal = wide
-        ? enum64Literal(signed, words[w + 1] as number, words[w + 2] as number)
-        : enumLiteral(signed, words[w + 1] as number);
-      const name = suffixed(r.text(words[w] as number), claims[i] as number);
-      values += `${indent}${name} = ${literal},\n`;
+      out.repeat(TAB, depth + 1);
+      this.writeString(words[w] as number);
+      this.writeClaimSuffix(claims[i] as number);
+      out.text(' = ');
+      if (wide) out.text(enum64Literal(signed, words[w + 1] as number, words[w + 2] as number));
+      else this.enumLiteral(signed, words[w + 1] as number);
+      out.text(',\n');
     }
-    const name = r.named(id) ? ` ${this.nameOf(id)}` : '';
-    const packed = r.sizeOrType(id) < 4 ? ' __attribute__((packed))' : '';
-    return `enum${name} {\n${values}${indentOf(depth)}}${packed}`;
+    out.repeat(TAB, depth);
+    out.byte(0x7d);
+    if (r.sizeOrType(id) < 4) out.text(' __attribute__((packed))');
+  }
+
+  /** Writes a 32-bit enumerator's C literal from its record word, read as signed for a signed enum. */
+  private enumLiteral(signed: boolean, raw: number): void {
+    if (signed) {
+      if (raw === 0x80000000) this.out.text('(-2147483647 - 1)');
+      else this.out.integer(raw | 0);
+      return;
+    }
+    this.out.integer(raw);
+    if (raw > 0x7fffffff) this.out.byte(0x55 /* U */);
+  }
+
+  /** Writes the lines of anonymous bitfields that fill `[from, to)` bits without raising the struct's alignment. */
+  private padding(depth: number, from: number, to: number): void {
+    if ((to - from) / 64 > MAX_PADDING_LINES) {
+      throw new BtfError(
+        'too-large',
+        `a gap of ${(to - from) / 8} bytes needs more than ${MAX_PADDING_LINES} padding lines`,
+        {
+          expected: `≤ ${(MAX_PADDING_LINES * 64) / 8} bytes`,
+          actual: (to - from) / 8,
+        },
+      );
+    }
+    let at = from;
+    while (at < to) {
+      const roomInWord = 64 - (at % 64);
+      const bits = Math.min(roomInWord, to - at);
+      this.out.repeat(TAB, depth);
+      this.out.text('long: ');
+      this.out.integer(bits);
+      this.out.text(';\n');
+      at += bits;
+    }
   }
 
   /**
-   * `T inner`, built from the outside in: pointers, arrays, qualifiers and prototypes in a
-   * loop (a chain longer than the type count is a cycle), anonymous types inline up to
-   * {@link MAX_C_NESTING} levels.
+   * Writes `T name`, the name being `nameBytes[nameStart, nameEnd)` with `___N` for a claim
+   * count above 1; anonymous types are written inline up to {@link MAX_C_NESTING} levels.
+   *
+   * C reads a declarator from the name outwards: what the outermost type (the name's) adds
+   * sits next to the name, the base type comes first. So the chain of pointers, arrays,
+   * qualifiers and prototypes from the name's type to the base is walked first in a loop (a
+   * chain longer than the type count is a cycle), deciding each step's {@link Prefix}; then
+   * the base, the prefixes innermost first, the name, and the suffixes (`)`, `[N]`,
+   * `(params)`) outermost first are written. A chain with a prototype writes its parameters
+   * before the base, as they may claim names first, and moves the base in front afterwards.
    */
-  declaration(id: number, inner: string, depth: number): string {
+  declaration(
+    id: number,
+    nameBytes: Uint8Array,
+    nameStart: number,
+    nameEnd: number,
+    nameCount: number,
+    depth: number,
+  ): void {
     if (this.nesting >= MAX_C_NESTING) this.tooDeep(id, `declarations nest deeper than ${MAX_C_NESTING} levels`);
+    if (nameCount === 1 && nameEnd > nameStart && this.writeCached(id, nameBytes, nameStart, nameEnd)) return;
+    const r = this.r;
+    const out = this.out;
+    const chain = this.chain;
+    const first = chain.length;
+    // The declarator so far is empty (no name, nothing added) and starts with this.
+    let empty = nameEnd === nameStart;
+    let lead: number = Lead.Name;
+    let suffixed = false;
+    let hasPrototype = false;
+    // A qualifier's keyword was written or left out because of what the name is.
+    let nameDecided = false;
+    let base = id;
+    for (let steps = 0; ; steps++) {
+      const kind = r.kind(base);
+      if (steps > r.count) this.cycle(base);
+      let prefix = Prefix.None;
+      let next: number;
+      if (kind === BtfKind.PTR) {
+        next = r.sizeOrType(base);
+        const pointeeKind = r.kind(next);
+        const parens = pointeeKind === BtfKind.ARRAY || pointeeKind === BtfKind.FUNC_PROTO;
+        prefix = parens ? Prefix.ParenStar : Prefix.Star;
+        suffixed ||= parens;
+        lead = Lead.Other;
+      } else if (kind === BtfKind.ARRAY) {
+        next = r.words[r.entries(base)] as number;
+        suffixed = true;
+      } else if (kind === BtfKind.FUNC_PROTO) {
+        next = r.sizeOrType(base);
+        suffixed = true;
+        hasPrototype = true;
+      } else if (kind === BtfKind.VOLATILE || kind === BtfKind.CONST || kind === BtfKind.RESTRICT) {
+        next = r.sizeOrType(base);
+        // `const const x` is written once.
+        nameDecided ||= lead === Lead.Name;
+        const repeated =
+          lead === kind || (lead === Lead.Name && this.nameRepeats(kind, suffixed, nameBytes, nameStart, nameEnd));
+        if (repeated) {
+          base = next;
+          continue;
+        }
+        prefix = empty ? Prefix.Keyword : Prefix.KeywordSpace;
+        lead = kind;
+      } else if (kind === BtfKind.TYPE_TAG) {
+        base = r.sizeOrType(base);
+        continue;
+      } else {
+        break;
+      }
+      empty = false;
+      chain.push(base, prefix);
+      base = next;
+    }
+    const start = out.length;
     this.nesting++;
     try {
-      return this.declarator(id, inner, depth);
+      if (!hasPrototype) {
+        this.writeBase(base, depth);
+        if (!empty) out.byte(SPACE);
+        this.writePrefixes(first);
+        const nameAt = out.length;
+        out.copy(nameBytes, nameStart, nameEnd);
+        this.writeClaimSuffix(nameCount);
+        const afterName = out.length;
+        this.writeSuffixes(first, depth, start);
+        // The same type around another plain name gives the same text: keep it, unless an
+        // anonymous body (indented by depth) or the name itself shaped it.
+        if (nameCount === 1 && nameEnd > nameStart && !nameDecided && !this.writesBody(base)) {
+          this.cache(id, start, nameAt, afterName);
+        }
+      } else {
+        this.writeSuffixes(first, depth, start);
+        const middle = out.length;
+        this.writeBase(base, depth);
+        if (!empty) out.byte(SPACE);
+        this.writePrefixes(first);
+        out.copy(nameBytes, nameStart, nameEnd);
+        this.writeClaimSuffix(nameCount);
+        out.rotate(start, middle);
+      }
+      this.checkLength(start, id);
     } finally {
+      chain.length = first;
       this.nesting--;
     }
   }
@@ -617,101 +915,175 @@ class CWriter {
     throw new BtfError('too-deep', `${what} at ${kindNames[this.r.kind(id)]} [${id}]`, this.context(id));
   }
 
-  private declarator(id: number, inner: string, depth: number): string {
-    const r = this.r;
-    for (let steps = 0; ; steps++) {
-      const kind = r.kind(id);
-      if (steps > r.count) this.cycle(id);
-      if (inner.length > MAX_DECLARATION_LENGTH) {
-        throw new BtfError(
-          'too-large',
-          `the declaration of type [${id}] grows past ${MAX_DECLARATION_LENGTH} characters`,
-          this.context(id),
-        );
-      }
-      switch (kind) {
-        case BtfKind.PTR: {
-          const pointee = r.sizeOrType(id);
-          const pointeeKind = r.kind(pointee);
-          const needsParens = pointeeKind === BtfKind.ARRAY || pointeeKind === BtfKind.FUNC_PROTO;
-          inner = needsParens ? `(*${inner})` : `*${inner}`;
-          id = pointee;
-          continue;
-        }
-        case BtfKind.ARRAY: {
-          const at = r.entries(id);
-          inner = `${inner}[${r.words[at + 2]}]`;
-          id = r.words[at] as number;
-          continue;
-        }
-        case BtfKind.FUNC_PROTO: {
-          const count = r.vlen(id);
-          let params = count === 0 ? 'void' : '';
-          const first = r.entries(id);
-          for (let i = 0; i < count; i++) {
-            const type = r.words[first + 2 * i + 1] as number;
-            const param = type === 0 ? '...' : this.declaration(type, '', depth);
-            params = i === 0 ? param : `${params}, ${param}`;
-          }
-          inner = `${inner}(${params})`;
-          id = r.sizeOrType(id);
-          continue;
-        }
-        case BtfKind.VOLATILE:
-        case BtfKind.CONST:
-        case BtfKind.RESTRICT: {
-          const keyword = kindNames[kind] as string;
-          const repeated = inner === keyword || inner.startsWith(`${keyword} `);
-          if (!repeated) inner = join(keyword, inner);
-          id = r.sizeOrType(id);
-          continue;
-        }
-        case BtfKind.TYPE_TAG:
-          id = r.sizeOrType(id);
-          continue;
-        case BtfKind.VOID:
-          return join('void', inner);
-        case BtfKind.INT:
-        case BtfKind.FLOAT:
-          return join(this.baseName(id), inner);
-        case BtfKind.TYPEDEF:
-          return join(this.nameOf(id), inner);
-        case BtfKind.STRUCT:
-        case BtfKind.UNION:
-        case BtfKind.ENUM:
-        case BtfKind.ENUM64: {
-          const tag = kind === BtfKind.STRUCT || kind === BtfKind.UNION ? (kindNames[kind] as string) : 'enum';
-          return join(!r.named(id) ? this.inlineBody(id, kind, depth) : `${tag} ${this.nameOf(id)}`, inner);
-        }
-        case BtfKind.FWD:
-          return join(`${r.kindFlag(id) ? 'union' : 'struct'} ${this.nameOf(id)}`, inner);
-        default:
-          return join(`/* ${kindNames[kind]} */ void`, inner);
+  /** True when a declarator ending in type `base` writes its body (an anonymous struct, union or enum). */
+  private writesBody(base: number): boolean {
+    const kind = this.r.kind(base);
+    const composite =
+      kind === BtfKind.STRUCT || kind === BtfKind.UNION || kind === BtfKind.ENUM || kind === BtfKind.ENUM64;
+    return composite && !this.r.named(base);
+  }
+
+  /** Keeps the text just written around the name of a declaration of `id` ({@link cachedHead}). */
+  private cache(id: number, start: number, nameAt: number, afterName: number): void {
+    if (this.cachedHead[id] !== 0) return;
+    const texts = this.cachedTexts;
+    this.cachedHead[id] = texts.length + 1;
+    texts.copyFrom(this.out, start, nameAt);
+    this.cachedSplit[id] = texts.length;
+    texts.copyFrom(this.out, afterName, this.out.length);
+    this.cachedEnd[id] = texts.length;
+  }
+
+  /** Writes a declaration of `id` named `nameBytes[nameStart, nameEnd)` from {@link cachedHead}; false when none is kept. */
+  private writeCached(id: number, nameBytes: Uint8Array, nameStart: number, nameEnd: number): boolean {
+    const head = this.cachedHead[id] as number;
+    if (head === 0) return false;
+    const split = this.cachedSplit[id] as number;
+    const end = this.cachedEnd[id] as number;
+    // Left to the full path, which refuses it.
+    if (end - head + 1 + nameEnd - nameStart > MAX_DECLARATION_LENGTH) return false;
+    const out = this.out;
+    out.copyFrom(this.cachedTexts, head - 1, split);
+    out.copy(nameBytes, nameStart, nameEnd);
+    out.copyFrom(this.cachedTexts, split, end);
+    return true;
+  }
+
+  /**
+   * True when a `kind` qualifier adds nothing before a declarator that is still the name
+   * (and `suffixed`: something after it): the name is the keyword itself or starts with it
+   * and a space, as only hostile BTF names do.
+   */
+  private nameRepeats(kind: number, suffixed: boolean, bytes: Uint8Array, start: number, end: number): boolean {
+    const keyword = kindNames[kind] as string;
+    const length = end - start;
+    if (length < keyword.length) return false;
+    for (let i = 0; i < keyword.length; i++) if (bytes[start + i] !== keyword.charCodeAt(i)) return false;
+    return length === keyword.length ? !suffixed : bytes[start + keyword.length] === SPACE;
+  }
+
+  /** Refuses a declaration written from `start` on that has grown past {@link MAX_DECLARATION_LENGTH} bytes. */
+  private checkLength(start: number, id: number): void {
+    if (this.out.length - start <= MAX_DECLARATION_LENGTH) return;
+    throw new BtfError(
+      'too-large',
+      `the declaration of type [${id}] grows past ${MAX_DECLARATION_LENGTH} characters`,
+      this.context(id),
+    );
+  }
+
+  /** Writes the prefixes of the chain from `first` on, innermost first. */
+  private writePrefixes(first: number): void {
+    const chain = this.chain;
+    const out = this.out;
+    for (let at = chain.length - 2; at >= first; at -= 2) {
+      switch (chain[at + 1] as Prefix) {
+        case Prefix.Star:
+          out.byte(0x2a);
+          break;
+        case Prefix.ParenStar:
+          out.text('(*');
+          break;
+        case Prefix.Keyword:
+          out.text(kindNames[this.r.kind(chain[at] as number)] as string);
+          break;
+        case Prefix.KeywordSpace:
+          out.text(kindNames[this.r.kind(chain[at] as number)] as string);
+          out.byte(SPACE);
+          break;
       }
     }
   }
 
-  /** The body of an anonymous type printed where it is used; one that contains itself is a cycle. */
-  private inlineBody(id: number, kind: number, depth: number): string {
+  /** Writes the suffixes of the chain from `first` on, outermost first; parameters are whole declarations. */
+  private writeSuffixes(first: number, depth: number, start: number): void {
+    const r = this.r;
+    const out = this.out;
+    const chain = this.chain;
+    // Nested declarations push past the end: this chain's end is fixed now.
+    const end = chain.length;
+    for (let at = first; at < end; at += 2) {
+      const id = chain[at] as number;
+      const kind = r.kind(id);
+      if (kind === BtfKind.PTR) {
+        if (chain[at + 1] === Prefix.ParenStar) out.byte(0x29);
+      } else if (kind === BtfKind.ARRAY) {
+        out.byte(0x5b);
+        out.integer(r.words[r.entries(id) + 2] as number);
+        out.byte(0x5d);
+      } else if (kind === BtfKind.FUNC_PROTO) {
+        out.byte(0x28);
+        const count = r.vlen(id);
+        if (count === 0) out.text('void');
+        const entries = r.entries(id);
+        for (let i = 0; i < count; i++) {
+          if (i > 0) out.text(', ');
+          const type = r.words[entries + 2 * i + 1] as number;
+          if (type === 0) out.text('...');
+          else this.declaration(type, noBytes, 0, 0, 1, depth);
+          this.checkLength(start, id);
+        }
+        out.byte(0x29);
+      }
+    }
+  }
+
+  /** Writes the type a declarator ends in: a base type, a name, or an anonymous type's body. */
+  private writeBase(id: number, depth: number): void {
+    const r = this.r;
+    const out = this.out;
+    const kind = r.kind(id);
+    switch (kind) {
+      case BtfKind.VOID:
+        out.text('void');
+        return;
+      case BtfKind.INT:
+      case BtfKind.FLOAT:
+        this.writeString(r.nameOffset(id));
+        return;
+      case BtfKind.TYPEDEF:
+        this.writeName(id);
+        return;
+      case BtfKind.STRUCT:
+      case BtfKind.UNION:
+      case BtfKind.ENUM:
+      case BtfKind.ENUM64:
+        if (!r.named(id)) {
+          this.inlineBody(id, kind, depth);
+          return;
+        }
+        if (kind === BtfKind.STRUCT || kind === BtfKind.UNION) this.writeTag(kind, false);
+        else out.text('enum');
+        out.byte(SPACE);
+        this.writeName(id);
+        return;
+      case BtfKind.FWD:
+        this.writeTag(kind, r.kindFlag(id));
+        out.byte(SPACE);
+        this.writeName(id);
+        return;
+      default:
+        out.text(`/* ${kindNames[kind]} */ void`);
+    }
+  }
+
+  /** Writes the body of an anonymous type where it is used; one that contains itself is a cycle. */
+  private inlineBody(id: number, kind: number, depth: number): void {
     if (this.inline.has(id)) this.cycle(id);
     this.inline.add(id);
     try {
-      return kind === BtfKind.STRUCT || kind === BtfKind.UNION
-        ? this.compositeBody(id, depth)
-        : this.enumBody(id, depth);
+      if (kind === BtfKind.STRUCT || kind === BtfKind.UNION) this.compositeBody(id, depth);
+      else this.enumBody(id, depth);
     } finally {
       this.inline.delete(id);
     }
   }
 }
 
-/** `name` as claimed the `count`th time: itself the first time, then `name___2`, `name___3`… */
-function suffixed(name: string, count: number): string {
-  return count === 1 ? name : `${name}___${count}`;
-}
-
-function join(base: string, inner: string): string {
-  return inner === '' ? base : `${base} ${inner}`;
+/** Index of the NUL that ends the string at `bytes[start]` (or the end of `bytes`). */
+function cStringEnd(bytes: Uint8Array, start: number): number {
+  const end = bytes.indexOf(0, start);
+  return end < 0 ? bytes.length : end;
 }
 
 function alignUp(bits: number, alignBits: number): number {
@@ -720,35 +1092,6 @@ function alignUp(bits: number, alignBits: number): number {
 
 /** Most padding lines one gap may take (512 KB of padding): only a hostile size needs more. */
 const MAX_PADDING_LINES = 1 << 16;
-
-/** The lines of anonymous bitfields that fill `[from, to)` bits without raising the struct's alignment. */
-function padding(indent: string, from: number, to: number): string {
-  if ((to - from) / 64 > MAX_PADDING_LINES) {
-    throw new BtfError(
-      'too-large',
-      `a gap of ${(to - from) / 8} bytes needs more than ${MAX_PADDING_LINES} padding lines`,
-      {
-        expected: `≤ ${(MAX_PADDING_LINES * 64) / 8} bytes`,
-        actual: (to - from) / 8,
-      },
-    );
-  }
-  let lines = '';
-  let at = from;
-  while (at < to) {
-    const roomInWord = 64 - (at % 64);
-    const bits = Math.min(roomInWord, to - at);
-    lines += `${indent}long: ${bits};\n`;
-    at += bits;
-  }
-  return lines;
-}
-
-/** A 32-bit enumerator's C literal from its record word, read as signed for a signed enum. */
-function enumLiteral(signed: boolean, raw: number): string {
-  if (signed) return raw === 0x80000000 ? '(-2147483647 - 1)' : `${raw | 0}`;
-  return raw > 0x7fffffff ? `${raw}U` : `${raw}`;
-}
 
 /** A 64-bit enumerator's C literal from its two record words. */
 function enum64Literal(signed: boolean, low: number, high: number): string {

@@ -28,7 +28,7 @@ export type { BtfFeatures } from './fixups.js';
 export { allBtfFeatures, fixupDatasecs, fixupKsyms, placeDatasecVariables, sanitizeBtf } from './fixups.js';
 export type { FormatCOptions } from './format-c.js';
 // Print as C
-export { formatC, formatCChunks, formatCDeclaration } from './format-c.js';
+export { formatC, formatCBytes, formatCDeclaration } from './format-c.js';
 export type { BtfHeader } from './header.js';
 export { staticHiddenSubprograms } from './hidden-funcs.js';
 export type { BtfKindName } from './kinds.js';

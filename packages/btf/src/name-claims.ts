@@ -1,54 +1,76 @@
 import { nameHash } from './name-index.js';
 import type { BtfStrings } from './strings.js';
 
-/** Slots the table starts with; it doubles whenever it is half full. */
-const INITIAL_SLOTS = 1 << 10;
+/** Fewest slots a table starts with; it doubles whenever it is half full. */
+const MIN_SLOTS = 1 << 10;
+
+/** Words per slot: string offset + 1 (0 for an empty slot), claims so far, the name's hash. */
+const SLOT_WORDS = 3;
 
 /**
  * How many times each name has been claimed in one C namespace, keyed by the name's bytes in
  * the string section (two offsets holding the same text are one name): an open-addressing
  * table in a typed array, so a dump of vmlinux claims its 30,000 names without decoding
- * them or keeping a string per name alive.
+ * them or keeping a string per name alive. Each slot keeps its name's hash, so growing the
+ * table and most mismatches read no name bytes.
  */
 export class NameClaims {
-  /** Pairs of (string offset + 1, claims so far), 0 for an empty slot. */
-  private slots = new Uint32Array(INITIAL_SLOTS * 2);
+  private slots: Uint32Array;
   private used = 0;
 
-  constructor(private readonly strings: BtfStrings) {}
+  /** `expected`: about how many names will be claimed; a table for that many need not grow. */
+  constructor(
+    private readonly strings: BtfStrings,
+    expected = 0,
+  ) {
+    let slots = MIN_SLOTS;
+    while (slots < expected * 2) slots *= 2;
+    this.slots = new Uint32Array(slots * SLOT_WORDS);
+  }
 
   /** Claims the name at string offset `offset`: 1 the first time, 2 the next, and so on. */
   claim(offset: number): number {
-    if ((this.used + 1) * 2 > this.slots.length / 2) this.grow();
-    const slot = this.find(this.slots, offset);
+    if ((this.used + 1) * 2 > this.slots.length / SLOT_WORDS) this.grow();
+    const owner = this.strings.owner(offset);
+    const hash = nameHash(owner.bytes, offset - owner.start, false);
+    const slot = this.find(this.slots, offset, hash);
     const count = (this.slots[slot + 1] as number) + 1;
     if (count === 1) {
       this.slots[slot] = offset + 1;
+      this.slots[slot + 2] = hash;
       this.used++;
     }
     this.slots[slot + 1] = count;
     return count;
   }
 
-  /** The slot holding the name at `offset` in `slots`, or the empty slot where it belongs. */
-  private find(slots: Uint32Array, offset: number): number {
-    const mask = slots.length / 2 - 1;
-    const owner = this.strings.owner(offset);
-    for (let index = nameHash(owner.bytes, offset - owner.start, false) & mask; ; index = (index + 1) & mask) {
-      const key = slots[index * 2] as number;
-      if (key === 0 || this.strings.same(key - 1, offset)) return index * 2;
+  /** The slot holding the name at `offset` (with `hash`) in `slots`, or the empty slot where it belongs. */
+  private find(slots: Uint32Array, offset: number, hash: number): number {
+    const mask = slots.length / SLOT_WORDS - 1;
+    for (let index = hash & mask; ; index = (index + 1) & mask) {
+      const slot = index * SLOT_WORDS;
+      const key = slots[slot] as number;
+      if (key === 0) return slot;
+      if (slots[slot + 2] === hash && this.strings.same(key - 1, offset)) return slot;
     }
   }
 
+  /** Doubles the table, placing each name by the hash its slot keeps. */
   private grow(): void {
     const old = this.slots;
-    this.slots = new Uint32Array(old.length * 2);
-    for (let at = 0; at < old.length; at += 2) {
+    const slots = new Uint32Array(old.length * 2);
+    const mask = slots.length / SLOT_WORDS - 1;
+    for (let at = 0; at < old.length; at += SLOT_WORDS) {
       const key = old[at] as number;
       if (key === 0) continue;
-      const slot = this.find(this.slots, key - 1);
-      this.slots[slot] = key;
-      this.slots[slot + 1] = old[at + 1] as number;
+      const hash = old[at + 2] as number;
+      let index = hash & mask;
+      while (slots[index * SLOT_WORDS] !== 0) index = (index + 1) & mask;
+      const slot = index * SLOT_WORDS;
+      slots[slot] = key;
+      slots[slot + 1] = old[at + 1] as number;
+      slots[slot + 2] = hash;
     }
+    this.slots = slots;
   }
 }

@@ -8,7 +8,7 @@ import {
   type BtfType,
   encodeBtf,
   formatC,
-  formatCChunks,
+  formatCBytes,
   parseBtf,
   readObjectBtf,
 } from '../src/index.js';
@@ -103,12 +103,14 @@ describe('formatC read from the records', () => {
     expect(header).toContain('struct holder {\n\tstruct pair base;\n\tstruct pair___2 own;\n};');
   });
 
-  it('hands the header out in pieces of at least the size asked for, which join to formatC', () => {
+  it('hands the header out as bytes in pieces of at least the size asked for, which join to formatC', () => {
     const object = readObjectBtf(parseElf(readFixture('btf_map_in_map')));
     const btf = object?.btf as Btf;
-    const chunks = [...formatCChunks(btf, {}, 40)];
-    expect(chunks.length).toBeGreaterThan(2);
-    for (const chunk of chunks.slice(0, -1)) expect(chunk.length).toBeGreaterThanOrEqual(40);
-    expect(chunks.join('')).toBe(formatC(btf));
+    const pieces = [...formatCBytes(btf, {}, 40)];
+    expect(pieces.length).toBeGreaterThan(2);
+    for (const piece of pieces.slice(0, -1)) expect(piece.length).toBeGreaterThanOrEqual(40);
+    expect(Buffer.concat(pieces).toString('utf8')).toBe(formatC(btf));
+    // Each piece is its own: none shares the bytes of another.
+    expect(new Set(pieces.map((piece) => piece.buffer)).size).toBe(pieces.length);
   });
 });

@@ -100,13 +100,13 @@ export function btfDump(path: string, options: { format?: BtfDumpFormat; type?: 
   const ids = options.type === undefined ? undefined : btf.idsByName(options.type);
   if (ids !== undefined && ids.length === 0) throw new UsageError(`no type named '${options.type}'`);
   if (format === 'c') {
-    // Written piece by piece, as the JSON below: the header is never one string in memory.
-    const chunks = btfLib.formatCChunks(
+    // Bytes, written piece by piece: the header is never a string, nor whole in memory.
+    const pieces = btfLib.formatCBytes(
       btf,
       ids === undefined ? {} : cOptions(btf, options.type as string, ids),
       WRITE_CHUNK,
     );
-    for (const chunk of chunks) process.stdout.write(chunk);
+    for (const piece of pieces) process.stdout.write(piece);
   } else if (format === 'json') {
     // Written piece by piece: vmlinux's 18 MB never sit in memory as one string.
     for (const chunk of btfLib.bpftoolJsonChunks(btf, ids, WRITE_CHUNK)) process.stdout.write(chunk);

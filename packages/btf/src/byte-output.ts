@@ -1,0 +1,130 @@
+import { encodeUtf8 } from './utf8.js';
+
+/** Bytes a fresh buffer starts with; it doubles when full. */
+const INITIAL_BYTES = 1 << 16;
+
+/**
+ * Text written as bytes into one growing buffer, handed out in pieces: what the C dump
+ * writes instead of building JS strings (names are copied straight from the string
+ * section, numbers written digit by digit), so a dump of vmlinux allocates a few buffers,
+ * not a string per line.
+ */
+export class ByteOutput {
+  private buffer = new Uint8Array(INITIAL_BYTES);
+  private written = 0;
+  /** Digits of the number being written, least significant first. */
+  private readonly digits = new Uint8Array(20);
+
+  /** Bytes written since the last {@link take}. */
+  get length(): number {
+    return this.written;
+  }
+
+  /** Room for `count` more bytes. */
+  private reserve(count: number): Uint8Array {
+    const needed = this.written + count;
+    if (needed > this.buffer.length) {
+      let size = this.buffer.length * 2;
+      while (size < needed) size *= 2;
+      const grown = new Uint8Array(size);
+      grown.set(this.buffer.subarray(0, this.written));
+      this.buffer = grown;
+    }
+    return this.buffer;
+  }
+
+  /** Writes `text` as UTF-8 (ASCII byte by byte). */
+  text(text: string): void {
+    const buffer = this.reserve(text.length);
+    let at = this.written;
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code >= 0x80) {
+        const encoded = encodeUtf8(text);
+        this.copy(encoded, 0, encoded.length);
+        return;
+      }
+      buffer[at++] = code;
+    }
+    this.written = at;
+  }
+
+  /** Writes one byte. */
+  byte(value: number): void {
+    this.reserve(1)[this.written++] = value;
+  }
+
+  /** Writes byte `value` `count` times. */
+  repeat(value: number, count: number): void {
+    if (count <= 0) return;
+    this.reserve(count).fill(value, this.written, this.written + count);
+    this.written += count;
+  }
+
+  /** Writes `source[start…end)` as it is. */
+  copy(source: Uint8Array, start: number, end: number): void {
+    const count = end - start;
+    const buffer = this.reserve(count);
+    if (count > 8) buffer.set(source.subarray(start, end), this.written);
+    else for (let i = 0; i < count; i++) buffer[this.written + i] = source[start + i] as number;
+    this.written += count;
+  }
+
+  /** Writes bytes `start…end` of what `other` holds (written since its last {@link take}). */
+  copyFrom(other: ByteOutput, start: number, end: number): void {
+    this.copy(other.buffer, start, Math.min(end, other.written));
+  }
+
+  /** Writes the NUL-terminated string at `source[start]` (without the NUL): a name from a string section. */
+  cString(source: Uint8Array, start: number): void {
+    const end = source.indexOf(0, start);
+    this.copy(source, start, end < 0 ? source.length : end);
+  }
+
+  /** Writes a whole number (below 2^53) in decimal, with a minus sign when negative. */
+  integer(value: number): void {
+    let rest = value;
+    if (rest < 0) {
+      this.byte(0x2d);
+      rest = -rest;
+    }
+    const digits = this.digits;
+    let count = 0;
+    do {
+      digits[count++] = rest % 10;
+      rest = Math.floor(rest / 10);
+    } while (rest > 0);
+    const buffer = this.reserve(count);
+    let at = this.written;
+    while (count > 0) buffer[at++] = 0x30 + (digits[--count] as number);
+    this.written = at;
+  }
+
+  /** Forgets the last `count` bytes written. */
+  drop(count: number): void {
+    this.written = Math.max(0, this.written - count);
+  }
+
+  /**
+   * Moves the bytes written since `middle` in front of those from `from` to `middle`: how a
+   * writer puts a head it could only write last (a name claimed after the body) first.
+   */
+  rotate(from: number, middle: number): void {
+    const buffer = this.buffer;
+    const tail = buffer.slice(middle, this.written);
+    buffer.copyWithin(from + tail.length, from, middle);
+    buffer.set(tail, from);
+  }
+
+  /**
+   * The bytes written so far, or `undefined` below `atLeast` bytes or when there are none;
+   * they are the caller's, and writing goes on into a fresh buffer.
+   */
+  take(atLeast: number): Uint8Array | undefined {
+    if (this.written < atLeast || this.written === 0) return undefined;
+    const taken = this.buffer.subarray(0, this.written);
+    this.buffer = new Uint8Array(Math.max(INITIAL_BYTES, Math.min(this.buffer.length, atLeast * 2)));
+    this.written = 0;
+    return taken;
+  }
+}
