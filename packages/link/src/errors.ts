@@ -61,9 +61,10 @@ export class LinkError extends BpfkitError<LinkErrorCode, LinkErrorContext> {
 
 /**
  * Runs a kernel call, wrapping a syscall failure as a {@link LinkError} with code `kernel`
- * (and `not-supported` when the kernel said so) that keeps `context` and the cause.
+ * (and `not-supported` when the kernel said so) that keeps `context` and the cause, and
+ * has `hint` (else the syscall error's) for a `kernel` refusal.
  */
-export function kernelStep<T>(what: string, context: LinkErrorContext, step: () => T): T {
+export function kernelStep<T>(what: string, context: LinkErrorContext, step: () => T, hint?: string): T {
   try {
     return step();
   } catch (error) {
@@ -76,7 +77,7 @@ export function kernelStep<T>(what: string, context: LinkErrorContext, step: () 
       notSupported ? 'not-supported' : 'kernel',
       reason === undefined ? `${what}: ${errno}` : `${what}: ${reason} (${errno})`,
       { ...context, errno },
-      error.hint,
+      (notSupported ? undefined : hint) ?? error.hint,
       {
         cause: error,
         causeInMessage: false,

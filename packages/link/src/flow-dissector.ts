@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
-import { attachProgram, detachProgram, duplicateFd } from '@bpfkit/syscall';
-import { kernelStep, LinkError, type LinkErrorContext } from './errors.js';
-import { Link } from './link.js';
+import { LinkError, type LinkErrorContext } from './errors.js';
+import type { Link } from './link.js';
 import { createNetnsLink, netnsNotFound } from './netns-link.js';
+import { attachWithProgAttach } from './prog-attach.js';
 
 /** `BPF_FLOW_DISSECTOR`. */
 const ATTACH_FLOW_DISSECTOR = 17;
@@ -43,28 +43,13 @@ export function attachFlowDissector(programFd: number, netns: string, options: F
       'run the attaching process in that namespace (ip netns exec, unshare --net), or attach through a netns link (no legacy)',
     );
   }
-  const program = kernelStep('keep the program', context, () =>
-    duplicateFd(programFd, 'flow dissector attached to a namespace'),
-  );
-  try {
-    kernelStep('attach to the network namespace', context, () =>
-      attachProgram({ targetFd: 0, programFd: program.fd, attachType: ATTACH_FLOW_DISSECTOR }),
-    );
-  } catch (error) {
-    program.close();
-    throw error;
-  }
-  return new Link('flow_dissector', undefined, [], () => {
-    try {
-      kernelStep('detach from the network namespace', context, () =>
-        detachProgram(0, program.fd, ATTACH_FLOW_DISSECTOR),
-      );
-    } catch (error) {
-      // Detached already, or another program replaced it: nothing of ours is attached.
-      if (!LinkError.is(error) || error.context.errno !== 'ENOENT') throw error;
-    } finally {
-      program.close();
-    }
+  return attachWithProgAttach({
+    programFd,
+    target: undefined,
+    attachType: ATTACH_FLOW_DISSECTOR,
+    kind: 'flow_dissector',
+    context,
+    targetName: 'the network namespace',
   });
 }
 

@@ -12,7 +12,8 @@
  */
 
 export { resolveBinaryPath, searchDirectories } from './binary-path.js';
-export { attachCgroup } from './cgroup.js';
+export type { CgroupOptions } from './cgroup.js';
+export { attachCgroup, CgroupAttachFlag } from './cgroup.js';
 export type { LinkErrorCode, LinkErrorContext } from './errors.js';
 export { LinkError } from './errors.js';
 export type { FlowDissectorOptions } from './flow-dissector.js';

@@ -1,6 +1,7 @@
-import { attachProgram, createLink, detachProgram, duplicateFd } from '@bpfkit/syscall';
-import { kernelStep, LinkError } from './errors.js';
+import { createLink, duplicateFd } from '@bpfkit/syscall';
+import { kernelStep } from './errors.js';
 import { Link } from './link.js';
+import { attachWithProgAttach } from './prog-attach.js';
 
 /** The sockmap attach types (`BPF_SK_MSG_VERDICT`, `BPF_SK_SKB_*`), by what the program does. */
 export const SockmapAttachType = {
@@ -27,7 +28,8 @@ const hint =
  * Attaches an `sk_msg` or `sk_skb` program to SOCKMAP or SOCKHASH `mapFd` for `attachType`
  * (one of {@link SockmapAttachType}): it then runs for the sockets in the map. Through a
  * sockmap link (Linux 6.10+) as `bpf_program__attach_sockmap` does, or with `legacy` through
- * BPF_PROG_ATTACH, detached on close (the returned {@link Link} keeps a duplicate of the map fd for that).
+ * BPF_PROG_ATTACH, detached on close by BPF_PROG_DETACH (the returned {@link Link} keeps
+ * duplicates of the map and program fds for that, so either may be closed first).
  * @throws {@link LinkError} `kernel` when refused (EBUSY: the map has a program of this kind already).
  */
 export function attachSockmap(
@@ -37,38 +39,23 @@ export function attachSockmap(
   options: SockmapOptions = {},
 ): Link {
   const context = { kind: 'sockmap', target: `map fd ${mapFd}` };
-  const step = <T>(what: string, run: () => T): T => {
-    try {
-      return kernelStep(what, context, run);
-    } catch (error) {
-      if (!LinkError.is(error) || error.code !== 'kernel') throw error;
-      throw new LinkError(error.code, error.problem, error.context, hint, {
-        cause: error.cause,
-        causeInMessage: false,
-      });
-    }
-  };
   if (!options.legacy) {
-    const fd = step('create the sockmap link', () =>
-      createLink({ programFd, target: mapFd, attachType }, `sockmap map fd ${mapFd}`),
+    const fd = kernelStep(
+      'create the sockmap link',
+      context,
+      () => createLink({ programFd, target: mapFd, attachType }, `sockmap map fd ${mapFd}`),
+      hint,
     );
     return new Link('sockmap', fd);
   }
-  const map = step('keep the map', () => duplicateFd(mapFd, 'sockmap with an attached program'));
-  try {
-    step('attach to the sockmap', () => attachProgram({ targetFd: map.fd, programFd, attachType }));
-  } catch (error) {
-    map.close();
-    throw error;
-  }
-  return new Link('sockmap', undefined, [], () => {
-    try {
-      step('detach from the sockmap', () => detachProgram(map.fd, programFd, attachType));
-    } catch (error) {
-      // Detached already, or the program was replaced: nothing of ours is attached.
-      if (!LinkError.is(error) || (error.context.errno !== 'ENOENT' && error.context.errno !== 'EBADF')) throw error;
-    } finally {
-      map.close();
-    }
+  const map = kernelStep('keep the map', context, () => duplicateFd(mapFd, 'sockmap with an attached program'));
+  return attachWithProgAttach({
+    programFd,
+    target: map,
+    attachType,
+    kind: 'sockmap',
+    context,
+    targetName: 'the sockmap',
+    hint,
   });
 }

@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, openSync, rmdirSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { fixture } from '@bpfkit/fixtures';
 import { BpfObject } from '@bpfkit/loader';
-import { queryPrograms } from '@bpfkit/syscall';
+import { duplicateFd, queryPrograms } from '@bpfkit/syscall';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bpfUnavailable, openFdCount } from '../../loader/test/kernel.js';
 import { attachCgroup, attachFlowDissector, attachNetkit, attachSockmap, SockmapAttachType } from '../src/index.js';
@@ -136,6 +136,25 @@ describe.skipIf(unavailable !== undefined)('sockmap, sockops, flow dissector and
     attachSockmap(obj.program('skb_verdict').fd, hash, SockmapAttachType.skbVerdict).close();
   });
 
+  it('a BPF_PROG_ATTACH verdict whose program fd the caller closed first is still detached on close, leaving no fd', () => {
+    const hash = obj.map('socket_hash').fd;
+    const verdict = obj.program('skb_verdict');
+    const attached = () => queryPrograms(hash, SockmapAttachType.skbVerdict).ids;
+    const before = openFdCount();
+    const callerFd = duplicateFd(verdict.fd, 'the caller’s program fd');
+    const number = callerFd.fd;
+    const link = attachSockmap(number, hash, SockmapAttachType.skbVerdict, { legacy: true });
+    callerFd.close();
+    // The number is free again, and the next fd the process opens takes it: now another program.
+    const reused = duplicateFd(obj.program('stream_verdict').fd, 'another program at the closed number');
+    expect(reused.fd).toBe(number);
+    expect(attached()).toEqual([verdict.info().id]);
+    link.close();
+    expect(attached()).toEqual([]);
+    reused.close();
+    expect(openFdCount()).toBe(before);
+  });
+
   it('an skb verdict through a sockmap link drops what it marks', async () => {
     using link = attachSockmap(obj.program('skb_verdict').fd, obj.map('sockets').fd, SockmapAttachType.skbVerdict);
     const pair = await tcpPair();
@@ -199,48 +218,61 @@ describe.skipIf(unavailable !== undefined)('sockmap, sockops, flow dissector and
     );
   });
 
-  it('a flow dissector attached with BPF_PROG_ATTACH by a process of the namespace runs for its packets, until detached', async () => {
-    const program = obj.program('flow_count');
-    const root = new URL('../../..', import.meta.url).pathname;
-    const child = spawn(
-      'ip',
-      ['netns', 'exec', net.ns, 'node', '--import', 'tsx', 'packages/link/test/flow-dissector-child.ts'],
-      { cwd: root, stdio: ['pipe', 'pipe', 'inherit', program.fd] },
-    );
-    const { nextLine, exited } = childLines(child, 'flow-dissector-child');
-    /** The ids of the flow dissectors attached (not linked) to the namespace at `file`. */
-    const attachedIn = (file: string) => {
-      const ns = openSync(file, 'r');
-      try {
-        return queryPrograms(ns, ATTACH_FLOW_DISSECTOR).ids;
-      } finally {
-        closeSync(ns);
-      }
-    };
+  /** The ids of the flow dissectors attached (not linked) to the namespace at `file`. */
+  const attachedIn = (file: string) => {
+    const ns = openSync(file, 'r');
     try {
-      expect(await nextLine()).toBe('attached');
-      // In the child's namespace, not in the test's.
-      expect(attachedIn(`/run/netns/${net.ns}`)).toEqual([program.info().id]);
-      expect(attachedIn('/proc/self/ns/net')).toEqual([]);
-      // Attached directly, not by a link: a netns link is then refused with EEXIST (a second link gets E2BIG).
-      expect(() => attachFlowDissector(program.fd, `/run/netns/${net.ns}`)).toThrow(
-        expect.objectContaining({ context: expect.objectContaining({ errno: 'EEXIST' }) }),
-      );
-      const before = counter('flow_dissections');
-      sendRaw();
-      const seen = counter('flow_dissections');
-      expect(seen).toBeGreaterThan(before);
-      child.stdin?.write('detach\n');
-      expect(await nextLine()).toBe('detached');
-      expect(attachedIn(`/run/netns/${net.ns}`)).toEqual([]);
-      sendRaw();
-      expect(counter('flow_dissections')).toBe(seen);
+      return queryPrograms(ns, ATTACH_FLOW_DISSECTOR).ids;
     } finally {
-      child.stdin?.end();
-      await exited;
+      closeSync(ns);
     }
-    expect(child.exitCode).toBe(0);
-  }, 120_000); // the child starts Node and tsx, slow on a loaded machine
+  };
+
+  it.each([
+    ['attachFlowDissector', []],
+    ["the loader's program.attach({ legacy: true })", ['loader']],
+  ])(
+    'a flow dissector attached with BPF_PROG_ATTACH by a process of the namespace (%s) runs for its packets, until detached',
+    async (_, args) => {
+      const program = obj.program('flow_count');
+      const root = new URL('../../..', import.meta.url).pathname;
+      const child = spawn(
+        'ip',
+        ['netns', 'exec', net.ns, 'node', '--import', 'tsx', 'packages/link/test/flow-dissector-child.ts', ...args],
+        { cwd: root, stdio: ['pipe', 'pipe', 'inherit', program.fd] },
+      );
+      const { nextLine, exited } = childLines(child, 'flow-dissector-child');
+      try {
+        const [word, id] = (await nextLine()).split(' ');
+        expect(word).toBe('attached');
+        // In the child's namespace, not in the test's.
+        expect(attachedIn(`/run/netns/${net.ns}`)).toEqual([Number(id)]);
+        expect(attachedIn('/proc/self/ns/net')).toEqual([]);
+        // Attached directly, not by a link: a netns link is then refused with EEXIST (a second link gets E2BIG).
+        expect(() => attachFlowDissector(program.fd, `/run/netns/${net.ns}`)).toThrow(
+          expect.objectContaining({ context: expect.objectContaining({ errno: 'EEXIST' }) }),
+        );
+        if (args.length === 0) {
+          // Our program: its counter sees the namespace's packets until detached.
+          expect(Number(id)).toBe(program.info().id);
+          const before = counter('flow_dissections');
+          sendRaw();
+          expect(counter('flow_dissections')).toBeGreaterThan(before);
+        }
+        child.stdin?.write('detach\n');
+        expect(await nextLine()).toBe('detached');
+        expect(attachedIn(`/run/netns/${net.ns}`)).toEqual([]);
+        const seen = counter('flow_dissections');
+        sendRaw();
+        expect(counter('flow_dissections')).toBe(seen);
+      } finally {
+        child.stdin?.end();
+        await exited;
+      }
+      expect(child.exitCode).toBe(0);
+    },
+    120_000,
+  ); // the child starts Node and tsx, slow on a loaded machine
 
   it('BPF_PROG_ATTACH of a flow dissector is refused for another namespace than the caller’s, leaving nothing', () => {
     const before = openFdCount();

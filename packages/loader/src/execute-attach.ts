@@ -50,6 +50,14 @@ export interface AttachOptions {
   readonly netns?: string;
   /** cgroup (v2) directory for cgroup programs. */
   readonly cgroup?: string;
+  /**
+   * For flow_dissector, sk_msg, sk_skb and cgroup programs: attach with BPF_PROG_ATTACH
+   * instead of a link (kernels without those links; a flow dissector then attaches to the
+   * calling thread's namespace, which `netns` must name).
+   */
+  readonly legacy?: boolean;
+  /** With `legacy`, for cgroup programs: the attach mode, `CgroupAttachFlag` bits (none: one program, replaced by the next). */
+  readonly cgroupFlags?: number;
   /** Socket fd for socket filters. */
   readonly socket?: number;
   /**
@@ -144,6 +152,7 @@ function attachTo(
   bpfCookies: boolean,
 ): Link {
   const cookie = options.cookie === undefined ? {} : { cookie: options.cookie };
+  const legacy = options.legacy === undefined ? {} : { legacy: options.legacy };
   switch (target.kind) {
     case 'raw-tracepoint':
       return attachRawTracepoint(programFd, target.name, cookie);
@@ -199,17 +208,20 @@ function attachTo(
       return attachTc(programFd, options.interface, { direction: options.direction });
     case 'sockmap':
       if (options.map === undefined) return needs(plan, 'sockmap', 'a SOCKMAP or SOCKHASH: attach({ map: fd })');
-      return attachSockmap(programFd, options.map, target.attachType);
+      return attachSockmap(programFd, options.map, target.attachType, legacy);
     case 'netns':
       if (options.netns === undefined)
         return needs(plan, 'netns', "a network namespace: attach({ netns: '/proc/self/ns/net' })");
       return target.attachType === AttachType.FLOW_DISSECTOR
-        ? attachFlowDissector(programFd, options.netns)
+        ? attachFlowDissector(programFd, options.netns, legacy)
         : attachSkLookup(programFd, options.netns);
     case 'cgroup':
       if (options.cgroup === undefined)
         return needs(plan, 'cgroup', "a cgroup: attach({ cgroup: '/sys/fs/cgroup/…' })");
-      return attachCgroup(programFd, options.cgroup, target.attachType);
+      return attachCgroup(programFd, options.cgroup, target.attachType, {
+        ...legacy,
+        ...(options.cgroupFlags === undefined ? {} : { flags: options.cgroupFlags }),
+      });
     case 'iterator':
       return attachIterator(programFd, options.iterator);
     case 'socket':
