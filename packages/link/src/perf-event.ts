@@ -1,4 +1,4 @@
-import { createLink, type Fd } from '@bpfkit/syscall';
+import { createLink, duplicateFd, type Fd } from '@bpfkit/syscall';
 import { kernelStep, type LinkErrorContext } from './errors.js';
 import { Link, type Release } from './link.js';
 
@@ -46,17 +46,12 @@ export function linkPerfEvent(
 
 /**
  * Attaches `programFd` to a perf event the caller opened (`perf_event_open`), for
- * `perf_event` programs (`profile`, `llcstat`): the caller keeps owning `eventFd`.
+ * `perf_event` programs (`profile`, `llcstat`): the caller keeps owning `eventFd`, and may
+ * close it first (the link keeps a duplicate, closed with it).
+ * @throws {@link LinkError} `kernel` when `eventFd` is not open or the kernel refuses the link.
  */
 export function attachPerfEvent(programFd: number, eventFd: number, options: PerfEventLinkOptions = {}): Link {
   const context = { kind: 'perf_event', target: `fd ${eventFd}` };
-  const link = kernelStep('attach through a perf link', context, () =>
-    createLink({
-      programFd,
-      target: eventFd,
-      attachType: ATTACH_PERF_EVENT,
-      ...(options.cookie === undefined ? {} : { cookie: options.cookie }),
-    }),
-  );
-  return new Link('perf_event', link);
+  const event = kernelStep('keep the perf event', context, () => duplicateFd(eventFd, 'perf event of a perf link'));
+  return linkPerfEvent('perf_event', programFd, event, options, context);
 }

@@ -1,9 +1,10 @@
 import { fixture } from '@bpfkit/fixtures';
 import { BpfObject } from '@bpfkit/loader';
-import { isLittleEndianHost, onlineCpus, PerfType } from '@bpfkit/syscall';
+import { isLittleEndianHost, onlineCpus, openPerfEvent, PerfType } from '@bpfkit/syscall';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bpfUnavailable, openFdCount } from '../../loader/test/kernel.js';
 import {
+  attachPerfEvent,
   attachPerfEventPerCpu,
   LinkError,
   openPerfEventPerCpu,
@@ -88,6 +89,40 @@ describe.skipIf(unavailable !== undefined)('perf_event programs on a perf event 
     const after = state().samples as bigint;
     spin(50);
     expect(state().samples).toBe(after);
+  });
+
+  it('attachPerfEvent links a program to an event the caller opened, which the caller may close first', () => {
+    reset();
+    const fds = openFdCount();
+    // task-clock of this process on any CPU, sampled at 1000 Hz.
+    const event = openPerfEvent({
+      type: PerfType.SOFTWARE,
+      config: PerfSoftwareEvent.TASK_CLOCK,
+      pid: 0,
+      cpu: -1,
+      sampleFrequency: 1000,
+    });
+    const link = attachPerfEvent(obj.program('count_samples').fd, event.fd);
+    try {
+      expect([link.kind, link.info().type]).toEqual(['perf_event', 7 /* BPF_LINK_TYPE_PERF_EVENT */]);
+      event.close();
+      spin(100);
+      const first = state().samples as bigint;
+      expect(first).toBeGreaterThan(0n);
+      expect(state().sampled_counter).toBeGreaterThan(0n);
+    } finally {
+      link.close();
+    }
+    const after = state().samples as bigint;
+    spin(50);
+    expect(state().samples).toBe(after);
+    expect(openFdCount()).toBe(fds);
+    expect(() => attachPerfEvent(obj.program('count_samples').fd, event.fd)).toThrow(
+      expect.objectContaining({
+        code: 'kernel',
+        context: expect.objectContaining({ kind: 'perf_event', errno: 'EBADF' }),
+      }),
+    );
   });
 
   it('a program reads another counter of its CPU through a PERF_EVENT_ARRAY of per-CPU fds', () => {
