@@ -12,11 +12,14 @@ import { straceDirs, traced } from '../../loader/test/strace.js';
 // attach call and kprobe_events write after loading is compared field by field. For the
 // kprobe paths each side runs in a mount namespace of its own that shows it a kprobe PMU
 // (a made-up PMU type the kernel refuses) or a tracefs with a kprobe_events file, so that
-// both go as far as this kernel lets them.
+// both go as far as this kernel lets them. Netkit links (no netkit on this kernel either) are
+// compared the same way beside the newest libbpf, as Debian's predates netkit.
 
 const unavailable = bpfUnavailable();
 const tools = requireTool('strace', 'strace', '-V') && requireTool('cc', 'cc', '--version');
 const object = fixture('kprobe_attach').path;
+/** Netkit programs (with sections Debian's libbpf 1.1 does not know: the newest libbpf only). */
+const netkitObject = fixture('link_net').path;
 const marker = '/bpfkit-attach-marker';
 const runner = new URL('./attach-once.ts', import.meta.url).pathname;
 const source = new URL('./programs/attach-libbpf.c', import.meta.url).pathname;
@@ -114,8 +117,8 @@ describe.skipIf(unavailable !== undefined || !tools)(
     });
 
     /**
-     * Both sides' attach calls for `program` (with `extra` runner arguments, `oursExtra` for
-     * bpfkit's where they differ), each run with `setup` first.
+     * Both sides' attach calls for `program` of `path` (with `extra` runner arguments,
+     * `oursExtra` for bpfkit's where they differ), each run with `setup` first.
      */
     function both(
       name: string,
@@ -124,12 +127,13 @@ describe.skipIf(unavailable !== undefined || !tools)(
       extra: string[] = [],
       oursExtra = extra,
       tool = libbpf,
+      path = object,
     ) {
       const calls = 'bpf,perf_event_open,openat,write';
       const options = setup === undefined ? { calls, paths: true } : { calls, paths: true, setup };
-      const theirs = traced([tool, object, program, ...extra], join(dirs.logs, `${name}.libbpf`), options);
+      const theirs = traced([tool, path, program, ...extra], join(dirs.logs, `${name}.libbpf`), options);
       const ours = traced(
-        [process.execPath, '--import', 'tsx', runner, object, program, ...oursExtra],
+        [process.execPath, '--import', 'tsx', runner, path, program, ...oursExtra],
         join(dirs.logs, `${name}.bpfkit`),
         options,
       );
@@ -198,6 +202,19 @@ describe.skipIf(unavailable !== undefined || !tools)(
       const extra = ['cookie', '7'];
       const { theirs, ours } = both('tracing-cookie', 'on_tp_btf', undefined, extra, extra, newestLibbpf);
       expect(theirs).toEqual([expect.stringMatching(/^bpf\(BPF_LINK_CREATE.*BPF_TRACE_RAW_TP.*\\x07.* = <fd>$/)]);
+      expect(ours).toEqual(theirs);
+    });
+
+    it.skipIf(newest === undefined).each([
+      // strace here predates netkit: it shows the attach types as numbers, and the interface index as a target fd.
+      ['netkit_primary', '0x36 /\\* BPF_\\?\\?\\? \\*/'],
+      ['netkit_peer', '0x37 /\\* BPF_\\?\\?\\? \\*/'],
+    ])('%s, refused here (no netkit), beside the newest libbpf: the same BPF_LINK_CREATE', (program, type) => {
+      const extra = ['netkit', '1'];
+      const { theirs, ours } = both(`netkit-${program}`, program, undefined, extra, extra, newestLibbpf, netkitObject);
+      expect(theirs).toEqual([
+        expect.stringMatching(new RegExp(`^bpf\\(BPF_LINK_CREATE.*attach_type=${type},.* EINVAL`)),
+      ]);
       expect(ours).toEqual(theirs);
     });
   },

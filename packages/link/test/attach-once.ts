@@ -3,8 +3,8 @@
 // shows where attaching starts), then attaches PROGRAM as its section says; with
 // `multi SYMBOLS COOKIES` (comma-separated) as a kprobe.multi on those functions with those
 // cookies; with `maxactive N FUNCTION` as a kretprobe on FUNCTION with maxactive N (which
-// libbpf has no option for); with `cookie N` with cookie N. A refused attach is expected on this kernel: it prints the
-// error and exits 0.
+// libbpf has no option for); with `cookie N` with cookie N; with `netkit IFINDEX` on that
+// interface. A refused attach is expected on this kernel: it prints the error and exits 0.
 import { closeSync, openSync } from 'node:fs';
 import { BpfObject } from '@bpfkit/loader';
 import { attachKprobe, attachKprobeMulti } from '../src/index.js';
@@ -12,7 +12,9 @@ import { attachKprobe, attachKprobeMulti } from '../src/index.js';
 const MARKER = '/bpfkit-attach-marker';
 const [path, name, how, first, second] = process.argv.slice(2);
 if (path === undefined || name === undefined) {
-  throw new Error('usage: attach-once.ts OBJECT PROGRAM [multi SYMBOLS COOKIES | maxactive N FUNCTION | cookie N]');
+  throw new Error(
+    'usage: attach-once.ts OBJECT PROGRAM [multi SYMBOLS COOKIES | maxactive N FUNCTION | cookie N | netkit IFINDEX]',
+  );
 }
 using object = BpfObject.open(path);
 object.load();
@@ -31,7 +33,9 @@ try {
         })
       : how === 'maxactive'
         ? attachKprobe(program.fd, second ?? '', { retprobe: true, maxactive: Number(first) })
-        : program.attach(how === 'cookie' ? { cookie: BigInt(first ?? '0') } : {});
+        : program.attach(
+            how === 'cookie' ? { cookie: BigInt(first ?? '0') } : how === 'netkit' ? { interface: Number(first) } : {},
+          );
   link.close();
   console.log('attach: ok');
 } catch (error) {

@@ -2,7 +2,8 @@
 // OBJECT, touches a marker path (so the trace shows where attaching starts), then attaches
 // PROGRAM as its section says (bpf_program__attach), or, with `multi SYMBOLS COOKIES`
 // (comma-separated), as a kprobe.multi on those functions with those cookies, or, with
-// `cookie N`, as a BTF-typed tracing program with cookie N. A refused
+// `cookie N`, as a BTF-typed tracing program with cookie N, or, with `netkit IFINDEX`, as
+// a netkit program on that interface (libbpf 1.3+). A refused
 // attach is expected on this kernel: it prints the error and exits 0.
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -29,8 +30,9 @@ int main(int argc, char **argv)
 	struct bpf_program *prog;
 	struct bpf_link *link;
 
-	if (argc != 3 && (argc != 6 || strcmp(argv[3], "multi")) && (argc != 5 || strcmp(argv[3], "cookie"))) {
-		fprintf(stderr, "usage: %s OBJECT PROGRAM [multi SYMBOLS COOKIES | cookie N]\n", argv[0]);
+	if (argc != 3 && (argc != 6 || strcmp(argv[3], "multi")) &&
+	    (argc != 5 || (strcmp(argv[3], "cookie") && strcmp(argv[3], "netkit")))) {
+		fprintf(stderr, "usage: %s OBJECT PROGRAM [multi SYMBOLS COOKIES | cookie N | netkit IFINDEX]\n", argv[0]);
 		return 2;
 	}
 	obj = bpf_object__open_file(argv[1], NULL);
@@ -53,6 +55,13 @@ int main(int argc, char **argv)
 			cookies[i] = strtoull(texts[i], NULL, 0);
 		opts.cookies = cookies;
 		link = bpf_program__attach_kprobe_multi_opts(prog, NULL, &opts);
+	} else if (argc == 5 && !strcmp(argv[3], "netkit")) {
+#if LIBBPF_MAJOR_VERSION > 1 || LIBBPF_MINOR_VERSION >= 3
+		link = bpf_program__attach_netkit(prog, atoi(argv[4]), NULL);
+#else
+		link = NULL;
+		errno = EOPNOTSUPP;
+#endif
 	} else if (argc == 5) {
 		LIBBPF_OPTS(bpf_trace_opts, opts, .cookie = strtoull(argv[4], NULL, 0));
 
