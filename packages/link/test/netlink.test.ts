@@ -1,6 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { fixture } from '@bpfkit/fixtures';
 import { BpfObject } from '@bpfkit/loader';
+import { queryPrograms } from '@bpfkit/syscall';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bpfUnavailable, openFdCount } from '../../loader/test/kernel.js';
 import {
@@ -14,6 +15,7 @@ import {
   LinkError,
   queryTc,
   queryXdp,
+  SockmapAttachType,
   TcLink,
   XdpAttached,
   XdpMode,
@@ -205,7 +207,7 @@ describe.skipIf(unavailable !== undefined)('XDP and tc through rtnetlink, on a v
     destroyTcHook(hostSide);
   });
 
-  it('program.attach() reaches netlink XDP, plain tc, sockmap and netns kinds by section name, and says what each needs', () => {
+  it('program.attach() reaches netlink XDP, plain tc, sockmap (link and legacy) and netns kinds by section name, and says what each needs', () => {
     using xdp = obj.program('xdp_first').attach({ interface: hostSide, netlink: true, xdpMode: XdpMode.SKB });
     expect([xdp.kind, queryXdp(hostSide).skbProgramId]).toEqual(['xdp (netlink)', programId('xdp_first')]);
     using tc = obj.program('tc_count').attach({ interface: hostSide, direction: 'egress' });
@@ -213,6 +215,12 @@ describe.skipIf(unavailable !== undefined)('XDP and tc through rtnetlink, on a v
     expect(queryTc(hostSide, (tc as TcLink).place).programId).toBe(programId('tc_count'));
     using sockmap = obj.program('msg_verdict').attach({ map: obj.map('sockets').fd });
     expect(sockmap.info().type).toBe(14 /* BPF_LINK_TYPE_SOCKMAP */);
+    const hash = obj.map('socket_hash').fd;
+    const legacy = obj.program('stream_verdict').attach({ map: hash, legacy: true });
+    expect(legacy.fd).toBe(-1);
+    expect(queryPrograms(hash, SockmapAttachType.streamVerdict).ids).toEqual([programId('stream_verdict')]);
+    legacy.close();
+    expect(queryPrograms(hash, SockmapAttachType.streamVerdict).ids).toEqual([]);
     using dissector = obj.program('flow_count').attach({ netns: `/run/netns/${net.ns}` });
     expect(dissector.info().type).toBe(5 /* BPF_LINK_TYPE_NETNS */);
     expect(() => obj.program('tc_count').attach({ interface: hostSide })).toThrow(
