@@ -4,6 +4,7 @@ import type { ElfReader } from './reader.js';
 import { describeRelocationSection, type RelocationSection } from './relocations.js';
 import { readSectionHeaders, type Section, sectionNameTableIndex } from './sections.js';
 import { StringTable } from './strings.js';
+import { readSymbolColumns, type SymbolColumns } from './symbol-columns.js';
 import { type ElfSymbol, readSymbols } from './symbols.js';
 
 /** Options for {@link parseElf}. */
@@ -27,6 +28,7 @@ export class ElfFile {
   private sectionsByName: Map<string, Section> | undefined;
   private symbolList: readonly ElfSymbol[] | undefined;
   private dynamicSymbolList: readonly ElfSymbol[] | undefined;
+  private columns: { symbols?: SymbolColumns | undefined; dynamic?: SymbolColumns | undefined } = {};
   private relocationList: readonly RelocationSection[] | undefined;
   private readonly stringTables = new Map<number, StringTable>();
 
@@ -115,6 +117,11 @@ export class ElfFile {
     return tables[0];
   }
 
+  /** The `SHT_DYNSYM` section, if the file has one. */
+  get dynamicSymbolTableSection(): Section | undefined {
+    return this.sections.find((s) => s.type === SectionType.DYNSYM);
+  }
+
   /** Every symbol of the symbol table (index 0 is the null symbol); empty without one. */
   get symbols(): readonly ElfSymbol[] {
     if (this.symbolList === undefined) {
@@ -127,10 +134,24 @@ export class ElfFile {
   /** Symbols of the dynamic symbol table (`SHT_DYNSYM`, what a stripped shared library keeps); empty without one. */
   get dynamicSymbols(): readonly ElfSymbol[] {
     if (this.dynamicSymbolList === undefined) {
-      const table = this.sections.find((s) => s.type === SectionType.DYNSYM);
+      const table = this.dynamicSymbolTableSection;
       this.dynamicSymbolList = table === undefined ? [] : readSymbols(this.reader, table, this.sections);
     }
     return this.dynamicSymbolList;
+  }
+
+  /**
+   * The symbol table (`dynamic`: the dynamic one) as {@link SymbolColumns}, typed arrays
+   * with no object per symbol, for scans over every symbol; undefined without one. Same
+   * checks and errors as {@link symbols}.
+   */
+  symbolColumns(dynamic = false): SymbolColumns | undefined {
+    const key = dynamic ? 'dynamic' : 'symbols';
+    if (!(key in this.columns)) {
+      const table = dynamic ? this.dynamicSymbolTableSection : this.symbolTableSection;
+      this.columns[key] = table === undefined ? undefined : readSymbolColumns(this.reader, table, this.sections);
+    }
+    return this.columns[key];
   }
 
   /**

@@ -37,6 +37,7 @@ export { readSdtNotes } from './sdt-notes.js';
 export { Section } from './sections.js';
 export { StringSection } from './string-section.js';
 export { StringTable } from './strings.js';
+export type { SymbolColumns } from './symbol-columns.js';
 export type { ElfSymbol } from './symbols.js';
 export { isReservedSectionIndex } from './symbols.js';
 export { decodeUtf8 } from './text.js';

@@ -35,32 +35,16 @@ export function isReservedSectionIndex(index: number): boolean {
 
 /** Decodes every symbol of `table`, resolving names and extended section indexes. */
 export function readSymbols(reader: ElfReader, table: Section, sections: readonly Section[]): ElfSymbol[] {
+  const { strings, count, sectionOf } = openSymbolTable(reader, table, sections);
   const context = { section: table.index, sectionName: table.name };
-  checkTable(reader, table, RecordSize.SYMBOL, 'symbol table');
-  const strings = linkedStringTable(reader, table, sections);
-  const extended = sections.find((s) => s.type === SectionType.SYMTAB_SHNDX && s.link === table.index);
-  const extendedIndexes = extended === undefined ? undefined : readExtendedIndexes(reader, extended);
   const view = reader.view;
-  const data = table.data;
   const base = table.offset;
-  const count = data.length / RecordSize.SYMBOL;
   const symbols: ElfSymbol[] = new Array(count);
   for (let index = 0; index < count; index++) {
     const at = base + index * RecordSize.SYMBOL;
     const info = view.u8(at + 4);
     const other = view.u8(at + 5);
-    let sectionIndex = view.u16(at + 6);
-    if (sectionIndex === SectionIndex.XINDEX) {
-      if (extendedIndexes === undefined || index >= extendedIndexes.length) {
-        reader.fail('bad-index', 'symbol uses SHN_XINDEX but no SHT_SYMTAB_SHNDX entry holds its section', {
-          ...context,
-          entry: index,
-          field: 'st_shndx',
-          offset: at + 6,
-        });
-      }
-      sectionIndex = extendedIndexes[index] as number;
-    }
+    const sectionIndex = sectionOf(index);
     const nameOffset = view.u32(at);
     // Error context is built only when a check fails: this loop runs for every symbol.
     symbols[index] = {
@@ -76,6 +60,39 @@ export function readSymbols(reader: ElfReader, table: Section, sections: readonl
     };
   }
   return symbols;
+}
+
+/**
+ * A symbol table checked and ready to read: its linked string table, its entry count, and
+ * each entry's section index with `SHN_XINDEX` resolved through `SHT_SYMTAB_SHNDX`.
+ * @internal shared by {@link readSymbols} and the column reader
+ */
+export function openSymbolTable(
+  reader: ElfReader,
+  table: Section,
+  sections: readonly Section[],
+): { strings: StringTable; count: number; sectionOf: (index: number) => number } {
+  checkTable(reader, table, RecordSize.SYMBOL, 'symbol table');
+  const strings = linkedStringTable(reader, table, sections);
+  const extended = sections.find((s) => s.type === SectionType.SYMTAB_SHNDX && s.link === table.index);
+  const extendedIndexes = extended === undefined ? undefined : readExtendedIndexes(reader, extended);
+  const view = reader.view;
+  const sectionOf = (index: number): number => {
+    const at = table.offset + index * RecordSize.SYMBOL + 6;
+    const sectionIndex = view.u16(at);
+    if (sectionIndex !== SectionIndex.XINDEX) return sectionIndex;
+    if (extendedIndexes === undefined || index >= extendedIndexes.length) {
+      reader.fail('bad-index', 'symbol uses SHN_XINDEX but no SHT_SYMTAB_SHNDX entry holds its section', {
+        section: table.index,
+        sectionName: table.name,
+        entry: index,
+        field: 'st_shndx',
+        offset: at,
+      });
+    }
+    return extendedIndexes[index] as number;
+  };
+  return { strings, count: table.size / RecordSize.SYMBOL, sectionOf };
 }
 
 /** Checks a table section's entry size and extent before its entries are read. */

@@ -19,3 +19,15 @@ export function globMatcher(pattern: string): (name: string) => boolean {
   const regex = new RegExp(`^${source}$`);
   return (name) => regex.test(name);
 }
+
+/**
+ * The UTF-8 bytes a name must start with to match `pattern`, when that alone decides
+ * (`prefix*` with no other wildcard and no `@`, which bare names never hold); else
+ * undefined, and the name is matched whole by {@link globMatcher}.
+ */
+export function literalPrefix(pattern: string): Uint8Array | undefined {
+  const star = pattern.indexOf('*');
+  const prefixOnly = star >= 0 && star === pattern.length - 1;
+  if (!prefixOnly || pattern.includes('?') || pattern.includes('@') || pattern.includes('\0')) return undefined;
+  return new TextEncoder().encode(pattern.slice(0, star));
+}

@@ -1,7 +1,7 @@
 import type { Stats } from 'node:fs';
-import { type ElfFile, type ElfSymbol, readSdtNotes, type SdtNote } from '@bpfkit/elf';
+import { type ElfFile, type ElfSymbol, readSdtNotes, type SdtNote, type SymbolColumns } from '@bpfkit/elf';
 import { openElfFileSync } from '@bpfkit/elf/node';
-import { globMatcher } from './glob.js';
+import { globMatcher, literalPrefix } from './glob.js';
 
 const STT_FUNC = 2;
 const STT_GNU_IFUNC = 10;
@@ -35,6 +35,7 @@ export class ProbedBinary {
   private functions: readonly ProbedFunction[] | undefined;
   private functionsByName: Map<string, ProbedFunction[]> | undefined;
   private readonly matches = new Map<string, readonly ProbedFunction[]>();
+  private readonly matchKeys = new Map<string, MatchKeys>();
   private notesByProbe: Map<string, SdtNote[]> | undefined;
   private ranges: readonly LoadedRange[] | undefined;
 
@@ -51,9 +52,7 @@ export class ProbedBinary {
   /** Every function symbol of `.symtab` then `.dynsym` defined in a section, in table order. */
   get allFunctions(): readonly ProbedFunction[] {
     if (this.functions === undefined) {
-      const sections = this.elf.sections;
-      // Per section, what turns an address in it into a file offset (`sh_offset − sh_addr`).
-      const shift = sections.map((s) => s.offset - Number(s.address));
+      const shift = fileShifts(this.elf);
       const found: ProbedFunction[] = [];
       for (const table of [this.elf.symbols, this.elf.dynamicSymbols]) {
         for (const symbol of table) {
@@ -91,11 +90,68 @@ export class ProbedBinary {
   functionsMatching(pattern: string): readonly ProbedFunction[] {
     let found = this.matches.get(pattern);
     if (found === undefined) {
-      const test = globMatcher(pattern);
-      found = byOffset(this.allFunctions.filter((fn) => test(fn.bareName)));
+      const keys = this.matchesOf(pattern);
+      const tables = [this.elf.symbols, this.elf.dynamicSymbols] as const;
+      found = Array.from(keys.offsets, (offset, i) => {
+        const ordinal = keys.ordinals[i] as number;
+        const inFirst = ordinal < tables[0].length;
+        const symbol = (inFirst ? tables[0][ordinal] : tables[1][ordinal - tables[0].length]) as ElfSymbol;
+        const at = symbol.name.indexOf('@');
+        return { bareName: at < 0 ? symbol.name : symbol.name.slice(0, at), symbol, offset };
+      });
       this.matches.set(pattern, found);
     }
     return found;
+  }
+
+  /**
+   * The file offsets of the functions {@link functionsMatching} finds, without an object per
+   * symbol: what a uprobe.multi link over a glob needs.
+   */
+  offsetsMatching(pattern: string): readonly number[] {
+    return this.matchesOf(pattern).offsets;
+  }
+
+  /**
+   * One scan of `.symtab` then `.dynsym` as typed columns: each function symbol defined in a
+   * section whose bare name matches `pattern` (a literal prefix compared as bytes, anything
+   * else decoded and matched), then one per file offset, the first in table order.
+   */
+  private matchesOf(pattern: string): MatchKeys {
+    let keys = this.matchKeys.get(pattern);
+    if (keys !== undefined) return keys;
+    const prefix = literalPrefix(pattern);
+    const test: Glob | undefined = prefix === undefined ? globMatcher(pattern) : undefined;
+    const shift = fileShifts(this.elf);
+    const offsets: number[] = [];
+    const ordinals: number[] = [];
+    let first = 0; // ordinal of the table's symbol 0
+    for (const columns of [this.elf.symbolColumns(false), this.elf.symbolColumns(true)]) {
+      if (columns === undefined) continue;
+      const names = columns.names.section.data;
+      for (let i = 0; i < columns.count; i++) {
+        const type = (columns.info[i] as number) & 0xf;
+        if (type !== STT_FUNC && type !== STT_GNU_IFUNC) continue;
+        // Undefined (imported) and absolute symbols have no bytes in the file to probe.
+        const section = columns.sectionIndexes[i] as number;
+        const delta = section === 0 ? undefined : shift[section];
+        if (delta === undefined) continue;
+        const nameOffset = columns.nameOffsets[i] as number;
+        // Past the table: decoding throws what the object reader throws.
+        if (nameOffset >= names.length) columns.names.at(nameOffset, 'st_name of symbol', i);
+        const matches =
+          prefix !== undefined
+            ? startsWith(names, nameOffset, prefix)
+            : (test as Glob)(bareName(columns, nameOffset, i));
+        if (!matches) continue;
+        offsets.push((columns.values[i] as number) + delta);
+        ordinals.push(first + i);
+      }
+      first += columns.count;
+    }
+    keys = firstPerOffset(offsets, ordinals);
+    this.matchKeys.set(pattern, keys);
+    return keys;
   }
 
   /** The sites of USDT probe `provider:name`, from the notes parsed once. */
@@ -129,29 +185,64 @@ export class ProbedBinary {
   }
 }
 
-/** Room for a table index below a file offset in one sort key (offsets below 2^32 keep keys below 2^53). */
-const INDEX_ROOM = 2 ** 21;
+/** Per section, what turns an address in it into a file offset (`sh_offset − sh_addr`). */
+function fileShifts(elf: ElfFile): number[] {
+  return elf.sections.map((s) => s.offset - Number(s.address));
+}
+
+/** Matches of a glob: file offsets in ascending order, each with the ordinal (position in `.symtab` then `.dynsym`) of the first symbol there. */
+interface MatchKeys {
+  readonly offsets: readonly number[];
+  readonly ordinals: readonly number[];
+}
+
+/** True when the string at `at` in `names` starts with the bytes of `prefix` (false when the table ends first). */
+function startsWith(names: Uint8Array, at: number, prefix: Uint8Array): boolean {
+  if (at + prefix.length > names.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (names[at + i] !== prefix[i]) return false;
+  return true;
+}
+
+/** A compiled glob over bare names. */
+type Glob = (name: string) => boolean;
+
+/** Symbol `index`'s name without its version (`malloc` for `malloc@@GLIBC_2.2.5`), decoded. */
+function bareName(columns: SymbolColumns, nameOffset: number, index: number): string {
+  const name = nameOffset === 0 ? '' : columns.names.at(nameOffset, 'st_name of symbol', index);
+  const at = name.indexOf('@');
+  return at < 0 ? name : name.slice(0, at);
+}
+
+/** Room for an ordinal below a file offset in one sort key (offsets below 2^32 keep keys below 2^53). */
+const ORDINAL_ROOM = 2 ** 21;
 
 /**
- * `functions` one per file offset (the first in table order there), in offset order. Sorted
- * as numbers packing offset and table index, which a Float64Array sorts natively, far faster
- * than objects through a comparator; tables too large to pack take the comparator.
+ * `offsets` sorted, one each (with the lowest ordinal there). Sorted as numbers packing
+ * offset and ordinal, which a Float64Array sorts natively, far faster than pairs through a
+ * comparator; tables too large to pack take the comparator.
  */
-function byOffset(functions: readonly ProbedFunction[]): ProbedFunction[] {
-  let ordered: readonly ProbedFunction[];
-  if (functions.length < INDEX_ROOM && functions.every((fn) => fn.offset < 2 ** 32)) {
-    const keys = new Float64Array(functions.length);
-    for (let i = 0; i < functions.length; i++) keys[i] = (functions[i] as ProbedFunction).offset * INDEX_ROOM + i;
+function firstPerOffset(offsets: readonly number[], ordinals: readonly number[]): MatchKeys {
+  const sortedOffsets: number[] = [];
+  const sortedOrdinals: number[] = [];
+  const keep = (offset: number, ordinal: number) => {
+    if (sortedOffsets.at(-1) === offset) return;
+    sortedOffsets.push(offset);
+    sortedOrdinals.push(ordinal);
+  };
+  if (ordinals.every((o) => o < ORDINAL_ROOM) && offsets.every((o) => o < 2 ** 32)) {
+    const keys = new Float64Array(offsets.length);
+    for (let i = 0; i < keys.length; i++) keys[i] = (offsets[i] as number) * ORDINAL_ROOM + (ordinals[i] as number);
     keys.sort();
-    const packed: ProbedFunction[] = new Array(keys.length);
-    for (let i = 0; i < keys.length; i++) packed[i] = functions[(keys[i] as number) % INDEX_ROOM] as ProbedFunction;
-    ordered = packed;
+    for (const key of keys) {
+      const ordinal = key % ORDINAL_ROOM;
+      keep((key - ordinal) / ORDINAL_ROOM, ordinal);
+    }
   } else {
-    ordered = [...functions].sort((a, b) => a.offset - b.offset); // stable: table order among aliases
+    // Ordinals grow in scan order, so positions break ties as ordinals do.
+    const order = offsets.map((_, i) => i).sort((a, b) => (offsets[a] as number) - (offsets[b] as number) || a - b);
+    for (const i of order) keep(offsets[i] as number, ordinals[i] as number);
   }
-  const distinct: ProbedFunction[] = [];
-  for (const fn of ordered) if (distinct.at(-1)?.offset !== fn.offset) distinct.push(fn);
-  return distinct;
+  return { offsets: sortedOffsets, ordinals: sortedOrdinals };
 }
 
 /** The sections that are loaded and have file bytes, sorted by address. */

@@ -3,7 +3,7 @@ import { resolveBinaryPath } from './binary-path.js';
 import { kernelStep, LinkError, type LinkErrorContext } from './errors.js';
 import { cString } from './kprobe.js';
 import { Link } from './link.js';
-import { functionOffsetIn, functionsAt, openProbedBinary } from './user-symbols.js';
+import { functionOffsetIn, openProbedBinary } from './user-symbols.js';
 
 /** `BPF_TRACE_UPROBE_MULTI`. */
 const ATTACH_UPROBE_MULTI = 48;
@@ -28,13 +28,23 @@ export interface UprobeMultiOptions {
   readonly pid?: number;
 }
 
-/** An array of u64 values in host order, in a native buffer. */
+/**
+ * An array of u64 values in host order, in a native buffer; numbers (offsets, below 2^53)
+ * are written as two u32 halves, with no BigInt per value.
+ */
 function u64Array(values: readonly (number | bigint)[]): Uint8Array {
   const bytes = nativeBuffer(values.length * 8);
   const view = new DataView(bytes.buffer);
-  values.forEach((value, i) => {
-    view.setBigUint64(i * 8, BigInt(value), isLittleEndianHost);
-  });
+  const le = isLittleEndianHost;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i] as number | bigint;
+    if (typeof value === 'bigint') {
+      view.setBigUint64(i * 8, value, le);
+    } else {
+      view.setUint32(le ? i * 8 : i * 8 + 4, value >>> 0, le);
+      view.setUint32(le ? i * 8 + 4 : i * 8, Math.floor(value / 2 ** 32), le);
+    }
+  }
   return bytes;
 }
 
@@ -60,7 +70,7 @@ export function attachUprobeMulti(programFd: number, binary: string, options: Up
     path = probed.path;
     offsets =
       options.pattern !== undefined
-        ? functionsAt(probed, options.pattern).map((f) => f.offset)
+        ? probed.offsetsMatching(options.pattern)
         : (options.functions ?? []).map((name) => functionOffsetIn(probed, name, context));
   }
   if (offsets.length === 0) throw new LinkError('not-found', `nothing to probe in '${path}'`, { ...context, path });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { literalPrefix } from '../src/glob.js';
 import { globMatcher } from '../src/index.js';
 
 describe('globMatcher', () => {
@@ -21,5 +22,14 @@ describe('globMatcher', () => {
     expect(matches('bench?f1', names)).toEqual(['bench_f1', 'bench.f1']);
     expect(matches('bench.f*', names)).toEqual(['bench.f1']);
     expect(matches('(a|b)*', ['(a|b)x', 'a'])).toEqual(['(a|b)x']);
+  });
+});
+
+describe('literalPrefix', () => {
+  it('gives the bytes of a prefix pattern, and nothing where the whole name must be matched', () => {
+    expect(literalPrefix('bench_f*')).toEqual(new TextEncoder().encode('bench_f'));
+    expect(literalPrefix('*')).toEqual(new Uint8Array(0));
+    expect(literalPrefix('ünï*')).toEqual(new TextEncoder().encode('ünï'));
+    for (const whole of ['bench', '*_f1', 'a*b*', 'b?*', 'x@y*', '']) expect(literalPrefix(whole)).toBeUndefined();
   });
 });

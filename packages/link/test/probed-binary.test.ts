@@ -1,12 +1,19 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixture } from '@bpfkit/fixtures';
 import { BpfObject } from '@bpfkit/loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bpfUnavailable, openFdCount } from '../../loader/test/kernel.js';
-import { attachUsdt, clearBinaryCache, functionFileOffset, matchingFunctions, openProbedBinary } from '../src/index.js';
+import {
+  attachUsdt,
+  clearBinaryCache,
+  functionFileOffset,
+  globMatcher,
+  matchingFunctions,
+  openProbedBinary,
+} from '../src/index.js';
 import { probedUnavailable } from './binaries.js';
 
 const source = new URL('./programs/sites.c', import.meta.url).pathname;
@@ -52,6 +59,25 @@ describe.skipIf(probedUnavailable() !== undefined)('a binary opened for probing'
     const all = matchingFunctions(sites, '*');
     expect(all.map((f) => f.offset)).toEqual([...new Set(all.map((f) => f.offset))].sort((a, b) => a - b));
     expect(binary.functionsMatching('bpfkit_*')).toBe(binary.functionsMatching('bpfkit_*'));
+  });
+
+  it('matches globs over typed symbol columns to the offsets the symbol objects give', () => {
+    const libc = readFileSync('/proc/self/maps', 'utf8').match(/\S*\/libc\.so\.6$/m)?.[0];
+    for (const path of [sites, ...(libc === undefined ? [] : [libc])]) {
+      clearBinaryCache();
+      const binary = openProbedBinary(path, {});
+      for (const pattern of ['bpfkit_*', 'mall*', '*alloc', 'str?py', '*', 'printf', 'bpfkit_entry', 'x@y*', '']) {
+        const expected = binary.functionsMatching(pattern).map((fn) => fn.offset);
+        // Each function symbol by the object reader, matched by the string glob.
+        const test = globMatcher(pattern);
+        const byObjects = [
+          ...new Set(binary.allFunctions.filter((fn) => test(fn.bareName)).map((fn) => fn.offset)),
+        ].sort((a, b) => a - b);
+        expect(binary.offsetsMatching(pattern), `${path} ${pattern}`).toEqual(byObjects);
+        expect(expected).toEqual(byObjects);
+      }
+    }
+    expect(openProbedBinary(sites, {}).offsetsMatching('bpfkit_*').length).toBeGreaterThan(0);
   });
 
   it('groups USDT sites by probe and turns their addresses into file offsets', () => {
