@@ -3,6 +3,7 @@
 //   --json FILE      also write the table as JSON
 //   --update-page    rewrite the table in docs/benchmark.md from this run
 //   --corpus DIR     also time loads over the real-world objects under DIR (bench/load.ts)
+//   --only GROUPS    measure only these groups of rows (comma-separated labels, e.g. 'events,links')
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir } from 'node:os';
@@ -34,6 +35,12 @@ import { type Figure, formatTable, replaceTableSection, row, tableHeader, tableL
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const jsonPath = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
+/** The group labels `--only` names, if it is given: the other groups are not measured. */
+const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] ?? '').split(',') : undefined;
+if (only !== undefined && args.includes('--update-page')) {
+  console.error('bench: --only measures part of the table; --update-page needs all of it (drop one of the two)');
+  process.exit(2);
+}
 const vmlinux = '/sys/kernel/btf/vmlinux';
 const harness = '.bench/libbpf-bench';
 
@@ -352,7 +359,7 @@ function machine(): string {
 
 buildHarness();
 /** The groups of rows, measured in this order; each row prints to stderr as its group finishes. */
-const groups: readonly [string, () => Figure[] | Figure | Promise<Figure[] | Figure>][] = [
+const allGroups: readonly [string, () => Figure[] | Figure | Promise<Figure[] | Figure>][] = [
   ['BTF', btfFigures],
   ['btf dump', () => btfDumpFigures(quick)],
   ['map calls', syscallFigures],
@@ -365,6 +372,14 @@ const groups: readonly [string, () => Figure[] | Figure | Promise<Figure[] | Fig
   ['links', () => linkFigures(quick)],
   ['generated code', () => genFigures(quick)],
 ];
+const unknown = only?.filter((label) => !allGroups.some(([name]) => name === label)) ?? [];
+if (unknown.length > 0) {
+  console.error(
+    `bench: --only ${unknown.join(', ')}: no such group (groups: ${allGroups.map(([name]) => name).join(', ')})`,
+  );
+  process.exit(2);
+}
+const groups = allGroups.filter(([label]) => only === undefined || only.includes(label));
 const figures: Figure[] = [];
 process.stderr.write(`${tableLine(tableHeader)}\n`);
 for (const [label, measure] of groups) {
