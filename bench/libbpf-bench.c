@@ -189,9 +189,28 @@ static int count_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/*
+ * What the perf buffer callbacks add up: the samples, their first u32 (each sample's
+ * sequence number, so that the callback reads the data, as bpfkit's row does), and the
+ * samples the kernel reported lost (bpfkit's reader counts PERF_RECORD_LOST too).
+ */
+struct perf_totals {
+	long samples;
+	unsigned long long first_words;
+	unsigned long long lost;
+};
+
 static void count_sample(void *ctx, int cpu, void *data, __u32 size)
 {
-	*(long *)ctx += 1;
+	struct perf_totals *totals = ctx;
+
+	totals->samples++;
+	totals->first_words += *(__u32 *)data;
+}
+
+static void count_lost(void *ctx, int cpu, __u64 lost)
+{
+	((struct perf_totals *)ctx)->lost += lost;
 }
 
 static int compare_double(const void *a, const void *b)
@@ -201,17 +220,24 @@ static int compare_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* What time_events drains: a ring buffer with ring_buffer__poll, or a perf buffer with perf_buffer__poll or perf_buffer__consume. */
+enum drain { RING_POLL, PERF_POLL, PERF_CONSUME };
+
 /*
- * Records per second drained by ring_buffer__poll (ring) or perf_buffer__poll (perf):
- * the events fixture's producer fills the buffer with `size`-byte records, then only the
- * poll is timed; reports the median over `rounds` fills of the time per record drained
- * (a median, as a fill preempted on a busy machine would otherwise weigh on a mean).
+ * Records per second drained by ring_buffer__poll, perf_buffer__poll or perf_buffer__consume
+ * (`drain`): the events fixture's producer fills the buffer with `size`-byte records, then
+ * only the drain is timed; reports the median over `rounds` fills of the time per record
+ * drained (a median, as a fill preempted on a busy machine would otherwise weigh on a mean),
+ * and for a perf buffer the samples the kernel reported lost.
  */
-static int time_events(const char *figure, const char *path, int rounds, int size, int perf)
+static int time_events(const char *figure, const char *path, int rounds, int size, enum drain drain)
 {
 	struct bpf_object *obj = bpf_object__open_file(path, NULL);
 	double *samples = calloc(rounds, sizeof(*samples));
 	long records = 0, seen = 0;
+	int perf = drain != RING_POLL;
+	struct perf_totals totals = { 0 };
+	long *drained = perf ? &totals.samples : &seen;
 
 	if (!obj || bpf_object__load(obj)) {
 		fprintf(stderr, "loading %s failed\n", path);
@@ -224,7 +250,7 @@ static int time_events(const char *figure, const char *path, int rounds, int siz
 	__u64 args[5] = { (perf ? 32768 : 16384) / span, size, 0, 0, 0 };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args, .ctx_size_in = sizeof(args));
 	struct ring_buffer *rb = perf ? NULL : ring_buffer__new(map, count_record, &seen, NULL);
-	struct perf_buffer *pb = perf ? perf_buffer__new(map, 8, count_sample, NULL, &seen, NULL) : NULL;
+	struct perf_buffer *pb = perf ? perf_buffer__new(map, 8, count_sample, count_lost, &totals, NULL) : NULL;
 
 	if (!rb && !pb) {
 		fprintf(stderr, "creating the buffer failed\n");
@@ -233,20 +259,23 @@ static int time_events(const char *figure, const char *path, int rounds, int siz
 	for (int i = -3; i < rounds; i++) {
 		if (bpf_prog_test_run_opts(prog, &opts))
 			return 1;
-		long before = seen;
+		long before = *drained;
 		long long start = now_ns();
-		int n = perf ? perf_buffer__poll(pb, 0) : ring_buffer__poll(rb, 0);
+		int n = drain == PERF_CONSUME ? perf_buffer__consume(pb)
+			: perf		     ? perf_buffer__poll(pb, 0)
+					     : ring_buffer__poll(rb, 0);
 		long long spent = now_ns() - start;
 
-		if (n < 0 || seen == before)
+		if (n < 0 || *drained == before)
 			return 1;
 		if (i >= 0) {
-			samples[i] = (double)spent / (seen - before);
-			records += seen - before;
+			samples[i] = (double)spent / (*drained - before);
+			records += *drained - before;
 		}
 	}
 	qsort(samples, rounds, sizeof(*samples), compare_double);
-	printf("{\"figure\":\"%s\",\"median_ns\":%.3f,\"samples\":%ld}\n", figure, samples[rounds / 2], records);
+	printf("{\"figure\":\"%s\",\"median_ns\":%.3f,\"samples\":%ld,\"lost\":%llu}\n", figure, samples[rounds / 2],
+	       records, totals.lost);
 	free(samples);
 	ring_buffer__free(rb);
 	perf_buffer__free(pb);
@@ -347,9 +376,11 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "ringbuf-wakeup"))
 		return time_wakeup(argv[2], count);
 	if (!strncmp(argv[1], "ringbuf-", 8))
-		return time_events(argv[1], argv[2], count, atoi(argv[1] + 8), 0);
+		return time_events(argv[1], argv[2], count, atoi(argv[1] + 8), RING_POLL);
+	if (!strncmp(argv[1], "perfbuf-consume-", 16))
+		return time_events(argv[1], argv[2], count, atoi(argv[1] + 16), PERF_CONSUME);
 	if (!strncmp(argv[1], "perfbuf-", 8))
-		return time_events(argv[1], argv[2], count, atoi(argv[1] + 8), 1);
+		return time_events(argv[1], argv[2], count, atoi(argv[1] + 8), PERF_POLL);
 	if (!strcmp(argv[1], "btf-open-find"))
 		return time_btf("btf-open-find", argv[2], count, 1);
 	if (!strcmp(argv[1], "btf-parse"))

@@ -44,6 +44,9 @@ const DATA_HEAD = 1024;
 const DATA_TAIL = 1032;
 const DATA_OFFSET = 1040;
 const DATA_SIZE = 1048;
+/** Index of the low and high 32-bit halves of a u64 among host-order words. */
+const LOW_WORD = isLittleEndianHost ? 0 : 1;
+const HIGH_WORD = 1 - LOW_WORD;
 
 /** Options for {@link openPerfBuffer}. */
 export interface PerfBufferOptions<Item> {
@@ -117,8 +120,10 @@ export class PerfBuffer<Item = Uint8Array> extends EventReader<PerfSample<Item>,
   private readonly decode: ((view: Uint8Array) => Item) | undefined;
   private readonly sample: MovingSample;
   private readonly arena = new CopyArena();
+  /** Where a record split across the end of a ring is copied whole, to be read. */
   private scratch = new Uint8Array(256);
   private scratchView = new DataView(this.scratch.buffer);
+  private scratchWords = new Uint32Array(this.scratch.buffer);
   private next = 0;
   /** Samples the last take copied out, and how many of them the iterator has yielded. */
   private readonly taken: PerfSample<Item>[] = [];
@@ -179,10 +184,10 @@ export class PerfBuffer<Item = Uint8Array> extends EventReader<PerfSample<Item>,
   }
 
   protected consumeViews(callback: (view: PerfSample<RecordView>) => void, limit: number): number {
+    const rings = this.rings;
     let count = 0;
-    for (const ring of this.rings) {
-      if (count >= limit) break;
-      count += this.read(ring, callback, limit - count);
+    for (let i = 0; i < rings.length && count < limit; i++) {
+      count += this.read(rings[i] as CpuRing, callback, limit - count);
     }
     return count;
   }
@@ -194,15 +199,23 @@ export class PerfBuffer<Item = Uint8Array> extends EventReader<PerfSample<Item>,
     return new Uint8Array(this.arena.buffer, at, data.length) as Item;
   }
 
-  /** Reads up to `limit` samples of one CPU's ring, then writes `data_tail` back. */
+  /**
+   * Reads up to `limit` samples of one CPU's ring, then writes `data_tail` back once. Nothing
+   * here allocates: a sample split across the end of the ring is copied word by word into
+   * the scratch buffer, and a `PERF_RECORD_LOST` count is read as two 32-bit halves.
+   */
   private read(ring: CpuRing, callback: (view: PerfSample<RecordView>) => void, limit: number): number {
     const start = ring.tail;
     // data_head is stored after the records below it are written: once it is loaded (an
     // acquire), they are whole.
-    const available = ring.head.load() - start;
-    if (available <= 0) return 0;
+    const waiting = ring.head.load() - start;
+    if (waiting <= 0) return 0;
     const { data, dataView, words, mask } = ring;
     const end = data.length;
+    // Small integers from here on (the kernel never has more than the ring waiting, as the
+    // mapping is writable); positions are u64, held as doubles.
+    const available = Math.min(waiting, end);
+    const most = Math.min(limit, 0x7fffffff);
     const sample = this.sample;
     const view = sample.data;
     sample.cpu = ring.cpu;
@@ -210,51 +223,33 @@ export class PerfBuffer<Item = Uint8Array> extends EventReader<PerfSample<Item>,
     // As the ring buffer's loop: small-integer offsets from `start` (positions are u64, held
     // as doubles) and module constants in locals keep the per-sample path in registers.
     const base = start & mask;
-    const littleEndian = isLittleEndianHost;
+    const sizeShift = isLittleEndianHost ? 16 : 0;
     const sampleType = PERF_RECORD_SAMPLE;
+    const lostType = PERF_RECORD_LOST;
     let done = 0;
     let count = 0;
     try {
-      while (done < available && count < limit) {
+      while (done < available && count < most) {
         const offset = (base + done) & mask;
         const index = offset >>> 2;
         // struct perf_event_header: u32 type, u16 misc, u16 size (host order, as the words are).
-        const second = words[index + 1] as number;
-        const size = littleEndian ? second >>> 16 : second & 0xffff;
+        const size = ((words[index + 1] as number) >>> sizeShift) & 0xffff;
         if (size < 8) break; // never written by the kernel: stop rather than spin
         const type = words[index] as number;
         done += size;
-        if (offset + size <= end) {
-          if (type === sampleType) {
-            // u32 size of the raw data, then the data.
-            count++;
-            view.offset = offset + 12;
-            view.length = Math.min(words[index + 2] as number, size - 12);
-            callback(sample);
-          } else if (type === PERF_RECORD_LOST) {
-            this.addLost(ring.cpu, dataView, offset);
-          }
+        if (offset + size > end) {
+          // Split across the end of the ring: read a copy of both parts.
+          count += this.readSplit(ring, index, size, callback);
           continue;
         }
-        // Split across the end of the ring: copy both parts and read the copy.
-        if (this.scratch.length < size) {
-          this.scratch = new Uint8Array(size);
-          this.scratchView = new DataView(this.scratch.buffer);
-        }
-        this.scratch.set(data.subarray(offset), 0);
-        this.scratch.set(data.subarray(0, size - (end - offset)), end - offset);
         if (type === sampleType) {
+          // u32 size of the raw data, then the data.
           count++;
-          view.rebase(this.scratch, this.scratchView);
-          view.offset = 12;
-          view.length = Math.min(this.scratchView.getUint32(8, littleEndian), size - 12);
-          try {
-            callback(sample);
-          } finally {
-            view.rebase(data, dataView);
-          }
-        } else if (type === PERF_RECORD_LOST) {
-          this.addLost(ring.cpu, this.scratchView, 0);
+          view.offset = offset + 12;
+          view.length = Math.min(words[index + 2] as number, size - 12);
+          callback(sample);
+        } else if (type === lostType) {
+          this.addLost(ring.cpu, words, index);
         }
       }
     } finally {
@@ -266,9 +261,47 @@ export class PerfBuffer<Item = Uint8Array> extends EventReader<PerfSample<Item>,
     return count;
   }
 
-  /** Adds the count of a `PERF_RECORD_LOST` record (header, u64 id, u64 lost) at `at`. */
-  private addLost(cpu: number, bytes: DataView, at: number): void {
-    this.lostCounts[cpu] = (this.lostCounts[cpu] ?? 0) + Number(bytes.getBigUint64(at + 16, isLittleEndianHost));
+  /**
+   * Copies the `size`-byte record at word `index`, split across the end of the ring, into
+   * the scratch buffer and reads it there; returns 1 for a sample, 0 for any other record.
+   */
+  private readSplit(
+    ring: CpuRing,
+    index: number,
+    size: number,
+    callback: (view: PerfSample<RecordView>) => void,
+  ): number {
+    const wordCount = (size + 3) >>> 2;
+    if (this.scratchWords.length < wordCount) {
+      this.scratch = new Uint8Array(wordCount * 4);
+      this.scratchView = new DataView(this.scratch.buffer);
+      this.scratchWords = new Uint32Array(this.scratch.buffer);
+    }
+    // Records and the ring are 8-byte aligned: whole words wrap together.
+    const { words } = ring;
+    const scratchWords = this.scratchWords;
+    const wordMask = ring.mask >>> 2;
+    for (let i = 0; i < wordCount; i++) scratchWords[i] = words[(index + i) & wordMask] as number;
+    const type = scratchWords[0];
+    if (type === PERF_RECORD_LOST) this.addLost(ring.cpu, scratchWords, 0);
+    if (type !== PERF_RECORD_SAMPLE) return 0;
+    const view = this.sample.data;
+    view.rebase(this.scratch, this.scratchView);
+    view.offset = 12;
+    view.length = Math.min(scratchWords[2] as number, size - 12);
+    try {
+      callback(this.sample);
+    } finally {
+      view.rebase(ring.data, ring.dataView);
+    }
+    return 1;
+  }
+
+  /** Adds the count of the `PERF_RECORD_LOST` record (header, u64 id, u64 lost) at word `index`. */
+  private addLost(cpu: number, words: Uint32Array, index: number): void {
+    const low = words[index + 4 + LOW_WORD] as number;
+    const high = words[index + 4 + HIGH_WORD] as number;
+    this.lostCounts[cpu] = (this.lostCounts[cpu] ?? 0) + high * 0x100000000 + low;
   }
 
   protected watches(): Iterable<Watch> {
