@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
-import { type LibuvCalls, type LoopWatch, LoopWatcher } from './loop-watch.js';
+import { type LibuvCalls, type LoopCallbacks, type LoopWatch, watchOnLoopThrough } from './loop-watch.js';
 
 /** A shared memory mapping of a map's values (mmapable array maps). */
 export interface Mapping {
@@ -258,7 +258,7 @@ function loadKoffi(): BpfBackend {
   const write = libc.func('long write(int fd, void *buf, unsigned long count)') as (...a: unknown[]) => number;
   const result = (value: number) => (value < 0 ? -koffi.errno() : value);
   /** libuv from the executable, with one poll and one close callback for every handle. */
-  const koffiLoopWatcher = (): LoopWatcher | number => {
+  const koffiLibuv: LoopCallbacks = (polled, closed) => {
     if (!isMainThread) return -Errno.EOPNOTSUPP;
     const self = koffi.load(null);
     let loop: unknown;
@@ -273,11 +273,11 @@ function loadKoffi(): BpfBackend {
     const pollStop = self.func('int uv_poll_stop(uint64_t handle)');
     const close = self.func('void uv_close(uint64_t handle, void *cb)');
     const onPoll = koffi.register(
-      (handle: unknown) => watcher.polled(koffi.address(handle)),
+      (handle: unknown) => polled(koffi.address(handle)),
       koffi.pointer(koffi.proto('void (void *handle, int status, int events)')),
     );
     const onClose = koffi.register(
-      (handle: unknown) => watcher.closed(koffi.address(handle)),
+      (handle: unknown) => closed(koffi.address(handle)),
       koffi.pointer(koffi.proto('void (void *handle)')),
     );
     const calls: LibuvCalls = {
@@ -288,10 +288,8 @@ function loadKoffi(): BpfBackend {
       close: (handle) => close(koffi.address(handle), onClose),
       address: (handle) => koffi.address(handle),
     };
-    const watcher = new LoopWatcher(calls);
-    return watcher;
+    return calls;
   };
-  let loopWatcher: LoopWatcher | number | undefined;
   return {
     name: 'koffi',
     bpfInBackground(command, attr, size, done) {
@@ -311,10 +309,7 @@ function loadKoffi(): BpfBackend {
       );
     },
     epollWaitNow: (epfd, events, maxEvents) => result(epollWaitNow(epfd, events, maxEvents, 0)),
-    watchOnLoop(fd, onReadable) {
-      loopWatcher ??= koffiLoopWatcher();
-      return typeof loopWatcher === 'number' ? loopWatcher : loopWatcher.watch(fd, onReadable);
-    },
+    watchOnLoop: watchOnLoopThrough(koffiLibuv),
     eventFd: () => result(eventfd(0, O_CLOEXEC | EFD_NONBLOCK)),
     write: (fd, buffer) => result(write(fd, buffer, buffer.length)),
     bpf: (command, attr, size) => result(bpf(n.bpf, command, attr, size)),
@@ -385,7 +380,7 @@ function loadFfiNapi(): BpfBackend {
   const buffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const result = (value: unknown) => (Number(value) < 0 ? -ffi.errno() : Number(value));
   /** libuv from the executable, with one poll and one close callback for every handle. */
-  const ffiNapiLoopWatcher = (): LoopWatcher | number => {
+  const ffiNapiLibuv: LoopCallbacks = (polled, closed) => {
     // loadBackend refuses ffi-napi on worker threads; the main thread's loop is the default one.
     let uv: Record<string, Fn>;
     let loop: unknown;
@@ -403,9 +398,9 @@ function loadFfiNapi(): BpfBackend {
       return -Errno.ENOSYS;
     }
     const onPoll = ffi.Callback('void', ['pointer', 'int', 'int'], (handle: Buffer) =>
-      watcher.polled(BigInt(ref.address(handle))),
+      polled(BigInt(ref.address(handle))),
     );
-    const onClose = ffi.Callback('void', ['pointer'], (handle: Buffer) => watcher.closed(BigInt(ref.address(handle))));
+    const onClose = ffi.Callback('void', ['pointer'], (handle: Buffer) => closed(BigInt(ref.address(handle))));
     const calls: LibuvCalls = {
       handleSize: (type) => Number((uv.uv_handle_size as Fn)(type)),
       pollInit: (handle, fd) => Number((uv.uv_poll_init as Fn)(loop, buffer(handle), fd)),
@@ -414,10 +409,8 @@ function loadFfiNapi(): BpfBackend {
       close: (handle) => (uv.uv_close as Fn)(buffer(handle), onClose),
       address: (handle) => BigInt(ref.address(buffer(handle))),
     };
-    const watcher = new LoopWatcher(calls);
-    return watcher;
+    return calls;
   };
-  let loopWatcher: LoopWatcher | number | undefined;
   return {
     name: 'ffi-napi',
     // ffi-napi's async calls abort the whole process when the worker thread that made one is
@@ -441,10 +434,7 @@ function loadFfiNapi(): BpfBackend {
       );
     },
     epollWaitNow: (epfd, events, maxEvents) => result((libc.epoll_wait as Fn)(epfd, buffer(events), maxEvents, 0)),
-    watchOnLoop(fd, onReadable) {
-      loopWatcher ??= ffiNapiLoopWatcher();
-      return typeof loopWatcher === 'number' ? loopWatcher : loopWatcher.watch(fd, onReadable);
-    },
+    watchOnLoop: watchOnLoopThrough(ffiNapiLibuv),
     eventFd: () => result((libc.eventfd as Fn)(0, O_CLOEXEC | EFD_NONBLOCK)),
     write: (fd, bytes) => result((libc.write as Fn)(fd, buffer(bytes), bytes.length)),
     duplicate: (fd) => result((libc.fcntl as Fn)(fd, F_DUPFD_CLOEXEC, 0)),

@@ -109,3 +109,34 @@ export class LoopWatcher {
     this.handles.delete(address);
   }
 }
+
+/** Where an FFI's two native libuv callbacks report, given the handle's address. */
+export type LoopCallbacks = (
+  polled: (address: bigint) => void,
+  closed: (address: bigint) => void,
+) => LibuvCalls | number;
+
+/**
+ * A backend's `watchOnLoop`: `bind` reaches libuv on the first watch (or says why it cannot,
+ * as `-errno`, which every later watch gets too); every watch then shares its calls and its
+ * two native callbacks, routed to one {@link LoopWatcher}.
+ */
+export function watchOnLoopThrough(bind: LoopCallbacks): (fd: number, onReadable: () => void) => LoopWatch | number {
+  let watcher: LoopWatcher | number | undefined;
+  return (fd, onReadable) => {
+    if (watcher === undefined) {
+      let made: LoopWatcher | undefined;
+      const calls = bind(
+        (address) => made?.polled(address),
+        (address) => made?.closed(address),
+      );
+      if (typeof calls === 'number') {
+        watcher = calls;
+      } else {
+        made = new LoopWatcher(calls);
+        watcher = made;
+      }
+    }
+    return typeof watcher === 'number' ? watcher : watcher.watch(fd, onReadable);
+  };
+}
