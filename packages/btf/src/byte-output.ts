@@ -4,6 +4,12 @@ import { encodeUtf8 } from './utf8.js';
 const INITIAL_BYTES = 1 << 16;
 
 /**
+ * Longest range {@link ByteOutput.copy} copies byte by byte: a name is shorter, and copying
+ * it so allocates nothing, where `set` would need a `subarray` object per name.
+ */
+const BYTEWISE_COPY_MAX = 64;
+
+/**
  * Text written as bytes into one growing buffer, handed out in pieces: what the C dump
  * writes instead of building JS strings (names are copied straight from the string
  * section, numbers written digit by digit), so a dump of vmlinux allocates a few buffers,
@@ -65,9 +71,10 @@ export class ByteOutput {
   copy(source: Uint8Array, start: number, end: number): void {
     const count = end - start;
     const buffer = this.reserve(count);
-    if (count > 8) buffer.set(source.subarray(start, end), this.written);
-    else for (let i = 0; i < count; i++) buffer[this.written + i] = source[start + i] as number;
-    this.written += count;
+    const at = this.written;
+    if (count > BYTEWISE_COPY_MAX) buffer.set(source.subarray(start, end), at);
+    else for (let i = 0; i < count; i++) buffer[at + i] = source[start + i] as number;
+    this.written = at + count;
   }
 
   /** Writes bytes `start…end` of what `other` holds (written since its last {@link take}). */
@@ -108,12 +115,15 @@ export class ByteOutput {
   /**
    * Moves the bytes written since `middle` in front of those from `from` to `middle`: how a
    * writer puts a head it could only write last (a name claimed after the body) first.
+   * The moved bytes wait past the end of what is written, so no copy is allocated.
    */
   rotate(from: number, middle: number): void {
-    const buffer = this.buffer;
-    const tail = buffer.slice(middle, this.written);
-    buffer.copyWithin(from + tail.length, from, middle);
-    buffer.set(tail, from);
+    const end = this.written;
+    const moved = end - middle;
+    const buffer = this.reserve(moved);
+    buffer.copyWithin(end, middle, end);
+    buffer.copyWithin(from + moved, from, middle);
+    buffer.copyWithin(from, end, end + moved);
   }
 
   /**

@@ -7,6 +7,7 @@ import { NameClaims } from './name-claims.js';
 import type { Btf } from './spec.js';
 import type { TypeRecords } from './type-records.js';
 import { encodeUtf8 } from './utf8.js';
+import { WordStack } from './word-stack.js';
 
 /** Options for {@link formatC}. */
 export interface FormatCOptions {
@@ -58,7 +59,10 @@ function placesNothing(kind: number): boolean {
   );
 }
 
-/** A step packed in one number (id, op, through-pointer flag), so ordering vmlinux allocates no step objects. */
+/**
+ * A step packed in one word (id, op, through-pointer flag), so ordering vmlinux allocates no
+ * step objects. Ids fit: a record takes at least 12 bytes, so no blob holds 2^29 types.
+ */
 function step(op: Op, id: number, throughPointer: boolean): number {
   return id * 8 + op * 2 + (throughPointer ? 1 : 0);
 }
@@ -200,9 +204,9 @@ class CWriter {
    * The declarators being written, one inside the other: pairs of (type id, {@link Prefix})
    * from the declared name's type inward, so chains of any depth need no call stack.
    */
-  private readonly chain: number[] = [];
+  private readonly chain = new WordStack();
   /** The pending steps of an ordering or forward-declaration walk (each starts it afresh), kept for reuse. */
-  private readonly stack: number[] = [];
+  private readonly stack = new WordStack();
   /**
    * The text around the name of declarations already written once, by type id, for the
    * common case ({@link declarator} says which): `cachedHead[id]` is 1 + where the text
@@ -300,11 +304,14 @@ class CWriter {
    * so chains of any depth are ordered; a cycle that no name breaks is refused.
    */
   private orderType(root: number, rootThroughPointer: boolean): void {
+    // An id that does not exist is refused here, before it is packed into a step.
+    this.r.kind(root);
     const stack = this.stack;
-    stack.length = 0;
+    stack.truncate(0);
     stack.push(step(Op.Visit, root, rootThroughPointer));
-    for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
-      const id = Math.floor(next / 8);
+    while (stack.length > 0) {
+      const next = stack.pop();
+      const id = next >>> 3;
       const throughPointer = (next & 1) === 1;
       switch (((next & 7) >> 1) as Op) {
         case Op.Finish:
@@ -327,7 +334,7 @@ class CWriter {
   }
 
   /** Orders `id` now or pushes the steps that will (children last, so they run first). */
-  private visit(id: number, throughPointer: boolean, stack: number[]): void {
+  private visit(id: number, throughPointer: boolean, stack: WordStack): void {
     const r = this.r;
     const kind = r.kind(id);
     if (kind === BtfKind.TYPEDEF) {
@@ -394,7 +401,7 @@ class CWriter {
    * Pushes a visit of `id` unless it is settled for the way it is reached: settled flags are
    * never cleared, so such a visit would find nothing to do whenever it ran.
    */
-  private pushVisit(stack: number[], id: number, throughPointer: boolean): void {
+  private pushVisit(stack: WordStack, id: number, throughPointer: boolean): void {
     const settled = throughPointer ? State.SettledThroughPointer : State.SettledByValue;
     if (((this.state[id] as number) & settled) === 0) stack.push(step(Op.Visit, id, throughPointer));
   }
@@ -415,7 +422,7 @@ class CWriter {
    * at once (cycles through pointers then resolve); any other typedef comes after what it names.
    * Used by value, its target must be complete before the user, so that is ordered too.
    */
-  private orderTypedef(id: number, throughPointer: boolean, stack: number[]): void {
+  private orderTypedef(id: number, throughPointer: boolean, stack: WordStack): void {
     const r = this.r;
     const target = r.sizeOrType(id);
     // Once its target is ordered by value, a typedef used by value again needs nothing more.
@@ -553,9 +560,10 @@ class CWriter {
     const walk = ++this.walk;
     const marks = this.walkMarks;
     const stack = this.stack;
-    stack.length = 0;
+    stack.truncate(0);
     stack.push(root);
-    for (let id = stack.pop(); id !== undefined; id = stack.pop()) {
+    while (stack.length > 0) {
+      const id = stack.pop();
       if (marks[id] === walk) continue;
       marks[id] = walk;
       const top = id === root;
@@ -874,7 +882,8 @@ class CWriter {
         break;
       }
       empty = false;
-      chain.push(base, prefix);
+      chain.push(base);
+      chain.push(prefix);
       base = next;
     }
     const start = out.length;
@@ -906,7 +915,7 @@ class CWriter {
       }
       this.checkLength(start, id);
     } finally {
-      chain.length = first;
+      chain.truncate(first);
       this.nesting--;
     }
   }
@@ -977,7 +986,7 @@ class CWriter {
     const chain = this.chain;
     const out = this.out;
     for (let at = chain.length - 2; at >= first; at -= 2) {
-      switch (chain[at + 1] as Prefix) {
+      switch (chain.at(at + 1) as Prefix) {
         case Prefix.Star:
           out.byte(0x2a);
           break;
@@ -985,10 +994,10 @@ class CWriter {
           out.text('(*');
           break;
         case Prefix.Keyword:
-          out.text(kindNames[this.r.kind(chain[at] as number)] as string);
+          out.text(kindNames[this.r.kind(chain.at(at))] as string);
           break;
         case Prefix.KeywordSpace:
-          out.text(kindNames[this.r.kind(chain[at] as number)] as string);
+          out.text(kindNames[this.r.kind(chain.at(at))] as string);
           out.byte(SPACE);
           break;
       }
@@ -1003,10 +1012,10 @@ class CWriter {
     // Nested declarations push past the end: this chain's end is fixed now.
     const end = chain.length;
     for (let at = first; at < end; at += 2) {
-      const id = chain[at] as number;
+      const id = chain.at(at);
       const kind = r.kind(id);
       if (kind === BtfKind.PTR) {
-        if (chain[at + 1] === Prefix.ParenStar) out.byte(0x29);
+        if (chain.at(at + 1) === Prefix.ParenStar) out.byte(0x29);
       } else if (kind === BtfKind.ARRAY) {
         out.byte(0x5b);
         out.integer(r.words[r.entries(id) + 2] as number);

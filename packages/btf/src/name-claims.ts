@@ -8,6 +8,12 @@ const MIN_SLOTS = 1 << 10;
 const SLOT_WORDS = 3;
 
 /**
+ * The bits of a name's hash a slot keeps: a small integer in every V8 build, so code that
+ * has not been optimized yet reads and compares it without boxing a heap number.
+ */
+const HASH_BITS = 0x3fffffff;
+
+/**
  * How many times each name has been claimed in one C namespace, keyed by the name's bytes in
  * the string section (two offsets holding the same text are one name): an open-addressing
  * table in a typed array, so a dump of vmlinux claims its 30,000 names without decoding
@@ -32,7 +38,7 @@ export class NameClaims {
   claim(offset: number): number {
     if ((this.used + 1) * 2 > this.slots.length / SLOT_WORDS) this.grow();
     const owner = this.strings.owner(offset);
-    const hash = nameHash(owner.bytes, offset - owner.start, false);
+    const hash = nameHash(owner.bytes, offset - owner.start, false) & HASH_BITS;
     const slot = this.find(this.slots, offset, hash);
     const count = (this.slots[slot + 1] as number) + 1;
     if (count === 1) {

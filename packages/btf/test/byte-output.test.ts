@@ -35,11 +35,12 @@ describe('ByteOutput', () => {
   });
 
   it('copies short and long ranges alike', () => {
-    const source = new TextEncoder().encode('0123456789abcdefghij');
+    const source = new TextEncoder().encode('0123456789abcdefghij'.repeat(10));
     const out = new ByteOutput();
     out.copy(source, 2, 5);
     out.copy(source, 0, 20);
-    expect(textOf(out)).toBe('2340123456789abcdefghij');
+    out.copy(source, 20, 200);
+    expect(textOf(out)).toBe(`2340123456789abcdefghij${'0123456789abcdefghij'.repeat(9)}`);
   });
 
   it('moves what was written last in front of a range, and forgets trailing bytes', () => {
@@ -51,6 +52,18 @@ describe('ByteOutput', () => {
     out.text('\n\n');
     out.drop(1);
     expect(textOf(out)).toBe('>head body;\n');
+  });
+
+  it('moves a head in front when the buffer has no room left for it, growing it', () => {
+    const out = new ByteOutput();
+    const body = 'b'.repeat((1 << 16) - 20);
+    out.text('<');
+    out.text(body);
+    const middle = out.length;
+    out.text('struct head_of_it {\n');
+    out.rotate(1, middle);
+    out.byte(0x3e);
+    expect(textOf(out)).toBe(`<struct head_of_it {\n${body}>`);
   });
 
   it('grows past its first buffer and keeps every byte', () => {

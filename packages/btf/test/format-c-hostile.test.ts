@@ -42,6 +42,15 @@ describe('formatC on hostile BTF', { timeout: 60_000 }, () => {
     expect(btfError(() => formatC(parseBtf(b.encode()))).code).toBe('reference-cycle');
   });
 
+  it('refuses a root id that does not exist, however large, instead of printing another type', () => {
+    const b = new BtfBuilder();
+    b.add({ kind: 'typedef', name: 'word_t', type: 0 });
+    const btf = parseBtf(b.encode());
+    for (const root of [2, 2 ** 29, 2 ** 31]) {
+      expect(btfError(() => formatC(btf, { roots: [root] })).code).toBe('bad-type-id');
+    }
+  });
+
   it('prints a 100k-deep pointer chain', () => {
     const b = new BtfBuilder();
     let type = b.add(intType);
