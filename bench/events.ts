@@ -2,18 +2,20 @@
 // (zero-copy consume, and the async iterator of copies) and from a perf buffer, beside
 // libbpf's ring_buffer__poll and perf_buffer__poll on the same fixture, the same fills; the
 // bound any JS async iterator meets (a for-await step over records already copied); and the
-// wake-up latency from a producer on another thread to the reader's callback.
+// wake-up latency from a producer on another thread to the reader's callback (the same C
+// producer thread for both readers).
 //
 // Both sides time only the drain of a fill already complete. libbpf's poll(0) starts with an
 // epoll_wait syscall (about 1.5 µs a fill here, most of its 256-byte per-record figure);
 // bpfkit's readers find records by reading the producer position, with no syscall, and use
 // epoll only when the ring is empty. Ours and libbpf's are measured in alternating chunks,
 // so that a change of load on a shared machine weighs on both.
-import { Worker } from 'node:worker_threads';
+import { resolve } from 'node:path';
 import { openPerfBuffer, openRingBuffer, type PerfSample, type RecordView } from '@bpfkit/events';
 import { fixture } from '@bpfkit/fixtures';
 import { BpfObject } from '@bpfkit/loader';
 import { testRun } from '@bpfkit/syscall';
+import koffi from 'koffi';
 import type { Figure } from './table.js';
 
 /** The producer's u64 arguments (records, size, flags, discard interval, first sequence). */
@@ -104,36 +106,72 @@ function throughput(
 }
 
 /**
- * Adds to `samples` the µs from `produce_event` (run `count` times by a worker thread, once a
- * millisecond) writing its stamped record to a `'data'` listener on the main thread seeing
- * it: the stamp is bpf_ktime_get_ns, CLOCK_MONOTONIC, as process.hrtime is.
+ * The wake-up latency rows' producer (bench/events-producer.c, a shared object here): a
+ * native thread of this process that runs `produce_event` once a millisecond, as the C
+ * harness's thread does for libbpf's reader. A JavaScript producer (a worker) kept the CPU
+ * some 15-40 µs after each event (its return from the FFI call and its next wait), and the
+ * woken main thread, placed on that CPU, waited for it: a cost libbpf's reader did not pay.
  */
-async function wakeupLatency(obj: BpfObject, count: number, samples: number[]): Promise<void> {
+interface EventProducer {
+  /** Starts producing `count` events with program fd `programFd`: 0, or -1. */
+  start(programFd: number, count: number): number;
+  /** Waits for the thread to end: 0, or -1 when a run failed. */
+  join(): number;
+}
+
+/** Loads the producer's shared object (built by run.ts beside the C harness). */
+function loadEventProducer(library: string): EventProducer {
+  const lib = koffi.load(resolve(library));
+  return {
+    start: lib.func('int start_event_producer(int prog, int count)'),
+    join: lib.func('int join_event_producer(void)'),
+  };
+}
+
+/**
+ * Adds to `samples` the µs from `produce_event` (run `count` times by `producer`'s thread,
+ * once a millisecond) writing its stamped record to a `'data'` listener on the main thread
+ * seeing it: the stamp is bpf_ktime_get_ns, CLOCK_MONOTONIC, as process.hrtime is.
+ */
+async function wakeupLatency(obj: BpfObject, count: number, samples: number[], producer: EventProducer): Promise<void> {
   using rb = openRingBuffer(obj.map('events').fd);
   const first = samples.length;
-  const received = new Promise<void>((resolve) => {
+  let deadline: NodeJS.Timeout | undefined;
+  const received = new Promise<void>((resolve, reject) => {
     rb.on('data', (view) => {
       samples.push(Number(process.hrtime.bigint() - view.u64(8)) / 1000);
       if (samples.length - first === count) resolve();
     });
+    deadline = setTimeout(
+      () => reject(new Error(`bench: ${samples.length - first} of ${count} events arrived`)),
+      count * 10 + 5000,
+    );
   });
-  const producer = new Worker(new URL('./events-producer.mjs', import.meta.url), {
-    workerData: { programFd: obj.program('produce_event').fd, count },
-  });
-  const failed = new Promise<never>((_, reject) => producer.once('error', reject));
-  await Promise.race([received, failed]);
-  await producer.terminate();
+  if (producer.start(obj.program('produce_event').fd, count) !== 0) {
+    clearTimeout(deadline);
+    throw new Error('bench: the event producer thread did not start');
+  }
+  let joined = 0;
+  try {
+    await received;
+  } finally {
+    clearTimeout(deadline);
+    // The thread ends after its last run (also when runs failed and records are missing).
+    joined = producer.join();
+  }
+  if (joined !== 0) throw new Error('bench: produce_event failed in the producer thread');
 }
 
 /**
  * Rows for 16- and 256-byte ring buffer records (zero-copy, iterator of copies, and the bound
  * of any async iterator), 16-byte perf samples and wake-up latency; `reference` runs the C
- * harness. Each row pools ours over `chunks` chunks that alternate with libbpf's, and takes
+ * harness, `producerLibrary` is the latency rows' producer built as a shared object. Each row pools ours over `chunks` chunks that alternate with libbpf's, and takes
  * the median of libbpf's chunk medians.
  */
 export async function eventFigures(
   quick: boolean,
   reference: (figure: string, count: number, input: string) => { median_ns?: number; samples?: number },
+  producerLibrary: string,
 ): Promise<Figure[]> {
   const path = fixture('events').path;
   const chunks = quick ? 3 : 5;
@@ -243,8 +281,9 @@ export async function eventFigures(
   const wakeups = quick ? 20 : 100;
   const latency: number[] = [];
   const latencyLibbpf: number[] = [];
+  const producer = loadEventProducer(producerLibrary);
   for (let chunk = 0; chunk < chunks; chunk++) {
-    await wakeupLatency(obj, wakeups, latency);
+    await wakeupLatency(obj, wakeups, latency, producer);
     latencyLibbpf.push(theirs('ringbuf-wakeup', wakeups));
   }
   figures.push({

@@ -4,12 +4,12 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "events-producer.h"
 
 static long long now_ns(void)
 {
@@ -300,32 +300,16 @@ static int time_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* Another thread produces one event (forced wake-up) per millisecond. */
-static void *produce_events(void *arg)
-{
-	struct latency *l = arg;
-	__u64 args[1] = { 0 };
-	struct timespec pause = { 0, 1000000 };
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args, .ctx_size_in = sizeof(args));
-
-	for (int i = 0; i < l->count; i++) {
-		nanosleep(&pause, NULL);
-		args[0] = i;
-		bpf_prog_test_run_opts(l->prog, &opts);
-	}
-	return NULL;
-}
-
 /*
- * Wake-up latency: the events fixture's produce_event, run from another thread once a
- * millisecond, writes a stamped record with BPF_RB_FORCE_WAKEUP; ring_buffer__poll waits
- * (blocking) and the callback takes now minus the stamp. Reports the median.
+ * Wake-up latency: the events fixture's produce_event, run by the producer thread once a
+ * millisecond (events-producer.c, bpfkit's row runs the same), writes a stamped record with
+ * BPF_RB_FORCE_WAKEUP; ring_buffer__poll waits (blocking) and the callback takes now minus
+ * the stamp. Reports the median.
  */
 static int time_wakeup(const char *path, int count)
 {
 	struct bpf_object *obj = bpf_object__open_file(path, NULL);
 	struct latency l = { .count = count, .samples = calloc(count, sizeof(long long)) };
-	pthread_t producer;
 
 	if (!obj || bpf_object__load(obj)) {
 		fprintf(stderr, "loading %s failed\n", path);
@@ -335,12 +319,13 @@ static int time_wakeup(const char *path, int count)
 	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(bpf_object__find_map_by_name(obj, "events")),
 						  time_record, &l, NULL);
 
-	if (!rb || pthread_create(&producer, NULL, produce_events, &l))
+	if (!rb || start_event_producer(l.prog, count))
 		return 1;
 	while (l.seen < count)
 		if (ring_buffer__poll(rb, 1000) < 0)
 			return 1;
-	pthread_join(producer, NULL);
+	if (join_event_producer())
+		return 1;
 	report("ringbuf-wakeup", l.samples, count);
 	free(l.samples);
 	ring_buffer__free(rb);

@@ -43,6 +43,8 @@ if (only !== undefined && args.includes('--update-page')) {
 }
 const vmlinux = '/sys/kernel/btf/vmlinux';
 const harness = '.bench/libbpf-bench';
+/** The wake-up latency rows' producer thread (bench/events-producer.c) as a shared object, for bpfkit's side. */
+const eventProducer = '.bench/events-producer.so';
 
 function buildHarness(): void {
   if (!existsHeader('/usr/include/bpf/btf.h')) {
@@ -51,7 +53,12 @@ function buildHarness(): void {
     execFileSync('apt-get', ['install', '-y', '-qq', 'libbpf-dev', 'gcc'], { stdio: 'inherit' });
   }
   mkdirSync('.bench', { recursive: true });
-  execFileSync('cc', ['-O2', '-Wall', '-o', harness, 'bench/libbpf-bench.c', '-lbpf'], { stdio: 'inherit' });
+  execFileSync('cc', ['-O2', '-Wall', '-o', harness, 'bench/libbpf-bench.c', 'bench/events-producer.c', '-lbpf'], {
+    stdio: 'inherit',
+  });
+  execFileSync('cc', ['-O2', '-Wall', '-shared', '-fPIC', '-o', eventProducer, 'bench/events-producer.c', '-lbpf'], {
+    stdio: 'inherit',
+  });
 }
 
 function existsHeader(path: string): boolean {
@@ -368,7 +375,7 @@ const allGroups: readonly [string, () => Figure[] | Figure | Promise<Figure[] | 
   ['ten CO-RE objects', tenCoreObjects],
   ['load', () => loadFigures({ quick, corpus: corpusFolders(args), harness })],
   ['complexity', () => complexityFigures(quick)],
-  ['events', () => eventFigures(quick, libbpf)],
+  ['events', () => eventFigures(quick, libbpf, eventProducer)],
   ['links', () => linkFigures(quick)],
   ['generated code', () => genFigures(quick)],
 ];

@@ -143,7 +143,14 @@ export class PerfBuffer<Item = Uint8Array> extends EventReader<PerfSample<Item>,
     this.lostCounts = new Array<number>(slots).fill(0);
     this.decode = decode;
     this.sample = { cpu: 0, data: new RecordView(rings[0]?.data ?? this.scratch) };
-    for (const ring of rings) ring.watch = waiter.watch(ring.fd.fd, EpollEvent.IN, () => this.woken());
+    for (const ring of rings) {
+      ring.watch = waiter.watch(
+        ring.fd.fd,
+        EpollEvent.IN,
+        () => this.woken(),
+        () => ring.head.load() > ring.tail,
+      );
+    }
   }
 
   /** Samples the kernel dropped for want of room, per CPU (index = CPU), as reported so far. */

@@ -81,7 +81,12 @@ export class RingBuffer<Item = Uint8Array> extends EventReader<Item, RecordView>
     this.decode = decode;
     this.view = new RecordView(pages.data);
     this.consumed = pages.consumerPos.load();
-    this.watch = waiter.watch(fd.fd, EpollEvent.IN, () => this.woken());
+    this.watch = waiter.watch(
+      fd.fd,
+      EpollEvent.IN,
+      () => this.woken(),
+      () => this.hasData(),
+    );
   }
 
   /** Size of the ring's data area in bytes. */

@@ -32,6 +32,7 @@ interface Entry {
   readonly fd: number;
   readonly events: number;
   readonly onReady: () => void;
+  readonly hasData: (() => boolean) | undefined;
   armed: boolean;
 }
 
@@ -48,6 +49,12 @@ const MAX_FAILED_WAITS = 8;
  * one `epoll_wait` runs on a libuv pool thread instead, and reports to the loop. Either way
  * the wait is pending only while some watch is armed, so an idle reader costs no CPU.
  * Readiness is reported on the event loop, where the readers read their mapped pages.
+ *
+ * When the loop is woken, a reader that can see its records in its mapped pages (a
+ * `hasData` check given to {@link watch}) is called first, before the epoll fd is read
+ * (`epoll_wait` with no timeout, a system call and an FFI call on the way to the callback):
+ * the read then clears what the epoll fd reported for readers already run and re-armed, and
+ * wakes the others.
  *
  * Watches are one-shot (`EPOLLONESHOT`): a reader arms its watch when it has drained its
  * ring and wants more, so a reader that is not being consumed is never woken. While no
@@ -74,15 +81,17 @@ export class Waiter {
 
   /**
    * Watches `fd` for `events` ({@link EpollEvent}.IN or OUT); `onReady` runs on the event
-   * loop each time the watch, once armed, sees the fd ready.
+   * loop each time the watch, once armed, sees the fd ready. `hasData`, when given, tells
+   * without a system call whether the fd would be reported readable (records in a mapped
+   * ring): an armed watch whose `hasData` is true is run as soon as the event loop wakes.
    * @throws a `BpfSyscallError` when epoll or the eventfd cannot be created, or the fd
    * cannot be watched.
    */
-  watch(fd: number, events: number, onReady: () => void): Watch {
+  watch(fd: number, events: number, onReady: () => void, hasData?: () => boolean): Watch {
     const epoll = this.open();
     const token = this.nextToken++;
     epollControl(epoll.fd, EpollOp.ADD, fd, EpollEvent.ONESHOT, token);
-    const entry: Entry = { fd, events, onReady, armed: false };
+    const entry: Entry = { fd, events, onReady, hasData, armed: false };
     this.entries.set(token, entry);
     return {
       arm: () => {
@@ -162,11 +171,32 @@ export class Waiter {
     startEpollWait(this.epoll.fd, this.ready, (count) => this.woken(count));
   }
 
-  /** The event loop saw the epoll fd readable: read what is ready without blocking. */
+  /**
+   * The event loop saw the epoll fd readable: runs the armed watches that see their data in
+   * memory, then reads what epoll reports ready without blocking (for the other watches, and
+   * to clear the reports of those already run: the kernel checks each fd again as it reads,
+   * so a reader that drained its ring and re-armed is not reported).
+   */
   private loopReadable(): void {
+    this.runWatchesWithData();
     if (this.epoll === undefined) return;
     this.dispatch(epollWaitNow(this.epoll.fd, this.ready));
     if (this.armed === 0) this.stopPolling();
+  }
+
+  /** Runs the callbacks of the armed watches whose `hasData` check is true. */
+  private runWatchesWithData(): void {
+    this.dispatching = true;
+    try {
+      for (const entry of this.entries.values()) {
+        if (!entry.armed || entry.hasData === undefined || !entry.hasData()) continue;
+        entry.armed = false;
+        this.armed--;
+        entry.onReady();
+      }
+    } finally {
+      this.dispatching = false;
+    }
   }
 
   /** A pool thread's wait returned `count` ready entries (-1: it failed). */

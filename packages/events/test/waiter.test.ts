@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import {
   BpfSyscallError,
+  drainEventFd,
   EpollEvent,
   EpollOp,
   EpollReadyList,
@@ -89,6 +90,68 @@ describe.skipIf(unavailable !== undefined)('event waiter', () => {
       await release();
     }
     expect(whileBusy).toEqual({ seen: [7], readable: true });
+  });
+
+  it('on a wake-up of the event loop, runs the armed watches that see their data in memory before reading epoll', async () => {
+    const waiter = new Waiter();
+    using inMemory = openEventFd('never signalled');
+    using signalled = openEventFd('signalled');
+    const calls: string[] = [];
+    let recordsInMemory = true;
+    const memoryWatch = waiter.watch(
+      inMemory.fd,
+      EpollEvent.IN,
+      () => {
+        calls.push('data in memory');
+        recordsInMemory = false;
+      },
+      () => recordsInMemory,
+    );
+    const epollWatch = waiter.watch(signalled.fd, EpollEvent.IN, () => {
+      calls.push('reported by epoll');
+      drainEventFd(signalled.fd);
+    });
+    try {
+      memoryWatch.arm();
+      epollWatch.arm();
+      signalEventFd(signalled.fd);
+      await until(() => calls.length === 2, 2000);
+      expect(calls).toEqual(['data in memory', 'reported by epoll']);
+    } finally {
+      memoryWatch.remove();
+      epollWatch.remove();
+    }
+  });
+
+  it('runs a watch that saw its data in memory and re-armed once per wake-up, not again for what epoll had reported', async () => {
+    const waiter = new Waiter();
+    using fd = openEventFd('signalled twice');
+    const calls: number[] = [];
+    let pending = 0;
+    const watch = waiter.watch(
+      fd.fd,
+      EpollEvent.IN,
+      () => {
+        calls.push(pending);
+        drainEventFd(fd.fd);
+        pending = 0;
+        watch.arm();
+      },
+      () => pending > 0,
+    );
+    try {
+      watch.arm();
+      for (const value of [1, 2]) {
+        pending = value;
+        signalEventFd(fd.fd);
+        await until(() => calls.length === value, 2000);
+      }
+      // Loop turns in which a stale report of the fd would run the watch again.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(calls).toEqual([1, 2]);
+    } finally {
+      watch.remove();
+    }
   });
 
   it('falls back to a pool thread where the event loop cannot be watched, and is still woken', async () => {

@@ -1,0 +1,47 @@
+// The producer of the wake-up latency row, the same code for libbpf's reader and bpfkit's:
+// a thread of the reader's process (started here by the C harness, by bench/events.ts through
+// koffi from this file built as a shared object) that runs the events fixture's produce_event
+// once a millisecond. produce_event stamps its record (bpf_ktime_get_ns) and submits it with
+// BPF_RB_FORCE_WAKEUP. After each run the thread sleeps at once: a woken reader is often placed
+// on the producer's CPU, and then waits for whatever the producer does next.
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <pthread.h>
+#include <time.h>
+
+struct producer {
+	int prog, count, failed;
+	pthread_t thread;
+};
+
+static struct producer running;
+
+static void *produce(void *arg)
+{
+	struct producer *p = arg;
+	__u64 args[1] = { 0 };
+	struct timespec pause = { 0, 1000000 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args, .ctx_size_in = sizeof(args));
+
+	for (int i = 0; i < p->count; i++) {
+		nanosleep(&pause, NULL);
+		args[0] = i;
+		if (bpf_prog_test_run_opts(p->prog, &opts))
+			p->failed = 1;
+	}
+	return NULL;
+}
+
+/* Starts producing `count` events with program fd `prog`; 0, or -1 when no thread started. */
+int start_event_producer(int prog, int count)
+{
+	running = (struct producer){ .prog = prog, .count = count };
+	return pthread_create(&running.thread, NULL, produce, &running) ? -1 : 0;
+}
+
+/* Waits for the producer to finish; 0, or -1 when a run failed. */
+int join_event_producer(void)
+{
+	pthread_join(running.thread, NULL);
+	return running.failed ? -1 : 0;
+}
