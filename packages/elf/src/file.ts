@@ -3,6 +3,7 @@ import { type ElfHeader, readHeader } from './header.js';
 import type { ElfReader } from './reader.js';
 import { describeRelocationSection, type RelocationSection } from './relocations.js';
 import { readSectionHeaders, type Section, sectionNameTableIndex } from './sections.js';
+import type { ElfSource } from './source.js';
 import { StringTable } from './strings.js';
 import { readSymbolColumns, type SymbolColumns } from './symbol-columns.js';
 import { type ElfSymbol, readSymbols } from './symbols.js';
@@ -15,8 +16,9 @@ export interface ParseElfOptions {
 
 /**
  * A parsed ELF64 file. Opening decodes only the header; sections, symbols and relocations
- * are decoded on first use and cached. Section data aliases the input bytes, which must
- * not change while the file is in use.
+ * are decoded on first use and cached. Section data aliases the input bytes (or, for a file
+ * read by position, the bytes its source returned), which must not change while the file
+ * is in use.
  */
 export class ElfFile {
   /** The decoded file header. */
@@ -32,22 +34,17 @@ export class ElfFile {
   private relocationList: readonly RelocationSection[] | undefined;
   private readonly stringTables = new Map<number, StringTable>();
 
-  /** @internal use {@link parseElf} */
-  constructor(bytes: Uint8Array, options: ParseElfOptions = {}) {
+  /** @internal use {@link parseElf} or {@link parseElfFrom} */
+  constructor(input: Uint8Array | ElfSource, options: ParseElfOptions = {}) {
     this.name = options.name;
-    const { header, reader } = readHeader(bytes, options.name);
+    const { header, reader } = readHeader(input, options.name);
     this.header = header;
     this.reader = reader;
   }
 
-  /** The input bytes. */
-  get bytes(): Uint8Array {
-    return this.reader.view.bytes;
-  }
-
   /** True when the file is little-endian. */
   get littleEndian(): boolean {
-    return this.reader.view.littleEndian;
+    return this.reader.littleEndian;
   }
 
   /** Every section, in header-table order (index 0 is the null section). */
@@ -229,4 +226,15 @@ export class ElfFile {
  */
 export function parseElf(bytes: Uint8Array, options: ParseElfOptions = {}): ElfFile {
   return new ElfFile(bytes, options);
+}
+
+/**
+ * Opens an ELF64 file read by position from `source` (a file descriptor, say), which is
+ * asked only for what is decoded: the header now, the section header table and each
+ * section's bytes on first use. Same checks and errors as {@link parseElf}, extents checked
+ * against `source.size`.
+ * @throws {@link ElfError} for anything that is not a well-formed ELF64 header.
+ */
+export function parseElfFrom(source: ElfSource, options: ParseElfOptions = {}): ElfFile {
+  return new ElfFile(source, options);
 }

@@ -1,6 +1,7 @@
 import { RecordSize, SectionIndex } from './constants.js';
 import { ElfError } from './errors.js';
-import { ElfReader } from './reader.js';
+import { ElfReader, FileRegion } from './reader.js';
+import type { ElfSource } from './source.js';
 
 /** Byte order of an ELF file, from `EI_DATA`. */
 export type ByteOrder = 'little' | 'big';
@@ -47,10 +48,16 @@ const ELFDATA2MSB = 2;
 const EV_CURRENT = 1;
 
 /**
- * Reads the identification bytes and the ELF64 header; returns the header and a reader
- * with the file's byte order.
+ * Reads the identification bytes and the ELF64 header of a file held whole or read by
+ * position; returns the header and a reader with the file's byte order.
  */
-export function readHeader(bytes: Uint8Array, object: string | undefined): { header: ElfHeader; reader: ElfReader } {
+export function readHeader(
+  input: Uint8Array | ElfSource,
+  object: string | undefined,
+): { header: ElfHeader; reader: ElfReader } {
+  const size = input instanceof Uint8Array ? input.byteLength : input.size;
+  // Whole, or as much of the header as the file holds.
+  const bytes = input instanceof Uint8Array ? input : input.read(0, Math.max(0, Math.min(size, RecordSize.HEADER)));
   const at = (offset: number) => bytes[offset] as number;
   const fail = (code: ElfError['code'], problem: string, context: ElfError['context']) => {
     throw new ElfError(code, problem, object === undefined ? context : { object, ...context });
@@ -98,9 +105,12 @@ export function readHeader(bytes: Uint8Array, object: string | undefined): { hea
     });
   }
 
-  const reader = new ElfReader(bytes, data === ELFDATA2LSB, object);
-  const view = reader.view;
-  view.need(0, RecordSize.HEADER, 'the ELF64 header');
+  const reader = new ElfReader(input, data === ELFDATA2LSB, object);
+  reader.need(0, RecordSize.HEADER, 'the ELF64 header');
+  // A source that shrank after its size was taken can return less than the header.
+  if (bytes.byteLength < RecordSize.HEADER) reader.truncated(0, RecordSize.HEADER, 'the ELF64 header');
+  const region = new FileRegion(reader, 0, bytes);
+  const view = region.view;
   const header: ElfHeader = {
     byteOrder: data === ELFDATA2LSB ? 'little' : 'big',
     osAbi: at(7),
@@ -109,8 +119,8 @@ export function readHeader(bytes: Uint8Array, object: string | undefined): { hea
     machine: view.u16(18),
     version: view.u32(20),
     entry: view.u64(24),
-    programHeaderOffset: reader.u64(32, 'e_phoff'),
-    sectionHeaderOffset: reader.u64(40, 'e_shoff'),
+    programHeaderOffset: region.u64(32, 'e_phoff'),
+    sectionHeaderOffset: region.u64(40, 'e_shoff'),
     flags: view.u32(48),
     programHeaderEntrySize: view.u16(54),
     programHeaderCount: view.u16(56),

@@ -27,7 +27,7 @@ export type { ElfErrorCode, ElfErrorContext } from './errors.js';
 export { ElfError } from './errors.js';
 export type { ParseElfOptions } from './file.js';
 // Open
-export { ElfFile, parseElf } from './file.js';
+export { ElfFile, parseElf, parseElfFrom } from './file.js';
 // Query
 export type { ByteOrder, ElfHeader } from './header.js';
 export type { Relocation } from './relocations.js';
@@ -35,6 +35,7 @@ export { RelocationSection } from './relocations.js';
 export type { SdtNote } from './sdt-notes.js';
 export { readSdtNotes } from './sdt-notes.js';
 export { Section } from './sections.js';
+export type { ElfSource } from './source.js';
 export { StringSection } from './string-section.js';
 export { StringTable } from './strings.js';
 export type { SymbolColumns } from './symbol-columns.js';

@@ -1,5 +1,5 @@
 import { RecordSize, SectionType } from './constants.js';
-import type { ElfReader } from './reader.js';
+import type { ElfReader, FileRegion } from './reader.js';
 import type { Section } from './sections.js';
 import { checkTable } from './symbols.js';
 
@@ -54,12 +54,13 @@ export class RelocationSection {
     const { reader, section } = this;
     const entrySize = this.hasAddends ? RecordSize.RELA : RecordSize.REL;
     checkTable(reader, section, entrySize, 'relocation section');
-    const view = reader.view;
+    const records = section.region();
+    const view = records.view;
     const symbols = this.symbolCount();
     const count = section.size / entrySize;
     const entries: Relocation[] = new Array(count);
     for (let index = 0; index < count; index++) {
-      const at = section.offset + index * entrySize;
+      const at = index * entrySize;
       const context = { section: section.index, sectionName: section.name, entry: index };
       const info = view.u64(at + 8);
       const symbol = Number(info >> 32n);
@@ -67,26 +68,32 @@ export class RelocationSection {
         reader.fail('bad-index', 'relocation refers to a symbol past the end of the symbol table', {
           ...context,
           field: 'r_info',
-          offset: at + 8,
+          offset: section.offset + at + 8,
           expected: `< ${symbols}`,
           actual: symbol,
         });
       }
       entries[index] = {
         index,
-        offset: reader.u64(at, 'r_offset', context),
+        offset: records.u64(at, 'r_offset', context),
         type: Number(info & 0xffffffffn),
         symbol,
-        addend: this.hasAddends ? readAddend(reader, at + 16, context) : 0,
+        addend: this.hasAddends ? readAddend(reader, records, at + 16, context) : 0,
       };
     }
     return entries;
   }
 }
 
-function readAddend(reader: ElfReader, offset: number, context: { section: number; entry: number }): number {
-  const addend = reader.view.i64(offset);
+function readAddend(
+  reader: ElfReader,
+  records: FileRegion,
+  at: number,
+  context: { section: number; entry: number },
+): number {
+  const addend = records.view.i64(at);
   if (addend > BigInt(Number.MAX_SAFE_INTEGER) || addend < BigInt(Number.MIN_SAFE_INTEGER)) {
+    const offset = records.offset + at;
     reader.fail('too-large', 'r_addend does not fit in 2^53', { ...context, field: 'r_addend', offset });
   }
   return Number(addend);

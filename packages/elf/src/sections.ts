@@ -1,6 +1,6 @@
 import { RecordSize, SectionIndex, SectionType } from './constants.js';
 import type { ElfHeader } from './header.js';
-import type { ElfReader } from './reader.js';
+import { type ElfReader, FileRegion } from './reader.js';
 
 /** One section header (`Elf64_Shdr`) with its resolved name and lazily checked data. */
 export class Section {
@@ -36,23 +36,46 @@ export class Section {
   /** The resolved name, set once the section-name table is read. */
   name = '';
 
+  private bytes: Uint8Array | undefined;
+
   /** True for `SHT_NOBITS` (e.g. `.bss`): a size in memory but no bytes in the file. */
   get isNoBits(): boolean {
     return this.type === SectionType.NOBITS;
   }
 
   /**
-   * The section's bytes, aliasing the input buffer (no copy); empty for `SHT_NOBITS`.
+   * The section's bytes: aliasing the input buffer (no copy) for a file held whole, read on
+   * first use (then kept) for a file read by position; empty for `SHT_NOBITS`.
    * @throws {@link ElfError} `out-of-bounds` when `sh_offset + sh_size` passes the end of the file.
    */
   get data(): Uint8Array {
-    if (this.isNoBits) return this.reader.view.bytesAt(0, 0);
+    if (this.bytes === undefined) {
+      if (this.isNoBits) {
+        this.bytes = new Uint8Array(0);
+      } else {
+        this.checkExtent();
+        this.bytes = this.reader.bytes(this.offset, this.size, `section ${this.index}`);
+      }
+    }
+    return this.bytes;
+  }
+
+  /**
+   * The section's bytes as a region read with the file's byte order, for tables decoded
+   * entry by entry.
+   * @internal
+   */
+  region(): FileRegion {
+    return new FileRegion(this.reader, this.offset, this.data);
+  }
+
+  /** Throws `out-of-bounds` unless `sh_offset + sh_size` lies inside the file. */
+  private checkExtent(): void {
     this.reader.extent(this.offset, this.size, 'sh_offset and sh_size', {
       section: this.index,
       sectionName: this.name,
       offset: this.headerOffset + 24,
     });
-    return this.reader.view.bytesAt(this.offset, this.size);
   }
 }
 
@@ -60,35 +83,37 @@ export class Section {
 export function readSectionHeaders(reader: ElfReader, header: ElfHeader): Section[] {
   const tableOffset = header.sectionHeaderOffset;
   if (tableOffset === 0) return [];
-  const view = reader.view;
   let count = header.rawSectionCount;
   if (count === 0) {
-    view.need(tableOffset, RecordSize.SECTION_HEADER, 'section header 0');
-    count = reader.u64(tableOffset + 32, 'sh_size of section 0 (extended section count)', { section: 0 });
+    reader.need(tableOffset, RecordSize.SECTION_HEADER, 'section header 0');
+    const first = reader.region(tableOffset, RecordSize.SECTION_HEADER, 'section header 0');
+    count = first.u64(32, 'sh_size of section 0 (extended section count)', { section: 0 });
   }
   const tableSize = count * RecordSize.SECTION_HEADER;
   reader.extent(tableOffset, tableSize, 'e_shoff and the section count', {
     field: 'e_shoff',
     offset: 40,
   });
+  const table = reader.region(tableOffset, tableSize, 'the section header table');
+  const view = table.view;
   const sections: Section[] = new Array(count);
   for (let index = 0; index < count; index++) {
-    const at = tableOffset + index * RecordSize.SECTION_HEADER;
+    const at = index * RecordSize.SECTION_HEADER;
     const context = { section: index };
     sections[index] = new Section(
       reader,
       index,
-      at,
+      tableOffset + at,
       view.u32(at),
       view.u32(at + 4),
-      reader.u64(at + 8, 'sh_flags', context),
+      table.u64(at + 8, 'sh_flags', context),
       view.u64(at + 16),
-      reader.u64(at + 24, 'sh_offset', context),
-      reader.u64(at + 32, 'sh_size', context),
+      table.u64(at + 24, 'sh_offset', context),
+      table.u64(at + 32, 'sh_size', context),
       view.u32(at + 40),
       view.u32(at + 44),
-      reader.u64(at + 48, 'sh_addralign', context),
-      reader.u64(at + 56, 'sh_entsize', context),
+      table.u64(at + 48, 'sh_addralign', context),
+      table.u64(at + 56, 'sh_entsize', context),
     );
   }
   return sections;

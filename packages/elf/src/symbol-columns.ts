@@ -30,20 +30,20 @@ export interface SymbolColumns {
  * reader (entry size, linked string table, extended section indexes, values past 2^53).
  */
 export function readSymbolColumns(reader: ElfReader, table: Section, sections: readonly Section[]): SymbolColumns {
-  const { strings, count, sectionOf } = openSymbolTable(reader, table, sections);
-  const view = reader.view;
+  const { records, strings, count, sectionOf } = openSymbolTable(reader, table, sections);
+  const view = records.view;
   const nameOffsets = new Uint32Array(count);
   const info = new Uint8Array(count);
   const sectionIndexes = new Uint32Array(count);
   const values = new Float64Array(count);
   for (let index = 0; index < count; index++) {
-    const at = table.offset + index * RecordSize.SYMBOL;
+    const at = index * RecordSize.SYMBOL;
     nameOffsets[index] = view.u32(at);
     info[index] = view.u8(at + 4);
     sectionIndexes[index] = sectionOf(index);
     values[index] =
       view.u64Number(at + 8) ??
-      reader.u64(at + 8, 'st_value', { section: table.index, sectionName: table.name, entry: index });
+      records.u64(at + 8, 'st_value', { section: table.index, sectionName: table.name, entry: index });
   }
   return { count, nameOffsets, info, sectionIndexes, values, names: strings };
 }

@@ -1,5 +1,5 @@
 import { RecordSize, SectionIndex, SectionType } from './constants.js';
-import type { ElfReader } from './reader.js';
+import type { ElfReader, FileRegion } from './reader.js';
 import type { Section } from './sections.js';
 import { StringTable } from './strings.js';
 
@@ -35,13 +35,12 @@ export function isReservedSectionIndex(index: number): boolean {
 
 /** Decodes every symbol of `table`, resolving names and extended section indexes. */
 export function readSymbols(reader: ElfReader, table: Section, sections: readonly Section[]): ElfSymbol[] {
-  const { strings, count, sectionOf } = openSymbolTable(reader, table, sections);
+  const { strings, count, sectionOf, records } = openSymbolTable(reader, table, sections);
   const context = { section: table.index, sectionName: table.name };
-  const view = reader.view;
-  const base = table.offset;
+  const view = records.view;
   const symbols: ElfSymbol[] = new Array(count);
   for (let index = 0; index < count; index++) {
-    const at = base + index * RecordSize.SYMBOL;
+    const at = index * RecordSize.SYMBOL;
     const info = view.u8(at + 4);
     const other = view.u8(at + 5);
     const sectionIndex = sectionOf(index);
@@ -50,8 +49,8 @@ export function readSymbols(reader: ElfReader, table: Section, sections: readonl
     symbols[index] = {
       index,
       name: nameOffset === 0 ? '' : strings.at(nameOffset, 'st_name of symbol', index),
-      value: view.u64Number(at + 8) ?? reader.u64(at + 8, 'st_value', { ...context, entry: index }),
-      size: view.u64Number(at + 16) ?? reader.u64(at + 16, 'st_size', { ...context, entry: index }),
+      value: view.u64Number(at + 8) ?? records.u64(at + 8, 'st_value', { ...context, entry: index }),
+      size: view.u64Number(at + 16) ?? records.u64(at + 16, 'st_size', { ...context, entry: index }),
       bind: info >> 4,
       type: info & 0xf,
       visibility: other & 0x3,
@@ -63,22 +62,24 @@ export function readSymbols(reader: ElfReader, table: Section, sections: readonl
 }
 
 /**
- * A symbol table checked and ready to read: its linked string table, its entry count, and
- * each entry's section index with `SHN_XINDEX` resolved through `SHT_SYMTAB_SHNDX`.
+ * A symbol table checked and ready to read: its entries (`records`, entry `i` at
+ * `i * 24`), its linked string table, its entry count, and each entry's section index with
+ * `SHN_XINDEX` resolved through `SHT_SYMTAB_SHNDX`.
  * @internal shared by {@link readSymbols} and the column reader
  */
 export function openSymbolTable(
   reader: ElfReader,
   table: Section,
   sections: readonly Section[],
-): { strings: StringTable; count: number; sectionOf: (index: number) => number } {
+): { records: FileRegion; strings: StringTable; count: number; sectionOf: (index: number) => number } {
   checkTable(reader, table, RecordSize.SYMBOL, 'symbol table');
   const strings = linkedStringTable(reader, table, sections);
   const extended = sections.find((s) => s.type === SectionType.SYMTAB_SHNDX && s.link === table.index);
   const extendedIndexes = extended === undefined ? undefined : readExtendedIndexes(reader, extended);
-  const view = reader.view;
+  const records = table.region();
+  const view = records.view;
   const sectionOf = (index: number): number => {
-    const at = table.offset + index * RecordSize.SYMBOL + 6;
+    const at = index * RecordSize.SYMBOL + 6;
     const sectionIndex = view.u16(at);
     if (sectionIndex !== SectionIndex.XINDEX) return sectionIndex;
     if (extendedIndexes === undefined || index >= extendedIndexes.length) {
@@ -87,12 +88,12 @@ export function openSymbolTable(
         sectionName: table.name,
         entry: index,
         field: 'st_shndx',
-        offset: at,
+        offset: table.offset + at,
       });
     }
     return extendedIndexes[index] as number;
   };
-  return { strings, count: table.size / RecordSize.SYMBOL, sectionOf };
+  return { records, strings, count: table.size / RecordSize.SYMBOL, sectionOf };
 }
 
 /** Checks a table section's entry size and extent before its entries are read. */
@@ -136,7 +137,8 @@ function linkedStringTable(reader: ElfReader, table: Section, sections: readonly
 function readExtendedIndexes(reader: ElfReader, section: Section): Uint32Array {
   checkTable(reader, section, RecordSize.SYMTAB_SHNDX, 'extended section index table');
   const count = section.size / RecordSize.SYMTAB_SHNDX;
+  const view = section.region().view;
   const indexes = new Uint32Array(count);
-  for (let i = 0; i < count; i++) indexes[i] = reader.view.u32(section.offset + i * 4);
+  for (let i = 0; i < count; i++) indexes[i] = view.u32(i * 4);
   return indexes;
 }

@@ -1,7 +1,8 @@
 import { allFixtures, readFixture } from '@bpfkit/fixtures';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { ElfError, type ElfFile, parseElf } from '../src/index.js';
+import { ElfError, type ElfFile, parseElf, parseElfFrom } from '../src/index.js';
+import { PositionedSource } from './positioned-source.js';
 
 const fixtures = allFixtures().map((f) => readFixture(f.name, f.order));
 
@@ -16,14 +17,23 @@ function walk(elf: ElfFile): number {
   return touched;
 }
 
-/** Either the file reads completely or an ElfError is thrown: nothing else may escape. */
-function readsOrRefuses(bytes: Uint8Array): void {
+/** What walking a file gives: the count, or the ElfError's code and context; anything else escapes. */
+function outcome(open: () => ElfFile): unknown {
   try {
-    walk(parseElf(bytes));
+    return walk(open());
   } catch (error) {
     if (!ElfError.is(error)) throw error;
     expect(error.message.length).toBeGreaterThan(0);
+    return { code: error.code, context: error.context };
   }
+}
+
+/**
+ * Either the file reads completely or an ElfError is thrown: nothing else may escape. Read
+ * by position, it gives the same result or the same error as held whole.
+ */
+function readsOrRefuses(bytes: Uint8Array): void {
+  expect(outcome(() => parseElfFrom(new PositionedSource(bytes)))).toEqual(outcome(() => parseElf(bytes)));
 }
 
 const fixtureArb = fc.constantFrom(...fixtures);
@@ -53,6 +63,10 @@ describe('mutated fixtures never escape as anything but ElfError', () => {
 
   test.prop([fixtureArb, fc.nat()], { numRuns: 300 })('truncation at any length', (original, cut) => {
     readsOrRefuses(original.slice(0, cut % (original.length + 1)));
+  });
+
+  test.prop([fixtureArb, fc.nat()], { numRuns: 300 })('a file shrinking while it is read', (original, cut) => {
+    outcome(() => parseElfFrom(new PositionedSource(original, cut % (original.length + 1))));
   });
 
   test.prop([fixtureArb, fc.nat(), fc.constantFrom(...extremes), fc.boolean()], { numRuns: 600 })(
