@@ -1,7 +1,8 @@
 // Event channel rows of `npm run bench`: records drained per second from a ring buffer
-// (zero-copy consume, and the async iterator of copies) and from a perf buffer, beside
-// libbpf's ring_buffer__poll and perf_buffer__poll on the same fixture, the same fills; the
-// bound any JS async iterator meets (a for-await step over records already copied); and the
+// (zero-copy consume, the async iterators of record batches and of single records, both
+// copies) and from a perf buffer, beside libbpf's ring_buffer__poll and perf_buffer__poll
+// on the same fixture, the same fills; the bound any JS async iterator of single records
+// meets (a for-await step over records already copied); and the
 // wake-up latency from a producer on another thread to the reader's callback (the same C
 // producer thread for both readers).
 //
@@ -11,7 +12,7 @@
 // epoll only when the ring is empty. Ours and libbpf's are measured in alternating chunks,
 // so that a change of load on a shared machine weighs on both.
 import { resolve } from 'node:path';
-import { openPerfBuffer, openRingBuffer, type PerfSample, type RecordView } from '@bpfkit/events';
+import { openPerfBuffer, openRingBuffer, type PerfSample, type RecordBatch, type RecordView } from '@bpfkit/events';
 import { fixture } from '@bpfkit/fixtures';
 import { BpfObject } from '@bpfkit/loader';
 import { testRun } from '@bpfkit/syscall';
@@ -41,7 +42,8 @@ const warmUpFills = 300;
 /**
  * Adds to `samples` the µs per record `drain` took after each of `rounds` fills, after
  * `warmUp` untimed ones (only the drain is timed; the row takes the median, as the C side
- * reports, so that a fill preempted on a busy machine does not count).
+ * reports, so that a fill preempted on a busy machine does not count); each drain must
+ * read `expected` records when given.
  */
 async function perRecord(
   samples: number[],
@@ -49,6 +51,7 @@ async function perRecord(
   warmUp: number,
   fill: () => void,
   drain: () => number | Promise<number>,
+  expected?: number,
 ): Promise<void> {
   for (let round = -warmUp; round < rounds; round++) {
     fill();
@@ -59,6 +62,9 @@ async function perRecord(
     const drained = typeof result === 'number' ? result : await result;
     const spent = performance.now() - started;
     if (drained === 0) throw new Error('bench: a fill was not drained');
+    if (expected !== undefined && drained !== expected) {
+      throw new Error(`bench: a fill of ${expected} records drained ${drained}`);
+    }
     if (round >= 0) samples.push((spent * 1000) / drained);
   }
 }
@@ -92,6 +98,14 @@ async function iterate(records: AsyncIterable<Uint8Array>, count: number, sink: 
     if (++read === count) break;
   }
   return read;
+}
+
+/** Takes the next batch from `batches`, reads it with `read`, and returns how many records it held. */
+async function nextBatch(batches: AsyncIterator<RecordBatch>, read: (batch: RecordBatch) => void): Promise<number> {
+  const step = await batches.next();
+  if (step.done === true) throw new Error('bench: the batch iterator ended');
+  read(step.value);
+  return step.value.length;
 }
 
 /** A throughput row: millions of records per second, from µs per record on both sides. */
@@ -163,10 +177,11 @@ async function wakeupLatency(obj: BpfObject, count: number, samples: number[], p
 }
 
 /**
- * Rows for 16- and 256-byte ring buffer records (zero-copy, iterator of copies, and the bound
- * of any async iterator), 16-byte perf samples and wake-up latency; `reference` runs the C
- * harness, `producerLibrary` is the latency rows' producer built as a shared object. Each row pools ours over `chunks` chunks that alternate with libbpf's, and takes
- * the median of libbpf's chunk medians.
+ * Rows for 16- and 256-byte ring buffer records (zero-copy, the iterators of batches and of
+ * single records, and the bound of any iterator of single records), 16-byte perf samples
+ * and wake-up latency; `reference` runs the C harness, `producerLibrary` is the latency
+ * rows' producer built as a shared object. Each row pools ours over `chunks` chunks that
+ * alternate with libbpf's, and takes the median of libbpf's chunk medians.
  */
 export async function eventFigures(
   quick: boolean,
@@ -189,6 +204,8 @@ export async function eventFigures(
     using rb = openRingBuffer(obj.map('events').fd);
     const copies = Array.from({ length: perFill }, () => new Uint8Array(size));
     const zeroCopy: number[] = [];
+    const batched: number[] = [];
+    const batchedBytes: number[] = [];
     const iterated: number[] = [];
     const bound: number[] = [];
     const libbpf: number[] = [];
@@ -197,10 +214,42 @@ export async function eventFigures(
     const count = (view: RecordView) => {
       sink.bytes += view.length;
     };
+    // libbpf's figure, after checking that it drained as many records a fill as ours.
+    const libbpfPerRecord = () => {
+      const result = reference(`ringbuf-${size}`, rounds, path);
+      if (result.samples !== rounds * perFill) {
+        throw new Error(
+          `bench: ringbuf-${size} drained ${(result.samples ?? 0) / rounds} records a fill, bpfkit ${perFill}`,
+        );
+      }
+      return (result.median_ns ?? 0) / 1000;
+    };
     for (let chunk = 0; chunk < chunks; chunk++) {
       const warmUp = chunk === 0 ? warmUpFills : 0;
-      await perRecord(zeroCopy, rounds, warmUp, fill, () => rb.consume(count));
-      await perRecord(iterated, rounds, warmUp, fill, () => iterate(rb, perFill, sink));
+      await perRecord(zeroCopy, rounds, warmUp, fill, () => rb.consume(count), perFill);
+      // A batch iterator runs for the whole chunk, as a reader's loop would: one step a fill.
+      const batches = rb.batches();
+      await perRecord(
+        batched,
+        rounds,
+        warmUp,
+        fill,
+        () => nextBatch(batches, (batch) => batch.forEachView(count)),
+        perFill,
+      );
+      await perRecord(
+        batchedBytes,
+        rounds,
+        warmUp,
+        fill,
+        () =>
+          nextBatch(batches, (batch) => {
+            for (const record of batch) sink.bytes += record.length;
+          }),
+        perFill,
+      );
+      await batches.return?.();
+      await perRecord(iterated, rounds, warmUp, fill, () => iterate(rb, perFill, sink), perFill);
       // The bound: the same fill (the kernel ran just before, as for the others), emptied
       // untimed, then a for-await over records copied beforehand.
       const fillAndEmpty = () => {
@@ -208,26 +257,41 @@ export async function eventFigures(
         rb.consume(count);
       };
       await perRecord(bound, rounds, warmUp, fillAndEmpty, () => iterate(readyRecords(copies), perFill, sink));
-      libbpf.push(theirs(`ringbuf-${size}`));
+      libbpf.push(libbpfPerRecord());
     }
     if (sink.bytes === 0) throw new Error('bench: no records were read');
     const theirsPerRecord = median(libbpf);
     if (size === 16) libbpf16 = theirsPerRecord;
     const name = `ring buffer: ${size}-byte records per second`;
+    const poll = 'libbpf ring_buffer__poll';
     figures.push(
-      throughput(`${name}, zero-copy consume`, median(zeroCopy), theirsPerRecord, 'libbpf ring_buffer__poll', 0.7),
+      throughput(`${name}, zero-copy consume`, median(zeroCopy), theirsPerRecord, poll, 0.7),
       throughput(
-        `${name}, async iterator of copies`,
-        median(iterated),
+        `${name}, async iterator of record batches (copies), read through batch.forEachView`,
+        median(batched),
         theirsPerRecord,
-        'libbpf ring_buffer__poll',
+        poll,
         0.4,
       ),
       throughput(
-        `${name}, bound for any async iterator (for-await over ready copies)`,
+        `${name}, async iterator of record batches (copies), a Uint8Array per record (for-of over the batch)`,
+        median(batchedBytes),
+        theirsPerRecord,
+        poll,
+        undefined,
+      ),
+      throughput(
+        `${name}, async iterator of single records (copies)`,
+        median(iterated),
+        theirsPerRecord,
+        poll,
+        undefined,
+      ),
+      throughput(
+        `${name}, bound for any async iterator of single records (for-await over ready copies)`,
         median(bound),
         theirsPerRecord,
-        'libbpf ring_buffer__poll',
+        poll,
         undefined,
       ),
     );

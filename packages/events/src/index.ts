@@ -3,7 +3,8 @@
  * CPU) and a user ring buffer writer, each needing only a map fd. Readers are woken by the
  * kernel through one epoll fd the event loop watches (in worker threads, a libuv pool thread
  * waits on it), and read their mapped pages on the event loop: zero-copy views in
- * `consume()` and `'data'` listeners, copies (or BTF-decoded objects) from the async iterator.
+ * `consume()` and `'data'` listeners, copies (or BTF-decoded objects) from the async
+ * iterators (a ring buffer's also in batches, one per wake-up).
  *
  * {@include ../README.md}
  *
@@ -17,6 +18,7 @@ export type { PerfBufferOptions, PerfSample } from './perf-buffer.js';
 export { MAP_TYPE_PERF_EVENT_ARRAY, openPerfBuffer, PerfBuffer } from './perf-buffer.js';
 export type { WaitOptions } from './reader.js';
 export { EventReader } from './reader.js';
+export { RecordBatch } from './record-batch.js';
 export { recordDecoder } from './record-decoder.js';
 export { NO_RECORD } from './record-iterator.js';
 export { RecordView } from './record-view.js';

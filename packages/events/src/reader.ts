@@ -20,18 +20,8 @@ export abstract class EventReader<Item, View> implements AsyncIterable<Item> {
   private readonly waits = new Set<PendingWait>();
   private readonly listeners = new Set<(view: View) => void>();
   private isClosed = false;
-  /** What this reader's iterators read through. */
-  private readonly source: RecordSource<Item> = {
-    isClosed: () => this.isClosed,
-    nextRecord: () => this.nextRecord(),
-    wait: (options, track) => this.wait(options, track),
-    cancel: (entry) => {
-      if (this.waits.delete(entry)) {
-        entry.resolve(false);
-        this.updateWatches();
-      }
-    },
-  };
+  /** What this reader's record iterators read through. */
+  private readonly source: RecordSource<Item> = this.sourceOf(() => this.nextRecord());
 
   /** True once {@link close} ran (or the owning object closed). */
   get closed(): boolean {
@@ -109,6 +99,30 @@ export abstract class EventReader<Item, View> implements AsyncIterable<Item> {
    */
   records(options: WaitOptions = {}): AsyncIterableIterator<Item> {
     return new RecordIterator(this.source, options);
+  }
+
+  /**
+   * An async iterator over what `next` returns (an item, or {@link NO_RECORD} when none is
+   * ready), with the waits, backpressure, close and abort of {@link records}: for a
+   * subclass's other iterators (a ring buffer's batches).
+   */
+  protected iterate<Next>(next: () => Next | typeof NO_RECORD, options: WaitOptions): AsyncIterableIterator<Next> {
+    return new RecordIterator(this.sourceOf(next), options);
+  }
+
+  /** A source for iterators that read through `next`, waiting on this reader. */
+  private sourceOf<Next>(next: () => Next | typeof NO_RECORD): RecordSource<Next> {
+    return {
+      isClosed: () => this.isClosed,
+      nextRecord: next,
+      wait: (options, track) => this.wait(options, track),
+      cancel: (entry) => {
+        if (this.waits.delete(entry)) {
+          entry.resolve(false);
+          this.updateWatches();
+        }
+      },
+    };
   }
 
   /** Same as {@link records} without options: `for await (const record of reader)`. */

@@ -2,14 +2,12 @@ import { EpollEvent, type Fd, mapInfo } from '@bpfkit/syscall';
 import { CopyArena } from './copy-arena.js';
 import { EventsError } from './errors.js';
 import { ownDuplicate } from './own-fd.js';
-import { EventReader } from './reader.js';
+import { EventReader, type WaitOptions } from './reader.js';
+import { RecordBatch } from './record-batch.js';
 import { NO_RECORD } from './record-iterator.js';
 import { RecordView } from './record-view.js';
 import {
   BUSY_BIT,
-  DISCARD_BIT,
-  HEADER_SIZE,
-  LENGTH_MASK,
   loadHeader,
   mapRingPages,
   plainLoadIsAcquire,
@@ -71,6 +69,8 @@ export class RingBuffer<Item = Uint8Array> extends EventReader<Item, RecordView>
   private takenWords: Int32Array = new Int32Array(0);
   private takenNext = 0;
   private takenEnd = 0;
+  /** Records (not discarded) in the last take. */
+  private takenCount = 0;
 
   /** @internal Use {@link openRingBuffer}. */
   constructor(fd: Fd, pages: RingPages, waiter: Waiter, decode: ((view: Uint8Array) => Item) | undefined) {
@@ -99,6 +99,35 @@ export class RingBuffer<Item = Uint8Array> extends EventReader<Item, RecordView>
     return this.pages.producerPos.load() - this.consumed;
   }
 
+  /**
+   * The records in batches, as they come: each batch holds every record ready when it was
+   * taken (up to 64 KiB of the ring), copied out in one go into memory never written again,
+   * so records stay valid as long as they are kept. Iterating a batch gives a Uint8Array per
+   * record (or what `decode` makes of it); `batch.forEachView()` reads each record through
+   * one view, allocating nothing per record. Where the per-record iterator pays a promise
+   * turn and an object per record, this pays one promise turn per batch. Waits,
+   * backpressure (a batch is taken only when the iteration asks for the next one), `break`,
+   * close and `signal` behave as for {@link records}; records one iterator took and did not
+   * yield come first in the next, of either kind. `consume()` stays the zero-copy path.
+   * @example
+   * ```ts
+   * import { openRingBuffer } from '@bpfkit/events';
+   * import { BpfObject } from '@bpfkit/loader';
+   *
+   * using obj = BpfObject.open('tool.bpf.o');
+   * obj.load();
+   * using events = openRingBuffer(obj.map('events').fd);
+   * const kept: Uint8Array[] = [];
+   * for await (const batch of events.batches()) {
+   *   for (const record of batch) kept.push(record); // a Uint8Array each, safe to keep
+   *   batch.forEachView((view) => console.log(view.u32(0))); // no allocation per record
+   * }
+   * ```
+   */
+  batches(options: WaitOptions = {}): AsyncIterableIterator<RecordBatch<Item>> {
+    return this.iterate(() => this.nextBatch(), options);
+  }
+
   protected hasData(): boolean {
     const position = this.consumed;
     if (this.pages.producerPos.load() <= position) return false;
@@ -107,25 +136,42 @@ export class RingBuffer<Item = Uint8Array> extends EventReader<Item, RecordView>
   }
 
   protected nextRecord(): Item | typeof NO_RECORD {
-    // Module constants in locals, as in consumeViews.
-    const lengthMask = LENGTH_MASK;
-    const discarded = DISCARD_BIT;
     let at = this.takenNext;
     for (;;) {
       if (at === this.takenEnd) {
         if (!this.takeReady()) return NO_RECORD;
         at = this.takenNext;
       }
+      // Header bits as literals (see ring-layout.ts): the length, then DISCARD_BIT.
       const header = this.takenWords[at >>> 2] as number;
-      const length = header & lengthMask;
+      const length = header & 0x3fffffff;
       const start = at + 8; // HEADER_SIZE
       at += (length + 15) & ~7; // recordSpan(length)
       this.takenNext = at;
-      if ((header & discarded) === 0) {
+      if ((header & 0x40000000) === 0) {
         const bytes = new Uint8Array(this.taken, start, length);
         const decode = this.decode;
         return decode === undefined ? (bytes as Item) : decode(bytes);
       }
+    }
+  }
+
+  /**
+   * A batch of every record taken and not yet handed out, or else of a new take;
+   * {@link NO_RECORD} when none is ready.
+   */
+  private nextBatch(): RecordBatch<Item> | typeof NO_RECORD {
+    for (;;) {
+      // The rest of a take an iterator stopped in, or a new take, whose records were counted.
+      let count = -1;
+      if (this.takenNext === this.takenEnd) {
+        if (!this.takeReady()) return NO_RECORD;
+        count = this.takenCount;
+      }
+      const batch = new RecordBatch(this.taken, this.takenWords, this.takenNext, this.takenEnd, count, this.decode);
+      this.takenNext = this.takenEnd;
+      // A take of discarded records only holds none: take again.
+      if (batch.length > 0) return batch;
     }
   }
 
@@ -139,18 +185,20 @@ export class RingBuffer<Item = Uint8Array> extends EventReader<Item, RecordView>
     const { data, words, producerPos, consumerPos } = this.pages;
     const start = this.consumed;
     const base = start & this.mask;
-    const available = producerPos.load() - start;
-    const busy = BUSY_BIT;
-    const lengthMask = LENGTH_MASK;
-    const plain = plainLoadIsAcquire;
+    const unread = producerPos.load() - start;
+    // Small integers only in the loop, as in consumeViews; header bits as literals.
+    const limit = Math.min(unread, TAKE_LIMIT) | 0;
+    const plain = plainLoadIsAcquire === true;
     let done = 0;
-    while (done < available) {
+    let count = 0;
+    while (done < limit) {
       const index = (base + done) >>> 2;
       const header = plain ? (words[index] as number) : Atomics.load(words, index);
-      if ((header & busy) !== 0) break;
-      const span = ((header & lengthMask) + 15) & ~7; // recordSpan
-      if (done !== 0 && done + span > TAKE_LIMIT) break;
+      if (header < 0) break; // BUSY_BIT, the sign bit
+      const span = ((header & 0x3fffffff) + 15) & ~7; // recordSpan(length)
+      if (done !== 0 && done + span > limit) break;
       done += span;
+      if ((header & 0x40000000) === 0) count++; // DISCARD_BIT clear
     }
     if (done === 0) return false;
     // The headers were read committed above and cannot change before the consumer position
@@ -160,28 +208,26 @@ export class RingBuffer<Item = Uint8Array> extends EventReader<Item, RecordView>
     this.takenWords = this.arena.words;
     this.takenNext = at;
     this.takenEnd = at + done;
+    this.takenCount = count;
     consumerPos.store(start + done, start);
     this.consumed = start + done;
     return true;
   }
 
   protected consumeViews(callback: (view: RecordView) => void, limit: number): number {
-    if (this.reading) return 0;
+    if (this.reading || !(limit > 0)) return 0;
     const { words, producerPos, consumerPos } = this.pages;
     const mask = this.mask;
     const releaseEvery = this.pages.size >>> 2;
     const view = this.view;
-    // Module constants in locals: V8 loads an imported binding from its cell at each use.
-    const busy = BUSY_BIT;
-    const discarded = DISCARD_BIT;
-    const lengthMask = LENGTH_MASK;
-    const headerSize = HEADER_SIZE;
-    const padding = HEADER_SIZE + 7;
-    const plain = plainLoadIsAcquire;
-    // Positions are u64 and pass 2^31 soon, so V8 would hold them as doubles: the loop counts
-    // instead in small integers from where its pass started (a pass reads up to the producer
-    // position it loaded, at most the ring's size), which keeps the record loop in int32
-    // registers, twice as fast per record. The position is `pass + done`.
+    const plain = plainLoadIsAcquire === true;
+    // The record loop works in int32 registers only. Positions are u64 and pass 2^31 soon,
+    // so V8 would hold them as doubles: the loop counts instead in small integers from where
+    // its pass started (a pass reads up to the producer position it loaded, at most
+    // `maxPass` bytes). The position is `pass + done`. `most` is -1 for no limit (a count
+    // never reaches it). Header bits are literals, as ring-layout.ts explains.
+    const maxPass = 0x40000000;
+    const most = limit >= maxPass ? -1 : Math.ceil(limit) | 0;
     let pass = this.consumed;
     let done = 0;
     let released = pass;
@@ -189,20 +235,23 @@ export class RingBuffer<Item = Uint8Array> extends EventReader<Item, RecordView>
     this.reading = true;
     try {
       reading: for (;;) {
-        const available = producerPos.load() - pass;
-        if (available <= 0) break;
+        const unread = producerPos.load() - pass;
+        if (unread <= 0) break;
+        const available = Math.min(unread, maxPass) | 0;
         const base = pass & mask;
         let release = releaseEvery;
         while (done < available) {
-          if (count >= limit) break reading;
+          if (count === most) break reading;
           const offset = (base + done) & mask;
           const header = plain ? (words[offset >>> 2] as number) : Atomics.load(words, offset >>> 2);
-          if ((header & busy) !== 0) break reading;
-          const length = header & lengthMask;
-          done += (length + padding) & ~7; // recordSpan(length)
-          if ((header & discarded) === 0) {
+          // BUSY_BIT is the sign bit of the header word.
+          if (header < 0) break reading;
+          const length = header & 0x3fffffff; // the length, below DISCARD_BIT
+          done += (length + 15) & ~7; // recordSpan(length)
+          if ((header & 0x40000000) === 0) {
+            // DISCARD_BIT clear
             count++;
-            view.offset = offset + headerSize;
+            view.offset = offset + 8; // HEADER_SIZE
             view.length = length;
             callback(view);
           }

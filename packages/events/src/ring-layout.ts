@@ -1,12 +1,16 @@
 import { isLittleEndianHost, type Mapping, mapFdMemory, pageSize } from '@bpfkit/syscall';
 import { EventsError, kernelStep } from './errors.js';
 
+// A record header is a u32 length with BUSY_BIT and DISCARD_BIT above it (read as an Int32Array
+// word, BUSY_BIT is the sign bit), then a u32 page offset. The reader's record loops spell
+// these as literals (`header < 0`, `header & 0x40000000`, `header & 0x3fffffff`): V8's
+// optimiser does not know the type of an imported constant, even copied into a local, and
+// checks and spills it on every record (a fifth of the zero-copy loop's time).
+
 /** `BPF_RINGBUF_BUSY_BIT`: the record is still being written. */
 export const BUSY_BIT = 0x80000000;
 /** `BPF_RINGBUF_DISCARD_BIT`: the record was given up; skip it. */
 export const DISCARD_BIT = 0x40000000;
-/** The length bits of a record header (below the busy and discard bits). */
-export const LENGTH_MASK = ~(BUSY_BIT | DISCARD_BIT);
 /** `BPF_RINGBUF_HDR_SZ`: u32 length (with the two bits above) and u32 page offset. */
 export const HEADER_SIZE = 8;
 
@@ -20,7 +24,8 @@ export function recordSpan(length: number): number {
  * of the header after the record's data needs: on x86-64 every load is (TSO), and V8 keeps
  * typed-array loads in program order, so a plain load is what libbpf's `smp_load_acquire`
  * compiles to there; elsewhere headers are read with `Atomics.load` (sequentially consistent).
- * Hot loops test this flag inline: a call per record (even inlined) costs a fifth of it.
+ * Hot loops test this flag inline, as `plainLoadIsAcquire === true` (a value the optimiser
+ * then knows is a boolean): a call per record (even inlined) costs a fifth of it.
  */
 export const plainLoadIsAcquire = process.arch === 'x64';
 

@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { EventsError, openRingBuffer, sharedWaiter } from '../src/index.js';
-import { args, bpfUnavailable, eventMappings, loadEvents, openFdCount, recordSize } from './kernel.js';
+import { EventsError, openRingBuffer, type RecordView, sharedWaiter } from '../src/index.js';
+import { expectRecord } from './fixture-records.js';
+import { args, bpfUnavailable, eventMappings, loadEvents, openFdCount } from './kernel.js';
 
 const unavailable = bpfUnavailable();
 const BPF_RB_NO_WAKEUP = 1;
 const BPF_RB_FORCE_WAKEUP = 2;
-
-/** Checks a record the fixture wrote: sequence, size, and the byte pattern past them. */
-function expectRecord(record: Uint8Array, seq: number): void {
-  const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
-  expect(view.getUint32(0, true)).toBe(seq);
-  expect(record.length).toBe(recordSize(seq));
-  expect(view.getUint32(4, true)).toBe(record.length);
-  for (let i = 8; i < record.length; i++) if (record[i] !== (i & 0xff)) expect(record[i]).toBe(i & 0xff);
-}
 
 describe.skipIf(unavailable !== undefined)('ring buffer reader', () => {
   it('reads every record in order across several wraps, skipping discarded ones', () => {
@@ -147,6 +139,22 @@ describe.skipIf(unavailable !== undefined)('ring buffer reader', () => {
     // Copies stay valid after the ring is rewritten.
     produce.testRun({ ctx: args(100, 0, 0, 0, 100) });
     for (const [i, copy] of copies.entries()) expectRecord(copy, i);
+  });
+
+  it('stops a consume at its limit (a fraction rounds up) and reads nothing for a limit of 0, below 0 or NaN', () => {
+    using obj = loadEvents();
+    using rb = openRingBuffer(obj.map('events').fd);
+    expect(obj.program('produce').testRun({ ctx: args(10, 16, 0, 0, 0) }).retval).toBe(10);
+    const seen: number[] = [];
+    const read = (view: RecordView) => {
+      seen.push(view.u32(0));
+    };
+    for (const limit of [0, -1, Number.NaN]) expect(rb.consume(read, limit)).toBe(0);
+    expect(rb.consume(read, 2)).toBe(2);
+    expect(rb.consume(read, 2.5)).toBe(3);
+    expect(rb.consume(read)).toBe(5);
+    expect(seen).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    expect(rb.unreadBytes).toBe(0);
   });
 
   it('hands space back to producers while a long consume runs, not only at its end', () => {
