@@ -19,15 +19,24 @@ export interface SdtNote {
 
 /** `NT_STAPSDT`. */
 const NT_STAPSDT = 3;
-const OWNER = 'stapsdt';
+/** The owner of a stapsdt note, with its NUL: `stapsdt\0`, as bytes. */
+const OWNER = [0x73, 0x74, 0x61, 0x70, 0x73, 0x64, 0x74, 0x00] as const;
 
 const align4 = (n: number) => (n + 3) & ~3;
+
+/** True when the note name at `at` of `nameSize` bytes is `stapsdt` (compared as bytes, the NUL not checked, as before). */
+function isStapsdtOwner(bytes: Uint8Array, at: number, nameSize: number): boolean {
+  if (nameSize !== OWNER.length) return false;
+  for (let i = 0; i < OWNER.length - 1; i++) if (bytes[at + i] !== OWNER[i]) return false;
+  return true;
+}
 
 /**
  * The USDT probes of `elf`, from its `.note.stapsdt` section (none when there is none), in
  * note order. Addresses are corrected for a `.stapsdt.base` section that was moved after
  * the notes were written (the note records the base it was linked at), as SystemTap and
- * libbpf do.
+ * libbpf do. The three strings are found by their NULs in the note's bytes and decoded
+ * one by one (no decoded descriptor split into pieces).
  * @throws {@link ElfError} `bad-note` for a note that runs past its section or misses its strings.
  */
 export function readSdtNotes(elf: ElfFile): SdtNote[] {
@@ -54,20 +63,22 @@ export function readSdtNotes(elf: ElfFile): SdtNote[] {
     const nameAt = at + 12;
     const descAt = nameAt + align4(nameSize);
     view.need(descAt, descSize, 'note');
-    const owner = decodeUtf8(bytes.subarray(nameAt, nameAt + Math.max(0, nameSize - 1)));
-    if (type === NT_STAPSDT && owner === OWNER) {
+    if (type === NT_STAPSDT && isStapsdtOwner(bytes, nameAt, nameSize)) {
       if (descSize < 24) fail(at, `a stapsdt note of ${descSize} bytes is shorter than its three addresses`);
-      const strings = decodeUtf8(bytes.subarray(descAt + 24, descAt + descSize)).split('\0');
-      if (strings.length < 3) fail(at, 'a stapsdt note misses its provider, name or argument string');
+      const end = descAt + descSize;
+      const providerEnd = bytes.indexOf(0, descAt + 24);
+      const nameEnd = providerEnd < 0 || providerEnd >= end ? -1 : bytes.indexOf(0, providerEnd + 1);
+      if (nameEnd < 0 || nameEnd >= end) fail(at, 'a stapsdt note misses its provider, name or argument string');
+      const argsEnd = bytes.indexOf(0, nameEnd + 1);
       const linkedBase = view.u64(descAt + 8);
       const shift = base === undefined || linkedBase === 0n ? 0n : base.address - linkedBase;
       const semaphore = view.u64(descAt + 16);
       notes.push({
-        provider: strings[0] as string,
-        name: strings[1] as string,
+        provider: decodeUtf8(bytes.subarray(descAt + 24, providerEnd)),
+        name: decodeUtf8(bytes.subarray(providerEnd + 1, nameEnd)),
         address: view.u64(descAt) + shift,
         semaphore: semaphore === 0n ? 0n : semaphore + shift,
-        args: strings[2] as string,
+        args: decodeUtf8(bytes.subarray(nameEnd + 1, argsEnd < 0 || argsEnd > end ? end : argsEnd)),
       });
     }
     at = descAt + align4(descSize);

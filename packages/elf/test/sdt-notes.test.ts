@@ -56,6 +56,37 @@ describe('readSdtNotes', () => {
     ]);
   });
 
+  it('takes the strings between their NULs: arguments up to the end without a last NUL, UTF-8 decoded, other owners skipped', () => {
+    const raw = (strings: Uint8Array) => {
+      const bytes = new Uint8Array(24 + strings.length);
+      new DataView(bytes.buffer).setBigUint64(0, 0x2000n, true);
+      bytes.set(strings, 24);
+      return bytes;
+    };
+    const utf8 = new TextEncoder();
+    const data = concat(
+      // Arguments run to the end of the descriptor when no NUL ends them.
+      note('stapsdt', 3, raw(utf8.encode('prov\0näme\0-8@%rax')), true),
+      // Same type, owner 'stapsdtx' (9 bytes) or 'stapsdX': not USDT notes.
+      note('stapsdtx', 3, raw(utf8.encode('x\0y\0')), true),
+      note('stapsdX', 3, raw(utf8.encode('x\0y\0')), true),
+      // Bytes after the third NUL are padding, not part of the arguments.
+      note('stapsdt', 3, raw(utf8.encode('p\0n\x008@%rdi\0junk')), true),
+    );
+    const elf = parseElf(writeElf({ sections: [{ name: '.note.stapsdt', type: SHT_NOTE, data }] }).bytes);
+    expect(readSdtNotes(elf)).toEqual([
+      { provider: 'prov', name: 'näme', address: 0x2000n, semaphore: 0n, args: '-8@%rax' },
+      { provider: 'p', name: 'n', address: 0x2000n, semaphore: 0n, args: '8@%rdi' },
+    ]);
+    // A name that runs to the end of the descriptor (one NUL only) misses the arguments' string.
+    const oneNul = parseElf(
+      writeElf({
+        sections: [{ name: '.note.stapsdt', type: SHT_NOTE, data: note('stapsdt', 3, raw(utf8.encode('p\0n')), true) }],
+      }).bytes,
+    );
+    expect(() => readSdtNotes(oneNul)).toThrow(expect.objectContaining({ code: 'bad-note' }));
+  });
+
   it('finds none in a file without the section', () => {
     expect(readSdtNotes(parseElf(writeElf({ sections: [] }).bytes))).toEqual([]);
   });

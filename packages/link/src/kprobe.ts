@@ -19,9 +19,12 @@ export interface KprobeOptions extends PerfEventLinkOptions {
 
 const KPROBE_PMU = '/sys/bus/event_source/devices/kprobe/type';
 
+/** One encoder for every name written (an encoder per call was garbage per attach). */
+const utf8 = new TextEncoder();
+
 /** A NUL-terminated copy of `text` in a native buffer. */
 export function cString(text: string): Uint8Array {
-  const encoded = new TextEncoder().encode(text);
+  const encoded = utf8.encode(text);
   const bytes = nativeBuffer(encoded.length + 1);
   bytes.set(encoded);
   return bytes;

@@ -66,11 +66,14 @@ export function parseUsdtArgs(text: string, context: LinkErrorContext, arch: str
   if (registers === undefined) {
     throw new LinkError('not-supported', `USDT arguments on ${arch} are not decoded by bpfkit yet`, context);
   }
-  const specs = text.trim() === '' ? [] : text.trim().split(/\s+/);
+  const trimmed = text.trim();
+  const specs = trimmed === '' ? [] : trimmed.split(/\s+/);
   if (specs.length > USDT_MAX_ARGS) {
     throw new LinkError('bad-target', `${specs.length} USDT arguments, more than ${USDT_MAX_ARGS}`, context);
   }
-  return specs.map((spec) => parseUsdtArg(spec, registers, context));
+  const parsed: UsdtArgSpec[] = [];
+  for (const spec of specs) parsed.push(parseUsdtArg(spec, registers, context));
+  return parsed;
 }
 
 /** `size@location` with the location's three forms: `$const`, `%reg`, `offset(%reg)`, matched at once. */
@@ -96,9 +99,13 @@ function parseUsdtArg(spec: string, registers: ReadonlyMap<string, number>, cont
     }
     throw badArg(spec, 'unknown location form', context);
   }
-  const [, sign, size, constant, register, offset, base] = match;
-  const signed = sign === '-';
-  const bitshift = 64 - Number(size) * 8;
+  // Groups by index: destructuring the match would walk it through an iterator per argument.
+  const constant = match[3];
+  const register = match[4];
+  const offset = match[5];
+  const base = match[6];
+  const signed = match[1] === '-';
+  const bitshift = 64 - Number(match[2]) * 8;
   if (constant !== undefined) {
     return { type: UsdtArgType.CONST, valueOffset: u64Of(constant), registerOffset: 0, signed, bitshift };
   }
@@ -131,14 +138,15 @@ export const USDT_SPEC_SIZE = SPEC_ARG_COUNT + 8;
 export function encodeUsdtSpec(args: readonly UsdtArgSpec[], cookie: bigint, littleEndian: boolean): Uint8Array {
   const bytes = new Uint8Array(USDT_SPEC_SIZE);
   const view = new DataView(bytes.buffer);
-  args.forEach((arg, i) => {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as UsdtArgSpec;
     const at = i * ARG_SPEC_SIZE;
     view.setBigUint64(at, arg.valueOffset, littleEndian);
     view.setUint32(at + 8, arg.type, littleEndian);
     view.setInt16(at + 12, arg.registerOffset, littleEndian);
     view.setUint8(at + 14, arg.signed ? 1 : 0);
     view.setUint8(at + 15, arg.bitshift);
-  });
+  }
   view.setBigUint64(SPEC_COOKIE, BigInt.asUintN(64, cookie), littleEndian);
   view.setInt16(SPEC_ARG_COUNT, args.length, littleEndian);
   return bytes;

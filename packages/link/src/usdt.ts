@@ -81,9 +81,10 @@ export function attachUsdt(
   const context = { kind: 'usdt', target: `${binary}:${provider}:${name}` };
   const probed = openProbedBinary(binary, context);
   const path = probed.path;
+  const where = { ...context, path };
   const notes = probed.sdtProbes(provider, name);
   if (notes.length === 0) {
-    throw new LinkError('not-found', `no USDT probe ${provider}:${name} in '${path}'`, { ...context, path });
+    throw new LinkError('not-found', `no USDT probe ${provider}:${name} in '${path}'`, where);
   }
   const cookies = options.cookies ?? true;
   if (!cookies && maps.ipToSpec === undefined) {
@@ -98,12 +99,11 @@ export function attachUsdt(
     throw new LinkError(
       'not-supported',
       `without BPF cookies, the probe addresses of a PIE executable or shared library are known only in one process`,
-      { ...context, path },
+      where,
       'give the pid of a process that runs the executable or has loaded the library',
     );
   }
   const specMaps = openUsdtMaps(maps, context);
-  const where = { ...context, path };
   const offsets = notes.map((n) => addressFileOffset(probed, n.address, where));
   const refCtrOffsets = notes.map((n) => (n.semaphore === 0n ? 0 : addressFileOffset(probed, n.semaphore, where)));
   const { args, argsOfSite } = distinctArgs(notes);
@@ -186,6 +186,8 @@ function siteAddresses(
  * usually share them), and per site the index of its string.
  */
 function distinctArgs(notes: readonly SdtNote[]): { args: string[]; argsOfSite: number[] } {
+  // Most probes have one site: no map for it.
+  if (notes.length === 1) return { args: [(notes[0] as SdtNote).args], argsOfSite: [0] };
   const index = new Map<string, number>();
   const argsOfSite = notes.map((n) => {
     let i = index.get(n.args);
