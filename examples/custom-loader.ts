@@ -7,16 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { prepareObjectBtf, readObjectBtf } from '@bpfkit/btf';
 import { parseElf } from '@bpfkit/elf';
 import { applyKernelDefaults, type MapSpec, mapCreateAttributes, planCreation, resolveMaps } from '@bpfkit/maps';
-import {
-  encodeFuncInfo,
-  encodeInstructions,
-  encodeLineInfo,
-  funcInfoOf,
-  lineInfoOf,
-  planPrograms,
-  requireKind,
-  writeInstructions,
-} from '@bpfkit/reloc';
+import { encodeFuncInfo, encodeLineInfo, planPrograms, requireKind, writeProgram } from '@bpfkit/reloc';
 import {
   btfFeatures,
   createMap,
@@ -75,23 +66,23 @@ try {
   }
   console.log(`maps created: ${[...fds.keys()].join(', ')}`);
 
-  // 4. Programs: map fds written into a copy of the instructions (each instruction names the map
+  // 4. Programs: the instructions encoded with map fds written in (each instruction names the map
   //    it refers to), then loaded with the func and line info its instructions carry. The object
   //    has no CO-RE relocations or __ksym externs, which would be written in the same step.
   for (const plan of programs) {
     const kind = requireKind(plan, elf.name);
-    const patched = writeInstructions(plan.instructions, (name) => fds.get(name)?.fd);
-    const funcInfo = funcInfoOf(plan.instructions);
-    const lineInfo = lineInfoOf(plan.instructions);
+    const patched = writeProgram(plan.instructions, (name) => fds.get(name)?.fd, isLittleEndianHost);
+    const funcInfo = encodeFuncInfo(plan.instructions, isLittleEndianHost);
+    const lineInfo = encodeLineInfo(plan.instructions, isLittleEndianHost);
     const program = own(
       loadProgram({
         name: plan.name.slice(0, 15),
         type: kind.programType,
-        instructions: encodeInstructions(patched.instructions, isLittleEndianHost),
+        instructions: patched.bytes,
         license: plan.license,
         btfFd: btfFd.fd,
-        funcInfo: { records: encodeFuncInfo(funcInfo, isLittleEndianHost), recordSize: 8, count: funcInfo.length },
-        lineInfo: { records: encodeLineInfo(lineInfo, isLittleEndianHost), recordSize: 16, count: lineInfo.length },
+        funcInfo: { records: funcInfo.bytes, recordSize: 8, count: funcInfo.count },
+        lineInfo: { records: lineInfo.bytes, recordSize: 16, count: lineInfo.count },
       }).fd,
     );
     console.log(`prog '${plan.name}' loaded (${plan.instructions.length} insns)`);

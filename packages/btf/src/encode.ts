@@ -135,40 +135,57 @@ function kindFlagOf(type: BtfType): boolean {
  * fields are not consulted); references between them are written as given.
  */
 export function encodeBtf(types: readonly BtfType[], options: EncodeBtfOptions = {}): Uint8Array {
-  return encodeTypes(types, options, () => undefined);
+  return encodeTypes(types, options);
+}
+
+/** Types whose records already exist, encoded: copied as they are instead of written field by field. */
+interface KeptRecords {
+  /** Whether `types[index]` is written as an existing record. */
+  kept(index: number): boolean;
+  /** The records of `types[first]` to `types[last]`, all kept, end to end in the output's byte order, names valid in its string table. */
+  span(first: number, last: number): Uint8Array;
 }
 
 /**
- * {@link encodeBtf}, except that a type for which `recordOf(index)` gives bytes is written as
- * those bytes (a record already encoded in the output's byte order, with name offsets valid
- * in the string table) instead of being encoded field by field.
+ * {@link encodeBtf}, except that each run of consecutive types `records` keeps is copied
+ * as one span of existing bytes instead of being encoded field by field.
  */
-function encodeTypes(
-  types: readonly BtfType[],
-  options: EncodeBtfOptions,
-  recordOf: (index: number) => Uint8Array | undefined,
-): Uint8Array {
+function encodeTypes(types: readonly BtfType[], options: EncodeBtfOptions, records?: KeptRecords): Uint8Array {
   const le = options.littleEndian ?? true;
   const base = options.base;
   const strings =
     options.strings ?? (base ? new BtfStringTable(new Uint8Array(0), base.strings.end) : new BtfStringTable());
-  const records = types.map((_, index) => recordOf(index));
+  // Each run of kept types, by the index it starts at: its bytes and the index after it.
+  const runs = new Map<number, { readonly bytes: Uint8Array; readonly next: number }>();
   let typeLength = 0;
-  types.forEach((type, index) => {
-    typeLength += records[index]?.length ?? TYPE_HEADER_SIZE + extraSize(kindNumber(type.kind), vlenOf(type));
-  });
+  for (let index = 0; index < types.length; ) {
+    let next = index;
+    while (next < types.length && records?.kept(next)) next++;
+    if (next > index) {
+      const bytes = (records as KeptRecords).span(index, next - 1);
+      runs.set(index, { bytes, next });
+      typeLength += bytes.length;
+      index = next;
+      continue;
+    }
+    const type = types[index] as BtfType;
+    typeLength += TYPE_HEADER_SIZE + extraSize(kindNumber(type.kind), vlenOf(type));
+    index++;
+  }
   const typeBytes = new Uint8Array(typeLength);
   const view = new DataView(typeBytes.buffer);
   let at = 0;
-  types.forEach((type, index) => {
-    const record = records[index];
-    if (record === undefined) {
-      at = writeType(view, at, type, strings, le);
+  for (let index = 0; index < types.length; ) {
+    const run = runs.get(index);
+    if (run === undefined) {
+      at = writeType(view, at, types[index] as BtfType, strings, le);
+      index++;
     } else {
-      typeBytes.set(record, at);
-      at += record.length;
+      typeBytes.set(run.bytes, at);
+      at += run.bytes.length;
+      index = run.next;
     }
-  });
+  }
   const stringBytes = strings.finish();
 
   const out = new Uint8Array(BTF_HEADER_SIZE + typeLength + stringBytes.length);
@@ -303,17 +320,17 @@ export class BtfBuilder {
 /**
  * Re-encodes a parsed blob's own types, reusing its string section (byte-identical when
  * unchanged). A type that is still the object `original` decoded for its id is copied from
- * the blob's record rather than encoded again: a fix-up that edits a few DATASECs in an
- * object's BTF encodes only those.
+ * the blob's records rather than encoded again, each run of such types in one copy: a
+ * fix-up that edits a few DATASECs in an object's BTF encodes only those.
  */
 export function reencode(types: readonly BtfType[], original: Btf): Uint8Array {
   const own = original.base === undefined ? original.typeCount - 1 : 0;
   return encodeTypes(
     types,
     { littleEndian: original.littleEndian, strings: new BtfStringTable(original.strings.bytes) },
-    (index) =>
-      index < own && original.decodedAs(index + 1, types[index] as BtfType)
-        ? original.recordBytes(index + 1)
-        : undefined,
+    {
+      kept: (index) => index < own && original.decodedAs(index + 1, types[index] as BtfType),
+      span: (first, last) => original.recordSpan(first + 1, last + 1),
+    },
   );
 }

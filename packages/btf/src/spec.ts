@@ -267,13 +267,15 @@ export class Btf {
   }
 
   /**
-   * The bytes of this blob's record for type `id` (its own types only), in the blob's byte order.
+   * The bytes of this blob's records for types `first` to `last` (its own types only, in id
+   * order, so they lie end to end), in the blob's byte order.
    * @internal for `reencode`
    */
-  recordBytes(id: number): Uint8Array {
-    const index = id - this.firstId;
-    const start = this.starts[index] as number;
-    const end = index + 1 < this.starts.length ? (this.starts[index + 1] as number) : this.words.length;
+  recordSpan(first: number, last: number): Uint8Array {
+    const from = first - this.firstId;
+    const to = last - this.firstId + 1;
+    const start = this.starts[from] as number;
+    const end = to < this.starts.length ? (this.starts[to] as number) : this.words.length;
     const typeStart = this.recordSource.typeStart;
     return this.bytes.subarray(typeStart + start * 4, typeStart + end * 4);
   }

@@ -62,26 +62,30 @@ function openPinRoot(pinRoot: string, object: string | undefined): PinDirectory 
 }
 
 /** Creates one map (or prototype) from its spec, with BTF ids when it has them, retrying without BTF as libbpf does. */
-function create(spec: MapSpec, c: MapCreation, innerMapFd?: number): Fd {
-  const { btfKeyTypeId, btfValueTypeId, btfVmlinuxValueTypeId, ...base } = mapCreateAttributes(spec);
-  const inner = innerMapFd === undefined ? {} : { innerMapFd };
+function create(spec: MapSpec, c: MapCreation, innerMapFd = 0): Fd {
+  // Spread, not destructured with a rest: a rest copy is the slow path of an object copy, once per map.
+  const attributes = mapCreateAttributes(spec);
   // A struct_ops map names a kernel type, and the kernel reads the object's BTF with it: no retry without.
-  if (btfVmlinuxValueTypeId !== 0) {
+  if (attributes.btfVmlinuxValueTypeId !== 0) {
+    const structOps = { ...attributes, btfKeyTypeId: 0, btfValueTypeId: 0, btfFd: c.btfFd?.fd ?? 0 };
     // A value type from a module is named in that module's BTF object, as libbpf sends it.
     const module = c.structOpsModuleFds?.get(spec.name);
-    const inModule =
-      module === undefined ? {} : { flags: base.flags | MapFlag.VTYPE_BTF_OBJ_FD, valueTypeBtfObjFd: module.fd };
-    return createMap({ ...base, ...inModule, btfFd: c.btfFd?.fd ?? 0, btfVmlinuxValueTypeId });
+    if (module === undefined) return createMap(structOps);
+    return createMap({
+      ...structOps,
+      flags: attributes.flags | MapFlag.VTYPE_BTF_OBJ_FD,
+      valueTypeBtfObjFd: module.fd,
+    });
   }
-  if (c.btfFd !== undefined && (btfKeyTypeId !== 0 || btfValueTypeId !== 0)) {
+  if (c.btfFd !== undefined && (attributes.btfKeyTypeId !== 0 || attributes.btfValueTypeId !== 0)) {
     try {
-      return createMap({ ...base, ...inner, btfFd: c.btfFd.fd, btfKeyTypeId, btfValueTypeId });
+      return createMap({ ...attributes, innerMapFd, btfFd: c.btfFd.fd });
     } catch (error) {
       if (!BpfSyscallError.is(error) || error.errnoName !== 'EINVAL') throw error;
       c.log(`map '${spec.name}': creating with BTF failed (${error.errnoName}); retrying without BTF`);
     }
   }
-  return createMap({ ...base, ...inner });
+  return createMap({ ...attributes, innerMapFd, btfKeyTypeId: 0, btfValueTypeId: 0 });
 }
 
 /**

@@ -4,11 +4,8 @@ import {
   type AttachBtfSource,
   attachProgramFd,
   encodeFuncInfo,
-  encodeInstructions,
   encodeLineInfo,
-  funcInfoOf,
   type KsymDecision,
-  lineInfoOf,
   loadAttachType,
   locateVerifierFailure,
   type MapReferenceMode,
@@ -21,8 +18,8 @@ import {
   requireKind,
   resolveAttachBtf,
   resolveAttachProgramBtf,
-  type WrittenInstructions,
-  writeInstructions,
+  type WrittenProgram,
+  writeProgram,
 } from '@bpfkit/reloc';
 import { runningVersionCode } from '@bpfkit/reloc/node';
 import {
@@ -199,9 +196,9 @@ export function* loadPrograms(
     }
     const expectedAttachType = loadAttachType(kind, { uprobeMultiLink: uprobeMultiLinkSupported });
     const core = p.core?.get(plan.name);
-    let patched: WrittenInstructions;
+    let patched: WrittenProgram;
     try {
-      patched = writeInstructions(plan.instructions, (map) => p.mapFds.get(map)?.fd, {
+      patched = writeProgram(plan.instructions, (map) => p.mapFds.get(map)?.fd, isLittleEndianHost, {
         patches: [core?.fixups ?? [], p.ksyms?.get(plan.name) ?? []],
         mode: p.mapReferences,
         fdArrayPrefix: p.fdArrayPrefix ?? [],
@@ -216,41 +213,28 @@ export function* loadPrograms(
         { cause: error },
       );
     }
-    const instructions = encodeInstructions(patched.instructions, isLittleEndianHost);
     // As libbpf: the program BTF goes with every program once the object's BTF is loaded
     // (kfuncs such as bpf_obj_new need it), func and line info each when the program has them.
     const btfFd = p.btfFd?.fd;
-    const funcInfo = btfFd === undefined ? [] : funcInfoOf(plan.instructions);
-    const lineInfo = btfFd === undefined ? [] : lineInfoOf(plan.instructions);
+    const funcInfo = btfFd === undefined ? undefined : encodeFuncInfo(plan.instructions, isLittleEndianHost);
+    const lineInfo = btfFd === undefined ? undefined : encodeLineInfo(plan.instructions, isLittleEndianHost);
     try {
       const result = yield {
         name: plan.kernelName,
         type: kind.programType,
-        instructions,
+        instructions: patched.bytes,
         license: plan.license,
         kernelVersion: plan.kernelVersion ?? runningVersionCode(),
         flags: kind.flags,
         ...(expectedAttachType === undefined ? {} : { expectedAttachType }),
         ...attach,
         ...(btfFd === undefined ? {} : { btfFd }),
-        ...(funcInfo.length === 0
+        ...(funcInfo === undefined || funcInfo.count === 0
           ? {}
-          : {
-              funcInfo: {
-                records: encodeFuncInfo(funcInfo, isLittleEndianHost),
-                recordSize: 8,
-                count: funcInfo.length,
-              },
-            }),
-        ...(lineInfo.length === 0
+          : { funcInfo: { records: funcInfo.bytes, recordSize: 8, count: funcInfo.count } }),
+        ...(lineInfo === undefined || lineInfo.count === 0
           ? {}
-          : {
-              lineInfo: {
-                records: encodeLineInfo(lineInfo, isLittleEndianHost),
-                recordSize: 16,
-                count: lineInfo.length,
-              },
-            }),
+          : { lineInfo: { records: lineInfo.bytes, recordSize: 16, count: lineInfo.count } }),
         logLevel: p.verifierLogLevel,
         ...(patched.fdArray.length > 0 ? { fdArray: patched.fdArray } : {}),
       };

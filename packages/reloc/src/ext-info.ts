@@ -142,28 +142,54 @@ export function requireExtInfo(plan: ProgramPlan, object?: string): void {
   );
 }
 
-/** `bpf_func_info` records as the kernel wants them (8 bytes each, host order). */
-export function encodeFuncInfo(records: readonly ProgramFuncInfo[], littleEndian: boolean): Uint8Array {
-  const bytes = new Uint8Array(new ArrayBuffer(records.length * 8));
-  const view = new DataView(bytes.buffer);
-  records.forEach((r, i) => {
-    view.setUint32(i * 8, r.insn, littleEndian);
-    view.setUint32(i * 8 + 4, r.typeId, littleEndian);
-  });
-  return bytes;
+/** A program's func or line info records, encoded for BPF_PROG_LOAD. */
+export interface EncodedRecords {
+  /** The records, end to end, in their own buffer. */
+  readonly bytes: Uint8Array;
+  /** How many there are. */
+  readonly count: number;
 }
 
-/** `bpf_line_info` records as the kernel wants them (16 bytes each, host order). */
-export function encodeLineInfo(records: readonly ProgramLineInfo[], littleEndian: boolean): Uint8Array {
-  const bytes = new Uint8Array(new ArrayBuffer(records.length * 16));
+/**
+ * A program's `bpf_func_info` records as the kernel wants them (8 bytes each, host order),
+ * written straight from its instructions (the records of {@link funcInfoOf}).
+ */
+export function encodeFuncInfo(instructions: readonly ProgramInstruction[], littleEndian: boolean): EncodedRecords {
+  let count = 0;
+  for (const insn of instructions) if (insn.func !== undefined) count++;
+  const bytes = new Uint8Array(new ArrayBuffer(count * 8));
   const view = new DataView(bytes.buffer);
-  records.forEach((r, i) => {
-    view.setUint32(i * 16, r.insn, littleEndian);
-    view.setUint32(i * 16 + 4, r.fileNameOffset, littleEndian);
-    view.setUint32(i * 16 + 8, r.sourceOffset, littleEndian);
-    view.setUint32(i * 16 + 12, ((r.line << 10) | (r.column & 0x3ff)) >>> 0, littleEndian);
-  });
-  return bytes;
+  let at = 0;
+  for (let i = 0; i < instructions.length; i++) {
+    const func = (instructions[i] as ProgramInstruction).func;
+    if (func === undefined) continue;
+    view.setUint32(at, i, littleEndian);
+    view.setUint32(at + 4, func, littleEndian);
+    at += 8;
+  }
+  return { bytes, count };
+}
+
+/**
+ * A program's `bpf_line_info` records as the kernel wants them (16 bytes each, host order),
+ * written straight from its instructions (the records of {@link lineInfoOf}).
+ */
+export function encodeLineInfo(instructions: readonly ProgramInstruction[], littleEndian: boolean): EncodedRecords {
+  let count = 0;
+  for (const insn of instructions) if (insn.line !== undefined) count++;
+  const bytes = new Uint8Array(new ArrayBuffer(count * 16));
+  const view = new DataView(bytes.buffer);
+  let at = 0;
+  for (let i = 0; i < instructions.length; i++) {
+    const line = (instructions[i] as ProgramInstruction).line;
+    if (line === undefined) continue;
+    view.setUint32(at, i, littleEndian);
+    view.setUint32(at + 4, line.fileNameOffset, littleEndian);
+    view.setUint32(at + 8, line.sourceOffset, littleEndian);
+    view.setUint32(at + 12, ((line.line << 10) | (line.column & 0x3ff)) >>> 0, littleEndian);
+    at += 16;
+  }
+  return { bytes, count };
 }
 
 /** The source line nearest at or before instruction `insn`, for explaining verifier errors. */

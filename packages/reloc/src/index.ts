@@ -33,7 +33,7 @@ export { CoreResolver } from './core/resolve.js';
 export type { RelocErrorCode, RelocErrorContext } from './errors.js';
 // Errors
 export { RelocError } from './errors.js';
-export type { MissingExtInfo, ProgramFuncInfo, ProgramLineInfo } from './ext-info.js';
+export type { EncodedRecords, MissingExtInfo, ProgramFuncInfo, ProgramLineInfo } from './ext-info.js';
 export {
   encodeFuncInfo,
   encodeLineInfo,
@@ -107,5 +107,6 @@ export type {
   InstructionWrites,
   MapReferenceMode,
   WrittenInstructions,
+  WrittenProgram,
 } from './write-instructions.js';
-export { writeInstructions } from './write-instructions.js';
+export { writeInstructions, writeProgram } from './write-instructions.js';

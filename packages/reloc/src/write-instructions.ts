@@ -1,5 +1,5 @@
 import { RelocError } from './errors.js';
-import type { Instruction } from './insn/instruction.js';
+import { decodeInstructions, INSN_SIZE, type Instruction, writeInstruction } from './insn/instruction.js';
 import { PseudoSource } from './insn/opcodes.js';
 import { isMapReference, type ProgramInstruction } from './program-instruction.js';
 
@@ -44,40 +44,47 @@ export interface InstructionWrites {
   readonly object?: string;
 }
 
+/** A program's instructions as it loads, encoded, and the fds their indexes refer to. */
+export interface WrittenProgram {
+  /** The instruction slots, encoded in the byte order asked for. */
+  readonly bytes: Uint8Array;
+  /** The given prefix (module BTF fds), then in `fd-array` mode map fds in first-use order. */
+  readonly fdArray: number[];
+}
+
 /**
- * The instructions a program loads with, written in one place: a copy of the plan's
- * instructions (metadata dropped) with each patch applied (CO-RE fix-ups, `__ksym`
- * externs), then each map reference's fd (or fd_array index) written into its ld_imm64, with
- * the value offset in the second half for global data. The plan is left untouched.
+ * The instructions a program loads with, written in one place: the plan's instructions
+ * (metadata dropped) encoded with each patch applied (CO-RE fix-ups, `__ksym` externs), then
+ * each map reference's fd (or fd_array index) written into its ld_imm64, with the value
+ * offset in the second half for global data. Written straight into one buffer, with no
+ * object per instruction; the plan is left untouched.
  * @throws {@link RelocError} `missing-map` naming program, instruction and map when
  * `mapFd` has no fd for a map the program uses.
  */
-export function writeInstructions(
+export function writeProgram(
   instructions: readonly ProgramInstruction[],
   mapFd: (map: string) => number | undefined,
+  littleEndian: boolean,
   writes: InstructionWrites = {},
-): WrittenInstructions {
-  const out: Instruction[] = new Array(instructions.length);
-  for (let i = 0; i < instructions.length; i++) {
-    const { code, dst, src, off, imm } = instructions[i] as ProgramInstruction;
-    out[i] = { code, dst, src, off, imm };
-  }
+): WrittenProgram {
+  const count = instructions.length;
+  const bytes = new Uint8Array(count * INSN_SIZE);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < count; i++) writeInstruction(view, i * INSN_SIZE, instructions[i] as Instruction, littleEndian);
   for (const patches of writes.patches ?? []) {
     for (const patch of patches) {
-      patch.replacement.forEach((insn, slot) => {
-        if (patch.insn + slot < out.length) out[patch.insn + slot] = { ...insn };
-      });
+      const { insn, replacement } = patch;
+      for (let slot = 0; slot < replacement.length && insn + slot < count; slot++)
+        writeInstruction(view, (insn + slot) * INSN_SIZE, replacement[slot] as Instruction, littleEndian);
     }
   }
-  const fdArray: number[] = [...(writes.fdArrayPrefix ?? [])];
-  const byFd = new Map<number, number>();
-  for (let at = 0; at < instructions.length; at++) {
+  const fdArray: number[] = writes.fdArrayPrefix === undefined ? [] : [...writes.fdArrayPrefix];
+  let byFd: Map<number, number> | undefined;
+  for (let at = 0; at < count; at++) {
     const ref = (instructions[at] as ProgramInstruction).reference;
     if (!isMapReference(ref)) continue;
     const fd = mapFd(ref.map);
-    const first = out[at] as Instruction;
-    const second = out[at + 1];
-    if (fd === undefined || second === undefined) {
+    if (fd === undefined || at + 1 >= count) {
       throw new RelocError(
         'missing-map',
         fd === undefined
@@ -91,19 +98,41 @@ export function writeInstructions(
         },
       );
     }
+    let src: number;
+    let imm: number;
     if (writes.mode === 'fd-array') {
+      byFd ??= new Map();
       let index = byFd.get(fd);
       if (index === undefined) {
         index = fdArray.push(fd) - 1;
         byFd.set(fd, index);
       }
-      first.src = ref.kind === 'map-fd' ? PseudoSource.MAP_IDX : PseudoSource.MAP_IDX_VALUE;
-      first.imm = index;
+      src = ref.kind === 'map-fd' ? PseudoSource.MAP_IDX : PseudoSource.MAP_IDX_VALUE;
+      imm = index;
     } else {
-      first.src = ref.kind === 'map-fd' ? PseudoSource.MAP_FD : PseudoSource.MAP_VALUE;
-      first.imm = fd;
+      src = ref.kind === 'map-fd' ? PseudoSource.MAP_FD : PseudoSource.MAP_VALUE;
+      imm = fd;
     }
-    second.imm = ref.kind === 'map-fd' ? 0 : ref.offset;
+    const first = at * INSN_SIZE;
+    const registers = bytes[first + 1] as number;
+    // The source register is the high nibble on little-endian, the low one on big-endian.
+    bytes[first + 1] = littleEndian ? (registers & 0x0f) | (src << 4) : (registers & 0xf0) | src;
+    view.setInt32(first + 4, imm, littleEndian);
+    view.setInt32(first + INSN_SIZE + 4, ref.kind === 'map-fd' ? 0 : ref.offset, littleEndian);
   }
-  return { instructions: out, fdArray };
+  return { bytes, fdArray };
+}
+
+/**
+ * {@link writeProgram}'s result as instruction slots, for tools and tests that look at
+ * them: the same patches, map fds and fd_array.
+ * @throws {@link RelocError} `missing-map` as {@link writeProgram} does.
+ */
+export function writeInstructions(
+  instructions: readonly ProgramInstruction[],
+  mapFd: (map: string) => number | undefined,
+  writes: InstructionWrites = {},
+): WrittenInstructions {
+  const { bytes, fdArray } = writeProgram(instructions, mapFd, true, writes);
+  return { instructions: decodeInstructions(bytes, true), fdArray };
 }

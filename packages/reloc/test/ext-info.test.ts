@@ -3,7 +3,16 @@ import { parseElf } from '@bpfkit/elf';
 import { readFixture } from '@bpfkit/fixtures';
 import { resolveMaps } from '@bpfkit/maps';
 import { describe, expect, it } from 'vitest';
-import { funcInfoOf, lineInfoOf, type ProgramPlan, planPrograms, RelocError, requireExtInfo } from '../src/index.js';
+import {
+  encodeFuncInfo,
+  encodeLineInfo,
+  funcInfoOf,
+  lineInfoOf,
+  type ProgramPlan,
+  planPrograms,
+  RelocError,
+  requireExtInfo,
+} from '../src/index.js';
 
 function plan(fixture: string, program: string, edit: (ext: BtfExt) => BtfExt = (ext) => ext): ProgramPlan {
   const elf = parseElf(readFixture(fixture), { name: `${fixture}.el.o` });
@@ -55,5 +64,40 @@ describe('func and line info of a linked program', () => {
       expect(RelocError.is(error) && error.code).toBe('bad-ext');
       expect(RelocError.is(error) && error.context).toMatchObject({ program: 'call_asm', symbol: 'ret_two' });
     }
+  });
+});
+
+describe('func and line info encoded for BPF_PROG_LOAD', () => {
+  it('hold the records funcInfoOf and lineInfoOf read, field by field, in either byte order', () => {
+    const p = plan('globals_subprogs', 'entry');
+    const funcs = funcInfoOf(p.instructions);
+    const lines = lineInfoOf(p.instructions);
+    for (const le of [true, false]) {
+      const func = encodeFuncInfo(p.instructions, le);
+      const line = encodeLineInfo(p.instructions, le);
+      expect([func.count, func.bytes.length, line.count, line.bytes.length]).toEqual([
+        funcs.length,
+        funcs.length * 8,
+        lines.length,
+        lines.length * 16,
+      ]);
+      const f = new DataView(func.bytes.buffer);
+      expect(funcs.map((_, i) => [f.getUint32(i * 8, le), f.getUint32(i * 8 + 4, le)])).toEqual(
+        funcs.map((r) => [r.insn, r.typeId]),
+      );
+      const l = new DataView(line.bytes.buffer);
+      expect(lines.map((_, i) => [0, 4, 8, 12].map((field) => l.getUint32(i * 16 + field, le)))).toEqual(
+        lines.map((r) => [r.insn, r.fileNameOffset, r.sourceOffset, ((r.line << 10) | r.column) >>> 0]),
+      );
+    }
+  });
+
+  it('are empty for a program whose instructions carry none', () => {
+    const whole = plan('globals_subprogs', 'entry');
+    const p = plan('globals_subprogs', 'entry', (ext) =>
+      without('lineInfo', whole.section)(without('funcInfo', whole.section)(ext)),
+    );
+    expect(encodeFuncInfo(p.instructions, true)).toEqual({ bytes: new Uint8Array(0), count: 0 });
+    expect(encodeLineInfo(p.instructions, true)).toEqual({ bytes: new Uint8Array(0), count: 0 });
   });
 });

@@ -4,12 +4,16 @@ import { readFixture } from '@bpfkit/fixtures';
 import { resolveMaps } from '@bpfkit/maps';
 import { describe, expect, it } from 'vitest';
 import {
+  decodeInstructions,
+  encodeInstructions,
+  INSN_SIZE,
   mapReferencesOf,
   type ProgramPlan,
   PseudoSource,
   planPrograms,
   RelocError,
   writeInstructions,
+  writeProgram,
 } from '../src/index.js';
 
 function plans(name: string): ProgramPlan[] {
@@ -76,6 +80,39 @@ describe('writeInstructions: map references', () => {
     } catch (error) {
       expect(RelocError.is(error) && error.code).toBe('missing-map');
       expect((error as RelocError).context).toMatchObject({ program: plan.name, insn: ref?.insn, symbol: ref?.map });
+    }
+  });
+});
+
+describe('writeProgram: the slots a program loads with, encoded', () => {
+  it("leaves every slot without a map reference as the plan's instruction, and writes fds into the others", () => {
+    const plan = withBothKinds();
+    const references = mapReferencesOf(plan.instructions);
+    const byName = fds([...new Set(references.map((r) => r.map))]);
+    const { bytes } = writeProgram(plan.instructions, (m) => byName.get(m), true);
+    const plain = encodeInstructions(plan.instructions, true);
+    const firsts = new Set(references.map((r) => r.insn));
+    const seconds = new Set(references.map((r) => r.insn + 1));
+    expect(bytes.length).toBe(plan.instructions.length * INSN_SIZE);
+    for (let i = 0; i < plan.instructions.length; i++) {
+      const slot = bytes.subarray(i * INSN_SIZE, (i + 1) * INSN_SIZE);
+      const before = plain.subarray(i * INSN_SIZE, (i + 1) * INSN_SIZE);
+      if (firsts.has(i))
+        expect(slot).not.toEqual(before); // an fd (100 and up) in place of 0
+      else if (!seconds.has(i)) expect(slot).toEqual(before);
+    }
+  });
+
+  it('writes the same slots in big-endian order as in little-endian (register nibbles swapped)', () => {
+    const plan = withBothKinds();
+    const references = mapReferencesOf(plan.instructions);
+    const byName = fds([...new Set(references.map((r) => r.map))]);
+    for (const mode of ['fd', 'fd-array'] as const) {
+      const little = writeProgram(plan.instructions, (m) => byName.get(m), true, { mode });
+      const big = writeProgram(plan.instructions, (m) => byName.get(m), false, { mode });
+      expect(big.bytes).not.toEqual(little.bytes);
+      expect(decodeInstructions(big.bytes, false)).toEqual(decodeInstructions(little.bytes, true));
+      expect(big.fdArray).toEqual(little.fdArray);
     }
   });
 });

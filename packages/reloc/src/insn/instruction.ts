@@ -49,15 +49,20 @@ export function decodeInstructions(bytes: Uint8Array, littleEndian: boolean): In
 export function encodeInstructions(instructions: readonly Instruction[], littleEndian: boolean): Uint8Array {
   const bytes = new Uint8Array(instructions.length * INSN_SIZE);
   const view = new DataView(bytes.buffer);
-  instructions.forEach((insn, i) => {
-    const at = i * INSN_SIZE;
-    view.setUint8(at, insn.code);
-    view.setUint8(
-      at + 1,
-      littleEndian ? ((insn.src & 0xf) << 4) | (insn.dst & 0xf) : ((insn.dst & 0xf) << 4) | (insn.src & 0xf),
-    );
-    view.setInt16(at + 2, insn.off, littleEndian);
-    view.setInt32(at + 4, insn.imm, littleEndian);
-  });
+  for (let i = 0; i < instructions.length; i++)
+    writeInstruction(view, i * INSN_SIZE, instructions[i] as Instruction, littleEndian);
   return bytes;
+}
+
+/** Writes one instruction slot at byte `at` of `view`, in the given byte order. */
+export function writeInstruction(view: DataView, at: number, insn: Readonly<Instruction>, littleEndian: boolean): void {
+  view.setUint8(at, insn.code);
+  view.setUint8(at + 1, registerByte(insn.dst, insn.src, littleEndian));
+  view.setInt16(at + 2, insn.off, littleEndian);
+  view.setInt32(at + 4, insn.imm, littleEndian);
+}
+
+/** The register byte of a slot: `dst` in the low nibble on little-endian, the high one on big-endian. */
+function registerByte(dst: number, src: number, littleEndian: boolean): number {
+  return littleEndian ? ((src & 0xf) << 4) | (dst & 0xf) : ((dst & 0xf) << 4) | (src & 0xf);
 }
