@@ -1,6 +1,7 @@
 import type { Stats } from 'node:fs';
 import { type ElfFile, type ElfSymbol, readSdtNotes, type SdtNote, type SymbolColumns } from '@bpfkit/elf';
 import { openElfFileSync } from '@bpfkit/elf/node';
+import { readElfRegions } from './elf-regions.js';
 import { globMatcher, literalPrefix } from './glob.js';
 
 const STT_FUNC = 2;
@@ -29,9 +30,12 @@ interface LoadedRange {
  * A binary opened for probing, with the lookups uprobes and USDT need built once on first
  * use and kept while the file stays unchanged: its function symbols by bare name (one map,
  * not a scan per name), the offsets a glob matches (each pattern compiled and matched
- * once), its USDT notes by `provider:name`, and its loaded address ranges.
+ * once), its USDT notes by `provider:name`, and its loaded address ranges. The file is read
+ * whole only when a lookup needs more than the offsets of a glob, which read just the
+ * symbol tables ({@link offsetsMatching}).
  */
 export class ProbedBinary {
+  private whole: ElfFile | undefined;
   private functions: readonly ProbedFunction[] | undefined;
   private functionsByName: Map<string, ProbedFunction[]> | undefined;
   private readonly matches = new Map<string, readonly ProbedFunction[]>();
@@ -43,11 +47,17 @@ export class ProbedBinary {
   constructor(
     /** The file's path. */
     readonly path: string,
-    /** The parsed file. */
-    readonly elf: ElfFile,
     /** What identifies this version of the file: size, modification time and inode. */
     readonly stamp: string,
+    /** The file's size in bytes, from the same `stat`. */
+    private readonly size: number,
   ) {}
+
+  /** The parsed file, read whole on first use. */
+  get elf(): ElfFile {
+    this.whole ??= openElfFileSync(this.path);
+    return this.whole;
+  }
 
   /** Every function symbol of `.symtab` then `.dynsym` defined in a section, in table order. */
   get allFunctions(): readonly ProbedFunction[] {
@@ -90,7 +100,7 @@ export class ProbedBinary {
   functionsMatching(pattern: string): readonly ProbedFunction[] {
     let found = this.matches.get(pattern);
     if (found === undefined) {
-      const keys = this.matchesOf(pattern);
+      const keys = this.matchesOf(pattern, this.elf);
       const tables = [this.elf.symbols, this.elf.dynamicSymbols] as const;
       found = Array.from(keys.offsets, (offset, i) => {
         const ordinal = keys.ordinals[i] as number;
@@ -106,27 +116,35 @@ export class ProbedBinary {
 
   /**
    * The file offsets of the functions {@link functionsMatching} finds, without an object per
-   * symbol: what a uprobe.multi link over a glob needs.
+   * symbol: what a uprobe.multi link over a glob needs. Unless the file was read whole for
+   * another lookup, this reads only its header, section headers and symbol tables.
+   * @throws {@link LinkError} `not-found` when the file cannot be read; ElfError when it is
+   * not a well-formed ELF file.
    */
   offsetsMatching(pattern: string): readonly number[] {
-    return this.matchesOf(pattern).offsets;
+    const cached = this.matchKeys.get(pattern);
+    if (cached !== undefined) return cached.offsets;
+    const whole = this.whole;
+    if (whole !== undefined) return this.matchesOf(pattern, whole).offsets;
+    return readElfRegions(this.path, this.size, { path: this.path }, (elf) => this.matchesOf(pattern, elf)).offsets;
   }
 
   /**
-   * One scan of `.symtab` then `.dynsym` as typed columns: each function symbol defined in a
-   * section whose bare name matches `pattern` (a literal prefix compared as bytes, anything
-   * else decoded and matched), then one per file offset, the first in table order.
+   * One scan of `elf`'s `.symtab` then `.dynsym` as typed columns (once per pattern): each
+   * function symbol defined in a section whose bare name matches `pattern` (a literal prefix
+   * compared as bytes, anything else decoded and matched), then one per file offset, the
+   * first in table order.
    */
-  private matchesOf(pattern: string): MatchKeys {
+  private matchesOf(pattern: string, elf: ElfFile): MatchKeys {
     let keys = this.matchKeys.get(pattern);
     if (keys !== undefined) return keys;
     const prefix = literalPrefix(pattern);
     const test: Glob | undefined = prefix === undefined ? globMatcher(pattern) : undefined;
-    const shift = fileShifts(this.elf);
+    const shift = fileShifts(elf);
     const offsets: number[] = [];
     const ordinals: number[] = [];
     let first = 0; // ordinal of the table's symbol 0
-    for (const columns of [this.elf.symbolColumns(false), this.elf.symbolColumns(true)]) {
+    for (const columns of [elf.symbolColumns(false), elf.symbolColumns(true)]) {
       if (columns === undefined) continue;
       const names = columns.names.section.data;
       for (let i = 0; i < columns.count; i++) {
@@ -257,14 +275,15 @@ function loadedRanges(elf: ElfFile): LoadedRange[] {
 const cache = new Map<string, ProbedBinary>();
 
 /**
- * The binary at `path` (whose `stat` the caller has), parsed once while it stays unchanged
- * (same size, modification time and inode); a changed file is parsed again.
+ * The binary at `path` (whose `stat` the caller has), its lookups kept while it stays
+ * unchanged (same size, modification time and inode); a changed file is read again. Nothing
+ * is read here: each lookup reads what it needs on first use.
  */
 export function probedBinary(path: string, stat: Stats): ProbedBinary {
   const stamp = `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
   const hit = cache.get(path);
   if (hit?.stamp === stamp) return hit;
-  const binary = new ProbedBinary(path, openElfFileSync(path), stamp);
+  const binary = new ProbedBinary(path, stamp, stat.size);
   cache.set(path, binary);
   return binary;
 }

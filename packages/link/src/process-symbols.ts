@@ -1,5 +1,5 @@
 import type { SymbolAt } from './kernel-symbols.js';
-import type { ProbedBinary } from './probed-binary.js';
+import type { ProbedFunction } from './probed-binary.js';
 import { type ExecutableMapping, executableMappings } from './process-mappings.js';
 import { lastAtOrBefore } from './sorted-search.js';
 import { openProbedBinary } from './user-symbols.js';
@@ -36,15 +36,14 @@ export class ProcessSymbols {
     const mapping = this.mappings.find((m) => address >= m.start && address < m.end);
     if (mapping === undefined) return undefined;
     const path = `/proc/${this.pid}/root${mapping.path}`;
-    let binary: ProbedBinary;
+    let functions: readonly ProbedFunction[];
     try {
-      binary = openProbedBinary(path, { kind: 'symbols', path });
+      functions = openProbedBinary(path, { kind: 'symbols', path }).functionsMatching('*');
     } catch {
       return undefined; // gone, or not an ELF file: no name to give
     }
     // File offsets, not addresses, are what the mapping and the symbols share.
     const fileOffset = Number(address - mapping.start + mapping.offset);
-    const functions = binary.functionsMatching('*');
     const index = lastAtOrBefore(functions.length, (i) => (functions[i]?.offset as number) <= fileOffset);
     const found = functions[index];
     if (found === undefined) return undefined;

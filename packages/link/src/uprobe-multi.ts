@@ -29,24 +29,38 @@ export interface UprobeMultiOptions {
 }
 
 /**
- * An array of u64 values in host order, in a native buffer; numbers (offsets, below 2^53)
- * are written as two u32 halves, with no BigInt per value.
+ * A native buffer of u64 values in host order, reused from one link to the next (a fresh
+ * buffer per link costs fresh pages): the kernel reads `cnt` entries of it during
+ * BPF_LINK_CREATE and keeps nothing. Numbers (offsets, below 2^53) are written as two u32
+ * halves, with no BigInt per value.
  */
-function u64Array(values: readonly (number | bigint)[]): Uint8Array {
-  const bytes = nativeBuffer(values.length * 8);
-  const view = new DataView(bytes.buffer);
-  const le = isLittleEndianHost;
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i] as number | bigint;
-    if (typeof value === 'bigint') {
-      view.setBigUint64(i * 8, value, le);
-    } else {
-      view.setUint32(le ? i * 8 : i * 8 + 4, value >>> 0, le);
-      view.setUint32(le ? i * 8 + 4 : i * 8, Math.floor(value / 2 ** 32), le);
+class U64Scratch {
+  private bytes = nativeBuffer(0);
+  private view = new DataView(this.bytes.buffer);
+
+  /** `values` written from the start of the buffer; the whole buffer, at least `values.length` entries long. */
+  fill(values: readonly (number | bigint)[]): Uint8Array {
+    if (values.length * 8 > this.bytes.length) {
+      this.bytes = nativeBuffer(Math.max(values.length * 8, this.bytes.length * 2));
+      this.view = new DataView(this.bytes.buffer);
     }
+    const view = this.view;
+    const le = isLittleEndianHost;
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i] as number | bigint;
+      if (typeof value === 'bigint') {
+        view.setBigUint64(i * 8, value, le);
+      } else {
+        view.setUint32(le ? i * 8 : i * 8 + 4, value >>> 0, le);
+        view.setUint32(le ? i * 8 + 4 : i * 8, Math.floor(value / 2 ** 32), le);
+      }
+    }
+    return this.bytes;
   }
-  return bytes;
 }
+
+/** The three arrays a uprobe_multi link takes, each in its own reused buffer. */
+const scratch = { offsets: new U64Scratch(), refCtrOffsets: new U64Scratch(), cookies: new U64Scratch() };
 
 /**
  * Attaches a `uprobe.multi` program to many places of one binary through a single link
@@ -109,14 +123,14 @@ export function createUprobeMultiLink(
         fill: (attr) => {
           attr
             .pointer(linkCreateAttr.uprobe_multi.path, pathBytes)
-            .pointer(linkCreateAttr.uprobe_multi.offsets, u64Array(offsets))
+            .pointer(linkCreateAttr.uprobe_multi.offsets, scratch.offsets.fill(offsets))
             .pointer(
               linkCreateAttr.uprobe_multi.ref_ctr_offsets,
-              options.refCtrOffsets === undefined ? undefined : u64Array(options.refCtrOffsets),
+              options.refCtrOffsets === undefined ? undefined : scratch.refCtrOffsets.fill(options.refCtrOffsets),
             )
             .pointer(
               linkCreateAttr.uprobe_multi.cookies,
-              options.cookies === undefined ? undefined : u64Array(options.cookies),
+              options.cookies === undefined ? undefined : scratch.cookies.fill(options.cookies),
             )
             .u32(linkCreateAttr.uprobe_multi.cnt, offsets.length)
             .u32(linkCreateAttr.uprobe_multi.flags, retprobe ? F_RETURN : 0)

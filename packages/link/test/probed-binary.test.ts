@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixture } from '@bpfkit/fixtures';
@@ -78,6 +78,42 @@ describe.skipIf(probedUnavailable() !== undefined)('a binary opened for probing'
       }
     }
     expect(openProbedBinary(sites, {}).offsetsMatching('bpfkit_*').length).toBeGreaterThan(0);
+  });
+
+  it('matches a glob on a binary not yet read whole (its symbol tables only) as on the whole file', () => {
+    const libc = readFileSync('/proc/self/maps', 'utf8').match(/\S*\/libc\.so\.6$/m)?.[0];
+    for (const path of [sites, ...(libc === undefined ? [] : [libc])]) {
+      for (const pattern of ['bpfkit_*', 'mall*', '*alloc', 'str?py', '*']) {
+        clearBinaryCache();
+        const fds = openFdCount();
+        const partial = openProbedBinary(path, {}).offsetsMatching(pattern);
+        expect(openFdCount()).toBe(fds);
+        clearBinaryCache();
+        const binary = openProbedBinary(path, {});
+        void binary.elf; // read whole first
+        expect(partial, `${path} ${pattern}`).toEqual(binary.offsetsMatching(pattern));
+      }
+    }
+  });
+
+  it('refuses a file that is no ELF file with the ELF error, and one gone since its stat with not-found, leaving no fd', () => {
+    const junk = join(dir, 'junk');
+    writeFileSync(junk, 'not an ELF file, but long enough to be read as one: '.repeat(4));
+    const fds = openFdCount();
+    clearBinaryCache();
+    const notElf = openProbedBinary(junk, {});
+    expect(() => notElf.offsetsMatching('*')).toThrow(expect.objectContaining({ name: 'ElfError', code: 'bad-magic' }));
+    expect(openFdCount()).toBe(fds);
+    const gone = openProbedBinary(junk, {});
+    rmSync(junk);
+    expect(() => gone.offsetsMatching('x*')).toThrow(
+      expect.objectContaining({
+        name: 'LinkError',
+        code: 'not-found',
+        context: expect.objectContaining({ errno: 'ENOENT' }),
+      }),
+    );
+    expect(openFdCount()).toBe(fds);
   });
 
   it('groups USDT sites by probe and turns their addresses into file offsets', () => {
