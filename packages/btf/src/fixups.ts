@@ -10,28 +10,52 @@ import { plainType } from './views.js';
 const externSections = new Set(['.kconfig', '.ksyms']);
 
 /**
- * Fills in what clang leaves out of an object's DATASECs, as libbpf does at open: each
- * DATASEC of size 0 gets its ELF section's size, and each global VAR the offset of its ELF
- * symbol (a linked object has both already); in every DATASEC, hidden and internal globals
- * become static and entries are sorted by offset. `.kconfig` and `.ksyms` are left to the
- * extern layout. Returns the edited type list (index = id − 1), a fresh array the caller
- * may edit; the `Btf` is not changed. Computed once per BTF and ELF: opening and loading an
- * object both ask for it.
+ * The DATASEC fix-up of an object's BTF, as libbpf makes it at open: each DATASEC of size 0
+ * gets its ELF section's size, and each global VAR the offset of its ELF symbol (a linked
+ * object has both already); in every DATASEC, hidden and internal globals become static and
+ * entries are sorted by offset. `.kconfig` and `.ksyms` are left to the extern layout. Only
+ * the DATASECs and the VARs they change are decoded: what opening an object needs.
+ */
+export interface DatasecFixup {
+  /** The type with `id` after the fix-up (the BTF's own type when the fix-up leaves it). */
+  type(id: number): BtfType;
+  /** The first DATASEC called `name`, fixed up; `undefined` when the BTF has none. */
+  datasec(name: string): BtfDatasec | undefined;
+}
+
+/**
+ * The DATASEC fix-up of `btf` against `elf` ({@link DatasecFixup}). Not cached: it decodes
+ * only the DATASECs and their variables, and a cache keyed by objects would keep every
+ * opened object's types past the young collections (V8 keeps a weak entry whose value
+ * reaches its key until a full collection).
+ * @throws {@link BtfError} `bad-fixup` naming the DATASEC and variable that cannot be placed.
+ */
+export function datasecFixup(btf: Btf, elf: ElfFile): DatasecFixup {
+  return computeDatasecFixup(btf, elf).fixup;
+}
+
+/**
+ * Every type of `btf` after the DATASEC fix-up ({@link datasecFixup}), as the list the
+ * encoder takes (index = id − 1): a fresh array the caller may edit; the `Btf` is not changed.
  * @throws {@link BtfError} `bad-fixup` naming the DATASEC and variable that cannot be placed.
  */
 export function fixupDatasecs(btf: Btf, elf: ElfFile): BtfType[] {
-  const known = fixedDatasecs.get(btf);
-  if (known?.elf === elf) return [...known.types];
-  const types = computeDatasecFixups(btf, elf);
-  fixedDatasecs.set(btf, { elf, types });
-  return [...types];
+  const { replaced } = computeDatasecFixup(btf, elf);
+  const types = [...btf.decodeAll()];
+  for (const [id, type] of replaced) types[id - 1] = type;
+  return types;
 }
 
-/** Each BTF's DATASEC fix-up, with the ELF it was computed against (the types are never edited in place, only replaced in copies of the list). */
-const fixedDatasecs = new WeakMap<Btf, { readonly elf: ElfFile; readonly types: readonly BtfType[] }>();
+/** A DATASEC fix-up and the types it replaced, by id. */
+interface ComputedFixup {
+  readonly fixup: DatasecFixup;
+  readonly replaced: ReadonlyMap<number, BtfType>;
+}
 
-function computeDatasecFixups(btf: Btf, elf: ElfFile): BtfType[] {
-  const types = [...btf.decodeAll()];
+function computeDatasecFixup(btf: Btf, elf: ElfFile): ComputedFixup {
+  const replaced = new Map<number, BtfType>();
+  const byName = new Map<string, BtfDatasec>();
+  const typeOf = (id: number): BtfType => replaced.get(id) ?? btf.type(id);
   const fail = (problem: string, datasec: BtfDatasec, field?: string): never => {
     throw new BtfError('bad-fixup', problem, {
       ...(btf.name === undefined ? {} : { object: btf.name }),
@@ -41,19 +65,24 @@ function computeDatasecFixups(btf: Btf, elf: ElfFile): BtfType[] {
     });
   };
   let globals: Map<string, ElfSymbol> | undefined;
-  for (let index = 0; index < types.length; index++) {
-    const datasec = types[index] as BtfType;
-    if (datasec.kind !== 'datasec' || externSections.has(datasec.name)) continue;
+  for (const type of btf.types('datasec')) {
+    const datasec = type as BtfDatasec;
+    const fixed = externSections.has(datasec.name) ? datasec : fixDatasec(datasec);
+    if (!byName.has(fixed.name)) byName.set(fixed.name, fixed);
+  }
+  return { fixup: { type: typeOf, datasec: (name) => byName.get(name) }, replaced };
+
+  function fixDatasec(datasec: BtfDatasec): BtfDatasec {
     const placed = datasec.size !== 0;
     const section = elf.sectionByName(datasec.name);
     if (section === undefined) {
-      if (placed) continue;
+      if (placed) return datasec;
       fail(`DATASEC '${datasec.name}' has no ELF section of that name`, datasec);
     }
     const sectionIndex = (section as { index: number }).index;
     const vars = datasec.vars.map((entry) => {
-      const variable = types[entry.type - 1];
-      if (variable?.kind !== 'var' || variable.linkage !== VarLinkage.GLOBAL_ALLOCATED) return entry;
+      const variable = typeOf(entry.type);
+      if (variable.kind !== 'var' || variable.linkage !== VarLinkage.GLOBAL_ALLOCATED) return entry;
       globals ??= globalObjects(elf);
       const symbol = globals.get(`${sectionIndex}:${variable.name}`);
       if (symbol === undefined) {
@@ -61,14 +90,19 @@ function computeDatasecFixups(btf: Btf, elf: ElfFile): BtfType[] {
       }
       const found = symbol as { value: number; visibility: number };
       if (found.visibility === SymbolVisibility.HIDDEN || found.visibility === SymbolVisibility.INTERNAL) {
-        types[entry.type - 1] = { ...plainType(variable), linkage: VarLinkage.STATIC } satisfies BtfVar;
+        replaced.set(entry.type, { ...plainType(variable), linkage: VarLinkage.STATIC } satisfies BtfVar);
       }
       return placed ? entry : { ...entry, offset: found.value };
     });
     vars.sort((a, b) => a.offset - b.offset);
-    types[index] = { ...plainType(datasec), size: placed ? datasec.size : (section as { size: number }).size, vars };
+    const fixed: BtfDatasec = {
+      ...plainType(datasec),
+      size: placed ? datasec.size : (section as { size: number }).size,
+      vars,
+    };
+    replaced.set(datasec.id, fixed);
+    return fixed;
   }
-  return types;
 }
 
 /** Global and weak data symbols by `section index:name`, the first of each kept, as a scan would find. */

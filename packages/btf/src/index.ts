@@ -25,7 +25,15 @@ export { BtfError } from './errors.js';
 export type { BtfExt, CoreRelo, FuncInfo, LineInfo } from './ext.js';
 export { CoreReloKind, parseBtfExt } from './ext.js';
 export type { BtfFeatures } from './fixups.js';
-export { allBtfFeatures, fixupDatasecs, fixupKsyms, placeDatasecVariables, sanitizeBtf } from './fixups.js';
+export {
+  allBtfFeatures,
+  type DatasecFixup,
+  datasecFixup,
+  fixupDatasecs,
+  fixupKsyms,
+  placeDatasecVariables,
+  sanitizeBtf,
+} from './fixups.js';
 export type { FormatCOptions } from './format-c.js';
 // Print as C
 export { formatC, formatCBytes, formatCDeclaration } from './format-c.js';

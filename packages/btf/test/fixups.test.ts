@@ -1,10 +1,12 @@
 import { parseElf, SymbolType } from '@bpfkit/elf';
-import { readFixture } from '@bpfkit/fixtures';
-import { describe, expect, it } from 'vitest';
+import { allFixtures, readFixture } from '@bpfkit/fixtures';
+import { describe, expect, it, vi } from 'vitest';
 import {
   allBtfFeatures,
   BtfBuilder,
+  BtfError,
   type BtfType,
+  datasecFixup,
   encodeBtf,
   fixupDatasecs,
   fixupKsyms,
@@ -74,6 +76,48 @@ describe('DATASEC fix-ups', () => {
   it('encodes to BTF the kernel would accept the layout of', () => {
     const again = parseBtf(encodeBtf(fixed));
     expect(again.byName('.bss', 'datasec')).toMatchObject({ size: 8 });
+  });
+});
+
+describe('the DATASEC fix-up open needs (datasecFixup)', () => {
+  it('gives every type as the full fix-up list does, on every fixture', () => {
+    for (const f of allFixtures()) {
+      const objectElf = parseElf(readFixture(f.name, f.order), { name: f.label });
+      let objectBtf: ReturnType<typeof readObjectBtf>;
+      try {
+        objectBtf = readObjectBtf(objectElf);
+      } catch (error) {
+        if (BtfError.is(error)) continue; // the bad_* fixtures whose BTF is refused
+        throw error;
+      }
+      if (objectBtf === undefined) continue;
+      let full: BtfType[];
+      try {
+        full = fixupDatasecs(objectBtf.btf, objectElf);
+      } catch (error) {
+        expect(() => datasecFixup(objectBtf.btf, objectElf), f.label).toThrow((error as Error).message);
+        continue;
+      }
+      const fixup = datasecFixup(objectBtf.btf, objectElf);
+      full.forEach((type, index) => {
+        expect(fixup.type(index + 1), `${f.label} [${index + 1}]`).toEqual(type);
+        if (type.kind === 'datasec' && full.findIndex((t) => t.kind === 'datasec' && t.name === type.name) === index)
+          expect(fixup.datasec(type.name), f.label).toEqual(type);
+      });
+    }
+  });
+
+  it('decodes only DATASECs and their variables, not every type', () => {
+    const fresh = readObjectBtf(parseElf(readFixture('globals_subprogs'), { name: 'fresh.el.o' }));
+    if (fresh === undefined) throw new Error('no BTF');
+    const decodeAll = vi.spyOn(fresh.btf, 'decodeAll');
+    const bss = datasecFixup(fresh.btf, elf).datasec('.bss');
+    expect(bss).toMatchObject({ size: elf.sectionByName('.bss')?.size });
+    expect(decodeAll).not.toHaveBeenCalled();
+  });
+
+  it('names no DATASEC the BTF lacks', () => {
+    expect(datasecFixup(btf, elf).datasec('.no_such_section')).toBeUndefined();
   });
 });
 

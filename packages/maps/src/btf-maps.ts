@@ -2,8 +2,8 @@ import {
   type Btf,
   type BtfComposite,
   type BtfMember,
-  type BtfType,
-  fixupDatasecs,
+  type DatasecFixup,
+  datasecFixup,
   resolveType,
   sizeOf,
   VarLinkage,
@@ -58,13 +58,13 @@ function fail(p: Parse, code: MapErrorCode, problem: string, extra: Partial<MapE
  * Reads every BTF-defined map of `.maps`, in variable-offset order, with libbpf's checks:
  * global linkage, a struct definition, known attributes, consistent sizes, a `values` array
  * only last and only for map-in-map or prog arrays, and unpinned inner definitions.
- * `fixed` is `fixupDatasecs(btf, elf)`, computed when not given.
+ * `fixup` is `datasecFixup(btf, elf)`, computed when not given.
  * @throws {@link MapError} naming the map and attribute that is wrong.
  */
 export function readBtfMaps(
   elf: ElfFile,
   btf: Btf | undefined,
-  fixed: readonly BtfType[] | undefined = btf === undefined ? undefined : fixupDatasecs(btf, elf),
+  fixup: DatasecFixup | undefined = btf === undefined ? undefined : datasecFixup(btf, elf),
 ): BtfMapDefinition[] {
   const section = elf.sectionByName('.maps');
   if (section === undefined) return [];
@@ -75,7 +75,7 @@ export function readBtfMaps(
       section: '.maps',
     });
   }
-  const datasec = fixed?.find((t) => t.kind === 'datasec' && t.name === '.maps');
+  const datasec = fixup?.datasec('.maps');
   if (datasec?.kind !== 'datasec') {
     throw new MapError('missing-btf', "BTF has no DATASEC '.maps' describing the map definitions", {
       ...(object === undefined ? {} : { object }),

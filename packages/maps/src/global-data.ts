@@ -1,4 +1,4 @@
-import { alignOf, type Btf, type BtfType, fixupDatasecs, sizeOf, VarLinkage } from '@bpfkit/btf';
+import { alignOf, type Btf, type DatasecFixup, datasecFixup, sizeOf, VarLinkage } from '@bpfkit/btf';
 import { type ElfFile, SectionType, SymbolBinding, SymbolType } from '@bpfkit/elf';
 import { MapFlag, MapType } from '@bpfkit/uapi';
 import { MapError } from './errors.js';
@@ -24,14 +24,14 @@ export function isReadOnlySection(section: string): boolean {
  * section order, as libbpf makes them: key 4 bytes, value the section's size, the initial
  * value the section's bytes (zeros for `.bss`), `BPF_F_RDONLY_PROG` and a freeze for
  * read-only sections, `BPF_F_MMAPABLE` when the section holds a variable user space can
- * see (non-static once `fixed`, the DATASEC fix-up, has made hidden globals static), and
- * the BTF DATASEC of the same name as value type. `fixed` is computed when not given.
+ * see (non-static once `fixup`, the DATASEC fix-up, has made hidden globals static), and
+ * the BTF DATASEC of the same name as value type. `fixup` is computed when not given.
  */
 export function readGlobalData(
   elf: ElfFile,
   btf: Btf | undefined,
   objectName: string,
-  fixed: readonly BtfType[] | undefined = btf === undefined ? undefined : fixupDatasecs(btf, elf),
+  fixup: DatasecFixup | undefined = btf === undefined ? undefined : datasecFixup(btf, elf),
 ): MapSpec[] {
   const specs: MapSpec[] = [];
   for (const section of elf.sections) {
@@ -46,15 +46,12 @@ export function readGlobalData(
         actual: section.size,
       });
     }
-    const id = btf?.byName(section.name, 'datasec')?.id;
-    const datasec = id === undefined ? undefined : fixed?.[id - 1];
+    const datasec = fixup?.datasec(section.name);
     const readOnly = isReadOnlySection(section.name);
-    const hasGlobal =
-      datasec?.kind === 'datasec' &&
-      datasec.vars.some((v) => {
-        const variable = fixed?.[v.type - 1];
-        return variable?.kind === 'var' && variable.linkage !== VarLinkage.STATIC;
-      });
+    const hasGlobal = datasec?.vars.some((v) => {
+      const variable = fixup?.type(v.type);
+      return variable?.kind === 'var' && variable.linkage !== VarLinkage.STATIC;
+    });
     const initialData = new Uint8Array(section.size);
     if (!section.isNoBits) initialData.set(section.data);
     specs.push(
@@ -68,7 +65,7 @@ export function readGlobalData(
         valueSize: section.size,
         maxEntries: 1,
         flags: (readOnly ? MapFlag.RDONLY_PROG : 0) | (hasGlobal ? MapFlag.MMAPABLE : 0),
-        btfValueTypeId: id ?? 0,
+        btfValueTypeId: datasec?.id ?? 0,
         initialData,
         freeze: readOnly,
       }),

@@ -1,4 +1,4 @@
-import { type Btf, fixupDatasecs } from '@bpfkit/btf';
+import { type Btf, datasecFixup } from '@bpfkit/btf';
 import type { ElfFile } from '@bpfkit/elf';
 import { withArenaGlobals } from './arena.js';
 import { readBtfMaps } from './btf-maps.js';
@@ -40,8 +40,8 @@ export interface ResolveMapsOptions {
  */
 export function resolveMaps(elf: ElfFile, btf: Btf | undefined, options: ResolveMapsOptions = {}): MapSpec[] {
   const objectName = options.objectName ?? objectNameFromPath(elf.name ?? 'object');
-  const fixed = btf === undefined ? undefined : fixupDatasecs(btf, elf);
-  const definitions = readBtfMaps(elf, btf, fixed);
+  const fixup = btf === undefined ? undefined : datasecFixup(btf, elf);
+  const definitions = readBtfMaps(elf, btf, fixup);
   readSlots(elf, definitions);
   const maps = [
     ...withArenaGlobals(
@@ -49,11 +49,11 @@ export function resolveMaps(elf: ElfFile, btf: Btf | undefined, options: Resolve
       definitions.map((d) => d.spec),
     ),
     ...readLegacyMaps(elf),
-    ...readGlobalData(elf, btf, objectName, fixed),
+    ...readGlobalData(elf, btf, objectName, fixup),
   ];
   const kconfig = readKconfig(elf, btf, objectName);
   if (kconfig !== undefined) maps.push(kconfig);
-  maps.push(...readStructOpsMaps(elf, btf, fixed));
+  maps.push(...readStructOpsMaps(elf, btf, fixup));
   for (const [outer, inner] of Object.entries(options.innerMaps ?? {})) {
     const spec = maps.find((m) => m.name === outer);
     if (spec === undefined) {

@@ -1,4 +1,12 @@
-import { type Btf, type BtfComposite, type BtfType, fixupDatasecs, resolveType, sizeOf } from '@bpfkit/btf';
+import {
+  type Btf,
+  type BtfComposite,
+  type BtfType,
+  type DatasecFixup,
+  datasecFixup,
+  resolveType,
+  sizeOf,
+} from '@bpfkit/btf';
 import { type ElfFile, SectionFlag, SymbolType } from '@bpfkit/elf';
 import { MapFlag, MapType } from '@bpfkit/uapi';
 import { MapError, type MapErrorCode } from './errors.js';
@@ -36,14 +44,14 @@ const structOpsProgramSection = /^\??struct_ops(\.s)?(\/|$)/;
  * as libbpf makes them: named after the variable, key 4 bytes, one entry, `BPF_F_LINK` for
  * `.link` sections, the object's struct as definition (its value size is replaced by the
  * kernel's value type at load), and the function pointers the section's relocations set to
- * `struct_ops` programs. `fixed` is `fixupDatasecs(btf, elf)`, computed when not given.
+ * `struct_ops` programs. `fixup` is `datasecFixup(btf, elf)`, computed when not given.
  * @throws {@link MapError} for a section without BTF, a variable that is not a named struct,
  * or a relocation that does not set a function pointer to a struct_ops program.
  */
 export function readStructOpsMaps(
   elf: ElfFile,
   btf: Btf | undefined,
-  fixed: readonly BtfType[] | undefined = btf === undefined ? undefined : fixupDatasecs(btf, elf),
+  fixup: DatasecFixup | undefined = btf === undefined ? undefined : datasecFixup(btf, elf),
 ): MapSpec[] {
   const specs: MapSpec[] = [];
   for (const section of elf.sections) {
@@ -53,7 +61,7 @@ export function readStructOpsMaps(
       throw new MapError(code, problem, { ...where, ...extra });
     };
     if (btf === undefined) fail('missing-btf', 'struct_ops variables need the BTF that describes their struct');
-    const datasec = fixed?.find((t) => t.kind === 'datasec' && t.name === section.name);
+    const datasec = fixup?.datasec(section.name);
     if (datasec?.kind !== 'datasec') fail('missing-btf', `BTF has no DATASEC '${section.name}'`);
     const own = btf as Btf;
     const definitions: { spec: MapSpec; offset: number; struct: BtfComposite; programs: StructOpsProgram[] }[] = [];
