@@ -4,9 +4,10 @@
  *
  * @module @bpfkit/btf/node
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { type Btf, type ParseBtfOptions, parseBtf } from './spec.js';
+
+const { readdirSync, readFileSync } = process.getBuiltinModule('node:fs');
+const { join } = process.getBuiltinModule('node:path');
 
 /** Where the kernel exposes its BTF. */
 export const KERNEL_BTF_DIR = '/sys/kernel/btf';

@@ -3,10 +3,11 @@
  *
  * @module @bpfkit/elf/node
  */
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { type ElfFile, parseElf } from './file.js';
+
+const { readFileSync } = process.getBuiltinModule('node:fs');
+const { readFile } = process.getBuiltinModule('node:fs/promises');
+const { basename } = process.getBuiltinModule('node:path');
 
 /** Reads and opens an ELF file from disk (Node only); errors name the file. */
 export function openElfFileSync(path: string): ElfFile {

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { EventsError } from './errors.js';
+
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 /** Where the kernel lists the CPUs that are up (`0-3`, `0,2-5`). */
 const ONLINE_CPUS_PATH = '/sys/devices/system/cpu/online';

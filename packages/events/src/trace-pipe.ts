@@ -1,10 +1,11 @@
-import { closeSync, constants, existsSync, openSync, readFileSync, readSync } from 'node:fs';
-import { join } from 'node:path';
 import { EpollEvent } from '@bpfkit/syscall';
 import { EventsError } from './errors.js';
 import { EventReader } from './reader.js';
 import { NO_RECORD } from './record-iterator.js';
 import { sharedWaiter, type Waiter, type Watch } from './waiter.js';
+
+const { closeSync, constants, existsSync, openSync, readFileSync, readSync } = process.getBuiltinModule('node:fs');
+const { join } = process.getBuiltinModule('node:path');
 
 /** Bytes read from `trace_pipe` per read call. */
 const READ_SIZE = 64 * 1024;

@@ -1,6 +1,8 @@
-import { type Stats, statSync } from 'node:fs';
-import { delimiter } from 'node:path';
+import type { Stats } from 'node:fs';
 import { LinkError, type LinkErrorContext } from './errors.js';
+
+const { statSync } = process.getBuiltinModule('node:fs');
+const { delimiter } = process.getBuiltinModule('node:path');
 
 /** Where shared libraries are looked for after `LD_LIBRARY_PATH`, as libbpf does (plus Debian's multiarch directories). */
 const libraryDirectories: Readonly<Record<string, readonly string[]>> = {

@@ -1,8 +1,9 @@
-import { closeSync, openSync } from 'node:fs';
 import { createLink, Fd } from '@bpfkit/syscall';
 import { kernelStep, LinkError } from './errors.js';
 import { Link } from './link.js';
 import { attachWithProgAttach } from './prog-attach.js';
+
+const { closeSync, openSync } = process.getBuiltinModule('node:fs');
 
 /** The `attach_flags` of BPF_PROG_ATTACH on a cgroup (`BPF_F_*`). */
 export const CgroupAttachFlag = {

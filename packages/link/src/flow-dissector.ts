@@ -1,8 +1,9 @@
-import { statSync } from 'node:fs';
 import { LinkError, type LinkErrorContext } from './errors.js';
 import type { Link } from './link.js';
 import { createNetnsLink, netnsNotFound } from './netns-link.js';
 import { attachWithProgAttach } from './prog-attach.js';
+
+const { statSync } = process.getBuiltinModule('node:fs');
 
 /** `BPF_FLOW_DISSECTOR`. */
 const ATTACH_FLOW_DISSECTOR = 17;

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { LinkError } from './errors.js';
 import { lastAtOrBefore } from './sorted-search.js';
+
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 /** A symbol an address falls in, and how far past its start. */
 export interface SymbolAt {

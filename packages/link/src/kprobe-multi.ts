@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { createLink, isLittleEndianHost, linkCreateAttr, nativeBuffer } from '@bpfkit/syscall';
 import { kernelStep, LinkError } from './errors.js';
 import { globMatcher } from './glob.js';
 import { Link } from './link.js';
 import { tracefsRoot } from './tracefs.js';
+
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 /** `BPF_TRACE_KPROBE_MULTI`. */
 const ATTACH_KPROBE_MULTI = 42;

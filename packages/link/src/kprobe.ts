@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
 import { nativeBuffer, openPerfEvent, probePmu } from '@bpfkit/syscall';
 import { kernelStep, LinkError } from './errors.js';
 import type { Link } from './link.js';
 import { linkPerfEvent, type PerfEventLinkOptions } from './perf-event.js';
 import { addProbeEvent } from './probe-events.js';
+
+const { existsSync } = process.getBuiltinModule('node:fs');
 
 /** Options for {@link attachKprobe}. */
 export interface KprobeOptions extends PerfEventLinkOptions {

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { LinkError, type LinkErrorContext } from './errors.js';
+
+const { existsSync, readFileSync } = process.getBuiltinModule('node:fs');
 
 /**
  * The index of network interface `device` (a name, or an index given as a number), read

@@ -1,7 +1,8 @@
-import { closeSync, openSync } from 'node:fs';
 import { createLink } from '@bpfkit/syscall';
 import { kernelStep, LinkError, type LinkErrorContext } from './errors.js';
 import { Link } from './link.js';
+
+const { closeSync, openSync } = process.getBuiltinModule('node:fs');
 
 /**
  * A netns link (BPF_LINK_CREATE on a namespace file's fd) of `kind` for `attachType`, the

@@ -1,7 +1,8 @@
-import { appendFileSync, existsSync } from 'node:fs';
 import { type Fd, openPerfEvent, PerfType, tracepointId } from '@bpfkit/syscall';
 import { kernelStep, LinkError, type LinkErrorContext } from './errors.js';
 import { tracefsRoot } from './tracefs.js';
+
+const { appendFileSync, existsSync } = process.getBuiltinModule('node:fs');
 
 /** A probe made through tracefs (`kprobe_events` or `uprobe_events`), the interface of kernels without a probe PMU. */
 export interface ProbeEvent {

@@ -1,5 +1,6 @@
-import { readFileSync, realpathSync } from 'node:fs';
 import { LinkError, type LinkErrorContext } from './errors.js';
+
+const { readFileSync, realpathSync } = process.getBuiltinModule('node:fs');
 
 /** One executable, file-backed mapping of a process (a line of `/proc/PID/maps`). */
 export interface ExecutableMapping {

@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { LinkError } from './errors.js';
+
+const { existsSync, readFileSync } = process.getBuiltinModule('node:fs');
+const { createRequire } = process.getBuiltinModule('node:module');
 
 /** Where tracefs is mounted on current kernels. */
 export const TRACEFS_DEFAULT = '/sys/kernel/tracing';

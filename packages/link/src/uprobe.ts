@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { openPerfEvent, probePmu } from '@bpfkit/syscall';
 import { resolveBinaryPath } from './binary-path.js';
 import { kernelStep, LinkError } from './errors.js';
@@ -7,6 +6,8 @@ import type { Link } from './link.js';
 import { linkPerfEvent, type PerfEventLinkOptions } from './perf-event.js';
 import { addProbeEvent } from './probe-events.js';
 import { functionOffsetIn, openProbedBinary } from './user-symbols.js';
+
+const { existsSync } = process.getBuiltinModule('node:fs');
 
 /** Options for {@link attachUprobe}. */
 export interface UprobeOptions extends PerfEventLinkOptions {

@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { type Btf, parseBtf } from '@bpfkit/btf';
 import { listModuleBtf, readKernelBtf, readModuleBtf } from '@bpfkit/btf/node';
 import { btfData, mapFileReadOnly, objectFdById, programInfo } from '@bpfkit/syscall';
+
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 /**
  * Reads a kernel BTF file by mapping it read-only where the kernel allows (vmlinux on

@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { type Btf, type BtfExt, type BtfValue, readObjectBtf } from '@bpfkit/btf';
 import { type ElfFile, parseElf, requireBpfObject } from '@bpfkit/elf';
 import {
@@ -56,6 +53,10 @@ import { type LoadSequence, runInBackground, runInPlace } from './load-driver.js
 import { type LoadLogger, silent } from './log.js';
 import { ModuleBtfFds } from './module-btf-fds.js';
 import { ResourceScope } from './scope.js';
+
+const { readFileSync } = process.getBuiltinModule('node:fs');
+const { readFile } = process.getBuiltinModule('node:fs/promises');
+const { basename } = process.getBuiltinModule('node:path');
 
 /** Options for {@link BpfObject.ringBuffer}. */
 export interface EventChannelOptions {

@@ -4,11 +4,12 @@
  *
  * @module @bpfkit/reloc/node
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { release, version } from 'node:os';
 import { type KernelFacts, parseKernelConfig } from './kconfig.js';
 import { linuxVersionCode } from './kernel-version.js';
+
+const { existsSync, readFileSync } = process.getBuiltinModule('node:fs');
+const { createRequire } = process.getBuiltinModule('node:module');
+const { release, version } = process.getBuiltinModule('node:os');
 
 let versionCode: number | undefined;
 

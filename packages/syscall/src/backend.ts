@@ -1,8 +1,9 @@
-import { createRequire } from 'node:module';
-import { isMainThread } from 'node:worker_threads';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
 import { type LibuvCalls, type LoopCallbacks, type LoopWatch, watchOnLoopThrough } from './loop-watch.js';
+import { onMainThread } from './main-thread.js';
+
+const { createRequire } = process.getBuiltinModule('node:module');
 
 /** A shared memory mapping of a map's values (mmapable array maps). */
 export interface Mapping {
@@ -155,7 +156,7 @@ function numbers() {
 
 function loadBackend(name: BackendName): BpfBackend {
   if (name === 'koffi') return loadKoffi();
-  if (name === 'ffi-napi' && !isMainThread) {
+  if (name === 'ffi-napi' && !onMainThread()) {
     // Terminating a worker that loaded ffi-napi crashes the whole process (an ffi-napi bug).
     throw new BpfSyscallError('load ffi-napi', Errno.EOPNOTSUPP, { object: 'worker thread' }, [], {
       ffiNapiInWorker: true,
@@ -259,7 +260,7 @@ function loadKoffi(): BpfBackend {
   const result = (value: number) => (value < 0 ? -koffi.errno() : value);
   /** libuv from the executable, with one poll and one close callback for every handle. */
   const koffiLibuv: LoopCallbacks = (polled, closed) => {
-    if (!isMainThread) return -Errno.EOPNOTSUPP;
+    if (!onMainThread()) return -Errno.EOPNOTSUPP;
     const self = koffi.load(null);
     let loop: unknown;
     try {

@@ -1,4 +1,3 @@
-import { closeSync, openSync } from 'node:fs';
 import { getBackend } from './backend.js';
 import { BpfCommand } from './commands.js';
 import { Errno } from './errno.js';
@@ -7,6 +6,8 @@ import { batchAttr } from './generated/attr.js';
 import { updateBatchAttr } from './maps.js';
 import { trackDescriptor, untrackDescriptor } from './thread-descriptors.js';
 import type { MapLayout } from './value-layout.js';
+
+const { closeSync, openSync } = process.getBuiltinModule('node:fs');
 
 /** A BPF_MAP_UPDATE_BATCH running on a pool thread; see {@link startMapUpdateBatch}. */
 export interface BackgroundBatch {

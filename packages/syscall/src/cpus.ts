@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
+
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 /** Where the kernel lists the CPUs it may ever bring up (`0-3`, `0,2-5`). */
 export const POSSIBLE_CPUS_PATH = '/sys/devices/system/cpu/possible';

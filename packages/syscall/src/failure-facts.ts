@@ -1,10 +1,11 @@
-import { readFileSync, statfsSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { BpfCommand } from '@bpfkit/uapi';
 import type { BpfAttr } from './attr.js';
 import { Errno, type FailureFacts } from './errno.js';
 import { batchAttr, mapElemAttr, progLoadAttr, testAttr } from './generated/attr.js';
 import { programLoadCapabilities } from './program-capabilities.js';
+
+const { readFileSync, statfsSync } = process.getBuiltinModule('node:fs');
+const { dirname } = process.getBuiltinModule('node:path');
 
 /** What a failed call was about, as far as its caller knows: the kernel is asked for the rest. */
 export interface FailureSubject {

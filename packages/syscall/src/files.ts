@@ -1,7 +1,8 @@
-import { closeSync, fstatSync, openSync } from 'node:fs';
 import { getBackend, type Mapping } from './backend.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
+
+const { closeSync, fstatSync, openSync } = process.getBuiltinModule('node:fs');
 
 /**
  * Maps a whole file read-only and private (`MAP_PRIVATE`, `PROT_READ`): its bytes without a

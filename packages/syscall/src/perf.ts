@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { isLittleEndianHost, nativeBuffer } from './attr.js';
 import { getBackend } from './backend.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
 import { Fd } from './fd.js';
 import { perfEventAttr, perfEventAttrBits } from './generated/structs.js';
+
+const { existsSync, readFileSync } = process.getBuiltinModule('node:fs');
 
 /** `perf_event_attr.type` values used for BPF attachment. */
 export const PerfType = {

@@ -1,20 +1,13 @@
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  type Stats,
-  statfsSync,
-  unlinkSync,
-} from 'node:fs';
-import { basename, dirname } from 'node:path';
+import type { Stats } from 'node:fs';
 import { BpfCommand } from '@bpfkit/uapi';
 import { Errno } from './errno.js';
 import { BpfSyscallError, type BpfSyscallErrorContext } from './errors.js';
 import type { Fd } from './fd.js';
 import { getPinnedObject, pinObject } from './objects.js';
+
+const { closeSync, constants, fstatSync, openSync, readdirSync, renameSync, statfsSync, unlinkSync } =
+  process.getBuiltinModule('node:fs');
+const { basename, dirname } = process.getBuiltinModule('node:path');
 
 /**
  * `bytes` random bytes in hex, from the global Web Crypto (loaded on first use: importing

@@ -1,6 +1,7 @@
-import { existsSync, readlinkSync } from 'node:fs';
-import { getEnvironmentData, isMainThread, setEnvironmentData } from 'node:worker_threads';
 import { getBackend } from './backend.js';
+import { kernelThreadId, onMainThread } from './main-thread.js';
+
+const { existsSync } = process.getBuiltinModule('node:fs');
 
 /**
  * Descriptors opened in worker threads, so they are closed when the thread ends.
@@ -28,19 +29,22 @@ const TABLE_KEY = '@bpfkit/descriptor-table';
 /** Descriptors numbered past this are not recorded in the shared table (the exit hook still closes them). */
 const TABLE_SLOTS = 1 << 16;
 
-let ownTid: number | undefined;
 let exitHookInstalled = false;
 /** Descriptors this worker thread holds open. */
 const owned = new Set<number>();
 
-/** This thread's kernel thread id, from `/proc/thread-self` (`<pid>/task/<tid>`). */
-function threadId(): number {
-  ownTid ??= Number(readlinkSync('/proc/thread-self').split('/').pop());
-  return ownTid;
+/**
+ * `node:worker_threads`, loaded when used rather than imported: a worker thread has it loaded
+ * already, and the main thread needs it only to share the table (loading it loads
+ * `node:stream`, see {@link onMainThread}).
+ */
+function workerThreads(): typeof import('node:worker_threads') {
+  return process.getBuiltinModule('node:worker_threads');
 }
 
+/** The table {@link shareDescriptorTable} shared with this thread, if any. */
 function table(): Int32Array | undefined {
-  const shared = getEnvironmentData(TABLE_KEY);
+  const shared = workerThreads().getEnvironmentData(TABLE_KEY);
   return shared instanceof SharedArrayBuffer ? new Int32Array(shared) : undefined;
 }
 
@@ -50,7 +54,7 @@ function table(): Int32Array | undefined {
  * bpfkit, then {@link closeDescriptorsOfEndedThreads} after terminating them.
  */
 export function shareDescriptorTable(): void {
-  if (table() === undefined) setEnvironmentData(TABLE_KEY, new SharedArrayBuffer(TABLE_SLOTS * 4));
+  if (table() === undefined) workerThreads().setEnvironmentData(TABLE_KEY, new SharedArrayBuffer(TABLE_SLOTS * 4));
 }
 
 /** Closes every descriptor this worker thread still holds (its `process` 'exit'). */
@@ -65,10 +69,10 @@ function closeOwned(): void {
 
 /** Records that this thread opened `fd`; does nothing on the main thread, whose end is the process's. */
 export function trackDescriptor(fd: number): void {
-  if (isMainThread || fd < 0) return;
+  if (fd < 0 || onMainThread()) return;
   owned.add(fd);
   const slots = table();
-  if (slots !== undefined && fd < TABLE_SLOTS) Atomics.store(slots, fd, threadId());
+  if (slots !== undefined && fd < TABLE_SLOTS) Atomics.store(slots, fd, kernelThreadId());
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.once('exit', closeOwned);
@@ -77,7 +81,7 @@ export function trackDescriptor(fd: number): void {
 
 /** Forgets `fd` before this thread closes it. */
 export function untrackDescriptor(fd: number): void {
-  if (isMainThread || !owned.delete(fd)) return;
+  if (onMainThread() || !owned.delete(fd)) return;
   const slots = table();
   if (slots !== undefined && fd < TABLE_SLOTS) Atomics.store(slots, fd, 0);
 }

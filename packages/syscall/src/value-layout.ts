@@ -1,10 +1,11 @@
-import { readlinkSync } from 'node:fs';
 import { isPerCpuMapType, MapType } from '@bpfkit/uapi';
 import { POSSIBLE_CPUS_PATH, possibleCpus } from './cpus.js';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
 import { knownLayout, rememberLayout } from './known-layouts.js';
 import { mapInfo } from './objects.js';
+
+const { readlinkSync } = process.getBuiltinModule('node:fs');
 
 /**
  * What the kernel's element commands need to know about a map to size the buffers it
