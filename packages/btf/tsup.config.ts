@@ -1,4 +1,9 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../scripts/tsup-package';
 
-export default defineConfig(packageBuild({ index: 'src/index.ts', node: 'src/node.ts' }));
+// The node entry imports the package's main entry by its name, so both share one module at
+// run time instead of a chunk file beside them: one ES module fewer to load (issue #15).
+export default defineConfig({
+  ...packageBuild({ index: 'src/index.ts', node: 'src/node.ts' }),
+  external: ['@bpfkit/btf'],
+});

@@ -4,7 +4,7 @@
  *
  * @module @bpfkit/btf/node
  */
-import { type Btf, type ParseBtfOptions, parseBtf } from './spec.js';
+import { type Btf, type ParseBtfOptions, parseBtf } from '@bpfkit/btf';
 
 const { readdirSync, readFileSync } = process.getBuiltinModule('node:fs');
 const { join } = process.getBuiltinModule('node:path');

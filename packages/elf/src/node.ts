@@ -3,7 +3,7 @@
  *
  * @module @bpfkit/elf/node
  */
-import { type ElfFile, parseElf } from './file.js';
+import { type ElfFile, parseElf } from '@bpfkit/elf';
 
 const { readFileSync } = process.getBuiltinModule('node:fs');
 const { readFile } = process.getBuiltinModule('node:fs/promises');

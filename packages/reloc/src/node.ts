@@ -4,8 +4,7 @@
  *
  * @module @bpfkit/reloc/node
  */
-import { type KernelFacts, parseKernelConfig } from './kconfig.js';
-import { linuxVersionCode } from './kernel-version.js';
+import { type KernelFacts, linuxVersionCode, parseKernelConfig } from '@bpfkit/reloc';
 
 const { existsSync, readFileSync } = process.getBuiltinModule('node:fs');
 const { createRequire } = process.getBuiltinModule('node:module');
