@@ -1,7 +1,8 @@
-import { closeSync, openSync, readSync } from 'node:fs';
-import { basename } from 'node:path';
 import { type ElfFile, type ElfSource, parseElfFrom } from '@bpfkit/elf';
 import { LinkError, type LinkErrorContext } from './errors.js';
+
+const { closeSync, openSync, readSync } = process.getBuiltinModule('node:fs');
+const { basename } = process.getBuiltinModule('node:path');
 
 /** A buffer grown past this size (a huge binary's symbol tables) is not kept for the next file. */
 const KEEP_LIMIT = 16 * 1024 * 1024;
