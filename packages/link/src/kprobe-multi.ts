@@ -3,6 +3,7 @@ import { kernelStep, LinkError } from './errors.js';
 import { globMatcher } from './glob.js';
 import { Link } from './link.js';
 import { tracefsRoot } from './tracefs.js';
+import { U64Scratch } from './u64-scratch.js';
 
 const { readFileSync } = process.getBuiltinModule('node:fs');
 
@@ -89,16 +90,6 @@ function patternTargets(pattern: string): { symbols: string[] } | { addresses: b
     : { symbols: [...new Set(matches.map((m) => m.name))] };
 }
 
-/** An array of u64 values in host order, in a native buffer. */
-function u64Array(values: readonly bigint[]): Uint8Array {
-  const bytes = nativeBuffer(values.length * 8);
-  const view = new DataView(bytes.buffer);
-  values.forEach((value, i) => {
-    view.setBigUint64(i * 8, value, isLittleEndianHost);
-  });
-  return bytes;
-}
-
 /**
  * Attaches a `kprobe.multi` program to many kernel functions through one link
  * (BPF_LINK_CREATE with `BPF_TRACE_KPROBE_MULTI`, Linux 5.18+, built on fprobes): the
@@ -128,7 +119,7 @@ export function attachKprobeMulti(programFd: number, options: KprobeMultiOptions
     return at + bytes.length;
   }, 0);
   const pointers = nativeBuffer(symbols.length * 8);
-  const cookies = options.cookies === undefined ? undefined : u64Array(options.cookies);
+  const cookies = options.cookies === undefined ? undefined : new U64Scratch().fill(options.cookies);
   const fd = kernelStep('create the kprobe_multi link', context, () =>
     createLink({
       programFd,
@@ -144,7 +135,7 @@ export function attachKprobeMulti(programFd: number, options: KprobeMultiOptions
           });
           attr.pointer(linkCreateAttr.kprobe_multi.syms, pointers);
         } else if ('addresses' in targets) {
-          attr.pointer(linkCreateAttr.kprobe_multi.addrs, u64Array(targets.addresses));
+          attr.pointer(linkCreateAttr.kprobe_multi.addrs, new U64Scratch().fill(targets.addresses));
         }
         attr
           .u32(linkCreateAttr.kprobe_multi.flags, retprobe ? F_RETURN : 0)

@@ -1,8 +1,9 @@
-import { createLink, isLittleEndianHost, linkCreateAttr, nativeBuffer } from '@bpfkit/syscall';
+import { createLink, linkCreateAttr } from '@bpfkit/syscall';
 import { resolveBinaryPath } from './binary-path.js';
 import { kernelStep, LinkError, type LinkErrorContext } from './errors.js';
 import { cString } from './kprobe.js';
 import { Link } from './link.js';
+import { U64Scratch } from './u64-scratch.js';
 import { functionOffsetIn, openProbedBinary } from './user-symbols.js';
 
 /** `BPF_TRACE_UPROBE_MULTI`. */
@@ -26,37 +27,6 @@ export interface UprobeMultiOptions {
   readonly retprobe?: boolean;
   /** Only this process (-1 or absent: every process). */
   readonly pid?: number;
-}
-
-/**
- * A native buffer of u64 values in host order, reused from one link to the next (a fresh
- * buffer per link costs fresh pages): the kernel reads `cnt` entries of it during
- * BPF_LINK_CREATE and keeps nothing. Numbers (offsets, below 2^53) are written as two u32
- * halves, with no BigInt per value.
- */
-class U64Scratch {
-  private bytes = nativeBuffer(0);
-  private view = new DataView(this.bytes.buffer);
-
-  /** `values` written from the start of the buffer; the whole buffer, at least `values.length` entries long. */
-  fill(values: readonly (number | bigint)[]): Uint8Array {
-    if (values.length * 8 > this.bytes.length) {
-      this.bytes = nativeBuffer(Math.max(values.length * 8, this.bytes.length * 2));
-      this.view = new DataView(this.bytes.buffer);
-    }
-    const view = this.view;
-    const le = isLittleEndianHost;
-    for (let i = 0; i < values.length; i++) {
-      const value = values[i] as number | bigint;
-      if (typeof value === 'bigint') {
-        view.setBigUint64(i * 8, value, le);
-      } else {
-        view.setUint32(le ? i * 8 : i * 8 + 4, value >>> 0, le);
-        view.setUint32(le ? i * 8 + 4 : i * 8, Math.floor(value / 2 ** 32), le);
-      }
-    }
-    return this.bytes;
-  }
 }
 
 /** The three arrays a uprobe_multi link takes, each in its own reused buffer. */
