@@ -160,7 +160,8 @@ function memberBitfieldSize(words: Uint32Array, w: number, bitfields: boolean): 
 
 /** Alignments by type id in a byte each (they are 1 to 8; 0 until worked out). */
 class AlignmentsById implements AlignmentCache {
-  private readonly bytes: Uint8Array;
+  /** The alignment of each type by id, 0 until worked out: read directly where a call would cost. */
+  readonly bytes: Uint8Array;
 
   constructor(count: number) {
     this.bytes = new Uint8Array(count);
@@ -261,9 +262,7 @@ class CWriter {
     if (options.roots !== undefined) {
       for (const id of options.roots) this.orderType(id, false);
     } else if (variables.length === 0) {
-      for (let id = 1; id < this.r.count; id++) {
-        if (!placesNothing(this.r.kind(id)) && !this.has(id, State.SettledByValue)) this.orderType(id, false);
-      }
+      this.orderEveryType();
     }
     for (const v of variables) if (v.kind === 'var') this.orderType(v.type, false);
     // clang warns about the pragma when no record follows it.
@@ -280,8 +279,8 @@ class CWriter {
           '#endif\n\n',
       );
     }
-    for (const id of this.order) {
-      this.emitDefinition(id);
+    for (let next = 0; next < this.order.length; ) {
+      next = this.emitDefinitions(next, chunk);
       const piece = out.take(chunk);
       if (piece !== undefined) yield piece;
     }
@@ -297,6 +296,29 @@ class CWriter {
     if (pragma) out.text('#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n\n');
     out.text(`#endif /* ${guard} */\n`);
     yield out.take(0) as Uint8Array;
+  }
+
+  /**
+   * Orders every type that places something. A loop of its own, outside the generator
+   * {@link header}: V8 optimizes it on its own while it runs, and the generator's rare paths
+   * (a piece handed out, the end) never throw that optimized code away.
+   */
+  private orderEveryType(): void {
+    for (let id = 1; id < this.r.count; id++) {
+      if (!placesNothing(this.r.kind(id)) && !this.has(id, State.SettledByValue)) this.orderType(id, false);
+    }
+  }
+
+  /**
+   * Emits the definitions of {@link order} from index `from` on until at least `chunk` bytes
+   * wait to be handed out; returns the index of the next one. A loop outside the generator,
+   * as {@link orderEveryType} is.
+   */
+  private emitDefinitions(from: number, chunk: number): number {
+    const order = this.order;
+    let next = from;
+    while (next < order.length && this.out.length < chunk) this.emitDefinition(order[next++] as number);
+    return next;
   }
 
   /**
@@ -627,7 +649,9 @@ class CWriter {
     const kind = r.kind(id);
     const isUnion = kind === BtfKind.UNION;
     const size = r.sizeOrType(id);
-    const packed = !isUnion && this.needsPacking(id);
+    // The alignment C would give the struct, 0 when it needs `packed` (1 for a union: never used).
+    const natural = isUnion ? 1 : this.naturalAlignUnlessPacked(id);
+    const packed = natural === 0;
     const bitfields = r.kindFlag(id);
     const named = r.named(id);
     const headLast = named && this.nameCounts[id] === 0;
@@ -658,7 +682,7 @@ class CWriter {
       if (!isUnion) endBits = bitOffset + this.memberBits(type, bitfieldSize);
     }
     if (!isUnion) {
-      const tail = alignUp(endBits, (packed ? 1 : this.naturalAlign(id)) * 8);
+      const tail = alignUp(endBits, (packed ? 1 : natural) * 8);
       if (tail < size * 8) this.padding(depth + 1, endBits, size * 8);
     }
     const linesEnd = out.length;
@@ -689,12 +713,18 @@ class CWriter {
     this.out.text('{\n');
   }
 
-  /** True when C's natural layout cannot reach the BTF offsets or size: a member sits below its alignment. */
-  private needsPacking(id: number): boolean {
+  /**
+   * The alignment C gives struct `id` from its members alone, or 0 when that natural layout
+   * cannot reach the BTF offsets or size (a member sits below its alignment): it needs `packed`.
+   * One pass over the members; a bitfield's alignment counts only once no member forced packing.
+   */
+  private naturalAlignUnlessPacked(id: number): number {
     const r = this.r;
     const words = r.words;
     const bitfields = r.kindFlag(id);
     let endBits = 0;
+    let natural = 1;
+    let hasBitfield = false;
     const first = r.entries(id);
     const end = first + 3 * r.vlen(id);
     for (let w = first; w < end; w += 3) {
@@ -703,18 +733,27 @@ class CWriter {
       const bitfieldSize = memberBitfieldSize(words, w, bitfields);
       if (bitfieldSize === 0) {
         const align = this.alignment(type);
-        if (bitOffset % (align * 8) !== 0 || bitOffset < alignUp(endBits, align * 8)) return true;
+        if (bitOffset % (align * 8) !== 0 || bitOffset < alignUp(endBits, align * 8)) return 0;
+        if (align > natural) natural = align;
+      } else {
+        hasBitfield = true;
       }
       endBits = bitOffset + this.memberBits(type, bitfieldSize);
     }
+    if (hasBitfield) {
+      for (let w = first; w < end; w += 3) {
+        if (memberBitfieldSize(words, w, bitfields) > 0)
+          natural = Math.max(natural, this.alignment(words[w + 1] as number));
+      }
+    }
     const size = r.sizeOrType(id);
-    const natural = this.naturalAlign(id);
-    return alignUp(endBits, natural * 8) > size * 8 || size % natural !== 0;
+    return alignUp(endBits, natural * 8) > size * 8 || size % natural !== 0 ? 0 : natural;
   }
 
   /** {@link alignOf} type `id`, worked out once. */
   private alignment(id: number): number {
-    return alignOf(this.btf, id, this.alignments);
+    const known = this.alignments.bytes[id] as number;
+    return known !== 0 ? known : alignOf(this.btf, id, this.alignments);
   }
 
   /** Bits a member of type `type` takes: its bitfield width, else its size (none for a forward declaration). */
@@ -725,16 +764,6 @@ class CWriter {
     const bits = this.r.kind(resolvedId(this.btf, type)) === BtfKind.FWD ? 0 : sizeOf(this.btf, type) * 8;
     this.bitsById[type] = bits + 1;
     return bits;
-  }
-
-  /** Alignment C gives struct `id` from its members alone (no packing). */
-  private naturalAlign(id: number): number {
-    const words = this.r.words;
-    let align = 1;
-    const first = this.r.entries(id);
-    const end = first + 3 * this.r.vlen(id);
-    for (let w = first; w < end; w += 3) align = Math.max(align, this.alignment(words[w + 1] as number));
-    return align;
   }
 
   /** Writes an enum's definition, `enum name {…}` (`enum {…}` inline). */

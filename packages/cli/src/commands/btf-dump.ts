@@ -3,6 +3,7 @@ import { basename, resolve } from 'node:path';
 import * as btfLib from '@bpfkit/btf';
 import * as elfLib from '@bpfkit/elf';
 import type { BtfDumpFormat } from '../btf-dump-formats.js';
+import { compileForOnePass } from '../one-pass-compiling.js';
 import { UsageError } from '../values.js';
 
 /** Characters handed to each write to standard output: vmlinux's header goes out in three writes. */
@@ -95,6 +96,7 @@ function cOptions(btf: btfLib.Btf, name: string, ids: readonly number[]): btfLib
 
 /** `bpfkit btf dump FILE [--format c|json|raw] [--type NAME]`. */
 export function btfDump(path: string, options: { format?: BtfDumpFormat; type?: string }): number {
+  compileForOnePass();
   const btf = readBtf(path);
   const format = options.format ?? 'raw';
   const ids = options.type === undefined ? undefined : btf.idsByName(options.type);
