@@ -15,8 +15,9 @@ import { resolve } from 'node:path';
 import { openPerfBuffer, openRingBuffer, type PerfSample, type RecordBatch, type RecordView } from '@bpfkit/events';
 import { fixture } from '@bpfkit/fixtures';
 import { BpfObject } from '@bpfkit/loader';
-import { testRun } from '@bpfkit/syscall';
+import { pageSize, testRun } from '@bpfkit/syscall';
 import koffi from 'koffi';
+import { lastAllowedCpu, pinThread } from './pin-thread.js';
 import type { Figure } from './table.js';
 
 /** The producer's u64 arguments (records, size, flags, discard interval, first sequence). */
@@ -108,6 +109,16 @@ async function nextBatch(batches: AsyncIterator<RecordBatch>, read: (batch: Reco
   return step.value.length;
 }
 
+/** Runs one figure of the C harness (bench/libbpf-bench.c) on an input, returning its JSON line. */
+type LibbpfFigure = (
+  figure: string,
+  count: number,
+  input: string,
+) => { median_ns?: number; samples?: number; lost?: number; cpu?: number };
+
+/** `BPF_F_TEST_RUN_ON_CPU`: a test run on the CPU its attribute names. */
+const testRunOnCpu = 1;
+
 /** A throughput row: millions of records per second, from µs per record on both sides. */
 function throughput(
   name: string,
@@ -176,6 +187,89 @@ async function wakeupLatency(obj: BpfObject, count: number, samples: number[], p
   if (joined !== 0) throw new Error('bench: produce_event failed in the producer thread');
 }
 
+/** Data pages of each CPU's ring in the perf buffer rows (the C harness's PERF_PAGES). */
+const perfPages = 32;
+/** Bytes a 16-byte perf sample takes in the ring: 8-byte header, u32 size, data, rounded to 8. */
+const perfSpan = (16 + 12 + 7) & ~7;
+/**
+ * Untimed perf drains before the timed ones (the C harness warms up over PERF_WARM_UP): the
+ * drain loop is optimised within the first few (each reads 4095 samples).
+ */
+const perfWarmUp = 50;
+
+/**
+ * The perf buffer rows: 16-byte samples drained by bpfkit's zero-copy consume, beside
+ * perf_buffer__poll and perf_buffer__consume, the same work on both sides. Each CPU's ring
+ * has 32 pages (128 KiB). The reading thread is pinned to the last CPU it may run on and
+ * the fills run there too (BPF_F_TEST_RUN_ON_CPU on the thread's own CPU, so the kernel runs
+ * them in place): each side drains samples written on the CPU it reads on, whichever CPUs
+ * the scheduler would have picked for either (a fill on the other CPU drained about as fast
+ * here: the pinning makes both sides alike, not faster). Before each timed drain, one fill
+ * writes as many samples as the ring holds (4095: nothing is lost, nothing splits); only the
+ * drain of those is timed, some 15 µs on libbpf's side, 4 times the samples of the earlier
+ * 8-page row, so a clock read or poll's first epoll_wait weighs little on it. Each side
+ * takes the median time per sample of `rounds` drains after untimed warm-up drains, in
+ * `chunks` chunks that alternate with libbpf's; both callbacks read each sample's first u32
+ * (its sequence number), and the row checks that both sides drained as many samples a
+ * drain, on the same CPU, losing none. A fill takes some 30 ms here (8 µs a sample, with
+ * the wake-up after each sample libbpf and bpfkit both ask for), hence fewer rounds than the
+ * ring buffer rows: 100 drains a chunk, as many samples as the earlier row's 400 fills.
+ */
+async function perfFigures(
+  obj: BpfObject,
+  rounds: number,
+  chunks: number,
+  reference: LibbpfFigure,
+  path: string,
+): Promise<Figure[]> {
+  const sample = obj.program('sample').fd;
+  using pb = openPerfBuffer(obj.map('samples').fd, { pageCount: perfPages });
+  const cpu = lastAllowedCpu();
+  if (!pb.cpus.includes(cpu)) throw new Error(`bench: the perf buffer has no ring on CPU ${cpu}`);
+  // The kernel keeps a ring at most one byte short of full.
+  const perDrain = Math.floor((perfPages * pageSize() - 1) / perfSpan);
+  const fillArgs = { ctx: args(perDrain, 16, 0), cpu, flags: testRunOnCpu };
+  const fill = () => {
+    if (testRun(sample, fillArgs).retval !== perDrain) throw new Error('bench: a perf fill did not fit the ring');
+  };
+  const sequences = { sum: 0 };
+  const readSequence = (view: PerfSample<RecordView>) => {
+    sequences.sum += view.data.u32(0);
+  };
+  const theirsPerSample = (figure: string) => {
+    const result = reference(figure, rounds, path);
+    if (result.samples !== rounds * perDrain || result.lost !== 0 || result.cpu !== cpu) {
+      throw new Error(
+        `bench: ${figure} drained ${(result.samples ?? 0) / rounds} samples a drain on CPU ${result.cpu} ` +
+          `(${result.lost} lost), bpfkit ${perDrain} on CPU ${cpu}`,
+      );
+    }
+    return (result.median_ns ?? 0) / 1000;
+  };
+  const perf: number[] = [];
+  const perfPoll: number[] = [];
+  const perfConsume: number[] = [];
+  const unpin = pinThread(cpu);
+  try {
+    for (let chunk = 0; chunk < chunks; chunk++) {
+      await perRecord(perf, rounds, chunk === 0 ? perfWarmUp : 0, fill, () => pb.consume(readSequence), perDrain);
+      perfPoll.push(theirsPerSample('perfbuf-16'));
+      perfConsume.push(theirsPerSample('perfbuf-consume-16'));
+    }
+  } finally {
+    unpin();
+  }
+  if (sequences.sum === 0) throw new Error('bench: no samples were read');
+  if (pb.lost.some((n) => n !== 0)) throw new Error(`bench: the perf buffer lost samples (${pb.lost})`);
+  const name = 'perf buffer: 16-byte samples per second, zero-copy consume';
+  return [
+    throughput(name, median(perf), median(perfPoll), 'libbpf perf_buffer__poll', 0.5),
+    // perf_buffer__poll starts with an epoll_wait, which perf_buffer__consume skips (it reads
+    // every CPU's ring, as bpfkit's consume does): the same drain without the syscall.
+    throughput(name, median(perf), median(perfConsume), 'libbpf perf_buffer__consume', undefined),
+  ];
+}
+
 /**
  * Rows for 16- and 256-byte ring buffer records (zero-copy, the iterators of batches and of
  * single records, and the bound of any iterator of single records), 16-byte perf samples
@@ -185,7 +279,7 @@ async function wakeupLatency(obj: BpfObject, count: number, samples: number[], p
  */
 export async function eventFigures(
   quick: boolean,
-  reference: (figure: string, count: number, input: string) => { median_ns?: number; samples?: number },
+  reference: LibbpfFigure,
   producerLibrary: string,
 ): Promise<Figure[]> {
   const path = fixture('events').path;
@@ -296,52 +390,7 @@ export async function eventFigures(
       ),
     );
   }
-  // Perf buffer: 8 pages a CPU, filled on the CPU the fill runs on (as the C side's) with
-  // 16-byte samples (32 bytes with their headers): 1023 fit, the kernel reports the 1024th
-  // lost. Both callbacks read each sample's first u32 (its sequence number), both readers
-  // count PERF_RECORD_LOST, and the row checks that both drained as many samples a fill.
-  const sample = obj.program('sample').fd;
-  using pb = openPerfBuffer(obj.map('samples').fd, { pageCount: 8 });
-  const perFill = Math.floor(32768 / 32);
-  const sequences = { sum: 0 };
-  const readSequence = (view: PerfSample<RecordView>) => {
-    sequences.sum += view.data.u32(0);
-  };
-  let drainedPerFill = 0;
-  const theirsPerFill = (figure: string) => {
-    const result = reference(figure, rounds, path);
-    if (result.samples !== rounds * drainedPerFill) {
-      throw new Error(
-        `bench: ${figure} drained ${(result.samples ?? 0) / rounds} samples a fill, bpfkit ${drainedPerFill}`,
-      );
-    }
-    return (result.median_ns ?? 0) / 1000;
-  };
-  const perf: number[] = [];
-  const perfPoll: number[] = [];
-  const perfConsume: number[] = [];
-  for (let chunk = 0; chunk < chunks; chunk++) {
-    await perRecord(
-      perf,
-      rounds,
-      chunk === 0 ? warmUpFills : 0,
-      () => testRun(sample, { ctx: args(perFill, 16, 0) }),
-      () => {
-        drainedPerFill = pb.consume(readSequence);
-        return drainedPerFill;
-      },
-    );
-    perfPoll.push(theirsPerFill('perfbuf-16'));
-    perfConsume.push(theirsPerFill('perfbuf-consume-16'));
-  }
-  if (sequences.sum === 0) throw new Error('bench: no samples were read');
-  const perfName = 'perf buffer: 16-byte samples per second, zero-copy consume';
-  figures.push(
-    throughput(perfName, median(perf), median(perfPoll), 'libbpf perf_buffer__poll', 0.5),
-    // perf_buffer__poll starts with an epoll_wait, which perf_buffer__consume skips (it reads
-    // every CPU's ring, as bpfkit's consume does): the same drain without the syscall.
-    throughput(perfName, median(perf), median(perfConsume), 'libbpf perf_buffer__consume', undefined),
-  );
+  figures.push(...(await perfFigures(obj, quick ? 30 : 100, chunks, reference, path)));
   const wakeups = quick ? 20 : 100;
   const latency: number[] = [];
   const latencyLibbpf: number[] = [];

@@ -1,9 +1,11 @@
 // libbpf's side of `npm run bench`: times the same operations bpfkit is timed on, on
 // the same inputs, with CLOCK_MONOTONIC, and prints one JSON line per figure.
 // Built by bench/run.ts with the system compiler against Debian's libbpf-dev.
+#define _GNU_SOURCE
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,64 +222,138 @@ static int compare_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* What time_events drains: a ring buffer with ring_buffer__poll, or a perf buffer with perf_buffer__poll or perf_buffer__consume. */
-enum drain { RING_POLL, PERF_POLL, PERF_CONSUME };
-
 /*
- * Records per second drained by ring_buffer__poll, perf_buffer__poll or perf_buffer__consume
- * (`drain`): the events fixture's producer fills the buffer with `size`-byte records, then
- * only the drain is timed; reports the median over `rounds` fills of the time per record
- * drained (a median, as a fill preempted on a busy machine would otherwise weigh on a mean),
- * and for a perf buffer the samples the kernel reported lost.
+ * Records per second drained by ring_buffer__poll: the events fixture's producer fills the
+ * ring with `size`-byte records, then only the drain is timed; reports the median over
+ * `rounds` fills of the time per record drained (a median, as a fill preempted on a busy
+ * machine would otherwise weigh on a mean).
  */
-static int time_events(const char *figure, const char *path, int rounds, int size, enum drain drain)
+static int time_ring(const char *figure, const char *path, int rounds, int size)
 {
 	struct bpf_object *obj = bpf_object__open_file(path, NULL);
 	double *samples = calloc(rounds, sizeof(*samples));
 	long records = 0, seen = 0;
-	int perf = drain != RING_POLL;
-	struct perf_totals totals = { 0 };
-	long *drained = perf ? &totals.samples : &seen;
 
 	if (!obj || bpf_object__load(obj)) {
 		fprintf(stderr, "loading %s failed\n", path);
 		return 1;
 	}
-	int prog = bpf_program__fd(bpf_object__find_program_by_name(obj, perf ? "sample" : "produce"));
-	int map = bpf_map__fd(bpf_object__find_map_by_name(obj, perf ? "samples" : "events"));
-	/* As many records as fit: the ring's 16 KiB, or 8 pages for each CPU's perf ring. */
-	int span = perf ? (size + 12 + 7) / 8 * 8 : (size + 8 + 7) / 8 * 8;
-	__u64 args[5] = { (perf ? 32768 : 16384) / span, size, 0, 0, 0 };
+	int prog = bpf_program__fd(bpf_object__find_program_by_name(obj, "produce"));
+	int map = bpf_map__fd(bpf_object__find_map_by_name(obj, "events"));
+	/* As many records as fit in the ring's 16 KiB. */
+	__u64 args[5] = { 16384 / ((size + 8 + 7) / 8 * 8), size, 0, 0, 0 };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args, .ctx_size_in = sizeof(args));
-	struct ring_buffer *rb = perf ? NULL : ring_buffer__new(map, count_record, &seen, NULL);
-	struct perf_buffer *pb = perf ? perf_buffer__new(map, 8, count_sample, count_lost, &totals, NULL) : NULL;
+	struct ring_buffer *rb = ring_buffer__new(map, count_record, &seen, NULL);
 
-	if (!rb && !pb) {
-		fprintf(stderr, "creating the buffer failed\n");
+	if (!rb) {
+		fprintf(stderr, "creating the ring buffer failed\n");
 		return 1;
 	}
 	for (int i = -3; i < rounds; i++) {
 		if (bpf_prog_test_run_opts(prog, &opts))
 			return 1;
-		long before = *drained;
+		long before = seen;
 		long long start = now_ns();
-		int n = drain == PERF_CONSUME ? perf_buffer__consume(pb)
-			: perf		     ? perf_buffer__poll(pb, 0)
-					     : ring_buffer__poll(rb, 0);
+		int n = ring_buffer__poll(rb, 0);
 		long long spent = now_ns() - start;
 
-		if (n < 0 || *drained == before)
+		if (n < 0 || seen == before)
 			return 1;
 		if (i >= 0) {
-			samples[i] = (double)spent / (*drained - before);
-			records += *drained - before;
+			samples[i] = (double)spent / (seen - before);
+			records += seen - before;
 		}
 	}
 	qsort(samples, rounds, sizeof(*samples), compare_double);
-	printf("{\"figure\":\"%s\",\"median_ns\":%.3f,\"samples\":%ld,\"lost\":%llu}\n", figure, samples[rounds / 2],
-	       records, totals.lost);
+	printf("{\"figure\":\"%s\",\"median_ns\":%.3f,\"samples\":%ld}\n", figure, samples[rounds / 2], records);
 	free(samples);
 	ring_buffer__free(rb);
+	bpf_object__close(obj);
+	return 0;
+}
+
+/*
+ * The perf buffer rows' setup, the same as bench/events.ts's: PERF_PAGES data pages a CPU,
+ * filled by one run of the fixture's `sample` program before each timed drain (as many
+ * samples as fit: nothing is lost), after PERF_WARM_UP untimed drains.
+ */
+#define PERF_PAGES 32
+#define PERF_WARM_UP 10
+
+/* The highest-numbered CPU this thread may run on (bench/events.ts picks the same), or -1. */
+static int last_allowed_cpu(void)
+{
+	cpu_set_t allowed;
+
+	if (sched_getaffinity(0, sizeof(allowed), &allowed))
+		return -1;
+	for (int cpu = CPU_SETSIZE - 1; cpu >= 0; cpu--)
+		if (CPU_ISSET(cpu, &allowed))
+			return cpu;
+	return -1;
+}
+
+/*
+ * Samples per second drained by perf_buffer__poll (or perf_buffer__consume when `consume`):
+ * this thread is pinned to the last CPU it may run on, and the fills run there too
+ * (BPF_F_TEST_RUN_ON_CPU), so that every drain reads samples its own CPU just wrote. Before
+ * each timed drain, a fill writes `size`-byte samples into that CPU's ring; only the drain
+ * is timed. Reports the median time per sample over `rounds` drains, the samples
+ * drained, the samples lost, and the CPU.
+ */
+static int time_perf(const char *figure, const char *path, int rounds, int size, int consume)
+{
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	double *samples = calloc(rounds, sizeof(*samples));
+	struct perf_totals totals = { 0 };
+	long records = 0;
+	int cpu = last_allowed_cpu();
+	cpu_set_t pinned;
+
+	CPU_ZERO(&pinned);
+	CPU_SET(cpu, &pinned);
+	if (cpu < 0 || sched_setaffinity(0, sizeof(pinned), &pinned)) {
+		fprintf(stderr, "pinning to CPU %d failed\n", cpu);
+		return 1;
+	}
+	if (!obj || bpf_object__load(obj)) {
+		fprintf(stderr, "loading %s failed\n", path);
+		return 1;
+	}
+	int prog = bpf_program__fd(bpf_object__find_program_by_name(obj, "sample"));
+	int map = bpf_map__fd(bpf_object__find_map_by_name(obj, "samples"));
+	/* A sample takes its size, its u32 size field and an 8-byte header, rounded up to 8. */
+	int span = (size + 12 + 7) / 8 * 8;
+	/* The kernel keeps a ring at most one byte short of full. */
+	__u64 per_fill = (PERF_PAGES * sysconf(_SC_PAGESIZE) - 1) / span;
+	__u64 args[3] = { per_fill, size, 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args, .ctx_size_in = sizeof(args),
+		    .flags = BPF_F_TEST_RUN_ON_CPU, .cpu = cpu);
+	struct perf_buffer *pb = perf_buffer__new(map, PERF_PAGES, count_sample, count_lost, &totals, NULL);
+
+	if (!pb) {
+		fprintf(stderr, "creating the perf buffer failed\n");
+		return 1;
+	}
+	for (int i = -PERF_WARM_UP; i < rounds; i++) {
+		if (bpf_prog_test_run_opts(prog, &opts) || opts.retval != per_fill)
+			return 1;
+		long before = totals.samples;
+		long long start = now_ns();
+		int n = consume ? perf_buffer__consume(pb) : perf_buffer__poll(pb, 0);
+		long long spent = now_ns() - start;
+
+		if (n < 0 || totals.samples == before)
+			return 1;
+		if (i >= 0) {
+			samples[i] = (double)spent / (totals.samples - before);
+			records += totals.samples - before;
+		}
+	}
+	qsort(samples, rounds, sizeof(*samples), compare_double);
+	printf("{\"figure\":\"%s\",\"median_ns\":%.3f,\"samples\":%ld,\"lost\":%llu,\"cpu\":%d}\n", figure,
+	       samples[rounds / 2], records, totals.lost, cpu);
+	free(samples);
 	perf_buffer__free(pb);
 	bpf_object__close(obj);
 	return 0;
@@ -361,11 +437,11 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "ringbuf-wakeup"))
 		return time_wakeup(argv[2], count);
 	if (!strncmp(argv[1], "ringbuf-", 8))
-		return time_events(argv[1], argv[2], count, atoi(argv[1] + 8), RING_POLL);
+		return time_ring(argv[1], argv[2], count, atoi(argv[1] + 8));
 	if (!strncmp(argv[1], "perfbuf-consume-", 16))
-		return time_events(argv[1], argv[2], count, atoi(argv[1] + 16), PERF_CONSUME);
+		return time_perf(argv[1], argv[2], count, atoi(argv[1] + 16), 1);
 	if (!strncmp(argv[1], "perfbuf-", 8))
-		return time_events(argv[1], argv[2], count, atoi(argv[1] + 8), PERF_POLL);
+		return time_perf(argv[1], argv[2], count, atoi(argv[1] + 8), 0);
 	if (!strcmp(argv[1], "btf-open-find"))
 		return time_btf("btf-open-find", argv[2], count, 1);
 	if (!strcmp(argv[1], "btf-parse"))
