@@ -221,22 +221,22 @@ export class PerfBuffer<Item = Uint8Array> extends EventReader<PerfSample<Item>,
     const end = data.length;
     // Small integers from here on (the kernel never has more than the ring waiting, as the
     // mapping is writable); positions are u64, held as doubles.
-    const available = Math.min(waiting, end);
-    const most = Math.min(limit, 0x7fffffff);
+    const available = Math.min(waiting, end, 0x40000000) | 0;
+    // -1 for no limit (a count never reaches it), as in the ring buffer's loop.
+    const most = limit >= 0x40000000 ? -1 : Math.max(Math.ceil(limit), 0) | 0;
     const sample = this.sample;
     const view = sample.data;
     sample.cpu = ring.cpu;
     view.rebase(data, dataView);
     // As the ring buffer's loop: small-integer offsets from `start` (positions are u64, held
-    // as doubles) and module constants in locals keep the per-sample path in registers.
+    // as doubles), an int32 count and limit, and the record types as literals keep the
+    // per-sample path in int32 registers.
     const base = start & mask;
     const sizeShift = isLittleEndianHost ? 16 : 0;
-    const sampleType = PERF_RECORD_SAMPLE;
-    const lostType = PERF_RECORD_LOST;
     let done = 0;
     let count = 0;
     try {
-      while (done < available && count < most) {
+      while (done < available && count !== most) {
         const offset = (base + done) & mask;
         const index = offset >>> 2;
         // struct perf_event_header: u32 type, u16 misc, u16 size (host order, as the words are).
@@ -249,13 +249,18 @@ export class PerfBuffer<Item = Uint8Array> extends EventReader<PerfSample<Item>,
           count += this.readSplit(ring, index, size, callback);
           continue;
         }
-        if (type === sampleType) {
-          // u32 size of the raw data, then the data.
+        if (type === 9) {
+          // PERF_RECORD_SAMPLE (a literal, as ring-layout.ts explains).
           count++;
+          // u32 size of the raw data (taken as int32 here: a negative one is too big), then
+          // the data; never past the record's end.
+          const raw = (words[index + 2] as number) | 0;
+          const room = size - 12;
           view.offset = offset + 12;
-          view.length = Math.min(words[index + 2] as number, size - 12);
+          view.length = raw >= 0 && raw < room ? raw : room;
           callback(sample);
-        } else if (type === lostType) {
+        } else if (type === 2) {
+          // PERF_RECORD_LOST
           this.addLost(ring.cpu, words, index);
         }
       }

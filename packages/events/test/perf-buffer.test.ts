@@ -1,6 +1,6 @@
 import { testRun } from '@bpfkit/syscall';
 import { describe, expect, it } from 'vitest';
-import { EventsError, openPerfBuffer, type PerfSample, sharedWaiter } from '../src/index.js';
+import { EventsError, openPerfBuffer, type PerfSample, type RecordView, sharedWaiter } from '../src/index.js';
 import { onlineCpus } from '../src/online-cpus.js';
 import { args, bpfUnavailable, eventMappings, loadEvents, openFdCount } from './kernel.js';
 
@@ -56,6 +56,20 @@ describe.skipIf(unavailable !== undefined)('perf buffer reader', () => {
     pb.consume((sample) => after.push({ cpu: sample.cpu, data: sample.data.copy() }));
     expect(after.map((s) => header(s.data).seq)).toEqual([100]);
     expect(pb.lost[cpu]).toBe(100 - taken);
+  });
+
+  it('stops a consume at its limit (a fraction rounds up) and reads nothing for a limit of 0, below 0 or NaN', () => {
+    using obj = loadEvents();
+    using pb = openPerfBuffer(obj.map('samples').fd, { pageCount: 1 });
+    const cpu = pb.cpus[0] as number;
+    expect(sampleOn(obj.program('sample').fd, cpu, 12, 16, 0)).toBe(12);
+    const seen: number[] = [];
+    const read = (sample: PerfSample<RecordView>) => seen.push(header(sample.data.bytes()).seq);
+    for (const limit of [0, -1, Number.NaN]) expect(pb.consume(read, limit)).toBe(0);
+    expect(pb.consume(read, 2)).toBe(2);
+    expect(pb.consume(read, 2.5)).toBe(3);
+    expect(pb.consume(read)).toBe(7);
+    expect(seen).toEqual(Array.from({ length: 12 }, (_, i) => i));
   });
 
   it('wakes an async iterator, yields copies tagged with their CPU, and cleans up on close', async () => {
