@@ -5,7 +5,7 @@ import { describeRelocationSection, type RelocationSection } from './relocations
 import { readSectionHeaders, type Section, sectionNameTableIndex } from './sections.js';
 import type { ElfSource } from './source.js';
 import { StringTable } from './strings.js';
-import { readSymbolColumns, type SymbolColumns } from './symbol-columns.js';
+import { SymbolTableView } from './symbol-table-view.js';
 import { type ElfSymbol, readSymbols } from './symbols.js';
 
 /** Options for {@link parseElf}. */
@@ -30,7 +30,7 @@ export class ElfFile {
   private sectionsByName: Map<string, Section> | undefined;
   private symbolList: readonly ElfSymbol[] | undefined;
   private dynamicSymbolList: readonly ElfSymbol[] | undefined;
-  private columns: { symbols?: SymbolColumns | undefined; dynamic?: SymbolColumns | undefined } = {};
+  private views: { symbols?: SymbolTableView | undefined; dynamic?: SymbolTableView | undefined } = {};
   private relocationList: readonly RelocationSection[] | undefined;
   private readonly stringTables = new Map<number, StringTable>();
 
@@ -138,17 +138,17 @@ export class ElfFile {
   }
 
   /**
-   * The symbol table (`dynamic`: the dynamic one) as {@link SymbolColumns}, typed arrays
-   * with no object per symbol, for scans over every symbol; undefined without one. Same
-   * checks and errors as {@link symbols}.
+   * The symbol table (`dynamic`: the dynamic one) as a {@link SymbolTableView}, read in
+   * place with no object per symbol, for scans over every symbol; undefined without one.
+   * Same checks and errors as {@link symbols}.
    */
-  symbolColumns(dynamic = false): SymbolColumns | undefined {
+  symbolTableView(dynamic = false): SymbolTableView | undefined {
     const key = dynamic ? 'dynamic' : 'symbols';
-    if (!(key in this.columns)) {
+    if (!(key in this.views)) {
       const table = dynamic ? this.dynamicSymbolTableSection : this.symbolTableSection;
-      this.columns[key] = table === undefined ? undefined : readSymbolColumns(this.reader, table, this.sections);
+      this.views[key] = table === undefined ? undefined : new SymbolTableView(this.reader, table, this.sections);
     }
-    return this.columns[key];
+    return this.views[key];
   }
 
   /**

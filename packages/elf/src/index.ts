@@ -38,7 +38,7 @@ export { Section } from './sections.js';
 export type { ElfSource } from './source.js';
 export { StringSection } from './string-section.js';
 export { StringTable } from './strings.js';
-export type { SymbolColumns } from './symbol-columns.js';
+export { SymbolTableView } from './symbol-table-view.js';
 export type { ElfSymbol } from './symbols.js';
 export { isReservedSectionIndex } from './symbols.js';
 export { decodeUtf8 } from './text.js';

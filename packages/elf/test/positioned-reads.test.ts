@@ -37,8 +37,8 @@ describe('a file read by position', () => {
     const bytes = new Uint8Array(readFileSync(libcPath()));
     const source = new PositionedSource(bytes);
     const elf = parseElfFrom(source, { name: 'libc.so.6' });
-    const columns = elf.symbolColumns(true);
-    expect(columns?.count).toBe(parseElf(bytes).dynamicSymbols.length);
+    const view = elf.symbolTableView(true);
+    expect(view?.count).toBe(parseElf(bytes).dynamicSymbols.length);
 
     const whole = parseElf(bytes);
     const table = whole.dynamicSymbolTableSection as Section;
@@ -51,7 +51,7 @@ describe('a file read by position', () => {
     const read = source.reads.reduce((sum, [, length]) => sum + length, 0);
     expect(read).toBeLessThan(bytes.length / 4);
     // Each part once: the sections keep what they read.
-    void elf.symbolColumns(true);
+    void elf.symbolTableView(true);
     void elf.dynamicSymbols;
     expect(source.reads.reduce((sum, [, length]) => sum + length, 0)).toBe(read);
   });

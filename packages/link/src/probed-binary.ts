@@ -1,8 +1,8 @@
 import type { Stats } from 'node:fs';
-import { type ElfFile, type ElfSymbol, readSdtNotes, type SdtNote, type SymbolColumns } from '@bpfkit/elf';
+import { type ElfFile, type ElfSymbol, readSdtNotes, type SdtNote } from '@bpfkit/elf';
 import { openElfFileSync } from '@bpfkit/elf/node';
 import { readElfRegions } from './elf-regions.js';
-import { globMatcher, literalPrefix } from './glob.js';
+import { ByteGlob } from './glob.js';
 
 const STT_FUNC = 2;
 const STT_GNU_IFUNC = 10;
@@ -95,7 +95,8 @@ export class ProbedBinary {
 
   /**
    * The functions whose bare name matches glob `pattern`, one per file offset (the first
-   * symbol there), in offset order; matched once per pattern.
+   * symbol there), in offset order: from `.symtab`, or from `.dynsym` when `.symtab` has
+   * none (libbpf's rule); matched once per pattern.
    */
   functionsMatching(pattern: string): readonly ProbedFunction[] {
     let found = this.matches.get(pattern);
@@ -130,42 +131,42 @@ export class ProbedBinary {
   }
 
   /**
-   * One scan of `elf`'s `.symtab` then `.dynsym` as typed columns (once per pattern): each
-   * function symbol defined in a section whose bare name matches `pattern` (a literal prefix
-   * compared as bytes, anything else decoded and matched), then one per file offset, the
-   * first in table order.
+   * One scan of `elf`'s `.symtab`, then of `.dynsym` only when `.symtab` has no match (as
+   * libbpf stops at the first table with matches), once per pattern: each function symbol
+   * defined in a section whose bare name matches `pattern`, compared as bytes in the string
+   * table (nothing decoded), then one per file offset, the first in table order.
    */
   private matchesOf(pattern: string, elf: ElfFile): MatchKeys {
     let keys = this.matchKeys.get(pattern);
     if (keys !== undefined) return keys;
-    const prefix = literalPrefix(pattern);
-    const test: Glob | undefined = prefix === undefined ? globMatcher(pattern) : undefined;
+    const glob = new ByteGlob(pattern);
     const shift = fileShifts(elf);
     const offsets: number[] = [];
     const ordinals: number[] = [];
     let first = 0; // ordinal of the table's symbol 0
-    for (const columns of [elf.symbolColumns(false), elf.symbolColumns(true)]) {
-      if (columns === undefined) continue;
-      const names = columns.names.section.data;
-      for (let i = 0; i < columns.count; i++) {
-        const type = (columns.info[i] as number) & 0xf;
+    for (const table of [elf.symbolTableView(false), elf.symbolTableView(true)]) {
+      if (table === undefined) continue;
+      const names = table.names.section.data;
+      // Names from here on run past the table without a NUL (none when its last byte is one).
+      const unterminated =
+        names.length === 0 || names[names.length - 1] === 0 ? names.length : names.lastIndexOf(0) + 1;
+      for (let i = 0; i < table.count; i++) {
+        const type = table.info(i) & 0xf;
         if (type !== STT_FUNC && type !== STT_GNU_IFUNC) continue;
         // Undefined (imported) and absolute symbols have no bytes in the file to probe.
-        const section = columns.sectionIndexes[i] as number;
+        const section = table.sectionIndex(i);
         const delta = section === 0 ? undefined : shift[section];
         if (delta === undefined) continue;
-        const nameOffset = columns.nameOffsets[i] as number;
-        // Past the table: decoding throws what the object reader throws.
-        if (nameOffset >= names.length) columns.names.at(nameOffset, 'st_name of symbol', i);
-        const matches =
-          prefix !== undefined
-            ? startsWith(names, nameOffset, prefix)
-            : (test as Glob)(bareName(columns, nameOffset, i));
-        if (!matches) continue;
-        offsets.push((columns.values[i] as number) + delta);
+        const nameOffset = table.nameOffset(i);
+        // Past the table or unterminated: decoding throws what the object reader throws.
+        if (nameOffset >= unterminated) table.names.at(nameOffset, 'st_name of symbol', i);
+        // `st_name` 0 is the empty name, whatever byte 0 of the table holds.
+        if (!glob.matchesBareName(names, nameOffset === 0 ? names.length : nameOffset)) continue;
+        offsets.push(table.value(i) + delta);
         ordinals.push(first + i);
       }
-      first += columns.count;
+      if (offsets.length > 0) break;
+      first += table.count;
     }
     keys = firstPerOffset(offsets, ordinals);
     this.matchKeys.set(pattern, keys);
@@ -214,51 +215,51 @@ interface MatchKeys {
   readonly ordinals: readonly number[];
 }
 
-/** True when the string at `at` in `names` starts with the bytes of `prefix` (false when the table ends first). */
-function startsWith(names: Uint8Array, at: number, prefix: Uint8Array): boolean {
-  if (at + prefix.length > names.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (names[at + i] !== prefix[i]) return false;
-  return true;
-}
-
-/** A compiled glob over bare names. */
-type Glob = (name: string) => boolean;
-
-/** Symbol `index`'s name without its version (`malloc` for `malloc@@GLIBC_2.2.5`), decoded. */
-function bareName(columns: SymbolColumns, nameOffset: number, index: number): string {
-  const name = nameOffset === 0 ? '' : columns.names.at(nameOffset, 'st_name of symbol', index);
-  const at = name.indexOf('@');
-  return at < 0 ? name : name.slice(0, at);
-}
+/** The sort keys of {@link firstPerOffset}, kept from one call to the next (fresh memory per attach costs more than the sort). */
+let sortKeys = new Float64Array(0);
 
 /** Room for an ordinal below a file offset in one sort key (offsets below 2^32 keep keys below 2^53). */
 const ORDINAL_ROOM = 2 ** 21;
 
 /**
- * `offsets` sorted, one each (with the lowest ordinal there). Sorted as numbers packing
- * offset and ordinal, which a Float64Array sorts natively, far faster than pairs through a
- * comparator; tables too large to pack take the comparator.
+ * `offsets` sorted, one each (with the lowest ordinal there), from matches in scan order
+ * (ordinals ascending). Offsets already ascending (a table sorted by address) are taken as
+ * they are; else sorted as numbers packing offset and ordinal, which a Float64Array sorts
+ * natively, far faster than pairs through a comparator; tables too large to pack take the
+ * comparator.
  */
-function firstPerOffset(offsets: readonly number[], ordinals: readonly number[]): MatchKeys {
+function firstPerOffset(offsets: number[], ordinals: number[]): MatchKeys {
+  let ascending = true;
+  let packable = true;
+  for (let i = 0; i < offsets.length; i++) {
+    const offset = offsets[i] as number;
+    if (i > 0 && offset <= (offsets[i - 1] as number)) ascending = false;
+    if (offset >= 2 ** 32 || (ordinals[i] as number) >= ORDINAL_ROOM) packable = false;
+  }
+  if (ascending) return { offsets, ordinals };
   const sortedOffsets: number[] = [];
   const sortedOrdinals: number[] = [];
-  const keep = (offset: number, ordinal: number) => {
-    if (sortedOffsets.at(-1) === offset) return;
-    sortedOffsets.push(offset);
-    sortedOrdinals.push(ordinal);
-  };
-  if (ordinals.every((o) => o < ORDINAL_ROOM) && offsets.every((o) => o < 2 ** 32)) {
-    const keys = new Float64Array(offsets.length);
+  if (packable) {
+    if (sortKeys.length < offsets.length) sortKeys = new Float64Array(Math.max(offsets.length, sortKeys.length * 2));
+    const keys = sortKeys.subarray(0, offsets.length);
     for (let i = 0; i < keys.length; i++) keys[i] = (offsets[i] as number) * ORDINAL_ROOM + (ordinals[i] as number);
     keys.sort();
-    for (const key of keys) {
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as number;
       const ordinal = key % ORDINAL_ROOM;
-      keep((key - ordinal) / ORDINAL_ROOM, ordinal);
+      const offset = (key - ordinal) / ORDINAL_ROOM;
+      if (offset === sortedOffsets[sortedOffsets.length - 1]) continue;
+      sortedOffsets.push(offset);
+      sortedOrdinals.push(ordinal);
     }
   } else {
     // Ordinals grow in scan order, so positions break ties as ordinals do.
     const order = offsets.map((_, i) => i).sort((a, b) => (offsets[a] as number) - (offsets[b] as number) || a - b);
-    for (const i of order) keep(offsets[i] as number, ordinals[i] as number);
+    for (const i of order) {
+      if (offsets[i] === sortedOffsets[sortedOffsets.length - 1]) continue;
+      sortedOffsets.push(offsets[i] as number);
+      sortedOrdinals.push(ordinals[i] as number);
+    }
   }
   return { offsets: sortedOffsets, ordinals: sortedOrdinals };
 }

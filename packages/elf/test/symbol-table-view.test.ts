@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { allFixtures, StringTableWriter, symbolBytes, writeElf } from '@bpfkit/fixtures';
 import { describe, expect, it } from 'vitest';
-import { ElfError, type ElfFile, parseElf, SectionType, type SymbolColumns } from '../src/index.js';
+import { ElfError, type ElfFile, parseElf, SectionType, type SymbolTableView } from '../src/index.js';
 
-/** The columns turned back into the fields the object reader gives. */
-function rows(columns: SymbolColumns | undefined) {
-  if (columns === undefined) return [];
-  return Array.from({ length: columns.count }, (_, i) => ({
-    name: columns.nameOffsets[i] === 0 ? '' : columns.names.at(columns.nameOffsets[i] as number),
-    value: columns.values[i],
-    bind: (columns.info[i] as number) >> 4,
-    type: (columns.info[i] as number) & 0xf,
-    sectionIndex: columns.sectionIndexes[i],
+/** The view's fields, symbol by symbol, as the object reader gives them. */
+function rows(view: SymbolTableView | undefined) {
+  if (view === undefined) return [];
+  return Array.from({ length: view.count }, (_, i) => ({
+    name: view.nameOffset(i) === 0 ? '' : view.names.at(view.nameOffset(i)),
+    value: view.value(i),
+    bind: view.info(i) >> 4,
+    type: view.info(i) & 0xf,
+    sectionIndex: view.sectionIndex(i),
   }));
 }
 
@@ -25,11 +25,11 @@ function objects(elf: ElfFile, dynamic: boolean) {
   }));
 }
 
-describe('symbol columns', () => {
+describe('a symbol table view', () => {
   it.each(allFixtures())('hold what the symbol objects hold: $label', ({ path }) => {
     const elf = parseElf(new Uint8Array(readFileSync(path)));
-    expect(rows(elf.symbolColumns())).toEqual(objects(elf, false));
-    expect(elf.symbolColumns()).toBe(elf.symbolColumns());
+    expect(rows(elf.symbolTableView())).toEqual(objects(elf, false));
+    expect(elf.symbolTableView()).toBe(elf.symbolTableView());
   });
 
   it('read the dynamic symbol table of a shared library', () => {
@@ -37,18 +37,31 @@ describe('symbol columns', () => {
     const libc = readFileSync('/proc/self/maps', 'utf8').match(/\S*\/libc\.so\.6$/m)?.[0];
     if (libc === undefined) throw new Error('this process maps no libc.so.6');
     const elf = parseElf(new Uint8Array(readFileSync(libc)));
-    const dynamic = elf.symbolColumns(true);
+    const dynamic = elf.symbolTableView(true);
     expect(dynamic?.count).toBeGreaterThan(100);
     expect(rows(dynamic)).toEqual(objects(elf, true));
   });
 
   it('are undefined for a file without the table', () => {
     const { bytes } = writeElf({ sections: [{ name: '.text', type: SectionType.PROGBITS, data: new Uint8Array(8) }] });
-    expect(parseElf(bytes).symbolColumns()).toBeUndefined();
-    expect(parseElf(bytes).symbolColumns(true)).toBeUndefined();
+    expect(parseElf(bytes).symbolTableView()).toBeUndefined();
+    expect(parseElf(bytes).symbolTableView(true)).toBeUndefined();
   });
 
-  it('refuse what the object reader refuses, with the same error', () => {
+  it.each([
+    {
+      what: 'SHN_XINDEX without an extended index',
+      shndx: 0xffff,
+      value: 0,
+      error: { code: 'bad-index', context: { field: 'st_shndx', entry: 1 } },
+    },
+    {
+      what: 'a value past 2^53',
+      shndx: 1,
+      value: 2 ** 53,
+      error: { code: 'too-large', context: { field: 'st_value', entry: 1 } },
+    },
+  ])('refuses what the object reader refuses, with the same error: $what', ({ shndx, value, error }) => {
     const names = new StringTableWriter();
     const main = names.add('main');
     const { bytes } = writeElf({
@@ -57,7 +70,7 @@ describe('symbol columns', () => {
         {
           name: '.symtab',
           type: SectionType.SYMTAB,
-          data: symbolBytes([{ name: main, info: 0x12, shndx: 0xffff, size: 8 }]),
+          data: symbolBytes([{ name: main, info: 0x12, shndx, value, size: 8 }]),
           link: 1,
           entsize: 24,
         },
@@ -71,8 +84,8 @@ describe('symbol columns', () => {
       }
       return undefined;
     };
-    const columns = failure(() => parseElf(bytes).symbolColumns());
-    expect(columns).toMatchObject({ code: 'bad-index', context: { field: 'st_shndx', entry: 1 } });
-    expect(columns).toEqual(failure(() => parseElf(bytes).symbols));
+    const view = failure(() => rows(parseElf(bytes).symbolTableView()));
+    expect(view).toMatchObject(error);
+    expect(view).toEqual(failure(() => parseElf(bytes).symbols));
   });
 });
