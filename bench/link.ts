@@ -7,7 +7,11 @@
 // row falls back to libbpf 1.1 (a uprobe per site) and the uprobe.multi row says it has no
 // reference. CI (.ci/run) sets BPFKIT_NEWEST_LIBBPF to the machine's /tmp/link-libbpf when it has one. Both sides describe the USDT maps once (libbpf's USDT manager, our openUsdtMaps).
 // ELF files are parsed afresh in every round on both sides (libbpf parses at every attach
-// call; bpfkit once per round, as its cache is cleared). Rounds run in blocks, ours then
+// call; bpfkit once per round, as its cache is cleared). The usdt row times the same work on
+// both sides (checked with strace -f -v -e trace=bpf on each): the same binary and 100
+// probes, one uprobe_multi link per bpf_program__attach_usdt / attachUsdt call, each after
+// one BPF_MAP_UPDATE_ELEM of its spec. Closing a uprobe_multi link costs tens of ms of kernel
+// time on either side, so links are closed outside the timed part on both. Rounds run in blocks, ours then
 // libbpf's, alternating, so that both sides see the same load; each figure is the median of
 // all its side's rounds.
 import { execFileSync } from 'node:child_process';

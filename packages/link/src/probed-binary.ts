@@ -2,6 +2,7 @@ import type { Stats } from 'node:fs';
 import { type ElfFile, type ElfSymbol, readSdtNotes, type SdtNote } from '@bpfkit/elf';
 import { openElfFileSync } from '@bpfkit/elf/node';
 import { readElfRegions } from './elf-regions.js';
+import type { LinkErrorContext } from './errors.js';
 import { ByteGlob } from './glob.js';
 
 const STT_FUNC = 2;
@@ -173,16 +174,23 @@ export class ProbedBinary {
     return keys;
   }
 
-  /** The sites of USDT probe `provider:name`, from the notes parsed once. */
-  sdtProbes(provider: string, name: string): readonly SdtNote[] {
+  /**
+   * The sites of USDT probe `provider:name`, from the notes parsed once. Unless the file was
+   * read whole for another lookup, this reads only its header, section headers, section
+   * names and `.note.stapsdt` (taking the loaded address ranges from the same read).
+   * @throws {@link LinkError} `not-found` (with `context`) when the file cannot be read;
+   * ElfError when it is not a well-formed ELF file or its notes are malformed.
+   */
+  sdtProbes(provider: string, name: string, context: LinkErrorContext = {}): readonly SdtNote[] {
     if (this.notesByProbe === undefined) {
-      this.notesByProbe = new Map();
-      for (const note of readSdtNotes(this.elf)) {
-        const key = `${note.provider}:${note.name}`;
-        const list = this.notesByProbe.get(key);
-        if (list === undefined) this.notesByProbe.set(key, [note]);
-        else list.push(note);
-      }
+      const whole = this.whole;
+      this.notesByProbe =
+        whole !== undefined
+          ? notesByProbe(whole)
+          : readElfRegions(this.path, this.size, { ...context, path: this.path }, (elf) => {
+              this.ranges ??= loadedRanges(elf);
+              return notesByProbe(elf);
+            });
     }
     return this.notesByProbe.get(`${provider}:${name}`) ?? [];
   }
@@ -202,6 +210,18 @@ export class ProbedBinary {
     }
     return undefined;
   }
+}
+
+/** The USDT notes of `elf` grouped by `provider:name`, in note order. */
+function notesByProbe(elf: ElfFile): Map<string, SdtNote[]> {
+  const grouped = new Map<string, SdtNote[]>();
+  for (const note of readSdtNotes(elf)) {
+    const key = `${note.provider}:${note.name}`;
+    const list = grouped.get(key);
+    if (list === undefined) grouped.set(key, [note]);
+    else list.push(note);
+  }
+  return grouped;
 }
 
 /** Per section, what turns an address in it into a file offset (`sh_offset − sh_addr`). */

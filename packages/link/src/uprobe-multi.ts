@@ -32,6 +32,15 @@ export interface UprobeMultiOptions {
 /** The three arrays a uprobe_multi link takes, each in its own reused buffer. */
 const scratch = { offsets: new U64Scratch(), refCtrOffsets: new U64Scratch(), cookies: new U64Scratch() };
 
+/** The path of the last link made, as a native C string: USDT makes a link per probe of one binary. */
+let lastPath: { readonly path: string; readonly bytes: Uint8Array } | undefined;
+
+/** `path` as a native C string, encoded again only when it differs from the last one (the kernel copies it). */
+function pathBytes(path: string): Uint8Array {
+  if (lastPath?.path !== path) lastPath = { path, bytes: cString(path) };
+  return lastPath.bytes;
+}
+
 /**
  * Attaches a `uprobe.multi` program to many places of one binary through a single link
  * (BPF_LINK_CREATE with `BPF_TRACE_UPROBE_MULTI`, Linux 6.6+): the functions matching a
@@ -83,7 +92,6 @@ export function createUprobeMultiLink(
 ): Link {
   const retprobe = options.retprobe ?? false;
   const kind = retprobe ? 'uretprobe.multi' : 'uprobe.multi';
-  const pathBytes = cString(path);
   const fd = kernelStep('create the uprobe_multi link', context, () =>
     createLink(
       {
@@ -92,7 +100,7 @@ export function createUprobeMultiLink(
         attachType: ATTACH_UPROBE_MULTI,
         fill: (attr) => {
           attr
-            .pointer(linkCreateAttr.uprobe_multi.path, pathBytes)
+            .pointer(linkCreateAttr.uprobe_multi.path, pathBytes(path))
             .pointer(linkCreateAttr.uprobe_multi.offsets, scratch.offsets.fill(offsets))
             .pointer(
               linkCreateAttr.uprobe_multi.ref_ctr_offsets,

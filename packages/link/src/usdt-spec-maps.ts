@@ -10,6 +10,7 @@ import {
 } from '@bpfkit/syscall';
 import { kernelStep, LinkError, type LinkErrorContext } from './errors.js';
 import { USDT_SPEC_SIZE } from './usdt-args.js';
+import { UsdtSpecIds } from './usdt-spec-ids.js';
 
 /** The maps `usdt.bpf.h` reads, from the program's object (libbpf's names: `__bpf_usdt_specs`, `__bpf_usdt_ip_to_spec_id`). */
 export interface UsdtMaps {
@@ -20,7 +21,11 @@ export interface UsdtMaps {
 }
 
 /** Spec ids in use per `__bpf_usdt_specs` map (by map id), shared by every USDT link of the process. */
-const usedSpecIds = new Map<number, Set<number>>();
+const specIdsByMap = new Map<number, UsdtSpecIds>();
+
+/** The key of a one-spec update, reused (the kernel copies it during the call). */
+const oneId = new Uint8Array(4);
+const oneIdView = new DataView(oneId.buffer);
 
 /** `values` as u32s in host order, in one buffer. */
 function u32Array(values: readonly number[]): Uint8Array {
@@ -37,7 +42,7 @@ function u32Array(values: readonly number[]): Uint8Array {
  * probe addresses to spec ids.
  */
 export class UsdtSpecMaps implements UsdtMaps {
-  private readonly used: Set<number>;
+  private readonly ids: UsdtSpecIds;
   private ipLayout: MapLayout | undefined;
 
   /** @internal built by {@link openUsdtMaps} */
@@ -49,35 +54,32 @@ export class UsdtSpecMaps implements UsdtMaps {
     /** The spec map's layout and capacity, as the kernel reported them. */
     private readonly specLayout: MapLayout & { readonly id: number; readonly maxEntries: number },
   ) {
-    const used = usedSpecIds.get(specLayout.id) ?? new Set<number>();
-    usedSpecIds.set(specLayout.id, used);
-    this.used = used;
+    let ids = specIdsByMap.get(specLayout.id);
+    if (ids === undefined) {
+      ids = new UsdtSpecIds(specLayout.maxEntries);
+      specIdsByMap.set(specLayout.id, ids);
+    }
+    this.ids = ids;
   }
 
-  /** The lowest `count` spec ids not in use, marked used. */
+  /**
+   * The lowest `count` spec ids not in use, marked used.
+   * @throws {@link LinkError} `bad-target` when fewer are free.
+   */
   takeSpecIds(count: number, context: LinkErrorContext): number[] {
-    const ids: number[] = [];
-    for (let id = 0; ids.length < count; id++) {
-      if (id >= this.specLayout.maxEntries) {
-        this.releaseSpecIds(ids);
-        throw new LinkError(
-          'bad-target',
-          `all ${this.specLayout.maxEntries} USDT spec ids of the spec map are in use`,
-          context,
-          'close USDT links no longer needed, or give the object a larger __bpf_usdt_specs map',
-        );
-      }
-      if (!this.used.has(id)) {
-        this.used.add(id);
-        ids.push(id);
-      }
-    }
-    return ids;
+    const ids = this.ids.take(count);
+    if (ids !== undefined) return ids;
+    throw new LinkError(
+      'bad-target',
+      `all ${this.ids.capacity} USDT spec ids of the spec map are in use`,
+      context,
+      'close USDT links no longer needed, or give the object a larger __bpf_usdt_specs map',
+    );
   }
 
   /** Frees spec ids for other links. */
   releaseSpecIds(ids: readonly number[]): void {
-    for (const id of ids) this.used.delete(id);
+    this.ids.release(ids);
   }
 
   /**
@@ -87,9 +89,8 @@ export class UsdtSpecMaps implements UsdtMaps {
   writeSpecs(ids: readonly number[], specs: readonly Uint8Array[], context: LinkErrorContext): void {
     const layout = this.specLayout;
     if (ids.length === 1) {
-      kernelStep('write the USDT spec', context, () =>
-        mapUpdate(this.specs, u32Array(ids), specs[0] as Uint8Array, layout),
-      );
+      oneIdView.setUint32(0, ids[0] as number, isLittleEndianHost);
+      kernelStep('write the USDT spec', context, () => mapUpdate(this.specs, oneId, specs[0] as Uint8Array, layout));
       return;
     }
     const values = new Uint8Array(specs.length * USDT_SPEC_SIZE);

@@ -32,22 +32,37 @@ export interface UsdtOptions {
 /** `e_type` of an executable linked at fixed addresses (not PIE). */
 const ET_EXEC = 2;
 
-/** Parsed argument specs per binary, by argument string: sites of a binary are parsed once while it stays unchanged. */
-const parsedArgs = new WeakMap<ProbedBinary, Map<string, UsdtArgSpec[]>>();
+/** An argument string's decoded specs, with the `struct __bpf_usdt_spec` last encoded from them and its cookie. */
+interface DecodedArgs {
+  readonly specs: readonly UsdtArgSpec[];
+  cookie: bigint;
+  encoded: Uint8Array | undefined;
+}
 
-/** The encoded `struct __bpf_usdt_spec` of argument string `args` with `cookie`, the string parsed once per binary. */
+/** Decoded argument strings per binary: sites of a binary are decoded once while it stays unchanged. */
+const decodedArgs = new WeakMap<ProbedBinary, Map<string, DecodedArgs>>();
+
+/**
+ * The encoded `struct __bpf_usdt_spec` of argument string `args` with `cookie`: the string
+ * decoded once per binary, the bytes encoded again only for another cookie. Callers only
+ * read the bytes (the kernel copies them).
+ */
 function encodedSpec(binary: ProbedBinary, args: string, cookie: bigint, context: { kind: string }): Uint8Array {
-  let parsed = parsedArgs.get(binary);
-  if (parsed === undefined) {
-    parsed = new Map();
-    parsedArgs.set(binary, parsed);
+  let decoded = decodedArgs.get(binary);
+  if (decoded === undefined) {
+    decoded = new Map();
+    decodedArgs.set(binary, decoded);
   }
-  let specs = parsed.get(args);
-  if (specs === undefined) {
-    specs = parseUsdtArgs(args, context);
-    parsed.set(args, specs);
+  let spec = decoded.get(args);
+  if (spec === undefined) {
+    spec = { specs: parseUsdtArgs(args, context), cookie, encoded: undefined };
+    decoded.set(args, spec);
   }
-  return encodeUsdtSpec(specs, cookie, isLittleEndianHost);
+  if (spec.encoded === undefined || spec.cookie !== cookie) {
+    spec.encoded = encodeUsdtSpec(spec.specs, cookie, isLittleEndianHost);
+    spec.cookie = cookie;
+  }
+  return spec.encoded;
 }
 
 /**
@@ -82,7 +97,7 @@ export function attachUsdt(
   const probed = openProbedBinary(binary, context);
   const path = probed.path;
   const where = { ...context, path };
-  const notes = probed.sdtProbes(provider, name);
+  const notes = probed.sdtProbes(provider, name, context);
   if (notes.length === 0) {
     throw new LinkError('not-found', `no USDT probe ${provider}:${name} in '${path}'`, where);
   }

@@ -141,6 +141,44 @@ describe.skipIf(probedUnavailable() !== undefined)('a binary opened for probing'
     expect(binary.fileOffsetOfAddress(0n)).toBeUndefined();
   });
 
+  it("reads a binary's USDT notes and loaded ranges without reading it whole, as from the whole file", () => {
+    const probes = [
+      ['bpfkit', 'pair'],
+      ['bpfkit', 'none'],
+    ] as const;
+    clearBinaryCache();
+    const fds = openFdCount();
+    const partial = openProbedBinary(sites, {});
+    const fromRegions = probes.map(([provider, name]) => partial.sdtProbes(provider, name));
+    expect(openFdCount()).toBe(fds);
+    const addresses = fromRegions.flat().map((note) => note.address);
+    const offsets = addresses.map((address) => partial.fileOffsetOfAddress(address));
+    clearBinaryCache();
+    const whole = openProbedBinary(sites, {});
+    void whole.elf; // read whole first
+    expect(addresses).toHaveLength(2);
+    expect(fromRegions).toEqual(probes.map(([provider, name]) => whole.sdtProbes(provider, name)));
+    expect(offsets).toEqual(addresses.map((address) => whole.fileOffsetOfAddress(address)));
+    expect(offsets.every((offset) => offset !== undefined)).toBe(true);
+  });
+
+  it("refuses USDT notes of a file gone since its stat with not-found naming the probe's context, leaving no fd", () => {
+    const copy = join(dir, 'gone');
+    copyFileSync(sites, copy);
+    clearBinaryCache();
+    const fds = openFdCount();
+    const gone = openProbedBinary(copy, {});
+    rmSync(copy);
+    expect(() => gone.sdtProbes('bpfkit', 'tick', { kind: 'usdt', target: `${copy}:bpfkit:tick` })).toThrow(
+      expect.objectContaining({
+        name: 'LinkError',
+        code: 'not-found',
+        context: expect.objectContaining({ kind: 'usdt', path: copy, errno: 'ENOENT' }),
+      }),
+    );
+    expect(openFdCount()).toBe(fds);
+  });
+
   describe.skipIf(bpfUnavailable() !== undefined)('attached', () => {
     let obj: BpfObject;
     let fdsBefore = 0;

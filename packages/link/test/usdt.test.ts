@@ -184,6 +184,21 @@ describe.skipIf(skip !== undefined)('USDT probes of a binary we build', () => {
     described.releaseSpecIds([0, 1]);
   });
 
+  it('give each attach its own cookie when the same probe of one binary is attached again (the decoded spec is reused)', () => {
+    const described = openUsdtMaps(maps());
+    for (const cookie of [1n, 2n, 2n, undefined, 3n]) {
+      reset();
+      {
+        using _link = attachUsdt(obj.program('on_tick').fd, built.pie, 'bpfkit', 'tick', described, {
+          ...(cookie === undefined ? {} : { cookie }),
+          multi,
+        });
+        runProbed(built.pie, 2);
+      }
+      expect(state(), `cookie ${cookie}`).toMatchObject({ calls: 2n, second_sum: 84n, last_cookie: cookie ?? 0n });
+    }
+  });
+
   it('refuse a spec map whose values are not struct __bpf_usdt_spec when described', () => {
     const refuse = () => openUsdtMaps({ specs: obj.map('.bss').fd });
     expect(refuse).toThrow(/the USDT spec map holds \d+-byte values, not the 208/);
