@@ -206,14 +206,16 @@ const perfWarmUp = 50;
  * the scheduler would have picked for either (a fill on the other CPU drained about as fast
  * here: the pinning makes both sides alike, not faster). Before each timed drain, one fill
  * writes as many samples as the ring holds (4095: nothing is lost, nothing splits); only the
- * drain of those is timed, some 15 µs on libbpf's side, 4 times the samples of the earlier
- * 8-page row, so a clock read or poll's first epoll_wait weighs little on it. Each side
- * takes the median time per sample of `rounds` drains after untimed warm-up drains, in
- * `chunks` chunks that alternate with libbpf's; both callbacks read each sample's first u32
- * (its sequence number), and the row checks that both sides drained as many samples a
- * drain, on the same CPU, losing none. A fill takes some 30 ms here (8 µs a sample, with
- * the wake-up after each sample libbpf and bpfkit both ask for), hence fewer rounds than the
- * ring buffer rows: 100 drains a chunk, as many samples as the earlier row's 400 fills.
+ * drain of those is timed, 15-30 µs on libbpf's side here, 4 times the samples of the earlier
+ * 8-page row, so clock reads weigh little on it (poll's first epoll_wait still weighs: the
+ * perf_buffer__consume row, the same drain without it, has been 1.5-1.8x poll's rate).
+ * Each side takes the median time per sample of `rounds` drains after untimed warm-up
+ * drains, in `chunks` chunks that alternate with libbpf's; both callbacks read each sample's
+ * first u32 (its sequence number), and the row checks that both sides drained as many
+ * samples a drain, on the same CPU, losing none. A fill takes some 30 ms here (8 µs a sample, with
+ * the wake-up after each sample libbpf and bpfkit both ask for), hence fewer drains than the
+ * ring buffer rows' fills, in shorter chunks so that a change of load falls on both sides:
+ * 10 chunks of 50 drains (3 of 30 quick), as many samples as the earlier row's 5 of 400.
  */
 async function perfFigures(
   obj: BpfObject,
@@ -390,7 +392,7 @@ export async function eventFigures(
       ),
     );
   }
-  figures.push(...(await perfFigures(obj, quick ? 30 : 100, chunks, reference, path)));
+  figures.push(...(await perfFigures(obj, quick ? 30 : 50, quick ? chunks : 10, reference, path)));
   const wakeups = quick ? 20 : 100;
   const latency: number[] = [];
   const latencyLibbpf: number[] = [];
