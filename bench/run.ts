@@ -4,10 +4,12 @@
 //   --update-page    rewrite the table in docs/benchmark.md from this run
 //   --corpus DIR     also time loads over the real-world objects under DIR (bench/load.ts)
 //   --only GROUPS    measure only these groups of rows (comma-separated labels, e.g. 'events,links')
+//   --in-this-process  measure the object and load groups in this process too (bench/fresh-process.ts)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type Btf, parseBtf } from '@bpfkit/btf';
 import { fixture, libbpfComparableFixtures } from '@bpfkit/fixtures';
 import { BpfObject } from '@bpfkit/loader';
@@ -27,6 +29,7 @@ import { Bench } from 'tinybench';
 import { btfDumpFigures } from './btf-dump.js';
 import { complexityFigures } from './complexity.js';
 import { eventFigures } from './events.js';
+import { figuresInFreshProcess, inThisProcessFlag } from './fresh-process.js';
 import { genFigures } from './gen.js';
 import { linkFigures } from './link.js';
 import { corpusFolders, loadFigures, medianOf } from './load.js';
@@ -35,6 +38,7 @@ import { type Figure, formatTable, replaceTableSection, row, tableHeader, tableL
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const jsonPath = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
+const inThisProcess = args.includes(inThisProcessFlag);
 /** The group labels `--only` names, if it is given: the other groups are not measured. */
 const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] ?? '').split(',') : undefined;
 if (only !== undefined && args.includes('--update-page')) {
@@ -379,6 +383,16 @@ const allGroups: readonly [string, () => Figure[] | Figure | Promise<Figure[] | 
   ['links', () => linkFigures(quick)],
   ['generated code', () => genFigures(quick)],
 ];
+/**
+ * Groups measured in a fresh process of their own (bench/fresh-process.ts tells why): object
+ * loads there run in a process that has done nothing else, as libbpf's do.
+ */
+const freshProcessGroups = new Set(['objects', 'load']);
+/** The options a group's own process gets from this one. */
+const freshProcessArgs = [
+  ...(quick ? ['--quick'] : []),
+  ...args.flatMap((arg, i) => (arg === '--corpus' ? [arg, args[i + 1] ?? ''] : [])),
+];
 const unknown = only?.filter((label) => !allGroups.some(([name]) => name === label)) ?? [];
 if (unknown.length > 0) {
   console.error(
@@ -388,8 +402,13 @@ if (unknown.length > 0) {
 }
 const groups = allGroups.filter(([label]) => only === undefined || only.includes(label));
 const figures: Figure[] = [];
-process.stderr.write(`${tableLine(tableHeader)}\n`);
+if (!inThisProcess) process.stderr.write(`${tableLine(tableHeader)}\n`);
 for (const [label, measure] of groups) {
+  if (freshProcessGroups.has(label) && !inThisProcess) {
+    // Its own process prints its progress and rows to stderr as it goes.
+    figures.push(...figuresInFreshProcess(fileURLToPath(import.meta.url), label, freshProcessArgs));
+    continue;
+  }
   process.stderr.write(`bench: measuring ${label}…\n`);
   const rows = [await measure()].flat();
   for (const figure of rows) process.stderr.write(`${tableLine(row(figure))}\n`);
