@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { type BtfDumpFormat, btfDumpFormats } from './btf-dump-formats.js';
 import type { GenSkeletonOptions } from './commands/gen-skeleton.js';
 import { ExitCode } from './exit-codes.js';
+import { fileArgument } from './file-argument.js';
 import { type GraphFormat, graphFormats } from './graph-formats.js';
 import { errorJson, reportError } from './report-error.js';
 import { version } from './version.js';
@@ -53,7 +54,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command('inspect')
-    .argument('<object>', 'BPF ELF object')
+    .argument('<object>', 'BPF ELF object', fileArgument)
     .option('--json', 'machine-readable output')
     .description('show sections, programs, maps, slots, BTF and what would fail to load (no privileges needed)')
     .addHelpText('after', '\nExample:\n  bpfkit inspect examples/map-in-map.bpf.o')
@@ -65,7 +66,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command('load')
-    .argument('<object>', 'BPF ELF object')
+    .argument('<object>', 'BPF ELF object', fileArgument)
     .option('--pin <dir>', 'pin programs under <dir>/progs and maps pinned by name under <dir>')
     .option('--pin-maps', "with --pin, also pin every other map under <dir>/<map name> ('.' becomes '_')")
     .option('--const <name=value>', 'set a const volatile global before load (repeatable)', (v, all: string[] = []) => [
@@ -88,7 +89,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command('run')
-    .argument('<object>', 'BPF ELF object')
+    .argument('<object>', 'BPF ELF object', fileArgument)
     .argument('<program>', 'program name')
     .option('--data <hex|@file>', 'input data (hex bytes, or @file); 64 zero bytes by default')
     .option('--repeat <n>', 'run the program n times', positiveCount)
@@ -106,7 +107,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command('events')
-    .argument('<object>', 'BPF ELF object')
+    .argument('<object>', 'BPF ELF object', fileArgument)
     .argument('<map>', 'a ring buffer or perf event array of the object')
     .option('--type <name>', 'decode each record as this BTF struct of the object')
     .option('--json', 'one JSON document per record')
@@ -122,7 +123,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command('trace')
-    .argument('[object]', 'a BPF ELF object to load and attach first')
+    .argument('[object]', 'a BPF ELF object to load and attach first', fileArgument)
     .option('--instance <name>', 'read the tracefs instance instances/<name> instead of the top-level buffer')
     .option('--json', 'one JSON document per line: task, pid, cpu, timestamp, event, message')
     .option('--count <n>', 'stop after n lines')
@@ -154,7 +155,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   const btf = program.command('btf').description('BTF commands');
   btf
     .command('dump')
-    .argument('<file>', 'BPF object or raw BTF file (e.g. /sys/kernel/btf/vmlinux)')
+    .argument('<file>', 'BPF object or raw BTF file (e.g. /sys/kernel/btf/vmlinux)', fileArgument)
     .addOption(
       new Option('--format <format>', 'output format (raw unless --json asks for json)').choices(btfDumpFormats),
     )
@@ -178,7 +179,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command('gen')
     .description('generate TypeScript from an object')
     .command('skeleton')
-    .argument('<object>', 'BPF ELF object (compiled with -g)')
+    .argument('<object>', 'BPF ELF object (compiled with -g)', fileArgument)
     .option('-o, --output <file>', 'write to a file instead of standard output')
     .option('--embed', "put the object's bytes into the module (one file to ship)")
     .option('--type <name>', 'also declare this struct, union, enum or typedef (repeatable)', repeat)
@@ -197,7 +198,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command('disasm')
-    .argument('<object>', 'BPF ELF object')
+    .argument('<object>', 'BPF ELF object', fileArgument)
     .argument('[program]', 'only this program')
     .description('disassemble programs as they will load (subprograms appended), with source lines')
     .addHelpText('after', '\nExample:\n  bpfkit disasm examples/map-in-map.bpf.o')
@@ -209,7 +210,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command('graph')
-    .argument('<object>', 'BPF ELF object')
+    .argument('<object>', 'BPF ELF object', fileArgument)
     .addOption(new Option('--format <format>', 'output format').choices(graphFormats).default('svg'))
     .option('-o, --output <file>', 'write to a file instead of standard output')
     .description('draw programs, maps and the outer -> inner slot links')

@@ -11,10 +11,11 @@ function isSystemError(error: unknown): error is Error & { code: string } {
 
 /**
  * True for a system error about a path the user gave (missing, a directory, unreadable…):
- * the argument is wrong, whatever the errno. A missing file counts even when Node names no path.
+ * the argument is wrong, whatever the errno. A missing file or a directory counts even when
+ * Node names no path (reading a directory fails in `read`, whose error has none).
  */
 function namesAPath(error: Error & { code: string }): boolean {
-  return error.code === 'ENOENT' || typeof (error as { path?: unknown }).path === 'string';
+  return error.code === 'ENOENT' || error.code === 'EISDIR' || typeof (error as { path?: unknown }).path === 'string';
 }
 
 /**

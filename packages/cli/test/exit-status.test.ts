@@ -48,6 +48,8 @@ describe('every documented exit status, from real commands', () => {
     ['an option value outside its choices', ['btf', 'dump', example('map-in-map.bpf.o'), '--format', 'yaml']],
     ['a file that is not an object', ['inspect', join(root, 'package.json')]],
     ['a missing file', ['inspect', join(root, 'no-such.o')]],
+    ['a directory given as the object', ['load', root]],
+    ['a directory given as the BTF file', ['btf', 'dump', root, '--format', 'c']],
     ['a definition the loader refuses', ['inspect', fixture('bad_slot_mismatch').path]],
     ['a program the object does not have', ['disasm', example('map-in-map.bpf.o'), 'no_such_program']],
     ['a constant that is not an integer (1.5)', ['load', fixture('globals_subprogs').path, '--const', 'threshold=1.5']],
@@ -55,6 +57,15 @@ describe('every documented exit status, from real commands', () => {
   ])('2: bad input: %s', async (_what, args) => {
     const { status } = await bpfkit(...args);
     expect(status).toBe(ExitCode.INPUT);
+  });
+
+  it('2: a directory or a missing path as a file argument is named, with what to give instead', async () => {
+    const directory = await bpfkit('inspect', root);
+    expect(directory.status).toBe(ExitCode.INPUT);
+    expect(directory.stderr).toMatch(/argument 'object'\. it is a directory: give a file inside it/);
+    const missing = await bpfkit('btf', 'dump', join(root, 'no-such.o'));
+    expect(missing.status).toBe(ExitCode.INPUT);
+    expect(missing.stderr).toMatch(/argument 'file'\. no such file: check the path/);
   });
 
   it('3: an untyped error inside bpfkit is a bug, printed with its stack (and as JSON with --json)', async () => {

@@ -44,6 +44,14 @@ describe('reportError', () => {
     },
   );
 
+  it("reports reading a directory as bad input, though Node's read error names no path", () => {
+    const directory = Object.assign(new Error('EISDIR: illegal operation on a directory, read'), {
+      code: 'EISDIR',
+      syscall: 'read',
+    });
+    expect(report(directory).status).toBe(ExitCode.INPUT);
+  });
+
   it('reports a system call failing on no path as the kernel refusing', () => {
     const refused = Object.assign(new Error('EPERM: operation not permitted'), { code: 'EPERM', syscall: 'ioctl' });
     expect(report(refused).status).toBe(ExitCode.KERNEL);
