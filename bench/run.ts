@@ -4,7 +4,8 @@
 //   --update-page    rewrite the table in docs/benchmark.md from this run
 //   --corpus DIR     also time loads over the real-world objects under DIR (bench/load.ts)
 //   --only GROUPS    measure only these groups of rows (comma-separated labels, e.g. 'events,links')
-//   --in-this-process  measure the object and load groups in this process too (bench/fresh-process.ts)
+//   --in-this-process  measure the object and load groups in this process too, with the C harness
+//                    already built (how bench/fresh-process.ts runs one of them)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir } from 'node:os';
@@ -368,7 +369,8 @@ function machine(): string {
   return `${new Date().toISOString().slice(0, 10)}, Linux ${release()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}${quick ? ', quick run' : ''}`;
 }
 
-buildHarness();
+// A group's own process uses the harness its parent built: rebuilding it there is wasted time.
+if (!inThisProcess) buildHarness();
 /** The groups of rows, measured in this order; each row prints to stderr as its group finishes. */
 const allGroups: readonly [string, () => Figure[] | Figure | Promise<Figure[] | Figure>][] = [
   ['BTF', btfFigures],
