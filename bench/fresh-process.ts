@@ -8,7 +8,7 @@
 // megabyte buffers), and a load takes about fifteen ArrayBuffer backing stores from it. Two
 // processes loading side by side in the same seconds: the one that had run the map calls
 // group loaded 1.5–3.7× slower, and after malloc_trim(0) it no longer did. bpfkit's own
-// state did not grow (descriptors, JS heap, kernel objects). In-process, those rows
+// state did not grow (open descriptors, JS heap; kernel objects not counted). In-process, those rows
 // measured what the earlier rows left behind.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
