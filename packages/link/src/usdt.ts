@@ -201,8 +201,6 @@ function siteAddresses(
  * usually share them), and per site the index of its string.
  */
 function distinctArgs(notes: readonly SdtNote[]): { args: string[]; argsOfSite: number[] } {
-  // Most probes have one site: no map for it.
-  if (notes.length === 1) return { args: [(notes[0] as SdtNote).args], argsOfSite: [0] };
   const index = new Map<string, number>();
   const argsOfSite = notes.map((n) => {
     let i = index.get(n.args);
