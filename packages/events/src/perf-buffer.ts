@@ -29,6 +29,15 @@ import { sharedWaiter, type Waiter, type Watch } from './waiter.js';
 /** Samples the iterator takes from the rings at once (copied out, then yielded one by one). */
 const TAKE_LIMIT = 64;
 
+/**
+ * Bytes of a ring one call of `readRun` reads at most: a drain calls it again and again
+ * rather than reading a whole ring in one loop. V8 compiles a function well only once it has
+ * seen all of it run; a first drain of a full ring (4095 samples in one loop) was compiled
+ * on the stack before the code after its loop had ever run, and later drains kept entering
+ * that code (or leaving it at once) for hundreds of drains.
+ */
+const RUN_BYTES = 8192;
+
 /** `BPF_MAP_TYPE_PERF_EVENT_ARRAY`. */
 export const MAP_TYPE_PERF_EVENT_ARRAY = 4;
 
@@ -128,6 +137,9 @@ export class PerfBuffer<Item = Uint8Array> extends EventReader<PerfSample<Item>,
   /** Samples the last take copied out, and how many of them the iterator has yielded. */
   private readonly taken: PerfSample<Item>[] = [];
   private takenNext = 0;
+  /** Bytes of the ring the current read has done, and the samples it counted (see {@link readRun}). */
+  private runDone = 0;
+  private runCount = 0;
 
   /** @internal Use {@link openPerfBuffer}. */
   constructor(
@@ -217,46 +229,81 @@ export class PerfBuffer<Item = Uint8Array> extends EventReader<PerfSample<Item>,
     // acquire), they are whole.
     const waiting = ring.head.load() - start;
     if (waiting <= 0) return 0;
-    const { data, dataView, words, mask } = ring;
-    const end = data.length;
     // Small integers from here on (the kernel never has more than the ring waiting, as the
     // mapping is writable); positions are u64, held as doubles.
-    const available = Math.min(waiting, end, 0x40000000) | 0;
+    const available = Math.min(waiting, ring.data.length, 0x40000000) | 0;
     // -1 for no limit (a count never reaches it), as in the ring buffer's loop.
     const most = limit >= 0x40000000 ? -1 : Math.max(Math.ceil(limit), 0) | 0;
     const sample = this.sample;
-    const view = sample.data;
     sample.cpu = ring.cpu;
-    view.rebase(data, dataView);
-    // As the ring buffer's loop: small-integer offsets from `start` (positions are u64, held
-    // as doubles), an int32 count and limit, and the record types as literals keep the
-    // per-sample path in int32 registers.
-    const base = start & mask;
-    const sizeShift = isLittleEndianHost ? 16 : 0;
-    let done = 0;
-    let count = 0;
+    sample.data.rebase(ring.data, ring.dataView, ring.words);
+    const base = start & ring.mask;
+    this.runDone = 0;
+    this.runCount = 0;
     try {
-      while (done < available && count !== most) {
-        const offset = (base + done) & mask;
+      while (this.runDone < available && this.runCount !== most) {
+        if (!this.readRun(ring, callback, base, Math.min(this.runDone + RUN_BYTES, available), most)) break;
+      }
+    } finally {
+      const done = this.runDone;
+      if (done !== 0) {
+        ring.tailPos.store(start + done, start);
+        ring.tail = start + done;
+      }
+    }
+    return this.runCount;
+  }
+
+  /**
+   * Reads the records from {@link runDone} bytes past `base` while fewer than `to` bytes are
+   * done and fewer than `most` samples counted (-1: no limit), and leaves both counts in
+   * {@link runDone} and {@link runCount}, also when the callback throws (its record counts as
+   * read). False when it stopped at a record the kernel never wrote.
+   */
+  private readRun(
+    ring: CpuRing,
+    callback: (view: PerfSample<RecordView>) => void,
+    base: number,
+    to: number,
+    most: number,
+  ): boolean {
+    const words = ring.words;
+    const end = ring.data.length | 0;
+    // As int32 once here, rather than checked on each use in the loop.
+    const mask = ring.mask | 0;
+    const first = base | 0;
+    const stop = to | 0;
+    const limit = most | 0;
+    const sample = this.sample;
+    const view = sample.data;
+    // As the ring buffer's loop: small-integer offsets from `base` (positions are u64, held
+    // as doubles), an int32 count and limit, sums kept in int32 (`| 0`: no overflow checks),
+    // and the record types as literals keep the per-sample path in int32 registers.
+    const sizeShift = isLittleEndianHost ? 16 : 0;
+    let done = this.runDone;
+    let count = this.runCount;
+    try {
+      while (done < stop && count !== limit) {
+        const offset = (first + done) & mask;
         const index = offset >>> 2;
         // struct perf_event_header: u32 type, u16 misc, u16 size (host order, as the words are).
         const size = ((words[index + 1] as number) >>> sizeShift) & 0xffff;
-        if (size < 8) break; // never written by the kernel: stop rather than spin
+        if (size < 8) return false; // never written by the kernel: stop rather than spin
         const type = words[index] as number;
-        done += size;
-        if (offset + size > end) {
+        done = (done + size) | 0;
+        if (((offset + size) | 0) > end) {
           // Split across the end of the ring: read a copy of both parts.
-          count += this.readSplit(ring, index, size, callback);
+          count = (count + this.readSplit(ring, index, size, callback)) | 0;
           continue;
         }
         if (type === 9) {
           // PERF_RECORD_SAMPLE (a literal, as ring-layout.ts explains).
-          count++;
+          count = (count + 1) | 0;
           // u32 size of the raw data (taken as int32 here: a negative one is too big), then
           // the data; never past the record's end.
           const raw = (words[index + 2] as number) | 0;
-          const room = size - 12;
-          view.offset = offset + 12;
+          const room = (size - 12) | 0;
+          view.offset = (offset + 12) | 0;
           view.length = raw >= 0 && raw < room ? raw : room;
           callback(sample);
         } else if (type === 2) {
@@ -264,13 +311,11 @@ export class PerfBuffer<Item = Uint8Array> extends EventReader<PerfSample<Item>,
           this.addLost(ring.cpu, words, index);
         }
       }
+      return true;
     } finally {
-      if (done !== 0) {
-        ring.tailPos.store(start + done, start);
-        ring.tail = start + done;
-      }
+      this.runDone = done;
+      this.runCount = count;
     }
-    return count;
   }
 
   /**
@@ -298,13 +343,13 @@ export class PerfBuffer<Item = Uint8Array> extends EventReader<PerfSample<Item>,
     if (type === PERF_RECORD_LOST) this.addLost(ring.cpu, scratchWords, 0);
     if (type !== PERF_RECORD_SAMPLE) return 0;
     const view = this.sample.data;
-    view.rebase(this.scratch, this.scratchView);
+    view.rebase(this.scratch, this.scratchView, this.scratchWords);
     view.offset = 12;
     view.length = Math.min(scratchWords[2] as number, size - 12);
     try {
       callback(this.sample);
     } finally {
-      view.rebase(ring.data, ring.dataView);
+      view.rebase(ring.data, ring.dataView, ring.words);
     }
     return 1;
   }
