@@ -37,12 +37,18 @@ export function datasecFixup(btf: Btf, elf: ElfFile): DatasecFixup {
 /**
  * Every type of `btf` after the DATASEC fix-up ({@link datasecFixup}), as the list the
  * encoder takes (index = id − 1): a fresh array the caller may edit; the `Btf` is not changed.
+ * `fixup` is `datasecFixup(btf, elf)` (an object's open has it), computed when not given.
  * @throws {@link BtfError} `bad-fixup` naming the DATASEC and variable that cannot be placed.
  */
-export function fixupDatasecs(btf: Btf, elf: ElfFile): BtfType[] {
-  const { replaced } = computeDatasecFixup(btf, elf);
+export function fixupDatasecs(btf: Btf, elf: ElfFile, fixup: DatasecFixup = datasecFixup(btf, elf)): BtfType[] {
   const types = [...btf.decodeAll()];
-  for (const [id, type] of replaced) types[id - 1] = type;
+  // The fix-up changes only the DATASECs it places and their VARs: those ids take its types.
+  for (const type of btf.types('datasec')) {
+    const datasec = type as BtfDatasec;
+    if (externSections.has(datasec.name)) continue;
+    types[datasec.id - 1] = fixup.type(datasec.id);
+    for (const entry of datasec.vars) types[entry.type - 1] = fixup.type(entry.type);
+  }
   return types;
 }
 

@@ -3,6 +3,7 @@ import { reencode } from './encode.js';
 import {
   allBtfFeatures,
   type BtfFeatures,
+  type DatasecFixup,
   fixupDatasecs,
   fixupKsyms,
   placeDatasecVariables,
@@ -32,6 +33,8 @@ export interface ObjectBtfFacts {
   };
   /** What the target kernel's BTF loader understands (`btfFeatures()` of `@bpfkit/syscall`); all by default. */
   readonly features?: BtfFeatures;
+  /** The object's DATASEC fix-up, `datasecFixup(btf, elf)`, when its open made one; computed when not given. */
+  readonly datasecFixup?: DatasecFixup;
 }
 
 /** An object's BTF made ready for the kernel by {@link prepareObjectBtf}. */
@@ -59,10 +62,11 @@ export interface PreparedObjectBtf {
  * @throws BtfError `bad-fixup` (from {@link fixupDatasecs}) naming the DATASEC and variable that cannot be placed.
  */
 export function prepareObjectBtf(btf: Btf, elf: ElfFile, facts: ObjectBtfFacts = {}): PreparedObjectBtf {
-  const types = fixupDatasecs(btf, elf);
+  const types = fixupDatasecs(btf, elf, facts.datasecFixup);
   if (facts.kconfig !== undefined)
     placeDatasecVariables(types, '.kconfig', facts.kconfig.placements, facts.kconfig.size);
-  fixupKsyms(types);
+  // Found through the BTF's kind table: a scan of the decoded list reads every type's kind.
+  if (hasDatasec(btf, '.ksyms')) fixupKsyms(types);
   staticHiddenSubprograms(types, elf);
   const bytes = reencode(types, btf);
   let parsed: Btf | undefined;
@@ -70,7 +74,17 @@ export function prepareObjectBtf(btf: Btf, elf: ElfFile, facts: ObjectBtfFacts =
     parsed ??= parseBtf(bytes, btf.name === undefined ? {} : { name: btf.name });
     return parsed;
   };
-  const sanitized = sanitizeBtf(types, facts.features ?? allBtfFeatures);
-  const rewritten = sanitized.filter((t, i) => t !== types[i]).length;
+  const features = facts.features ?? allBtfFeatures;
+  // A kernel with every feature takes the types as they are (sanitizeBtf would rewrite none).
+  if (Object.values(features).every((present) => present)) return { bytes, parse, sent: bytes, rewritten: 0 };
+  const sanitized = sanitizeBtf(types, features);
+  let rewritten = 0;
+  for (let i = 0; i < sanitized.length; i++) if (sanitized[i] !== types[i]) rewritten++;
   return { bytes, parse, sent: rewritten > 0 ? reencode(sanitized, btf) : bytes, rewritten };
+}
+
+/** Whether `btf` has a DATASEC called `name`. */
+function hasDatasec(btf: Btf, name: string): boolean {
+  for (const datasec of btf.types('datasec')) if (datasec.name === name) return true;
+  return false;
 }

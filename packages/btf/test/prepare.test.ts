@@ -1,7 +1,14 @@
 import { parseElf } from '@bpfkit/elf';
 import { readFixture } from '@bpfkit/fixtures';
 import { describe, expect, it } from 'vitest';
-import { allBtfFeatures, fixupDatasecs, type ObjectBtfFacts, prepareObjectBtf, readObjectBtf } from '../src/index.js';
+import {
+  allBtfFeatures,
+  datasecFixup,
+  fixupDatasecs,
+  type ObjectBtfFacts,
+  prepareObjectBtf,
+  readObjectBtf,
+} from '../src/index.js';
 
 function object(name: string) {
   const elf = parseElf(readFixture(name), { name: `${name}.el.o` });
@@ -53,6 +60,17 @@ describe('prepareObjectBtf', () => {
     expect(prepared.sent).not.toBe(prepared.bytes);
     expect(prepared.parse().byName('.data', 'datasec')).toBeDefined();
   });
+});
+
+describe("prepareObjectBtf with the open's fix-up", () => {
+  it.each(['globals_subprogs', 'hidden_globals', 'kconfig', 'ksyms', 'skeleton'])(
+    'gives %s the bytes it gives when it makes the fix-up itself',
+    (name) => {
+      const { elf, btf } = object(name);
+      const given = prepareObjectBtf(btf, elf, { datasecFixup: datasecFixup(btf, elf) });
+      expect(given.bytes).toEqual(prepareObjectBtf(btf, elf).bytes);
+    },
+  );
 });
 
 describe('fixupDatasecs', () => {

@@ -1,4 +1,4 @@
-import { type Btf, prepareObjectBtf } from '@bpfkit/btf';
+import { type Btf, type DatasecFixup, prepareObjectBtf } from '@bpfkit/btf';
 import type { ElfFile } from '@bpfkit/elf';
 import type { MapSpec } from '@bpfkit/maps';
 import { BpfSyscallError, btfFeatures, type Fd, loadBtf } from '@bpfkit/syscall';
@@ -16,12 +16,17 @@ import type { ResourceScope } from './scope.js';
  * @throws {@link LoadError} `load-btf` when the kernel refuses BTF the object cannot do without.
  */
 export function loadObjectBtf(
-  elf: ElfFile,
-  btf: Btf | undefined,
+  object: {
+    readonly elf: ElfFile;
+    readonly btf: Btf | undefined;
+    /** The DATASEC fix-up its open made, if any (computed again when not given). */
+    readonly datasecFixup: DatasecFixup | undefined;
+  },
   maps: readonly MapSpec[],
   scope: ResourceScope,
   log: LoadLogger,
 ): { fd: Fd | undefined; fixed: () => Btf | undefined } {
+  const { elf, btf } = object;
   if (btf === undefined) return { fd: undefined, fixed: () => undefined };
   const kconfig = maps.find((m) => m.source === 'kconfig');
   const {
@@ -30,6 +35,7 @@ export function loadObjectBtf(
     rewritten,
   } = prepareObjectBtf(btf, elf, {
     features: btfFeatures(),
+    ...(object.datasecFixup === undefined ? {} : { datasecFixup: object.datasecFixup }),
     ...(kconfig === undefined ? {} : { kconfig: { placements: kconfig.externs, size: kconfig.valueSize } }),
   });
   if (rewritten > 0) log(`BTF sanitised for this kernel: ${rewritten} types rewritten into kinds it knows`);

@@ -1,4 +1,4 @@
-import { type Btf, type BtfExt, type BtfValue, readObjectBtf } from '@bpfkit/btf';
+import { type Btf, type BtfExt, type BtfValue, type DatasecFixup, datasecFixup, readObjectBtf } from '@bpfkit/btf';
 import { type ElfFile, parseElf, requireBpfObject } from '@bpfkit/elf';
 import {
   openPerfBuffer,
@@ -124,6 +124,8 @@ export class BpfObject {
   /** Program plans, adjustable until {@link load} (`autoload`, `attachTarget`). */
   readonly programs: ProgramPlan[];
   private readonly options: OpenOptions;
+  /** The DATASEC fix-up of the object's BTF, made once at open for the maps and again used by the load's BTF. */
+  private readonly datasecFixup: DatasecFixup | undefined;
   private readonly log: LoadLogger;
   private state: 'opened' | 'loading' | 'loaded' | 'failed' | 'closed' = 'opened';
   /** Cancels a {@link loadAsync} under way (what {@link close} does to one). */
@@ -143,9 +145,11 @@ export class BpfObject {
     this.ext = objectBtf?.ext;
     // As libbpf at open, before maps: externs another object defines (a link not yet made) are refused.
     checkExternDeclarations(elf, this.btf);
+    this.datasecFixup = this.btf === undefined ? undefined : datasecFixup(this.btf, elf);
     this.maps = resolveMaps(elf, this.btf, {
       objectName: options.objectName ?? objectNameFromPath(elf.name ?? 'object'),
       ...(options.innerMaps === undefined ? {} : { innerMaps: options.innerMaps }),
+      ...(this.datasecFixup === undefined ? {} : { datasecFixup: this.datasecFixup }),
     });
     for (const [name, value] of Object.entries(options.constants ?? {}))
       setConstant(this.maps, elf, this.btf, name, value);
@@ -278,7 +282,12 @@ export class BpfObject {
       );
       const core = this.relocateCore();
       const plan = planCreation(this.maps);
-      const { fd: btfFd, fixed: typedBtf } = loadObjectBtf(this.elf, this.btf, this.maps, this.scope, this.log);
+      const { fd: btfFd, fixed: typedBtf } = loadObjectBtf(
+        { elf: this.elf, btf: this.btf, datasecFixup: this.datasecFixup },
+        this.maps,
+        this.scope,
+        this.log,
+      );
       const arenas = new Map<string, Mapping>();
       const mapFds = createMaps({
         object: this.name,

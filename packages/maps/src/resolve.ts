@@ -1,4 +1,4 @@
-import { type Btf, datasecFixup } from '@bpfkit/btf';
+import { type Btf, type DatasecFixup, datasecFixup } from '@bpfkit/btf';
 import type { ElfFile } from '@bpfkit/elf';
 import { withArenaGlobals } from './arena.js';
 import { readBtfMaps } from './btf-maps.js';
@@ -16,6 +16,8 @@ export interface ResolveMapsOptions {
   readonly objectName?: string;
   /** Inner map prototypes supplied by the user, by outer map name; they replace any from BTF. */
   readonly innerMaps?: Readonly<Record<string, MapSpec>>;
+  /** The object's DATASEC fix-up, `datasecFixup(btf, elf)`, when the caller keeps one for later; computed when not given. */
+  readonly datasecFixup?: DatasecFixup;
 }
 
 /**
@@ -40,7 +42,7 @@ export interface ResolveMapsOptions {
  */
 export function resolveMaps(elf: ElfFile, btf: Btf | undefined, options: ResolveMapsOptions = {}): MapSpec[] {
   const objectName = options.objectName ?? objectNameFromPath(elf.name ?? 'object');
-  const fixup = btf === undefined ? undefined : datasecFixup(btf, elf);
+  const fixup = btf === undefined ? undefined : (options.datasecFixup ?? datasecFixup(btf, elf));
   const definitions = readBtfMaps(elf, btf, fixup);
   readSlots(elf, definitions);
   const maps = [
