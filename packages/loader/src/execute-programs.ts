@@ -147,9 +147,9 @@ function attachAttributes(
   };
 }
 
-/** Binds the object's read-only data maps to a loaded program, as libbpf does; a refusal is logged, not fatal. */
-function bindMaps(p: ProgramLoading, plan: ProgramPlan, program: Fd): void {
-  for (const name of mapsBoundToPrograms(p.maps)) {
+/** Binds the object's read-only data maps (`bound`) to a loaded program, as libbpf does; a refusal is logged, not fatal. */
+function bindMaps(p: ProgramLoading, bound: readonly string[], plan: ProgramPlan, program: Fd): void {
+  for (const name of bound) {
     const map = p.mapFds.get(name);
     if (map === undefined) continue;
     try {
@@ -171,6 +171,7 @@ export function* loadPrograms(
   p: ProgramLoading,
 ): Generator<ProgramLoadOptions, Map<string, BpfProgram>, LoadedProgram> {
   const loaded = new Map<string, BpfProgram>();
+  const bound = mapsBoundToPrograms(p.maps);
   for (const plan of p.programs) {
     if (!plan.autoload) {
       p.log(`prog '${plan.name}': autoload off, skipped`);
@@ -239,7 +240,7 @@ export function* loadPrograms(
         ...(patched.fdArray.length > 0 ? { fdArray: patched.fdArray } : {}),
       };
       p.scope.own(result.fd);
-      bindMaps(p, plan, result.fd);
+      bindMaps(p, bound, plan, result.fd);
       loaded.set(
         plan.name,
         new BpfProgram(

@@ -76,10 +76,29 @@ function fdArrayBytes(fds: readonly number[]): Uint8Array {
   return bytes;
 }
 
+/**
+ * NUL-terminated license strings by text: the kernel only reads them, so every load (in place
+ * or on a pool thread) shares one buffer per license instead of writing a new one. The
+ * first {@link KEPT_LICENSES} texts are kept (objects say "GPL", "Dual BSD/GPL" and a few more).
+ */
+const licenses = new Map<string, Uint8Array>();
+/** How many license texts {@link licenses} keeps; later ones get a buffer per load. */
+const KEPT_LICENSES = 16;
+
+/** The NUL-terminated ASCII bytes of `license`, from {@link licenses}. */
+function licenseBytes(license: string): Uint8Array {
+  let bytes = licenses.get(license);
+  if (bytes === undefined) {
+    bytes = nativeBuffer(license.length + 1);
+    for (let i = 0; i < license.length; i++) bytes[i] = license.charCodeAt(i) & 0x7f;
+    if (licenses.size < KEPT_LICENSES) licenses.set(license, bytes);
+  }
+  return bytes;
+}
+
 /** The PROG_LOAD attr of one attempt; it keeps the buffers it points at alive. */
 function programLoadAttr(options: ProgramLoadOptions, logLevel: number, log: Uint8Array | undefined): BpfAttr {
-  const license = nativeBuffer(options.license.length + 1);
-  for (let i = 0; i < options.license.length; i++) license[i] = options.license.charCodeAt(i) & 0x7f;
+  const license = licenseBytes(options.license);
   const attr = new BpfAttr(PROG_LOAD_SIZE)
     .u32(progLoadAttr.prog_type, options.type)
     .u32(progLoadAttr.insn_cnt, options.instructions.length / 8)
