@@ -6,11 +6,12 @@
 //   BPFKIT_COMPAT_LOADER  instead of bpftool, a program run as `LOADER OBJECT PIN_DIR` that loads
 //                         the object and pins each loaded program by name (scripts/compat-libbpf.c)
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BpfkitResult } from './compat-load.js';
+import { objectsUnder } from './corpus-objects.js';
 
 /** Everything the run found out about one object. */
 interface ObjectResult {
@@ -31,13 +32,6 @@ function option(args: string[], name: string): string | undefined {
   if (value === undefined) throw new Error(`${name} needs a value`);
   args.splice(at, 2);
   return value;
-}
-
-function objectsUnder(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.o'))
-    .map((entry) => join(entry.parentPath, entry.name))
-    .sort();
 }
 
 /** The line of bpftool's output that says why libbpf failed. */
