@@ -4,13 +4,14 @@
 // `BPFKIT_BENCH_CORPUS=DIR[:DIR…]`; docs/compat.md tells how to build one; never committed),
 // else the fixtures libbpf loads. Only objects both libbpf and bpfkit load are timed.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { libbpfComparableFixtures } from '@bpfkit/fixtures';
 import { BpfObject } from '@bpfkit/loader';
 import { backgroundBatchesSettled } from '@bpfkit/syscall';
+import { objectsUnder } from '../scripts/corpus-objects.js';
 import type { Figure } from './table.js';
 
 /** What the load rows run on and how long. */
@@ -40,14 +41,6 @@ export function medianOf(values: readonly number[]): number {
   return sorted.length % 2 === 1
     ? (sorted[Math.floor(middle)] as number)
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
-/** `.o` files under `dir`, at any depth, sorted. */
-function objectsUnder(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.o'))
-    .map((entry) => join(entry.parentPath, entry.name))
-    .sort();
 }
 
 /** A bpffs mounted on a fresh folder, so that maps pinned by name stay private to the run. */
