@@ -78,18 +78,22 @@ export function linkProgram(
         missingExtInfo = { kind: 'line', subprogram: fn.name };
     }
     pieces.push({ function: fn, base: instructions.length });
+    // Looked up once per piece, and read only inside their length: this runs for every instruction.
+    const func = withFunc ? own?.func : undefined;
+    const line = withLine ? own?.line : undefined;
+    const core = own?.core;
     for (let i = fn.start; i < fn.end; i++) {
-      const { code: opcode, dst, src, off, imm } = source.instructions[i] as Instruction;
+      const slot = source.instructions[i] as Instruction;
       instructions.push({
-        code: opcode,
-        dst,
-        src,
-        off,
-        imm,
+        code: slot.code,
+        dst: slot.dst,
+        src: slot.src,
+        off: slot.off,
+        imm: slot.imm,
         reference: undefined,
-        func: withFunc ? own?.func[i] : undefined,
-        line: withLine ? own?.line[i] : undefined,
-        core: own?.core[i],
+        func: func !== undefined && i < func.length ? func[i] : undefined,
+        line: line !== undefined && i < line.length ? line[i] : undefined,
+        core: core !== undefined && i < core.length ? core[i] : undefined,
       });
     }
   };
@@ -146,7 +150,9 @@ export function linkProgram(
         }
         resolveLoad(elf, code, maps, symbol, insn, at, i, sectionName, fixups, fail);
       }
-      for (const fixup of fixups.slice(before)) {
+      // The calls this instruction made (indexed, not sliced: this runs for every instruction).
+      for (let f = before, made = fixups.length; f < made; f++) {
+        const fixup = fixups[f] as (typeof fixups)[number];
         if (containing(fixup.section, fixup.target) === undefined) {
           append(functionAt(fixup.section, fixup.target, sectionName, i));
           process(pieces[pieces.length - 1] as LinkedPiece);
