@@ -21,6 +21,8 @@ export interface DatasecFixup {
   type(id: number): BtfType;
   /** The first DATASEC called `name`, fixed up; `undefined` when the BTF has none. */
   datasec(name: string): BtfDatasec | undefined;
+  /** The types the fix-up made anew, by id: the DATASECs it placed and the VARs it made static. */
+  readonly replaced: ReadonlyMap<number, BtfType>;
 }
 
 /**
@@ -31,34 +33,6 @@ export interface DatasecFixup {
  * @throws {@link BtfError} `bad-fixup` naming the DATASEC and variable that cannot be placed.
  */
 export function datasecFixup(btf: Btf, elf: ElfFile): DatasecFixup {
-  return computeDatasecFixup(btf, elf).fixup;
-}
-
-/**
- * Every type of `btf` after the DATASEC fix-up ({@link datasecFixup}), as the list the
- * encoder takes (index = id − 1): a fresh array the caller may edit; the `Btf` is not changed.
- * `fixup` is `datasecFixup(btf, elf)` (an object's open has it), computed when not given.
- * @throws {@link BtfError} `bad-fixup` naming the DATASEC and variable that cannot be placed.
- */
-export function fixupDatasecs(btf: Btf, elf: ElfFile, fixup: DatasecFixup = datasecFixup(btf, elf)): BtfType[] {
-  const types = [...btf.decodeAll()];
-  // The fix-up changes only the DATASECs it places and their VARs: those ids take its types.
-  for (const type of btf.types('datasec')) {
-    const datasec = type as BtfDatasec;
-    if (externSections.has(datasec.name)) continue;
-    types[datasec.id - 1] = fixup.type(datasec.id);
-    for (const entry of datasec.vars) types[entry.type - 1] = fixup.type(entry.type);
-  }
-  return types;
-}
-
-/** A DATASEC fix-up and the types it replaced, by id. */
-interface ComputedFixup {
-  readonly fixup: DatasecFixup;
-  readonly replaced: ReadonlyMap<number, BtfType>;
-}
-
-function computeDatasecFixup(btf: Btf, elf: ElfFile): ComputedFixup {
   const replaced = new Map<number, BtfType>();
   const byName = new Map<string, BtfDatasec>();
   const typeOf = (id: number): BtfType => replaced.get(id) ?? btf.type(id);
@@ -76,7 +50,7 @@ function computeDatasecFixup(btf: Btf, elf: ElfFile): ComputedFixup {
     const fixed = externSections.has(datasec.name) ? datasec : fixDatasec(datasec);
     if (!byName.has(fixed.name)) byName.set(fixed.name, fixed);
   }
-  return { fixup: { type: typeOf, datasec: (name) => byName.get(name) }, replaced };
+  return { type: typeOf, datasec: (name) => byName.get(name), replaced };
 
   function fixDatasec(datasec: BtfDatasec): BtfDatasec {
     const placed = datasec.size !== 0;
@@ -109,6 +83,18 @@ function computeDatasecFixup(btf: Btf, elf: ElfFile): ComputedFixup {
     replaced.set(datasec.id, fixed);
     return fixed;
   }
+}
+
+/**
+ * Every type of `btf` after the DATASEC fix-up ({@link datasecFixup}), as the list the
+ * encoder takes (index = id − 1): a fresh array the caller may edit; the `Btf` is not changed.
+ * `fixup` is `datasecFixup(btf, elf)` (an object's open has it), computed when not given.
+ * @throws {@link BtfError} `bad-fixup` naming the DATASEC and variable that cannot be placed.
+ */
+export function fixupDatasecs(btf: Btf, elf: ElfFile, fixup: DatasecFixup = datasecFixup(btf, elf)): BtfType[] {
+  const types = [...btf.decodeAll()];
+  for (const [id, type] of fixup.replaced) types[id - 1] = type;
+  return types;
 }
 
 /** Global and weak data symbols by `section index:name`, the first of each kept, as a scan would find. */
@@ -151,6 +137,11 @@ export const allBtfFeatures: BtfFeatures = {
   enum64: true,
 };
 
+/** Whether a kernel with `features` takes any object's BTF as it is ({@link sanitizeBtf} rewrites nothing). */
+export function hasEveryBtfFeature(features: BtfFeatures): boolean {
+  return Object.values(features).every((present) => present);
+}
+
 /**
  * Rewrites kinds a kernel lacks into ones it knows, keeping every type id and size, by
  * libbpf's rules: VAR → 1-byte INT and DATASEC → STRUCT; FUNC_PROTO → ENUM and FUNC →
@@ -161,7 +152,7 @@ export const allBtfFeatures: BtfFeatures = {
 export function sanitizeBtf(types: readonly BtfType[], features: BtfFeatures): BtfType[] {
   const out = types.slice();
   // A kernel with every feature (any 6.0+) takes the types as they are: no pass over them.
-  if (Object.values(features).every((present) => present)) return out;
+  if (hasEveryBtfFeature(features)) return out;
   let placeholderId = 0;
   const byteInt = (id: number, name: string, nameOffset?: number): BtfType => ({
     id,

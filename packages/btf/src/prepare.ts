@@ -6,6 +6,7 @@ import {
   type DatasecFixup,
   fixupDatasecs,
   fixupKsyms,
+  hasEveryBtfFeature,
   placeDatasecVariables,
   sanitizeBtf,
 } from './fixups.js';
@@ -75,8 +76,7 @@ export function prepareObjectBtf(btf: Btf, elf: ElfFile, facts: ObjectBtfFacts =
     return parsed;
   };
   const features = facts.features ?? allBtfFeatures;
-  // A kernel with every feature takes the types as they are (sanitizeBtf would rewrite none).
-  if (Object.values(features).every((present) => present)) return { bytes, parse, sent: bytes, rewritten: 0 };
+  if (hasEveryBtfFeature(features)) return { bytes, parse, sent: bytes, rewritten: 0 };
   const sanitized = sanitizeBtf(types, features);
   let rewritten = 0;
   for (let i = 0; i < sanitized.length; i++) if (sanitized[i] !== types[i]) rewritten++;
