@@ -19,6 +19,10 @@ export interface WaitOptions {
 export abstract class EventReader<Item, View> implements AsyncIterable<Item> {
   private readonly waits = new Set<PendingWait>();
   private readonly listeners = new Set<(view: View) => void>();
+  /** Gives a record's view to every `'data'` listener (one function for every wake-up). */
+  private readonly emitData = (view: View): void => {
+    for (const listener of this.listeners) listener(view);
+  };
   private isClosed = false;
   /** What this reader's record iterators read through. */
   private readonly source: RecordSource<Item> = this.sourceOf(() => this.nextRecord());
@@ -173,11 +177,7 @@ export abstract class EventReader<Item, View> implements AsyncIterable<Item> {
   protected woken(): void {
     if (this.isClosed) return;
     try {
-      if (this.listeners.size > 0) {
-        this.consumeViews((view) => {
-          for (const listener of this.listeners) listener(view);
-        }, Number.POSITIVE_INFINITY);
-      }
+      if (this.listeners.size > 0) this.consumeViews(this.emitData, Number.POSITIVE_INFINITY);
     } finally {
       // Also when a listener threw (its error goes on up): waits are settled and the reader
       // asks for its next wake-up, or it would never be woken again.

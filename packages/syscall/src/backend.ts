@@ -273,21 +273,20 @@ function loadKoffi(): BpfBackend {
     const pollStart = self.func('int uv_poll_start(uint64_t handle, int events, void *cb)');
     const pollStop = self.func('int uv_poll_stop(uint64_t handle)');
     const close = self.func('void uv_close(uint64_t handle, void *cb)');
+    // The handle as an integer: koffi passes it as a number (an address is below 2^53), so
+    // the callbacks are called straight from the trampoline, with no pointer object to convert.
     const onPoll = koffi.register(
-      (handle: unknown) => polled(koffi.address(handle)),
-      koffi.pointer(koffi.proto('void (void *handle, int status, int events)')),
+      polled,
+      koffi.pointer(koffi.proto('void (uintptr_t handle, int status, int events)')),
     );
-    const onClose = koffi.register(
-      (handle: unknown) => closed(koffi.address(handle)),
-      koffi.pointer(koffi.proto('void (void *handle)')),
-    );
+    const onClose = koffi.register(closed, koffi.pointer(koffi.proto('void (uintptr_t handle)')));
     const calls: LibuvCalls = {
       handleSize: (type) => Number(handleSize(type)),
       pollInit: (handle, fd) => pollInit(loop, koffi.address(handle), fd) as number,
       pollStart: (handle, events) => pollStart(koffi.address(handle), events, onPoll) as number,
       pollStop: (handle) => pollStop(koffi.address(handle)),
       close: (handle) => close(koffi.address(handle), onClose),
-      address: (handle) => koffi.address(handle),
+      address: (handle) => Number(koffi.address(handle)),
     };
     return calls;
   };
@@ -398,17 +397,15 @@ function loadFfiNapi(): BpfBackend {
     } catch {
       return -Errno.ENOSYS;
     }
-    const onPoll = ffi.Callback('void', ['pointer', 'int', 'int'], (handle: Buffer) =>
-      polled(BigInt(ref.address(handle))),
-    );
-    const onClose = ffi.Callback('void', ['pointer'], (handle: Buffer) => closed(BigInt(ref.address(handle))));
+    const onPoll = ffi.Callback('void', ['pointer', 'int', 'int'], (handle: Buffer) => polled(ref.address(handle)));
+    const onClose = ffi.Callback('void', ['pointer'], (handle: Buffer) => closed(ref.address(handle)));
     const calls: LibuvCalls = {
       handleSize: (type) => Number((uv.uv_handle_size as Fn)(type)),
       pollInit: (handle, fd) => Number((uv.uv_poll_init as Fn)(loop, buffer(handle), fd)),
       pollStart: (handle, events) => Number((uv.uv_poll_start as Fn)(buffer(handle), events, onPoll)),
       pollStop: (handle) => (uv.uv_poll_stop as Fn)(buffer(handle)),
       close: (handle) => (uv.uv_close as Fn)(buffer(handle), onClose),
-      address: (handle) => BigInt(ref.address(buffer(handle))),
+      address: (handle) => ref.address(buffer(handle)),
     };
     return calls;
   };

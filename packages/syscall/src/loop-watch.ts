@@ -27,8 +27,8 @@ export interface LibuvCalls {
   pollStop(handle: Uint8Array): void;
   /** `uv_close(handle, cb)` with the FFI's one close callback, which calls {@link LoopWatcher.closed}. */
   close(handle: Uint8Array): void;
-  /** The native address of a handle buffer, as the callbacks report it. */
-  address(handle: Uint8Array): bigint;
+  /** The native address of a handle buffer, as the callbacks report it (a number: addresses are below 2^53). */
+  address(handle: Uint8Array): number;
 }
 
 /** `UV_POLL` in `enum uv_handle_type`. */
@@ -46,8 +46,9 @@ interface Handle {
  * (one native callback per FFI, given a handle's address) to them.
  */
 export class LoopWatcher {
-  private readonly calls: LibuvCalls;
-  private readonly handles = new Map<bigint, Handle>();
+  /** The FFI's libuv calls, or why it cannot reach libuv (`-errno`, what every watch returns then). */
+  private readonly calls: LibuvCalls | number;
+  private readonly handles = new Map<number, Handle>();
   private handleSize = 0;
   /** Errors callbacks threw, rethrown from an immediate (see {@link polled}). */
   private thrown: unknown[] = [];
@@ -60,29 +61,32 @@ export class LoopWatcher {
       });
   };
 
-  constructor(calls: LibuvCalls) {
-    this.calls = calls;
+  /** Reaches libuv through `bind`, which is given the watcher's own callbacks to call (nothing in between). */
+  constructor(bind: LoopCallbacks) {
+    this.calls = bind(this.polled, this.closed);
   }
 
   /** Watches `fd` from the main thread's loop; `onReadable` runs there each time it is readable while started. */
   watch(fd: number, onReadable: () => void): LoopWatch | number {
-    if (this.handleSize === 0) this.handleSize = this.calls.handleSize(UV_POLL);
+    const calls = this.calls;
+    if (typeof calls === 'number') return calls;
+    if (this.handleSize === 0) this.handleSize = calls.handleSize(UV_POLL);
     const bytes = nativeBuffer(this.handleSize);
-    const initialised = this.calls.pollInit(bytes, fd);
+    const initialised = calls.pollInit(bytes, fd);
     if (initialised < 0) return initialised;
-    const address = this.calls.address(bytes);
+    const address = calls.address(bytes);
     this.handles.set(address, { bytes, onReadable });
     let closed = false;
     return {
-      start: () => (closed ? 0 : this.calls.pollStart(bytes, UV_READABLE)),
+      start: () => (closed ? 0 : calls.pollStart(bytes, UV_READABLE)),
       stop: () => {
-        if (!closed) this.calls.pollStop(bytes);
+        if (!closed) calls.pollStop(bytes);
       },
       close: () => {
         if (closed) return;
         closed = true;
         // The handle's memory stays referenced (in `handles`) until libuv's close callback.
-        this.calls.close(bytes);
+        calls.close(bytes);
       },
     };
   }
@@ -93,7 +97,7 @@ export class LoopWatcher {
    * it again as an uncaught error, and schedules an immediate so that Node.js runs the
    * microtasks the callback queued (settled promises) before the loop sleeps again.
    */
-  polled(address: bigint): void {
+  readonly polled = (address: number): void => {
     const handle = this.handles.get(address);
     if (handle === undefined) return;
     try {
@@ -102,18 +106,18 @@ export class LoopWatcher {
       this.thrown.push(error);
     }
     setImmediate(this.rethrow);
-  }
+  };
 
   /** What the FFI's close callback calls: libuv no longer uses the handle's memory. */
-  closed(address: bigint): void {
+  readonly closed = (address: number): void => {
     this.handles.delete(address);
-  }
+  };
 }
 
 /** Where an FFI's two native libuv callbacks report, given the handle's address. */
 export type LoopCallbacks = (
-  polled: (address: bigint) => void,
-  closed: (address: bigint) => void,
+  polled: (address: number) => void,
+  closed: (address: number) => void,
 ) => LibuvCalls | number;
 
 /**
@@ -122,21 +126,9 @@ export type LoopCallbacks = (
  * two native callbacks, routed to one {@link LoopWatcher}.
  */
 export function watchOnLoopThrough(bind: LoopCallbacks): (fd: number, onReadable: () => void) => LoopWatch | number {
-  let watcher: LoopWatcher | number | undefined;
+  let watcher: LoopWatcher | undefined;
   return (fd, onReadable) => {
-    if (watcher === undefined) {
-      let made: LoopWatcher | undefined;
-      const calls = bind(
-        (address) => made?.polled(address),
-        (address) => made?.closed(address),
-      );
-      if (typeof calls === 'number') {
-        watcher = calls;
-      } else {
-        made = new LoopWatcher(calls);
-        watcher = made;
-      }
-    }
-    return typeof watcher === 'number' ? watcher : watcher.watch(fd, onReadable);
+    watcher ??= new LoopWatcher(bind);
+    return watcher.watch(fd, onReadable);
   };
 }
