@@ -1,7 +1,7 @@
 // The producer of the wake-up latency row, the same code for libbpf's reader and bpfkit's:
 // a thread of the reader's process (started here by the C harness, by bench/events.ts through
 // koffi from this file built as a shared object) that runs the events fixture's produce_event
-// once a millisecond. produce_event stamps its record (bpf_ktime_get_ns) and submits it with
+// once a millisecond for the timed runs (faster for the untimed warm-up). produce_event stamps its record (bpf_ktime_get_ns) and submits it with
 // BPF_RB_FORCE_WAKEUP. After each run the thread sleeps at once: a woken reader is often placed
 // on the producer's CPU, and then waits for whatever the producer does next.
 #include <bpf/bpf.h>
@@ -10,7 +10,7 @@
 #include <time.h>
 
 struct producer {
-	int prog, count, failed;
+	int prog, count, pause_us, failed;
 	pthread_t thread;
 };
 
@@ -20,7 +20,7 @@ static void *produce(void *arg)
 {
 	struct producer *p = arg;
 	__u64 args[1] = { 0 };
-	struct timespec pause = { 0, 1000000 };
+	struct timespec pause = { 0, p->pause_us * 1000L };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args, .ctx_size_in = sizeof(args));
 
 	for (int i = 0; i < p->count; i++) {
@@ -32,10 +32,13 @@ static void *produce(void *arg)
 	return NULL;
 }
 
-/* Starts producing `count` events with program fd `prog`; 0, or -1 when no thread started. */
-int start_event_producer(int prog, int count)
+/*
+ * Starts producing `count` events with program fd `prog`, one every `pause_us` µs (below
+ * 1,000,000); 0, or -1 when no thread started.
+ */
+int start_event_producer(int prog, int count, int pause_us)
 {
-	running = (struct producer){ .prog = prog, .count = count };
+	running = (struct producer){ .prog = prog, .count = count, .pause_us = pause_us };
 	return pthread_create(&running.thread, NULL, produce, &running) ? -1 : 0;
 }
 

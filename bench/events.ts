@@ -132,14 +132,15 @@ function throughput(
 
 /**
  * The wake-up latency rows' producer (bench/events-producer.c, a shared object here): a
- * native thread of this process that runs `produce_event` once a millisecond, as the C
- * harness's thread does for libbpf's reader. A JavaScript producer (a worker) kept the CPU
- * some 15-40 µs after each event (its return from the FFI call and its next wait), and the
- * woken main thread, placed on that CPU, waited for it: a cost libbpf's reader did not pay.
+ * native thread of this process that runs `produce_event` once a millisecond (faster in the
+ * warm-up), as the C harness's thread does for libbpf's reader. A JavaScript producer (a
+ * worker) kept the CPU some 15-40 µs after each event (its return from the FFI call and its
+ * next wait), and the woken main thread, placed on that CPU, waited for it: a cost libbpf's
+ * reader did not pay.
  */
 interface EventProducer {
-  /** Starts producing `count` events with program fd `programFd`: 0, or -1. */
-  start(programFd: number, count: number): number;
+  /** Starts producing `count` events with program fd `programFd`, one every `pauseUs` µs: 0, or -1. */
+  start(programFd: number, count: number, pauseUs: number): number;
   /** Waits for the thread to end: 0, or -1 when a run failed. */
   join(): number;
 }
@@ -148,17 +149,32 @@ interface EventProducer {
 function loadEventProducer(library: string): EventProducer {
   const lib = koffi.load(resolve(library));
   return {
-    start: lib.func('int start_event_producer(int prog, int count)'),
+    start: lib.func('int start_event_producer(int prog, int count, int pause_us)'),
     join: lib.func('int join_event_producer(void)'),
   };
 }
 
 /**
- * Adds to `samples` the µs from `produce_event` (run `count` times by `producer`'s thread,
- * once a millisecond) writing its stamped record to a `'data'` listener on the main thread
- * seeing it: the stamp is bpf_ktime_get_ns, CLOCK_MONOTONIC, as process.hrtime is.
+ * Untimed wake-ups before the timed ones, one every 50 µs (the C harness's WAKEUP_WARM_UP and
+ * WAKEUP_WARM_UP_PAUSE_US): the figure is that of a reader that has been running for a while,
+ * as the other rows' are. The first thousands of wake-ups of a process took some 10 µs more
+ * here, while V8 was still tiering up the wake path (the loop's callback, the waiter, the
+ * reader); the C reader has nothing to warm up and runs the same warm-up.
  */
-async function wakeupLatency(obj: BpfObject, count: number, samples: number[], producer: EventProducer): Promise<void> {
+const wakeupWarmUp = { count: 5000, pauseUs: 50 };
+
+/**
+ * Adds to `samples` the µs from `produce_event` (run `count` times by `producer`'s thread,
+ * one every `pauseUs` µs) writing its stamped record to a `'data'` listener on the main
+ * thread seeing it: the stamp is bpf_ktime_get_ns, CLOCK_MONOTONIC, as process.hrtime is.
+ */
+async function wakeupLatency(
+  obj: BpfObject,
+  count: number,
+  samples: number[],
+  producer: EventProducer,
+  pauseUs = 1000,
+): Promise<void> {
   using rb = openRingBuffer(obj.map('events').fd);
   const first = samples.length;
   let deadline: NodeJS.Timeout | undefined;
@@ -169,10 +185,10 @@ async function wakeupLatency(obj: BpfObject, count: number, samples: number[], p
     });
     deadline = setTimeout(
       () => reject(new Error(`bench: ${samples.length - first} of ${count} events arrived`)),
-      count * 10 + 5000,
+      (count * pauseUs) / 100 + 5000,
     );
   });
-  if (producer.start(obj.program('produce_event').fd, count) !== 0) {
+  if (producer.start(obj.program('produce_event').fd, count, pauseUs) !== 0) {
     clearTimeout(deadline);
     throw new Error('bench: the event producer thread did not start');
   }
@@ -397,6 +413,7 @@ export async function eventFigures(
   const latency: number[] = [];
   const latencyLibbpf: number[] = [];
   const producer = loadEventProducer(producerLibrary);
+  await wakeupLatency(obj, wakeupWarmUp.count, [], producer, wakeupWarmUp.pauseUs);
   for (let chunk = 0; chunk < chunks; chunk++) {
     await wakeupLatency(obj, wakeups, latency, producer);
     latencyLibbpf.push(theirs('ringbuf-wakeup', wakeups));

@@ -370,22 +370,43 @@ static int time_record(void *ctx, void *data, size_t size)
 	struct latency *l = ctx;
 	__u64 stamp = *(__u64 *)((char *)data + 8);
 
-	if (l->seen < l->count)
+	if (l->samples && l->seen < l->count)
 		l->samples[l->seen] = now_ns() - (long long)stamp;
 	l->seen++;
 	return 0;
+}
+
+/* Untimed wake-ups before the timed ones, and their pace (bench/events.ts runs the same). */
+#define WAKEUP_WARM_UP 5000
+#define WAKEUP_WARM_UP_PAUSE_US 50
+
+/*
+ * Has the producer thread run produce_event `count` times, one every `pause_us` µs, and
+ * reads each record as it comes (into l->samples when set); 0, or 1 when a run failed.
+ */
+static int run_wakeups(struct ring_buffer *rb, struct latency *l, int count, int pause_us)
+{
+	l->count = count;
+	l->seen = 0;
+	if (start_event_producer(l->prog, count, pause_us))
+		return 1;
+	while (l->seen < count)
+		if (ring_buffer__poll(rb, 1000) < 0)
+			return 1;
+	return join_event_producer() ? 1 : 0;
 }
 
 /*
  * Wake-up latency: the events fixture's produce_event, run by the producer thread once a
  * millisecond (events-producer.c, bpfkit's row runs the same), writes a stamped record with
  * BPF_RB_FORCE_WAKEUP; ring_buffer__poll waits (blocking) and the callback takes now minus
- * the stamp. Reports the median.
+ * the stamp. Reports the median, after WAKEUP_WARM_UP untimed wake-ups.
  */
 static int time_wakeup(const char *path, int count)
 {
 	struct bpf_object *obj = bpf_object__open_file(path, NULL);
-	struct latency l = { .count = count, .samples = calloc(count, sizeof(long long)) };
+	long long *samples = calloc(count, sizeof(long long));
+	struct latency l = { 0 };
 
 	if (!obj || bpf_object__load(obj)) {
 		fprintf(stderr, "loading %s failed\n", path);
@@ -395,15 +416,13 @@ static int time_wakeup(const char *path, int count)
 	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(bpf_object__find_map_by_name(obj, "events")),
 						  time_record, &l, NULL);
 
-	if (!rb || start_event_producer(l.prog, count))
+	if (!rb || run_wakeups(rb, &l, WAKEUP_WARM_UP, WAKEUP_WARM_UP_PAUSE_US))
 		return 1;
-	while (l.seen < count)
-		if (ring_buffer__poll(rb, 1000) < 0)
-			return 1;
-	if (join_event_producer())
+	l.samples = samples;
+	if (run_wakeups(rb, &l, count, 1000))
 		return 1;
-	report("ringbuf-wakeup", l.samples, count);
-	free(l.samples);
+	report("ringbuf-wakeup", samples, count);
+	free(samples);
 	ring_buffer__free(rb);
 	bpf_object__close(obj);
 	return 0;
