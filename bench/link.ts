@@ -14,6 +14,12 @@
 // time on either side, so links are closed outside the timed part on both. Rounds run in blocks, ours then
 // libbpf's, alternating, so that both sides see the same load; each figure is the median of
 // all its side's rounds.
+// Each wall-time row has a CPU-time row beside it, from the same rounds and with the same
+// target: the process's user + system CPU time over the timed span (getrusage(RUSAGE_SELF) on
+// libbpf's side, process.cpuUsage() on ours, which reads the same and counts every thread,
+// V8's GC and compiler threads included). The first BPF_LINK_CREATE of a round, after the
+// previous round's links were closed, can wait 6-16 ms in the kernel on both sides; that wait
+// sleeps, so it weighs in the wall rows only, and the CPU rows show the cost it hides.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fixture } from '@bpfkit/fixtures';
@@ -112,27 +118,60 @@ function build(): { usdt: string; multi: string | undefined; version: string | u
 /** Untimed rounds before ours are timed: the JIT compiles the ELF and attach paths. */
 const WARMUP_ROUNDS = 5;
 
-/** Times of `rounds` runs of `attach` in ms (links closed after each, untimed), ELF caches cleared first. */
-function ourRounds(rounds: number, attach: () => Link[]): number[] {
-  const samples: number[] = [];
-  for (let round = 0; round < rounds; round++) {
-    clearBinaryCache();
-    const started = performance.now();
-    const links = attach();
-    samples.push(performance.now() - started);
-    for (const link of links) link.close();
-  }
-  return samples;
+/**
+ * Samples of attach rounds in ms, one per round on each side: `wall` the elapsed time, `cpu`
+ * the process's CPU time (user + system, every thread: GC and compiler threads on ours) over
+ * the same span. The kernel's wait at a round's first link (see the file comment) is in
+ * `wall` only: it sleeps.
+ */
+interface RoundSamples {
+  readonly wall: number[];
+  readonly cpu: number[];
 }
 
-/** Times of `rounds` runs of the C harness's `figure` in ms, or undefined where its libbpf lacks it. */
-function referenceRounds(harness: string, figure: string, object: string, what: string, rounds: number) {
+/** CPU time of the process so far in ms: user + system over every thread (getrusage, as the C side reads it). */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+/** Samples of `rounds` runs of `attach` (links closed after each, untimed), ELF caches cleared first. */
+function ourRounds(rounds: number, attach: () => Link[]): RoundSamples {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    clearBinaryCache();
+    const cpuStarted = cpuMs();
+    const started = performance.now();
+    const links = attach();
+    wall.push(performance.now() - started);
+    cpu.push(cpuMs() - cpuStarted);
+    for (const link of links) link.close();
+  }
+  return { wall, cpu };
+}
+
+/** Samples of `rounds` runs of the C harness's `figure`, or undefined where its libbpf lacks it. */
+function referenceRounds(
+  harness: string,
+  figure: string,
+  object: string,
+  what: string,
+  rounds: number,
+): RoundSamples | undefined {
   const out = JSON.parse(execFileSync(harness, [figure, object, target, what, String(rounds)], { encoding: 'utf8' }));
-  return (out.samples_ns as number[] | undefined)?.map((ns) => ns / 1e6);
+  const ms = (ns: number[]) => ns.map((n) => n / 1e6);
+  return out.samples_ns === undefined ? undefined : { wall: ms(out.samples_ns), cpu: ms(out.cpu_samples_ns) };
 }
 
 function median(samples: readonly number[]): number {
   return [...samples].sort((a, b) => a - b)[samples.length >> 1] as number;
+}
+
+/** Medians of one side's wall and CPU samples. */
+interface Medians {
+  readonly wall: number;
+  readonly cpu: number;
 }
 
 /**
@@ -144,18 +183,49 @@ function interleaved(
   blocks: number,
   rounds: number,
   ours: () => Link[],
-  reference: ((rounds: number) => number[] | undefined) | undefined,
-): { ours: number; reference: number | undefined } {
+  reference: ((rounds: number) => RoundSamples | undefined) | undefined,
+): { ours: Medians; reference: Medians | undefined } {
   ourRounds(WARMUP_ROUNDS, ours);
-  const mine: number[] = [];
-  const theirs: number[] = [];
+  const mine: RoundSamples = { wall: [], cpu: [] };
+  const theirs: RoundSamples = { wall: [], cpu: [] };
   for (let block = 0; block < blocks; block++) {
-    mine.push(...ourRounds(rounds, ours));
-    theirs.push(...(reference?.(rounds) ?? []));
+    const ourBlock = ourRounds(rounds, ours);
+    mine.wall.push(...ourBlock.wall);
+    mine.cpu.push(...ourBlock.cpu);
+    const theirBlock = reference?.(rounds);
+    theirs.wall.push(...(theirBlock?.wall ?? []));
+    theirs.cpu.push(...(theirBlock?.cpu ?? []));
     const so = (samples: number[]) => (samples.length === 0 ? '-' : `${median(samples).toFixed(2)} ms`);
-    process.stderr.write(`bench: ${label}: block ${block + 1}/${blocks}: ours ${so(mine)}, libbpf ${so(theirs)}\n`);
+    process.stderr.write(
+      `bench: ${label}: block ${block + 1}/${blocks}: ours ${so(mine.wall)} (CPU ${so(mine.cpu)}), libbpf ${so(theirs.wall)} (CPU ${so(theirs.cpu)})\n`,
+    );
   }
-  return { ours: median(mine), reference: theirs.length === 0 ? undefined : median(theirs) };
+  const medians = (samples: RoundSamples) => ({ wall: median(samples.wall), cpu: median(samples.cpu) });
+  return { ours: medians(mine), reference: theirs.wall.length === 0 ? undefined : medians(theirs) };
+}
+
+/**
+ * A wall-time row and, beside it, the CPU-time row of the same rounds, held to the same
+ * target: the CPU row shows what the kernel's wait at each round's first link hides in the
+ * wall row.
+ */
+function wallAndCpuRows(
+  name: string,
+  figures: { ours: Medians; reference: Medians | undefined },
+  referenceName: string,
+  target: number | undefined,
+): Figure[] {
+  return [
+    { name, unit: 'ms', ours: figures.ours.wall, reference: figures.reference?.wall, referenceName, target },
+    {
+      name: `${name}: CPU time per round`,
+      unit: 'ms',
+      ours: figures.ours.cpu,
+      reference: figures.reference?.cpu,
+      referenceName,
+      target,
+    },
+  ];
 }
 
 /** The two link rows. */
@@ -200,26 +270,22 @@ export function linkFigures(quick: boolean): Figure[] {
       : (n) => referenceRounds(multiHarness, 'uprobe-multi', multiObject, 'bench_f*', n),
   );
   return [
-    {
-      name: `attach a usdt program to all ${PROBES} probes of a binary`,
-      unit: 'ms',
-      ...usdtFigures,
-      referenceName:
-        harness.multi === undefined
-          ? 'bpf_program__attach_usdt per probe (libbpf 1.1: a uprobe per site)'
-          : `bpf_program__attach_usdt per probe (libbpf ${harness.version}: one uprobe_multi link each)`,
-      target: 1.5,
-    },
-    {
-      name: `one uprobe.multi link to ${FUNCTIONS} functions (glob)`,
-      unit: 'ms',
-      ...multiFigures,
-      referenceName:
-        harness.multi === undefined
-          ? `no reference: Debian's libbpf 1.1 lacks attach_uprobe_multi and no libbpf ≥ 1.3 was found (set BPFKIT_NEWEST_LIBBPF); target ≤ 1.2`
-          : `bpf_program__attach_uprobe_multi (libbpf ${harness.version})`,
+    ...wallAndCpuRows(
+      `attach a usdt program to all ${PROBES} probes of a binary`,
+      usdtFigures,
+      harness.multi === undefined
+        ? 'bpf_program__attach_usdt per probe (libbpf 1.1: a uprobe per site)'
+        : `bpf_program__attach_usdt per probe (libbpf ${harness.version}: one uprobe_multi link each)`,
+      1.5,
+    ),
+    ...wallAndCpuRows(
+      `one uprobe.multi link to ${FUNCTIONS} functions (glob)`,
+      multiFigures,
+      harness.multi === undefined
+        ? `no reference: Debian's libbpf 1.1 lacks attach_uprobe_multi and no libbpf ≥ 1.3 was found (set BPFKIT_NEWEST_LIBBPF); target ≤ 1.2`
+        : `bpf_program__attach_uprobe_multi (libbpf ${harness.version})`,
       // Without a reference there is no ratio to hold to the target.
-      target: harness.multi === undefined ? undefined : 1.2,
-    },
+      harness.multi === undefined ? undefined : 1.2,
+    ),
   ];
 }
