@@ -1,5 +1,18 @@
-import { nameHash } from './name-index.js';
 import type { BtfStrings } from './strings.js';
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** FNV-1a hash of the name at `bytes[at]` (ending at a NUL or the end of `bytes`). */
+function nameHash(bytes: Uint8Array, at: number): number {
+  let hash = FNV_OFFSET;
+  for (let i = at; ; i++) {
+    const byte = bytes[i] ?? 0;
+    if (byte === 0) break;
+    hash = Math.imul(hash ^ byte, FNV_PRIME);
+  }
+  return hash >>> 0;
+}
 
 /** Fewest slots a table starts with; it doubles whenever it is half full. */
 const MIN_SLOTS = 1 << 10;
@@ -38,7 +51,7 @@ export class NameClaims {
   claim(offset: number): number {
     if ((this.used + 1) * 2 > this.slots.length / SLOT_WORDS) this.grow();
     const owner = this.strings.owner(offset);
-    const hash = nameHash(owner.bytes, offset - owner.start, false) & HASH_BITS;
+    const hash = nameHash(owner.bytes, offset - owner.start) & HASH_BITS;
     const slot = this.find(this.slots, offset, hash);
     const count = (this.slots[slot + 1] as number) + 1;
     if (count === 1) {

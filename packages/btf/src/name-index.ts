@@ -1,91 +1,110 @@
 import type { BtfStrings } from './strings.js';
 
 const UNDERSCORE = 0x5f;
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
+
+/** Leading bytes of a name the index keys on. */
+const PREFIX_BYTES = 4;
+
+/** Bits of a bucket number: 65,536 buckets (vmlinux's type names start in some 20,000 ways). */
+const BUCKET_BITS = 16;
 
 /**
- * FNV-1a hash of the name at `at` (ending at a NUL or the end of `bytes`), read straight
- * from the bytes. With `cutFlavor`, only its essential part is hashed (the part before a
- * CO-RE flavor suffix, as {@link essentialName} cuts it): the suffix starts at the last run
- * of exactly three underscores that has another character on both sides, and the hash is
- * kept as it was before each run, so one pass suffices.
+ * The bucket of the name at `bytes[at]`: a hash of its first {@link PREFIX_BYTES} bytes, or
+ * of fewer when the name is shorter (a NUL, or the end of `bytes`, ends it).
  */
-export function nameHash(bytes: Uint8Array, at: number, cutFlavor: boolean): number {
-  let hash = FNV_OFFSET;
-  let beforeRun = hash;
-  let essential = -1;
-  let run = 0;
-  let runStartsMidName = false;
-  for (let i = at; ; i++) {
-    const byte = bytes[i] ?? 0;
-    if (byte === 0) break;
-    if (byte === UNDERSCORE) {
-      if (run === 0) {
-        beforeRun = hash;
-        runStartsMidName = i > at;
-      }
-      run++;
-    } else {
-      if (run === 3 && runStartsMidName) essential = beforeRun;
-      run = 0;
-    }
-    hash = Math.imul(hash ^ byte, FNV_PRIME);
-  }
-  return (essential === -1 || !cutFlavor ? hash : essential) >>> 0;
+function bucketAt(bytes: Uint8Array, at: number): number {
+  const b0 = bytes[at] ?? 0;
+  const b1 = b0 === 0 ? 0 : (bytes[at + 1] ?? 0);
+  const b2 = b1 === 0 ? 0 : (bytes[at + 2] ?? 0);
+  const b3 = b2 === 0 ? 0 : (bytes[at + 3] ?? 0);
+  return Math.imul(b0 | (b1 << 8) | (b2 << 16) | (b3 << 24), 0x9e3779b1) >>> (32 - BUCKET_BITS);
 }
 
 /**
- * The name index of one BTF blob: types chained by the hash of their essential name, in
- * typed arrays (no string is decoded to build it). Serves exact lookups (the chain is
- * filtered by comparing bytes) and CO-RE candidate lookups (`task_struct` finds
- * `task_struct___v2` too). Built once, on demand.
+ * The name index of one BTF blob: types chained by the first bytes of their names, in typed
+ * arrays. Building it reads four bytes of each name and hashes nothing longer, so a fresh
+ * process indexes vmlinux's 150,000 types in a few milliseconds, before V8 has optimized
+ * anything. A lookup walks one chain comparing bytes: exact names, and CO-RE candidates
+ * (`task_struct` finds `task_struct___v2`, whose name starts the same). Built once, on
+ * demand.
  */
 export class NameIndex {
-  private readonly heads: Int32Array;
+  private readonly heads = new Int32Array(1 << BUCKET_BITS);
   private readonly next: Int32Array;
-  private readonly mask: number;
 
-  /** Indexes `count` types whose name offsets `nameOffsetOf(i)` gives, ids `firstId + i`. */
+  /**
+   * Indexes the types whose records start at `starts[i]` in `words` (a record's first word is
+   * its name's offset in `strings`), ids `firstId + i`.
+   */
   constructor(
-    strings: BtfStrings,
+    private readonly strings: BtfStrings,
     private readonly firstId: number,
-    count: number,
-    nameOffsetOf: (index: number) => number,
+    private readonly words: Uint32Array,
+    private readonly starts: Uint32Array,
   ) {
-    let size = 16;
-    while (size < count * 2) size *= 2;
-    this.mask = size - 1;
-    this.heads = new Int32Array(size);
+    const count = starts.length;
     this.next = new Int32Array(count);
+    const own = strings.bytes;
+    const ownStart = strings.start;
     // Insert from the last type so every chain lists ids in ascending order.
     for (let i = count - 1; i >= 0; i--) {
-      const offset = nameOffsetOf(i);
+      const offset = words[starts[i] as number] as number;
       if (offset === 0) continue;
-      const owner = strings.owner(offset);
-      const local = offset - owner.start;
-      if (owner.bytes[local] === 0) continue;
-      const bucket = nameHash(owner.bytes, local, true) & this.mask;
+      let bytes = own;
+      let at = offset - ownStart;
+      if (at < 0) {
+        const owner = strings.owner(offset);
+        bytes = owner.bytes;
+        at = offset - owner.start;
+      }
+      if ((bytes[at] ?? 0) === 0) continue;
+      const bucket = bucketAt(bytes, at);
       this.next[i] = this.heads[bucket] as number;
       this.heads[bucket] = i + 1;
     }
   }
 
-  /** Ids that may be called `nameBytes`, ascending; callers compare names to drop collisions. */
-  byName(nameBytes: Uint8Array): number[] {
-    return this.chain(nameHash(nameBytes, 0, true));
+  /** Ids of the types named `name` exactly, ascending. */
+  byName(name: Uint8Array): number[] {
+    return this.startingWith(bucketAt(name, 0), name, false);
   }
 
-  /** Ids whose essential name may be `essentialBytes` (already cut), ascending; callers compare. */
-  byEssentialName(essentialBytes: Uint8Array): number[] {
-    return this.chain(nameHash(essentialBytes, 0, false));
+  /**
+   * Ids, ascending, of the types whose names start with `essential` followed by the end or
+   * an underscore: every type whose essential name is `essential` (callers drop the others,
+   * such as `task_struct_a` for `task_struct`).
+   */
+  byEssentialName(essential: Uint8Array): number[] {
+    const bucket = bucketAt(essential, 0);
+    const ids = this.startingWith(bucket, essential, true);
+    if (essential.length >= PREFIX_BYTES) return ids;
+    // A flavor of a short name (`rq___old`) has underscores among its first bytes: another chain.
+    const flavored = new Uint8Array(PREFIX_BYTES).fill(UNDERSCORE);
+    flavored.set(essential);
+    const other = bucketAt(flavored, 0);
+    if (other === bucket) return ids;
+    return [...ids, ...this.startingWith(other, essential, true)].sort((a, b) => a - b);
   }
 
-  private chain(hash: number): number[] {
+  /**
+   * Ids in chain `bucket` whose names are `wanted` followed by the end, or (with
+   * `orUnderscore`) by an underscore.
+   */
+  private startingWith(bucket: number, wanted: Uint8Array, orUnderscore: boolean): number[] {
     const ids: number[] = [];
-    for (let entry = this.heads[hash & this.mask] as number; entry !== 0; ) {
-      ids.push(this.firstId + entry - 1);
-      entry = this.next[entry - 1] as number;
+    // No name in a string section holds a NUL (one would match across two strings).
+    if (wanted.includes(0)) return ids;
+    const strings = this.strings;
+    for (let entry = this.heads[bucket] as number; entry !== 0; entry = this.next[entry - 1] as number) {
+      const offset = this.words[this.starts[entry - 1] as number] as number;
+      const owner = strings.owner(offset);
+      const bytes = owner.bytes;
+      const at = offset - owner.start;
+      let i = 0;
+      while (i < wanted.length && bytes[at + i] === wanted[i]) i++;
+      if (i < wanted.length) continue;
+      const after = bytes[at + i] ?? 0;
+      if (after === 0 || (orUnderscore && after === UNDERSCORE)) ids.push(this.firstId + entry - 1);
     }
     return ids;
   }

@@ -34,6 +34,20 @@ const PAGE = 1 << PAGE_BITS;
 /** Blobs with fewer types than this are searched by scanning, without building a name index. */
 const SCAN_ONLY_BELOW = 2048;
 
+/** Names whose index lookups a blob remembers, per kind of lookup; later ones are looked up each time. */
+const REMEMBERED_NAMES = 4096;
+
+/**
+ * Keeps `ids`, what the name index gave for `name`, in `known` (while it holds fewer than
+ * {@link REMEMBERED_NAMES}), and returns them: a lookup walks every type whose name starts
+ * as this one does, some 100 µs for vmlinux's 3,700 `trac…` names, and CO-RE asks for the
+ * same names at every load of an object.
+ */
+function remember(known: Map<string, readonly number[]>, name: string, ids: readonly number[]): readonly number[] {
+  if (known.size < REMEMBERED_NAMES) known.set(name, ids);
+  return ids;
+}
+
 const voidType: BtfType = { id: 0, kind: 'void', name: '', nameOffset: 0 };
 
 /**
@@ -68,6 +82,9 @@ export class Btf {
   private everyType: readonly BtfType[] | undefined;
   private nameIndex: NameIndex | undefined;
   private scannedOnce = false;
+  /** Own ids found through the name index, by exact name and by essential name ({@link remember}). */
+  private readonly exactIds = new Map<string, readonly number[]>();
+  private readonly essentialIds = new Map<string, readonly number[]>();
   private typeRecords: TypeRecords | undefined;
   private readonly recordSource: RecordSource;
 
@@ -296,33 +313,36 @@ export class Btf {
    */
   idsByEssentialName(name: string, kind?: BtfKindName): number[] {
     const key = essentialName(name);
-    const own = this.index()
-      .byEssentialName(encodeUtf8(key))
-      .filter((id) => essentialName(this.nameOf(id)) === key);
+    const own =
+      this.essentialIds.get(key) ??
+      remember(
+        this.essentialIds,
+        key,
+        this.index()
+          .byEssentialName(encodeUtf8(key))
+          .filter((id) => essentialName(this.nameOf(id)) === key),
+      );
     const ids = [...(this.base?.idsByEssentialName(name) ?? []), ...own];
     return kind === undefined ? ids : ids.filter((id) => this.kindOf(id) === kind);
   }
 
-  private ownIdsByName(name: string, kind: BtfKindName | undefined): number[] {
+  private ownIdsByName(name: string, kind: BtfKindName | undefined): readonly number[] {
+    const known = this.exactIds.get(name);
+    if (known !== undefined) return known;
     const wanted = encodeUtf8(name);
-    if (wanted.length === 0) return [];
+    // No name in a string section holds a NUL (one would match across two strings).
+    if (wanted.length === 0 || wanted.includes(0)) return [];
     // An object's few hundred types scan faster than an index builds; vmlinux scans once.
     if (this.nameIndex === undefined && (!this.scannedOnce || this.starts.length < SCAN_ONLY_BELOW)) {
       this.scannedOnce = true;
       return this.scanForName(wanted, kind === undefined ? -1 : kindNumber(kind));
     }
-    return this.index()
-      .byName(wanted)
-      .filter((id) => this.strings.equals(this.nameOffsetOf(id - this.firstId), wanted));
+    return remember(this.exactIds, name, this.index().byName(wanted));
   }
 
   private index(): NameIndex {
-    this.nameIndex ??= new NameIndex(this.strings, this.firstId, this.starts.length, (i) => this.nameOffsetOf(i));
+    this.nameIndex ??= new NameIndex(this.strings, this.firstId, this.words, this.starts);
     return this.nameIndex;
-  }
-
-  private nameOffsetOf(index: number): number {
-    return this.words[this.starts[index] as number] as number;
   }
 
   /**

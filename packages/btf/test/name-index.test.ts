@@ -13,9 +13,21 @@ describe('name lookups', () => {
   // leading and trailing ones, and several suffixes in one name.
   const name = fc.stringMatching(/^[ab_]{0,9}$/);
 
+  // A query may also hold a NUL, which no name in a string section does.
+  const query = fc.oneof(name, fc.stringMatching(/^[ab_\0]{1,9}$/));
+
   it('find exactly what a scan of every name finds, before and after the index exists', () => {
+    // Half the queries are one of the names, or its essential part, so that lookups find something.
+    const namesAndQuery = fc
+      .array(name, { minLength: 1, maxLength: 40 })
+      .chain((names) =>
+        fc.tuple(
+          fc.constant(names),
+          fc.oneof(query, fc.constantFrom(...names), fc.constantFrom(...names.map(essentialName))),
+        ),
+      );
     fc.assert(
-      fc.property(fc.array(name, { minLength: 1, maxLength: 40 }), name, fc.boolean(), (names, query, little) => {
+      fc.property(namesAndQuery, fc.boolean(), ([names, query], little) => {
         const builder = new BtfBuilder();
         for (const n of names) builder.add({ kind: 'struct', name: n, size: 0, bitfieldEncoding: false, members: [] });
         const btf = parseBtf(builder.encode({ littleEndian: little }));
@@ -23,10 +35,27 @@ describe('name lookups', () => {
         expect(btf.idsByName(query)).toEqual(exact); // first lookup: a scan
         expect(btf.idsByName(query)).toEqual(exact); // then through the index
         const key = essentialName(query);
-        expect(btf.idsByEssentialName(query)).toEqual(naive(names, (n) => essentialName(n) === key));
+        const essential = naive(names, (n) => essentialName(n) === key);
+        expect(btf.idsByEssentialName(query)).toEqual(essential); // builds the index
+        expect(btf.idsByName(query)).toEqual(exact); // an exact lookup through the index
+        expect(btf.idsByEssentialName(query)).toEqual(essential); // remembered
+        expect(btf.idsByName(query)).toEqual(exact);
       }),
       { numRuns: 400 },
     );
+  });
+
+  it('find the flavors of names shorter than the four bytes the index keys on', () => {
+    const names = ['a___b', 'ab___x', 'abc___yy', 'abcd___z', 'rq', 'rq___old', 'ab_c', 'abc'];
+    const b = new BtfBuilder();
+    for (const n of names) b.add({ kind: 'struct', name: n, size: 0, bitfieldEncoding: false, members: [] });
+    const btf = parseBtf(b.encode());
+    const ids = (...wanted: string[]) => wanted.map((n) => names.indexOf(n) + 1);
+    expect(btf.idsByEssentialName('a')).toEqual(ids('a___b'));
+    expect(btf.idsByEssentialName('ab')).toEqual(ids('ab___x'));
+    expect(btf.idsByEssentialName('abc___new')).toEqual(ids('abc___yy', 'abc'));
+    expect(btf.idsByEssentialName('abcd')).toEqual(ids('abcd___z'));
+    expect(btf.idsByEssentialName('rq___new')).toEqual(ids('rq', 'rq___old'));
   });
 
   it('search a split BTF and its base alike, names with several flavors included', () => {
