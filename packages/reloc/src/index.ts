@@ -76,6 +76,7 @@ export { moduleName } from './module-name.js';
 export type { PlanOptions, ProgramPlan } from './plan.js';
 // Plan
 export { describePlan, planPrograms, requireKind } from './plan.js';
+export type { CodePiece, ProgramCode } from './program-code.js';
 export type {
   AtInstruction,
   CoreRecord,

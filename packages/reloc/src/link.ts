@@ -2,10 +2,11 @@ import { type ElfFile, type ElfSymbol, isReservedSectionIndex, SymbolBinding } f
 import { ARENA_SECTION, type MapSpec } from '@bpfkit/maps';
 import { RelocError } from './errors.js';
 import { hasRecordIn, type MissingExtInfo, type SectionRecords } from './ext-info.js';
-import type { Instruction } from './insn/instruction.js';
+import { INSN_SIZE } from './insn/instruction.js';
 import { CALL, LD_IMM64, PseudoSource } from './insn/opcodes.js';
-import type { MapReference, ProgramInstruction } from './program-instruction.js';
-import type { CodeFunction, CodeSection } from './programs.js';
+import { type CodePiece, ProgramCode } from './program-code.js';
+import type { KsymReference, MapReference } from './program-instruction.js';
+import type { CodeFunction, SectionCode } from './programs.js';
 
 /** A run of instructions copied into a program: its own code or a subprogram. */
 export interface LinkedPiece {
@@ -17,25 +18,45 @@ export interface LinkedPiece {
 
 /** A program's instructions with subprograms appended and calls fixed. */
 export interface LinkedProgram {
-  /** The entry point followed by every subprogram it reaches, calls fixed, each with its metadata. */
-  readonly instructions: readonly ProgramInstruction[];
+  /**
+   * The entry point followed by every subprogram it reaches, calls fixed, as bytes with
+   * metadata only where instructions carry some (`code.instructions()` gives each with its metadata).
+   */
+  readonly code: ProgramCode;
   /** Where each function copied in starts. */
   readonly pieces: readonly LinkedPiece[];
   /** A subprogram lacking func or line info its entry point has. */
   readonly missingExtInfo: MissingExtInfo | undefined;
 }
 
-/** An instruction while it is linked: calls and references are written into it once. */
-type LinkingInstruction = { -readonly [K in keyof ProgramInstruction]: ProgramInstruction[K] };
+/** A call or callback whose offset is fixed once every piece has its place. */
+interface CallFixup {
+  /** The calling instruction's index in the program. */
+  readonly at: number;
+  /** The code section called into. */
+  readonly section: number;
+  /** The called instruction's index in that section. */
+  readonly target: number;
+}
+
+/** The signed 32-bit immediate of the instruction slot at byte `offset` of `bytes`. */
+function immediateAt(bytes: Uint8Array, offset: number, littleEndian: boolean): number {
+  const b4 = bytes[offset + 4] as number;
+  const b5 = bytes[offset + 5] as number;
+  const b6 = bytes[offset + 6] as number;
+  const b7 = bytes[offset + 7] as number;
+  return littleEndian ? b4 | (b5 << 8) | (b6 << 16) | (b7 << 24) : (b4 << 24) | (b5 << 16) | (b6 << 8) | b7;
+}
 
 const dataSection = /^\.(data|rodata|bss)(\..+)?$/;
 
 /**
  * Copies `entry` and every subprogram it reaches (bpf-to-bpf calls and callbacks, found
  * through relocations or same-section calls) into one instruction stream, each subprogram
- * once, and fixes call offsets. Each instruction carries its metadata: the map, global data
- * or `__ksym` it refers to, and from `records` its func and line info (each kind only when
- * the entry point has it, as libbpf sends them) and its CO-RE relocation.
+ * once, and fixes call offsets. The stream is kept as bytes, as libbpf keeps it: only the
+ * instructions that refer to a map, global data or `__ksym` get an object, and each piece
+ * keeps its section's func and line info (each kind only when the entry point has it, as
+ * libbpf sends them) and CO-RE records, read off when the instructions are asked for.
  * `exceptionCallback` (a `.text` function the entry names with an `exception_callback:`
  * decl tag) is appended last when nothing calls it, as libbpf does: the kernel finds it by
  * its func_info.
@@ -43,20 +64,24 @@ const dataSection = /^\.(data|rodata|bss)(\..+)?$/;
  */
 export function linkProgram(
   elf: ElfFile,
-  code: ReadonlyMap<number, CodeSection>,
+  code: ReadonlyMap<number, SectionCode>,
   entry: CodeFunction,
   maps: readonly MapSpec[],
   records: ReadonlyMap<string, SectionRecords>,
   exceptionCallback?: string,
 ): LinkedProgram {
   const object = elf.name;
-  const instructions: LinkingInstruction[] = [];
+  const littleEndian = elf.littleEndian;
   const pieces: LinkedPiece[] = [];
+  const codePieces: CodePiece[] = [];
+  let length = 0;
+  const references = new Map<number, MapReference | KsymReference>();
+  const callbacks = new Set<number>();
   const entryRecords = records.get(entry.section.name);
   const withFunc = entryRecords !== undefined && hasRecordIn(entryRecords.func, entry.start, entry.end);
   const withLine = entryRecords !== undefined && hasRecordIn(entryRecords.line, entry.start, entry.end);
   let missingExtInfo: MissingExtInfo | undefined;
-  const fixups: { at: number; section: number; target: number }[] = [];
+  const fixups: CallFixup[] = [];
 
   const fail = (code_: RelocError['code'], problem: string, section: string, insn: number, symbol?: string): never => {
     throw new RelocError(code_, problem, {
@@ -69,7 +94,6 @@ export function linkProgram(
   };
 
   const append = (fn: CodeFunction): void => {
-    const source = code.get(fn.section.index) as CodeSection;
     const own = records.get(fn.section.name);
     if (pieces.length > 0 && missingExtInfo === undefined) {
       if (withFunc && (own === undefined || !hasRecordIn(own.func, fn.start, fn.end)))
@@ -77,25 +101,17 @@ export function linkProgram(
       else if (withLine && (own === undefined || !hasRecordIn(own.line, fn.start, fn.end)))
         missingExtInfo = { kind: 'line', subprogram: fn.name };
     }
-    pieces.push({ function: fn, base: instructions.length });
-    // Looked up once per piece, and read only inside their length: this runs for every instruction.
-    const func = withFunc ? own?.func : undefined;
-    const line = withLine ? own?.line : undefined;
-    const core = own?.core;
-    for (let i = fn.start; i < fn.end; i++) {
-      const slot = source.instructions[i] as Instruction;
-      instructions.push({
-        code: slot.code,
-        dst: slot.dst,
-        src: slot.src,
-        off: slot.off,
-        imm: slot.imm,
-        reference: undefined,
-        func: func !== undefined && i < func.length ? func[i] : undefined,
-        line: line !== undefined && i < line.length ? line[i] : undefined,
-        core: core !== undefined && i < core.length ? core[i] : undefined,
-      });
-    }
+    pieces.push({ function: fn, base: length });
+    codePieces.push({
+      base: length,
+      data: fn.section.data,
+      start: fn.start,
+      end: fn.end,
+      func: withFunc ? own?.func : undefined,
+      line: withLine ? own?.line : undefined,
+      core: own?.core,
+    });
+    length += fn.end - fn.start;
   };
 
   const functionAt = (
@@ -118,47 +134,71 @@ export function linkProgram(
     );
 
   // Depth first, as libbpf: a subprogram is appended where it is first called and its own
-  // calls are followed before the caller's next instruction.
+  // calls are followed before the caller's next instruction. An instruction that is neither
+  // a call nor relocated costs one opcode read (the relocation sites are walked in order).
   const process = (piece: LinkedPiece): void => {
     const fn = piece.function;
-    const source = code.get(fn.section.index) as CodeSection;
+    const source = code.get(fn.section.index) as SectionCode;
     const sectionName = fn.section.name;
+    const bytes = source.section.data;
+    const { relocated: sites, relocatedSymbols: symbols } = source;
+    let site = 0;
+    while (site < sites.length && (sites[site] as number) < fn.start) site++;
+    let nextSite = site < sites.length ? (sites[site] as number) : fn.end;
     for (let i = fn.start; i < fn.end; i++) {
+      const offset = i * INSN_SIZE;
+      const opcode = bytes[offset] as number;
+      let symbol: ElfSymbol | undefined;
+      // A relocation on the second slot of an ld_imm64 is skipped with the slot, as before.
+      while (nextSite < i) nextSite = ++site < sites.length ? (sites[site] as number) : fn.end;
+      if (nextSite === i) symbol = symbols[site];
+      else if (opcode !== CALL) {
+        if (opcode === LD_IMM64) i++;
+        continue;
+      }
       const at = piece.base + (i - fn.start);
-      const insn = instructions[at] as LinkingInstruction;
-      const symbol = source.relocations.get(i);
       const before = fixups.length;
-      if (insn.code === CALL && insn.src === PseudoSource.CALL && symbol?.sectionIndex === 0) {
-        insn.reference = { kind: 'kfunc', name: symbol.name, weak: symbol.bind === SymbolBinding.WEAK };
-      } else if (insn.code === CALL && insn.src === PseudoSource.CALL) {
+      const registers = bytes[offset + 1] as number;
+      const isCall = opcode === CALL && (littleEndian ? registers >> 4 : registers & 0xf) === PseudoSource.CALL;
+      if (isCall && symbol?.sectionIndex === 0) {
+        references.set(at, { kind: 'kfunc', name: symbol.name, weak: symbol.bind === SymbolBinding.WEAK });
+      } else if (isCall) {
+        const imm = immediateAt(bytes, offset, littleEndian);
         if (symbol === undefined) {
-          fixups.push({ at, section: fn.section.index, target: i + insn.imm + 1 });
+          fixups.push({ at, section: fn.section.index, target: i + imm + 1 });
         } else {
           if (!code.has(symbol.sectionIndex))
             fail('bad-call', `call to '${symbol.name}', which is not code`, sectionName, i, symbol.name);
-          fixups.push({ at, section: symbol.sectionIndex, target: symbol.value / 8 + insn.imm + 1 });
+          fixups.push({ at, section: symbol.sectionIndex, target: symbol.value / 8 + imm + 1 });
         }
       } else if (symbol !== undefined) {
-        if (insn.code !== LD_IMM64) {
+        if (opcode !== LD_IMM64) {
           fail(
             'bad-relocation',
-            `relocation against '${symbol.name}' on an instruction that is neither a call nor ld_imm64 (code 0x${insn.code.toString(16)})`,
+            `relocation against '${symbol.name}' on an instruction that is neither a call nor ld_imm64 (code 0x${opcode.toString(16)})`,
             sectionName,
             i,
             symbol.name,
           );
         }
-        resolveLoad(elf, code, maps, symbol, insn, at, i, sectionName, fixups, fail);
+        const imm = immediateAt(bytes, offset, littleEndian);
+        const load = resolveLoad(elf, code, maps, symbol, imm, i, sectionName, fail);
+        if (load.kind === 'callback') {
+          callbacks.add(at);
+          fixups.push({ at, section: load.section, target: load.target });
+        } else {
+          references.set(at, load);
+        }
       }
-      // The calls this instruction made (indexed, not sliced: this runs for every instruction).
+      // The calls this instruction made.
       for (let f = before, made = fixups.length; f < made; f++) {
-        const fixup = fixups[f] as (typeof fixups)[number];
+        const fixup = fixups[f] as CallFixup;
         if (containing(fixup.section, fixup.target) === undefined) {
           append(functionAt(fixup.section, fixup.target, sectionName, i));
           process(pieces[pieces.length - 1] as LinkedPiece);
         }
       }
-      if (insn.code === LD_IMM64) i++;
+      if (opcode === LD_IMM64) i++;
     }
   };
 
@@ -174,41 +214,44 @@ export function linkProgram(
     process(pieces[pieces.length - 1] as LinkedPiece);
   }
 
+  const immediates = new Map<number, number>();
   for (const fixup of fixups) {
     const piece = containing(fixup.section, fixup.target) as LinkedPiece;
-    const target = piece.base + (fixup.target - piece.function.start);
-    (instructions[fixup.at] as LinkingInstruction).imm = target - (fixup.at + 1);
+    immediates.set(fixup.at, piece.base + (fixup.target - piece.function.start) - (fixup.at + 1));
   }
-  return { instructions, pieces, missingExtInfo };
+  return {
+    code: new ProgramCode(littleEndian, codePieces, references, immediates, callbacks),
+    pieces,
+    missingExtInfo,
+  };
 }
 
+/** What an ld_imm64 relocation loads: a map, global data or `__ksym`, or a function's address. */
+type LoadTarget =
+  | MapReference
+  | KsymReference
+  | { readonly kind: 'callback'; readonly section: number; readonly target: number };
+
+/** What the ld_imm64 at section instruction `index`, relocated against `symbol`, loads. */
 function resolveLoad(
   elf: ElfFile,
-  code: ReadonlyMap<number, CodeSection>,
+  code: ReadonlyMap<number, SectionCode>,
   maps: readonly MapSpec[],
   symbol: ElfSymbol,
-  insn: LinkingInstruction,
-  at: number,
+  imm: number,
   index: number,
   sectionName: string,
-  fixups: { at: number; section: number; target: number }[],
   fail: (code: RelocError['code'], problem: string, section: string, insn: number, symbol?: string) => never,
-): void {
+): LoadTarget {
   if (isReservedSectionIndex(symbol.sectionIndex)) {
     if (symbol.sectionIndex === 0) {
       const kconfig = maps.find((m) => m.source === 'kconfig');
       const extern = kconfig?.externs.find((e) => e.name === symbol.name);
       if (kconfig === undefined || extern === undefined) {
         // Not a __kconfig value, so a __ksym: the kernel symbol's address (or BTF id) goes here.
-        insn.reference = { kind: 'variable', name: symbol.name, weak: symbol.bind === SymbolBinding.WEAK };
-        return;
+        return { kind: 'variable', name: symbol.name, weak: symbol.bind === SymbolBinding.WEAK };
       }
-      insn.reference = {
-        kind: 'map-value',
-        map: (kconfig as MapSpec).name,
-        offset: (extern as { offset: number }).offset,
-      };
-      return;
+      return { kind: 'map-value', map: (kconfig as MapSpec).name, offset: (extern as { offset: number }).offset };
     }
     fail(
       'bad-relocation',
@@ -220,9 +263,7 @@ function resolveLoad(
   }
   if (code.has(symbol.sectionIndex)) {
     // A function's address, passed as a callback.
-    insn.src = PseudoSource.FUNC;
-    fixups.push({ at, section: symbol.sectionIndex, target: (symbol.value + insn.imm) / 8 });
-    return;
+    return { kind: 'callback', section: symbol.sectionIndex, target: (symbol.value + imm) / 8 };
   }
   const target = elf.section(symbol.sectionIndex).name;
   let map: MapSpec | undefined;
@@ -235,12 +276,12 @@ function resolveLoad(
   } else if (dataSection.test(target)) {
     map = maps.find((m) => m.source === 'data' && m.section === target);
     kind = 'map-value';
-    offset = insn.imm + symbol.value;
+    offset = imm + symbol.value;
   } else if (target === ARENA_SECTION) {
     // An __arena global: an address inside the arena map's memory.
     map = maps.find((m) => m.arenaGlobals !== undefined);
     kind = 'map-value';
-    offset = insn.imm + symbol.value;
+    offset = imm + symbol.value;
   } else {
     fail(
       'bad-relocation',
@@ -253,5 +294,5 @@ function resolveLoad(
   if (map === undefined) {
     fail('missing-map', `no map is defined for '${symbol.name}' in '${target}'`, sectionName, index, symbol.name);
   }
-  insn.reference = { kind, map: (map as MapSpec).name, offset };
+  return { kind, map: (map as MapSpec).name, offset };
 }

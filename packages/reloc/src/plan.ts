@@ -5,10 +5,11 @@ import { attachTypeName, programTypeName } from '@bpfkit/uapi';
 import { coreKindNames } from './core/kinds.js';
 import { RelocError } from './errors.js';
 import { type MissingExtInfo, recordsBySection } from './ext-info.js';
+import { lazyProperty } from './lazy-property.js';
 import { linkProgram } from './link.js';
 import { coreRelocationsOf, mapReferencesOf, type ProgramInstruction } from './program-instruction.js';
 import { kernelProgramName } from './program-name.js';
-import { entryPoints, readCodeSections } from './programs.js';
+import { entryPoints, readSectionCode } from './programs.js';
 import { classifySection, type SectionKind } from './section-names.js';
 
 /**
@@ -91,6 +92,9 @@ function kernelVersion(elf: ElfFile): number | undefined {
   return new DataView(data.buffer, data.byteOffset, 4).getUint32(0, elf.littleEndian);
 }
 
+/** Defines a plan's `instructions`, made from its code on first read. */
+const defineInstructions = lazyProperty<readonly ProgramInstruction[]>('instructions');
+
 const EXCEPTION_CALLBACK = 'exception_callback:';
 
 /**
@@ -133,14 +137,16 @@ function exceptionCallbacks(btf: Btf | undefined): Map<string, string> {
 export function planPrograms(elf: ElfFile, maps: readonly MapSpec[], options: PlanOptions = {}): ProgramPlan[] {
   const { ext, btf } = options;
   const callbacks = exceptionCallbacks(btf);
-  const code = readCodeSections(elf);
+  const code = readSectionCode(elf);
   const lic = license(elf);
   const version = kernelVersion(elf);
   const records = recordsBySection(ext);
   return entryPoints(elf, code).map((entry) => {
     const linked = linkProgram(elf, code, entry, maps, records, callbacks.get(entry.name));
     const kind = classifySection(entry.section.name);
-    return {
+    // Fields in the order they always had; the instructions are made on first read, as
+    // libbpf makes nothing per instruction at open (a tool may replace them).
+    const plan = {
       name: entry.name,
       kernelName: kernelProgramName(entry.name),
       section: entry.section.name,
@@ -149,10 +155,13 @@ export function planPrograms(elf: ElfFile, maps: readonly MapSpec[], options: Pl
       attachTarget: kind?.target ?? '',
       license: lic,
       kernelVersion: version,
-      instructions: linked.instructions,
+    } as Omit<ProgramPlan, 'instructions' | 'subprograms' | 'missingExtInfo'> as ProgramPlan;
+    defineInstructions(plan, () => linked.code.instructions());
+    Object.assign(plan, {
       subprograms: linked.pieces.slice(1).map((p) => ({ name: p.function.name, start: p.base })),
       missingExtInfo: linked.missingExtInfo,
-    };
+    });
+    return plan;
   });
 }
 

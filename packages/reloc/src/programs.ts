@@ -8,7 +8,7 @@ import {
   SymbolType,
 } from '@bpfkit/elf';
 import { RelocError } from './errors.js';
-import { decodeInstructions, INSN_SIZE, type Instruction } from './insn/instruction.js';
+import { decodeInstructions, INSN_SIZE, type Instruction, requireWholeInstructions } from './insn/instruction.js';
 
 /** A function in a code section: a program entry point, or a subprogram in `.text`. */
 export interface CodeFunction {
@@ -28,12 +28,23 @@ export interface CodeFunction {
 export interface CodeSection {
   /** The ELF section holding the code. */
   readonly section: Section;
-  /** Its instructions, decoded. */
+  /** Its instructions, decoded on first read (linking copies the section's bytes). */
   readonly instructions: readonly Instruction[];
   /** Functions sorted by start. */
   readonly functions: readonly CodeFunction[];
   /** Relocation symbol index by instruction index. */
   readonly relocations: ReadonlyMap<number, ElfSymbol>;
+}
+
+/**
+ * A {@link CodeSection} as linking reads it: no decoded instructions (linking reads the
+ * section's bytes), and its relocated instructions in ascending order.
+ */
+export interface SectionCode extends Omit<CodeSection, 'instructions'> {
+  /** Indexes of the relocated instructions, ascending. */
+  readonly relocated: readonly number[];
+  /** The symbol of each of {@link relocated}. */
+  readonly relocatedSymbols: readonly ElfSymbol[];
 }
 
 /** True for sections holding BPF code. */
@@ -47,12 +58,25 @@ export function isCodeSection(section: Section): boolean {
  * @throws {@link RelocError} for functions that do not lie on instruction boundaries inside their section.
  */
 export function readCodeSections(elf: ElfFile): Map<number, CodeSection> {
+  const sections = new Map<number, CodeSection>();
+  for (const [index, { section, functions, relocations }] of readSectionCode(elf)) {
+    const instructions = decodeInstructions(section.data, elf.littleEndian);
+    sections.set(index, { section, instructions, functions, relocations });
+  }
+  return sections;
+}
+
+/**
+ * {@link readCodeSections} without decoding instructions, as linking wants it.
+ * @throws {@link RelocError} as {@link readCodeSections} does.
+ */
+export function readSectionCode(elf: ElfFile): Map<number, SectionCode> {
   const object = elf.name;
   const where = object === undefined ? {} : { object };
-  const sections = new Map<number, CodeSection>();
+  const sections = new Map<number, SectionCode>();
   for (const section of elf.sections) {
     if (!isCodeSection(section)) continue;
-    const instructions = decodeInstructions(section.data, elf.littleEndian);
+    requireWholeInstructions(section.data);
     const functions = elf.symbols
       .filter((s) => s.type === SymbolType.FUNC && s.sectionIndex === section.index)
       .map((symbol) => {
@@ -93,7 +117,11 @@ export function readCodeSections(elf: ElfFile): Map<number, CodeSection> {
       }
       relocations.set(entry.offset / INSN_SIZE, elf.symbol(entry.symbol));
     }
-    sections.set(section.index, { section, instructions, functions, relocations });
+    const relocated = [...relocations.keys()];
+    // ELF lists a section's relocations in order; sorted when a producer did not.
+    if (relocated.some((insn, i) => i > 0 && insn < (relocated[i - 1] as number))) relocated.sort((a, b) => a - b);
+    const relocatedSymbols = relocated.map((insn) => relocations.get(insn) as ElfSymbol);
+    sections.set(section.index, { section, functions, relocations, relocated, relocatedSymbols });
   }
   return sections;
 }
@@ -103,7 +131,10 @@ export function readCodeSections(elf: ElfFile): Map<number, CodeSection> {
  * then offset order. Static entry points are refused, as libbpf does.
  * @throws {@link RelocError} `bad-program` naming a static program.
  */
-export function entryPoints(elf: ElfFile, code: ReadonlyMap<number, CodeSection>): CodeFunction[] {
+export function entryPoints(
+  elf: ElfFile,
+  code: ReadonlyMap<number, Pick<CodeSection, 'section' | 'functions'>>,
+): CodeFunction[] {
   const programs: CodeFunction[] = [];
   for (const { section, functions } of code.values()) {
     if (section.name === '.text') continue;

@@ -23,12 +23,7 @@ export const INSN_SIZE = 8;
  * @throws {@link RelocError} `bad-instruction` when the length is not a multiple of 8.
  */
 export function decodeInstructions(bytes: Uint8Array, littleEndian: boolean): Instruction[] {
-  if (bytes.length % INSN_SIZE !== 0) {
-    throw new RelocError('bad-instruction', 'code size is not a whole number of 8-byte instructions', {
-      expected: 'a multiple of 8',
-      actual: bytes.length,
-    });
-  }
+  requireWholeInstructions(bytes);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: Instruction[] = new Array(bytes.length / INSN_SIZE);
   for (let i = 0; i < out.length; i++) {
@@ -43,6 +38,19 @@ export function decodeInstructions(bytes: Uint8Array, littleEndian: boolean): In
     };
   }
   return out;
+}
+
+/**
+ * Refuses code whose size is not a whole number of instruction slots.
+ * @throws {@link RelocError} `bad-instruction` when the length is not a multiple of 8.
+ */
+export function requireWholeInstructions(bytes: Uint8Array): void {
+  if (bytes.length % INSN_SIZE !== 0) {
+    throw new RelocError('bad-instruction', 'code size is not a whole number of 8-byte instructions', {
+      expected: 'a multiple of 8',
+      actual: bytes.length,
+    });
+  }
 }
 
 /** Encodes instruction slots in the given byte order. */
