@@ -1,4 +1,5 @@
 import { BtfError } from './errors.js';
+import { keepLineRecords, LineRecords } from './line-records.js';
 import type { Btf } from './spec.js';
 
 /** `.BTF.ext` magic, shared with `.BTF`. */
@@ -99,7 +100,7 @@ export interface CoreRelo {
 export interface BtfExt {
   /** `bpf_func_info` records per section. */
   readonly funcInfo: ReadonlyMap<string, readonly FuncInfo[]>;
-  /** `bpf_line_info` records per section. */
+  /** `bpf_line_info` records per section (for a parsed section, decoded on first read). */
   readonly lineInfo: ReadonlyMap<string, readonly LineInfo[]>;
   /** `bpf_core_relo` records per section. */
   readonly coreRelos: ReadonlyMap<string, readonly CoreRelo[]>;
@@ -164,13 +165,15 @@ export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
       actual: headerLength,
     });
   }
-  // Line records repeat their file names and section names: each string is decoded once.
+  // Blocks repeat their section names, records their access strings: each is decoded once.
   const decoded = new Map<number, string>();
+  const badString = (field: string, at: number, offset: number): never =>
+    fail('string offset does not point at a string', { field, offset: at, actual: offset });
   const text = (offset: number, field: string, at: number): string => {
     let value = decoded.get(offset);
     if (value === undefined) {
       value = btf.strings.tryAt(offset);
-      if (value === undefined) fail('string offset does not point at a string', { field, offset: at, actual: offset });
+      if (value === undefined) badString(field, at, offset);
       decoded.set(offset, value as string);
     }
     return value as string;
@@ -180,7 +183,7 @@ export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
   const accesses = new Set<number>();
   const sizes = { funcInfo: 0, lineInfo: 0, coreRelo: 0 };
   const funcInfo = new Map<string, FuncInfo[]>();
-  const lineInfo = new Map<string, LineInfo[]>();
+  const lineRecords = new Map<string, number[]>();
   const coreRelos = new Map<string, CoreRelo[]>();
 
   for (const part of parts) {
@@ -225,18 +228,12 @@ export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
         if (part.name === 'func_info') {
           push(funcInfo, sectionName, { insnOffset: view.getUint32(at, le), typeId: view.getUint32(at + 4, le) });
         } else if (part.name === 'line_info') {
+          // Checked here, decoded when asked for (libbpf reads line info only to load).
           const fileNameOffset = view.getUint32(at + 4, le);
+          if (!btf.strings.has(fileNameOffset)) badString('line_info file_name_off', at + 4, fileNameOffset);
           const sourceOffset = view.getUint32(at + 8, le);
-          const lineCol = view.getUint32(at + 12, le);
-          push(lineInfo, sectionName, {
-            insnOffset: view.getUint32(at, le),
-            fileName: text(fileNameOffset, 'line_info file_name_off', at + 4),
-            fileNameOffset,
-            source: text(sourceOffset, 'line_info line_off', at + 8),
-            sourceOffset,
-            line: lineCol >>> 10,
-            column: lineCol & 0x3ff,
-          });
+          if (!btf.strings.has(sourceOffset)) badString('line_info line_off', at + 8, sourceOffset);
+          push(lineRecords, sectionName, at);
         } else {
           const typeId = view.getUint32(at + 4, le);
           const accessStringOffset = view.getUint32(at + 8, le);
@@ -284,7 +281,20 @@ export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
     else if (part.name === 'line_info') sizes.lineInfo = recordSize;
     else sizes.coreRelo = recordSize;
   }
-  return { funcInfo, lineInfo, coreRelos, recordSizes: sizes };
+  const lines = new LineRecords(view, le, btf.strings, lineRecords);
+  let lineInfo: ReadonlyMap<string, readonly LineInfo[]> | undefined;
+  const ext: BtfExt = {
+    funcInfo,
+    // Decoded on first read: opening an object reads line records without their strings.
+    get lineInfo() {
+      lineInfo ??= new Map([...lineRecords].map(([section, records]) => [section, records.map((r) => lines.info(r))]));
+      return lineInfo;
+    },
+    coreRelos,
+    recordSizes: sizes,
+  };
+  keepLineRecords(ext, lines);
+  return ext;
 }
 
 function push<T>(map: Map<string, T[]>, key: string, value: T): void {

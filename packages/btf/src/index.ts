@@ -44,6 +44,7 @@ export type { BtfKindName } from './kinds.js';
 export { BtfKind, FuncLinkage, IntEncoding, kindNames, VarLinkage } from './kinds.js';
 export type { AlignmentCache } from './layout.js';
 export { alignOf, MAX_RESOLVE_DEPTH, POINTER_SIZE, resolveType, sizeOf, skipQualifiers } from './layout.js';
+export { LineRecords, lineRecordsOf } from './line-records.js';
 export { essentialName } from './names.js';
 export type { ObjectBtf } from './object.js';
 export { readObjectBtf } from './object.js';

@@ -45,6 +45,13 @@ export class BtfStrings {
     return this.section.at(offset - start);
   }
 
+  /** True when {@link tryAt} finds a string at `offset`; decodes nothing. */
+  has(offset: number): boolean {
+    const start = this.start;
+    if (offset < start) return this.base?.has(offset) ?? false;
+    return this.section.has(offset - start);
+  }
+
   /** True when the strings at offsets `a` and `b` are the same bytes; compares without decoding. */
   same(a: number, b: number): boolean {
     if (a === b) return true;

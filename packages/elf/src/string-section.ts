@@ -13,6 +13,8 @@ export class StringSection {
   /** The section as text once tried and found all ASCII. */
   private whole: string | undefined;
   private triedWhole = false;
+  /** Offset of the section's last NUL (-1 when it has none), found on first {@link has}. */
+  private lastNul: number | undefined;
 
   constructor(
     /** The section's bytes (aliased, not copied). */
@@ -30,6 +32,12 @@ export class StringSection {
     if (offset < 0 || offset >= this.bytes.length) return undefined;
     const end = this.bytes.indexOf(0, offset);
     return end < 0 ? undefined : decodeUtf8(this.bytes.subarray(offset, end));
+  }
+
+  /** True when {@link at} finds a string at `offset`; decodes nothing. */
+  has(offset: number): boolean {
+    this.lastNul ??= this.bytes.lastIndexOf(0);
+    return offset >= 0 && offset <= this.lastNul;
   }
 
   /**

@@ -1,8 +1,9 @@
-import type { BtfExt } from '@bpfkit/btf';
+import { type BtfExt, type LineInfo, lineRecordsOf } from '@bpfkit/btf';
 import { RelocError } from './errors.js';
 import { INSN_SIZE } from './insn/instruction.js';
 import type { ProgramPlan } from './plan.js';
 import type { CoreRecord, ProgramInstruction, SourceLine } from './program-instruction.js';
+import { SourceLines } from './source-lines.js';
 
 /** A `bpf_func_info` record of the final program. */
 export interface ProgramFuncInfo {
@@ -33,8 +34,10 @@ export interface MissingExtInfo {
 export interface SectionRecords {
   /** FUNC type id of the function starting at each instruction. */
   readonly func: readonly (number | undefined)[];
-  /** Source line starting at each instruction. */
-  readonly line: readonly (SourceLine | undefined)[];
+  /** Source line starting at each instruction, as its id in {@link lines}. */
+  readonly line: readonly (number | undefined)[];
+  /** The object's source lines. */
+  readonly lines: SourceLines;
   /** CO-RE record on each instruction. */
   readonly core: readonly (CoreRecord | undefined)[];
 }
@@ -58,12 +61,15 @@ function recordInsn(what: string, section: string, offset: number): number {
  * @throws {@link RelocError} `bad-ext` for a record that does not point at an instruction boundary.
  */
 export function recordsBySection(ext: BtfExt | undefined): Map<string, SectionRecords> {
-  const sections = new Map<string, { func: number[]; line: SourceLine[]; core: CoreRecord[] }>();
+  const sections = new Map<string, { func: number[]; line: number[]; lines: SourceLines; core: CoreRecord[] }>();
   if (ext === undefined) return sections;
+  const raw = lineRecordsOf(ext);
+  const decoded: LineInfo[] = [];
+  const lines = new SourceLines(raw, decoded);
   const of = (section: string) => {
     let records = sections.get(section);
     if (records === undefined) {
-      records = { func: [], line: [], core: [] };
+      records = { func: [], line: [], lines, core: [] };
       sections.set(section, records);
     }
     return records;
@@ -72,18 +78,16 @@ export function recordsBySection(ext: BtfExt | undefined): Map<string, SectionRe
     const func = of(section).func;
     for (const r of records) func[recordInsn('func info', section, r.insnOffset)] = r.typeId;
   }
-  for (const [section, records] of ext.lineInfo) {
-    const line = of(section).line;
-    for (const r of records) {
-      // Fields listed rather than spread: this runs for every line of the object.
-      line[recordInsn('line info', section, r.insnOffset)] = {
-        fileName: r.fileName,
-        fileNameOffset: r.fileNameOffset,
-        source: r.source,
-        sourceOffset: r.sourceOffset,
-        line: r.line,
-        column: r.column,
-      };
+  if (raw !== undefined) {
+    // Records named by their offset, their strings left undecoded.
+    for (const [section, records] of raw.bySection) {
+      const line = of(section).line;
+      for (const r of records) line[recordInsn('line info', section, raw.insnOffset(r))] = r;
+    }
+  } else {
+    for (const [section, records] of ext.lineInfo) {
+      const line = of(section).line;
+      for (const r of records) line[recordInsn('line info', section, r.insnOffset)] = decoded.push(r) - 1;
     }
   }
   let order = 0;

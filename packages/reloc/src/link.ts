@@ -107,9 +107,9 @@ export function linkProgram(
       data: fn.section.data,
       start: fn.start,
       end: fn.end,
-      func: withFunc ? own?.func : undefined,
-      line: withLine ? own?.line : undefined,
-      core: own?.core,
+      records: own,
+      withFunc,
+      withLine,
     });
     length += fn.end - fn.start;
   };

@@ -1,7 +1,7 @@
 import type { SectionRecords } from './ext-info.js';
 import { INSN_SIZE } from './insn/instruction.js';
 import { PseudoSource } from './insn/opcodes.js';
-import type { KsymReference, MapReference, ProgramInstruction } from './program-instruction.js';
+import type { KsymReference, MapReference, ProgramInstruction, SourceLine } from './program-instruction.js';
 
 /**
  * A run of one code section copied into a program, with the section's `.BTF.ext` records
@@ -16,12 +16,12 @@ export interface CodePiece {
   readonly start: number;
   /** One past its last instruction's index in the section. */
   readonly end: number;
-  /** FUNC type ids by section instruction, when the program carries func info. */
-  readonly func: SectionRecords['func'] | undefined;
-  /** Source lines by section instruction, when the program carries line info. */
-  readonly line: SectionRecords['line'] | undefined;
-  /** CO-RE records by section instruction. */
-  readonly core: SectionRecords['core'] | undefined;
+  /** The section's `.BTF.ext` records, if it has any. */
+  readonly records: SectionRecords | undefined;
+  /** Whether the program carries func info (its entry point has some). */
+  readonly withFunc: boolean;
+  /** Whether the program carries line info (its entry point has some). */
+  readonly withLine: boolean;
 }
 
 /**
@@ -55,7 +55,10 @@ export class ProgramCode {
   instructions(): ProgramInstruction[] {
     const le = this.littleEndian;
     const out: ProgramInstruction[] = new Array(this.length);
-    for (const { base, data, start, end, func, line, core } of this.pieces) {
+    for (const { base, data, start, end, records, withFunc, withLine } of this.pieces) {
+      const func = withFunc ? records?.func : undefined;
+      const line = withLine ? records?.line : undefined;
+      const core = records?.core;
       const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
       for (let i = start, at = base; i < end; i++, at++) {
         const offset = i * INSN_SIZE;
@@ -68,11 +71,15 @@ export class ProgramCode {
           imm: this.immediates.get(at) ?? view.getInt32(offset + 4, le),
           reference: this.references.get(at),
           func: func !== undefined && i < func.length ? func[i] : undefined,
-          line: line !== undefined && i < line.length ? line[i] : undefined,
+          line: line !== undefined && i < line.length ? this.sourceLine(records as SectionRecords, line[i]) : undefined,
           core: core !== undefined && i < core.length ? core[i] : undefined,
         };
       }
     }
     return out;
+  }
+
+  private sourceLine(records: SectionRecords, id: number | undefined): SourceLine | undefined {
+    return id === undefined ? undefined : records.lines.sourceLine(id);
   }
 }
