@@ -12,6 +12,7 @@ import {
   mapsBoundToPrograms,
   needsAttachBtf,
   type ProgramPlan,
+  programCode,
   type RelocatedProgram,
   RelocError,
   requireExtInfo,
@@ -20,6 +21,7 @@ import {
   resolveAttachProgramBtf,
   type WrittenProgram,
   writeProgram,
+  writeProgramCode,
 } from '@bpfkit/reloc';
 import { runningVersionCode } from '@bpfkit/reloc/node';
 import {
@@ -197,15 +199,22 @@ export function* loadPrograms(
     }
     const expectedAttachType = loadAttachType(kind, { uprobeMultiLink: uprobeMultiLinkSupported });
     const core = p.core?.get(plan.name);
+    // The plan's bytes when it has them (no object per instruction), else its instructions.
+    const code = programCode(plan);
     let patched: WrittenProgram;
     try {
-      patched = writeProgram(plan.instructions, (map) => p.mapFds.get(map)?.fd, isLittleEndianHost, {
+      const mapFd = (map: string) => p.mapFds.get(map)?.fd;
+      const writes = {
         patches: [core?.fixups ?? [], p.ksyms?.get(plan.name) ?? []],
         mode: p.mapReferences,
         fdArrayPrefix: p.fdArrayPrefix ?? [],
         program: plan.name,
         ...(p.object === undefined ? {} : { object: p.object }),
-      });
+      };
+      patched =
+        code === undefined
+          ? writeProgram(plan.instructions, mapFd, isLittleEndianHost, writes)
+          : writeProgramCode(code, mapFd, isLittleEndianHost, writes);
     } catch (error) {
       throw new LoadError(
         'load-program',
@@ -217,8 +226,14 @@ export function* loadPrograms(
     // As libbpf: the program BTF goes with every program once the object's BTF is loaded
     // (kfuncs such as bpf_obj_new need it), func and line info each when the program has them.
     const btfFd = p.btfFd?.fd;
-    const funcInfo = btfFd === undefined ? undefined : encodeFuncInfo(plan.instructions, isLittleEndianHost);
-    const lineInfo = btfFd === undefined ? undefined : encodeLineInfo(plan.instructions, isLittleEndianHost);
+    const funcInfo =
+      btfFd === undefined
+        ? undefined
+        : (code?.funcInfo(isLittleEndianHost) ?? encodeFuncInfo(plan.instructions, isLittleEndianHost));
+    const lineInfo =
+      btfFd === undefined
+        ? undefined
+        : (code?.lineInfo(isLittleEndianHost) ?? encodeLineInfo(plan.instructions, isLittleEndianHost));
     try {
       const result = yield {
         name: plan.kernelName,
@@ -253,7 +268,7 @@ export function* loadPrograms(
           p.bpfCookies,
         ),
       );
-      p.log(`prog '${plan.name}': loaded, fd=${result.fd.fd} (${plan.instructions.length} insns)`);
+      p.log(`prog '${plan.name}': loaded, fd=${result.fd.fd} (${patched.bytes.length / 8} insns)`);
     } catch (error) {
       if (LoadError.is(error)) throw error; // thrown in by the driver (a cancelled load)
       if (BpfSyscallError.is(error) && error.log.length > 0) throw verifierError(plan, error, p.object, core);

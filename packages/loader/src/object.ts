@@ -28,8 +28,9 @@ import {
   checkExternDeclarations,
   describeCoreFixup,
   fillKconfig,
+  hasCoreRelocations,
+  hasKsymReferences,
   hasSyscallWrapper,
-  isKsymReference,
   type KsymDecision,
   type MapReferenceMode,
   type ProgramPlan,
@@ -523,8 +524,7 @@ export class BpfObject {
    * @throws {@link LoadError} `relocate-core` naming program, section, instruction and relocation.
    */
   relocateCore(): ReadonlyMap<string, RelocatedProgram> {
-    if (!this.programs.some((p) => p.autoload && p.instructions.some((insn) => insn.core !== undefined)))
-      return new Map();
+    if (!this.programs.some((p) => p.autoload && hasCoreRelocations(p))) return new Map();
     try {
       const relocated = relocateCore(this.programs, {
         btf: this.btf,
@@ -570,7 +570,7 @@ export class BpfObject {
     const failed = (error: unknown, where: { program: string; hint?: string } | { map: string }) =>
       new LoadError('resolve-externs', '', { object: this.name, ...where }, { cause: error });
     for (const plan of this.programs) {
-      if (!plan.instructions.some((insn) => isKsymReference(insn.reference))) continue;
+      if (!hasKsymReferences(plan)) continue;
       try {
         const decisions = resolveKsyms(plan, this.btf, {
           btf: this.options.kernelBtf ?? runningKernelBtf(),

@@ -76,6 +76,7 @@ export { moduleName } from './module-name.js';
 export type { PlanOptions, ProgramPlan } from './plan.js';
 // Plan
 export { describePlan, planPrograms, requireKind } from './plan.js';
+export { hasCoreRelocations, hasKsymReferences, programCode } from './plan-code.js';
 export type { CodePiece, ProgramCode } from './program-code.js';
 export type {
   AtInstruction,
@@ -110,4 +111,4 @@ export type {
   WrittenInstructions,
   WrittenProgram,
 } from './write-instructions.js';
-export { writeInstructions, writeProgram } from './write-instructions.js';
+export { writeInstructions, writeProgram, writeProgramCode } from './write-instructions.js';

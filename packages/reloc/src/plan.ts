@@ -5,8 +5,8 @@ import { attachTypeName, programTypeName } from '@bpfkit/uapi';
 import { coreKindNames } from './core/kinds.js';
 import { RelocError } from './errors.js';
 import { type MissingExtInfo, recordsBySection } from './ext-info.js';
-import { lazyProperty } from './lazy-property.js';
 import { linkProgram } from './link.js';
+import { defineInstructions } from './plan-code.js';
 import { coreRelocationsOf, mapReferencesOf, type ProgramInstruction } from './program-instruction.js';
 import { kernelProgramName } from './program-name.js';
 import { entryPoints, readSectionCode } from './programs.js';
@@ -92,9 +92,6 @@ function kernelVersion(elf: ElfFile): number | undefined {
   return new DataView(data.buffer, data.byteOffset, 4).getUint32(0, elf.littleEndian);
 }
 
-/** Defines a plan's `instructions`, made from its code on first read. */
-const defineInstructions = lazyProperty<readonly ProgramInstruction[]>('instructions');
-
 const EXCEPTION_CALLBACK = 'exception_callback:';
 
 /**
@@ -156,7 +153,7 @@ export function planPrograms(elf: ElfFile, maps: readonly MapSpec[], options: Pl
       license: lic,
       kernelVersion: version,
     } as Omit<ProgramPlan, 'instructions' | 'subprograms' | 'missingExtInfo'> as ProgramPlan;
-    defineInstructions(plan, () => linked.code.instructions());
+    defineInstructions(plan, linked.code);
     Object.assign(plan, {
       subprograms: linked.pieces.slice(1).map((p) => ({ name: p.function.name, start: p.base })),
       missingExtInfo: linked.missingExtInfo,

@@ -1,7 +1,13 @@
-import type { SectionRecords } from './ext-info.js';
+import { type EncodedRecords, hasRecordIn, type SectionRecords } from './ext-info.js';
 import { INSN_SIZE } from './insn/instruction.js';
 import { PseudoSource } from './insn/opcodes.js';
-import type { KsymReference, MapReference, ProgramInstruction, SourceLine } from './program-instruction.js';
+import {
+  isKsymReference,
+  type KsymReference,
+  type MapReference,
+  type ProgramInstruction,
+  type SourceLine,
+} from './program-instruction.js';
 
 /**
  * A run of one code section copied into a program, with the section's `.BTF.ext` records
@@ -49,6 +55,99 @@ export class ProgramCode {
   get length(): number {
     const last = this.pieces[this.pieces.length - 1];
     return last === undefined ? 0 : last.base + (last.end - last.start);
+  }
+
+  /** True when an instruction carries a CO-RE relocation. */
+  hasCoreRelocations(): boolean {
+    return this.pieces.some((p) => p.records !== undefined && hasRecordIn(p.records.core, p.start, p.end));
+  }
+
+  /** True when an instruction refers to a `__ksym` extern. */
+  hasKsymReferences(): boolean {
+    for (const reference of this.references.values()) if (isKsymReference(reference)) return true;
+    return false;
+  }
+
+  /**
+   * The instruction slots with what linking changed, in the byte order asked for (the
+   * sections' bytes copied run by run when it is theirs): what {@link instructions} holds,
+   * encoded, without a per-instruction object.
+   */
+  encode(littleEndian: boolean): Uint8Array {
+    const bytes = new Uint8Array(this.length * INSN_SIZE);
+    for (const { base, data, start, end } of this.pieces) {
+      if (littleEndian === this.littleEndian) {
+        bytes.set(data.subarray(start * INSN_SIZE, end * INSN_SIZE), base * INSN_SIZE);
+        continue;
+      }
+      // The other byte order: register nibbles and multi-byte fields swapped.
+      for (let from = start * INSN_SIZE, to = base * INSN_SIZE; from < end * INSN_SIZE; from += 8, to += 8) {
+        const registers = data[from + 1] as number;
+        bytes[to] = data[from] as number;
+        bytes[to + 1] = ((registers & 0xf) << 4) | (registers >> 4);
+        for (let k = 0; k < 2; k++) bytes[to + 2 + k] = data[from + 3 - k] as number;
+        for (let k = 0; k < 4; k++) bytes[to + 4 + k] = data[from + 7 - k] as number;
+      }
+    }
+    for (const at of this.callbacks) {
+      const registers = bytes[at * INSN_SIZE + 1] as number;
+      bytes[at * INSN_SIZE + 1] = littleEndian
+        ? (registers & 0x0f) | (PseudoSource.FUNC << 4)
+        : (registers & 0xf0) | PseudoSource.FUNC;
+    }
+    const view = new DataView(bytes.buffer);
+    for (const [at, imm] of this.immediates) view.setInt32(at * INSN_SIZE + 4, imm, littleEndian);
+    return bytes;
+  }
+
+  /** The program's `bpf_func_info` records for BPF_PROG_LOAD: what `encodeFuncInfo` writes from {@link instructions}. */
+  funcInfo(littleEndian: boolean): EncodedRecords {
+    const count = this.countRecords('func');
+    const bytes = new Uint8Array(new ArrayBuffer(count * 8));
+    const view = new DataView(bytes.buffer);
+    let at = 0;
+    for (const { base, start, end, records, withFunc } of this.pieces) {
+      if (!withFunc || records === undefined) continue;
+      const func = records.func;
+      for (let i = start; i < end && i < func.length; i++) {
+        const typeId = func[i];
+        if (typeId === undefined) continue;
+        view.setUint32(at, base + (i - start), littleEndian);
+        view.setUint32(at + 4, typeId, littleEndian);
+        at += 8;
+      }
+    }
+    return { bytes, count };
+  }
+
+  /** The program's `bpf_line_info` records for BPF_PROG_LOAD: what `encodeLineInfo` writes from {@link instructions}. */
+  lineInfo(littleEndian: boolean): EncodedRecords {
+    const count = this.countRecords('line');
+    const bytes = new Uint8Array(new ArrayBuffer(count * 16));
+    const view = new DataView(bytes.buffer);
+    let at = 0;
+    for (const { base, start, end, records, withLine } of this.pieces) {
+      if (!withLine || records === undefined) continue;
+      const line = records.line;
+      for (let i = start; i < end && i < line.length; i++) {
+        const id = line[i];
+        if (id === undefined) continue;
+        records.lines.write(view, at, base + (i - start), id, littleEndian);
+        at += 16;
+      }
+    }
+    return { bytes, count };
+  }
+
+  /** How many func or line records the program carries. */
+  private countRecords(kind: 'func' | 'line'): number {
+    let count = 0;
+    for (const { start, end, records, withFunc, withLine } of this.pieces) {
+      if (records === undefined || !(kind === 'func' ? withFunc : withLine)) continue;
+      const list = records[kind];
+      for (let i = start; i < end && i < list.length; i++) if (list[i] !== undefined) count++;
+    }
+    return count;
   }
 
   /** Each instruction slot with its metadata, as a new array. */

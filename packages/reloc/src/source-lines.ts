@@ -14,6 +14,28 @@ export class SourceLines {
     private readonly decoded: readonly LineInfo[] = [],
   ) {}
 
+  /** Writes record `id` as the kernel's `bpf_line_info` (16 bytes) for instruction `insn`, at `at` of `view`. */
+  write(view: DataView, at: number, insn: number, id: number, littleEndian: boolean): void {
+    const records = this.records;
+    let fileNameOffset: number;
+    let sourceOffset: number;
+    let lineColumn: number;
+    if (records === undefined) {
+      const info = this.decoded[id] as LineInfo;
+      fileNameOffset = info.fileNameOffset;
+      sourceOffset = info.sourceOffset;
+      lineColumn = ((info.line << 10) | (info.column & 0x3ff)) >>> 0;
+    } else {
+      fileNameOffset = records.fileNameOffset(id);
+      sourceOffset = records.sourceOffset(id);
+      lineColumn = records.lineColumn(id);
+    }
+    view.setUint32(at, insn, littleEndian);
+    view.setUint32(at + 4, fileNameOffset, littleEndian);
+    view.setUint32(at + 8, sourceOffset, littleEndian);
+    view.setUint32(at + 12, lineColumn, littleEndian);
+  }
+
   /** The source line of record `id`, strings decoded. */
   sourceLine(id: number): SourceLine {
     const info = this.records === undefined ? (this.decoded[id] as LineInfo) : this.records.info(id);

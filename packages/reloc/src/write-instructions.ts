@@ -1,7 +1,8 @@
 import { RelocError } from './errors.js';
 import { decodeInstructions, INSN_SIZE, type Instruction, writeInstruction } from './insn/instruction.js';
 import { PseudoSource } from './insn/opcodes.js';
-import { isMapReference, type ProgramInstruction } from './program-instruction.js';
+import type { ProgramCode } from './program-code.js';
+import { isMapReference, type MapReference, type ProgramInstruction } from './program-instruction.js';
 
 /**
  * New values for one instruction of a program (both slots of an ld_imm64), decided before
@@ -71,6 +72,43 @@ export function writeProgram(
   const bytes = new Uint8Array(count * INSN_SIZE);
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < count; i++) writeInstruction(view, i * INSN_SIZE, instructions[i] as Instruction, littleEndian);
+  const references: [number, MapReference][] = [];
+  for (let at = 0; at < count; at++) {
+    const reference = (instructions[at] as ProgramInstruction).reference;
+    if (isMapReference(reference)) references.push([at, reference]);
+  }
+  return finishProgram(bytes, references, mapFd, littleEndian, writes);
+}
+
+/**
+ * {@link writeProgram} for a plan's instructions kept as bytes (`programCode(plan)`): the
+ * same bytes and fd_array, copied from the sections' bytes instead of written instruction by
+ * instruction.
+ * @throws {@link RelocError} `missing-map` as {@link writeProgram} does.
+ */
+export function writeProgramCode(
+  code: ProgramCode,
+  mapFd: (map: string) => number | undefined,
+  littleEndian: boolean,
+  writes: InstructionWrites = {},
+): WrittenProgram {
+  const references: [number, MapReference][] = [];
+  for (const [at, reference] of code.references) if (isMapReference(reference)) references.push([at, reference]);
+  // In instruction order, as writeProgram meets them (fd_array indexes follow first use).
+  references.sort((a, b) => a[0] - b[0]);
+  return finishProgram(code.encode(littleEndian), references, mapFd, littleEndian, writes);
+}
+
+/** Applies `writes.patches` to a program's encoded instructions, then writes each map reference's fd or fd_array index. */
+function finishProgram(
+  bytes: Uint8Array,
+  references: readonly (readonly [number, MapReference])[],
+  mapFd: (map: string) => number | undefined,
+  littleEndian: boolean,
+  writes: InstructionWrites,
+): WrittenProgram {
+  const count = bytes.length / INSN_SIZE;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (const patches of writes.patches ?? []) {
     for (const patch of patches) {
       const { insn, replacement } = patch;
@@ -80,9 +118,7 @@ export function writeProgram(
   }
   const fdArray: number[] = writes.fdArrayPrefix === undefined ? [] : [...writes.fdArrayPrefix];
   let byFd: Map<number, number> | undefined;
-  for (let at = 0; at < count; at++) {
-    const ref = (instructions[at] as ProgramInstruction).reference;
-    if (!isMapReference(ref)) continue;
+  for (const [at, ref] of references) {
     const fd = mapFd(ref.map);
     if (fd === undefined || at + 1 >= count) {
       throw new RelocError(
