@@ -1,7 +1,6 @@
-import type { Stats } from 'node:fs';
+import { type FileStat, statFile } from '@bpfkit/syscall';
 import { LinkError, type LinkErrorContext } from './errors.js';
 
-const { statSync } = process.getBuiltinModule('node:fs');
 const { delimiter } = process.getBuiltinModule('node:path');
 
 /** Where shared libraries are looked for after `LD_LIBRARY_PATH`, as libbpf does (plus Debian's multiarch directories). */
@@ -36,16 +35,14 @@ export function resolveBinaryPath(name: string, context: LinkErrorContext): stri
   return findBinary(name, context).path;
 }
 
+/** `path`'s `stat` when it is a regular file; EACCES, ENOTDIR: not a file we can probe, as for a missing one. */
+function regularFile(path: string): FileStat | undefined {
+  const stat = statFile(path);
+  return stat?.regular ? stat : undefined;
+}
+
 /** {@link resolveBinaryPath}, with the file's `stat` (one call per candidate), which the binary cache checks. */
-export function findBinary(name: string, context: LinkErrorContext): { path: string; stat: Stats } {
-  const regularFile = (path: string): Stats | undefined => {
-    try {
-      const stat = statSync(path, { throwIfNoEntry: false });
-      return stat?.isFile() ? stat : undefined;
-    } catch {
-      return undefined; // EACCES, ENOTDIR: not a file we can probe, as for a missing one
-    }
-  };
+export function findBinary(name: string, context: LinkErrorContext): { path: string; stat: FileStat } {
   if (name.includes('/')) {
     const stat = regularFile(name);
     if (stat !== undefined) return { path: name, stat };

@@ -1,6 +1,6 @@
-import type { Stats } from 'node:fs';
 import { type ElfFile, type ElfSymbol, readSdtNotes, type SdtNote } from '@bpfkit/elf';
 import { openElfFileSync } from '@bpfkit/elf/node';
+import type { FileStat } from '@bpfkit/syscall';
 import { readElfRegions } from './elf-regions.js';
 import type { LinkErrorContext } from './errors.js';
 import { ByteGlob } from './glob.js';
@@ -44,15 +44,27 @@ export class ProbedBinary {
   private notesByProbe: Map<string, SdtNote[]> | undefined;
   private ranges: readonly LoadedRange[] | undefined;
 
+  /** The file's size in bytes, from the `stat` it was opened with. */
+  private readonly size: number;
+  /** Its modification time (ms) and inode from that `stat`: with the size, what identifies this version of the file. */
+  private readonly modified: number;
+  private readonly inode: number;
+
   /** @internal built by {@link probedBinary} */
   constructor(
     /** The file's path. */
     readonly path: string,
-    /** What identifies this version of the file: size, modification time and inode. */
-    readonly stamp: string,
-    /** The file's size in bytes, from the same `stat`. */
-    private readonly size: number,
-  ) {}
+    version: FileStat,
+  ) {
+    this.size = version.size;
+    this.modified = version.mtimeMs;
+    this.inode = version.ino;
+  }
+
+  /** @internal True when `version` (a later `stat` of the path) is the version of the file this was opened on. */
+  isVersion(version: FileStat): boolean {
+    return version.size === this.size && version.mtimeMs === this.modified && version.ino === this.inode;
+  }
 
   /** The parsed file, read whole on first use. */
   get elf(): ElfFile {
@@ -297,14 +309,14 @@ const cache = new Map<string, ProbedBinary>();
 
 /**
  * The binary at `path` (whose `stat` the caller has), its lookups kept while it stays
- * unchanged (same size, modification time and inode); a changed file is read again. Nothing
+ * unchanged (same size, modification time and inode, compared as numbers); a changed file
+ * is read again. Nothing
  * is read here: each lookup reads what it needs on first use.
  */
-export function probedBinary(path: string, stat: Stats): ProbedBinary {
-  const stamp = `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
+export function probedBinary(path: string, stat: FileStat): ProbedBinary {
   const hit = cache.get(path);
-  if (hit?.stamp === stamp) return hit;
-  const binary = new ProbedBinary(path, stamp, stat.size);
+  if (hit?.isVersion(stat)) return hit;
+  const binary = new ProbedBinary(path, stat);
   cache.set(path, binary);
   return binary;
 }

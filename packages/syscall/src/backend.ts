@@ -83,6 +83,12 @@ export interface BpfBackend {
   /** `write(fd, buffer)`: bytes written, or `-errno`. */
   write(fd: number, buffer: Uint8Array): number;
   /**
+   * `statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, buffer)` (symbolic links followed) into a
+   * `struct statx` (256 bytes): 0, or `-errno`. Optional: a backend whose
+   * calls cost more than Node's own `stat` (ffi-napi) leaves it out, and callers use Node's.
+   */
+  statx?(path: string, buffer: Uint8Array): number;
+  /**
    * `syscall(__NR_bpf, command, attr, size)` on a libuv pool thread, returning at once;
    * `done` gets the result, or `-errno`, on the event loop. `attr` is passed by address, so what the kernel writes into it is visible
    * while the call runs; it must stay alive (and unchanged) until `done`. A backend may
@@ -118,6 +124,11 @@ const F_DUPFD_CLOEXEC = 1030;
 const O_CLOEXEC = 0o2000000;
 const EFD_NONBLOCK = 0o4000;
 const _SC_PAGESIZE = 30;
+const AT_FDCWD = -100;
+const STATX_BASIC_STATS = 0x7ff;
+
+/** `sizeof(struct statx)`, what `BpfBackend.statx` writes. */
+export const STATX_SIZE = 256;
 
 let active: BpfBackend | undefined;
 
@@ -257,6 +268,9 @@ function loadKoffi(): BpfBackend {
   ) => number;
   const eventfd = libc.func('int eventfd(unsigned int initial, int flags)') as (...a: unknown[]) => number;
   const write = libc.func('long write(int fd, void *buf, unsigned long count)') as (...a: unknown[]) => number;
+  const statx = libc.func('int statx(int dirfd, const char *path, int flags, unsigned int mask, void *buf)') as (
+    ...a: unknown[]
+  ) => number;
   const result = (value: number) => (value < 0 ? -koffi.errno() : value);
   /** libuv from the executable, with one poll and one close callback for every handle. */
   const koffiLibuv: LoopCallbacks = (polled, closed) => {
@@ -312,6 +326,7 @@ function loadKoffi(): BpfBackend {
     watchOnLoop: watchOnLoopThrough(koffiLibuv),
     eventFd: () => result(eventfd(0, O_CLOEXEC | EFD_NONBLOCK)),
     write: (fd, buffer) => result(write(fd, buffer, buffer.length)),
+    statx: (path, buffer) => result(statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, buffer)),
     bpf: (command, attr, size) => result(bpf(n.bpf, command, attr, size)),
     close: (fd) => result(close(fd)),
     address: (buffer) => koffi.address(buffer),

@@ -56,6 +56,7 @@ export {
   programTypeSupported,
   uprobeMultiLinkSupported,
 } from './features.js';
+export { type FileStat, statFile } from './file-stat.js';
 export { mapFileReadOnly } from './files.js';
 export { linkCreateAttr } from './generated/attr.js';
 export type { LinkCreateOptions, ProgramQuery } from './links.js';
