@@ -137,17 +137,31 @@ export const USDT_SPEC_SIZE = SPEC_ARG_COUNT + 8;
 /** The `struct __bpf_usdt_spec` bytes `usdt.bpf.h` reads: the arguments, the user's cookie, the count. */
 export function encodeUsdtSpec(args: readonly UsdtArgSpec[], cookie: bigint, littleEndian: boolean): Uint8Array {
   const bytes = new Uint8Array(USDT_SPEC_SIZE);
-  const view = new DataView(bytes.buffer);
+  writeUsdtSpec(new DataView(bytes.buffer), 0, args, cookie, littleEndian);
+  return bytes;
+}
+
+/**
+ * @internal {@link encodeUsdtSpec} into `view` from byte `at` on, over {@link USDT_SPEC_SIZE}
+ * bytes that are zero (the slots of absent arguments stay so): specs go straight into the
+ * buffer of the map write.
+ */
+export function writeUsdtSpec(
+  view: DataView,
+  at: number,
+  args: readonly UsdtArgSpec[],
+  cookie: bigint,
+  littleEndian: boolean,
+): void {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as UsdtArgSpec;
-    const at = i * ARG_SPEC_SIZE;
-    view.setBigUint64(at, arg.valueOffset, littleEndian);
-    view.setUint32(at + 8, arg.type, littleEndian);
-    view.setInt16(at + 12, arg.registerOffset, littleEndian);
-    view.setUint8(at + 14, arg.signed ? 1 : 0);
-    view.setUint8(at + 15, arg.bitshift);
+    const argAt = at + i * ARG_SPEC_SIZE;
+    view.setBigUint64(argAt, arg.valueOffset, littleEndian);
+    view.setUint32(argAt + 8, arg.type, littleEndian);
+    view.setInt16(argAt + 12, arg.registerOffset, littleEndian);
+    view.setUint8(argAt + 14, arg.signed ? 1 : 0);
+    view.setUint8(argAt + 15, arg.bitshift);
   }
-  view.setBigUint64(SPEC_COOKIE, BigInt.asUintN(64, cookie), littleEndian);
-  view.setInt16(SPEC_ARG_COUNT, args.length, littleEndian);
-  return bytes;
+  view.setBigUint64(at + SPEC_COOKIE, BigInt.asUintN(64, cookie), littleEndian);
+  view.setInt16(at + SPEC_ARG_COUNT, args.length, littleEndian);
 }

@@ -6,10 +6,11 @@ import {
   mapLayout,
   mapUpdate,
   mapUpdateBatch,
+  nativeBuffer,
   UpdateFlag,
 } from '@bpfkit/syscall';
 import { kernelStep, LinkError, type LinkErrorContext } from './errors.js';
-import { USDT_SPEC_SIZE } from './usdt-args.js';
+import { USDT_SPEC_SIZE, type UsdtArgSpec, writeUsdtSpec } from './usdt-args.js';
 import { UsdtSpecIds } from './usdt-spec-ids.js';
 
 /** The maps `usdt.bpf.h` reads, from the program's object (libbpf's names: `__bpf_usdt_specs`, `__bpf_usdt_ip_to_spec_id`). */
@@ -23,9 +24,11 @@ export interface UsdtMaps {
 /** Spec ids in use per `__bpf_usdt_specs` map (by map id), shared by every USDT link of the process. */
 const specIdsByMap = new Map<number, UsdtSpecIds>();
 
-/** The key of a one-spec update, reused (the kernel copies it during the call). */
+/** The key and value of a one-spec update, reused (the kernel copies them during the call). */
 const oneId = new Uint8Array(4);
 const oneIdView = new DataView(oneId.buffer);
+const oneSpec = new Uint8Array(USDT_SPEC_SIZE);
+const oneSpecView = new DataView(oneSpec.buffer);
 
 /** `values` as u32s in host order, in one buffer. */
 function u32Array(values: readonly number[]): Uint8Array {
@@ -83,19 +86,29 @@ export class UsdtSpecMaps implements UsdtMaps {
   }
 
   /**
-   * Writes the specs under their ids: one BPF_MAP_UPDATE_BATCH for several (libbpf makes a
-   * call per spec), one BPF_MAP_UPDATE_ELEM for one, as that is a call either way.
+   * Writes the specs (each site's decoded arguments, with the user's `cookie`) under their
+   * ids, encoded straight into the buffer of the write: one BPF_MAP_UPDATE_BATCH for several
+   * (libbpf makes a call per spec), one BPF_MAP_UPDATE_ELEM for one, as that is a call either way.
    */
-  writeSpecs(ids: readonly number[], specs: readonly Uint8Array[], context: LinkErrorContext): void {
+  writeSpecs(
+    ids: readonly number[],
+    specs: readonly (readonly UsdtArgSpec[])[],
+    cookie: bigint,
+    context: LinkErrorContext,
+  ): void {
     const layout = this.specLayout;
+    const le = isLittleEndianHost;
     if (ids.length === 1) {
-      oneIdView.setUint32(0, ids[0] as number, isLittleEndianHost);
-      kernelStep('write the USDT spec', context, () => mapUpdate(this.specs, oneId, specs[0] as Uint8Array, layout));
+      oneIdView.setUint32(0, ids[0] as number, le);
+      oneSpec.fill(0);
+      writeUsdtSpec(oneSpecView, 0, specs[0] as readonly UsdtArgSpec[], cookie, le);
+      kernelStep('write the USDT spec', context, () => mapUpdate(this.specs, oneId, oneSpec, layout));
       return;
     }
-    const values = new Uint8Array(specs.length * USDT_SPEC_SIZE);
+    const values = nativeBuffer(specs.length * USDT_SPEC_SIZE);
+    const view = new DataView(values.buffer);
     specs.forEach((spec, i) => {
-      values.set(spec, i * USDT_SPEC_SIZE);
+      writeUsdtSpec(view, i * USDT_SPEC_SIZE, spec, cookie, le);
     });
     kernelStep('write the USDT specs', context, () =>
       mapUpdateBatch(this.specs, u32Array(ids), values, ids.length, layout),

@@ -1,12 +1,11 @@
 import type { SdtNote } from '@bpfkit/elf';
-import { isLittleEndianHost } from '@bpfkit/syscall';
 import { LinkError, type LinkErrorContext } from './errors.js';
 import type { Link } from './link.js';
 import type { ProbedBinary } from './probed-binary.js';
 import { mappedAddresses } from './process-mappings.js';
 import { attachUprobe } from './uprobe.js';
 import { createUprobeMultiLink } from './uprobe-multi.js';
-import { encodeUsdtSpec, parseUsdtArgs, type UsdtArgSpec } from './usdt-args.js';
+import { parseUsdtArgs, type UsdtArgSpec } from './usdt-args.js';
 import { openUsdtMaps, type UsdtMaps } from './usdt-spec-maps.js';
 import { addressFileOffset, openProbedBinary } from './user-symbols.js';
 
@@ -32,37 +31,22 @@ export interface UsdtOptions {
 /** `e_type` of an executable linked at fixed addresses (not PIE). */
 const ET_EXEC = 2;
 
-/** An argument string's decoded specs, with the `struct __bpf_usdt_spec` last encoded from them and its cookie. */
-interface DecodedArgs {
-  readonly specs: readonly UsdtArgSpec[];
-  cookie: bigint;
-  encoded: Uint8Array | undefined;
-}
-
 /** Decoded argument strings per binary: sites of a binary are decoded once while it stays unchanged. */
-const decodedArgs = new WeakMap<ProbedBinary, Map<string, DecodedArgs>>();
+const decodedArgs = new WeakMap<ProbedBinary, Map<string, readonly UsdtArgSpec[]>>();
 
-/**
- * The encoded `struct __bpf_usdt_spec` of argument string `args` with `cookie`: the string
- * decoded once per binary, the bytes encoded again only for another cookie. Callers only
- * read the bytes (the kernel copies them).
- */
-function encodedSpec(binary: ProbedBinary, args: string, cookie: bigint, context: { kind: string }): Uint8Array {
+/** The argument specs of argument string `args` in `binary`, decoded once per binary. */
+function argSpecs(binary: ProbedBinary, args: string, context: { kind: string }): readonly UsdtArgSpec[] {
   let decoded = decodedArgs.get(binary);
   if (decoded === undefined) {
     decoded = new Map();
     decodedArgs.set(binary, decoded);
   }
-  let spec = decoded.get(args);
-  if (spec === undefined) {
-    spec = { specs: parseUsdtArgs(args, context), cookie, encoded: undefined };
-    decoded.set(args, spec);
+  let specs = decoded.get(args);
+  if (specs === undefined) {
+    specs = parseUsdtArgs(args, context);
+    decoded.set(args, specs);
   }
-  if (spec.encoded === undefined || spec.cookie !== cookie) {
-    spec.encoded = encodeUsdtSpec(spec.specs, cookie, isLittleEndianHost);
-    spec.cookie = cookie;
-  }
-  return spec.encoded;
+  return specs;
 }
 
 /**
@@ -122,7 +106,7 @@ export function attachUsdt(
   const offsets = notes.map((n) => addressFileOffset(probed, n.address, where));
   const refCtrOffsets = notes.map((n) => (n.semaphore === 0n ? 0 : addressFileOffset(probed, n.semaphore, where)));
   const { args, argsOfSite } = distinctArgs(notes);
-  const specs = args.map((text) => encodedSpec(probed, text, options.cookie ?? 0n, context));
+  const specs = args.map((text) => argSpecs(probed, text, context));
   const ids = specMaps.takeSpecIds(specs.length, context);
   const siteIds = argsOfSite.map((i) => ids[i] as number);
   const ipKeys: Uint8Array[] = [];
@@ -131,7 +115,7 @@ export function attachUsdt(
     specMaps.releaseSpecIds(ids);
   };
   try {
-    specMaps.writeSpecs(ids, specs, context);
+    specMaps.writeSpecs(ids, specs, options.cookie ?? 0n, context);
     if (!cookies) {
       const addresses = siteAddresses(probed, notes, offsets, options.pid ?? -1, where);
       addresses.forEach((address, i) => {
