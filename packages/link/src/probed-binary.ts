@@ -154,10 +154,11 @@ export class ProbedBinary {
     if (keys !== undefined) return keys;
     const glob = new ByteGlob(pattern);
     const shift = fileShifts(elf);
-    const offsets: number[] = [];
-    const ordinals: number[] = [];
+    const tables = [elf.symbolTableView(false), elf.symbolTableView(true)];
+    const scan = scanBuffers((tables[0]?.count ?? 0) + (tables[1]?.count ?? 0));
+    let found = 0;
     let first = 0; // ordinal of the table's symbol 0
-    for (const table of [elf.symbolTableView(false), elf.symbolTableView(true)]) {
+    for (const table of tables) {
       if (table === undefined) continue;
       const names = table.names.section.data;
       // Names from here on run past the table without a NUL (none when its last byte is one).
@@ -175,13 +176,14 @@ export class ProbedBinary {
         if (nameOffset >= unterminated) table.names.at(nameOffset, 'st_name of symbol', i);
         // `st_name` 0 is the empty name, whatever byte 0 of the table holds.
         if (!glob.matchesBareName(names, nameOffset === 0 ? names.length : nameOffset)) continue;
-        offsets.push(table.value(i) + delta);
-        ordinals.push(first + i);
+        scan.offsets[found] = table.value(i) + delta;
+        scan.ordinals[found] = first + i;
+        found++;
       }
-      if (offsets.length > 0) break;
+      if (found > 0) break;
       first += table.count;
     }
-    keys = firstPerOffset(offsets, ordinals);
+    keys = firstPerOffset(scan.offsets, scan.ordinals, found);
     this.matchKeys.set(pattern, keys);
     return keys;
   }
@@ -247,52 +249,73 @@ interface MatchKeys {
   readonly ordinals: readonly number[];
 }
 
-/** The sort keys of {@link firstPerOffset}, kept from one call to the next (fresh memory per attach costs more than the sort). */
+/**
+ * Where a scan writes its matches (file offsets, and ordinals below 2^32), and the sort keys
+ * of {@link firstPerOffset}: kept from one call to the next, grown by doubling (fresh memory
+ * per attach, or arrays grown match by match, cost more than the scan).
+ */
+let scanOffsets = new Float64Array(0);
+let scanOrdinals = new Uint32Array(0);
 let sortKeys = new Float64Array(0);
+
+/** The scan buffers, room for `count` matches at least. */
+function scanBuffers(count: number): { offsets: Float64Array; ordinals: Uint32Array } {
+  if (scanOffsets.length < count) {
+    const size = Math.max(count, scanOffsets.length * 2);
+    scanOffsets = new Float64Array(size);
+    scanOrdinals = new Uint32Array(size);
+    sortKeys = new Float64Array(size);
+  }
+  return { offsets: scanOffsets, ordinals: scanOrdinals };
+}
 
 /** Room for an ordinal below a file offset in one sort key (offsets below 2^32 keep keys below 2^53). */
 const ORDINAL_ROOM = 2 ** 21;
 
 /**
- * `offsets` sorted, one each (with the lowest ordinal there), from matches in scan order
- * (ordinals ascending). Offsets already ascending (a table sorted by address) are taken as
- * they are; else sorted as numbers packing offset and ordinal, which a Float64Array sorts
- * natively, far faster than pairs through a comparator; tables too large to pack take the
- * comparator.
+ * The first `count` `offsets` sorted, one each (with the lowest ordinal there), from matches
+ * in scan order (ordinals ascending). Offsets already ascending (a table sorted by address)
+ * are taken as they are; else sorted as numbers packing offset and ordinal, which a
+ * Float64Array sorts natively, far faster than pairs through a comparator; tables too large
+ * to pack take the comparator. The results are arrays of their final length, filled in place.
  */
-function firstPerOffset(offsets: number[], ordinals: number[]): MatchKeys {
+function firstPerOffset(offsets: Float64Array, ordinals: Uint32Array, count: number): MatchKeys {
   let ascending = true;
   let packable = true;
-  for (let i = 0; i < offsets.length; i++) {
+  for (let i = 0; i < count; i++) {
     const offset = offsets[i] as number;
     if (i > 0 && offset <= (offsets[i - 1] as number)) ascending = false;
     if (offset >= 2 ** 32 || (ordinals[i] as number) >= ORDINAL_ROOM) packable = false;
   }
-  if (ascending) return { offsets, ordinals };
-  const sortedOffsets: number[] = [];
-  const sortedOrdinals: number[] = [];
-  if (packable) {
-    if (sortKeys.length < offsets.length) sortKeys = new Float64Array(Math.max(offsets.length, sortKeys.length * 2));
-    const keys = sortKeys.subarray(0, offsets.length);
-    for (let i = 0; i < keys.length; i++) keys[i] = (offsets[i] as number) * ORDINAL_ROOM + (ordinals[i] as number);
+  const sortedOffsets: number[] = new Array(count);
+  const sortedOrdinals: number[] = new Array(count);
+  let unique = 0;
+  const keep = (offset: number, ordinal: number) => {
+    if (unique > 0 && offset === sortedOffsets[unique - 1]) return;
+    sortedOffsets[unique] = offset;
+    sortedOrdinals[unique] = ordinal;
+    unique++;
+  };
+  if (ascending) {
+    for (let i = 0; i < count; i++) keep(offsets[i] as number, ordinals[i] as number);
+  } else if (packable) {
+    const keys = sortKeys.subarray(0, count);
+    for (let i = 0; i < count; i++) keys[i] = (offsets[i] as number) * ORDINAL_ROOM + (ordinals[i] as number);
     keys.sort();
-    for (let i = 0; i < keys.length; i++) {
+    for (let i = 0; i < count; i++) {
       const key = keys[i] as number;
       const ordinal = key % ORDINAL_ROOM;
-      const offset = (key - ordinal) / ORDINAL_ROOM;
-      if (offset === sortedOffsets[sortedOffsets.length - 1]) continue;
-      sortedOffsets.push(offset);
-      sortedOrdinals.push(ordinal);
+      keep((key - ordinal) / ORDINAL_ROOM, ordinal);
     }
   } else {
     // Ordinals grow in scan order, so positions break ties as ordinals do.
-    const order = offsets.map((_, i) => i).sort((a, b) => (offsets[a] as number) - (offsets[b] as number) || a - b);
-    for (const i of order) {
-      if (offsets[i] === sortedOffsets[sortedOffsets.length - 1]) continue;
-      sortedOffsets.push(offsets[i] as number);
-      sortedOrdinals.push(ordinals[i] as number);
-    }
+    const order = Array.from({ length: count }, (_, i) => i).sort(
+      (a, b) => (offsets[a] as number) - (offsets[b] as number) || a - b,
+    );
+    for (const i of order) keep(offsets[i] as number, ordinals[i] as number);
   }
+  sortedOffsets.length = unique;
+  sortedOrdinals.length = unique;
   return { offsets: sortedOffsets, ordinals: sortedOrdinals };
 }
 
