@@ -75,7 +75,23 @@ export function attachUprobeMulti(programFd: number, binary: string, options: Up
       throw new LinkError('bad-target', `${list.length} ${field} for ${offsets.length} probes`, context);
     }
   }
-  return createUprobeMultiLink(programFd, path, offsets, options, { ...context, path });
+  const linkOptions = { cookies: options.cookies, refCtrOffsets: options.refCtrOffsets, retprobe, pid: options.pid };
+  return createUprobeMultiLink(programFd, path, offsets, linkOptions, { ...context, path });
+}
+
+/**
+ * @internal What {@link createUprobeMultiLink} takes beside the path and offsets, each field
+ * given (undefined where absent), so callers build it as one plain object.
+ */
+export interface UprobeMultiLinkOptions {
+  /** One cookie per probe. */
+  readonly cookies: readonly bigint[] | undefined;
+  /** One USDT semaphore offset per probe. */
+  readonly refCtrOffsets: readonly number[] | undefined;
+  /** Probe returns. */
+  readonly retprobe: boolean;
+  /** Only this process (-1, 0 or undefined: every process). */
+  readonly pid: number | undefined;
 }
 
 /**
@@ -87,10 +103,10 @@ export function createUprobeMultiLink(
   programFd: number,
   path: string,
   offsets: readonly number[],
-  options: Pick<UprobeMultiOptions, 'cookies' | 'refCtrOffsets' | 'retprobe' | 'pid'>,
+  options: UprobeMultiLinkOptions,
   context: LinkErrorContext,
 ): Link {
-  const retprobe = options.retprobe ?? false;
+  const { cookies, refCtrOffsets, retprobe, pid } = options;
   const kind = retprobe ? 'uretprobe.multi' : 'uprobe.multi';
   const fd = kernelStep('create the uprobe_multi link', context, () =>
     createLink(
@@ -104,15 +120,15 @@ export function createUprobeMultiLink(
             .pointer(linkCreateAttr.uprobe_multi.offsets, scratch.offsets.fill(offsets))
             .pointer(
               linkCreateAttr.uprobe_multi.ref_ctr_offsets,
-              options.refCtrOffsets === undefined ? undefined : scratch.refCtrOffsets.fill(options.refCtrOffsets),
+              refCtrOffsets === undefined ? undefined : scratch.refCtrOffsets.fill(refCtrOffsets),
             )
             .pointer(
               linkCreateAttr.uprobe_multi.cookies,
-              options.cookies === undefined ? undefined : scratch.cookies.fill(options.cookies),
+              cookies === undefined ? undefined : scratch.cookies.fill(cookies),
             )
             .u32(linkCreateAttr.uprobe_multi.cnt, offsets.length)
             .u32(linkCreateAttr.uprobe_multi.flags, retprobe ? F_RETURN : 0)
-            .u32(linkCreateAttr.uprobe_multi.pid, options.pid !== undefined && options.pid > 0 ? options.pid : 0);
+            .u32(linkCreateAttr.uprobe_multi.pid, pid !== undefined && pid > 0 ? pid : 0);
         },
       },
       `${kind} ${path}`,

@@ -80,7 +80,7 @@ export function attachUsdt(
   const context = { kind: 'usdt', target: `${binary}:${provider}:${name}` };
   const probed = openProbedBinary(binary, context);
   const path = probed.path;
-  const where = { ...context, path };
+  const where = { kind: context.kind, target: context.target, path };
   const notes = probed.sdtProbes(provider, name, context);
   if (notes.length === 0) {
     throw new LinkError('not-found', `no USDT probe ${provider}:${name} in '${path}'`, where);
@@ -122,21 +122,22 @@ export function attachUsdt(
         ipKeys.push(specMaps.mapAddress(address, siteIds[i] as number, context));
       });
     }
-    const pid = options.pid === undefined ? {} : { pid: options.pid };
     if (options.multi === true) {
       const probes = createUprobeMultiLink(
         programFd,
         path,
         offsets,
         {
-          ...(cookies ? { cookies: siteIds.map(BigInt) } : {}),
-          ...(refCtrOffsets.some((o) => o !== 0) ? { refCtrOffsets } : {}),
-          ...pid,
+          cookies: cookies ? siteIds.map(BigInt) : undefined,
+          refCtrOffsets: refCtrOffsets.some((o) => o !== 0) ? refCtrOffsets : undefined,
+          retprobe: false,
+          pid: options.pid,
         },
         where,
       );
       return probes.handOver('usdt', release);
     }
+    const pid = options.pid === undefined ? {} : { pid: options.pid };
     const probes: Link[] = [];
     try {
       offsets.forEach((offset, i) => {
