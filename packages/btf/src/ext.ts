@@ -224,16 +224,20 @@ export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
           actual: count,
         });
       }
+      // Each list looked up once per block (a block holds one section's records of one part).
+      const funcs = part.name === 'func_info' && count > 0 ? listOf(funcInfo, sectionName) : [];
+      const lines = part.name === 'line_info' && count > 0 ? listOf(lineRecords, sectionName) : [];
+      const relos = part.name === 'core_relo' && count > 0 ? listOf(coreRelos, sectionName) : [];
       for (let i = 0; i < count; i++, at += recordSize) {
         if (part.name === 'func_info') {
-          push(funcInfo, sectionName, { insnOffset: view.getUint32(at, le), typeId: view.getUint32(at + 4, le) });
+          funcs.push({ insnOffset: view.getUint32(at, le), typeId: view.getUint32(at + 4, le) });
         } else if (part.name === 'line_info') {
           // Checked here, decoded when asked for (libbpf reads line info only to load).
           const fileNameOffset = view.getUint32(at + 4, le);
           if (!btf.strings.has(fileNameOffset)) badString('line_info file_name_off', at + 4, fileNameOffset);
           const sourceOffset = view.getUint32(at + 8, le);
           if (!btf.strings.has(sourceOffset)) badString('line_info line_off', at + 8, sourceOffset);
-          push(lineRecords, sectionName, at);
+          lines.push(at);
         } else {
           const typeId = view.getUint32(at + 4, le);
           const accessStringOffset = view.getUint32(at + 8, le);
@@ -267,7 +271,7 @@ export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
             }
             accesses.add(accessStringOffset);
           }
-          push(coreRelos, sectionName, {
+          relos.push({
             insnOffset: view.getUint32(at, le),
             typeId,
             accessString,
@@ -281,24 +285,28 @@ export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
     else if (part.name === 'line_info') sizes.lineInfo = recordSize;
     else sizes.coreRelo = recordSize;
   }
-  const lines = new LineRecords(view, le, btf.strings, lineRecords);
+  const records = new LineRecords(view, le, btf.strings, lineRecords);
   let lineInfo: ReadonlyMap<string, readonly LineInfo[]> | undefined;
   const ext: BtfExt = {
     funcInfo,
     // Decoded on first read: opening an object reads line records without their strings.
     get lineInfo() {
-      lineInfo ??= new Map([...lineRecords].map(([section, records]) => [section, records.map((r) => lines.info(r))]));
+      lineInfo ??= new Map([...lineRecords].map(([section, list]) => [section, list.map((r) => records.info(r))]));
       return lineInfo;
     },
     coreRelos,
     recordSizes: sizes,
   };
-  keepLineRecords(ext, lines);
+  keepLineRecords(ext, records);
   return ext;
 }
 
-function push<T>(map: Map<string, T[]>, key: string, value: T): void {
-  const list = map.get(key);
-  if (list === undefined) map.set(key, [value]);
-  else list.push(value);
+/** The list under `key`, made empty when there is none. */
+function listOf<T>(map: Map<string, T[]>, key: string): T[] {
+  let list = map.get(key);
+  if (list === undefined) {
+    list = [];
+    map.set(key, list);
+  }
+  return list;
 }

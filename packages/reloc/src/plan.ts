@@ -101,9 +101,8 @@ const EXCEPTION_CALLBACK = 'exception_callback:';
 function exceptionCallbacks(btf: Btf | undefined): Map<string, string> {
   const callbacks = new Map<string, string>();
   if (btf === undefined) return callbacks;
-  for (let id = btf.firstId; id < btf.typeCount; id++) {
-    if (btf.kindOf(id) !== 'decl_tag') continue;
-    const tag = btf.type(id);
+  // Through the kind table: only the decl tags are read.
+  for (const tag of btf.types('decl_tag')) {
     if (tag.kind !== 'decl_tag' || tag.componentIndex !== -1 || !tag.name.startsWith(EXCEPTION_CALLBACK)) continue;
     const callback = tag.name.slice(EXCEPTION_CALLBACK.length);
     if (btf.kindOf(tag.type) === 'func' && callback !== '') callbacks.set(btf.nameOf(tag.type), callback);
