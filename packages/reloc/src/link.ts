@@ -29,6 +29,11 @@ export interface LinkedProgram {
   readonly missingExtInfo: MissingExtInfo | undefined;
 }
 
+/** Shared by every program without references, call offsets or callbacks (never written to). */
+const noReferences: ReadonlyMap<number, MapReference | KsymReference> = new Map();
+const noImmediates: ReadonlyMap<number, number> = new Map();
+const noCallbacks: ReadonlySet<number> = new Set();
+
 /** A call or callback whose offset is fixed once every piece has its place. */
 interface CallFixup {
   /** The calling instruction's index in the program. */
@@ -75,8 +80,9 @@ export function linkProgram(
   const pieces: LinkedPiece[] = [];
   const codePieces: CodePiece[] = [];
   let length = 0;
-  const references = new Map<number, MapReference | KsymReference>();
-  const callbacks = new Set<number>();
+  // Made on first use: most programs of a small object have no callback, many no reference.
+  let references: Map<number, MapReference | KsymReference> | undefined;
+  let callbacks: Set<number> | undefined;
   const entryRecords = records.get(entry.section.name);
   const withFunc = entryRecords !== undefined && hasRecordIn(entryRecords.func, entry.start, entry.end);
   const withLine = entryRecords !== undefined && hasRecordIn(entryRecords.line, entry.start, entry.end);
@@ -161,6 +167,7 @@ export function linkProgram(
       const registers = bytes[offset + 1] as number;
       const isCall = opcode === CALL && (littleEndian ? registers >> 4 : registers & 0xf) === PseudoSource.CALL;
       if (isCall && symbol?.sectionIndex === 0) {
+        references ??= new Map();
         references.set(at, { kind: 'kfunc', name: symbol.name, weak: symbol.bind === SymbolBinding.WEAK });
       } else if (isCall) {
         const imm = immediateAt(bytes, offset, littleEndian);
@@ -184,9 +191,11 @@ export function linkProgram(
         const imm = immediateAt(bytes, offset, littleEndian);
         const load = resolveLoad(elf, code, maps, symbol, imm, i, sectionName, fail);
         if (load.kind === 'callback') {
+          callbacks ??= new Set();
           callbacks.add(at);
           fixups.push({ at, section: load.section, target: load.target });
         } else {
+          references ??= new Map();
           references.set(at, load);
         }
       }
@@ -214,13 +223,20 @@ export function linkProgram(
     process(pieces[pieces.length - 1] as LinkedPiece);
   }
 
-  const immediates = new Map<number, number>();
+  let immediates: Map<number, number> | undefined;
   for (const fixup of fixups) {
     const piece = containing(fixup.section, fixup.target) as LinkedPiece;
+    immediates ??= new Map();
     immediates.set(fixup.at, piece.base + (fixup.target - piece.function.start) - (fixup.at + 1));
   }
   return {
-    code: new ProgramCode(littleEndian, codePieces, references, immediates, callbacks),
+    code: new ProgramCode(
+      littleEndian,
+      codePieces,
+      references ?? noReferences,
+      immediates ?? noImmediates,
+      callbacks ?? noCallbacks,
+    ),
     pieces,
     missingExtInfo,
   };
