@@ -376,8 +376,13 @@ static int time_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* Untimed wake-ups before the timed ones, and their pace (bench/events.ts runs the same). */
-#define WAKEUP_WARM_UP 5000
+/*
+ * Untimed wake-ups before the timed ones: runs of WAKEUP_WARM_UP_COUNT, one every
+ * WAKEUP_WARM_UP_PAUSE_US µs (bench/events.ts runs the same). A run fits the ring, so no
+ * record is lost when the reader falls behind.
+ */
+#define WAKEUP_WARM_UP_RUNS 10
+#define WAKEUP_WARM_UP_COUNT 500
 #define WAKEUP_WARM_UP_PAUSE_US 50
 
 /*
@@ -400,7 +405,7 @@ static int run_wakeups(struct ring_buffer *rb, struct latency *l, int count, int
  * Wake-up latency: the events fixture's produce_event, run by the producer thread once a
  * millisecond (events-producer.c, bpfkit's row runs the same), writes a stamped record with
  * BPF_RB_FORCE_WAKEUP; ring_buffer__poll waits (blocking) and the callback takes now minus
- * the stamp. Reports the median, after WAKEUP_WARM_UP untimed wake-ups.
+ * the stamp. Reports the median, after the untimed warm-up runs.
  */
 static int time_wakeup(const char *path, int count)
 {
@@ -416,8 +421,11 @@ static int time_wakeup(const char *path, int count)
 	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(bpf_object__find_map_by_name(obj, "events")),
 						  time_record, &l, NULL);
 
-	if (!rb || run_wakeups(rb, &l, WAKEUP_WARM_UP, WAKEUP_WARM_UP_PAUSE_US))
+	if (!rb)
 		return 1;
+	for (int run = 0; run < WAKEUP_WARM_UP_RUNS; run++)
+		if (run_wakeups(rb, &l, WAKEUP_WARM_UP_COUNT, WAKEUP_WARM_UP_PAUSE_US))
+			return 1;
 	l.samples = samples;
 	if (run_wakeups(rb, &l, count, 1000))
 		return 1;
