@@ -115,8 +115,14 @@ function build(): { usdt: string; multi: string | undefined; version: string | u
   return { usdt, multi, version: newest.version };
 }
 
-/** Untimed rounds before ours are timed: the JIT compiles the ELF and attach paths. */
-const WARMUP_ROUNDS = 5;
+/**
+ * Untimed rounds before ours are timed, so that the JIT has compiled the ELF and attach
+ * paths: after 5, V8's optimizing compiler still ran through the timed rounds (its threads
+ * took more CPU than the main thread in a profile of them, and count in the CPU rows); after
+ * 40 it had finished (our JS of a USDT round, link creation stubbed out: 2.4-3.6 ms after 5
+ * rounds, 1.3-2.0 ms after 40, here).
+ */
+const WARMUP_ROUNDS = 40;
 
 /**
  * Samples of attach rounds in ms, one per round on each side: `wall` the elapsed time, `cpu`
