@@ -378,11 +378,11 @@ static int time_record(void *ctx, void *data, size_t size)
 
 /*
  * Untimed wake-ups before the timed ones: runs of WAKEUP_WARM_UP_COUNT, one every
- * WAKEUP_WARM_UP_PAUSE_US µs (bench/events.ts runs the same). A run fits the ring, so no
- * record is lost when the reader falls behind.
+ * WAKEUP_WARM_UP_PAUSE_US µs (bench/events.ts runs the same). A run fits the ring (409
+ * records), so no record is lost when the reader falls behind.
  */
-#define WAKEUP_WARM_UP_RUNS 10
-#define WAKEUP_WARM_UP_COUNT 500
+#define WAKEUP_WARM_UP_RUNS 20
+#define WAKEUP_WARM_UP_COUNT 250
 #define WAKEUP_WARM_UP_PAUSE_US 50
 
 /*
