@@ -84,7 +84,7 @@ export interface BpfBackend {
   write(fd: number, buffer: Uint8Array): number;
   /**
    * `statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, buffer)` (symbolic links followed) into a
-   * `struct statx` (256 bytes): 0, or `-errno`. Optional: a backend whose
+   * `struct statx` (256 bytes; a shorter buffer gets `-EINVAL`): 0, or `-errno`. Optional: a backend whose
    * calls cost more than Node's own `stat` (ffi-napi) leaves it out, and callers use Node's.
    */
   statx?(path: string, buffer: Uint8Array): number;
@@ -326,7 +326,9 @@ function loadKoffi(): BpfBackend {
     watchOnLoop: watchOnLoopThrough(koffiLibuv),
     eventFd: () => result(eventfd(0, O_CLOEXEC | EFD_NONBLOCK)),
     write: (fd, buffer) => result(write(fd, buffer, buffer.length)),
-    statx: (path, buffer) => result(statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, buffer)),
+    // The kernel writes a whole struct statx: a shorter buffer is refused, not overrun.
+    statx: (path, buffer) =>
+      buffer.length < STATX_SIZE ? -Errno.EINVAL : result(statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, buffer)),
     bpf: (command, attr, size) => result(bpf(n.bpf, command, attr, size)),
     close: (fd) => result(close(fd)),
     address: (buffer) => koffi.address(buffer),

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, utimesSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type BackendName, getBackend, setBackend, statFile } from '../src/index.js';
+import { STATX_SIZE } from '../src/backend.js';
+import { type BackendName, Errno, getBackend, setBackend, statFile } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bpfkit-stat-'));
 afterAll(() => {
@@ -50,5 +51,19 @@ describe('statFile without the backend call', () => {
     } finally {
       setBackend('koffi');
     }
+  });
+});
+
+describe('the backend statx', () => {
+  it('refuses a buffer shorter than a struct statx instead of letting the kernel write past it', () => {
+    setBackend('koffi');
+    const path = join(dir, 'short.bin');
+    writeFileSync(path, 'abc');
+    const statx = getBackend().statx;
+    expect(statx).toBeDefined();
+    const short = new Uint8Array(64).fill(0xaa);
+    expect(statx?.(path, short)).toBe(-Errno.EINVAL);
+    expect(short.every((byte) => byte === 0xaa)).toBe(true); // nothing written
+    expect(statx?.(path, new Uint8Array(STATX_SIZE))).toBe(0);
   });
 });
