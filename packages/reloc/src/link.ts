@@ -2,7 +2,7 @@ import { type ElfFile, type ElfSymbol, isReservedSectionIndex, SymbolBinding } f
 import { ARENA_SECTION, type MapSpec } from '@bpfkit/maps';
 import { RelocError } from './errors.js';
 import { hasRecordIn, type MissingExtInfo, type SectionRecords } from './ext-info.js';
-import { INSN_SIZE } from './insn/instruction.js';
+import { INSN_SIZE, sourceRegister } from './insn/instruction.js';
 import { CALL, LD_IMM64, PseudoSource } from './insn/opcodes.js';
 import { type CodePiece, ProgramCode } from './program-code.js';
 import type { KsymReference, MapReference } from './program-instruction.js';
@@ -165,7 +165,7 @@ export function linkProgram(
       const at = piece.base + (i - fn.start);
       const before = fixups.length;
       const registers = bytes[offset + 1] as number;
-      const isCall = opcode === CALL && (littleEndian ? registers >> 4 : registers & 0xf) === PseudoSource.CALL;
+      const isCall = opcode === CALL && sourceRegister(registers, littleEndian) === PseudoSource.CALL;
       if (isCall && symbol?.sectionIndex === 0) {
         references ??= new Map();
         references.set(at, { kind: 'kfunc', name: symbol.name, weak: symbol.bind === SymbolBinding.WEAK });

@@ -1,5 +1,13 @@
 import { type EncodedRecords, hasRecordIn, type SectionRecords } from './ext-info.js';
-import { INSN_SIZE } from './insn/instruction.js';
+import {
+  decodeInstructions,
+  destinationRegister,
+  INSN_SIZE,
+  type Instruction,
+  sourceRegister,
+  withSourceRegister,
+  writeInstruction,
+} from './insn/instruction.js';
 import { PseudoSource } from './insn/opcodes.js';
 import {
   isKsymReference,
@@ -75,27 +83,22 @@ export class ProgramCode {
    */
   encode(littleEndian: boolean): Uint8Array {
     const bytes = new Uint8Array(this.length * INSN_SIZE);
+    const view = new DataView(bytes.buffer);
     for (const { base, data, start, end } of this.pieces) {
+      const run = data.subarray(start * INSN_SIZE, end * INSN_SIZE);
       if (littleEndian === this.littleEndian) {
-        bytes.set(data.subarray(start * INSN_SIZE, end * INSN_SIZE), base * INSN_SIZE);
+        bytes.set(run, base * INSN_SIZE);
         continue;
       }
-      // The other byte order: register nibbles and multi-byte fields swapped.
-      for (let from = start * INSN_SIZE, to = base * INSN_SIZE; from < end * INSN_SIZE; from += 8, to += 8) {
-        const registers = data[from + 1] as number;
-        bytes[to] = data[from] as number;
-        bytes[to + 1] = ((registers & 0xf) << 4) | (registers >> 4);
-        for (let k = 0; k < 2; k++) bytes[to + 2 + k] = data[from + 3 - k] as number;
-        for (let k = 0; k < 4; k++) bytes[to + 4 + k] = data[from + 7 - k] as number;
-      }
+      // The other byte order: each slot decoded and written again.
+      const slots = decodeInstructions(run, this.littleEndian);
+      for (let k = 0; k < slots.length; k++)
+        writeInstruction(view, (base + k) * INSN_SIZE, slots[k] as Instruction, littleEndian);
     }
     for (const at of this.callbacks) {
-      const registers = bytes[at * INSN_SIZE + 1] as number;
-      bytes[at * INSN_SIZE + 1] = littleEndian
-        ? (registers & 0x0f) | (PseudoSource.FUNC << 4)
-        : (registers & 0xf0) | PseudoSource.FUNC;
+      const registers = at * INSN_SIZE + 1;
+      bytes[registers] = withSourceRegister(bytes[registers] as number, PseudoSource.FUNC, littleEndian);
     }
-    const view = new DataView(bytes.buffer);
     for (const [at, imm] of this.immediates) view.setInt32(at * INSN_SIZE + 4, imm, littleEndian);
     return bytes;
   }
@@ -164,8 +167,8 @@ export class ProgramCode {
         const registers = data[offset + 1] as number;
         out[at] = {
           code: data[offset] as number,
-          dst: le ? registers & 0xf : registers >> 4,
-          src: this.callbacks.has(at) ? PseudoSource.FUNC : le ? registers >> 4 : registers & 0xf,
+          dst: destinationRegister(registers, le),
+          src: this.callbacks.has(at) ? PseudoSource.FUNC : sourceRegister(registers, le),
           off: view.getInt16(offset + 2, le),
           imm: this.immediates.get(at) ?? view.getInt32(offset + 4, le),
           reference: this.references.get(at),

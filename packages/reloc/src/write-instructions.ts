@@ -1,5 +1,11 @@
 import { RelocError } from './errors.js';
-import { decodeInstructions, INSN_SIZE, type Instruction, writeInstruction } from './insn/instruction.js';
+import {
+  decodeInstructions,
+  INSN_SIZE,
+  type Instruction,
+  withSourceRegister,
+  writeInstruction,
+} from './insn/instruction.js';
 import { PseudoSource } from './insn/opcodes.js';
 import type { ProgramCode } from './program-code.js';
 import { isMapReference, type MapReference, type ProgramInstruction } from './program-instruction.js';
@@ -150,9 +156,7 @@ function finishProgram(
       imm = fd;
     }
     const first = at * INSN_SIZE;
-    const registers = bytes[first + 1] as number;
-    // The source register is the high nibble on little-endian, the low one on big-endian.
-    bytes[first + 1] = littleEndian ? (registers & 0x0f) | (src << 4) : (registers & 0xf0) | src;
+    bytes[first + 1] = withSourceRegister(bytes[first + 1] as number, src, littleEndian);
     view.setInt32(first + 4, imm, littleEndian);
     view.setInt32(first + INSN_SIZE + 4, ref.kind === 'map-fd' ? 0 : ref.offset, littleEndian);
   }

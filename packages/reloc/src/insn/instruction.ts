@@ -28,11 +28,11 @@ export function decodeInstructions(bytes: Uint8Array, littleEndian: boolean): In
   const out: Instruction[] = new Array(bytes.length / INSN_SIZE);
   for (let i = 0; i < out.length; i++) {
     const at = i * INSN_SIZE;
-    const regs = view.getUint8(at + 1);
+    const registers = view.getUint8(at + 1);
     out[i] = {
       code: view.getUint8(at),
-      dst: littleEndian ? regs & 0xf : regs >> 4,
-      src: littleEndian ? regs >> 4 : regs & 0xf,
+      dst: destinationRegister(registers, littleEndian),
+      src: sourceRegister(registers, littleEndian),
       off: view.getInt16(at + 2, littleEndian),
       imm: view.getInt32(at + 4, littleEndian),
     };
@@ -73,4 +73,19 @@ export function writeInstruction(view: DataView, at: number, insn: Readonly<Inst
 /** The register byte of a slot: `dst` in the low nibble on little-endian, the high one on big-endian. */
 function registerByte(dst: number, src: number, littleEndian: boolean): number {
   return littleEndian ? ((src & 0xf) << 4) | (dst & 0xf) : ((dst & 0xf) << 4) | (src & 0xf);
+}
+
+/** `dst` of a slot's register byte (see {@link registerByte}). */
+export function destinationRegister(registers: number, littleEndian: boolean): number {
+  return littleEndian ? registers & 0xf : registers >> 4;
+}
+
+/** `src` of a slot's register byte (see {@link registerByte}). */
+export function sourceRegister(registers: number, littleEndian: boolean): number {
+  return littleEndian ? registers >> 4 : registers & 0xf;
+}
+
+/** A slot's register byte with its source register replaced by `src`. */
+export function withSourceRegister(registers: number, src: number, littleEndian: boolean): number {
+  return registerByte(destinationRegister(registers, littleEndian), src, littleEndian);
 }
