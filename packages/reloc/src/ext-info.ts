@@ -3,7 +3,7 @@ import { RelocError } from './errors.js';
 import { INSN_SIZE } from './insn/instruction.js';
 import type { ProgramPlan } from './plan.js';
 import type { CoreRecord, ProgramInstruction, SourceLine } from './program-instruction.js';
-import { SourceLines } from './source-lines.js';
+import { SourceLines, writeLineInfo } from './source-lines.js';
 
 /** A `bpf_func_info` record of the final program. */
 export interface ProgramFuncInfo {
@@ -187,10 +187,7 @@ export function encodeLineInfo(instructions: readonly ProgramInstruction[], litt
   for (let i = 0; i < instructions.length; i++) {
     const line = (instructions[i] as ProgramInstruction).line;
     if (line === undefined) continue;
-    view.setUint32(at, i, littleEndian);
-    view.setUint32(at + 4, line.fileNameOffset, littleEndian);
-    view.setUint32(at + 8, line.sourceOffset, littleEndian);
-    view.setUint32(at + 12, ((line.line << 10) | (line.column & 0x3ff)) >>> 0, littleEndian);
+    writeLineInfo(view, at, i, line, littleEndian);
     at += 16;
   }
   return { bytes, count };

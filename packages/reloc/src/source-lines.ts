@@ -17,23 +17,19 @@ export class SourceLines {
   /** Writes record `id` as the kernel's `bpf_line_info` (16 bytes) for instruction `insn`, at `at` of `view`. */
   write(view: DataView, at: number, insn: number, id: number, littleEndian: boolean): void {
     const records = this.records;
-    let fileNameOffset: number;
-    let sourceOffset: number;
-    let lineColumn: number;
     if (records === undefined) {
-      const info = this.decoded[id] as LineInfo;
-      fileNameOffset = info.fileNameOffset;
-      sourceOffset = info.sourceOffset;
-      lineColumn = ((info.line << 10) | (info.column & 0x3ff)) >>> 0;
-    } else {
-      fileNameOffset = records.fileNameOffset(id);
-      sourceOffset = records.sourceOffset(id);
-      lineColumn = records.lineColumn(id);
+      writeLineInfo(view, at, insn, this.decoded[id] as LineInfo, littleEndian);
+      return;
     }
-    view.setUint32(at, insn, littleEndian);
-    view.setUint32(at + 4, fileNameOffset, littleEndian);
-    view.setUint32(at + 8, sourceOffset, littleEndian);
-    view.setUint32(at + 12, lineColumn, littleEndian);
+    writeLineRecord(
+      view,
+      at,
+      insn,
+      records.fileNameOffset(id),
+      records.sourceOffset(id),
+      records.lineColumn(id),
+      littleEndian,
+    );
   }
 
   /** The source line of record `id`, strings decoded. */
@@ -48,4 +44,33 @@ export class SourceLines {
       column: info.column,
     };
   }
+}
+
+/** Writes a `bpf_line_info` (16 bytes) for instruction `insn` at `at` of `view`, from its fields. */
+function writeLineRecord(
+  view: DataView,
+  at: number,
+  insn: number,
+  fileNameOffset: number,
+  sourceOffset: number,
+  lineColumn: number,
+  littleEndian: boolean,
+): void {
+  view.setUint32(at, insn, littleEndian);
+  view.setUint32(at + 4, fileNameOffset, littleEndian);
+  view.setUint32(at + 8, sourceOffset, littleEndian);
+  view.setUint32(at + 12, lineColumn, littleEndian);
+}
+
+/** Writes a `bpf_line_info` (16 bytes) for instruction `insn` at `at` of `view`, from a decoded line. */
+export function writeLineInfo(
+  view: DataView,
+  at: number,
+  insn: number,
+  line: Pick<SourceLine, 'fileNameOffset' | 'sourceOffset' | 'line' | 'column'>,
+  littleEndian: boolean,
+): void {
+  // line_col: the line in the upper 22 bits, the column in the lower 10.
+  const lineColumn = ((line.line << 10) | (line.column & 0x3ff)) >>> 0;
+  writeLineRecord(view, at, insn, line.fileNameOffset, line.sourceOffset, lineColumn, littleEndian);
 }
