@@ -106,51 +106,50 @@ export class ProgramCode {
   /** The program's `bpf_func_info` records for BPF_PROG_LOAD: what `encodeFuncInfo` writes from {@link instructions}. */
   funcInfo(littleEndian: boolean): EncodedRecords {
     const count = this.countRecords('func');
-    const bytes = new Uint8Array(new ArrayBuffer(count * 8));
-    const view = new DataView(bytes.buffer);
+    const view = new DataView(new ArrayBuffer(count * 8));
     let at = 0;
-    for (const { base, start, end, records, withFunc } of this.pieces) {
-      if (!withFunc || records === undefined) continue;
-      const func = records.func;
-      for (let i = start; i < end && i < func.length; i++) {
-        const typeId = func[i];
-        if (typeId === undefined) continue;
-        view.setUint32(at, base + (i - start), littleEndian);
-        view.setUint32(at + 4, typeId, littleEndian);
-        at += 8;
-      }
-    }
-    return { bytes, count };
+    this.eachRecord('func', (insn, typeId) => {
+      view.setUint32(at, insn, littleEndian);
+      view.setUint32(at + 4, typeId, littleEndian);
+      at += 8;
+    });
+    return { bytes: new Uint8Array(view.buffer), count };
   }
 
   /** The program's `bpf_line_info` records for BPF_PROG_LOAD: what `encodeLineInfo` writes from {@link instructions}. */
   lineInfo(littleEndian: boolean): EncodedRecords {
     const count = this.countRecords('line');
-    const bytes = new Uint8Array(new ArrayBuffer(count * 16));
-    const view = new DataView(bytes.buffer);
+    const view = new DataView(new ArrayBuffer(count * 16));
     let at = 0;
-    for (const { base, start, end, records, withLine } of this.pieces) {
-      if (!withLine || records === undefined) continue;
-      const line = records.line;
-      for (let i = start; i < end && i < line.length; i++) {
-        const id = line[i];
-        if (id === undefined) continue;
-        records.lines.write(view, at, base + (i - start), id, littleEndian);
-        at += 16;
-      }
-    }
-    return { bytes, count };
+    this.eachRecord('line', (insn, id, records) => {
+      records.lines.write(view, at, insn, id, littleEndian);
+      at += 16;
+    });
+    return { bytes: new Uint8Array(view.buffer), count };
   }
 
   /** How many func or line records the program carries. */
   private countRecords(kind: 'func' | 'line'): number {
     let count = 0;
-    for (const { start, end, records, withFunc, withLine } of this.pieces) {
+    this.eachRecord(kind, () => count++);
+    return count;
+  }
+
+  /**
+   * Calls `visit` with each func or line record the program carries, in program order: the
+   * instruction's index in the program, the record (a FUNC type id, or a line's id in its
+   * section's source lines) and the section's records. A kind goes only with the pieces of a
+   * program whose entry point has it.
+   */
+  private eachRecord(kind: 'func' | 'line', visit: (insn: number, id: number, records: SectionRecords) => void): void {
+    for (const { base, start, end, records, withFunc, withLine } of this.pieces) {
       if (records === undefined || !(kind === 'func' ? withFunc : withLine)) continue;
       const list = records[kind];
-      for (let i = start; i < end && i < list.length; i++) if (list[i] !== undefined) count++;
+      for (let i = start; i < end && i < list.length; i++) {
+        const id = list[i];
+        if (id !== undefined) visit(base + (i - start), id, records);
+      }
     }
-    return count;
   }
 
   /** Each instruction slot with its metadata, as a new array. */
