@@ -1,12 +1,14 @@
-// The producer of the wake-up latency row, the same code for libbpf's reader and bpfkit's:
-// a thread of the reader's process (started here by the C harness, by bench/events.ts through
+// The producer of the wake-up latency rows, the same code for libbpf's reader and bpfkit's:
+// a thread of the reader's process, pinned to the CPU the row places it on (started here by the C harness, by bench/events.ts through
 // koffi from this file built as a shared object) that runs the events fixture's produce_event
 // once a millisecond for the timed runs (faster for the untimed warm-up). produce_event stamps its record (bpf_ktime_get_ns) and submits it with
 // BPF_RB_FORCE_WAKEUP. After each run the thread sleeps at once: a woken reader is often placed
 // on the producer's CPU, and then waits for whatever the producer does next.
+#define _GNU_SOURCE
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <pthread.h>
+#include <sched.h>
 #include <time.h>
 
 struct producer {
@@ -34,12 +36,23 @@ static void *produce(void *arg)
 
 /*
  * Starts producing `count` events with program fd `prog`, one every `pause_us` µs (below
- * 1,000,000); 0, or -1 when no thread started.
+ * 1,000,000), on a thread pinned to `cpu`; 0, or -1 when no thread started.
  */
-int start_event_producer(int prog, int count, int pause_us)
+int start_event_producer(int prog, int count, int pause_us, int cpu)
 {
+	pthread_attr_t attr;
+	cpu_set_t pinned;
+	int failed;
+
 	running = (struct producer){ .prog = prog, .count = count, .pause_us = pause_us };
-	return pthread_create(&running.thread, NULL, produce, &running) ? -1 : 0;
+	if (pthread_attr_init(&attr))
+		return -1;
+	CPU_ZERO(&pinned);
+	CPU_SET(cpu, &pinned);
+	failed = pthread_attr_setaffinity_np(&attr, sizeof(pinned), &pinned) ||
+		 pthread_create(&running.thread, &attr, produce, &running);
+	pthread_attr_destroy(&attr);
+	return failed ? -1 : 0;
 }
 
 /* Waits for the producer to finish; 0, or -1 when a run failed. */

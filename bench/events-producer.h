@@ -2,7 +2,7 @@
 #ifndef EVENTS_PRODUCER_H
 #define EVENTS_PRODUCER_H
 
-int start_event_producer(int prog, int count, int pause_us);
+int start_event_producer(int prog, int count, int pause_us, int cpu);
 int join_event_producer(void);
 
 #endif

@@ -4,7 +4,8 @@
 // on the same fixture, the same fills; the bound any JS async iterator of single records
 // meets (a for-await step over records already copied); and the
 // wake-up latency from a producer on another thread to the reader's callback (the same C
-// producer thread for both readers).
+// producer thread for both readers, placed on the reader's CPU or on another CPU alike for
+// both).
 //
 // Both sides time only the drain of a fill already complete. libbpf's poll(0) starts with an
 // epoll_wait syscall (about 1.5 µs a fill here, most of its 256-byte per-record figure);
@@ -17,7 +18,7 @@ import { fixture } from '@bpfkit/fixtures';
 import { BpfObject } from '@bpfkit/loader';
 import { pageSize, testRun } from '@bpfkit/syscall';
 import koffi from 'koffi';
-import { lastAllowedCpu, pinThread } from './pin-thread.js';
+import { lastAllowedCpu, otherAllowedCpu, pinThread } from './pin-thread.js';
 import type { Figure } from './table.js';
 
 /** The producer's u64 arguments (records, size, flags, discard interval, first sequence). */
@@ -114,7 +115,7 @@ type LibbpfFigure = (
   figure: string,
   count: number,
   input: string,
-) => { median_ns?: number; samples?: number; lost?: number; cpu?: number };
+) => { median_ns?: number; samples?: number; lost?: number; cpu?: number; producer_cpu?: number };
 
 /** `BPF_F_TEST_RUN_ON_CPU`: a test run on the CPU its attribute names. */
 const testRunOnCpu = 1;
@@ -139,8 +140,11 @@ function throughput(
  * reader did not pay.
  */
 interface EventProducer {
-  /** Starts producing `count` events with program fd `programFd`, one every `pauseUs` µs: 0, or -1. */
-  start(programFd: number, count: number, pauseUs: number): number;
+  /**
+   * Starts producing `count` events with program fd `programFd`, one every `pauseUs` µs, on
+   * a thread pinned to `cpu`: 0, or -1.
+   */
+  start(programFd: number, count: number, pauseUs: number, cpu: number): number;
   /** Waits for the thread to end: 0, or -1 when a run failed. */
   join(): number;
 }
@@ -149,7 +153,7 @@ interface EventProducer {
 function loadEventProducer(library: string): EventProducer {
   const lib = koffi.load(resolve(library));
   return {
-    start: lib.func('int start_event_producer(int prog, int count, int pause_us)'),
+    start: lib.func('int start_event_producer(int prog, int count, int pause_us, int cpu)'),
     join: lib.func('int join_event_producer(void)'),
   };
 }
@@ -167,15 +171,17 @@ function loadEventProducer(library: string): EventProducer {
 const wakeupWarmUp = { runs: 20, count: 250, pauseUs: 50 };
 
 /**
- * Adds to `samples` the µs from `produce_event` (run `count` times by `producer`'s thread,
- * one every `pauseUs` µs) writing its stamped record to a `'data'` listener on the main
- * thread seeing it: the stamp is bpf_ktime_get_ns, CLOCK_MONOTONIC, as process.hrtime is.
+ * Adds to `samples` the µs from `produce_event` (run `count` times by `producer`'s thread on
+ * `producerCpu`, one every `pauseUs` µs) writing its stamped record to a `'data'` listener
+ * on the main thread seeing it: the stamp is bpf_ktime_get_ns, CLOCK_MONOTONIC, as
+ * process.hrtime is.
  */
 async function wakeupLatency(
   obj: BpfObject,
   count: number,
   samples: number[],
   producer: EventProducer,
+  producerCpu: number,
   pauseUs = 1000,
 ): Promise<void> {
   using rb = openRingBuffer(obj.map('events').fd);
@@ -191,7 +197,7 @@ async function wakeupLatency(
       (count * pauseUs) / 100 + 5000,
     );
   });
-  if (producer.start(obj.program('produce_event').fd, count, pauseUs) !== 0) {
+  if (producer.start(obj.program('produce_event').fd, count, pauseUs, producerCpu) !== 0) {
     clearTimeout(deadline);
     throw new Error('bench: the event producer thread did not start');
   }
@@ -204,6 +210,77 @@ async function wakeupLatency(
     joined = producer.join();
   }
   if (joined !== 0) throw new Error('bench: produce_event failed in the producer thread');
+}
+
+/**
+ * Where the wake-up rows place the reader and the producer: the reader (Node's main thread,
+ * or the C harness's thread) on the last CPU it may run on, the producer on that CPU or on
+ * another one; the C harness's figure of the same placement. The placement weighs more than
+ * either reader: on this 2-vCPU machine libbpf's reader took 15-23 µs on the producer's CPU
+ * and 32-44 µs on the other one (the kernel then wakes an idle vCPU). Left to the scheduler,
+ * Node's main thread slept on either CPU from one run to the next, while the C reader mostly
+ * shared the producer's, and bpfkit's row fell into two groups (20-22 µs or 30-39 µs).
+ */
+const placements = [
+  { name: 'reader and producer on one CPU', figure: 'ringbuf-wakeup-same-cpu', sameCpu: true },
+  { name: 'reader and producer on different CPUs', figure: 'ringbuf-wakeup-other-cpu', sameCpu: false },
+] as const;
+
+/**
+ * The wake-up latency rows, one for each of {@link placements}: the median of `wakeups`
+ * wake-ups in each of `chunks` chunks, alternating with libbpf's (whose chunk medians give
+ * its median), after the warm-up runs, all with the reader and the producer placed alike on
+ * both sides. The main thread is pinned only while it reads (a process it starts inherits
+ * its CPUs, and the C harness picks its own).
+ */
+async function wakeupFigures(
+  obj: BpfObject,
+  wakeups: number,
+  chunks: number,
+  reference: LibbpfFigure,
+  path: string,
+  producerLibrary: string,
+): Promise<Figure[]> {
+  const producer = loadEventProducer(producerLibrary);
+  const figures: Figure[] = [];
+  for (const placement of placements) {
+    const reader = lastAllowedCpu();
+    const producerCpu = placement.sameCpu ? reader : otherAllowedCpu(reader);
+    const pinned = async (run: () => Promise<void>) => {
+      const unpin = pinThread(reader);
+      try {
+        await run();
+      } finally {
+        unpin();
+      }
+    };
+    const latency: number[] = [];
+    const latencyLibbpf: number[] = [];
+    await pinned(async () => {
+      for (let run = 0; run < wakeupWarmUp.runs; run++)
+        await wakeupLatency(obj, wakeupWarmUp.count, [], producer, producerCpu, wakeupWarmUp.pauseUs);
+    });
+    for (let chunk = 0; chunk < chunks; chunk++) {
+      await pinned(() => wakeupLatency(obj, wakeups, latency, producer, producerCpu));
+      const theirs = reference(placement.figure, wakeups, path);
+      if (theirs.cpu !== reader || theirs.producer_cpu !== producerCpu) {
+        throw new Error(
+          `bench: ${placement.figure} read on CPU ${theirs.cpu} from CPU ${theirs.producer_cpu}, ` +
+            `bpfkit on CPU ${reader} from CPU ${producerCpu}`,
+        );
+      }
+      latencyLibbpf.push((theirs.median_ns ?? 0) / 1000);
+    }
+    figures.push({
+      name: `ring buffer: wake-up latency, producer to callback (median), ${placement.name}`,
+      unit: 'µs',
+      ours: median(latency),
+      reference: median(latencyLibbpf),
+      referenceName: 'libbpf ring_buffer__poll',
+      target: 2,
+    });
+  }
+  return figures;
 }
 
 /** Data pages of each CPU's ring in the perf buffer rows (the C harness's PERF_PAGES). */
@@ -306,7 +383,6 @@ export async function eventFigures(
   const path = fixture('events').path;
   const chunks = quick ? 3 : 5;
   const rounds = quick ? 100 : 400;
-  const theirs = (figure: string, count = rounds) => (reference(figure, count, path).median_ns ?? 0) / 1000;
   const figures: Figure[] = [];
   using obj = BpfObject.open(path);
   obj.load();
@@ -412,24 +488,7 @@ export async function eventFigures(
     );
   }
   figures.push(...(await perfFigures(obj, quick ? 30 : 50, quick ? chunks : 10, reference, path)));
-  const wakeups = quick ? 20 : 100;
-  const latency: number[] = [];
-  const latencyLibbpf: number[] = [];
-  const producer = loadEventProducer(producerLibrary);
-  for (let run = 0; run < wakeupWarmUp.runs; run++)
-    await wakeupLatency(obj, wakeupWarmUp.count, [], producer, wakeupWarmUp.pauseUs);
-  for (let chunk = 0; chunk < chunks; chunk++) {
-    await wakeupLatency(obj, wakeups, latency, producer);
-    latencyLibbpf.push(theirs('ringbuf-wakeup', wakeups));
-  }
-  figures.push({
-    name: 'ring buffer: wake-up latency, producer to callback (median)',
-    unit: 'µs',
-    ours: median(latency),
-    reference: median(latencyLibbpf),
-    referenceName: 'libbpf ring_buffer__poll',
-    target: 2,
-  });
+  figures.push(...(await wakeupFigures(obj, quick ? 20 : 100, chunks, reference, path, producerLibrary)));
   // Last, as it changes what it measures for good: every reader shares consume's call site,
   // which has now seen the rows' callback and the 'data' listeners' dispatch, and a third
   // callback leaves it megamorphic (no longer inlined), as in a program with several readers.

@@ -385,15 +385,32 @@ static int time_record(void *ctx, void *data, size_t size)
 #define WAKEUP_WARM_UP_COUNT 250
 #define WAKEUP_WARM_UP_PAUSE_US 50
 
+/* Where the wake-up rows place the producer thread: on the reader's CPU, or on another. */
+enum placement { SAME_CPU, OTHER_CPU };
+
+/* The lowest-numbered CPU this thread may run on other than `cpu`, or -1. */
+static int other_allowed_cpu(int cpu)
+{
+	cpu_set_t allowed;
+
+	if (sched_getaffinity(0, sizeof(allowed), &allowed))
+		return -1;
+	for (int other = 0; other < CPU_SETSIZE; other++)
+		if (other != cpu && CPU_ISSET(other, &allowed))
+			return other;
+	return -1;
+}
+
 /*
- * Has the producer thread run produce_event `count` times, one every `pause_us` µs, and
- * reads each record as it comes (into l->samples when set); 0, or 1 when a run failed.
+ * Has the producer thread run produce_event `count` times, one every `pause_us` µs, on
+ * `cpu`, and reads each record as it comes (into l->samples when set); 0, or 1 when a run
+ * failed.
  */
-static int run_wakeups(struct ring_buffer *rb, struct latency *l, int count, int pause_us)
+static int run_wakeups(struct ring_buffer *rb, struct latency *l, int count, int pause_us, int cpu)
 {
 	l->count = count;
 	l->seen = 0;
-	if (start_event_producer(l->prog, count, pause_us))
+	if (start_event_producer(l->prog, count, pause_us, cpu))
 		return 1;
 	while (l->seen < count)
 		if (ring_buffer__poll(rb, 1000) < 0)
@@ -405,14 +422,26 @@ static int run_wakeups(struct ring_buffer *rb, struct latency *l, int count, int
  * Wake-up latency: the events fixture's produce_event, run by the producer thread once a
  * millisecond (events-producer.c, bpfkit's row runs the same), writes a stamped record with
  * BPF_RB_FORCE_WAKEUP; ring_buffer__poll waits (blocking) and the callback takes now minus
- * the stamp. Reports the median, after the untimed warm-up runs.
+ * the stamp. This thread (the reader) is pinned to the last CPU it may run on and the
+ * producer to the same CPU or another one, as `placement` says (bench/events.ts places
+ * bpfkit's reader and the producer alike). Reports the median, after the untimed warm-up
+ * runs, and both CPUs.
  */
-static int time_wakeup(const char *path, int count)
+static int time_wakeup(const char *figure, const char *path, int count, enum placement placement)
 {
 	struct bpf_object *obj = bpf_object__open_file(path, NULL);
 	long long *samples = calloc(count, sizeof(long long));
 	struct latency l = { 0 };
+	int reader = last_allowed_cpu();
+	int producer = placement == SAME_CPU ? reader : other_allowed_cpu(reader);
+	cpu_set_t pinned;
 
+	CPU_ZERO(&pinned);
+	CPU_SET(reader, &pinned);
+	if (reader < 0 || producer < 0 || sched_setaffinity(0, sizeof(pinned), &pinned)) {
+		fprintf(stderr, "placing the reader on CPU %d, the producer on CPU %d failed\n", reader, producer);
+		return 1;
+	}
 	if (!obj || bpf_object__load(obj)) {
 		fprintf(stderr, "loading %s failed\n", path);
 		return 1;
@@ -424,12 +453,14 @@ static int time_wakeup(const char *path, int count)
 	if (!rb)
 		return 1;
 	for (int run = 0; run < WAKEUP_WARM_UP_RUNS; run++)
-		if (run_wakeups(rb, &l, WAKEUP_WARM_UP_COUNT, WAKEUP_WARM_UP_PAUSE_US))
+		if (run_wakeups(rb, &l, WAKEUP_WARM_UP_COUNT, WAKEUP_WARM_UP_PAUSE_US, producer))
 			return 1;
 	l.samples = samples;
-	if (run_wakeups(rb, &l, count, 1000))
+	if (run_wakeups(rb, &l, count, 1000, producer))
 		return 1;
-	report("ringbuf-wakeup", samples, count);
+	qsort(samples, count, sizeof(*samples), compare);
+	printf("{\"figure\":\"%s\",\"median_ns\":%lld,\"samples\":%d,\"cpu\":%d,\"producer_cpu\":%d}\n", figure,
+	       samples[count / 2], count, reader, producer);
 	free(samples);
 	ring_buffer__free(rb);
 	bpf_object__close(obj);
@@ -461,8 +492,10 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "ten-objects"))
 		return time_ten_objects(argv[2], count);
 
-	if (!strcmp(argv[1], "ringbuf-wakeup"))
-		return time_wakeup(argv[2], count);
+	if (!strcmp(argv[1], "ringbuf-wakeup-same-cpu"))
+		return time_wakeup(argv[1], argv[2], count, SAME_CPU);
+	if (!strcmp(argv[1], "ringbuf-wakeup-other-cpu"))
+		return time_wakeup(argv[1], argv[2], count, OTHER_CPU);
 	if (!strncmp(argv[1], "ringbuf-", 8))
 		return time_ring(argv[1], argv[2], count, atoi(argv[1] + 8));
 	if (!strncmp(argv[1], "perfbuf-consume-", 16))

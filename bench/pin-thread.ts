@@ -33,13 +33,28 @@ function allowedMask(): Uint8Array {
   return mask;
 }
 
+/** The CPUs the calling thread may run on, lowest first. */
+function allowedCpus(): number[] {
+  const mask = allowedMask();
+  const cpus: number[] = [];
+  for (let cpu = 0; cpu < MASK_BYTES * 8; cpu++) {
+    if (((mask[cpu >> 3] as number) & (1 << (cpu & 7))) !== 0) cpus.push(cpu);
+  }
+  return cpus;
+}
+
 /** The highest-numbered CPU the calling thread may run on (the C harness picks the same). */
 export function lastAllowedCpu(): number {
-  const mask = allowedMask();
-  for (let cpu = MASK_BYTES * 8 - 1; cpu >= 0; cpu--) {
-    if (((mask[cpu >> 3] as number) & (1 << (cpu & 7))) !== 0) return cpu;
-  }
-  throw new Error('bench: the thread may run on no CPU');
+  const cpu = allowedCpus().at(-1);
+  if (cpu === undefined) throw new Error('bench: the thread may run on no CPU');
+  return cpu;
+}
+
+/** The lowest-numbered CPU the calling thread may run on other than `cpu` (the C harness picks the same). */
+export function otherAllowedCpu(cpu: number): number {
+  const other = allowedCpus().find((allowed) => allowed !== cpu);
+  if (other === undefined) throw new Error(`bench: the thread may run on no CPU but ${cpu}`);
+  return other;
 }
 
 /**
