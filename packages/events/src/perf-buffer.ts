@@ -424,7 +424,7 @@ function openRing(
     kernelStep('store the perf event fd in the map', context, () =>
       mapUpdate(mapFd, u32(cpu), u32(fd.fd), PERF_EVENT_ARRAY_LAYOUT),
     );
-    const tailPos = new RingPosition(mapped.bytes.subarray(DATA_TAIL));
+    const tailPos = new RingPosition(mapped.bytes.subarray(DATA_TAIL), size);
     return {
       cpu,
       fd,
@@ -433,7 +433,7 @@ function openRing(
       dataView: new DataView(data.buffer, data.byteOffset, size),
       words: new Uint32Array(data.buffer, data.byteOffset, size / 4),
       mask: size - 1,
-      head: new RingPosition(mapped.bytes.subarray(DATA_HEAD)),
+      head: new RingPosition(mapped.bytes.subarray(DATA_HEAD), size),
       tailPos,
       tail: tailPos.load(),
       watch: undefined,

@@ -130,7 +130,7 @@ export class RingBuffer<Item = Uint8Array> extends EventReader<Item, RecordView>
 
   protected hasData(): boolean {
     const position = this.consumed;
-    if (this.pages.producerPos.load() <= position) return false;
+    if (this.pages.producerPos.since(position) === 0) return false;
     const header = loadHeader(this.pages.words, (position & this.mask) >>> 2);
     return (header & BUSY_BIT) === 0;
   }
@@ -185,7 +185,7 @@ export class RingBuffer<Item = Uint8Array> extends EventReader<Item, RecordView>
     const { data, words, producerPos, consumerPos } = this.pages;
     const start = this.consumed;
     const base = start & this.mask;
-    const unread = producerPos.load() - start;
+    const unread = producerPos.since(start);
     // Small integers only in the loop, as in consumeViews; header bits as literals.
     const limit = Math.min(unread, TAKE_LIMIT) | 0;
     const plain = plainLoadIsAcquire === true;
@@ -235,8 +235,8 @@ export class RingBuffer<Item = Uint8Array> extends EventReader<Item, RecordView>
     this.reading = true;
     try {
       reading: for (;;) {
-        const unread = producerPos.load() - pass;
-        if (unread <= 0) break;
+        const unread = producerPos.since(pass);
+        if (unread === 0) break;
         const available = Math.min(unread, maxPass) | 0;
         const base = pass & mask;
         let release = releaseEvery;

@@ -45,9 +45,30 @@ const HIGH = 1 - LOW;
  */
 export class RingPosition {
   private readonly words: Int32Array;
+  /** True when {@link since} can read the low half alone (the ring is at most 2 GiB). */
+  private readonly lowHalfSuffices: boolean;
 
-  constructor(bytes: Uint8Array) {
+  /**
+   * The position in the first 8 bytes of `bytes`, of a ring of `ringSize` bytes: the most it
+   * runs ahead of the position it is compared with in {@link since}.
+   */
+  constructor(bytes: Uint8Array, ringSize: number) {
     this.words = new Int32Array(bytes.buffer, bytes.byteOffset, 2);
+    this.lowHalfSuffices = ringSize <= 0x80000000;
+  }
+
+  /**
+   * Bytes from `earlier` (a position this one had, at most the ring's size behind) up to this
+   * position, as {@link load} `- earlier` reads them, with one load of the low half: those
+   * bytes are fewer than 2^32, so the low halves' difference is theirs, and the kernel stores
+   * the u64 at once, so the low half is never torn. A plain load where that is an acquire
+   * ({@link plainLoadIsAcquire}), as a record header's is; the three `Atomics.load` of
+   * {@link load} are builtin calls in V8. Rings above 2 GiB read the whole position.
+   */
+  since(earlier: number): number {
+    if (!this.lowHalfSuffices) return this.load() - earlier;
+    const low = plainLoadIsAcquire ? (this.words[LOW] as number) : Atomics.load(this.words, LOW);
+    return (low - (earlier | 0)) >>> 0;
   }
 
   /** The position, read until both halves agree (the kernel stores it as one u64). */
@@ -128,8 +149,8 @@ export function mapRingPages(fd: number, size: number, userProduces: boolean, ma
     size,
     data,
     words: new Int32Array(data.buffer, data.byteOffset, size / 2),
-    consumerPos: new RingPosition(consumer.bytes),
-    producerPos: new RingPosition(dataBytes),
+    consumerPos: new RingPosition(consumer.bytes, size),
+    producerPos: new RingPosition(dataBytes, size),
   };
 }
 
