@@ -39,6 +39,12 @@ const packed = process.arch === 'x64';
 /** Size of one `struct epoll_event`. */
 const EVENT_SIZE = packed ? structSizes.epollEvent : 16;
 const DATA_OFFSET = packed ? epollEvent.data : 8;
+/**
+ * Where the low and high halves of the u64 `data` lie: a token is a u32, written and read
+ * as the low half (no BigInt, which a re-arm on every wake-up would allocate).
+ */
+const TOKEN_OFFSET = DATA_OFFSET + (isLittleEndianHost ? 0 : 4);
+const TOKEN_HIGH_OFFSET = DATA_OFFSET + (isLittleEndianHost ? 4 : 0);
 
 /** epoll_create1(EPOLL_CLOEXEC). @throws {@link BpfSyscallError} (command `epoll_create1`). */
 export function epollCreate(description = 'epoll'): Fd {
@@ -57,7 +63,8 @@ const controlView = new DataView(controlEvent.buffer);
  */
 export function epollControl(epfd: number, op: number, fd: number, events: number, token: number): void {
   controlView.setUint32(epollEvent.events, events >>> 0, isLittleEndianHost);
-  controlView.setBigUint64(DATA_OFFSET, BigInt(token >>> 0), isLittleEndianHost);
+  controlView.setUint32(TOKEN_OFFSET, token >>> 0, isLittleEndianHost);
+  controlView.setUint32(TOKEN_HIGH_OFFSET, 0, isLittleEndianHost);
   const result = getBackend().epollCtl(epfd, op, fd, controlEvent);
   if (result < 0) throw new BpfSyscallError('epoll_ctl', -result, { object: `fd ${fd}` });
 }
@@ -83,7 +90,7 @@ export class EpollReadyList {
 
   /** The token of ready entry `index` (as given to {@link epollControl}). */
   token(index: number): number {
-    return Number(this.view.getBigUint64(index * EVENT_SIZE + DATA_OFFSET, isLittleEndianHost) & 0xffffffffn);
+    return this.view.getUint32(index * EVENT_SIZE + TOKEN_OFFSET, isLittleEndianHost);
   }
 }
 
