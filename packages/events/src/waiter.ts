@@ -34,6 +34,12 @@ interface Entry {
   readonly onReady: () => void;
   readonly hasData: (() => boolean) | undefined;
   armed: boolean;
+  /**
+   * True while the kernel will report the fd once it is ready: an `EPOLL_CTL_MOD` armed it
+   * and no `epoll_wait` has reported it since (one-shot). A watch run because its `hasData`
+   * saw data was not reported, so arming it again needs no system call.
+   */
+  armedInKernel: boolean;
 }
 
 /** Token of the waiter's own eventfd, which ends a wait early. */
@@ -54,7 +60,10 @@ const MAX_FAILED_WAITS = 8;
  * `hasData` check given to {@link watch}) is called first, before the epoll fd is read
  * (`epoll_wait` with no timeout, a system call and an FFI call on the way to the callback):
  * the read then clears what the epoll fd reported for readers already run and re-armed, and
- * wakes the others.
+ * wakes the others. A reader run that way was not reported by the kernel, whose one-shot
+ * arm therefore still holds: arming it again needs no `epoll_ctl`; and when every watch has
+ * such a check and is armed again, the read is left out too. A reader with a `'data'`
+ * listener makes no system call per wake-up then.
  *
  * Watches are one-shot (`EPOLLONESHOT`): a reader arms its watch when it has drained its
  * ring and wants more, so a reader that is not being consumed is never woken. While no
@@ -71,6 +80,8 @@ export class Waiter {
   /** True while {@link loopWatch} is started. */
   private polling = false;
   private readonly entries = new Map<number, Entry>();
+  /** Entries watched without a `hasData` check. */
+  private withoutHasData = 0;
   private nextToken = INTERRUPT + 1;
   private armed = 0;
   private waiting = false;
@@ -91,12 +102,16 @@ export class Waiter {
     const epoll = this.open();
     const token = this.nextToken++;
     epollControl(epoll.fd, EpollOp.ADD, fd, EpollEvent.ONESHOT, token);
-    const entry: Entry = { fd, events, onReady, hasData, armed: false };
+    const entry: Entry = { fd, events, onReady, hasData, armed: false, armedInKernel: false };
     this.entries.set(token, entry);
+    if (hasData === undefined) this.withoutHasData++;
     return {
       arm: () => {
         if (entry.armed || !this.entries.has(token) || this.epoll === undefined) return;
-        epollControl(this.epoll.fd, EpollOp.MODIFY, fd, events | EpollEvent.ONESHOT, token);
+        if (!entry.armedInKernel) {
+          epollControl(this.epoll.fd, EpollOp.MODIFY, fd, events | EpollEvent.ONESHOT, token);
+          entry.armedInKernel = true;
+        }
         entry.armed = true;
         this.armed++;
         this.startWait();
@@ -109,6 +124,7 @@ export class Waiter {
       },
       remove: () => {
         if (!this.entries.delete(token)) return;
+        if (hasData === undefined) this.withoutHasData--;
         if (entry.armed) {
           entry.armed = false;
           this.armed--;
@@ -173,14 +189,19 @@ export class Waiter {
 
   /**
    * The event loop saw the epoll fd readable: runs the armed watches that see their data in
-   * memory, then reads what epoll reports ready without blocking (for the other watches, and
-   * to clear the reports of those already run: the kernel checks each fd again as it reads,
-   * so a reader that drained its ring and re-armed is not reported).
+   * memory, then reads what epoll reports ready without blocking, for the other watches.
+   * That read is left out when every watch has a `hasData` check and is armed again (a
+   * reader with a listener, after each wake-up): each that had data in memory has run, and
+   * what the epoll fd still lists is either ready, and the loop sees the epoll fd readable
+   * again at its next turn, or dropped by the kernel, which checks each listed fd again
+   * when the loop asks whether the epoll fd is readable.
    */
   private loopReadable(): void {
     this.runWatchesWithData();
     if (this.epoll === undefined) return;
-    this.dispatch(epollWaitNow(this.epoll.fd, this.ready));
+    if (this.withoutHasData > 0 || this.armed < this.entries.size) {
+      this.dispatch(epollWaitNow(this.epoll.fd, this.ready));
+    }
     if (this.armed === 0) this.stopPolling();
   }
 
@@ -226,7 +247,9 @@ export class Waiter {
           continue;
         }
         const entry = this.entries.get(token);
-        if (entry === undefined || !entry.armed) continue;
+        if (entry === undefined) continue;
+        entry.armedInKernel = false;
+        if (!entry.armed) continue;
         entry.armed = false;
         this.armed--;
         entry.onReady();

@@ -154,6 +154,36 @@ describe.skipIf(unavailable !== undefined)('event waiter', () => {
     }
   });
 
+  it('makes no epoll system call per wake-up of a listened reader: it is run for the records in its pages and re-armed in place', async () => {
+    using obj = loadEvents();
+    const waiter = new Waiter();
+    using rb = openRingBuffer(obj.map('events').fd, { waiter });
+    const seen: number[] = [];
+    rb.on('data', (view) => seen.push(view.u32(0)));
+    const real = getBackend();
+    const calls: string[] = [];
+    setBackend({
+      ...real,
+      epollCtl: (...call) => {
+        calls.push('epoll_ctl');
+        return real.epollCtl(...call);
+      },
+      epollWaitNow: (...call) => {
+        calls.push('epoll_wait');
+        return real.epollWaitNow(...call);
+      },
+    });
+    try {
+      for (const sequence of [1, 2, 3]) {
+        obj.program('produce').testRun({ ctx: args(1, 16, BPF_RB_FORCE_WAKEUP, 0, sequence) });
+        await until(() => seen.length === sequence, 2000);
+      }
+    } finally {
+      setBackend(real);
+    }
+    expect({ seen, calls }).toEqual({ seen: [1, 2, 3], calls: [] });
+  });
+
   it('falls back to a pool thread where the event loop cannot be watched, and is still woken', async () => {
     using obj = loadEvents();
     await withLoopWatchRefused(-Errno.ENOSYS, async () => {
