@@ -1,5 +1,8 @@
 import type { Btf } from './spec.js';
 
+/** {@link TypeRecords}' mark of a record not checked yet (kind numbers end at 19). */
+const UNCHECKED = 0xff;
+
 /** One blob's own records, as the scan found them (index = id − first id). */
 export interface OwnRecords {
   /** The type section as host-order words. */
@@ -31,8 +34,11 @@ export class TypeRecords {
   private readonly kinds: Uint8Array;
   /** The id of `starts[0]` and `kinds[0]`: 1 for a blob read in place, 0 for joined split BTF. */
   private readonly shift: number;
-  /** 1 for each id whose record has been checked; absent when the kernel checked them all. */
-  private readonly checked: Uint8Array | undefined;
+  /**
+   * The kind of each type by id once its record is checked, {@link UNCHECKED} before (the
+   * kernel's BTF is checked from the start): what {@link kind} answers from in one read.
+   */
+  private readonly checkedKinds: Uint8Array;
   /** True once the strings are decoded whole: a reader of names here reads most of them. */
   private stringsDecoded = false;
 
@@ -65,12 +71,11 @@ export class TypeRecords {
       }
       this.kinds.set(own.kinds, firstId);
     }
-    if (!btf.verified || base?.checked !== undefined) {
-      this.checked = new Uint8Array(this.count);
-      if (base === undefined || base.checked === undefined) this.checked.fill(1, 0, firstId);
-      else this.checked.set(base.checked.subarray(0, firstId));
-      if (btf.verified) this.checked.fill(1, firstId);
-    }
+    this.checkedKinds = new Uint8Array(this.count).fill(UNCHECKED);
+    this.checkedKinds[0] = 0;
+    // The base's records as far as the base has checked them.
+    if (base !== undefined) this.checkedKinds.set(base.checkedKinds.subarray(1, firstId), 1);
+    if (btf.verified) this.checkedKinds.set(own.kinds, firstId);
   }
 
   /**
@@ -78,13 +83,16 @@ export class TypeRecords {
    * @throws {@link BtfError} `bad-type-id` for an id that does not exist, or the record's decode error.
    */
   kind(id: number): number {
-    if (id === 0) return 0;
-    const checked = this.checked;
-    if (checked === undefined ? !(id > 0 && id < this.count && (id | 0) === id) : checked[id] !== 1) {
-      this.btf.type(id);
-      if (checked !== undefined) checked[id] = 1;
-    }
-    return this.kinds[id - this.shift] as number;
+    const kind = this.checkedKinds[id];
+    return kind === undefined || kind === UNCHECKED ? this.checkRecord(id) : kind;
+  }
+
+  /** Checks the record of type `id` (refusing an id that does not exist) and returns its kind. */
+  private checkRecord(id: number): number {
+    this.btf.type(id);
+    const kind = this.kinds[id - this.shift] as number;
+    this.checkedKinds[id] = kind;
+    return kind;
   }
 
   /** Word index of the record of type `id` in {@link words}. */
