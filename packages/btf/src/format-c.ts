@@ -271,6 +271,10 @@ class CWriter {
       return kind === BtfKind.STRUCT || kind === BtfKind.UNION;
     });
     const pragma = (options.preserveAccessIndex ?? true) && hasRecord;
+    // Room for a piece and the definition that ends it, and for the kept declarations (about
+    // 4 bytes per type in vmlinux), so that writing seldom grows a buffer.
+    if (Number.isFinite(chunk)) out.grow(2 * chunk);
+    this.cachedTexts.grow(8 * this.r.count);
     out.text(`#ifndef ${guard}\n#define ${guard}\n\n`);
     if (pragma) {
       out.text(
@@ -287,10 +291,7 @@ class CWriter {
     for (const v of variables) {
       if (v.kind !== 'var') continue;
       this.forwardDeclareReferences(v.type);
-      const nameOffset = this.r.nameOffset(v.id);
-      const owner = this.btf.strings.owner(nameOffset);
-      const start = nameOffset - owner.start;
-      this.declaration(v.type, owner.bytes, start, cStringEnd(owner.bytes, start), 1, 0);
+      this.namedDeclaration(v.type, this.r.nameOffset(v.id), 0);
       out.text(';\n\n');
     }
     if (pragma) out.text('#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n\n');
@@ -671,9 +672,7 @@ class CWriter {
         if (bitOffset > natural) this.padding(depth + 1, endBits, bitOffset);
       }
       out.repeat(TAB, depth + 1);
-      const owner = this.btf.strings.owner(words[w] as number);
-      const start = (words[w] as number) - owner.start;
-      this.declaration(type, owner.bytes, start, cStringEnd(owner.bytes, start), 1, depth + 1);
+      this.namedDeclaration(type, words[w] as number, depth + 1);
       if (bitfieldSize > 0) {
         out.text(': ');
         out.integer(bitfieldSize);
@@ -860,7 +859,10 @@ class CWriter {
     depth: number,
   ): void {
     if (this.nesting >= MAX_C_NESTING) this.tooDeep(id, `declarations nest deeper than ${MAX_C_NESTING} levels`);
-    if (nameCount === 1 && nameEnd > nameStart && this.writeCached(id, nameBytes, nameStart, nameEnd)) return;
+    if (nameCount === 1 && nameEnd > nameStart && this.cachedHead[id] !== 0) {
+      this.writeCached(id, nameBytes, nameStart, nameEnd);
+      return;
+    }
     const r = this.r;
     const out = this.out;
     const chain = this.chain;
@@ -972,19 +974,38 @@ class CWriter {
     this.cachedEnd[id] = texts.length;
   }
 
-  /** Writes a declaration of `id` named `nameBytes[nameStart, nameEnd)` from {@link cachedHead}; false when none is kept. */
-  private writeCached(id: number, nameBytes: Uint8Array, nameStart: number, nameEnd: number): boolean {
+  /**
+   * Writes a declaration of `id` named `nameBytes[nameStart, nameEnd)` (up to its NUL when
+   * `nameEnd` is -1) from the text {@link cachedHead} keeps for `id`, which must exist.
+   */
+  private writeCached(id: number, nameBytes: Uint8Array, nameStart: number, nameEnd: number): void {
     const head = this.cachedHead[id] as number;
-    if (head === 0) return false;
     const split = this.cachedSplit[id] as number;
     const end = this.cachedEnd[id] as number;
-    // Left to the full path, which refuses it.
-    if (end - head + 1 + nameEnd - nameStart > MAX_DECLARATION_LENGTH) return false;
     const out = this.out;
+    const start = out.length;
     out.copyFrom(this.cachedTexts, head - 1, split);
-    out.copy(nameBytes, nameStart, nameEnd);
+    if (nameEnd < 0) out.cString(nameBytes, nameStart);
+    else out.copy(nameBytes, nameStart, nameEnd);
     out.copyFrom(this.cachedTexts, split, end);
-    return true;
+    // Only a name of about a megabyte gets here: the full path would refuse it the same way.
+    this.checkLength(start, id);
+  }
+
+  /**
+   * {@link declaration} of `id` named by the string at string offset `nameOffset`, claimed
+   * once (a member, a variable): from the text kept for `id` when there is some, the name
+   * copied up to its NUL without looking for it first.
+   */
+  private namedDeclaration(id: number, nameOffset: number, depth: number): void {
+    const owner = this.btf.strings.owner(nameOffset);
+    const bytes = owner.bytes;
+    const start = nameOffset - owner.start;
+    if (this.cachedHead[id] !== 0 && this.nesting < MAX_C_NESTING && (bytes[start] ?? 0) !== 0) {
+      this.writeCached(id, bytes, start, -1);
+    } else {
+      this.declaration(id, bytes, start, cStringEnd(bytes, start), 1, depth);
+    }
   }
 
   /**

@@ -1,5 +1,5 @@
 /** Words a stack starts with; it doubles when full and never shrinks. */
-const INITIAL_WORDS = 256;
+const INITIAL_WORDS = 1 << 12;
 
 /**
  * A stack of unsigned 32-bit words in one typed array, reused across walks: the C dump's
@@ -7,8 +7,15 @@ const INITIAL_WORDS = 256;
  * between walks (`length = 0`) gives up its storage and allocates it again on the next.
  */
 export class WordStack {
-  private words = new Uint32Array(INITIAL_WORDS);
+  private words: Uint32Array;
   private top = 0;
+
+  constructor() {
+    // Stored twice: V8 then knows from the start that the field changes, instead of compiling
+    // push and pop for the first array and throwing that code away when the stack grows.
+    this.words = new Uint32Array(0);
+    this.words = new Uint32Array(INITIAL_WORDS);
+  }
 
   /** Words on the stack. */
   get length(): number {
