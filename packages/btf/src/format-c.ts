@@ -305,9 +305,48 @@ class CWriter {
    * (a piece handed out, the end) never throw that optimized code away.
    */
   private orderEveryType(): void {
-    for (let id = 1; id < this.r.count; id++) {
-      if (!placesNothing(this.r.kind(id)) && !this.has(id, State.SettledByValue)) this.orderType(id, false);
+    const r = this.r;
+    const state = this.state;
+    for (let id = 1; id < r.count; id++) {
+      // A settled type has been visited, so its record has been read (and checked) already.
+      if (((state[id] as number) & State.SettledByValue) !== 0) continue;
+      const kind = r.kind(id);
+      if (!placesNothing(kind) && !this.settleAtOnce(id, kind)) this.orderType(id, false);
     }
+  }
+
+  /**
+   * Settles by value a pointer, array, qualifier or prototype that every type it leads to is
+   * settled for already, and returns true; false for any other. Most of vmlinux's prototypes
+   * and pointers are such by the time the pass over every type reaches them: ordering one
+   * would push no visit and place nothing, only mark it settled, as this does without a walk.
+   */
+  private settleAtOnce(id: number, kind: number): boolean {
+    const r = this.r;
+    const state = this.state;
+    if (kind === BtfKind.FUNC_PROTO) {
+      if (((state[r.sizeOrType(id)] ?? 0) & State.SettledByValue) === 0) return false;
+      const words = r.words;
+      const first = r.entries(id);
+      const end = first + 2 * r.vlen(id);
+      for (let w = first; w < end; w += 2) {
+        if (((state[words[w + 1] as number] ?? 0) & State.SettledByValue) === 0) return false;
+      }
+    } else if (kind === BtfKind.PTR) {
+      if (((state[r.sizeOrType(id)] ?? 0) & State.SettledThroughPointer) === 0) return false;
+    } else if (
+      kind === BtfKind.ARRAY ||
+      kind === BtfKind.CONST ||
+      kind === BtfKind.VOLATILE ||
+      kind === BtfKind.RESTRICT ||
+      kind === BtfKind.TYPE_TAG
+    ) {
+      if (((state[this.target(id, kind)] ?? 0) & State.SettledByValue) === 0) return false;
+    } else {
+      return false;
+    }
+    state[id] = (state[id] as number) | State.SettledByValue;
+    return true;
   }
 
   /**
