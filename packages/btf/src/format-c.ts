@@ -218,14 +218,13 @@ class CWriter {
   private readonly cachedSplit: Uint32Array;
   private readonly cachedEnd: Uint32Array;
   private readonly cachedTexts = new ByteOutput();
-  /** Marks of the current forward-declaration walk: a type is seen when its mark equals {@link walk}. */
-  private readonly walkMarks: Uint32Array;
-  private walk = 0;
+  /** 1 for each type a forward-declaration walk has been through ({@link forwardDeclareReferences}). */
+  private readonly walked: Uint8Array;
 
   constructor(private readonly btf: Btf) {
     this.r = btf.records();
     this.state = new Uint8Array(btf.typeCount);
-    this.walkMarks = new Uint32Array(btf.typeCount);
+    this.walked = new Uint8Array(btf.typeCount);
     this.alignments = new AlignmentsById(btf.typeCount);
     this.bitsById = new Float64Array(btf.typeCount);
     this.nameCounts = new Uint32Array(btf.typeCount);
@@ -615,20 +614,22 @@ class CWriter {
     this.set(id, State.Emitted | State.Declared);
   }
 
-  /** Declares `struct X;` for each named composite type `root` reaches through pointers before it exists. */
+  /**
+   * Declares `struct X;` for each named composite type `root` reaches through pointers before
+   * it exists. A type one walk has been through is not gone through again by a later one
+   * (other than as its root): whatever it leads to was declared then, and declarations stay.
+   */
   private forwardDeclareReferences(root: number): void {
     const r = this.r;
     const words = r.words;
-    const walk = ++this.walk;
-    const marks = this.walkMarks;
+    const walked = this.walked;
     const stack = this.stack;
     stack.truncate(0);
     stack.push(root);
-    while (stack.length > 0) {
+    for (let top = true; stack.length > 0; top = false) {
       const id = stack.pop();
-      if (marks[id] === walk) continue;
-      marks[id] = walk;
-      const top = id === root;
+      if (walked[id] === 1 && !top) continue;
+      walked[id] = 1;
       const kind = r.kind(id);
       switch (kind) {
         case BtfKind.STRUCT:
@@ -646,7 +647,7 @@ class CWriter {
           const first = r.entries(id);
           for (let w = first + 3 * (r.vlen(id) - 1); w >= first; w -= 3) {
             const member = words[w + 1] as number;
-            if (marks[member] !== walk) stack.push(member);
+            if (walked[member] !== 1) stack.push(member);
           }
           break;
         }
@@ -660,17 +661,17 @@ class CWriter {
         case BtfKind.RESTRICT:
         case BtfKind.TYPE_TAG: {
           const target = this.target(id, kind);
-          if (marks[target] !== walk) stack.push(target);
+          if (walked[target] !== 1) stack.push(target);
           break;
         }
         case BtfKind.FUNC_PROTO: {
           const first = r.entries(id);
           for (let w = first + 2 * (r.vlen(id) - 1); w >= first; w -= 2) {
             const param = words[w + 1] as number;
-            if (marks[param] !== walk) stack.push(param);
+            if (walked[param] !== 1) stack.push(param);
           }
           const returned = r.sizeOrType(id);
-          if (marks[returned] !== walk) stack.push(returned);
+          if (walked[returned] !== 1) stack.push(returned);
           break;
         }
       }
