@@ -1,6 +1,7 @@
 import { type BtfExt, type LineInfo, lineRecordsOf } from '@bpfkit/btf';
 import { RelocError } from './errors.js';
 import { INSN_SIZE } from './insn/instruction.js';
+import { InsnRecords, noInsnRecords } from './insn-records.js';
 import type { ProgramPlan } from './plan.js';
 import type { CoreRecord, ProgramInstruction, SourceLine } from './program-instruction.js';
 import { SourceLines, writeLineInfo } from './source-lines.js';
@@ -32,14 +33,14 @@ export interface MissingExtInfo {
 
 /** The `.BTF.ext` records of one code section, by instruction index in the section. */
 export interface SectionRecords {
-  /** FUNC type id of the function starting at each instruction. */
-  readonly func: readonly (number | undefined)[];
-  /** Source line starting at each instruction, as its id in {@link lines}. */
-  readonly line: readonly (number | undefined)[];
+  /** FUNC type id of the function starting at each instruction that starts one. */
+  readonly func: InsnRecords<number>;
+  /** Source line starting at each instruction that starts one, as its id in {@link lines}. */
+  readonly line: InsnRecords<number>;
   /** The object's source lines. */
   readonly lines: SourceLines;
-  /** CO-RE record on each instruction. */
-  readonly core: readonly (CoreRecord | undefined)[];
+  /** CO-RE record on each instruction that has one. */
+  readonly core: InsnRecords<CoreRecord>;
 }
 
 /** The instruction index of a record's byte offset. @throws {@link RelocError} `bad-ext` off an instruction boundary. */
@@ -61,7 +62,7 @@ function recordInsn(what: string, section: string, offset: number): number {
  * @throws {@link RelocError} `bad-ext` for a record that does not point at an instruction boundary.
  */
 export function recordsBySection(ext: BtfExt | undefined): Map<string, SectionRecords> {
-  const sections = new Map<string, { func: number[]; line: number[]; lines: SourceLines; core: CoreRecord[] }>();
+  const sections = new Map<string, { -readonly [K in keyof SectionRecords]: SectionRecords[K] }>();
   if (ext === undefined) return sections;
   const raw = lineRecordsOf(ext);
   const decoded: LineInfo[] = [];
@@ -69,42 +70,48 @@ export function recordsBySection(ext: BtfExt | undefined): Map<string, SectionRe
   const of = (section: string) => {
     let records = sections.get(section);
     if (records === undefined) {
-      records = { func: [], line: [], lines, core: [] };
+      records = { func: noInsnRecords, line: noInsnRecords, lines, core: noInsnRecords };
       sections.set(section, records);
     }
     return records;
   };
+  // Each kind lists a section once: its records become that section's, in lists of their length.
+  const insnsOf = <R>(what: string, section: string, records: readonly R[], offset: (record: R) => number) => {
+    const insns = new Array<number>(records.length);
+    for (let i = 0; i < records.length; i++) insns[i] = recordInsn(what, section, offset(records[i] as R));
+    return insns;
+  };
   for (const [section, records] of ext.funcInfo) {
-    const func = of(section).func;
-    for (const r of records) func[recordInsn('func info', section, r.insnOffset)] = r.typeId;
+    const insns = insnsOf('func info', section, records, (r) => r.insnOffset);
+    of(section).func = new InsnRecords(
+      insns,
+      records.map((r) => r.typeId),
+    );
   }
   if (raw !== undefined) {
     // Records named by their offset, their strings left undecoded.
     for (const [section, records] of raw.bySection) {
-      const line = of(section).line;
-      for (const r of records) line[recordInsn('line info', section, raw.insnOffset(r))] = r;
+      const insns = insnsOf('line info', section, records, (r) => raw.insnOffset(r));
+      of(section).line = new InsnRecords(insns, records);
     }
   } else {
     for (const [section, records] of ext.lineInfo) {
-      const line = of(section).line;
-      for (const r of records) line[recordInsn('line info', section, r.insnOffset)] = decoded.push(r) - 1;
+      const insns = insnsOf('line info', section, records, (r) => r.insnOffset);
+      of(section).line = new InsnRecords(
+        insns,
+        records.map((r) => decoded.push(r) - 1),
+      );
     }
   }
   let order = 0;
   for (const [section, relos] of ext.coreRelos) {
-    const core = of(section).core;
-    for (const relo of relos) {
-      const sectionInsn = recordInsn('CO-RE', section, relo.insnOffset);
-      core[sectionInsn] = { section, sectionInsn, order: order++, relo };
-    }
+    const insns = insnsOf('CO-RE', section, relos, (relo) => relo.insnOffset);
+    of(section).core = new InsnRecords(
+      insns,
+      relos.map((relo, i) => ({ section, sectionInsn: insns[i] as number, order: order++, relo })),
+    );
   }
   return sections;
-}
-
-/** True when a record of `list` falls in instructions `[start, end)`. */
-export function hasRecordIn(list: readonly unknown[], start: number, end: number): boolean {
-  for (let i = start; i < end && i < list.length; i++) if (list[i] !== undefined) return true;
-  return false;
 }
 
 /** `bpf_func_info` of a program, read from its instructions. */

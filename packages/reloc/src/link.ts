@@ -1,7 +1,7 @@
 import { type ElfFile, type ElfSymbol, isReservedSectionIndex, SymbolBinding } from '@bpfkit/elf';
 import { ARENA_SECTION, type MapSpec } from '@bpfkit/maps';
 import { RelocError } from './errors.js';
-import { hasRecordIn, type MissingExtInfo, type SectionRecords } from './ext-info.js';
+import type { MissingExtInfo, SectionRecords } from './ext-info.js';
 import { INSN_SIZE, sourceRegister } from './insn/instruction.js';
 import { CALL, LD_IMM64, PseudoSource } from './insn/opcodes.js';
 import { type CodePiece, ProgramCode } from './program-code.js';
@@ -84,8 +84,8 @@ export function linkProgram(
   let references: Map<number, MapReference | KsymReference> | undefined;
   let callbacks: Set<number> | undefined;
   const entryRecords = records.get(entry.section.name);
-  const withFunc = entryRecords !== undefined && hasRecordIn(entryRecords.func, entry.start, entry.end);
-  const withLine = entryRecords !== undefined && hasRecordIn(entryRecords.line, entry.start, entry.end);
+  const withFunc = entryRecords?.func.hasIn(entry.start, entry.end) === true;
+  const withLine = entryRecords?.line.hasIn(entry.start, entry.end) === true;
   let missingExtInfo: MissingExtInfo | undefined;
   const fixups: CallFixup[] = [];
 
@@ -102,9 +102,9 @@ export function linkProgram(
   const append = (fn: CodeFunction): void => {
     const own = records.get(fn.section.name);
     if (pieces.length > 0 && missingExtInfo === undefined) {
-      if (withFunc && (own === undefined || !hasRecordIn(own.func, fn.start, fn.end)))
+      if (withFunc && (own === undefined || !own.func.hasIn(fn.start, fn.end)))
         missingExtInfo = { kind: 'func', subprogram: fn.name };
-      else if (withLine && (own === undefined || !hasRecordIn(own.line, fn.start, fn.end)))
+      else if (withLine && (own === undefined || !own.line.hasIn(fn.start, fn.end)))
         missingExtInfo = { kind: 'line', subprogram: fn.name };
     }
     pieces.push({ function: fn, base: length });

@@ -1,4 +1,4 @@
-import { type EncodedRecords, hasRecordIn, type SectionRecords } from './ext-info.js';
+import type { EncodedRecords, SectionRecords } from './ext-info.js';
 import {
   decodeInstructions,
   destinationRegister,
@@ -67,7 +67,7 @@ export class ProgramCode {
 
   /** True when an instruction carries a CO-RE relocation. */
   hasCoreRelocations(): boolean {
-    return this.pieces.some((p) => p.records !== undefined && hasRecordIn(p.records.core, p.start, p.end));
+    return this.pieces.some((p) => p.records?.core.hasIn(p.start, p.end) === true);
   }
 
   /** True when an instruction refers to a `__ksym` extern. */
@@ -144,11 +144,7 @@ export class ProgramCode {
   private eachRecord(kind: 'func' | 'line', visit: (insn: number, id: number, records: SectionRecords) => void): void {
     for (const { base, start, end, records, withFunc, withLine } of this.pieces) {
       if (records === undefined || !(kind === 'func' ? withFunc : withLine)) continue;
-      const list = records[kind];
-      for (let i = start; i < end && i < list.length; i++) {
-        const id = list[i];
-        if (id !== undefined) visit(base + (i - start), id, records);
-      }
+      records[kind].forEachIn(start, end, (i, id) => visit(base + (i - start), id, records));
     }
   }
 
@@ -157,9 +153,9 @@ export class ProgramCode {
     const le = this.littleEndian;
     const out: ProgramInstruction[] = new Array(this.length);
     for (const { base, data, start, end, records, withFunc, withLine } of this.pieces) {
-      const func = withFunc ? records?.func : undefined;
-      const line = withLine ? records?.line : undefined;
-      const core = records?.core;
+      const func = withFunc ? records?.func.reader(start) : undefined;
+      const line = withLine ? records?.line.reader(start) : undefined;
+      const core = records?.core.reader(start);
       const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
       for (let i = start, at = base; i < end; i++, at++) {
         const offset = i * INSN_SIZE;
@@ -171,9 +167,9 @@ export class ProgramCode {
           off: view.getInt16(offset + 2, le),
           imm: this.immediates.get(at) ?? view.getInt32(offset + 4, le),
           reference: this.references.get(at),
-          func: func !== undefined && i < func.length ? func[i] : undefined,
-          line: line !== undefined && i < line.length ? this.sourceLine(records as SectionRecords, line[i]) : undefined,
-          core: core !== undefined && i < core.length ? core[i] : undefined,
+          func: func?.(i),
+          line: line === undefined ? undefined : this.sourceLine(records as SectionRecords, line(i)),
+          core: core?.(i),
         };
       }
     }

@@ -52,6 +52,24 @@ describe('func and line info of a linked program', () => {
     ]);
   });
 
+  it('are read in instruction order whatever the .BTF.ext order, the later of two records of an instruction winning', () => {
+    const whole = plan('globals_subprogs', 'entry');
+    const shuffled = (ext: BtfExt): BtfExt => {
+      const funcInfo = new Map(
+        [...ext.funcInfo].map(([section, list]) => {
+          const first = list[0];
+          // Reversed, and a stale record for the first function put before the real one.
+          const stale = first === undefined ? [] : [{ ...first, typeId: first.typeId + 1000 }];
+          return [section, [...list].reverse().concat(stale, first === undefined ? [] : [first])];
+        }),
+      );
+      return { funcInfo, lineInfo: ext.lineInfo, coreRelos: ext.coreRelos, recordSizes: ext.recordSizes };
+    };
+    const p = plan('globals_subprogs', 'entry', shuffled);
+    expect(funcInfoOf(p.instructions)).toEqual(funcInfoOf(whole.instructions));
+    expect(lineInfoOf(p.instructions)).toEqual(lineInfoOf(whole.instructions));
+  });
+
   it('refuse a subprogram lacking a kind its entry point has, naming it (libbpf refuses the load)', () => {
     const p = plan('globals_subprogs', 'entry', without('lineInfo', '.text'));
     expect(p.missingExtInfo).toEqual({ kind: 'line', subprogram: p.subprograms[0]?.name });
