@@ -70,15 +70,30 @@ const MAX_ACCESS_STEPS = 64;
 /** Largest index in an access string: compilers write C `int`s. */
 const MAX_ACCESS_INDEX = 0x7fffffff;
 
-/** A CO-RE access string as compilers write it: decimal indexes joined by `:`. */
-const accessPattern = /^\d+(?::\d+)*$/;
-
-/** Why `access` is not a CO-RE access string, or `undefined` when it is one. */
+/** Why `access` is not a CO-RE access string (decimal indexes joined by `:`), or `undefined` when it is one. */
 function accessProblem(access: string): string | undefined {
-  if (!accessPattern.test(access)) return 'is not decimal indexes joined by ":"';
-  const steps = access.split(':');
-  if (steps.length > MAX_ACCESS_STEPS) return `has ${steps.length} steps, more than ${MAX_ACCESS_STEPS}`;
-  if (steps.some((step) => Number(step) > MAX_ACCESS_INDEX)) return `has an index past ${MAX_ACCESS_INDEX}`;
+  // One pass over the characters: this runs for every access string an object has.
+  let steps = 1;
+  let index = 0;
+  let digits = 0;
+  let tooLarge = false;
+  for (let i = 0; i < access.length; i++) {
+    const c = access.charCodeAt(i);
+    if (c === 0x3a && digits > 0) {
+      steps++;
+      index = 0;
+      digits = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      index = index * 10 + (c - 0x30);
+      digits++;
+      if (index > MAX_ACCESS_INDEX) tooLarge = true;
+    } else {
+      return 'is not decimal indexes joined by ":"';
+    }
+  }
+  if (digits === 0) return 'is not decimal indexes joined by ":"';
+  if (steps > MAX_ACCESS_STEPS) return `has ${steps} steps, more than ${MAX_ACCESS_STEPS}`;
+  if (tooLarge) return `has an index past ${MAX_ACCESS_INDEX}`;
   return undefined;
 }
 
@@ -226,7 +241,7 @@ export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
       }
       // Each list looked up once per block (a block holds one section's records of one part).
       const funcs = part.name === 'func_info' && count > 0 ? listOf(funcInfo, sectionName) : [];
-      const lines = part.name === 'line_info' && count > 0 ? listOf(lineRecords, sectionName) : [];
+      const lines = part.name === 'line_info' && count > 0 ? lineList(lineRecords, sectionName, count) : [];
       const relos = part.name === 'core_relo' && count > 0 ? listOf(coreRelos, sectionName) : [];
       for (let i = 0; i < count; i++, at += recordSize) {
         if (part.name === 'func_info') {
@@ -237,7 +252,7 @@ export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
           if (!btf.strings.has(fileNameOffset)) badString('line_info file_name_off', at + 4, fileNameOffset);
           const sourceOffset = view.getUint32(at + 8, le);
           if (!btf.strings.has(sourceOffset)) badString('line_info line_off', at + 8, sourceOffset);
-          lines.push(at);
+          lines[lines.length - count + i] = at;
         } else {
           const typeId = view.getUint32(at + 4, le);
           const accessStringOffset = view.getUint32(at + 8, le);
@@ -299,6 +314,21 @@ export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
   };
   keepLineRecords(ext, records);
   return ext;
+}
+
+/**
+ * The list under `key` grown by `count` slots, for a block of that many line records: made
+ * at its length for a section's first block (a section has one block as compilers write it).
+ */
+function lineList(map: Map<string, number[]>, key: string, count: number): number[] {
+  const list = map.get(key);
+  if (list === undefined) {
+    const made = new Array<number>(count);
+    map.set(key, made);
+    return made;
+  }
+  list.length += count;
+  return list;
 }
 
 /** The list under `key`, made empty when there is none. */

@@ -297,11 +297,12 @@ export class Btf {
     return this.bytes.subarray(typeStart + start * 4, typeStart + end * 4);
   }
 
-  /** The cache page holding index `index`, allocated on first use. */
+  /** The cache page holding index `index`, allocated on first use (the last one only as long as the types it holds). */
   private page(index: number): (BtfType | undefined)[] {
     let page = this.decoded[index >>> PAGE_BITS];
     if (page === undefined) {
-      page = new Array(PAGE);
+      const first = index & ~(PAGE - 1);
+      page = new Array(Math.min(PAGE, this.starts.length - first));
       this.decoded[index >>> PAGE_BITS] = page;
     }
     return page;
