@@ -56,17 +56,18 @@ export class RelocationSection {
     checkTable(reader, section, entrySize, 'relocation section');
     const records = section.region();
     const view = records.view;
+    const le = view.littleEndian;
     const symbols = this.symbolCount();
     const count = section.size / entrySize;
     const entries: Relocation[] = new Array(count);
     for (let index = 0; index < count; index++) {
       const at = index * entrySize;
-      const context = { section: section.index, sectionName: section.name, entry: index };
-      const info = view.u64(at + 8);
-      const symbol = Number(info >> 32n);
+      // r_info: the symbol in the upper 32 bits, the type in the lower. Error context is
+      // built only when a check fails: this loop runs for every entry.
+      const symbol = view.u32(le ? at + 12 : at + 8);
       if (symbol >= symbols) {
         reader.fail('bad-index', 'relocation refers to a symbol past the end of the symbol table', {
-          ...context,
+          ...this.where(index),
           field: 'r_info',
           offset: section.offset + at + 8,
           expected: `< ${symbols}`,
@@ -75,13 +76,18 @@ export class RelocationSection {
       }
       entries[index] = {
         index,
-        offset: records.u64(at, 'r_offset', context),
-        type: Number(info & 0xffffffffn),
+        offset: view.u64Number(at) ?? records.u64(at, 'r_offset', this.where(index)),
+        type: view.u32(le ? at + 8 : at + 12),
         symbol,
-        addend: this.hasAddends ? readAddend(reader, records, at + 16, context) : 0,
+        addend: this.hasAddends ? readAddend(reader, records, at + 16, this.where(index)) : 0,
       };
     }
     return entries;
+  }
+
+  /** Error context naming entry `index`. */
+  private where(index: number): { section: number; sectionName: string; entry: number } {
+    return { section: this.section.index, sectionName: this.section.name, entry: index };
   }
 }
 

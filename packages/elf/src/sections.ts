@@ -97,23 +97,25 @@ export function readSectionHeaders(reader: ElfReader, header: ElfHeader): Sectio
   const table = reader.region(tableOffset, tableSize, 'the section header table');
   const view = table.view;
   const sections: Section[] = new Array(count);
+  // A u64 field as a number; the error context is built only when it does not fit.
+  const u64 = (at: number, field: string, index: number): number =>
+    view.u64Number(at) ?? table.u64(at, field, { section: index });
   for (let index = 0; index < count; index++) {
     const at = index * RecordSize.SECTION_HEADER;
-    const context = { section: index };
     sections[index] = new Section(
       reader,
       index,
       tableOffset + at,
       view.u32(at),
       view.u32(at + 4),
-      table.u64(at + 8, 'sh_flags', context),
+      u64(at + 8, 'sh_flags', index),
       view.u64(at + 16),
-      table.u64(at + 24, 'sh_offset', context),
-      table.u64(at + 32, 'sh_size', context),
+      u64(at + 24, 'sh_offset', index),
+      u64(at + 32, 'sh_size', index),
       view.u32(at + 40),
       view.u32(at + 44),
-      table.u64(at + 48, 'sh_addralign', context),
-      table.u64(at + 56, 'sh_entsize', context),
+      u64(at + 48, 'sh_addralign', index),
+      u64(at + 56, 'sh_entsize', index),
     );
   }
   return sections;
