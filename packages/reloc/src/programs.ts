@@ -74,11 +74,12 @@ export function readSectionCode(elf: ElfFile): Map<number, SectionCode> {
   const object = elf.name;
   const where = object === undefined ? {} : { object };
   const sections = new Map<number, SectionCode>();
+  let functionSymbols: Map<number, ElfSymbol[]> | undefined;
   for (const section of elf.sections) {
     if (!isCodeSection(section)) continue;
     requireWholeInstructions(section.data);
-    const functions = elf.symbols
-      .filter((s) => s.type === SymbolType.FUNC && s.sectionIndex === section.index)
+    functionSymbols ??= functionSymbolsBySection(elf);
+    const functions = (functionSymbols.get(section.index) ?? [])
       .map((symbol) => {
         if (
           symbol.value % INSN_SIZE !== 0 ||
@@ -124,6 +125,18 @@ export function readSectionCode(elf: ElfFile): Map<number, SectionCode> {
     sections.set(section.index, { section, functions, relocations, relocated, relocatedSymbols });
   }
   return sections;
+}
+
+/** The `STT_FUNC` symbols of each section, in symbol table order: one pass over the symbols. */
+function functionSymbolsBySection(elf: ElfFile): Map<number, ElfSymbol[]> {
+  const bySection = new Map<number, ElfSymbol[]>();
+  for (const symbol of elf.symbols) {
+    if (symbol.type !== SymbolType.FUNC) continue;
+    const list = bySection.get(symbol.sectionIndex);
+    if (list === undefined) bySection.set(symbol.sectionIndex, [symbol]);
+    else list.push(symbol);
+  }
+  return bySection;
 }
 
 /**
