@@ -44,7 +44,7 @@ export function datasecFixup(btf: Btf, elf: ElfFile): DatasecFixup {
       ...(field === undefined ? {} : { field }),
     });
   };
-  let globals: Map<string, ElfSymbol> | undefined;
+  let globals: Map<string, ElfSymbol[]> | undefined;
   for (const type of btf.types('datasec')) {
     const datasec = type as BtfDatasec;
     const fixed = externSections.has(datasec.name) ? datasec : fixDatasec(datasec);
@@ -64,7 +64,7 @@ export function datasecFixup(btf: Btf, elf: ElfFile): DatasecFixup {
       const variable = typeOf(entry.type);
       if (variable.kind !== 'var' || variable.linkage !== VarLinkage.GLOBAL_ALLOCATED) return entry;
       globals ??= globalObjects(elf);
-      const symbol = globals.get(`${sectionIndex}:${variable.name}`);
+      const symbol = globals.get(variable.name)?.find((s) => s.sectionIndex === sectionIndex);
       if (symbol === undefined) {
         fail(`variable '${variable.name}' has no ELF symbol in '${datasec.name}'`, datasec, variable.name);
       }
@@ -97,13 +97,14 @@ export function fixupDatasecs(btf: Btf, elf: ElfFile, fixup: DatasecFixup = data
   return types;
 }
 
-/** Global and weak data symbols by `section index:name`, the first of each kept, as a scan would find. */
-function globalObjects(elf: ElfFile): Map<string, ElfSymbol> {
-  const found = new Map<string, ElfSymbol>();
+/** Global and weak data symbols by name, in symbol table order (a name's first in a section is the one a scan would find). */
+function globalObjects(elf: ElfFile): Map<string, ElfSymbol[]> {
+  const found = new Map<string, ElfSymbol[]>();
   for (const s of elf.symbols) {
     if (s.type !== SymbolType.OBJECT || (s.bind !== SymbolBinding.GLOBAL && s.bind !== SymbolBinding.WEAK)) continue;
-    const key = `${s.sectionIndex}:${s.name}`;
-    if (!found.has(key)) found.set(key, s);
+    const list = found.get(s.name);
+    if (list === undefined) found.set(s.name, [s]);
+    else list.push(s);
   }
   return found;
 }
