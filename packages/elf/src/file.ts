@@ -8,6 +8,9 @@ import { StringTable } from './strings.js';
 import { SymbolTableView } from './symbol-table-view.js';
 import { type ElfSymbol, readSymbols } from './symbols.js';
 
+/** Lookups by section name answered by a scan of the sections before a map of the names is built. */
+const SCANNED_LOOKUPS = 16;
+
 /** Options for {@link parseElf}. */
 export interface ParseElfOptions {
   /** A name for the object (e.g. its file name), carried by every error. */
@@ -28,6 +31,8 @@ export class ElfFile {
   private readonly reader: ElfReader;
   private sectionList: readonly Section[] | undefined;
   private sectionsByName: Map<string, Section> | undefined;
+  /** Lookups by name answered by a scan, up to {@link SCANNED_LOOKUPS}. */
+  private nameLookups = 0;
   private symbolList: readonly ElfSymbol[] | undefined;
   private dynamicSymbolList: readonly ElfSymbol[] | undefined;
   private views: { symbols?: SymbolTableView | undefined; dynamic?: SymbolTableView | undefined } = {};
@@ -71,6 +76,13 @@ export class ElfFile {
 
   /** The first section called `name`, if any. */
   sectionByName(name: string): Section | undefined {
+    // Opening an object asks for about a dozen names: comparing them with a few dozen
+    // section names costs less than hashing every name into a map, built only past that.
+    if (this.sectionsByName === undefined && this.nameLookups < SCANNED_LOOKUPS) {
+      this.nameLookups++;
+      for (const section of this.sections) if (section.name === name) return section;
+      return undefined;
+    }
     if (this.sectionsByName === undefined) {
       this.sectionsByName = new Map();
       for (const section of this.sections) {
