@@ -8,6 +8,9 @@ import type { BtfStrings } from './strings.js';
  * @internal Shared with `@bpfkit/reloc`, which reads records without decoding their strings.
  */
 export class LineRecords {
+  /** Every record decoded, per section, once asked for. */
+  private decodedInfo: ReadonlyMap<string, readonly LineInfo[]> | undefined;
+
   constructor(
     private readonly view: DataView,
     private readonly littleEndian: boolean,
@@ -34,6 +37,14 @@ export class LineRecords {
   /** `line_col`: line in the upper 22 bits, column in the lower 10. */
   lineColumn(record: number): number {
     return this.view.getUint32(record + 12, this.littleEndian);
+  }
+
+  /** Every section's records decoded (what `BtfExt.lineInfo` holds), made on first call. */
+  decoded(): ReadonlyMap<string, readonly LineInfo[]> {
+    this.decodedInfo ??= new Map(
+      [...this.bySection].map(([section, list]) => [section, list.map((r) => this.info(r))]),
+    );
+    return this.decodedInfo;
   }
 
   /** The record decoded, strings included (checked to exist when the section was parsed). */
