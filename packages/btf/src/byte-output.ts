@@ -154,7 +154,7 @@ export class ByteOutput {
   rotate(from: number, middle: number): void {
     const end = this.written;
     const moved = end - middle;
-    this.grow(moved);
+    if (end + moved > this.buffer.length) this.grow(moved);
     const buffer = this.buffer;
     buffer.copyWithin(end, middle, end);
     buffer.copyWithin(from + moved, from, middle);

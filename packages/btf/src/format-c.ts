@@ -834,13 +834,23 @@ class CWriter {
       this.writeString(words[w] as number);
       this.writeClaimSuffix(claims[i] as number);
       out.text(' = ');
-      if (wide) out.text(enum64Literal(signed, words[w + 1] as number, words[w + 2] as number));
-      else this.enumLiteral(signed, words[w + 1] as number);
+      this.enumeratorValue(wide, signed, words, w);
       out.text(',\n');
     }
     out.repeat(TAB, depth);
     out.byte(0x7d);
     if (r.sizeOrType(id) < 4) out.text(' __attribute__((packed))');
+  }
+
+  /**
+   * Writes the C literal of the enumerator whose entry starts at word `w`, 64-bit when `wide`.
+   * One call for both widths: V8 compiles enumBody before vmlinux's first ENUM64, and a call
+   * of its own for them would throw that code away when one came (this small function is
+   * compiled again instead).
+   */
+  private enumeratorValue(wide: boolean, signed: boolean, words: Uint32Array, w: number): void {
+    if (wide) this.out.text(enum64Literal(signed, words[w + 1] as number, words[w + 2] as number));
+    else this.enumLiteral(signed, words[w + 1] as number);
   }
 
   /** Writes a 32-bit enumerator's C literal from its record word, read as signed for a signed enum. */
@@ -1117,14 +1127,23 @@ class CWriter {
         const entries = r.entries(id);
         for (let i = 0; i < count; i++) {
           if (i > 0) out.text(', ');
-          const type = r.words[entries + 2 * i + 1] as number;
-          if (type === 0) out.text('...');
-          else this.declaration(type, noBytes, 0, 0, 1, depth);
+          this.parameter(r.words[entries + 2 * i + 1] as number, depth);
           this.checkLength(start, id);
         }
         out.byte(0x29);
       }
     }
+  }
+
+  /**
+   * Writes a prototype's parameter of type `type`: `...` for 0 (variadic), else its
+   * declaration. One call for both: V8 compiles writeSuffixes before vmlinux's first variadic
+   * prototype, and writing `...` there would throw that code away when one came (this small
+   * function is compiled again instead).
+   */
+  private parameter(type: number, depth: number): void {
+    if (type === 0) this.out.text('...');
+    else this.declaration(type, noBytes, 0, 0, 1, depth);
   }
 
   /** Writes the type a declarator ends in: a base type, a name, or an anonymous type's body. */
