@@ -24,7 +24,10 @@ export interface FormatCOptions {
   readonly preserveAccessIndex?: boolean;
 }
 
-/** Typedefs that name compiler builtins and must not be redefined. */
+/**
+ * Typedefs that name compiler builtins and must not be redefined. Each starts with `_`, which
+ * the writer tests first (isBuiltinTypedef).
+ */
 const builtinTypedefs = ['__builtin_va_list', '__gnuc_va_list'].map(encodeUtf8);
 
 /** Anonymous types and declarators nest at most this deep in C (clang's default bracket depth is 256). */
@@ -507,6 +510,9 @@ class CWriter {
   /** True when typedef `id` names a compiler builtin ({@link builtinTypedefs}); compares bytes, decodes nothing. */
   private isBuiltinTypedef(id: number): boolean {
     const offset = this.r.nameOffset(id);
+    const owner = this.btf.strings.owner(offset);
+    // Every builtin name starts with `_`: most typedefs are told apart by their first byte alone.
+    if (owner.bytes[offset - owner.start] !== 0x5f) return false;
     for (const name of builtinTypedefs) if (this.btf.strings.equals(offset, name)) return true;
     return false;
   }
