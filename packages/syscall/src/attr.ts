@@ -49,6 +49,17 @@ export class BpfAttr {
     this.view = new DataView(this.bytes.buffer);
   }
 
+  /**
+   * Zeroes the attr and drops the buffers it pointed to, so one attr serves call after call
+   * of its command (no fresh native buffer per call). Callers clear it again after the call,
+   * so that it keeps nothing alive in between.
+   */
+  clear(): this {
+    this.bytes.fill(0);
+    this.keepAlive.length = 0;
+    return this;
+  }
+
   /** Writes a 32-bit field. */
   u32(offset: number, value: number): this {
     this.view.setUint32(offset, value >>> 0, hostLittleEndian);

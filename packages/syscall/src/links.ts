@@ -47,11 +47,28 @@ export interface LinkCreateOptions {
 const LINK_CREATE_SIZE = attrSizes.linkCreate;
 
 /**
+ * The attr of every BPF_LINK_CREATE, cleared before and after each call: a USDT attach makes
+ * a link per probe, and a fresh native buffer per link cost more than the rest of its JS.
+ * Safe because JavaScript runs one call at a time per thread.
+ */
+const linkCreate = new BpfAttr(LINK_CREATE_SIZE);
+
+/**
  * BPF_LINK_CREATE: attaches a program through a link, which detaches when its last fd closes.
  * @throws {@link BpfSyscallError}.
  */
 export function createLink(options: LinkCreateOptions, description = 'link'): Fd {
-  const attr = new BpfAttr(LINK_CREATE_SIZE)
+  try {
+    return new Fd(bpfCall(BpfCommand.LINK_CREATE, writeLinkCreate(options), { object: description }), description);
+  } finally {
+    linkCreate.clear();
+  }
+}
+
+/** {@link linkCreate} written for `options`. */
+function writeLinkCreate(options: LinkCreateOptions): BpfAttr {
+  const attr = linkCreate
+    .clear()
     .u32(linkCreateAttr.prog_fd, options.programFd)
     .u32(linkCreateAttr.target_fd, options.target)
     .u32(linkCreateAttr.attach_type, options.attachType)
@@ -63,7 +80,7 @@ export function createLink(options: LinkCreateOptions, description = 'link'): Fd
   if (options.relativeFd !== undefined) attr.u32(linkCreateAttr.tcx.relative_fd, options.relativeFd);
   if (options.expectedRevision !== undefined) attr.u64(linkCreateAttr.tcx.expected_revision, options.expectedRevision);
   options.fill?.(attr);
-  return new Fd(bpfCall(BpfCommand.LINK_CREATE, attr, { object: description }), description);
+  return attr;
 }
 
 /** BPF_LINK_UPDATE: swaps the link's program (only if it is `oldProgramFd`, when given). */
