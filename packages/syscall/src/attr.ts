@@ -51,13 +51,12 @@ export class BpfAttr {
 
   /**
    * Zeroes the attr and drops the buffers it pointed to, so one attr serves call after call
-   * of its command (no fresh native buffer per call). Callers clear it again after the call,
-   * so that it keeps nothing alive in between.
+   * of its command (no fresh native buffer per call): cleared after each call, it is zero for
+   * the next and keeps nothing alive in between.
    */
-  clear(): this {
+  clear(): void {
     this.bytes.fill(0);
     this.keepAlive.length = 0;
-    return this;
   }
 
   /** Writes a 32-bit field. */

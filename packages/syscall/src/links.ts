@@ -47,9 +47,10 @@ export interface LinkCreateOptions {
 const LINK_CREATE_SIZE = attrSizes.linkCreate;
 
 /**
- * The attr of every BPF_LINK_CREATE, cleared before and after each call: a USDT attach makes
- * a link per probe, and a fresh native buffer per link cost more than the rest of its JS.
- * Safe because JavaScript runs one call at a time per thread.
+ * The attr of every BPF_LINK_CREATE, zeroed after each call (so it is zero when the next one
+ * writes it, and keeps no buffer alive in between): a USDT attach makes a link per probe, and
+ * a fresh native buffer per link cost more than the rest of its JS. Safe because JavaScript
+ * runs one call at a time per thread.
  */
 const linkCreate = new BpfAttr(LINK_CREATE_SIZE);
 
@@ -68,7 +69,6 @@ export function createLink(options: LinkCreateOptions, description = 'link'): Fd
 /** {@link linkCreate} written for `options`. */
 function writeLinkCreate(options: LinkCreateOptions): BpfAttr {
   const attr = linkCreate
-    .clear()
     .u32(linkCreateAttr.prog_fd, options.programFd)
     .u32(linkCreateAttr.target_fd, options.target)
     .u32(linkCreateAttr.attach_type, options.attachType)
