@@ -48,6 +48,30 @@ function remember(known: Map<string, readonly number[]>, name: string, ids: read
   return ids;
 }
 
+/** The kind number a name index or a scan takes for types of every kind. */
+const ANY_KIND = -1;
+
+/** The ids `known` keeps for lookups of kind number `kind`, made on first use. */
+function knownFor(known: Map<number, Map<string, readonly number[]>>, kind: number): Map<string, readonly number[]> {
+  let forKind = known.get(kind);
+  if (forKind === undefined) {
+    forKind = new Map();
+    known.set(kind, forKind);
+  }
+  return forKind;
+}
+
+/**
+ * Indexes (id − first id) of the records of kind number `kind`, ascending. The kinds table's
+ * own `indexOf` steps from one to the next, so vmlinux's 10,700 structs are found without an
+ * interpreted pass over its 126,000 types.
+ */
+function recordsOfKind(kinds: Uint8Array, kind: number): number[] {
+  const found: number[] = [];
+  for (let index = kinds.indexOf(kind); index >= 0; index = kinds.indexOf(kind, index + 1)) found.push(index);
+  return found;
+}
+
 const voidType: BtfType = { id: 0, kind: 'void', name: '', nameOffset: 0 };
 
 /**
@@ -80,11 +104,15 @@ export class Btf {
   private decoded: (BtfType | undefined)[][];
   /** Every type, once {@link decodeAll} has run (then the only cache). */
   private everyType: readonly BtfType[] | undefined;
-  private nameIndex: NameIndex | undefined;
+  /** Name indexes of this blob's own types, by kind number ({@link ANY_KIND}: of every type), each built on first use. */
+  private readonly nameIndexes = new Map<number, NameIndex>();
   private scannedOnce = false;
-  /** Own ids found through the name index, by exact name and by essential name ({@link remember}). */
-  private readonly exactIds = new Map<string, readonly number[]>();
-  private readonly essentialIds = new Map<string, readonly number[]>();
+  /**
+   * Own ids found through the name indexes, by kind number as {@link nameIndexes}, then by
+   * exact name and by essential name ({@link remember}).
+   */
+  private readonly exactIds = new Map<number, Map<string, readonly number[]>>();
+  private readonly essentialIds = new Map<number, Map<string, readonly number[]>>();
   private typeRecords: TypeRecords | undefined;
   private readonly recordSource: RecordSource;
 
@@ -314,42 +342,52 @@ export class Btf {
    */
   idsByEssentialName(name: string, kind?: BtfKindName): number[] {
     const key = essentialName(name);
+    const kindNumberOrAny = kind === undefined ? ANY_KIND : kindNumber(kind);
+    const known = knownFor(this.essentialIds, kindNumberOrAny);
     const own =
-      this.essentialIds.get(key) ??
+      known.get(key) ??
       remember(
-        this.essentialIds,
+        known,
         key,
-        this.index()
+        this.index(kindNumberOrAny)
           .byEssentialName(encodeUtf8(key))
           .filter((id) => essentialName(this.nameOf(id)) === key),
       );
-    const ids = [...(this.base?.idsByEssentialName(name) ?? []), ...own];
+    const ids = [...(this.base?.idsByEssentialName(name, kind) ?? []), ...own];
     return kind === undefined ? ids : ids.filter((id) => this.kindOf(id) === kind);
   }
 
   private ownIdsByName(name: string, kind: BtfKindName | undefined): readonly number[] {
-    const known = this.exactIds.get(name);
-    if (known !== undefined) return known;
+    const kindNumberOrAny = kind === undefined ? ANY_KIND : kindNumber(kind);
+    const known = knownFor(this.exactIds, kindNumberOrAny);
+    const ids = known.get(name);
+    if (ids !== undefined) return ids;
     const wanted = encodeUtf8(name);
     // No name in a string section holds a NUL (one would match across two strings).
     if (wanted.length === 0 || wanted.includes(0)) return [];
     // An object's few hundred types scan faster than an index builds; vmlinux scans once.
-    if (this.nameIndex === undefined && (!this.scannedOnce || this.starts.length < SCAN_ONLY_BELOW)) {
+    if (!this.nameIndexes.has(kindNumberOrAny) && (!this.scannedOnce || this.starts.length < SCAN_ONLY_BELOW)) {
       this.scannedOnce = true;
-      return this.scanForName(wanted, kind === undefined ? -1 : kindNumber(kind));
+      return this.scanForName(wanted, kindNumberOrAny);
     }
-    return remember(this.exactIds, name, this.index().byName(wanted));
+    return remember(known, name, this.index(kindNumberOrAny).byName(wanted));
   }
 
-  private index(): NameIndex {
-    this.nameIndex ??= new NameIndex(this.strings, this.firstId, this.words, this.starts);
-    return this.nameIndex;
+  /** The name index of this blob's types of kind number `kind` ({@link ANY_KIND}: of every type), built on first use. */
+  private index(kind: number): NameIndex {
+    let index = this.nameIndexes.get(kind);
+    if (index === undefined) {
+      const members = kind === ANY_KIND ? undefined : recordsOfKind(this.kinds, kind);
+      index = new NameIndex(this.strings, this.firstId, this.words, this.starts, members);
+      this.nameIndexes.set(kind, index);
+    }
+    return index;
   }
 
   /**
    * One pass comparing each type's name bytes with `wanted`, for a lookup before the index
-   * exists. With a kind (≥ 0), the kind is checked first, from the compact kind table: the
-   * record and its name are cache misses away.
+   * exists. With a kind (not {@link ANY_KIND}), only the records of that kind are read, found
+   * in the compact kind table: the record and its name are cache misses away.
    */
   private scanForName(wanted: Uint8Array, kind: number): number[] {
     const ids: number[] = [];
@@ -359,8 +397,13 @@ export class Btf {
     const ownStart = this.strings.start;
     const first = wanted[0];
     const kinds = this.kinds;
-    for (let index = 0; index < starts.length; index++) {
-      if (kind >= 0 && kinds[index] !== kind) continue;
+    // Of one kind, records are stepped through with the kinds table's native indexOf.
+    const any = kind === ANY_KIND;
+    for (
+      let index = any ? 0 : kinds.indexOf(kind);
+      index >= 0 && index < starts.length;
+      index = any ? index + 1 : kinds.indexOf(kind, index + 1)
+    ) {
       const offset = words[starts[index] as number] as number;
       if (offset === 0) continue;
       if (offset >= ownStart && own[offset - ownStart] !== first) continue;

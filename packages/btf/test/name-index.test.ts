@@ -45,6 +45,42 @@ describe('name lookups', () => {
     );
   });
 
+  it('find the types of one kind, or of any, through indexes of their own, in id order', () => {
+    // A lookup by kind reads an index of that kind's types only; one without reads every type.
+    const kindOfEntry = fc.constantFrom<'func' | 'struct' | 'union'>('func', 'struct', 'union');
+    const entries = fc.array(fc.tuple(name, kindOfEntry), { minLength: 1, maxLength: 40 });
+    const asked = fc.shuffledSubarray<BtfKindName | undefined>([undefined, 'func', 'struct', 'union', 'enum'], {
+      minLength: 5,
+    });
+    fc.assert(
+      fc.property(entries, asked, (entries, order) => {
+        const builder = new BtfBuilder();
+        const proto = builder.add({ kind: 'func_proto', name: '', returnType: 0, params: [] });
+        for (const [n, kind] of entries) {
+          builder.add(
+            kind === 'func'
+              ? { kind, name: n, type: proto, linkage: 0 }
+              : { kind, name: n, size: 0, bitfieldEncoding: false, members: [] },
+          );
+        }
+        const btf = parseBtf(builder.encode());
+        const found = (test: (name: string) => boolean, kind: BtfKindName | undefined) =>
+          entries.flatMap(([n, k], index) =>
+            n !== '' && test(n) && (kind === undefined || kind === k) ? [proto + 1 + index] : [],
+          );
+        for (const [query] of entries) {
+          const key = essentialName(query);
+          // Twice each: the first exact lookup of the blob scans, the others read indexes.
+          for (const kind of [...order, ...order]) {
+            expect(btf.idsByName(query, kind)).toEqual(found((n) => n === query, kind));
+            expect(btf.idsByEssentialName(query, kind)).toEqual(found((n) => essentialName(n) === key, kind));
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('find the flavors of names shorter than the four bytes the index keys on', () => {
     const names = ['a___b', 'ab___x', 'abc___yy', 'abcd___z', 'rq', 'rq___old', 'ab_c', 'abc'];
     const b = new BtfBuilder();
@@ -92,6 +128,11 @@ describe('name lookups', () => {
     expect(sample.length).toBeGreaterThan(200);
     for (const query of [...sample, 'task_struct', 'no_such_type_anywhere']) {
       expect(vmlinux.idsByName(query)).toEqual(byName.get(query) ?? []);
+      for (const kind of ['func', 'typedef'] as const) {
+        expect(vmlinux.idsByName(query, kind)).toEqual(
+          (byName.get(query) ?? []).filter((id) => kinds[id - 1] === kind),
+        );
+      }
       expect(vmlinux.idsByEssentialName(query, 'struct')).toEqual(byEssential.get(essentialName(query)) ?? []);
     }
   });

@@ -19,8 +19,9 @@ export interface Candidate {
   readonly id: number;
 }
 
-const sameKind = (a: BtfKindName, b: BtfKindName) =>
-  a === b || ((a === 'enum' || a === 'enum64') && (b === 'enum' || b === 'enum64'));
+/** The kinds a local type of `kind` may relocate to: its own (ENUM and ENUM64 count as one). */
+const targetKinds = (kind: BtfKindName): readonly BtfKindName[] =>
+  kind === 'enum' || kind === 'enum64' ? ['enum', 'enum64'] : [kind];
 
 /**
  * Target types a local type may relocate to: same essential name, same kind (ENUM and
@@ -35,8 +36,9 @@ export function findCandidates(targets: CoreTargets, localName: string, localKin
 }
 
 function idsIn(btf: Btf, name: string, kind: BtfKindName, fromId: number): Candidate[] {
-  return btf
-    .idsByEssentialName(name)
-    .filter((id) => id >= fromId && sameKind(btf.kindOf(id), kind))
-    .map((id) => ({ btf, id }));
+  // Asked by kind, a lookup reads only the name index that holds that kind.
+  const kinds = targetKinds(kind);
+  const ids = kinds.flatMap((target) => btf.idsByEssentialName(name, target));
+  if (kinds.length > 1) ids.sort((a, b) => a - b);
+  return ids.filter((id) => id >= fromId).map((id) => ({ btf, id }));
 }
