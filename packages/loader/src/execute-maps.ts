@@ -2,6 +2,7 @@ import {
   assertPinnedMapCompatible,
   type CreationPlan,
   type CreationStep,
+  type MapCreateAttributes,
   type MapSlot,
   type MapSpec,
   mapCreateAttributes,
@@ -12,6 +13,7 @@ import {
   batchUpdateSupported,
   createMap,
   type Fd,
+  type MapCreateOptions,
   type Mapping,
   mapFdMemory,
   mapFreeze,
@@ -61,9 +63,35 @@ function openPinRoot(pinRoot: string, object: string | undefined): PinDirectory 
   }
 }
 
+/**
+ * The BPF_MAP_CREATE options for `attributes` with the loader's fds, the BTF ids kept only
+ * with a BTF fd (`undefined`: without BTF). One object literal, so every map's options have one shape:
+ * spreading the attributes into a new object cost more than the rest of the call's JS.
+ */
+function createOptions(
+  attributes: MapCreateAttributes,
+  innerMapFd: number,
+  btfFd: number | undefined,
+): MapCreateOptions {
+  return {
+    name: attributes.name,
+    type: attributes.type,
+    keySize: attributes.keySize,
+    valueSize: attributes.valueSize,
+    maxEntries: attributes.maxEntries,
+    flags: attributes.flags,
+    innerMapFd,
+    numaNode: attributes.numaNode,
+    btfFd: btfFd ?? 0,
+    btfKeyTypeId: btfFd === undefined ? 0 : attributes.btfKeyTypeId,
+    btfValueTypeId: btfFd === undefined ? 0 : attributes.btfValueTypeId,
+    btfVmlinuxValueTypeId: attributes.btfVmlinuxValueTypeId,
+    mapExtra: attributes.mapExtra,
+  };
+}
+
 /** Creates one map (or prototype) from its spec, with BTF ids when it has them, retrying without BTF as libbpf does. */
 function create(spec: MapSpec, c: MapCreation, innerMapFd = 0): Fd {
-  // Spread, not destructured with a rest: a rest copy is the slow path of an object copy, once per map.
   const attributes = mapCreateAttributes(spec);
   // A struct_ops map names a kernel type, and the kernel reads the object's BTF with it: no retry without.
   if (attributes.btfVmlinuxValueTypeId !== 0) {
@@ -79,13 +107,13 @@ function create(spec: MapSpec, c: MapCreation, innerMapFd = 0): Fd {
   }
   if (c.btfFd !== undefined && (attributes.btfKeyTypeId !== 0 || attributes.btfValueTypeId !== 0)) {
     try {
-      return createMap({ ...attributes, innerMapFd, btfFd: c.btfFd.fd });
+      return createMap(createOptions(attributes, innerMapFd, c.btfFd.fd));
     } catch (error) {
       if (!BpfSyscallError.is(error) || error.errnoName !== 'EINVAL') throw error;
       c.log(`map '${spec.name}': creating with BTF failed (${error.errnoName}); retrying without BTF`);
     }
   }
-  return createMap({ ...attributes, innerMapFd, btfKeyTypeId: 0, btfValueTypeId: 0 });
+  return createMap(createOptions(attributes, innerMapFd, undefined));
 }
 
 /**
