@@ -7,6 +7,9 @@ import { Fd } from './fd.js';
 import { attrSizes, btfLoadAttr } from './generated/attr.js';
 import { logLines, MAX_LOG_SIZE } from './verifier-log.js';
 
+/** The attr of every BPF_BTF_LOAD (one per object load), zeroed after each call, so one native buffer serves them all. */
+const btfLoad = new BpfAttr(attrSizes.btfLoad);
+
 /**
  * Loads BTF into the kernel (BPF_BTF_LOAD) and returns its fd; `name` only labels errors.
  * (Reading the kernel's own BTF is `readKernelBtf` of `@bpfkit/btf/node`.) A failure is retried with the BTF log on (grown on ENOSPC), and the log is
@@ -17,13 +20,20 @@ export function loadBtf(bytes: Uint8Array, name = 'BTF'): Fd {
   let log: Uint8Array | undefined;
   let size = 1 << 16;
   for (;;) {
-    const attr = new BpfAttr(attrSizes.btfLoad)
-      .pointer(btfLoadAttr.btf, bytes)
-      .pointer(btfLoadAttr.btf_log_buf, log)
-      .u32(btfLoadAttr.btf_size, bytes.length)
-      .u32(btfLoadAttr.btf_log_size, log?.length ?? 0)
-      .u32(btfLoadAttr.btf_log_level, log === undefined ? 0 : 1);
-    const result = bpfTry(BpfCommand.BTF_LOAD, attr);
+    let result: number;
+    try {
+      result = bpfTry(
+        BpfCommand.BTF_LOAD,
+        btfLoad
+          .pointer(btfLoadAttr.btf, bytes)
+          .pointer(btfLoadAttr.btf_log_buf, log)
+          .u32(btfLoadAttr.btf_size, bytes.length)
+          .u32(btfLoadAttr.btf_log_size, log?.length ?? 0)
+          .u32(btfLoadAttr.btf_log_level, log === undefined ? 0 : 1),
+      );
+    } finally {
+      btfLoad.clear();
+    }
     if (result >= 0) return new Fd(result, `BTF of ${name}`);
     const errno = -result;
     if (log === undefined && errno !== Errno.EPERM) {

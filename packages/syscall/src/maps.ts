@@ -53,6 +53,16 @@ const MAP_CREATE_SIZE = mapCreateAttr.map_extra + 8;
 const MAP_CREATE_SIZE_WITH_VALUE_TYPE_OBJ = mapCreateAttr.value_type_btf_obj_fd + 4;
 
 /**
+ * The attrs of every BPF_MAP_CREATE, one per size sent, zeroed after each call (so each is
+ * zero when the next call writes it): a load creates a map per definition and data section,
+ * and a fresh native buffer per map cost more than the rest of its JS. Safe because
+ * JavaScript runs one call at a time per thread.
+ */
+const mapCreate = new BpfAttr(MAP_CREATE_SIZE);
+/** See {@link mapCreate}. */
+const mapCreateWithValueTypeObj = new BpfAttr(MAP_CREATE_SIZE_WITH_VALUE_TYPE_OBJ);
+
+/**
  * BPF_MAP_CREATE.
  * @throws {@link BpfSyscallError} naming the map.
  * @example
@@ -68,8 +78,23 @@ const MAP_CREATE_SIZE_WITH_VALUE_TYPE_OBJ = mapCreateAttr.value_type_btf_obj_fd 
  * ```
  */
 export function createMap(options: MapCreateOptions): Fd {
+  const name = options.name ?? '';
+  const attr = writeMapCreate(options);
+  let fd: number;
+  try {
+    fd = bpfCall(BpfCommand.MAP_CREATE, attr, { map: name });
+  } finally {
+    attr.clear();
+  }
+  const owner = new Fd(fd, `map '${name}'`);
+  ownDescriptor(fd, options);
+  return owner;
+}
+
+/** {@link mapCreate} (or {@link mapCreateWithValueTypeObj}) written for `options`. */
+function writeMapCreate(options: MapCreateOptions): BpfAttr {
   const valueTypeObj = options.valueTypeBtfObjFd;
-  const attr = new BpfAttr(valueTypeObj === undefined ? MAP_CREATE_SIZE : MAP_CREATE_SIZE_WITH_VALUE_TYPE_OBJ)
+  const attr = (valueTypeObj === undefined ? mapCreate : mapCreateWithValueTypeObj)
     .u32(mapCreateAttr.map_type, options.type)
     .u32(mapCreateAttr.key_size, options.keySize)
     .u32(mapCreateAttr.value_size, options.valueSize)
@@ -85,11 +110,7 @@ export function createMap(options: MapCreateOptions): Fd {
     .u32(mapCreateAttr.btf_vmlinux_value_type_id, options.btfVmlinuxValueTypeId ?? 0)
     .u64(mapCreateAttr.map_extra, options.mapExtra ?? 0n);
   if (valueTypeObj !== undefined) attr.u32(mapCreateAttr.value_type_btf_obj_fd, valueTypeObj);
-  const name = options.name ?? '';
-  const fd = bpfCall(BpfCommand.MAP_CREATE, attr, { map: name });
-  const owner = new Fd(fd, `map '${name}'`);
-  ownDescriptor(fd, options);
-  return owner;
+  return attr;
 }
 
 /** `BPF_ANY`, `BPF_NOEXIST`, `BPF_EXIST`, `BPF_F_LOCK`. */
@@ -236,13 +257,16 @@ export function mapNextKey(
   return next;
 }
 
+/** The attr of every BPF_MAP_FREEZE (a load freezes each read-only data map), zeroed after each call, as {@link mapCreate}. */
+const mapFreezeAttr = new BpfAttr(attrSizes.mapElem);
+
 /** BPF_MAP_FREEZE: no more writes from user space. */
 export function mapFreeze(mapFd: number, name?: string): void {
-  bpfCall(
-    BpfCommand.MAP_FREEZE,
-    new BpfAttr(attrSizes.mapElem).u32(mapElemAttr.map_fd, mapFd),
-    name ? { map: name } : {},
-  );
+  try {
+    bpfCall(BpfCommand.MAP_FREEZE, mapFreezeAttr.u32(mapElemAttr.map_fd, mapFd), name ? { map: name } : {});
+  } finally {
+    mapFreezeAttr.clear();
+  }
 }
 
 /** Result of a batch lookup. */

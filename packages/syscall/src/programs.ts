@@ -275,10 +275,17 @@ export function testRun(programFd: number, options: TestRunOptions = {}, name?: 
   };
 }
 
+/** The attr of every BPF_PROG_BIND_MAP (a load binds `.rodata` to each program), zeroed after each call. */
+const progBindMap = new BpfAttr(attrSizes.progBindMap);
+
 /** BPF_PROG_BIND_MAP: keeps `mapFd` alive as long as the program (libbpf does this for `.rodata`). */
 export function bindMap(programFd: number, mapFd: number): void {
-  bpfCall(
-    BpfCommand.PROG_BIND_MAP,
-    new BpfAttr(attrSizes.progBindMap).u32(progBindMapAttr.prog_fd, programFd).u32(progBindMapAttr.map_fd, mapFd),
-  );
+  try {
+    bpfCall(
+      BpfCommand.PROG_BIND_MAP,
+      progBindMap.u32(progBindMapAttr.prog_fd, programFd).u32(progBindMapAttr.map_fd, mapFd),
+    );
+  } finally {
+    progBindMap.clear();
+  }
 }
