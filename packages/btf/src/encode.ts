@@ -318,6 +318,34 @@ export class BtfBuilder {
 }
 
 /**
+ * What {@link reencode} returns for `original`'s types with those in `replaced` (by id) put
+ * in, made as a copy of the blob with those records written over: the same bytes, without
+ * decoding or copying type by type. `undefined` when the copy would not be those bytes:
+ * split BTF, a blob not laid out as the encoder lays one out (a 24-byte header, the types,
+ * then the strings), a replacement whose record has another size, or a replacement naming a
+ * string the section does not hold at its name offset.
+ */
+export function patchRecords(original: Btf, replaced: ReadonlyMap<number, BtfType>): Uint8Array | undefined {
+  const header = original.header;
+  const encoderLayout =
+    header.version === 1 &&
+    header.flags === 0 &&
+    header.headerLength === BTF_HEADER_SIZE &&
+    header.typeOffset === 0 &&
+    header.stringOffset === header.typeLength;
+  if (original.base !== undefined || !encoderLayout) return undefined;
+  const out = original.bytes.slice(0, BTF_HEADER_SIZE + header.typeLength + header.stringLength);
+  const view = new DataView(out.buffer);
+  const strings = new BtfStringTable(original.strings.bytes);
+  for (const [id, type] of replaced) {
+    const record = original.recordSpan(id, id);
+    if (TYPE_HEADER_SIZE + extraSize(kindNumber(type.kind), vlenOf(type)) !== record.length) return undefined;
+    writeType(view, record.byteOffset - original.bytes.byteOffset, type, strings, original.littleEndian);
+  }
+  return strings.finish().length === header.stringLength ? out : undefined;
+}
+
+/**
  * Re-encodes a parsed blob's own types, reusing its string section (byte-identical when
  * unchanged). A type that is still the object `original` decoded for its id is copied from
  * the blob's records rather than encoded again, each run of such types in one copy: a

@@ -1,4 +1,4 @@
-import { type ElfFile, SymbolBinding, SymbolType, SymbolVisibility } from '@bpfkit/elf';
+import { type ElfFile, type ElfSymbol, SymbolBinding, SymbolType, SymbolVisibility } from '@bpfkit/elf';
 import { FuncLinkage } from './kinds.js';
 import type { BtfType } from './types.js';
 import { plainType } from './views.js';
@@ -11,16 +11,24 @@ import { plainType } from './views.js';
  * Edits `types` in place (index = id − 1).
  */
 export function staticHiddenSubprograms(types: BtfType[], elf: ElfFile): void {
-  const text = elf.sectionByName('.text');
-  if (text === undefined) return;
-  for (const symbol of elf.symbols) {
-    if (symbol.type !== SymbolType.FUNC || symbol.sectionIndex !== text.index) continue;
-    if (symbol.bind === SymbolBinding.LOCAL) continue;
-    if (symbol.visibility !== SymbolVisibility.HIDDEN && symbol.visibility !== SymbolVisibility.INTERNAL) continue;
+  for (const symbol of hiddenSubprograms(elf)) {
     const index = types.findIndex(
       (t) => t.kind === 'func' && t.linkage === FuncLinkage.GLOBAL && t.name === symbol.name,
     );
     const func = types[index];
     if (func?.kind === 'func') types[index] = { ...plainType(func), linkage: FuncLinkage.STATIC };
   }
+}
+
+/** The symbols of `elf`'s hidden subprograms: global or weak FUNCs in `.text` with hidden or internal visibility. */
+export function hiddenSubprograms(elf: ElfFile): ElfSymbol[] {
+  const text = elf.sectionByName('.text');
+  if (text === undefined) return [];
+  return elf.symbols.filter(
+    (symbol) =>
+      symbol.type === SymbolType.FUNC &&
+      symbol.sectionIndex === text.index &&
+      symbol.bind !== SymbolBinding.LOCAL &&
+      (symbol.visibility === SymbolVisibility.HIDDEN || symbol.visibility === SymbolVisibility.INTERNAL),
+  );
 }

@@ -1,16 +1,17 @@
 import type { ElfFile } from '@bpfkit/elf';
-import { reencode } from './encode.js';
+import { patchRecords, reencode } from './encode.js';
 import {
   allBtfFeatures,
   type BtfFeatures,
   type DatasecFixup,
+  datasecFixup,
   fixupDatasecs,
   fixupKsyms,
   hasEveryBtfFeature,
   placeDatasecVariables,
   sanitizeBtf,
 } from './fixups.js';
-import { staticHiddenSubprograms } from './hidden-funcs.js';
+import { hiddenSubprograms, staticHiddenSubprograms } from './hidden-funcs.js';
 import { type Btf, parseBtf } from './spec.js';
 
 /** Where a `.kconfig` variable lives in the kconfig map's value (what `@bpfkit/maps` lays out). */
@@ -63,24 +64,37 @@ export interface PreparedObjectBtf {
  * @throws BtfError `bad-fixup` (from {@link fixupDatasecs}) naming the DATASEC and variable that cannot be placed.
  */
 export function prepareObjectBtf(btf: Btf, elf: ElfFile, facts: ObjectBtfFacts = {}): PreparedObjectBtf {
-  const types = fixupDatasecs(btf, elf, facts.datasecFixup);
+  const fixup = facts.datasecFixup ?? datasecFixup(btf, elf);
+  const features = facts.features ?? allBtfFeatures;
+  // Found through the BTF's kind table: a scan of the decoded list reads every type's kind.
+  const ksyms = hasDatasec(btf, '.ksyms');
+  // Only DATASECs and their variables change (the common case): their records are written
+  // over a copy of the blob, the bytes re-encoding every type would give.
+  const onlyDatasecs =
+    facts.kconfig === undefined && !ksyms && hiddenSubprograms(elf).length === 0 && hasEveryBtfFeature(features);
+  const patched = onlyDatasecs ? patchRecords(btf, fixup.replaced) : undefined;
+  if (patched !== undefined) return { bytes: patched, parse: parser(patched, btf), sent: patched, rewritten: 0 };
+  const types = fixupDatasecs(btf, elf, fixup);
   if (facts.kconfig !== undefined)
     placeDatasecVariables(types, '.kconfig', facts.kconfig.placements, facts.kconfig.size);
-  // Found through the BTF's kind table: a scan of the decoded list reads every type's kind.
-  if (hasDatasec(btf, '.ksyms')) fixupKsyms(types);
+  if (ksyms) fixupKsyms(types);
   staticHiddenSubprograms(types, elf);
   const bytes = reencode(types, btf);
-  let parsed: Btf | undefined;
-  const parse = () => {
-    parsed ??= parseBtf(bytes, btf.name === undefined ? {} : { name: btf.name });
-    return parsed;
-  };
-  const features = facts.features ?? allBtfFeatures;
+  const parse = parser(bytes, btf);
   if (hasEveryBtfFeature(features)) return { bytes, parse, sent: bytes, rewritten: 0 };
   const sanitized = sanitizeBtf(types, features);
   let rewritten = 0;
   for (let i = 0; i < sanitized.length; i++) if (sanitized[i] !== types[i]) rewritten++;
   return { bytes, parse, sent: rewritten > 0 ? reencode(sanitized, btf) : bytes, rewritten };
+}
+
+/** A function parsing `bytes` (named as `btf`) on its first call, then returning that parse. */
+function parser(bytes: Uint8Array, btf: Btf): () => Btf {
+  let parsed: Btf | undefined;
+  return () => {
+    parsed ??= parseBtf(bytes, btf.name === undefined ? {} : { name: btf.name });
+    return parsed;
+  };
 }
 
 /** Whether `btf` has a DATASEC called `name`. */

@@ -2,9 +2,13 @@ import { readFileSync } from 'node:fs';
 import { parseElf } from '@bpfkit/elf';
 import { allFixtures, readFixture } from '@bpfkit/fixtures';
 import { describe, expect, it } from 'vitest';
+import { patchRecords } from '../src/encode.js';
 import {
+  type Btf,
   BtfBuilder,
   BtfStringTable,
+  type BtfType,
+  datasecFixup,
   encodeBtf,
   fixupDatasecs,
   IntEncoding,
@@ -32,37 +36,77 @@ describe('parse → encode is byte-identical', () => {
   });
 });
 
+/** A blob of `int`, a VAR `counter` of it and a `.bss` DATASEC holding it (size 0, as the compiler leaves it). */
+function counterInBss(littleEndian: boolean): Btf {
+  const b = new BtfBuilder();
+  const int = b.add({ kind: 'int', name: 'int', size: 4, bits: 32, bitOffset: 0, encoding: IntEncoding.SIGNED });
+  b.add({ kind: 'var', name: 'counter', type: int, linkage: 1 });
+  b.add({ kind: 'datasec', name: '.bss', size: 0, vars: [{ type: 2, offset: 0, size: 4 }] });
+  return parseBtf(b.encode({ littleEndian }));
+}
+
 describe('re-encoding edited types', () => {
-  // reencode copies the records of types left as decoded: what it writes must be what a
-  // field-by-field encode of the same list writes, edited DATASECs included.
+  // reencode copies the records of types left as decoded, and patchRecords (what
+  // prepareObjectBtf sends when only DATASECs change) writes the fixed-up ones over a copy of
+  // the blob: both must give what a field-by-field encode of the same list writes.
   const withBtf = allFixtures().filter((f) => readObjectBtf(parseElf(readFixture(f.name, f.order))) !== undefined);
   it.each(withBtf.map((f) => [f.label, f] as const))(
-    '%s: fixed-up DATASECs as a full encode writes them',
+    '%s: fixed-up DATASECs as a full encode writes them, re-encoded or patched over a copy',
     (_label, fixture) => {
       const elf = parseElf(readFixture(fixture.name, fixture.order));
       const btf = readObjectBtf(elf)?.btf;
       if (btf === undefined) throw new Error('no BTF');
-      const types = fixupDatasecs(btf, elf);
+      const fixup = datasecFixup(btf, elf);
+      const types = fixupDatasecs(btf, elf, fixup);
       const full = encodeBtf(types, { littleEndian: btf.littleEndian, strings: new BtfStringTable(btf.strings.bytes) });
       expect(reencode(types, btf)).toEqual(full);
+      expect(patchRecords(btf, fixup.replaced)).toEqual(full);
     },
   );
 
   it('a type replaced by an edited copy is encoded from the copy, the others copied', () => {
-    const b = new BtfBuilder();
-    const int = b.add({ kind: 'int', name: 'int', size: 4, bits: 32, bitOffset: 0, encoding: IntEncoding.SIGNED });
-    b.add({ kind: 'var', name: 'counter', type: int, linkage: 1 });
-    b.add({ kind: 'datasec', name: '.bss', size: 0, vars: [{ type: 2, offset: 0, size: 4 }] });
     for (const littleEndian of [true, false]) {
-      const btf = parseBtf(b.encode({ littleEndian }));
+      const btf = counterInBss(littleEndian);
       const types = [...btf.decodeAll()];
       types[2] = { id: 3, kind: 'datasec', name: '.bss', size: 8, vars: [{ type: 2, offset: 4, size: 4 }] };
-      types[1] = { id: 2, kind: 'var', name: 'renamed', type: int, linkage: 1 };
+      types[1] = { id: 2, kind: 'var', name: 'renamed', type: 1, linkage: 1 };
       const again = parseBtf(reencode(types, btf));
       expect(again.littleEndian).toBe(littleEndian);
       expect(again.type(1)).toMatchObject({ kind: 'int', name: 'int', size: 4 });
       expect(again.type(2)).toMatchObject({ kind: 'var', name: 'renamed', linkage: 1 });
       expect(again.type(3)).toMatchObject({ kind: 'datasec', size: 8, vars: [{ type: 2, offset: 4, size: 4 }] });
+    }
+  });
+});
+
+describe('patching records over a copy of the blob', () => {
+  it('gives nothing when a replacement changes its record size or adds a string, so the caller re-encodes', () => {
+    for (const littleEndian of [true, false]) {
+      const btf = counterInBss(littleEndian);
+      const wider = {
+        id: 3,
+        kind: 'datasec',
+        name: '.bss',
+        size: 8,
+        vars: [
+          { type: 2, offset: 0, size: 4 },
+          { type: 2, offset: 4, size: 4 },
+        ],
+      } as const;
+      expect(patchRecords(btf, new Map([[3, wider]]))).toBeUndefined();
+      const renamed = { id: 2, kind: 'var', name: 'renamed', type: 1, linkage: 1 } as const;
+      expect(patchRecords(btf, new Map([[2, renamed]]))).toBeUndefined();
+      const sized: BtfType = {
+        id: 3,
+        kind: 'datasec',
+        name: '.bss',
+        nameOffset: btf.type(3).nameOffset as number,
+        size: 8,
+        vars: [{ type: 2, offset: 4, size: 4 }],
+      };
+      const patched = patchRecords(btf, new Map([[3, sized]]));
+      expect(patched).toEqual(reencode([btf.type(1), btf.type(2), sized], btf));
+      expect(parseBtf(patched as Uint8Array).type(3)).toMatchObject({ size: 8, vars: [{ offset: 4 }] });
     }
   });
 });
