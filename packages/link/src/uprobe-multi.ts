@@ -1,4 +1,4 @@
-import { createLink, linkCreateAttr } from '@bpfkit/syscall';
+import { createLink, type Fd, linkCreateAttr } from '@bpfkit/syscall';
 import { resolveBinaryPath } from './binary-path.js';
 import { kernelStep, LinkError, type LinkErrorContext } from './errors.js';
 import { cString } from './kprobe.js';
@@ -76,7 +76,7 @@ export function attachUprobeMulti(programFd: number, binary: string, options: Up
     }
   }
   const linkOptions = { cookies: options.cookies, refCtrOffsets: options.refCtrOffsets, retprobe, pid: options.pid };
-  return createUprobeMultiLink(programFd, path, offsets, linkOptions, { ...context, path });
+  return new Link(kind, createUprobeMultiLink(programFd, path, offsets, linkOptions, { ...context, path }));
 }
 
 /**
@@ -84,8 +84,8 @@ export function attachUprobeMulti(programFd: number, binary: string, options: Up
  * given (undefined where absent), so callers build it as one plain object.
  */
 export interface UprobeMultiLinkOptions {
-  /** One cookie per probe. */
-  readonly cookies: readonly bigint[] | undefined;
+  /** One cookie per probe (numbers below 2^53 need no BigInt: USDT's spec ids). */
+  readonly cookies: readonly (number | bigint)[] | undefined;
   /** One USDT semaphore offset per probe. */
   readonly refCtrOffsets: readonly number[] | undefined;
   /** Probe returns. */
@@ -96,7 +96,8 @@ export interface UprobeMultiLinkOptions {
 
 /**
  * The BPF_LINK_CREATE of {@link attachUprobeMulti} for a resolved path and its file offsets
- * (cookies and semaphore offsets already checked to pair up with them).
+ * (cookies and semaphore offsets already checked to pair up with them): the link's fd, which
+ * the caller wraps in the {@link Link} of its kind.
  * @internal shared with USDT, which has the path and offsets at hand
  */
 export function createUprobeMultiLink(
@@ -105,10 +106,10 @@ export function createUprobeMultiLink(
   offsets: readonly number[],
   options: UprobeMultiLinkOptions,
   context: LinkErrorContext,
-): Link {
+): Fd {
   const { cookies, refCtrOffsets, retprobe, pid } = options;
   const kind = retprobe ? 'uretprobe.multi' : 'uprobe.multi';
-  const fd = kernelStep('create the uprobe_multi link', context, () =>
+  return kernelStep('create the uprobe_multi link', context, () =>
     createLink(
       {
         programFd,
@@ -134,5 +135,4 @@ export function createUprobeMultiLink(
       `${kind} ${path}`,
     ),
   );
-  return new Link(kind, fd);
 }

@@ -1,12 +1,12 @@
 import type { SdtNote } from '@bpfkit/elf';
 import { LinkError, type LinkErrorContext } from './errors.js';
-import type { Link } from './link.js';
+import { Link } from './link.js';
 import type { ProbedBinary } from './probed-binary.js';
 import { mappedAddresses } from './process-mappings.js';
 import { attachUprobe } from './uprobe.js';
 import { createUprobeMultiLink } from './uprobe-multi.js';
 import { parseUsdtArgs, type UsdtArgSpec } from './usdt-args.js';
-import { openUsdtMaps, type UsdtMaps } from './usdt-spec-maps.js';
+import { openUsdtMaps, type UsdtMaps, type UsdtSpecMaps } from './usdt-spec-maps.js';
 import { addressFileOffset, openProbedBinary } from './user-symbols.js';
 
 /** Options for {@link attachUsdt}. */
@@ -104,38 +104,34 @@ export function attachUsdt(
   }
   const specMaps = openUsdtMaps(maps, context);
   const offsets = notes.map((n) => addressFileOffset(probed, n.address, where));
-  const refCtrOffsets = notes.map((n) => (n.semaphore === 0n ? 0 : addressFileOffset(probed, n.semaphore, where)));
+  let semaphores = false;
+  const refCtrOffsets = notes.map((n) => {
+    if (n.semaphore === 0n) return 0;
+    semaphores = true;
+    return addressFileOffset(probed, n.semaphore, where);
+  });
   const { args, argsOfSite } = distinctArgs(notes);
   const specs = args.map((text) => argSpecs(probed, text, context));
   const ids = specMaps.takeSpecIds(specs.length, context);
   const siteIds = argsOfSite.map((i) => ids[i] as number);
   const ipKeys: Uint8Array[] = [];
-  const release = () => {
-    specMaps.unmapAddresses(ipKeys);
-    specMaps.releaseSpecIds(ids);
-  };
+  const release = releaseSites(specMaps, ids, ipKeys);
   try {
     specMaps.writeSpecs(ids, specs, options.cookie ?? 0n, context);
     if (!cookies) {
       const addresses = siteAddresses(probed, notes, offsets, options.pid ?? -1, where);
-      addresses.forEach((address, i) => {
-        ipKeys.push(specMaps.mapAddress(address, siteIds[i] as number, context));
-      });
+      for (let i = 0; i < addresses.length; i++) {
+        ipKeys.push(specMaps.mapAddress(addresses[i] as bigint, siteIds[i] as number, context));
+      }
     }
     if (options.multi === true) {
-      const probes = createUprobeMultiLink(
-        programFd,
-        path,
-        offsets,
-        {
-          cookies: cookies ? siteIds.map(BigInt) : undefined,
-          refCtrOffsets: refCtrOffsets.some((o) => o !== 0) ? refCtrOffsets : undefined,
-          retprobe: false,
-          pid: options.pid,
-        },
-        where,
-      );
-      return probes.handOver('usdt', release);
+      const linkOptions = {
+        cookies: cookies ? siteIds : undefined,
+        refCtrOffsets: semaphores ? refCtrOffsets : undefined,
+        retprobe: false,
+        pid: options.pid,
+      };
+      return new Link('usdt', createUprobeMultiLink(programFd, path, offsets, linkOptions, where), [], release);
     }
     const pid = options.pid === undefined ? {} : { pid: options.pid };
     const probes: Link[] = [];
@@ -166,6 +162,18 @@ export function attachUsdt(
 }
 
 /**
+ * What closing a USDT link undoes beside its probes: the site addresses mapped and the spec
+ * ids taken. Made apart from {@link attachUsdt}, so that the closure a link keeps holds these
+ * and nothing of the attach (the binary, its notes, the offsets).
+ */
+function releaseSites(specMaps: UsdtSpecMaps, ids: readonly number[], ipKeys: readonly Uint8Array[]): () => void {
+  return () => {
+    specMaps.unmapAddresses(ipKeys);
+    specMaps.releaseSpecIds(ids);
+  };
+}
+
+/**
  * Where each probe site is in the traced process, what the program's instruction pointer
  * is there: the linked address in an executable (ET_EXEC), else (PIE executables and shared
  * libraries) the address at which process `pid` mapped the site's file offset.
@@ -186,6 +194,8 @@ function siteAddresses(
  * usually share them), and per site the index of its string.
  */
 function distinctArgs(notes: readonly SdtNote[]): { args: string[]; argsOfSite: number[] } {
+  // One site, the usual case: no map to build.
+  if (notes.length === 1) return { args: [(notes[0] as SdtNote).args], argsOfSite: [0] };
   const index = new Map<string, number>();
   const argsOfSite = notes.map((n) => {
     let i = index.get(n.args);
