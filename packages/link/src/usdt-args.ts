@@ -57,7 +57,8 @@ export const USDT_MAX_ARGS = 12;
 
 /**
  * The argument specs of a USDT probe's argument string (`-4@%edi 8@-8(%rbp) -4@$42`), as
- * libbpf reads the x86-64 forms: `size@%reg`, `size@off(%reg)`, `size@$const`.
+ * libbpf reads the x86-64 forms: `size@%reg`, `size@off(%reg)`, `size@$const`. Read by
+ * character codes in place: no piece of the string is cut out but a register's name.
  * @throws {@link LinkError} `not-supported` for another architecture or form (index
  * registers), `bad-target` for a malformed spec or more than 12 arguments.
  */
@@ -66,60 +67,178 @@ export function parseUsdtArgs(text: string, context: LinkErrorContext, arch: str
   if (registers === undefined) {
     throw new LinkError('not-supported', `USDT arguments on ${arch} are not decoded by bpfkit yet`, context);
   }
-  const trimmed = text.trim();
-  const specs = trimmed === '' ? [] : trimmed.split(/\s+/);
-  if (specs.length > USDT_MAX_ARGS) {
-    throw new LinkError('bad-target', `${specs.length} USDT arguments, more than ${USDT_MAX_ARGS}`, context);
+  let count = 0;
+  for (let at = nextToken(text, 0); at < text.length; at = nextToken(text, tokenEnd(text, at))) count++;
+  if (count > USDT_MAX_ARGS) {
+    throw new LinkError('bad-target', `${count} USDT arguments, more than ${USDT_MAX_ARGS}`, context);
   }
   const parsed: UsdtArgSpec[] = [];
-  for (const spec of specs) parsed.push(parseUsdtArg(spec, registers, context));
+  for (let at = nextToken(text, 0); at < text.length; ) {
+    const end = tokenEnd(text, at);
+    parsed.push(parseUsdtArg(text, at, end, registers, context));
+    at = nextToken(text, end);
+  }
   return parsed;
 }
 
-/** `size@location` with the location's three forms: `$const`, `%reg`, `offset(%reg)`, matched at once. */
-const ARG_FORMS =
-  /^(-?)([1248])@(?:\$(-?(?:0x[0-9a-fA-F]+|\d+))|%([a-z0-9]+)|(-?(?:0x[0-9a-fA-F]+|\d+))?\(%([a-z0-9]+)\))$/;
-
-/** A decimal or `0x` number, maybe negative, as a u64 (two's complement). */
-function u64Of(text: string): bigint {
-  return BigInt.asUintN(64, text.startsWith('-') ? -BigInt(text.slice(1)) : BigInt(text));
+/** True for what `\s` matches (and `String.prototype.trim` removes): Unicode white space and line ends. */
+function isSpace(code: number): boolean {
+  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+  if (code < 0xa0) return false;
+  return (
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
 }
 
-/** One argument spec of {@link parseUsdtArgs}, through one regular expression for every form. */
-function parseUsdtArg(spec: string, registers: ReadonlyMap<string, number>, context: LinkErrorContext): UsdtArgSpec {
-  const match = ARG_FORMS.exec(spec);
-  if (match === null) {
-    if (!/^-?[1248]@./.test(spec)) throw badArg(spec, 'not <size>@<location>', context);
-    if (spec.includes(',')) {
-      throw new LinkError(
-        'not-supported',
-        `USDT argument '${spec}': index-register addressing is not decoded by bpfkit yet`,
-        context,
-      );
+/** Where the next argument spec starts from `at` on (past white space), or the text's length. */
+function nextToken(text: string, at: number): number {
+  while (at < text.length && isSpace(text.charCodeAt(at))) at++;
+  return at;
+}
+
+/** Where the argument spec starting at `at` ends (at white space or the end of the text). */
+function tokenEnd(text: string, at: number): number {
+  while (at < text.length && !isSpace(text.charCodeAt(at))) at++;
+  return at;
+}
+
+const MINUS = 0x2d;
+const AT_SIGN = 0x40;
+const DOLLAR = 0x24;
+const PERCENT = 0x25;
+const OPEN = 0x28;
+const CLOSE = 0x29;
+
+const isDigit = (code: number) => code >= 0x30 && code <= 0x39;
+const isHexDigit = (code: number) => isDigit(code) || (code >= 0x61 && code <= 0x66) || (code >= 0x41 && code <= 0x46);
+/** A register name's characters: `[a-z0-9]`. */
+const isNameChar = (code: number) => isDigit(code) || (code >= 0x61 && code <= 0x7a);
+
+/**
+ * The end of the number (`-?(0x[0-9a-fA-F]+|[0-9]+)`) at `at` in `text[..end)`, or -1 for
+ * none: a `0x` without a hex digit after it is the number 0 followed by an `x`.
+ */
+function numberEnd(text: string, at: number, end: number): number {
+  let i = at < end && text.charCodeAt(at) === MINUS ? at + 1 : at;
+  if (i + 2 < end && text.charCodeAt(i) === 0x30 && text.charCodeAt(i + 1) === 0x78) {
+    if (isHexDigit(text.charCodeAt(i + 2))) {
+      i += 3;
+      while (i < end && isHexDigit(text.charCodeAt(i))) i++;
+      return i;
     }
-    throw badArg(spec, 'unknown location form', context);
   }
-  // Groups by index: destructuring the match would walk it through an iterator per argument.
-  const constant = match[3];
-  const register = match[4];
-  const offset = match[5];
-  const base = match[6];
-  const signed = match[1] === '-';
-  const bitshift = 64 - Number(match[2]) * 8;
-  if (constant !== undefined) {
-    return { type: UsdtArgType.CONST, valueOffset: u64Of(constant), registerOffset: 0, signed, bitshift };
+  if (i >= end || !isDigit(text.charCodeAt(i))) return -1;
+  while (i < end && isDigit(text.charCodeAt(i))) i++;
+  return i;
+}
+
+/** The number {@link numberEnd} found in `text[start..end)` as a u64 (two's complement). */
+function u64Of(text: string, start: number, end: number): bigint {
+  const negative = text.charCodeAt(start) === MINUS;
+  const digits = negative ? start + 1 : start;
+  const hex = end - digits > 2 && text.charCodeAt(digits + 1) === 0x78;
+  // Up to 13 digits (hex or decimal) stay below 2^53: summed as a number, with one BigInt at the end.
+  let value: bigint;
+  if (end - digits <= 13) {
+    let sum = 0;
+    for (let i = hex ? digits + 2 : digits; i < end; i++) {
+      const code = text.charCodeAt(i);
+      sum = sum * (hex ? 16 : 10) + (code <= 0x39 ? code - 0x30 : (code | 0x20) - 0x57);
+    }
+    value = BigInt(sum);
+  } else {
+    value = BigInt(text.slice(digits, end));
   }
-  const name = (register ?? base) as string;
-  const registerOffset = registers.get(name);
-  if (registerOffset === undefined) throw badArg(spec, `unknown register %${name}`, context);
-  if (register !== undefined) return { type: UsdtArgType.REG, valueOffset: 0n, registerOffset, signed, bitshift };
-  return {
-    type: UsdtArgType.REG_DEREF,
-    valueOffset: offset === undefined ? 0n : u64Of(offset),
-    registerOffset,
-    signed,
-    bitshift,
-  };
+  return BigInt.asUintN(64, negative ? -value : value);
+}
+
+/** The end of a register name (`[a-z0-9]+`) at `at`, or -1 for none. */
+function nameEnd(text: string, at: number, end: number): number {
+  let i = at;
+  while (i < end && isNameChar(text.charCodeAt(i))) i++;
+  return i === at ? -1 : i;
+}
+
+/** One argument spec of {@link parseUsdtArgs}: `text[start..end)`, one of the three forms. */
+function parseUsdtArg(
+  text: string,
+  start: number,
+  end: number,
+  registers: ReadonlyMap<string, number>,
+  context: LinkErrorContext,
+): UsdtArgSpec {
+  const signed = text.charCodeAt(start) === MINUS;
+  const at = signed ? start + 1 : start;
+  const size = text.charCodeAt(at) - 0x30;
+  if (!(size === 1 || size === 2 || size === 4 || size === 8) || text.charCodeAt(at + 1) !== AT_SIGN || at + 2 >= end) {
+    throw unparsed(text.slice(start, end), context);
+  }
+  const bitshift = 64 - size * 8;
+  const location = at + 2;
+  const form = text.charCodeAt(location);
+  if (form === DOLLAR) {
+    const numberAt = location + 1;
+    if (numberEnd(text, numberAt, end) !== end) throw unparsed(text.slice(start, end), context);
+    return { type: UsdtArgType.CONST, valueOffset: u64Of(text, numberAt, end), registerOffset: 0, signed, bitshift };
+  }
+  if (form === PERCENT) {
+    if (nameEnd(text, location + 1, end) !== end) throw unparsed(text.slice(start, end), context);
+    const registerOffset = register(text, location + 1, end, start, end, registers, context);
+    return { type: UsdtArgType.REG, valueOffset: 0n, registerOffset, signed, bitshift };
+  }
+  // offset(%reg), the offset optional.
+  const offsetEnd = form === OPEN ? location : numberEnd(text, location, end);
+  const baseAt = offsetEnd + 2;
+  const baseEnd = offsetEnd < 0 ? -1 : nameEnd(text, baseAt, end);
+  if (
+    baseEnd < 0 ||
+    text.charCodeAt(offsetEnd) !== OPEN ||
+    text.charCodeAt(offsetEnd + 1) !== PERCENT ||
+    baseEnd !== end - 1 ||
+    text.charCodeAt(baseEnd) !== CLOSE
+  ) {
+    throw unparsed(text.slice(start, end), context);
+  }
+  const registerOffset = register(text, baseAt, baseEnd, start, end, registers, context);
+  const valueOffset = offsetEnd === location ? 0n : u64Of(text, location, offsetEnd);
+  return { type: UsdtArgType.REG_DEREF, valueOffset, registerOffset, signed, bitshift };
+}
+
+/** The `struct pt_regs` offset of the register named `text[at..nameEnd)`, in the spec `text[start..end)`. */
+function register(
+  text: string,
+  at: number,
+  nameEnd: number,
+  start: number,
+  end: number,
+  registers: ReadonlyMap<string, number>,
+  context: LinkErrorContext,
+): number {
+  const name = text.slice(at, nameEnd);
+  const offset = registers.get(name);
+  if (offset === undefined) throw badArg(text.slice(start, end), `unknown register %${name}`, context);
+  return offset;
+}
+
+/** The error for a spec none of the three forms reads: what it lacks, or the form bpfkit does not decode. */
+function unparsed(spec: string, context: LinkErrorContext): LinkError {
+  if (!/^-?[1248]@./.test(spec)) return badArg(spec, 'not <size>@<location>', context);
+  if (spec.includes(',')) {
+    return new LinkError(
+      'not-supported',
+      `USDT argument '${spec}': index-register addressing is not decoded by bpfkit yet`,
+      context,
+    );
+  }
+  return badArg(spec, 'unknown location form', context);
 }
 
 /** The error for a malformed argument spec. */
