@@ -276,8 +276,10 @@ const ORDINAL_ROOM = 2 ** 21;
  * The first `count` `offsets` sorted, one each (with the lowest ordinal there), from matches
  * in scan order (ordinals ascending). Offsets already ascending (a table sorted by address)
  * are taken as they are; else sorted as numbers packing offset and ordinal, which a
- * Float64Array sorts natively, far faster than pairs through a comparator; tables too large
- * to pack take the comparator. The results are arrays of their final length, filled in place.
+ * Float64Array sorts natively, far faster than pairs through a comparator, and unpacked by
+ * a multiplication and a floor (a `%` of doubles is a call into the C library per key);
+ * tables too large to pack take the comparator. The results are arrays of their final
+ * length, filled in place.
  */
 function firstPerOffset(offsets: Float64Array, ordinals: Uint32Array, count: number): MatchKeys {
   let ascending = true;
@@ -290,29 +292,39 @@ function firstPerOffset(offsets: Float64Array, ordinals: Uint32Array, count: num
   const sortedOffsets: number[] = new Array(count);
   const sortedOrdinals: number[] = new Array(count);
   let unique = 0;
-  const keep = (offset: number, ordinal: number) => {
-    if (unique > 0 && offset === sortedOffsets[unique - 1]) return;
-    sortedOffsets[unique] = offset;
-    sortedOrdinals[unique] = ordinal;
-    unique++;
-  };
   if (ascending) {
-    for (let i = 0; i < count; i++) keep(offsets[i] as number, ordinals[i] as number);
+    for (let i = 0; i < count; i++) {
+      sortedOffsets[i] = offsets[i] as number;
+      sortedOrdinals[i] = ordinals[i] as number;
+    }
+    unique = count;
   } else if (packable) {
     const keys = sortKeys.subarray(0, count);
     for (let i = 0; i < count; i++) keys[i] = (offsets[i] as number) * ORDINAL_ROOM + (ordinals[i] as number);
     keys.sort();
+    let last = -1;
     for (let i = 0; i < count; i++) {
       const key = keys[i] as number;
-      const ordinal = key % ORDINAL_ROOM;
-      keep((key - ordinal) / ORDINAL_ROOM, ordinal);
+      const offset = Math.floor(key * (1 / ORDINAL_ROOM));
+      // Keys ascend, so the first key of an offset has its lowest ordinal.
+      if (offset === last) continue;
+      last = offset;
+      sortedOffsets[unique] = offset;
+      sortedOrdinals[unique] = key - offset * ORDINAL_ROOM;
+      unique++;
     }
   } else {
     // Ordinals grow in scan order, so positions break ties as ordinals do.
     const order = Array.from({ length: count }, (_, i) => i).sort(
       (a, b) => (offsets[a] as number) - (offsets[b] as number) || a - b,
     );
-    for (const i of order) keep(offsets[i] as number, ordinals[i] as number);
+    for (const i of order) {
+      const offset = offsets[i] as number;
+      if (unique > 0 && offset === sortedOffsets[unique - 1]) continue;
+      sortedOffsets[unique] = offset;
+      sortedOrdinals[unique] = ordinals[i] as number;
+      unique++;
+    }
   }
   sortedOffsets.length = unique;
   sortedOrdinals.length = unique;
