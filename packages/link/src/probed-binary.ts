@@ -31,7 +31,7 @@ interface LoadedRange {
  * A binary opened for probing, with the lookups uprobes and USDT need built once on first
  * use and kept while the file stays unchanged: its function symbols by bare name (one map,
  * not a scan per name), the offsets a glob matches (each pattern compiled and matched
- * once), its USDT notes by `provider:name`, and its loaded address ranges. The file is read
+ * once), its USDT notes by provider and name, and its loaded address ranges. The file is read
  * whole only when a lookup needs more than the offsets of a glob, which read just the
  * symbol tables ({@link offsetsMatching}).
  */
@@ -41,7 +41,7 @@ export class ProbedBinary {
   private functionsByName: Map<string, ProbedFunction[]> | undefined;
   private readonly matches = new Map<string, readonly ProbedFunction[]>();
   private readonly matchKeys = new Map<string, MatchKeys>();
-  private notesByProbe: Map<string, SdtNote[]> | undefined;
+  private notesByProbe: Map<string, Map<string, SdtNote[]>> | undefined;
   private ranges: readonly LoadedRange[] | undefined;
 
   /** The file's size in bytes, from the `stat` it was opened with. */
@@ -206,7 +206,7 @@ export class ProbedBinary {
               return notesByProbe(elf);
             });
     }
-    return this.notesByProbe.get(`${provider}:${name}`) ?? [];
+    return this.notesByProbe.get(provider)?.get(name) ?? [];
   }
 
   /** The file offset of virtual address `address`, through the loaded sections sorted once (binary search). */
@@ -226,13 +226,20 @@ export class ProbedBinary {
   }
 }
 
-/** The USDT notes of `elf` grouped by `provider:name`, in note order. */
-function notesByProbe(elf: ElfFile): Map<string, SdtNote[]> {
-  const grouped = new Map<string, SdtNote[]>();
+/**
+ * The USDT notes of `elf` by provider, then by name, in note order: looked up with the two
+ * strings as they are, no `provider:name` key built per note and per lookup.
+ */
+function notesByProbe(elf: ElfFile): Map<string, Map<string, SdtNote[]>> {
+  const grouped = new Map<string, Map<string, SdtNote[]>>();
   for (const note of readSdtNotes(elf)) {
-    const key = `${note.provider}:${note.name}`;
-    const list = grouped.get(key);
-    if (list === undefined) grouped.set(key, [note]);
+    let byName = grouped.get(note.provider);
+    if (byName === undefined) {
+      byName = new Map();
+      grouped.set(note.provider, byName);
+    }
+    const list = byName.get(note.name);
+    if (list === undefined) byName.set(note.name, [note]);
     else list.push(note);
   }
   return grouped;
