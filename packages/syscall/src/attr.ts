@@ -59,6 +59,19 @@ export class BpfAttr {
     this.keepAlive.length = 0;
   }
 
+  /**
+   * Runs `call` (which writes this attr and makes the system call with it) and then clears
+   * the attr, whether `call` returned or threw partway through writing: an attr kept for one
+   * command is zero before every call, never holding a field of an earlier one.
+   */
+  use<T>(call: (attr: this) => T): T {
+    try {
+      return call(this);
+    } finally {
+      this.clear();
+    }
+  }
+
   /** Writes a 32-bit field. */
   u32(offset: number, value: number): this {
     this.view.setUint32(offset, value >>> 0, hostLittleEndian);

@@ -20,20 +20,17 @@ export function loadBtf(bytes: Uint8Array, name = 'BTF'): Fd {
   let log: Uint8Array | undefined;
   let size = 1 << 16;
   for (;;) {
-    let result: number;
-    try {
-      result = bpfTry(
+    const result = btfLoad.use((attr) =>
+      bpfTry(
         BpfCommand.BTF_LOAD,
-        btfLoad
+        attr
           .pointer(btfLoadAttr.btf, bytes)
           .pointer(btfLoadAttr.btf_log_buf, log)
           .u32(btfLoadAttr.btf_size, bytes.length)
           .u32(btfLoadAttr.btf_log_size, log?.length ?? 0)
           .u32(btfLoadAttr.btf_log_level, log === undefined ? 0 : 1),
-      );
-    } finally {
-      btfLoad.clear();
-    }
+      ),
+    );
     if (result >= 0) return new Fd(result, `BTF of ${name}`);
     const errno = -result;
     if (log === undefined && errno !== Errno.EPERM) {

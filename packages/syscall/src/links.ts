@@ -59,16 +59,15 @@ const linkCreate = new BpfAttr(LINK_CREATE_SIZE);
  * @throws {@link BpfSyscallError}.
  */
 export function createLink(options: LinkCreateOptions, description = 'link'): Fd {
-  try {
-    return new Fd(bpfCall(BpfCommand.LINK_CREATE, writeLinkCreate(options), { object: description }), description);
-  } finally {
-    linkCreate.clear();
-  }
+  const fd = linkCreate.use((attr) =>
+    bpfCall(BpfCommand.LINK_CREATE, writeLinkCreate(attr, options), { object: description }),
+  );
+  return new Fd(fd, description);
 }
 
-/** {@link linkCreate} written for `options`. */
-function writeLinkCreate(options: LinkCreateOptions): BpfAttr {
-  const attr = linkCreate
+/** `attr` ({@link linkCreate}) written for `options`. */
+function writeLinkCreate(attr: BpfAttr, options: LinkCreateOptions): BpfAttr {
+  attr
     .u32(linkCreateAttr.prog_fd, options.programFd)
     .u32(linkCreateAttr.target_fd, options.target)
     .u32(linkCreateAttr.attach_type, options.attachType)

@@ -79,22 +79,17 @@ const mapCreateWithValueTypeObj = new BpfAttr(MAP_CREATE_SIZE_WITH_VALUE_TYPE_OB
  */
 export function createMap(options: MapCreateOptions): Fd {
   const name = options.name ?? '';
-  const attr = writeMapCreate(options);
-  let fd: number;
-  try {
-    fd = bpfCall(BpfCommand.MAP_CREATE, attr, { map: name });
-  } finally {
-    attr.clear();
-  }
+  const kept = options.valueTypeBtfObjFd === undefined ? mapCreate : mapCreateWithValueTypeObj;
+  const fd = kept.use((attr) => bpfCall(BpfCommand.MAP_CREATE, writeMapCreate(attr, options), { map: name }));
   const owner = new Fd(fd, `map '${name}'`);
   ownDescriptor(fd, options);
   return owner;
 }
 
-/** {@link mapCreate} (or {@link mapCreateWithValueTypeObj}) written for `options`. */
-function writeMapCreate(options: MapCreateOptions): BpfAttr {
+/** `attr` ({@link mapCreate} or {@link mapCreateWithValueTypeObj}) written for `options`. */
+function writeMapCreate(attr: BpfAttr, options: MapCreateOptions): BpfAttr {
   const valueTypeObj = options.valueTypeBtfObjFd;
-  const attr = (valueTypeObj === undefined ? mapCreate : mapCreateWithValueTypeObj)
+  attr
     .u32(mapCreateAttr.map_type, options.type)
     .u32(mapCreateAttr.key_size, options.keySize)
     .u32(mapCreateAttr.value_size, options.valueSize)
@@ -262,11 +257,9 @@ const mapFreezeAttr = new BpfAttr(attrSizes.mapElem);
 
 /** BPF_MAP_FREEZE: no more writes from user space. */
 export function mapFreeze(mapFd: number, name?: string): void {
-  try {
-    bpfCall(BpfCommand.MAP_FREEZE, mapFreezeAttr.u32(mapElemAttr.map_fd, mapFd), name ? { map: name } : {});
-  } finally {
-    mapFreezeAttr.clear();
-  }
+  mapFreezeAttr.use((attr) =>
+    bpfCall(BpfCommand.MAP_FREEZE, attr.u32(mapElemAttr.map_fd, mapFd), name ? { map: name } : {}),
+  );
 }
 
 /** Result of a batch lookup. */

@@ -280,12 +280,7 @@ const progBindMap = new BpfAttr(attrSizes.progBindMap);
 
 /** BPF_PROG_BIND_MAP: keeps `mapFd` alive as long as the program (libbpf does this for `.rodata`). */
 export function bindMap(programFd: number, mapFd: number): void {
-  try {
-    bpfCall(
-      BpfCommand.PROG_BIND_MAP,
-      progBindMap.u32(progBindMapAttr.prog_fd, programFd).u32(progBindMapAttr.map_fd, mapFd),
-    );
-  } finally {
-    progBindMap.clear();
-  }
+  progBindMap.use((attr) =>
+    bpfCall(BpfCommand.PROG_BIND_MAP, attr.u32(progBindMapAttr.prog_fd, programFd).u32(progBindMapAttr.map_fd, mapFd)),
+  );
 }

@@ -78,6 +78,14 @@ describe.skipIf(unavailable !== undefined)('bpf(2) on the running kernel', () =>
       expect(info.id).toBeGreaterThan(0);
     });
 
+    it('a map create whose attr fails to be written leaves nothing in the next one', () => {
+      // map_extra is written last and BigInt(1.5) throws: the name was written by then.
+      const broken = { name: 'left_behind', type: MAP.ARRAY, keySize: 4, valueSize: 4, maxEntries: 1 };
+      expect(() => createMap({ ...broken, mapExtra: 1.5 as unknown as bigint })).toThrow(RangeError);
+      const map = own(createMap({ name: 'ab', type: MAP.ARRAY, keySize: 4, valueSize: 4, maxEntries: 1 }));
+      expect(mapInfo(map.fd).name).toBe('ab');
+    });
+
     it('PERCPU_ARRAY holds one value per possible CPU', () => {
       const cpus = Number(execFileSync('nproc', ['--all'], { encoding: 'utf8' }).trim());
       const layout = { type: MAP.PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 2 };
