@@ -84,12 +84,20 @@ export class BpfAttr {
     return this;
   }
 
-  /** Writes a pointer field to `buffer` (or NULL), keeping the buffer alive for the call. */
+  /**
+   * Writes a pointer field to `buffer` (or NULL), keeping the buffer alive for the call. The
+   * address is a u64 already: written as it is, with no BigInt made on the way (a link
+   * writes several pointers, and USDT makes a link per probe).
+   */
   pointer(offset: number, buffer: Uint8Array | undefined): this {
-    if (buffer === undefined || buffer.length === 0) return this.u64(offset, 0);
+    if (buffer === undefined || buffer.length === 0) {
+      this.view.setBigUint64(offset, 0n, hostLittleEndian);
+      return this;
+    }
     const native = asNative(buffer);
     this.keepAlive.push(native);
-    return this.u64(offset, addressOf(native));
+    this.view.setBigUint64(offset, addressOf(native), hostLittleEndian);
+    return this;
   }
 
   /** Writes a NUL-padded string field of `length` bytes (the kernel's names are ASCII). */
