@@ -4,7 +4,13 @@ export const TYPE_HEADER_SIZE = 12;
 // Words that follow the 12-byte header, per kind number: a fixed part (-1: not a record
 // kind) and a part per vlen entry. INT, VAR, DECL_TAG: 1; ARRAY: 3; STRUCT, UNION,
 // DATASEC, ENUM64: 3 per entry; ENUM, FUNC_PROTO: 2 per entry; the rest: none.
-const FIXED_WORDS = Int8Array.of(-1, 1, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0);
+/**
+ * Words of a record's fixed part after its header, for each of the 32 kind numbers
+ * `BTF_INFO_KIND` can give (so any kind read from a record indexes it); -1 for a number
+ * that is not a record kind.
+ */
+export const FIXED_WORDS = new Int8Array(32).fill(-1);
+FIXED_WORDS.set([-1, 1, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0]);
 /** Words per vlen entry (member, enumerator, parameter, section entry), per kind number. */
 export const ENTRY_WORDS = Int8Array.of(0, 0, 0, 0, 3, 3, 2, 0, 0, 0, 0, 0, 0, 2, 0, 3, 0, 0, 0, 3);
 
