@@ -3,6 +3,7 @@ import { BtfError } from './errors.js';
 import { type BtfHeader, readBtfHeader } from './header.js';
 import { type BtfKindName, kindNames, kindNumber } from './kinds.js';
 import { NameIndex } from './name-index.js';
+import { scanForEssentialNames } from './name-scan.js';
 import { essentialName } from './names.js';
 import { markReferencedTypes } from './references.js';
 import { scanTypes } from './scan.js';
@@ -107,6 +108,8 @@ export class Btf {
   /** Name indexes of this blob's own types, by kind number ({@link ANY_KIND}: of every type), each built on first use. */
   private readonly nameIndexes = new Map<number, NameIndex>();
   private scannedOnce = false;
+  /** Kind numbers whose essential names were looked up by a walk over the records once (the next miss builds the index). */
+  private readonly essentialScans = new Set<number>();
   /**
    * Own ids found through the name indexes, by kind number as {@link nameIndexes}, then by
    * exact name and by essential name ({@link remember}).
@@ -341,20 +344,62 @@ export class Btf {
    * the candidates CO-RE considers for a local type. Base first, in id order.
    */
   idsByEssentialName(name: string, kind?: BtfKindName): number[] {
-    const key = essentialName(name);
+    return this.idsByEssentialNames([name], kind)[0] as number[];
+  }
+
+  /**
+   * {@link idsByEssentialName} of each of `names`, found together: the first lookup of a
+   * kind in a large blob walks its records once for all the names (what one object's CO-RE
+   * relocations ask vmlinux), later ones go through the name index, built then.
+   */
+  idsByEssentialNames(names: readonly string[], kind?: BtfKindName): number[][] {
+    const keys = names.map(essentialName);
     const kindNumberOrAny = kind === undefined ? ANY_KIND : kindNumber(kind);
-    const known = knownFor(this.essentialIds, kindNumberOrAny);
-    const own =
-      known.get(key) ??
-      remember(
-        known,
-        key,
-        this.index(kindNumberOrAny)
-          .byEssentialName(encodeUtf8(key))
-          .filter((id) => essentialName(this.nameOf(id)) === key),
-      );
-    const ids = [...(this.base?.idsByEssentialName(name, kind) ?? []), ...own];
-    return kind === undefined ? ids : ids.filter((id) => this.kindOf(id) === kind);
+    const own = this.ownIdsByEssentialNames(keys, kindNumberOrAny);
+    const inBase = this.base?.idsByEssentialNames(names, kind);
+    return keys.map((_, i) => {
+      const ids = [...(inBase?.[i] ?? []), ...(own[i] as readonly number[])];
+      return kind === undefined ? ids : ids.filter((id) => this.kindOf(id) === kind);
+    });
+  }
+
+  /** This blob's own ids for each essential name in `keys`, of kind number `kind`. */
+  private ownIdsByEssentialNames(keys: readonly string[], kind: number): (readonly number[])[] {
+    const known = knownFor(this.essentialIds, kind);
+    const found = new Map<string, readonly number[]>();
+    const missing: string[] = [];
+    for (const key of keys) {
+      const ids = known.get(key);
+      if (ids !== undefined) found.set(key, ids);
+      // No name in a string section holds a NUL (one would match across two strings).
+      else if (key === '' || key.includes('\0')) found.set(key, []);
+      else if (!found.has(key)) {
+        found.set(key, []);
+        missing.push(key);
+      }
+    }
+    if (missing.length > 0) {
+      const wanted = missing.map(encodeUtf8);
+      const scan =
+        !this.nameIndexes.has(kind) && (!this.essentialScans.has(kind) || this.starts.length < SCAN_ONLY_BELOW);
+      let starting: number[][];
+      if (scan) {
+        this.essentialScans.add(kind);
+        starting = scanForEssentialNames(
+          { strings: this.strings, firstId: this.firstId, words: this.words, starts: this.starts, kinds: this.kinds },
+          kind,
+          wanted,
+        );
+      } else {
+        const index = this.index(kind);
+        starting = wanted.map((name) => index.byEssentialName(name));
+      }
+      missing.forEach((key, i) => {
+        const ids = (starting[i] as number[]).filter((id) => essentialName(this.nameOf(id)) === key);
+        found.set(key, remember(known, key, ids));
+      });
+    }
+    return keys.map((key) => found.get(key) as readonly number[]);
   }
 
   private ownIdsByName(name: string, kind: BtfKindName | undefined): readonly number[] {

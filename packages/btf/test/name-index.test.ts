@@ -3,9 +3,23 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BtfBuilder, type BtfKindName, essentialName, parseBtf } from '../src/index.js';
 
+/**
+ * Anonymous pointers put before the named types of a "large" blob: a blob of fewer than
+ * 2,048 types is always searched by scanning, a larger one scans for its first lookup of a
+ * kind and builds a name index for the next ones. Tests run both.
+ */
+const PADDING = 2048;
+
+/** A builder holding {@link PADDING} anonymous types when `large`, and the id its next type gets. */
+function builderFor(large: boolean): { builder: BtfBuilder; firstId: number } {
+  const builder = new BtfBuilder();
+  for (let i = 0; large && i < PADDING; i++) builder.add({ kind: 'ptr', name: '', type: 0 });
+  return { builder, firstId: large ? PADDING + 1 : 1 };
+}
+
 /** Every id whose name satisfies `test`, found the slow way: decoding every name. */
-function naive(names: readonly string[], test: (name: string) => boolean): number[] {
-  return names.flatMap((name, index) => (name !== '' && test(name) ? [index + 1] : []));
+function naive(names: readonly string[], test: (name: string) => boolean, firstId = 1): number[] {
+  return names.flatMap((name, index) => (name !== '' && test(name) ? [index + firstId] : []));
 }
 
 describe('name lookups', () => {
@@ -27,21 +41,23 @@ describe('name lookups', () => {
         ),
       );
     fc.assert(
-      fc.property(namesAndQuery, fc.boolean(), ([names, query], little) => {
-        const builder = new BtfBuilder();
+      fc.property(namesAndQuery, fc.boolean(), fc.boolean(), ([names, query], little, large) => {
+        const { builder, firstId } = builderFor(large);
         for (const n of names) builder.add({ kind: 'struct', name: n, size: 0, bitfieldEncoding: false, members: [] });
         const btf = parseBtf(builder.encode({ littleEndian: little }));
-        const exact = naive(names, (n) => n === query);
-        expect(btf.idsByName(query)).toEqual(exact); // first lookup: a scan
-        expect(btf.idsByName(query)).toEqual(exact); // then through the index
+        const exact = naive(names, (n) => n === query, firstId);
         const key = essentialName(query);
-        const essential = naive(names, (n) => essentialName(n) === key);
-        expect(btf.idsByEssentialName(query)).toEqual(essential); // builds the index
-        expect(btf.idsByName(query)).toEqual(exact); // an exact lookup through the index
+        const essential = naive(names, (n) => essentialName(n) === key, firstId);
+        expect(btf.idsByEssentialName(query)).toEqual(essential); // first lookup: a scan
+        expect(btf.idsByName(query)).toEqual(exact); // first lookup: a scan
+        expect(btf.idsByName(query)).toEqual(exact); // then (large) through the index
         expect(btf.idsByEssentialName(query)).toEqual(essential); // remembered
+        // Another name, unless it cuts to the same: (large) through the index.
+        const other = essentialName(`${query}_`);
+        expect(btf.idsByEssentialName(`${query}_`)).toEqual(naive(names, (n) => essentialName(n) === other, firstId));
         expect(btf.idsByName(query)).toEqual(exact);
       }),
-      { numRuns: 400 },
+      { numRuns: 300 },
     );
   });
 
@@ -53,8 +69,8 @@ describe('name lookups', () => {
       minLength: 5,
     });
     fc.assert(
-      fc.property(entries, asked, (entries, order) => {
-        const builder = new BtfBuilder();
+      fc.property(entries, asked, fc.boolean(), (entries, order, large) => {
+        const { builder } = builderFor(large);
         const proto = builder.add({ kind: 'func_proto', name: '', returnType: 0, params: [] });
         for (const [n, kind] of entries) {
           builder.add(
@@ -81,17 +97,49 @@ describe('name lookups', () => {
     );
   });
 
-  it('find the flavors of names shorter than the four bytes the index keys on', () => {
+  it.each([
+    ['one walk', false],
+    ['the index', true],
+  ])('find the flavors of names shorter than the four bytes the index keys on, through %s', (_, large) => {
     const names = ['a___b', 'ab___x', 'abc___yy', 'abcd___z', 'rq', 'rq___old', 'ab_c', 'abc'];
-    const b = new BtfBuilder();
-    for (const n of names) b.add({ kind: 'struct', name: n, size: 0, bitfieldEncoding: false, members: [] });
-    const btf = parseBtf(b.encode());
-    const ids = (...wanted: string[]) => wanted.map((n) => names.indexOf(n) + 1);
-    expect(btf.idsByEssentialName('a')).toEqual(ids('a___b'));
-    expect(btf.idsByEssentialName('ab')).toEqual(ids('ab___x'));
-    expect(btf.idsByEssentialName('abc___new')).toEqual(ids('abc___yy', 'abc'));
-    expect(btf.idsByEssentialName('abcd')).toEqual(ids('abcd___z'));
-    expect(btf.idsByEssentialName('rq___new')).toEqual(ids('rq', 'rq___old'));
+    const { builder, firstId } = builderFor(large);
+    for (const n of names) builder.add({ kind: 'struct', name: n, size: 0, bitfieldEncoding: false, members: [] });
+    const btf = parseBtf(builder.encode());
+    const ids = (...wanted: string[]) => wanted.map((n) => names.indexOf(n) + firstId);
+    // A large blob scans for its first lookup of a kind only.
+    if (large) expect(btf.idsByEssentialName('no_such', 'struct')).toEqual([]);
+    expect(btf.idsByEssentialName('a', 'struct')).toEqual(ids('a___b'));
+    expect(btf.idsByEssentialName('ab', 'struct')).toEqual(ids('ab___x'));
+    expect(btf.idsByEssentialName('abc___new', 'struct')).toEqual(ids('abc___yy', 'abc'));
+    expect(btf.idsByEssentialName('abcd', 'struct')).toEqual(ids('abcd___z'));
+    expect(btf.idsByEssentialName('rq___new', 'struct')).toEqual(ids('rq', 'rq___old'));
+  });
+
+  it('find several essential names in one lookup as one by one, in a blob of any size', () => {
+    const entries = fc.array(fc.tuple(name, fc.constantFrom<'struct' | 'union'>('struct', 'union')), {
+      minLength: 1,
+      maxLength: 30,
+    });
+    const asked = fc.array(fc.oneof(query, name), { maxLength: 6 });
+    fc.assert(
+      fc.property(entries, asked, fc.boolean(), (entries, queries, large) => {
+        const { builder, firstId } = builderFor(large);
+        for (const [n, kind] of entries) builder.add({ kind, name: n, size: 0, bitfieldEncoding: false, members: [] });
+        const btf = parseBtf(builder.encode());
+        const expected = (query: string, kind: BtfKindName | undefined) =>
+          entries.flatMap(([n, k], index) =>
+            n !== '' && essentialName(n) === essentialName(query) && (kind === undefined || kind === k)
+              ? [firstId + index]
+              : [],
+          );
+        // Asked twice: the first lookup of a kind walks the records, the second (large) reads the index.
+        for (const kind of ['struct', undefined, 'struct', undefined] as const) {
+          const names = [...queries, ...entries.map(([n]) => n)];
+          expect(btf.idsByEssentialNames(names, kind)).toEqual(names.map((n) => expected(n, kind)));
+        }
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it('search a split BTF and its base alike, names with several flavors included', () => {
@@ -104,6 +152,7 @@ describe('name lookups', () => {
     const split = parseBtf(m.encode(), { base });
     // Both cut to 'a___b' (only the last flavor goes), in the base and in the split part.
     expect(split.idsByEssentialName('a___b___x')).toEqual([inBase, inModule]);
+    expect(split.idsByEssentialNames(['a', 'a___b___y', 'a___b'], 'struct')).toEqual([[], [inBase, inModule], []]);
     expect(split.idsByName('a___b___c')).toEqual([inBase]);
     expect(split.idsByEssentialName('a')).toEqual([]);
   });

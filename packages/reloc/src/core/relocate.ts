@@ -56,6 +56,7 @@ export function relocateCore(plans: readonly ProgramPlan[], options: CoreOptions
       if (!records.has(relocation.order)) records.set(relocation.order, { plan, relocation });
     }
   }
+  resolver.findCandidatesOf([...records.values()].map(({ relocation }) => relocation.relo));
   const resolved = new Map<number, CoreResolution>();
   for (const order of [...records.keys()].sort((a, b) => a - b)) {
     const { plan, relocation } = records.get(order) as { plan: ProgramPlan; relocation: CoreRelocation };

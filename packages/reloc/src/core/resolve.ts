@@ -1,7 +1,13 @@
 import { type Btf, BtfError, type CoreRelo, CoreReloKind } from '@bpfkit/btf';
 import { RelocError } from '../errors.js';
 import { moduleName } from '../module-name.js';
-import { type Candidate, type CoreTargets, findCandidates } from './candidates.js';
+import {
+  type Candidate,
+  type CoreTargets,
+  findCandidates,
+  findCandidatesOfEach,
+  type LocalRoot,
+} from './candidates.js';
 import { fieldsCompatible, typesCompatible, typesMatch } from './compat.js';
 import { isEnumKind, isFieldKind } from './kinds.js';
 import { type CoreSpec, formatSpec, matchSpec, parseLocalSpec } from './spec.js';
@@ -48,6 +54,38 @@ export class CoreResolver {
     private readonly targets: CoreTargets,
     private readonly littleEndian: boolean,
   ) {}
+
+  /**
+   * Looks up the candidates of the root types of `relos` together, before they are
+   * resolved, each target BTF asked once per kind for all of them: a first load walks
+   * vmlinux once for an object's few root types instead of building a name index for them.
+   * Roots that are anonymous or cannot be read are left to {@link resolve}, which reports
+   * them in order.
+   */
+  findCandidatesOf(relos: readonly CoreRelo[]): void {
+    const roots = new Map<number, LocalRoot>();
+    for (const { kind, typeId } of relos) {
+      if (kind === CoreReloKind.TYPE_ID_LOCAL || this.candidates.has(typeId) || roots.has(typeId)) continue;
+      const root = this.readableRoot(typeId);
+      if (root !== undefined) roots.set(typeId, root);
+    }
+    const found = findCandidatesOfEach(this.targets, [...roots.values()]);
+    [...roots.keys()].forEach((typeId, i) => {
+      this.candidates.set(typeId, found[i] as Candidate[]);
+    });
+  }
+
+  /** The name and kind of local type `id` when it is named and decodes, else `undefined`. */
+  private readableRoot(id: number): LocalRoot | undefined {
+    if (!this.local.has(id)) return undefined;
+    try {
+      const { name, kind } = this.local.type(id);
+      return name === '' ? undefined : { name, kind };
+    } catch (error) {
+      if (BtfError.is(error)) return undefined;
+      throw error;
+    }
+  }
 
   /**
    * The resolution of `relo`. Candidates that match must agree on the field's offset and on
