@@ -38,9 +38,9 @@ export interface CodeSection {
 
 /**
  * A {@link CodeSection} as linking reads it: no decoded instructions (linking reads the
- * section's bytes), and its relocated instructions in ascending order.
+ * section's bytes), and its relocated instructions in ascending order instead of a map.
  */
-export interface SectionCode extends Omit<CodeSection, 'instructions'> {
+export interface SectionCode extends Omit<CodeSection, 'instructions' | 'relocations'> {
   /** Indexes of the relocated instructions, ascending. */
   readonly relocated: readonly number[];
   /** The symbol of each of {@link relocated}. */
@@ -59,8 +59,9 @@ export function isCodeSection(section: Section): boolean {
  */
 export function readCodeSections(elf: ElfFile): Map<number, CodeSection> {
   const sections = new Map<number, CodeSection>();
-  for (const [index, { section, functions, relocations }] of readSectionCode(elf)) {
+  for (const [index, { section, functions, relocated, relocatedSymbols }] of readSectionCode(elf)) {
     const instructions = decodeInstructions(section.data, elf.littleEndian);
+    const relocations = new Map(relocated.map((insn, i) => [insn, relocatedSymbols[i] as ElfSymbol]));
     sections.set(index, { section, instructions, functions, relocations });
   }
   return sections;
@@ -107,24 +108,45 @@ export function readSectionCode(elf: ElfFile): Map<number, SectionCode> {
         };
       })
       .sort((a, b) => a.start - b.start);
-    const relocations = new Map<number, ElfSymbol>();
-    for (const entry of elf.relocationsFor(section.index)?.entries ?? []) {
-      if (entry.offset % INSN_SIZE !== 0 || entry.offset >= section.size) {
-        throw new RelocError('bad-relocation', 'relocation does not point at an instruction of the section', {
-          ...where,
-          section: section.name,
-          offset: entry.offset,
-        });
-      }
-      relocations.set(entry.offset / INSN_SIZE, elf.symbol(entry.symbol));
-    }
-    const relocated = [...relocations.keys()];
-    // ELF lists a section's relocations in order; sorted when a producer did not.
-    if (relocated.some((insn, i) => i > 0 && insn < (relocated[i - 1] as number))) relocated.sort((a, b) => a - b);
-    const relocatedSymbols = relocated.map((insn) => relocations.get(insn) as ElfSymbol);
-    sections.set(section.index, { section, functions, relocations, relocated, relocatedSymbols });
+    const { relocated, relocatedSymbols } = sectionRelocations(elf, section, where);
+    sections.set(section.index, { section, functions, relocated, relocatedSymbols });
   }
   return sections;
+}
+
+/**
+ * The relocated instructions of a code section, ascending, and the symbol of each. A later
+ * relocation of the same instruction replaces an earlier one. ELF lists a section's
+ * relocations in order, so two lists are filled as they come; only a producer's unordered
+ * or repeated entries go through a map and a sort.
+ * @throws {@link RelocError} `bad-relocation` for a relocation off the section's instructions.
+ */
+function sectionRelocations(
+  elf: ElfFile,
+  section: Section,
+  where: { object?: string },
+): { relocated: number[]; relocatedSymbols: ElfSymbol[] } {
+  const entries = elf.relocationsFor(section.index)?.entries ?? [];
+  const relocated: number[] = [];
+  const relocatedSymbols: ElfSymbol[] = [];
+  let ordered = true;
+  for (const entry of entries) {
+    if (entry.offset % INSN_SIZE !== 0 || entry.offset >= section.size) {
+      throw new RelocError('bad-relocation', 'relocation does not point at an instruction of the section', {
+        ...where,
+        section: section.name,
+        offset: entry.offset,
+      });
+    }
+    const insn = entry.offset / INSN_SIZE;
+    if (relocated.length > 0 && insn <= (relocated[relocated.length - 1] as number)) ordered = false;
+    relocated.push(insn);
+    relocatedSymbols.push(elf.symbol(entry.symbol));
+  }
+  if (ordered) return { relocated, relocatedSymbols };
+  const byInsn = new Map(relocated.map((insn, i) => [insn, relocatedSymbols[i] as ElfSymbol]));
+  const sorted = [...byInsn.keys()].sort((a, b) => a - b);
+  return { relocated: sorted, relocatedSymbols: sorted.map((insn) => byInsn.get(insn) as ElfSymbol) };
 }
 
 /** The `STT_FUNC` symbols of each section, in symbol table order: one pass over the symbols. */
