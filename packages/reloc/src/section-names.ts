@@ -140,6 +140,22 @@ const matchers = table.map(([pattern, programType, expectedAttachType, flags]) =
   } as const;
 });
 
+/**
+ * The matchers a name starting with character code `first` can match, in table order (the
+ * first match wins): those whose base starts with that character. Made on first use per
+ * character, so a name is compared with a handful of patterns, not the whole table.
+ */
+const matchersByFirst = new Map<number, (typeof matchers)[number][]>();
+
+function matchersFor(first: number): readonly (typeof matchers)[number][] {
+  let found = matchersByFirst.get(first);
+  if (found === undefined) {
+    found = matchers.filter(({ base }) => base.length === 0 || base.charCodeAt(0) === first);
+    matchersByFirst.set(first, found);
+  }
+  return found;
+}
+
 /** The patterns of libbpf's section table, for listing what names are understood. */
 export const knownSectionPatterns: readonly string[] = table.map(([pattern]) => pattern);
 
@@ -150,7 +166,7 @@ export const knownSectionPatterns: readonly string[] = table.map(([pattern]) => 
 export function classifySection(sectionName: string): SectionKind | undefined {
   const autoload = !sectionName.startsWith('?');
   const name = autoload ? sectionName : sectionName.slice(1);
-  for (const { match, base, pattern, programType, expectedAttachType, flags } of matchers) {
+  for (const { match, base, pattern, programType, expectedAttachType, flags } of matchersFor(name.charCodeAt(0))) {
     let target: string | undefined;
     if (match === 'exact') {
       if (name === base) target = '';
