@@ -8,6 +8,19 @@ import { type KconfigExtern, type MapSpec, makeMapSpec } from './spec.js';
 const dataSection = /^\.(data|rodata|bss)(\..+)?$/;
 
 /**
+ * True for a global-data section: `.data`, `.rodata` or `.bss`, alone or followed by
+ * `.name`. Its first two characters ('.' and 'd', 'r' or 'b') are read first, so most of
+ * an object's other sections (code, BTF, strings), which an open asks about, cost no
+ * regular expression.
+ */
+export function isGlobalDataSection(name: string): boolean {
+  const second = name.charCodeAt(1);
+  return (
+    (second === 0x64 || second === 0x72 || second === 0x62) && name.charCodeAt(0) === 0x2e && dataSection.test(name)
+  );
+}
+
+/**
  * Largest global-data section accepted: the kernel refuses array values above
  * KMALLOC_MAX_SIZE (4 MiB on x86-64), so anything past this is a corrupt header, and
  * refusing it keeps a bad `.bss` size from allocating gigabytes.
@@ -35,8 +48,7 @@ export function readGlobalData(
 ): MapSpec[] {
   const specs: MapSpec[] = [];
   for (const section of elf.sections) {
-    const match = dataSection.exec(section.name);
-    if (match === null || section.size === 0) continue;
+    if (!isGlobalDataSection(section.name) || section.size === 0) continue;
     if (section.type !== SectionType.PROGBITS && section.type !== SectionType.NOBITS) continue;
     if (section.size > MAX_GLOBAL_DATA_SIZE) {
       throw new MapError('bad-definition', 'global-data section is larger than any kernel map value can be', {

@@ -20,7 +20,14 @@ export type { MapDifference, MapErrorCode, MapErrorContext } from './errors.js';
 // Errors
 export { MapError } from './errors.js';
 export type { ConstantValue } from './global-data.js';
-export { isReadOnlySection, MAX_GLOBAL_DATA_SIZE, readGlobalData, readKconfig, setConstant } from './global-data.js';
+export {
+  isGlobalDataSection,
+  isReadOnlySection,
+  MAX_GLOBAL_DATA_SIZE,
+  readGlobalData,
+  readKconfig,
+  setConstant,
+} from './global-data.js';
 export type { MapKernelFacts } from './kernel-defaults.js';
 export { applyKernelDefaults, ringBufferSize } from './kernel-defaults.js';
 export type { RoundedRingBuffer } from './kernel-rules.js';

@@ -1,5 +1,5 @@
 import { type ElfFile, type ElfSymbol, isReservedSectionIndex, SymbolBinding } from '@bpfkit/elf';
-import { ARENA_SECTION, type MapSpec } from '@bpfkit/maps';
+import { ARENA_SECTION, isGlobalDataSection, type MapSpec } from '@bpfkit/maps';
 import { RelocError } from './errors.js';
 import type { MissingExtInfo, SectionRecords } from './ext-info.js';
 import { INSN_SIZE, sourceRegister } from './insn/instruction.js';
@@ -52,8 +52,6 @@ function immediateAt(bytes: Uint8Array, offset: number, littleEndian: boolean): 
   const b7 = bytes[offset + 7] as number;
   return littleEndian ? b4 | (b5 << 8) | (b6 << 16) | (b7 << 24) : (b4 << 24) | (b5 << 16) | (b6 << 8) | b7;
 }
-
-const dataSection = /^\.(data|rodata|bss)(\..+)?$/;
 
 /**
  * Copies `entry` and every subprogram it reaches (bpf-to-bpf calls and callbacks, found
@@ -289,7 +287,7 @@ function resolveLoad(
     map = maps.find((m) => m.source === 'btf' && m.sectionOffset === symbol.value);
   } else if (target === 'maps') {
     map = maps.find((m) => m.source === 'legacy' && m.sectionOffset === symbol.value);
-  } else if (dataSection.test(target)) {
+  } else if (isGlobalDataSection(target)) {
     map = maps.find((m) => m.source === 'data' && m.section === target);
     kind = 'map-value';
     offset = imm + symbol.value;
