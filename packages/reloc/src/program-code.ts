@@ -10,6 +10,7 @@ import {
 } from './insn/instruction.js';
 import { PseudoSource } from './insn/opcodes.js';
 import {
+  type CoreRelocation,
   isKsymReference,
   type KsymReference,
   type MapReference,
@@ -68,6 +69,36 @@ export class ProgramCode {
   /** True when an instruction carries a CO-RE relocation. */
   hasCoreRelocations(): boolean {
     return this.pieces.some((p) => p.records?.core.hasIn(p.start, p.end) === true);
+  }
+
+  /**
+   * The CO-RE relocations of the program, in program order: what `coreRelocationsOf` finds
+   * on {@link instructions}, read off the records without making an object per instruction.
+   */
+  coreRelocations(): CoreRelocation[] {
+    const out: CoreRelocation[] = [];
+    for (const { base, start, end, records } of this.pieces) {
+      records?.core.forEachIn(start, end, (i, record) => {
+        out.push({ insn: base + (i - start), ...record });
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Instruction slot `at` with what linking changed, as {@link instructions} holds it (less
+   * its metadata), decoded alone; `undefined` past the end.
+   */
+  instruction(at: number): Instruction | undefined {
+    for (const { base, data, start, end } of this.pieces) {
+      if (at < base || at >= base + (end - start)) continue;
+      const offset = (start + at - base) * INSN_SIZE;
+      const [slot] = decodeInstructions(data.subarray(offset, offset + INSN_SIZE), this.littleEndian) as [Instruction];
+      if (this.callbacks.has(at)) slot.src = PseudoSource.FUNC;
+      slot.imm = this.immediates.get(at) ?? slot.imm;
+      return slot;
+    }
+    return undefined;
   }
 
   /** True when an instruction refers to a `__ksym` extern. */

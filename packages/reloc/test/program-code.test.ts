@@ -4,6 +4,7 @@ import { allFixtures, readFixture } from '@bpfkit/fixtures';
 import { resolveMaps } from '@bpfkit/maps';
 import { describe, expect, it } from 'vitest';
 import {
+  coreRelocationsOf,
   encodeFuncInfo,
   encodeInstructions,
   encodeLineInfo,
@@ -41,6 +42,13 @@ describe('a plan kept as bytes', () => {
           );
         }
       }
+      // CO-RE relocations and single slots read off the bytes, as the instructions hold them.
+      expect(code.coreRelocations()).toEqual(coreRelocationsOf(plan.instructions));
+      plan.instructions.forEach(({ code: opcode, dst, src, off, imm }, at) => {
+        expect(code.instruction(at)).toEqual({ code: opcode, dst, src, off, imm });
+      });
+      expect(code.instruction(plan.instructions.length)).toBeUndefined();
+      expect(code.instruction(-1)).toBeUndefined();
       // Reading the instructions does not replace the bytes; a tool assigning them does.
       expect(programCode(plan)).toBe(code);
       (plan as { instructions: unknown }).instructions = [...plan.instructions];

@@ -29,6 +29,9 @@ export function poisons(fixup: CoreFixup): boolean {
   return first?.code === CALL && first.imm === CORE_POISON;
 }
 
+/** The instruction slots of a program, read one by index (`undefined` past the end). */
+export type InstructionAt = (at: number) => Instruction | undefined;
+
 /**
  * What the instruction at `at` becomes under `resolution`, as libbpf patches: an ALU
  * immediate (K source), a load/store offset (and its size when the field's size differs and
@@ -39,7 +42,7 @@ export function poisons(fixup: CoreFixup): boolean {
  * object's BTF says, cannot carry the value, or cannot be patched.
  */
 export function coreFixup(
-  instructions: readonly Instruction[],
+  instruction: InstructionAt,
   at: number,
   resolution: CoreResolution,
   where: RelocError['context'] = {},
@@ -47,12 +50,12 @@ export function coreFixup(
   return {
     ...resolution,
     insn: at,
-    replacement: fixedInstruction(instructions, at, resolution, { ...where, insn: at }),
+    replacement: fixedInstruction(instruction, at, resolution, { ...where, insn: at }),
   };
 }
 
 function fixedInstruction(
-  instructions: readonly Instruction[],
+  instruction: InstructionAt,
   at: number,
   fixup: CoreResolution,
   where: RelocError['context'],
@@ -60,12 +63,12 @@ function fixedInstruction(
   const fail = (problem: string): never => {
     throw new RelocError('bad-instruction', `${fixup.local}: ${problem}`, where);
   };
-  const compiled = instructions[at];
+  const compiled = instruction(at);
   if (compiled === undefined) return fail('the relocation points past the end of the program');
   const { code, dst, src, off, imm } = compiled;
   const current: Instruction = { code, dst, src, off, imm };
   const wide = current.code === LD_IMM64;
-  if (fixup.poisoned) return wide && at + 1 < instructions.length ? [poison(), poison()] : [poison()];
+  if (fixup.poisoned) return wide && instruction(at + 1) !== undefined ? [poison(), poison()] : [poison()];
   const expect = (value: bigint, what: string) => {
     if (fixup.checked && value !== fixup.oldValue)
       fail(`instruction holds ${what} ${value}, but the object's BTF gives ${fixup.oldValue}`);
@@ -92,7 +95,7 @@ function fixedInstruction(
     return [current];
   }
   if (wide) {
-    const second = instructions[at + 1];
+    const second = instruction(at + 1);
     if (
       current.src !== 0 ||
       current.off !== 0 ||

@@ -1,9 +1,10 @@
 import type { Btf } from '@bpfkit/btf';
 import { RelocError } from '../errors.js';
 import type { ProgramPlan } from '../plan.js';
+import { programCode } from '../plan-code.js';
 import { type CoreRelocation, coreRelocationsOf } from '../program-instruction.js';
 import type { CoreTargets } from './candidates.js';
-import { type CoreFixup, coreFixup, poisons } from './fixup.js';
+import { type CoreFixup, coreFixup, type InstructionAt, poisons } from './fixup.js';
 import { coreKindNames } from './kinds.js';
 import { type CoreResolution, CoreResolver } from './resolve.js';
 
@@ -36,11 +37,15 @@ export interface RelocatedProgram {
  */
 export function relocateCore(plans: readonly ProgramPlan[], options: CoreOptions): Map<string, RelocatedProgram> {
   const out = new Map<string, RelocatedProgram>();
-  const loading: { plan: ProgramPlan; relocations: CoreRelocation[] }[] = [];
+  const loading: { plan: ProgramPlan; relocations: CoreRelocation[]; instruction: InstructionAt }[] = [];
   for (const plan of plans) {
     if (!plan.autoload) continue;
-    const relocations = coreRelocationsOf(plan.instructions);
-    if (relocations.length > 0) loading.push({ plan, relocations });
+    // From the plan's bytes when it has them: no object per instruction for a few fix-ups.
+    const code = programCode(plan);
+    const relocations = code?.coreRelocations() ?? coreRelocationsOf(plan.instructions);
+    const instruction: InstructionAt =
+      code === undefined ? (at) => plan.instructions[at] : (at) => code.instruction(at);
+    if (relocations.length > 0) loading.push({ plan, relocations, instruction });
   }
   if (loading.length === 0) return out;
   const object = options.object === undefined ? {} : { object: options.object };
@@ -63,10 +68,10 @@ export function relocateCore(plans: readonly ProgramPlan[], options: CoreOptions
     const where = { ...object, program: plan.name, section: relocation.section, insn: relocation.sectionInsn };
     resolved.set(order, resolver.resolve(relocation.relo, where));
   }
-  for (const { plan, relocations } of loading) {
+  for (const { plan, relocations, instruction } of loading) {
     const where = { ...object, program: plan.name };
     const fixups = relocations.map((r) =>
-      coreFixup(plan.instructions, r.insn, resolved.get(r.order) as CoreResolution, where),
+      coreFixup(instruction, r.insn, resolved.get(r.order) as CoreResolution, where),
     );
     out.set(plan.name, { fixups });
   }
