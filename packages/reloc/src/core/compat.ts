@@ -196,15 +196,18 @@ function matches(c: Comparison, localId: number, targetId: number, behindPointer
       case 'enum':
       case 'enum64': {
         if (t.kind !== 'enum' && t.kind !== 'enum64') return false;
-        if (l.size !== t.size || l.values.length > t.values.length) return false;
-        return l.values.every((v) => t.values.some((tv) => namesMatch(v.name, tv.name)));
+        const targetValues = t.values;
+        if (l.size !== t.size || l.values.length > targetValues.length) return false;
+        return l.values.every((v) => targetValues.some((tv) => namesMatch(v.name, tv.name)));
       }
       case 'struct':
       case 'union': {
         if (behind) return t.kind === l.kind || (t.kind === 'fwd' && t.union === (l.kind === 'union'));
-        if (t.kind !== l.kind || l.members.length > t.members.length) return false;
+        if (t.kind !== l.kind) return false;
+        const targetMembers = (t as typeof l).members;
+        if (l.members.length > targetMembers.length) return false;
         return l.members.every((lm) =>
-          t.members.some((tm) => namesMatch(lm.name, tm.name) && nested(lm.type, tm.type)),
+          targetMembers.some((tm) => namesMatch(lm.name, tm.name) && nested(lm.type, tm.type)),
         );
       }
       case 'int':

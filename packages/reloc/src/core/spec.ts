@@ -209,8 +209,11 @@ function findMember(
 ): { holder: number; index: number; type: number } | undefined {
   const t = concrete(btf, id);
   if (!isComposite(t)) return undefined;
-  for (let index = 0; index < t.members.length; index++) {
-    const member = t.members[index] as { name: string; type: number; bitOffset: number };
+  // Read once: a view's getter makes its reader anew on each read, for every member of
+  // the structs searched (task_struct has some 250).
+  const members = t.members;
+  for (let index = 0; index < members.length; index++) {
+    const member = members[index] as { name: string; type: number; bitOffset: number };
     if (state.raw.length === MAX_SPEC_LENGTH) tooDeep(where);
     state.bitOffset += member.bitOffset;
     state.raw.push(index);
