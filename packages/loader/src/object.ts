@@ -533,8 +533,11 @@ export class BpfObject {
         littleEndian: this.elf.littleEndian,
         object: this.name,
       });
-      for (const plan of this.programs) {
-        for (const fixup of relocated.get(plan.name)?.fixups ?? []) this.log(describeCoreFixup(plan.name, fixup));
+      // Described only for a logger: a line per fix-up is a string built for nothing otherwise.
+      if (this.log !== silent) {
+        for (const plan of this.programs) {
+          for (const fixup of relocated.get(plan.name)?.fixups ?? []) this.log(describeCoreFixup(plan.name, fixup));
+        }
       }
       return relocated;
     } catch (error) {

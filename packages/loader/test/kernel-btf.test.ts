@@ -17,6 +17,19 @@ describe.skipIf(!existsSync(vmlinux))("the running kernel's BTF", () => {
     expect(object.relocateCore().get('core_values')?.fixups.length).toBeGreaterThan(0);
   });
 
+  it('describes each CO-RE fix-up to a logger, as libbpf logs them', () => {
+    const lines: string[] = [];
+    using object = BpfObject.open(fixture('core').path, { logger: (line) => lines.push(line) });
+    const fixups = [...object.relocateCore()].flatMap(([program, { fixups }]) =>
+      fixups.map((f) => [program, f] as const),
+    );
+    expect(fixups.length).toBeGreaterThan(0);
+    const described = lines.filter((line) => / insn #\d+: CO-RE /.test(line));
+    expect(described).toEqual(
+      fixups.map(([program, f]) => expect.stringContaining(`prog '${program}': insn #${f.insn}: CO-RE `)),
+    );
+  });
+
   it("includes every module's BTF, split on vmlinux", () => {
     const modules = runningModuleBtfs();
     expect(modules.map((m) => m.name)).toEqual(

@@ -123,7 +123,7 @@ export class CoreResolver {
     for (const candidate of candidates) {
       const spec = this.match(localSpec, candidate, where);
       if (spec === undefined) continue;
-      const resolution = this.calculate(localSpec, spec, where);
+      const resolution = this.calculate(localSpec, local, spec, where);
       if (chosen === undefined) chosen = { spec, resolution };
       else if (spec.bitOffset !== chosen.spec.bitOffset) {
         throw new RelocError(
@@ -144,7 +144,7 @@ export class CoreResolver {
       }
       matched.push(candidate);
     }
-    if (chosen === undefined) return this.calculate(localSpec, undefined, where);
+    if (chosen === undefined) return this.calculate(localSpec, local, undefined, where);
     this.candidates.set(relo.typeId, matched);
     return chosen.resolution;
   }
@@ -163,9 +163,13 @@ export class CoreResolver {
     return ok ? { btf: target, rootId: id, kind, accessors: [], raw: [0], bitOffset: 0 } : undefined;
   }
 
-  /** Local and target values of a relocation, and whether a load or store may be resized. */
+  /**
+   * Local and target values of a relocation, and whether a load or store may be resized;
+   * `local` is `localSpec` formatted (once per relocation, not per candidate).
+   */
   private calculate(
     localSpec: CoreSpec,
+    local: string,
     targetSpec: CoreSpec | undefined,
     where: RelocError['context'],
   ): CoreResolution {
@@ -181,7 +185,7 @@ export class CoreResolver {
       targetSpec === undefined
         ? undefined
         : `${formatSpec(targetSpec)}${targetSpec.btf === this.targets.kernel ? '' : ` in module ${moduleName(targetSpec.btf) || '(unnamed)'}`}`;
-    const base = { kind, local: formatSpec(localSpec), target, oldValue: old.value, checked: old.checkable };
+    const base = { kind, local, target, oldValue: old.value, checked: old.checkable };
     const fresh = side(targetSpec);
     if (fresh === undefined) return { ...base, ...sizes(), newValue: 0n, poisoned: true };
     const resized = old.memorySize !== fresh.memorySize;
