@@ -32,6 +32,7 @@ import {
   hasKsymReferences,
   hasSyscallWrapper,
   type KsymDecision,
+  linkPlan,
   type MapReferenceMode,
   type ProgramPlan,
   planPrograms,
@@ -270,6 +271,7 @@ export class BpfObject {
       applyKernelDefaults(this.maps, { possibleCpus: possibleCpus(), pageSize: pageSize() });
       const [problem] = validateMaps(this.maps, this.name);
       if (problem !== undefined) throw problem;
+      this.linkPrograms();
       const moduleFds = new ModuleBtfFds(this.scope, this.name);
       const ksyms = this.resolveExterns(moduleFds);
       // struct_ops types are the running kernel's and its modules', whatever BTF CO-RE was given (as libbpf).
@@ -521,9 +523,12 @@ export class BpfObject {
    * the running kernel's BTF (and module BTFs for types it lacks), as the fix-ups each
    * program's load writes into its instructions: what {@link load} does first. No kernel call, no state change:
    * call it early to find relocation problems, then turn such programs off or fix the object.
-   * @throws {@link LoadError} `relocate-core` naming program, section, instruction and relocation.
+   * Links those programs first (see {@link linkPrograms}).
+   * @throws {@link LoadError} `relocate-core` naming program, section, instruction and relocation;
+   * `load-program` for a program that cannot link.
    */
   relocateCore(): ReadonlyMap<string, RelocatedProgram> {
+    this.linkPrograms();
     if (!this.programs.some((p) => p.autoload && hasCoreRelocations(p))) return new Map();
     try {
       const relocated = relocateCore(this.programs, {
@@ -556,6 +561,31 @@ export class BpfObject {
     }
   }
 
+  /**
+   * Links each program that would load now (`autoload`): subprograms appended, calls and
+   * map references fixed, as libbpf relocates at load only the programs it loads (open
+   * links none). What {@link load} and {@link relocateCore} do first; a program already
+   * linked (its instructions read) is not linked again.
+   * @throws {@link LoadError} `load-program` naming the program, its cause the `RelocError`
+   * naming section and instruction of the relocation or call that cannot be applied.
+   */
+  linkPrograms(): void {
+    for (const plan of this.programs) {
+      if (!plan.autoload) continue;
+      try {
+        linkPlan(plan);
+      } catch (error) {
+        if (!RelocError.is(error)) throw error;
+        throw new LoadError(
+          'load-program',
+          '',
+          { object: this.name, program: plan.name, hint: "turn the program's autoload off to load the others" },
+          { cause: error },
+        );
+      }
+    }
+  }
+
   /** Module BTFs searched for CO-RE types and `__ksym`s vmlinux lacks: as given, else the running kernel's (none with a given kernel BTF). */
   private moduleBtfs(): readonly Btf[] {
     return this.options.moduleBtfs ?? (this.options.kernelBtf === undefined ? runningModuleBtfs() : []);
@@ -573,7 +603,8 @@ export class BpfObject {
     const failed = (error: unknown, where: { program: string; hint?: string } | { map: string }) =>
       new LoadError('resolve-externs', '', { object: this.name, ...where }, { cause: error });
     for (const plan of this.programs) {
-      if (!hasKsymReferences(plan)) continue;
+      // A program that does not load and cannot link is left alone, as libbpf links only what it loads.
+      if ((!plan.autoload && !links(plan)) || !hasKsymReferences(plan)) continue;
       try {
         const decisions = resolveKsyms(plan, this.btf, {
           btf: this.options.kernelBtf ?? runningKernelBtf(),
@@ -630,5 +661,16 @@ export class BpfObject {
   private requireLoaded(): void {
     if (this.state !== 'loaded')
       throw new LoadError('use', `the object is ${this.state}, not loaded`, { object: this.name });
+  }
+}
+
+/** Whether `plan` links (linking it now if it was not). */
+function links(plan: ProgramPlan): boolean {
+  try {
+    linkPlan(plan);
+    return true;
+  } catch (error) {
+    if (RelocError.is(error)) return false;
+    throw error;
   }
 }

@@ -76,7 +76,7 @@ export { moduleName } from './module-name.js';
 export type { PlanOptions, ProgramPlan } from './plan.js';
 // Plan
 export { describePlan, planPrograms, requireKind } from './plan.js';
-export { hasCoreRelocations, hasKsymReferences, programCode } from './plan-code.js';
+export { hasCoreRelocations, hasKsymReferences, linkPlan, programCode } from './plan-code.js';
 export type { CodePiece, ProgramCode } from './program-code.js';
 export type {
   AtInstruction,

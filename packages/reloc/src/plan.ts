@@ -4,9 +4,9 @@ import type { MapSpec } from '@bpfkit/maps';
 import { attachTypeName, programTypeName } from '@bpfkit/uapi';
 import { coreKindNames } from './core/kinds.js';
 import { RelocError } from './errors.js';
-import { type MissingExtInfo, recordsBySection } from './ext-info.js';
+import { type MissingExtInfo, recordsBySection, type SectionRecords } from './ext-info.js';
 import { linkProgram } from './link.js';
-import { defineInstructions } from './plan-code.js';
+import { defineLinkedFields } from './plan-code.js';
 import { coreRelocationsOf, mapReferencesOf, type ProgramInstruction } from './program-instruction.js';
 import { kernelProgramName } from './program-name.js';
 import { entryPoints, readSectionCode } from './programs.js';
@@ -16,6 +16,8 @@ import { classifySection, type SectionKind } from './section-names.js';
  * Everything needed to load one program except what the kernel decides: the final
  * instructions with subprograms appended and calls fixed, each carrying the map or extern it
  * refers to, its func and line info and its CO-RE relocation. Fields are adjustable before load (`autoload`, `attachTarget`, `attachProgramFd`).
+ * From `planPrograms`, `instructions`, `subprograms` and `missingExtInfo` are linked on first
+ * read, which throws a {@link RelocError} for a program that cannot link.
  */
 export interface ProgramPlan {
   /** Entry function name. */
@@ -113,7 +115,11 @@ function exceptionCallbacks(btf: Btf | undefined): Map<string, string> {
 /**
  * A plan for every program of the object: entry points in code sections other than `.text`,
  * each linked with the subprograms it reaches, map references resolved against `maps`.
- * @throws {@link RelocError} for a relocation or call that cannot be applied.
+ * A program is linked on first need, as libbpf links at load only the programs it loads:
+ * when its `instructions`, `subprograms` or `missingExtInfo` are first read, or by
+ * `linkPlan`; `maps` is read then.
+ * @throws {@link RelocError} for sections or functions that cannot be read; reading a
+ * linked field throws it for a relocation or call that cannot be applied.
  * @example
  * ```ts
  * import { readFileSync } from 'node:fs';
@@ -132,16 +138,15 @@ function exceptionCallbacks(btf: Btf | undefined): Map<string, string> {
  */
 export function planPrograms(elf: ElfFile, maps: readonly MapSpec[], options: PlanOptions = {}): ProgramPlan[] {
   const { ext, btf } = options;
-  const callbacks = exceptionCallbacks(btf);
   const code = readSectionCode(elf);
   const lic = license(elf);
   const version = kernelVersion(elf);
-  const records = recordsBySection(ext);
+  // Read for the first program linked: what every program's linking shares.
+  let shared: { records: ReadonlyMap<string, SectionRecords>; callbacks: ReadonlyMap<string, string> } | undefined;
   return entryPoints(elf, code).map((entry) => {
-    const linked = linkProgram(elf, code, entry, maps, records, callbacks.get(entry.name));
     const kind = classifySection(entry.section.name);
-    // Fields in the order they always had; the instructions are made on first read, as
-    // libbpf makes nothing per instruction at open (a tool may replace them).
+    // Fields in the order they always had. The program is linked on first need (its
+    // instructions read, or its load), as libbpf links at load only the programs it loads.
     const plan = {
       name: entry.name,
       kernelName: kernelProgramName(entry.name),
@@ -152,10 +157,9 @@ export function planPrograms(elf: ElfFile, maps: readonly MapSpec[], options: Pl
       license: lic,
       kernelVersion: version,
     } as Omit<ProgramPlan, 'instructions' | 'subprograms' | 'missingExtInfo'> as ProgramPlan;
-    defineInstructions(plan, linked.code);
-    Object.assign(plan, {
-      subprograms: linked.pieces.slice(1).map((p) => ({ name: p.function.name, start: p.base })),
-      missingExtInfo: linked.missingExtInfo,
+    defineLinkedFields(plan, () => {
+      shared ??= { records: recordsBySection(ext), callbacks: exceptionCallbacks(btf) };
+      return linkProgram(elf, code, entry, maps, shared.records, shared.callbacks.get(entry.name));
     });
     return plan;
   });
