@@ -4,83 +4,68 @@ import type { ProgramPlan } from './plan.js';
 import type { ProgramCode } from './program-code.js';
 import { isKsymReference, type ProgramInstruction } from './program-instruction.js';
 
-/** What a plan made by `planPrograms` holds behind its linked fields. */
-interface PlanCode {
-  /** Links the program (subprograms appended, calls and references fixed): run on first need. */
-  readonly link: () => LinkedProgram;
-  /** The linked program, once linked. */
-  linked: LinkedProgram | undefined;
-  /** The subprograms appended, once read. */
-  subprograms: ProgramPlan['subprograms'] | undefined;
-  /** The per-instruction view, once made or assigned. */
-  instructions: readonly ProgramInstruction[] | undefined;
-  /** True once a tool assigned `instructions`: they, not the code, are the program then. */
-  replaced: boolean;
-}
-
-const planCode = Symbol('program code');
-type WithCode = { [planCode]: PlanCode };
-
-/** The linked program behind `held`, linked now if it was not. */
-function linked(held: PlanCode): LinkedProgram {
-  held.linked ??= held.link();
-  return held.linked;
-}
+/** The fields of a plan that are known without linking. */
+export type UnlinkedFields = Omit<ProgramPlan, 'instructions' | 'subprograms' | 'missingExtInfo'>;
 
 /**
- * `instructions`, `subprograms` and `missingExtInfo` of a plan: linked on first read, as
- * libbpf links a program at load; `instructions` is assignable. One getter (and setter)
- * per field serves every plan, the state kept under a hidden symbol, so plans keep one
- * hidden class and fast properties (a getter written in an object literal puts each object
- * in dictionary mode, which slows every read of its fields).
+ * A plan made by `planPrograms`: its `instructions`, `subprograms` and `missingExtInfo` are
+ * linked on first read, as libbpf links a program at load; `instructions` is assignable.
+ * They are getters of the class, not own properties, so plans cost no property definition
+ * each (a copy spread from a plan, `{ ...plan }`, lacks them).
  */
-const linkedProperties: PropertyDescriptorMap = {
-  instructions: {
-    enumerable: true,
-    configurable: true,
-    get(this: WithCode): readonly ProgramInstruction[] {
-      const held = this[planCode];
-      held.instructions ??= linked(held).code.instructions();
-      return held.instructions;
-    },
-    set(this: WithCode, instructions: readonly ProgramInstruction[]): void {
-      const held = this[planCode];
-      held.instructions = instructions;
-      held.replaced = true;
-    },
-  },
-  subprograms: {
-    enumerable: true,
-    configurable: true,
-    get(this: WithCode): ProgramPlan['subprograms'] {
-      const held = this[planCode];
-      held.subprograms ??= linked(held)
-        .pieces.slice(1)
-        .map((p) => ({ name: p.function.name, start: p.base }));
-      return held.subprograms;
-    },
-  },
-  missingExtInfo: {
-    enumerable: true,
-    configurable: true,
-    get(this: WithCode): MissingExtInfo | undefined {
-      return linked(this[planCode]).missingExtInfo;
-    },
-  },
-};
+class PlannedProgram {
+  /** Links the program (subprograms appended, calls and references fixed). */
+  readonly #link: () => LinkedProgram;
+  /** The linked program, once linked. */
+  #linked: LinkedProgram | undefined;
+  /** The subprograms appended, once read. */
+  #subprograms: ProgramPlan['subprograms'] | undefined;
+  /** The per-instruction view, once made or assigned. */
+  #instructions: readonly ProgramInstruction[] | undefined;
+  /** True once a tool assigned `instructions`: they, not the code, are the program then. */
+  #replaced = false;
 
-/** Defines the linked fields of `plan` (`instructions`, `subprograms`, `missingExtInfo`) over `link`, run on first read. */
-export function defineLinkedFields(plan: object, link: () => LinkedProgram): void {
-  Object.defineProperty(plan, planCode, {
-    value: {
-      link,
-      linked: undefined,
-      subprograms: undefined,
-      instructions: undefined,
-      replaced: false,
-    } satisfies PlanCode,
-  });
-  Object.defineProperties(plan, linkedProperties);
+  constructor(fields: UnlinkedFields, link: () => LinkedProgram) {
+    Object.assign(this, fields);
+    this.#link = link;
+  }
+
+  /** The linked program, linked now if it was not. */
+  linked(): LinkedProgram {
+    this.#linked ??= this.#link();
+    return this.#linked;
+  }
+
+  /** The program as bytes with metadata; `undefined` once a tool replaced `instructions`. */
+  code(): ProgramCode | undefined {
+    return this.#replaced ? undefined : this.linked().code;
+  }
+
+  get instructions(): readonly ProgramInstruction[] {
+    this.#instructions ??= this.linked().code.instructions();
+    return this.#instructions;
+  }
+
+  set instructions(instructions: readonly ProgramInstruction[]) {
+    this.#instructions = instructions;
+    this.#replaced = true;
+  }
+
+  get subprograms(): ProgramPlan['subprograms'] {
+    this.#subprograms ??= this.linked()
+      .pieces.slice(1)
+      .map((p) => ({ name: p.function.name, start: p.base }));
+    return this.#subprograms;
+  }
+
+  get missingExtInfo(): MissingExtInfo | undefined {
+    return this.linked().missingExtInfo;
+  }
+}
+
+/** A plan of `fields` whose linked fields (`instructions`, `subprograms`, `missingExtInfo`) come from `link`, run on first read. */
+export function plannedProgram(fields: UnlinkedFields, link: () => LinkedProgram): ProgramPlan {
+  return new PlannedProgram(fields, link) as PlannedProgram & UnlinkedFields;
 }
 
 /**
@@ -89,8 +74,7 @@ export function defineLinkedFields(plan: object, link: () => LinkedProgram): voi
  * @throws {@link RelocError} naming program, section and instruction for a relocation or call that cannot be applied.
  */
 export function linkPlan(plan: object): void {
-  const held = (plan as Partial<WithCode>)[planCode];
-  if (held !== undefined) linked(held);
+  if (plan instanceof PlannedProgram) plan.linked();
 }
 
 /**
@@ -101,8 +85,7 @@ export function linkPlan(plan: object): void {
  * @internal for the loader, which loads from the bytes.
  */
 export function programCode(plan: object): ProgramCode | undefined {
-  const held = (plan as Partial<WithCode>)[planCode];
-  return held === undefined || held.replaced ? undefined : linked(held).code;
+  return plan instanceof PlannedProgram ? plan.code() : undefined;
 }
 
 /** True when an instruction of `plan` carries a CO-RE relocation (found without making its instructions when it has bytes). */

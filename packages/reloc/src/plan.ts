@@ -6,7 +6,7 @@ import { coreKindNames } from './core/kinds.js';
 import { RelocError } from './errors.js';
 import { type MissingExtInfo, recordsBySection, type SectionRecords } from './ext-info.js';
 import { linkProgram } from './link.js';
-import { defineLinkedFields } from './plan-code.js';
+import { plannedProgram } from './plan-code.js';
 import { coreRelocationsOf, mapReferencesOf, type ProgramInstruction } from './program-instruction.js';
 import { kernelProgramName } from './program-name.js';
 import { entryPoints, readSectionCode } from './programs.js';
@@ -16,8 +16,9 @@ import { classifySection, type SectionKind } from './section-names.js';
  * Everything needed to load one program except what the kernel decides: the final
  * instructions with subprograms appended and calls fixed, each carrying the map or extern it
  * refers to, its func and line info and its CO-RE relocation. Fields are adjustable before load (`autoload`, `attachTarget`, `attachProgramFd`).
- * From `planPrograms`, `instructions`, `subprograms` and `missingExtInfo` are linked on first
- * read, which throws a {@link RelocError} for a program that cannot link.
+ * From `planPrograms`, `instructions`, `subprograms` and `missingExtInfo` are getters that link
+ * the program on first read (a copy spread from the plan lacks them), which throws a
+ * {@link RelocError} for a program that cannot link.
  */
 export interface ProgramPlan {
   /** Entry function name. */
@@ -145,9 +146,9 @@ export function planPrograms(elf: ElfFile, maps: readonly MapSpec[], options: Pl
   let shared: { records: ReadonlyMap<string, SectionRecords>; callbacks: ReadonlyMap<string, string> } | undefined;
   return entryPoints(elf, code).map((entry) => {
     const kind = classifySection(entry.section.name);
-    // Fields in the order they always had. The program is linked on first need (its
-    // instructions read, or its load), as libbpf links at load only the programs it loads.
-    const plan = {
+    // The program is linked on first need (its instructions read, or its load), as libbpf
+    // links at load only the programs it loads.
+    const fields = {
       name: entry.name,
       kernelName: kernelProgramName(entry.name),
       section: entry.section.name,
@@ -156,12 +157,11 @@ export function planPrograms(elf: ElfFile, maps: readonly MapSpec[], options: Pl
       attachTarget: kind?.target ?? '',
       license: lic,
       kernelVersion: version,
-    } as Omit<ProgramPlan, 'instructions' | 'subprograms' | 'missingExtInfo'> as ProgramPlan;
-    defineLinkedFields(plan, () => {
+    };
+    return plannedProgram(fields, () => {
       shared ??= { records: recordsBySection(ext), callbacks: exceptionCallbacks(btf) };
       return linkProgram(elf, code, entry, maps, shared.records, shared.callbacks.get(entry.name));
     });
-    return plan;
   });
 }
 
