@@ -47,20 +47,16 @@ export class NameIndex {
   ) {
     const count = members === undefined ? starts.length : members.length;
     this.next = new Int32Array(count);
-    const own = strings.bytes;
     const ownStart = strings.start;
     // Insert from the last type so every chain lists ids in ascending order.
     for (let entry = count; entry > 0; entry--) {
       const record = members === undefined ? entry - 1 : (members[entry - 1] as number);
       const offset = words[starts[record] as number] as number;
       if (offset === 0) continue;
-      let bytes = own;
-      let at = offset - ownStart;
-      if (at < 0) {
-        const owner = strings.owner(offset);
-        bytes = owner.bytes;
-        at = offset - owner.start;
-      }
+      // A name of split BTF may be in its base's strings.
+      const owner = offset < ownStart ? strings.owner(offset) : strings;
+      const bytes = owner.bytes;
+      const at = offset - (owner === strings ? ownStart : owner.start);
       if ((bytes[at] ?? 0) === 0) continue;
       const bucket = bucketAt(bytes, at);
       this.next[entry - 1] = this.heads[bucket] as number;
@@ -101,20 +97,16 @@ export class NameIndex {
     if (wanted.length === 0 || wanted.includes(0)) return ids;
     const strings = this.strings;
     const members = this.members;
-    const own = strings.bytes;
     const ownStart = strings.start;
     const length = wanted.length;
     const lastByte = wanted[length - 1];
     for (let entry = this.heads[bucket] as number; entry !== 0; entry = this.next[entry - 1] as number) {
       const record = members === undefined ? entry - 1 : (members[entry - 1] as number);
       const offset = this.words[this.starts[record] as number] as number;
-      let bytes = own;
-      let at = offset - ownStart;
-      if (at < 0) {
-        const owner = strings.owner(offset);
-        bytes = owner.bytes;
-        at = offset - owner.start;
-      }
+      // A name of split BTF may be in its base's strings.
+      const owner = offset < ownStart ? strings.owner(offset) : strings;
+      const bytes = owner.bytes;
+      const at = offset - (owner === strings ? ownStart : owner.start);
       // A chain's names share their first bytes (1,700 of vmlinux's structs start `trac`):
       // the byte after the wanted length and the last wanted byte turn most of them away
       // before the whole comparison.

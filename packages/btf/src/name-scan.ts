@@ -39,20 +39,16 @@ export function scanForEssentialNames(
     byFirstByte[first] = i + 1;
   }
   const { strings, words, starts, kinds, firstId } = records;
-  const own = strings.bytes;
   const ownStart = strings.start;
   const count = starts.length;
   // Records of one kind are stepped to with the kinds table's native indexOf.
   const any = kind < 0;
   for (let index = any ? 0 : kinds.indexOf(kind); index >= 0 && index < count; ) {
     const offset = words[starts[index] as number] as number;
-    let bytes = own;
-    let at = offset - ownStart;
-    if (at < 0) {
-      const owner = strings.owner(offset);
-      bytes = owner.bytes;
-      at = offset - owner.start;
-    }
+    // A name of split BTF may be in its base's strings.
+    const owner = offset < ownStart ? strings.owner(offset) : strings;
+    const bytes = owner.bytes;
+    const at = offset - (owner === strings ? ownStart : owner.start);
     // An empty name reads a NUL, which starts no wanted name.
     for (let next = byFirstByte[bytes[at] as number] as number; next !== 0; ) {
       const name = wanted[next - 1] as Uint8Array;
