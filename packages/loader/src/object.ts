@@ -57,7 +57,6 @@ import { ModuleBtfFds } from './module-btf-fds.js';
 import { ResourceScope } from './scope.js';
 
 const { readFileSync } = process.getBuiltinModule('node:fs');
-const { readFile } = process.getBuiltinModule('node:fs/promises');
 const { basename } = process.getBuiltinModule('node:path');
 
 /** Options for {@link BpfObject.ringBuffer}. */
@@ -189,6 +188,8 @@ export class BpfObject {
    */
   static async openAsync(pathOrBytes: string | Uint8Array, options: OpenOptions = {}): Promise<BpfObject> {
     if (typeof pathOrBytes !== 'string') return BpfObject.parse(pathOrBytes, undefined, options);
+    // Loaded on first use, as in @bpfkit/elf/node: a first open + load does not load node:fs/promises.
+    const { readFile } = process.getBuiltinModule('node:fs/promises');
     return BpfObject.parse(new Uint8Array(await readFile(pathOrBytes)), basename(pathOrBytes), options);
   }
 
