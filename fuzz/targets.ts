@@ -8,7 +8,7 @@ import { ElfError, type ElfFile, parseElf } from '@bpfkit/elf';
 import { allFixtures, readFixture } from '@bpfkit/fixtures';
 import { BpfObject, LoadError } from '@bpfkit/loader';
 import { MapError, resolveMaps } from '@bpfkit/maps';
-import { planPrograms, RelocError } from '@bpfkit/reloc';
+import { linkPlan, planPrograms, RelocError } from '@bpfkit/reloc';
 
 /** One fuzzed entry point. */
 export interface FuzzTarget {
@@ -101,7 +101,8 @@ export const targets: readonly FuzzTarget[] = [
       const elf = parseElf(input, { name: 'fuzz.o' });
       const btfSection = elf.sectionByName('.BTF');
       const btf = btfSection ? parseBtf(btfSection.data) : undefined;
-      planPrograms(elf, resolveMaps(elf, btf, { objectName: 'fuzz' }));
+      // Programs link on first need: link each here, as a load links those it loads.
+      for (const plan of planPrograms(elf, resolveMaps(elf, btf, { objectName: 'fuzz' }))) linkPlan(plan);
     },
   },
   {
