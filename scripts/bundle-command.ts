@@ -1,6 +1,7 @@
 import { chmodSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { build, type Plugin } from 'esbuild';
+import { sharedOutput } from './tsup-package';
 
 /**
  * Built-ins a bundled CommonJS dependency may `require` that Node's start-up has not loaded:
@@ -51,8 +52,8 @@ export interface CommandBundle {
 
 /**
  * Builds a package's command (its `bin`) into `dist` with esbuild, as an ES module with a
- * shebang, minified as packageBuild minifies (whitespace and syntax; names kept), split where
- * it imports a module on demand, and executable. Its own step, not a tsup entry: tsup resolves
+ * shebang, written as the packages' files are ({@link sharedOutput}: minified, names kept,
+ * split where it imports a module on demand), and executable. Its own step, not a tsup entry: tsup resolves
  * Node built-ins itself before any esbuild plugin sees them, so a bundled CommonJS dependency's
  * `require('events')` stayed a `require` the ES module could not run (issue #21, 527ef87).
  *
@@ -64,15 +65,10 @@ export async function bundleCommand(bundle: CommandBundle): Promise<void> {
     entryPoints: bundle.entries,
     outdir: 'dist',
     bundle: true,
-    splitting: true,
     format: 'esm',
     platform: 'node',
-    target: 'node20',
-    tsconfig: 'tsconfig.build.json',
     external: bundle.dependencies.filter((name) => !bundle.bundled.includes(name)),
-    minifyWhitespace: true,
-    minifySyntax: true,
-    sourcemap: true,
+    ...sharedOutput,
     banner: { js: '#!/usr/bin/env node' },
     plugins: [builtinsOnDemand],
     logLevel: 'warning',

@@ -14,15 +14,24 @@ export function packageBuild(entries: Record<string, string>): Options {
     format: ['esm', 'cjs'],
     dts: true,
     clean: true,
-    sourcemap: true,
-    target: 'node20',
     platform: 'neutral',
-    // Each package's tsconfig.build.json covers only its own src: its declaration build
-    // then needs nothing but the built dist of the packages it depends on.
-    tsconfig: 'tsconfig.build.json',
-    splitting: true,
     treeshake: true,
-    minifyWhitespace: true,
-    minifySyntax: true,
+    ...sharedOutput,
   };
 }
+
+/**
+ * How every built file is written, by tsup ({@link packageBuild}) and by the commands' own
+ * esbuild step (scripts/bundle-command.ts), which both read these names: for Node 20, split
+ * where a module is imported on demand, whitespace and syntax minified with names kept, and
+ * source maps. Each package's tsconfig.build.json covers only its own src: its declaration
+ * build then needs nothing but the built dist of the packages it depends on.
+ */
+export const sharedOutput = {
+  sourcemap: true,
+  target: 'node20',
+  tsconfig: 'tsconfig.build.json',
+  splitting: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
+} as const;
