@@ -212,17 +212,17 @@ function parseUsdtArg(
   return { type: UsdtArgType.REG_DEREF, valueOffset, registerOffset, signed, bitshift };
 }
 
-/** The `struct pt_regs` offset of the register named `text[at..nameEnd)`, in the spec `text[start..end)`. */
+/** The `struct pt_regs` offset of the register named `text[at..stop)`, in the spec `text[start..end)`. */
 function register(
   text: string,
   at: number,
-  nameEnd: number,
+  stop: number,
   start: number,
   end: number,
   registers: ReadonlyMap<string, number>,
   context: LinkErrorContext,
 ): number {
-  const name = text.slice(at, nameEnd);
+  const name = text.slice(at, stop);
   const offset = registers.get(name);
   if (offset === undefined) throw badArg(text.slice(start, end), `unknown register %${name}`, context);
   return offset;
