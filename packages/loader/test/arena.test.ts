@@ -3,8 +3,8 @@ import { fixture, mapNameById, normalizeXlated } from '@bpfkit/fixtures';
 import { getBackend } from '@bpfkit/syscall';
 import { MapType } from '@bpfkit/uapi';
 import { describe, expect, it } from 'vitest';
-import { BpfObject } from '../src/index.js';
-import { bpfUnavailable } from './kernel.js';
+import { BpfObject, LoadError } from '../src/index.js';
+import { bpfUnavailable, openFdCount } from './kernel.js';
 
 const unavailable = bpfUnavailable();
 
@@ -34,6 +34,31 @@ describe.skipIf(unavailable !== undefined)('arena maps and __arena globals', () 
     expect(arenaMappings()).toContain(address);
     object.close();
     expect(arenaMappings()).not.toContain(address);
+  });
+
+  it('a second load while the first holds the fixed address fails naming the address and what to do, closing what it opened', () => {
+    using first = BpfObject.open(fixture('arena').path);
+    first.load();
+    const before = openFdCount();
+    const second = BpfObject.open(fixture('arena').path);
+    const error = (() => {
+      try {
+        second.load();
+      } catch (thrown) {
+        return thrown;
+      }
+      return expect.unreachable();
+    })();
+    expect(LoadError.is(error)).toBe(true);
+    expect((error as LoadError).step).toBe('create-map');
+    expect((error as LoadError).context).toMatchObject({ map: 'arena', errno: 'EEXIST' });
+    expect((error as LoadError).message).toMatch(
+      /map 'arena'.*EEXIST — this process already maps something at 0x100000000000, the address the arena's map_extra asks for.*mapExtra to 0/,
+    );
+    expect(openFdCount()).toBe(before);
+    expect(arenaMappings().filter((start) => start === 1n << 44n)).toHaveLength(1);
+    // The first load is untouched.
+    expect(first.program('bump').testRun().retval).toBe(6);
   });
 
   it('without map_extra the kernel picks the address, and programs still load and run', () => {

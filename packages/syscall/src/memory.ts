@@ -1,4 +1,5 @@
 import { getBackend, type Mapping } from './backend.js';
+import { Errno } from './errno.js';
 import { BpfSyscallError, type BpfSyscallErrorContext } from './errors.js';
 
 /** The size of a memory page (sysconf), read once per backend. */
@@ -45,6 +46,21 @@ export function mapFdMemory(
     options.offset ?? 0,
     options.address,
   );
-  if (typeof mapping === 'number') throw new BpfSyscallError('mmap', -mapping, context);
+  if (typeof mapping === 'number') {
+    const errno = -mapping;
+    const hint =
+      errno === Errno.EEXIST && options.address !== undefined ? fixedAddressTakenHint(options.address) : undefined;
+    throw new BpfSyscallError('mmap', errno, context, [], {}, hint);
+  }
   return mapping;
+}
+
+/**
+ * Why a mapping asked for at a fixed address failed with EEXIST, and what to do: the
+ * process already maps something there. For an arena whose `map_extra` names its user
+ * address, that is most often the same arena loaded a second time while the first load
+ * still holds the address (libbpf's MAP_FIXED would silently replace the first mapping).
+ */
+function fixedAddressTakenHint(address: bigint): string {
+  return `this process already maps something at 0x${address.toString(16)}, the address the arena's map_extra asks for: most often the same object loaded twice, and an arena at a fixed address maps once per process. Close the other object first, or set the map's mapExtra to 0 to let the kernel pick the address`;
 }
