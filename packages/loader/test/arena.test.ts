@@ -5,6 +5,7 @@ import { MapType } from '@bpfkit/uapi';
 import { describe, expect, it } from 'vitest';
 import { BpfObject, LoadError } from '../src/index.js';
 import { bpfUnavailable, openFdCount } from './kernel.js';
+import { thrown } from './thrown.js';
 
 const unavailable = bpfUnavailable();
 
@@ -41,14 +42,7 @@ describe.skipIf(unavailable !== undefined)('arena maps and __arena globals', () 
     first.load();
     const before = openFdCount();
     const second = BpfObject.open(fixture('arena').path);
-    const error = (() => {
-      try {
-        second.load();
-      } catch (thrown) {
-        return thrown;
-      }
-      return expect.unreachable();
-    })();
+    const error = thrown(() => second.load());
     expect(LoadError.is(error)).toBe(true);
     expect((error as LoadError).step).toBe('create-map');
     expect((error as LoadError).context).toMatchObject({ map: 'arena', errno: 'EEXIST' });

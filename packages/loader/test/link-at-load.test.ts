@@ -4,6 +4,7 @@ import { RelocError } from '@bpfkit/reloc';
 import { describe, expect, it } from 'vitest';
 import { BpfObject, LoadError } from '../src/index.js';
 import { bpfUnavailable } from './kernel.js';
+import { thrown } from './thrown.js';
 
 const unavailable = bpfUnavailable();
 
@@ -20,16 +21,6 @@ function entryCallingIntoScale(): { bytes: Uint8Array; insn: number } {
   const view = new DataView(xdp.data.buffer, xdp.data.byteOffset + call.offset + 4, 4);
   view.setInt32(0, view.getInt32(0, true) + 1, true); // the section data aliases `bytes`
   return { bytes, insn: call.offset / 8 };
-}
-
-/** The error `fn` throws. */
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  return expect.unreachable();
 }
 
 describe('linking at load, as libbpf', () => {

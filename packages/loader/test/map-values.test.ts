@@ -3,18 +3,9 @@ import { BpfSyscallError, possibleCpus } from '@bpfkit/syscall';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BpfObject, LoadError } from '../src/index.js';
 import { bpfUnavailable, openFdCount, u32 } from './kernel.js';
+import { thrown } from './thrown.js';
 
 const unavailable = bpfUnavailable();
-
-/** The error `run` throws. */
-function thrown(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  return expect.unreachable('no error thrown');
-}
 
 describe.skipIf(unavailable !== undefined)('BpfMap values: per-CPU layout, sizes and ranges', () => {
   const cpus = possibleCpus();
