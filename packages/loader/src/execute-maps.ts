@@ -29,6 +29,7 @@ import { u32s } from './bytes.js';
 import { LoadError, type LoadErrorContext } from './errors.js';
 import type { LoadLogger } from './log.js';
 import type { ResourceScope } from './scope.js';
+import { slotRefusalHint } from './slot-refusal-hint.js';
 
 /** What map creation needs from the object. */
 export interface MapCreation {
@@ -51,6 +52,13 @@ function wrap(step: LoadError['step'], problem: string, context: LoadErrorContex
   if (LoadError.is(error)) return error;
   const errno = BpfSyscallError.is(error) ? error.errnoName : undefined;
   return new LoadError(step, problem, { ...context, ...(errno ? { errno } : {}) }, { cause: error });
+}
+
+/** The hint of a slot write the kernel refused with EINVAL (see {@link slotRefusalHint}), as context fields. */
+function slotHint(outer: MapSpec, target: MapSpec | undefined, error: unknown): { hint?: string } {
+  if (!BpfSyscallError.is(error) || error.errnoName !== 'EINVAL') return {};
+  const hint = slotRefusalHint(outer, target);
+  return hint === undefined ? {} : { hint };
 }
 
 /** The pin root, opened and checked (see {@link PinDirectory}); refusals become LoadError step `pin`. */
@@ -156,6 +164,7 @@ function fillSlots(
   outerFd: Fd,
   slots: readonly MapSlot[],
   fds: ReadonlyMap<string, Fd>,
+  specs: ReadonlyMap<string, MapSpec>,
   c: MapCreation,
 ): void {
   const targetFd = (slot: MapSlot) => {
@@ -220,6 +229,7 @@ function fillSlots(
           map: outer.name,
           slot: slot.index,
           target: slot.target,
+          ...slotHint(outer, specs.get(slot.target), error),
         },
         error,
       );
@@ -317,7 +327,7 @@ export function createMaps(c: MapCreation): Map<string, Fd> {
         return;
       case 'fill-slots':
         if (reused.has(spec.name)) return;
-        fillSlots(spec, fds.get(spec.name) as Fd, step.slots, fds, c);
+        fillSlots(spec, fds.get(spec.name) as Fd, step.slots, fds, byName, c);
         return;
       case 'fill-program-slots':
         return;

@@ -10,10 +10,18 @@ import {
   normalizeXlated,
   requireTool,
 } from '@bpfkit/fixtures';
-import { getPinnedObject, type MapInfo, mapInfo, type ProgramInfo, programInfo } from '@bpfkit/syscall';
+import {
+  backgroundBatchesSettled,
+  getPinnedObject,
+  type MapInfo,
+  mapInfo,
+  type ProgramInfo,
+  programInfo,
+} from '@bpfkit/syscall';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BpfObject } from '../src/index.js';
-import { bpfUnavailable, privateBpffs } from './kernel.js';
+import { BpfObject, LoadError } from '../src/index.js';
+import { bpfUnavailable, openFdCount, privateBpffs } from './kernel.js';
+import { thrown } from './thrown.js';
 
 const unavailable = bpfUnavailable();
 const bpftool = requireTool('bpftool', 'bpftool', 'version');
@@ -114,6 +122,29 @@ describe.skipIf(unavailable !== undefined || !bpftool)('bpfkit loads what libbpf
       expect(translated('fd-array')).toEqual(byFd);
     },
   );
+
+  it('percpu_inner (kernels differ on it): bpfkit loads it exactly when libbpf does, else names the slot and why', async () => {
+    const f = fixture('percpu_inner');
+    expect(f.kernelDependent).toBeDefined();
+    const dir = join(bpffs.dir, 'percpu_inner-probe');
+    const theirs = spawnSync('bpftool', ['prog', 'loadall', f.path, dir], { encoding: 'utf8' });
+    if (theirs.status === 0) {
+      compareWithLibbpf('bpftool', f.path, join(bpffs.dir, 'percpu_inner'));
+      return;
+    }
+    // libbpf refuses the slot write, not the maps or the program.
+    expect(theirs.stderr).toMatch(/counter_sets.*failed to initialize slot \[1\].*-22/);
+    const before = openFdCount();
+    const error = thrown(() => BpfObject.open(f.path).load());
+    expect(error).toBeInstanceOf(LoadError);
+    const refused = error as LoadError;
+    expect(refused.step).toBe('fill-slots');
+    expect(refused.context).toMatchObject({ map: 'counter_sets', slot: 1, target: 'wide_counters', errno: 'EINVAL' });
+    expect(refused.hint).toContain('max_entries 4 where the prototype has 1');
+    // A slot batch the load handed to a worker holds a descriptor until the worker is done.
+    await backgroundBatchesSettled();
+    expect(openFdCount()).toBe(before);
+  });
 
   /** Runs every program of a fixture once, bpftool's copy then ours, and returns both `.bss` contents. */
   function bssAfterRuns(name: string): { theirs: Uint8Array; mine: Uint8Array } {

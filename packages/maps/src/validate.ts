@@ -16,7 +16,9 @@ export function innerMapDifferences(inner: MapSpec, target: MapSpec): MapDiffere
   compare('key_size', inner.keySize, target.keySize);
   compare('value_size', inner.valueSize, target.valueSize);
   compare('map_flags', inner.flags, target.flags, (v) => `0x${v.toString(16)}`);
-  // Only ARRAY compares max_entries (array_map_meta_equal); PERCPU_ARRAY and the rest do not.
+  // Every kernel compares max_entries for ARRAY (array_map_meta_equal). Some compare it for
+  // PERCPU_ARRAY too (this machine's 6.18.44 build), some not (an earlier 6.18 build), so that
+  // is left to the kernel, as libbpf leaves it; the loader's hint names it when refused.
   if (inner.type === MapType.ARRAY && (inner.flags & MapFlag.INNER_MAP) === 0) {
     compare('max_entries', inner.maxEntries, target.maxEntries);
   }
