@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixture, requireTool } from '@bpfkit/fixtures';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -101,7 +102,9 @@ describe.skipIf(unavailable !== undefined || !tools)(
       execFileSync('cc', ['-O1', '-Wall', '-o', libbpf, source, '-lbpf']);
       if (newest !== undefined) {
         newestLibbpf = join(dirs.logs, 'attach-newest');
-        const library = `${newest}/lib/libbpf.a`;
+        // libbpf's `make install` puts the library in lib64 on x86-64 unless LIBDIR says otherwise.
+        const library =
+          [`${newest}/lib/libbpf.a`, `${newest}/lib64/libbpf.a`].find(existsSync) ?? `${newest}/lib/libbpf.a`;
         execFileSync('cc', [
           '-O1',
           '-Wall',
