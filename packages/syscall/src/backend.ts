@@ -1,3 +1,4 @@
+import { BpfCommand } from '@bpfkit/uapi';
 import { Errno } from './errno.js';
 import { BpfSyscallError } from './errors.js';
 import { type LibuvCalls, type LoopCallbacks, type LoopWatch, watchOnLoopThrough } from './loop-watch.js';
@@ -359,6 +360,13 @@ function loadKoffi(): BpfBackend {
   };
 }
 
+/** Batch commands that can fail after changing some entries, so are never sent again. */
+const partialBatches: ReadonlySet<number> = new Set([
+  BpfCommand.MAP_LOOKUP_AND_DELETE_BATCH,
+  BpfCommand.MAP_UPDATE_BATCH,
+  BpfCommand.MAP_DELETE_BATCH,
+]);
+
 function loadFfiNapi(): BpfBackend {
   const require = createRequire(import.meta.url);
   type Fn = (...args: unknown[]) => unknown;
@@ -454,7 +462,15 @@ function loadFfiNapi(): BpfBackend {
     write: (fd, bytes) => result((libc.write as Fn)(fd, buffer(bytes), bytes.length)),
     duplicate: (fd) => result((libc.fcntl as Fn)(fd, F_DUPFD_CLOEXEC, 0)),
     duplicateOnto: (from, onto) => result((libc.dup3 as Fn)(from, onto, O_CLOEXEC)),
-    bpf: (command, attr, size) => result((libc.syscall as Fn)(n.bpf, command, buffer(attr), size)),
+    bpf(command, attr, size) {
+      const sent = () => result((libc.syscall as Fn)(n.bpf, command, buffer(attr), size));
+      const first = sent();
+      // ffi-napi reads errno through a second foreign call, after allocations of its own that
+      // can leave ENOMEM there (a GET_FD_BY_ID of a freed object read ENOMEM, not ENOENT, now
+      // and then, with no memory limit near): a command failing so is sent once more, for an
+      // errno read afresh. A failed command changed nothing, except a batch's first entries.
+      return first === -Errno.ENOMEM && !partialBatches.has(command) ? sent() : first;
+    },
     close: (fd) => result((libc.close as Fn)(fd)),
     address: (bytes) => BigInt(ref.address(buffer(bytes))),
     ioctl: (fd, request, arg) => result((libc.ioctl as Fn)(fd, request, arg)),
