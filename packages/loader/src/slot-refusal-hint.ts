@@ -12,10 +12,7 @@ import { mapTypeName } from '@bpfkit/uapi';
 export function slotRefusalHint(outer: MapSpec, target: MapSpec | undefined): string | undefined {
   const inner = outer.inner;
   if (inner === undefined || target === undefined) return undefined;
-  const differences = innerMapDifferences(inner, target);
-  if (inner.maxEntries !== target.maxEntries && !differences.some((d) => d.field === 'max_entries')) {
-    differences.push({ field: 'max_entries', expected: String(inner.maxEntries), actual: String(target.maxEntries) });
-  }
+  const differences = innerMapDifferences(inner, target, { maxEntriesOfEveryType: true });
   if (differences.length === 0) return undefined;
   const listed = differences.map((d) => `${d.field} ${d.actual} where the prototype has ${d.expected}`).join(', ');
   return (

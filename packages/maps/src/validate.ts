@@ -5,9 +5,14 @@ import type { MapSpec } from './spec.js';
 /**
  * The fields in which `target` differs from `inner` as the kernel compares a map put into
  * a map-in-map slot with the prototype: type, key_size, value_size, map_flags, and
- * max_entries for ARRAY inner maps without `BPF_F_INNER_MAP`.
+ * max_entries for ARRAY inner maps without `BPF_F_INNER_MAP`, or for every type with
+ * `maxEntriesOfEveryType` (what some kernels compare: the fields to name when one refuses).
  */
-export function innerMapDifferences(inner: MapSpec, target: MapSpec): MapDifference[] {
+export function innerMapDifferences(
+  inner: MapSpec,
+  target: MapSpec,
+  options: { readonly maxEntriesOfEveryType?: boolean } = {},
+): MapDifference[] {
   const differences: MapDifference[] = [];
   const compare = (field: string, expected: number, actual: number, show: (v: number) => string = String) => {
     if (expected !== actual) differences.push({ field, expected: show(expected), actual: show(actual) });
@@ -19,7 +24,7 @@ export function innerMapDifferences(inner: MapSpec, target: MapSpec): MapDiffere
   // Every kernel compares max_entries for ARRAY (array_map_meta_equal). Some compare it for
   // PERCPU_ARRAY too (this machine's 6.18.44 build), some not (an earlier 6.18 build), so that
   // is left to the kernel, as libbpf leaves it; the loader's hint names it when refused.
-  if (inner.type === MapType.ARRAY && (inner.flags & MapFlag.INNER_MAP) === 0) {
+  if (options.maxEntriesOfEveryType || (inner.type === MapType.ARRAY && (inner.flags & MapFlag.INNER_MAP) === 0)) {
     compare('max_entries', inner.maxEntries, target.maxEntries);
   }
   return differences;

@@ -404,6 +404,17 @@ function loadFfiNapi(): BpfBackend {
   const mmapAt = ffi.Library(null, { mmap: ['pointer', ['uint64', 'ulong', 'int', 'int', 'int', 'long']] });
   const buffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const result = (value: unknown) => (Number(value) < 0 ? -ffi.errno() : Number(value));
+  /**
+   * bpf(2). ffi-napi reads errno through a second foreign call, after allocations of its own
+   * that can leave ENOMEM there (a GET_FD_BY_ID of a freed object read ENOMEM, not ENOENT, now
+   * and then, with no memory limit near): a command failing so is sent once more, for an errno
+   * read afresh. A failed command changed nothing, except a batch's first entries.
+   */
+  const bpf = (command: number, attr: Uint8Array, size: number): number => {
+    const sent = () => result((libc.syscall as Fn)(n.bpf, command, buffer(attr), size));
+    const first = sent();
+    return first === -Errno.ENOMEM && !partialBatches.has(command) ? sent() : first;
+  };
   /** libuv from the executable, with one poll and one close callback for every handle. */
   const ffiNapiLibuv: LoopCallbacks = (polled, closed) => {
     // loadBackend refuses ffi-napi on worker threads; the main thread's loop is the default one.
@@ -439,7 +450,7 @@ function loadFfiNapi(): BpfBackend {
     // ffi-napi's async calls abort the whole process when the worker thread that made one is
     // terminated before it returns, so here the call runs in place (and waits as the kernel does).
     bpfInBackground(command, attr, size, done) {
-      done(result((libc.syscall as Fn)(n.bpf, command, buffer(attr), size)));
+      done(bpf(command, attr, size));
     },
     pageSize: () => Number((libc.sysconf as Fn)(_SC_PAGESIZE)),
     epollCreate: () => result((libc.epoll_create1 as Fn)(O_CLOEXEC)),
@@ -462,15 +473,7 @@ function loadFfiNapi(): BpfBackend {
     write: (fd, bytes) => result((libc.write as Fn)(fd, buffer(bytes), bytes.length)),
     duplicate: (fd) => result((libc.fcntl as Fn)(fd, F_DUPFD_CLOEXEC, 0)),
     duplicateOnto: (from, onto) => result((libc.dup3 as Fn)(from, onto, O_CLOEXEC)),
-    bpf(command, attr, size) {
-      const sent = () => result((libc.syscall as Fn)(n.bpf, command, buffer(attr), size));
-      const first = sent();
-      // ffi-napi reads errno through a second foreign call, after allocations of its own that
-      // can leave ENOMEM there (a GET_FD_BY_ID of a freed object read ENOMEM, not ENOENT, now
-      // and then, with no memory limit near): a command failing so is sent once more, for an
-      // errno read afresh. A failed command changed nothing, except a batch's first entries.
-      return first === -Errno.ENOMEM && !partialBatches.has(command) ? sent() : first;
-    },
+    bpf,
     close: (fd) => result((libc.close as Fn)(fd)),
     address: (bytes) => BigInt(ref.address(buffer(bytes))),
     ioctl: (fd, request, arg) => result((libc.ioctl as Fn)(fd, request, arg)),
